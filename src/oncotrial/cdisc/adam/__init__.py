@@ -1,0 +1,3 @@
+"""oncotrial.cdisc.adam."""
+
+__all__: list[str] = []

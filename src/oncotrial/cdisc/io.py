@@ -1,0 +1,146 @@
+"""Read and write CDISC datasets as SAS transport (XPT) or CSV, one file per domain."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import pandas as pd
+import pyreadstat
+
+from oncotrial.errors import DataError
+
+__all__ = ["read_domain", "read_domains", "write_dataset"]
+
+_MAX_XPT_NAME = 8  # SAS transport v5: variable names of at most 8 characters
+_MAX_XPT_LABEL = 40  # and labels of at most 40
+
+
+def read_domain(directory: Path, domain: str) -> pd.DataFrame | None:
+    """Read one domain (``rs.xpt``/``RS.XPT`` or ``rs.csv``) from *directory*; ``None`` if absent.
+
+    XPT v5 and v8 are both read by pyreadstat. Column names are upper-cased; character columns
+    keep empty strings as ``""`` (CSV empties are read as ``""``, not NaN).
+    """
+    for name in (domain.lower(), domain.upper()):
+        xpt = directory / f"{name}.xpt"
+        xpt_upper = directory / f"{name}.XPT"
+        for path in (xpt, xpt_upper):
+            if path.is_file():
+                frame, _meta = pyreadstat.read_xport(str(path))
+                frame.columns = [str(c).upper() for c in frame.columns]
+                return _blank_strings(frame)
+        csv = directory / f"{name}.csv"
+        if csv.is_file():
+            frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+            frame.columns = [str(c).upper() for c in frame.columns]
+            return _to_numeric_where_possible(frame)
+    return None
+
+
+def read_domains(directory: Path, domains: Iterable[str]) -> dict[str, pd.DataFrame]:
+    """Read every domain in *domains* that exists in *directory* (keys upper-case)."""
+    if not directory.is_dir():
+        raise DataError("not a directory", field="sdtm", value=str(directory))
+    found: dict[str, pd.DataFrame] = {}
+    for domain in domains:
+        frame = read_domain(directory, domain)
+        if frame is not None:
+            found[domain.upper()] = frame
+    return found
+
+
+def write_dataset(
+    frame: pd.DataFrame,
+    directory: Path,
+    name: str,
+    *,
+    labels: Mapping[str, str] | None = None,
+    table_label: str = "",
+    formats: Iterable[str] = ("xpt", "csv"),
+) -> list[Path]:
+    """Write *frame* as ``name.xpt`` (SAS transport v5) and/or ``name.csv`` in *directory*.
+
+    Variable names must be at most 8 characters and labels at most 40 for XPT v5; a longer one
+    is a :class:`DataError` rather than a silent truncation.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    labels = dict(labels or {})
+    written: list[Path] = []
+    stem = name.lower()
+    for fmt in formats:
+        if fmt == "csv":
+            path = directory / f"{stem}.csv"
+            frame.to_csv(path, index=False)
+        elif fmt == "xpt":
+            path = directory / f"{stem}.xpt"
+            _check_xpt_names(frame, labels, name)
+            column_labels: list[str | None] = [labels.get(str(c), "") for c in frame.columns]
+            pyreadstat.write_xport(
+                _xpt_ready(frame),
+                str(path),
+                file_label=table_label[:_MAX_XPT_LABEL],
+                column_labels=column_labels,
+                table_name=name.upper()[:_MAX_XPT_NAME],
+                file_format_version=5,
+            )
+        else:
+            raise DataError("unknown output format", field="format", value=fmt, allowed="xpt, csv")
+        written.append(path)
+    return written
+
+
+def _check_xpt_names(frame: pd.DataFrame, labels: Mapping[str, str], name: str) -> None:
+    for column in frame.columns:
+        if len(str(column)) > _MAX_XPT_NAME:
+            raise DataError(
+                f"variable name too long for XPT v5 in {name}",
+                field="variable",
+                value=str(column),
+                allowed="at most 8 characters",
+            )
+    for column, label in labels.items():
+        if len(label) > _MAX_XPT_LABEL:
+            raise DataError(
+                f"label too long for XPT v5 in {name}",
+                field=f"label of {column}",
+                value=label,
+                allowed="at most 40 characters",
+            )
+
+
+def _xpt_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing text values become empty strings so XPT stores them as blanks."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(lambda v: "" if v is None or v != v else v)  # noqa: PLR0124
+    return out
+
+
+def _blank_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].fillna("")
+    return frame
+
+
+# CDISC character variables that may hold digits only (identifiers, codes, original results,
+# partial dates such as "2019"): never converted to numbers.
+_CHARACTER_SUFFIXES = ("ID", "CD", "C", "ORRES", "DTC", "DTF", "TMF", "FL")
+
+
+def _to_numeric_where_possible(frame: pd.DataFrame) -> pd.DataFrame:
+    """CSV is read as text; numeric-looking columns that are not CDISC character variables
+    (identifiers, codes, ``--STRESC``, ``--DTC``, flags) become numeric."""
+    for column in frame.columns:
+        if str(column).endswith(_CHARACTER_SUFFIXES) or str(column) in {"DOMAIN", "STUDYID"}:
+            continue
+        values = frame[column]
+        non_empty = values[values != ""]
+        if non_empty.empty:
+            continue
+        converted = pd.to_numeric(non_empty, errors="coerce")
+        if converted.notna().all():
+            frame[column] = pd.to_numeric(values.replace("", None), errors="coerce")
+    return frame

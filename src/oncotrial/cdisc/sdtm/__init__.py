@@ -1,0 +1,3 @@
+"""oncotrial.cdisc.sdtm."""
+
+__all__: list[str] = []

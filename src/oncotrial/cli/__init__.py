@@ -1,0 +1,26 @@
+"""The ``oncotrial`` command: a thin Typer adapter over the services and pure layers.
+
+Each command group lives in its own module and is registered here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from oncotrial.cli import _errors
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="oncotrial",
+    help="Run a single-arm phase Ib/II oncology trial from protocol to published analysis.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+# Command groups (one module each). Keep this list sorted.
+
+
+def main() -> None:
+    """Console entry point: run the app and turn oncotrial errors into exit code 1."""
+    _errors.run(app)

@@ -1,0 +1,3 @@
+"""oncotrial.protocol."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""oncotrial.report."""
+
+__all__: list[str] = []

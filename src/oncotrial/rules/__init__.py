@@ -1,0 +1,3 @@
+"""oncotrial.rules."""
+
+__all__: list[str] = []

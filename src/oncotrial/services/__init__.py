@@ -1,0 +1,3 @@
+"""oncotrial.services."""
+
+__all__: list[str] = []

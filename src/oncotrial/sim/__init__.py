@@ -1,0 +1,3 @@
+"""oncotrial.sim."""
+
+__all__: list[str] = []

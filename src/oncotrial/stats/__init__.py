@@ -1,0 +1,3 @@
+"""oncotrial.stats."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""oncotrial.store."""
+
+__all__: list[str] = []

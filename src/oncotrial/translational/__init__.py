@@ -1,0 +1,3 @@
+"""oncotrial.translational."""
+
+__all__: list[str] = []

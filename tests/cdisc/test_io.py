@@ -1,0 +1,72 @@
+"""SDTM/ADaM file I/O and ISO 8601 partial dates."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pyreadstat
+import pytest
+
+from oncotrial.cdisc import parse_dtc, read_domain, write_dataset
+from oncotrial.errors import DataError
+
+
+@pytest.mark.parametrize(
+    ("dtc", "impute", "expected", "flag"),
+    [
+        ("2019-03-04", "none", date(2019, 3, 4), ""),
+        ("2019-03-04T10:22", "none", date(2019, 3, 4), ""),
+        ("2019-02", "first", date(2019, 2, 1), "D"),
+        ("2019-02", "last", date(2019, 2, 28), "D"),
+        ("2020-02", "last", date(2020, 2, 29), "D"),
+        ("2019", "first", date(2019, 1, 1), "M"),
+        ("2019", "last", date(2019, 12, 31), "M"),
+        ("2019-02", "mid", date(2019, 2, 15), "D"),
+    ],
+)
+def test_parse_dtc_imputes_partial_dates(dtc: str, impute: str, expected: date, flag: str) -> None:
+    """Partial dates are imputed as ADaM --DTF conventions describe, and flagged."""
+    parsed = parse_dtc(dtc, impute=impute)  # type: ignore[arg-type]
+    assert parsed is not None
+    assert parsed.value == expected
+    assert parsed.flag == flag
+
+
+def test_parse_dtc_partial_without_imputation_is_none() -> None:
+    """A partial date without an imputation rule gives no date."""
+    assert parse_dtc("2019-03") is None
+    assert parse_dtc("") is None
+
+
+@pytest.mark.parametrize("bad", ["03/04/2019", "2019-13-01", "2019-02-30"])
+def test_parse_dtc_rejects_bad_dates(bad: str) -> None:
+    """Non-ISO or impossible dates raise a DataError naming the field and value."""
+    with pytest.raises(DataError, match="TRDTC"):
+        parse_dtc(bad, field="TRDTC")
+
+
+def test_write_dataset_round_trips_through_pyreadstat(tmp_path: Path) -> None:
+    """XPT v5 written here reads back with pyreadstat with its labels; CSV keeps identifiers."""
+    frame = pd.DataFrame(
+        {"USUBJID": ["001", "002"], "AVAL": [1.5, None], "AVALC": ["1", ""]},
+    )
+    write_dataset(frame, tmp_path, "ADX", labels={"AVAL": "Analysis Value"}, table_label="Test")
+    back, meta = pyreadstat.read_xport(str(tmp_path / "adx.xpt"))
+    assert list(back["USUBJID"]) == ["001", "002"]
+    assert meta.column_names_to_labels["AVAL"] == "Analysis Value"
+    csv = read_domain(tmp_path.joinpath(), "adx_missing")
+    assert csv is None
+    (tmp_path / "adx.xpt").unlink()
+    from_csv = read_domain(tmp_path, "ADX")
+    assert from_csv is not None
+    assert list(from_csv["USUBJID"]) == ["001", "002"]
+    assert from_csv["AVAL"].iloc[0] == 1.5
+    assert list(from_csv["AVALC"]) == ["1", ""]
+
+
+def test_write_dataset_refuses_long_names(tmp_path: Path) -> None:
+    """A variable name over 8 characters is an error for XPT v5, not a silent truncation."""
+    with pytest.raises(DataError, match="TOOLONGNAME"):
+        write_dataset(pd.DataFrame({"TOOLONGNAME": [1]}), tmp_path, "X")
