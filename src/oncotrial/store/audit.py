@@ -1,0 +1,339 @@
+"""The append-only, hash-chained change log.
+
+Field changes are captured from the ORM unit of work after each flush (old and new value per
+column, or every non-null value of an inserted row) and held on the session; at commit they
+are numbered, time-stamped with the store's UTC clock and chained under a lock (a PostgreSQL
+transaction-scoped advisory lock; SQLite serialises writers itself), then inserted in the same
+transaction as the data. Entry ``n`` stores ``sha256(canonical(entry n) + hash(n-1))``, so
+changing, inserting or removing any row breaks every later link (:func:`verify_chain`).
+
+On PostgreSQL the log is also protected in the database: a trigger refuses UPDATE, DELETE and
+TRUNCATE for every role, and :func:`grant_application_role` grants the application role only
+SELECT and INSERT on it (21 CFR 11.10(e); ICH E6(R3) Annex 1 §4.2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, text
+from sqlalchemy.orm import Session
+
+from oncotrial.errors import DataError
+from oncotrial.store.schema import AuditLog
+
+__all__ = [
+    "GENESIS_HASH",
+    "AuditEntry",
+    "ChainVerification",
+    "PendingEntry",
+    "chain_pending",
+    "decode_value",
+    "encode_value",
+    "grant_application_role",
+    "history_of_row",
+    "history_of_subject",
+    "install_pg_protection",
+    "value_as_of",
+    "verify_chain",
+]
+
+GENESIS_HASH = "0" * 64
+_ADVISORY_LOCK_KEY = 5_208_661_997  # any constant shared by every writer of one database
+_VERIFY_BATCH = 5000
+
+
+def encode_value(value: object) -> str | None:
+    """Canonical JSON text of a column value (dates as ISO 8601); ``None`` stays ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, datetime | date):
+        return json.dumps(value.isoformat())
+    if isinstance(value, bool | int | float | str):
+        return json.dumps(value)
+    return json.dumps(str(value))
+
+
+def decode_value(encoded: str | None) -> Any:
+    """Inverse of :func:`encode_value` (dates come back as ISO strings)."""
+    return None if encoded is None else json.loads(encoded)
+
+
+@dataclass(slots=True)
+class PendingEntry:
+    """One change waiting for the commit to be numbered and chained."""
+
+    action: str
+    table_name: str
+    row_id: int | None
+    subject_id: int | None
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    reason: str | None
+    user_id: int | None
+    username: str
+    role: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One change-log entry as read back."""
+
+    seq: int
+    at: datetime
+    username: str
+    role: str
+    action: str
+    table_name: str
+    row_id: int | None
+    subject_id: int | None
+    field: str | None
+    old_value: Any
+    new_value: Any
+    reason: str | None
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChainVerification:
+    """Result of :func:`verify_chain`: ``ok`` or the first broken entry and why."""
+
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    problem: str = ""
+    last_hash: str = GENESIS_HASH
+    problems: tuple[str, ...] = field(default=())
+
+
+def _entry_hash(row: dict[str, Any]) -> str:
+    payload = json.dumps(
+        [
+            row["seq"],
+            row["at"].isoformat(),
+            row["user_id"],
+            row["username"],
+            row["role"],
+            row["action"],
+            row["table_name"],
+            row["row_id"],
+            row["subject_id"],
+            row["field"],
+            row["old_value"],
+            row["new_value"],
+            row["reason"],
+            row["channel"],
+            row["prev_hash"],
+        ],
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def chain_pending(session: Session, pending: Sequence[PendingEntry], *, now: datetime) -> int:
+    """Number, time-stamp, hash and insert *pending* entries in the session's transaction.
+
+    Takes the chain lock first (PostgreSQL advisory transaction lock; released at commit), so
+    concurrent writers append one after the other. Returns the last sequence number written.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
+    last = connection.execute(
+        select(AuditLog.seq, AuditLog.entry_hash).order_by(AuditLog.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (last[0], last[1]) if last is not None else (0, GENESIS_HASH)
+    rows: list[dict[str, Any]] = []
+    for entry in pending:
+        seq += 1
+        row: dict[str, Any] = {
+            "seq": seq,
+            "at": now,
+            "user_id": entry.user_id,
+            "username": entry.username,
+            "role": entry.role,
+            "action": entry.action,
+            "table_name": entry.table_name,
+            "row_id": entry.row_id,
+            "subject_id": entry.subject_id,
+            "field": entry.field,
+            "old_value": entry.old_value,
+            "new_value": entry.new_value,
+            "reason": entry.reason,
+            "channel": entry.channel,
+            "prev_hash": prev,
+        }
+        prev = row["entry_hash"] = _entry_hash(row)
+        rows.append(row)
+    if rows:
+        connection.execute(insert(AuditLog), rows)
+    return seq
+
+
+def _iter_log(connection: Connection | Session) -> Iterator[dict[str, Any]]:
+    after = 0
+    while True:
+        batch = connection.execute(
+            select(AuditLog.__table__)
+            .where(AuditLog.seq > after)
+            .order_by(AuditLog.seq)
+            .limit(_VERIFY_BATCH)
+        ).mappings()
+        rows = [dict(r) for r in batch]
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1]["seq"]
+
+
+def verify_chain(connection: Connection | Session) -> ChainVerification:
+    """Recompute every hash of the change log in sequence order and check every link.
+
+    Detects an altered entry (its hash no longer matches its content), a removed or inserted
+    entry (a gap in ``seq`` or a ``prev_hash`` that is not the previous entry's hash).
+    """
+    prev = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    for row in _iter_log(connection):
+        problem = ""
+        if row["seq"] != expected_seq:
+            problem = f"sequence gap: expected {expected_seq}, found {row['seq']}"
+        elif row["prev_hash"] != prev:
+            problem = "prev_hash does not match the previous entry's hash"
+        elif _entry_hash(row) != row["entry_hash"]:
+            problem = "content does not match its hash (entry altered)"
+        if problem:
+            return ChainVerification(
+                ok=False, checked=checked, first_bad_seq=row["seq"], problem=problem
+            )
+        prev = row["entry_hash"]
+        expected_seq += 1
+        checked += 1
+    return ChainVerification(ok=True, checked=checked, last_hash=prev)
+
+
+def _to_entry(row: AuditLog) -> AuditEntry:
+    return AuditEntry(
+        seq=row.seq,
+        at=row.at,
+        username=row.username,
+        role=row.role,
+        action=row.action,
+        table_name=row.table_name,
+        row_id=row.row_id,
+        subject_id=row.subject_id,
+        field=row.field,
+        old_value=decode_value(row.old_value),
+        new_value=decode_value(row.new_value),
+        reason=row.reason,
+        channel=row.channel,
+    )
+
+
+def value_as_of(session: Session, *, table_name: str, row_id: int, field: str, at: datetime) -> Any:
+    """The value of one field of one row as it stood at UTC time *at* (``None`` if unset).
+
+    Raises
+    ------
+    DataError
+        If the row did not exist yet at *at*.
+    """
+    created = session.scalar(
+        select(AuditLog.at)
+        .where(AuditLog.table_name == table_name, AuditLog.row_id == row_id)
+        .order_by(AuditLog.seq)
+        .limit(1)
+    )
+    if created is None or created > at:
+        raise DataError(
+            f"{table_name} row {row_id} did not exist at {at.isoformat()}",
+            field="at",
+            value=at.isoformat(),
+        )
+    latest = session.scalar(
+        select(AuditLog.new_value)
+        .where(
+            AuditLog.table_name == table_name,
+            AuditLog.row_id == row_id,
+            AuditLog.field == field,
+            AuditLog.at <= at,
+        )
+        .order_by(AuditLog.seq.desc())
+        .limit(1)
+    )
+    return decode_value(latest)
+
+
+def history_of_subject(session: Session, subject_id: int) -> list[AuditEntry]:
+    """Every change-log entry about one subject, oldest first."""
+    rows = session.scalars(
+        select(AuditLog).where(AuditLog.subject_id == subject_id).order_by(AuditLog.seq)
+    )
+    return [_to_entry(r) for r in rows]
+
+
+def history_of_row(session: Session, *, table_name: str, row_id: int) -> list[AuditEntry]:
+    """Every change-log entry about one row, oldest first."""
+    rows = session.scalars(
+        select(AuditLog)
+        .where(AuditLog.table_name == table_name, AuditLog.row_id == row_id)
+        .order_by(AuditLog.seq)
+    )
+    return [_to_entry(r) for r in rows]
+
+
+_PG_PROTECT = (
+    """
+    CREATE OR REPLACE FUNCTION oncotrial_audit_log_append_only() RETURNS trigger AS $$
+    BEGIN
+        RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP
+            USING ERRCODE = 'insufficient_privilege';
+    END;
+    $$ LANGUAGE plpgsql
+    """,
+    "DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log",
+    """
+    CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION oncotrial_audit_log_append_only()
+    """,
+    "DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log",
+    """
+    CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION oncotrial_audit_log_append_only()
+    """,
+)
+
+
+def install_pg_protection(connection: Connection) -> None:
+    """Create the PostgreSQL trigger that refuses UPDATE/DELETE/TRUNCATE on the log."""
+    for statement in _PG_PROTECT:
+        connection.execute(text(statement))
+
+
+def grant_application_role(connection: Connection, role: str) -> None:
+    """Grant *role* read/write on the casebook but only SELECT and INSERT on the change log.
+
+    PostgreSQL only. *role* must be an existing role name (letters, digits, underscore).
+    """
+    if connection.dialect.name != "postgresql":
+        raise DataError("roles exist on PostgreSQL only", field="db", value=connection.dialect.name)
+    if not role.replace("_", "").isalnum():
+        raise DataError("not a plain role name", field="role", value=role, allowed="[A-Za-z0-9_]")
+    quoted = f'"{role}"'
+    for statement in (
+        f"GRANT USAGE ON SCHEMA public TO {quoted}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {quoted}",
+        f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {quoted}",
+    ):
+        connection.execute(text(statement))

@@ -1,0 +1,1 @@
+"""Alembic migrations of the oncotrial store, shipped inside the package."""

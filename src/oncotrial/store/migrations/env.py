@@ -1,0 +1,27 @@
+"""Alembic environment: runs on the connection :func:`oncotrial.store.migrate.upgrade` passes."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+from oncotrial.store.schema import Base
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+_connection = context.config.attributes.get("connection")
+if not isinstance(_connection, Connection):
+    raise RuntimeError(
+        "run migrations through oncotrial.store.migrate.upgrade (oncotrial db upgrade)"
+    )
+_run(_connection)

@@ -1,0 +1,409 @@
+"""Engines, sessions and the unit-of-work hooks that make every write audited.
+
+A :class:`Store` owns one engine and a session factory whose sessions
+
+- refuse to flush without an :class:`Actor` (no unaudited write path),
+- refuse physical deletes (deletes are logical: ``deleted = True``),
+- refuse changes to rows under an active lock (study, site, subject or form),
+- require a reason for a change to a row saved in an earlier transaction,
+- record every inserted or changed field with old and new value, and
+- at commit invalidate valid signatures of every subject whose casebook changed, then number,
+  time-stamp (the store's UTC clock) and hash-chain the entries in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from oncotrial.errors import ConcurrencyError, DataError, LockedError
+from oncotrial.store.audit import PendingEntry, chain_pending, encode_value
+from oncotrial.store.schema import CasebookRow, RecordLock, Signature, Subject
+
+__all__ = ["Actor", "Store", "utc_now"]
+
+#: rows of these tables are data management, not signed casebook content
+NOT_CASEBOOK = frozenset({"signature", "data_query", "query_message", "record_lock"})
+_SKIP_FIELDS = frozenset({"id", "version"})
+
+
+def utc_now() -> datetime:
+    """The current UTC time (the default clock of a :class:`Store`)."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is writing, in which role, through which channel, and which sites they may see.
+
+    ``all_sites`` is True for study-wide roles (data manager, statistician, admin).
+    """
+
+    user_id: int | None
+    username: str
+    role: str
+    channel: str
+    full_name: str = ""
+    site_ids: frozenset[int] = field(default_factory=frozenset)
+    all_sites: bool = False
+
+
+@dataclass(slots=True)
+class _TxState:
+    """Per-transaction audit state kept in ``session.info``."""
+
+    actor: Actor
+    reason: str | None = None
+    pending: list[PendingEntry] = field(default_factory=list)
+    inserted: set[tuple[str, int]] = field(default_factory=set)
+    touched: dict[int, str] = field(default_factory=dict)  # subject id -> first change
+
+
+class Store:
+    """One database: engine, audited sessions and the clock that stamps the change log.
+
+    Parameters
+    ----------
+    url
+        SQLAlchemy URL, e.g. ``sqlite:///oncotrial.db`` or
+        ``postgresql+psycopg://user@host/db``.
+    clock
+        Returns the current aware UTC time; used for audit time stamps and signatures.
+    pool_size
+        PostgreSQL connection pool size (concurrent writers).
+    """
+
+    def __init__(
+        self, url: str, *, clock: Callable[[], datetime] = utc_now, pool_size: int = 5
+    ) -> None:
+        self.url = url
+        self.clock = clock
+        self.engine = _make_engine(url, pool_size=pool_size)
+        self._factory = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        event.listen(self._factory, "before_flush", _before_flush)
+        event.listen(self._factory, "after_flush", _after_flush)
+        event.listen(self._factory, "before_commit", self._before_commit)
+        event.listen(self._factory, "after_rollback", _after_rollback)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    def session(self, actor: Actor) -> Session:
+        """A new session whose writes are attributed to *actor*."""
+        session = self._factory()
+        session.info["tx"] = _TxState(actor=actor)
+        return session
+
+    @contextmanager
+    def transaction(self, actor: Actor) -> Iterator[Session]:
+        """A session that commits on success and rolls back on any exception."""
+        with self.session(actor) as session:
+            try:
+                yield session
+                session.commit()
+            except StaleDataError as exc:
+                session.rollback()
+                raise ConcurrencyError(
+                    "the record was changed by another user since it was read; reload it",
+                    field="version",
+                ) from exc
+            except BaseException:
+                session.rollback()
+                raise
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    def _before_commit(self, session: Session) -> None:
+        state = tx_state(session)
+        session.flush()
+        if state.touched:
+            _invalidate_signatures(session, state, now=self.clock())
+            session.flush()
+        if state.pending:
+            chain_pending(session, state.pending, now=self.clock())
+        state.pending.clear()
+        state.inserted.clear()
+        state.touched.clear()
+
+
+def tx_state(session: Session) -> _TxState:
+    """The audit state of *session*; a session without an actor cannot write."""
+    state = session.info.get("tx")
+    if not isinstance(state, _TxState):
+        raise DataError("a write needs an authenticated actor", field="actor", value=None)
+    return state
+
+
+def record_event(
+    session: Session,
+    *,
+    action: str,
+    table_name: str,
+    row_id: int | None = None,
+    subject_id: int | None = None,
+    detail: str | None = None,
+    reason: str | None = None,
+) -> None:
+    """Add a non-field event (login, export, sign, lock, unlock) to the pending change log."""
+    state = tx_state(session)
+    actor = state.actor
+    state.pending.append(
+        PendingEntry(
+            action=action,
+            table_name=table_name,
+            row_id=row_id,
+            subject_id=subject_id,
+            field=None,
+            old_value=None,
+            new_value=encode_value(detail),
+            reason=reason if reason is not None else state.reason,
+            user_id=actor.user_id,
+            username=actor.username,
+            role=actor.role,
+            channel=actor.channel,
+        )
+    )
+
+
+@contextmanager
+def reason_for_change(session: Session, reason: str | None) -> Iterator[None]:
+    """Attribute the writes inside the block to *reason* (required for later corrections)."""
+    state = tx_state(session)
+    previous = state.reason
+    state.reason = reason
+    try:
+        yield
+        session.flush()  # capture the changes while the reason still applies
+    finally:
+        state.reason = previous
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """Run the block in a SAVEPOINT; on error undo its rows *and* its pending audit entries."""
+    state = tx_state(session)
+    marks = (len(state.pending), set(state.inserted), dict(state.touched))
+    nested = session.begin_nested()
+    try:
+        yield
+        session.flush()
+        nested.commit()
+    except StaleDataError as exc:
+        _undo(session, nested, state, marks)
+        raise ConcurrencyError(
+            "the record was changed by another user since it was read; reload it",
+            field="version",
+        ) from exc
+    except IntegrityError as exc:
+        _undo(session, nested, state, marks)
+        raise DataError(f"refused by a database constraint: {exc.orig}", field="row") from exc
+    except BaseException:
+        _undo(session, nested, state, marks)
+        raise
+
+
+def _undo(
+    session: Session,
+    nested: Any,
+    state: _TxState,
+    marks: tuple[int, set[tuple[str, int]], dict[int, str]],
+) -> None:
+    if nested.is_active:
+        nested.rollback()
+    del state.pending[marks[0] :]
+    state.inserted = marks[1]
+    state.touched = marks[2]
+
+
+# --- engine ----------------------------------------------------------------------------------
+
+
+def _make_engine(url: str, *, pool_size: int) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def _sqlite_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    # pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy's documented recipe
+    # ("Serializable isolation / Savepoints / Transactional DDL") takes BEGIN over.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+# --- unit-of-work hooks ------------------------------------------------------------------------
+
+
+def _before_flush(session: Session, _context: object, _instances: object) -> None:
+    tx_state(session)  # refuses a write without an actor
+    for obj in session.deleted:
+        raise DataError(
+            "rows are never deleted physically; set deleted=True with a reason",
+            field="table",
+            value=getattr(obj, "__tablename__", type(obj).__name__),
+        )
+    changed = [o for o in (*session.new, *session.dirty) if isinstance(o, CasebookRow)]
+    if not changed:
+        return
+    with session.no_autoflush:
+        locks = list(session.scalars(select(RecordLock).where(RecordLock.active.is_(True))))
+        for obj in changed:
+            if locks and not isinstance(obj, RecordLock):
+                _check_locks(session, obj, locks)
+
+
+def _subject_and_site(session: Session, obj: CasebookRow) -> tuple[int | None, int | None]:
+    if isinstance(obj, Subject):
+        return obj.id, obj.site_id
+    subject_id = getattr(obj, "subject_id", None)
+    if subject_id is None:
+        return None, None
+    subject = session.get(Subject, subject_id)
+    return subject_id, (subject.site_id if subject is not None else None)
+
+
+def _check_locks(session: Session, obj: CasebookRow, locks: list[RecordLock]) -> None:
+    subject_id, site_id = _subject_and_site(session, obj)
+    form = obj.form or obj.__tablename__
+    for lock in locks:
+        hit = (
+            lock.level == "study"
+            or (lock.level == "site" and site_id is not None and lock.site_id == site_id)
+            or (
+                lock.level == "subject" and subject_id is not None and lock.subject_id == subject_id
+            )
+            or (
+                lock.level == "form"
+                and lock.subject_id == subject_id
+                and lock.form_name == form
+                and subject_id is not None
+            )
+        )
+        if hit:
+            raise LockedError(
+                f"{lock.level} lock {lock.id} is active ({lock.reason}); unlock first",
+                field=form,
+                value=obj.id,
+            )
+
+
+def _after_flush(session: Session, _context: object) -> None:
+    state = tx_state(session)
+    for obj in session.new:
+        if isinstance(obj, CasebookRow):
+            _capture_insert(state, obj)
+    for obj in session.dirty:
+        if isinstance(obj, CasebookRow) and session.is_modified(obj, include_collections=False):
+            _capture_update(state, obj)
+
+
+def _entry(
+    state: _TxState, obj: CasebookRow, action: str, name: str, *, old: Any, new: Any
+) -> None:
+    actor = state.actor
+    subject_id = obj.id if isinstance(obj, Subject) else getattr(obj, "subject_id", None)
+    state.pending.append(
+        PendingEntry(
+            action=action,
+            table_name=obj.__tablename__,
+            row_id=obj.id,
+            subject_id=subject_id,
+            field=name,
+            old_value=encode_value(old),
+            new_value=encode_value(new),
+            reason=state.reason,
+            user_id=actor.user_id,
+            username=actor.username,
+            role=actor.role,
+            channel=actor.channel,
+        )
+    )
+    if subject_id is not None and obj.__tablename__ not in NOT_CASEBOOK:
+        state.touched.setdefault(subject_id, f"{obj.__tablename__} row {obj.id} field {name}")
+
+
+def _capture_insert(state: _TxState, obj: CasebookRow) -> None:
+    state.inserted.add((obj.__tablename__, obj.id))
+    for attr in inspect(obj).mapper.column_attrs:
+        name = attr.key
+        value = getattr(obj, name)
+        if name in _SKIP_FIELDS or value is None or (name == "deleted" and value is False):
+            continue
+        _entry(state, obj, "insert", name, old=None, new=value)
+
+
+def _capture_update(state: _TxState, obj: CasebookRow) -> None:
+    key = (obj.__tablename__, obj.id)
+    if key not in state.inserted and not (state.reason and state.reason.strip()):
+        raise DataError(
+            f"a reason for change is required to change saved {obj.__tablename__} row {obj.id}",
+            field="reason",
+            value=state.reason,
+        )
+    insp = inspect(obj)
+    for attr in insp.mapper.column_attrs:
+        name = attr.key
+        if name in _SKIP_FIELDS:
+            continue
+        history = insp.attrs[name].history
+        if not history.has_changes():
+            continue
+        old = history.deleted[0] if history.deleted else None
+        new = history.added[0] if history.added else None
+        if old == new and type(old) is type(new):
+            continue
+        action = "delete" if name == "deleted" and new is True else "update"
+        _entry(state, obj, action, name, old=old, new=new)
+
+
+def _invalidate_signatures(session: Session, state: _TxState, *, now: datetime) -> None:
+    signatures = session.scalars(
+        select(Signature).where(
+            Signature.subject_id.in_(list(state.touched)), Signature.state == "valid"
+        )
+    ).all()
+    if not signatures:
+        return
+    previous = state.reason
+    for signature in signatures:
+        cause = state.touched[signature.subject_id]
+        state.reason = f"signed data changed after signing: {cause}"
+        signature.state = "invalidated"
+        signature.invalidated_at = now
+        signature.invalidated_reason = state.reason
+        session.flush()
+    state.reason = previous
+
+
+def _after_rollback(session: Session) -> None:
+    state = session.info.get("tx")
+    if isinstance(state, _TxState) and not session.in_nested_transaction():
+        state.pending.clear()
+        state.inserted.clear()
+        state.touched.clear()
