@@ -1,0 +1,195 @@
+"""ADaM safety datasets from SDTM: ADAE (adverse events), ADEX (exposure), ADLB (laboratory).
+
+Conventions follow the CDISC ADaM Occurrence Data Structure (ADAE) and the Basic Data Structure
+(ADEX, ADLB) as the pharmaverse admiral templates derive them; each deviation is commented.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from oncotrial.cdisc.dates import parse_dtc
+from oncotrial.errors import DataError
+
+__all__ = ["derive_adae", "derive_adex", "derive_adlb", "merge_supplemental"]
+
+# Attribution answers that count as treatment-related (CTCAE/ICH E2A five-point scale: possibly,
+# probably and definitely related are "related"; unlikely and unrelated are not).
+_RELATED = ("Y", "RELATED", "POSSIBLY RELATED", "PROBABLY RELATED", "DEFINITELY RELATED",
+            "POSSIBLE", "PROBABLE", "DEFINITE")
+
+
+def merge_supplemental(parent: pd.DataFrame, supp: pd.DataFrame | None) -> pd.DataFrame:
+    """Merge an SDTM SUPP-- dataset (QNAM/QVAL keyed by IDVAR/IDVARVAL) onto its parent.
+
+    Each QNAM becomes a column of the parent; records are matched by USUBJID and the IDVAR
+    value (e.g. ``AESEQ``). A QNAM that clashes with a parent variable is an error.
+    """
+    if supp is None or supp.empty:
+        return parent
+    out = parent.copy()
+    for (idvar_key, qnam), rows in supp.groupby(["IDVAR", "QNAM"], sort=True):
+        idvar = str(idvar_key)
+        if qnam in out.columns:
+            raise DataError("supplemental qualifier clashes with a parent variable",
+                            field="QNAM", value=qnam)
+        key = pd.to_numeric(rows["IDVARVAL"], errors="coerce") if idvar.endswith("SEQ") \
+            else rows["IDVARVAL"].astype(str)
+        values = pd.Series(rows["QVAL"].to_numpy(), index=pd.MultiIndex.from_arrays(
+            [rows["USUBJID"].astype(str).to_numpy(), key.to_numpy()]))
+        parent_key = pd.to_numeric(out[idvar], errors="coerce") if idvar.endswith("SEQ") \
+            else out[idvar].astype(str)
+        index = pd.MultiIndex.from_arrays([out["USUBJID"].astype(str).to_numpy(),
+                                           parent_key.to_numpy()])
+        out[qnam] = values.reindex(index).fillna("").to_numpy()
+    return out
+
+
+def _dates(values: pd.Series, *, impute: str, field: str) -> pd.Series:
+    parsed = [parse_dtc(v, impute=impute, field=field)  # type: ignore[arg-type]
+              for v in values.astype(str)]
+    return pd.to_datetime(pd.Series([p.value if p else None for p in parsed],
+                                    index=values.index, dtype=object))
+
+
+def _subject_dates(adsl: pd.DataFrame) -> pd.DataFrame:
+    keep = [c for c in ("USUBJID", "TRTSDT", "TRTEDT", "SAFFL") if c in adsl]
+    frame = adsl[keep].copy()
+    for column in ("TRTSDT", "TRTEDT"):
+        if column in frame:
+            frame[column] = pd.to_datetime(frame[column], errors="coerce")
+    return frame
+
+
+def derive_adae(
+    ae: pd.DataFrame,
+    adsl: pd.DataFrame,
+    *,
+    suppae: pd.DataFrame | None = None,
+    emergent_window_days: int,
+) -> pd.DataFrame:
+    """ADAE: one record per AE with analysis dates, grade, emergence and relatedness flags.
+
+    Parameters
+    ----------
+    ae, suppae
+        SDTM AE (and SUPPAE, whose qualifiers such as ``AEDLT`` and per-drug relatedness
+        ``AERELLEN``/``AERELERI`` become columns).
+    adsl
+        For TRTSDT/TRTEDT.
+    emergent_window_days
+        Treatment-emergent: start on or after the first dose and no later than this many days
+        after the last dose (a protocol value; admiral's ADAE template uses 30).
+
+    Partial start dates are imputed to the first day (ASTDTF), end dates to the last day
+    (AENDTF), as admiral's ``derive_vars_dt`` does for ADAE.
+    """
+    frame = merge_supplemental(ae, suppae).merge(_subject_dates(adsl), on="USUBJID", how="left")
+    frame["ASTDT"] = _dates(frame["AESTDTC"], impute="first", field="AESTDTC")
+    frame["AENDT"] = _dates(frame.get("AEENDTC", pd.Series("", index=frame.index)),
+                            impute="last", field="AEENDTC")
+    frame["ATOXGR"] = frame["AETOXGR"].astype(str).str.strip()
+    frame["ATOXGRN"] = pd.to_numeric(frame["ATOXGR"], errors="coerce")
+    bad = frame["ATOXGR"].ne("") & ~frame["ATOXGRN"].isin([1, 2, 3, 4, 5])
+    if bad.any():
+        row = frame[bad].iloc[0]
+        raise DataError("CTCAE grade must be 1-5", field="AETOXGR", value=row["ATOXGR"],
+                        allowed="1, 2, 3, 4, 5", subject=str(row["USUBJID"]))
+    end_window = frame["TRTEDT"] + pd.to_timedelta(emergent_window_days, unit="D")
+    emergent = (frame["ASTDT"] >= frame["TRTSDT"]) & (frame["ASTDT"] <= end_window)
+    frame["TRTEMFL"] = np.where(emergent, "Y", "")
+    frame["ASTDY"] = (frame["ASTDT"] - frame["TRTSDT"]).dt.days + 1
+    related = [c for c in frame.columns if c.startswith("AEREL") and len(c) > len("AEREL")]
+    for column in related:
+        answer = frame[column].astype(str).str.upper()
+        frame["REL" + column[len("AEREL"):][:5]] = np.where(answer.isin(_RELATED), "Y", "N")
+    if "AEDLT" in frame:
+        frame["DLTFL"] = np.where(frame["AEDLT"].astype(str) == "Y", "Y", "")
+    return frame.drop(columns=[c for c in ("TRTSDT", "TRTEDT", "SAFFL") if c in frame])
+
+
+def derive_adex(
+    ex: pd.DataFrame,
+    adsl: pd.DataFrame,
+    *,
+    cycle_length_days: int,
+    planned_days: Mapping[str, list[int]],
+) -> pd.DataFrame:
+    """ADEX (BDS): per subject and drug, cycles started, total dose, dose intensity and RDI.
+
+    Parameters
+    ----------
+    ex
+        SDTM EX, one record per administration or dosing period (EXSTDTC–EXENDTC, dose per
+        day EXDOSE; EXDOSE 0 marks a held dose; EXADJ gives the reason for an adjustment).
+    cycle_length_days, planned_days
+        Protocol values: the cycle length and, per drug (EXTRT, case-insensitive), the planned
+        dosing days of a cycle (lenvatinib 1–21, eribulin 1 and 8).
+
+    Relative dose intensity = delivered cumulative dose / (starting dose × planned dosing
+    days in the cycles started) × 100, the usual definition (Hryniuk & Goodyear 1990).
+    """
+    dates = _subject_dates(adsl)
+    frame = ex.merge(dates, on="USUBJID", how="inner")
+    start = _dates(frame["EXSTDTC"], impute="none", field="EXSTDTC")
+    end = _dates(frame.get("EXENDTC", frame["EXSTDTC"]).replace("", np.nan).fillna(
+        frame["EXSTDTC"]), impute="none", field="EXENDTC")
+    frame["DAYS"] = (end - start).dt.days + 1
+    frame["DOSE"] = pd.to_numeric(frame["EXDOSE"], errors="coerce").fillna(0.0)
+    frame["CYCLE"] = (start - frame["TRTSDT"]).dt.days // cycle_length_days + 1
+    records: list[dict[str, object]] = []
+    for (subject, drug), rows in frame.groupby(["USUBJID", "EXTRT"], sort=True):
+        days = planned_days.get(str(drug).lower())
+        if days is None:
+            raise DataError("drug not in the protocol", field="EXTRT", value=drug,
+                            allowed=", ".join(sorted(planned_days)), subject=str(subject))
+        given = rows[rows["DOSE"] > 0]
+        cycles = int(given["CYCLE"].nunique())
+        total = float((rows["DOSE"] * rows["DAYS"]).sum())
+        first_dose = float(given.sort_values("CYCLE")["DOSE"].iloc[0]) if len(given) else 0.0
+        planned = first_dose * len(days) * cycles
+        unit = str(rows["EXDOSU"].iloc[0]) if "EXDOSU" in rows else ""
+        adjustments = int((rows.get("EXADJ", pd.Series("", index=rows.index)).astype(str)
+                           != "").sum())
+        values = (
+            ("NCYCLE", "Number of cycles started", float(cycles), "cycles"),
+            ("TDOSE", "Total dose delivered", total, unit),
+            ("DOSEINT", "Dose intensity per cycle", total / cycles if cycles else np.nan,
+             f"{unit}/cycle"),
+            ("RDI", "Relative dose intensity (%)",
+             100.0 * total / planned if planned else np.nan, "%"),
+            ("NADJ", "Number of dose adjustments", float(adjustments), "records"),
+        )
+        records += [{"USUBJID": subject, "EXTRT": drug, "PARAMCD": code, "PARAM": label,
+                     "AVAL": value, "AVALU": avalu} for code, label, value, avalu in values]
+    return pd.DataFrame(records, columns=["USUBJID", "EXTRT", "PARAMCD", "PARAM", "AVAL",
+                                          "AVALU"])
+
+
+def derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
+    """ADLB (BDS): analysis values, baseline flag and baseline/analysis CTCAE grades.
+
+    The CTCAE grade (LBTOXGR) is taken as recorded: the EDC grades each value with the rules
+    engine when it is entered. Baseline (ABLFL) is the last non-missing value on or before the
+    first dose, as admiral's ``derive_var_extreme_flag`` selects it.
+    """
+    frame = lb.merge(_subject_dates(adsl), on="USUBJID", how="inner")
+    frame["ADT"] = _dates(frame["LBDTC"], impute="none", field="LBDTC")
+    frame["AVAL"] = pd.to_numeric(frame["LBSTRESN"], errors="coerce")
+    frame["PARAMCD"] = frame["LBTESTCD"].astype(str)
+    frame["PARAM"] = frame["LBTEST"].astype(str) + " (" + frame["LBSTRESU"].astype(str) + ")"
+    grade = frame.get("LBTOXGR", pd.Series("", index=frame.index)).astype(str)
+    frame["ATOXGRN"] = pd.to_numeric(grade, errors="coerce")
+    frame["ADY"] = (frame["ADT"] - frame["TRTSDT"]).dt.days + 1
+    eligible = frame["AVAL"].notna() & (frame["ADT"] <= frame["TRTSDT"])
+    ordered = frame[eligible].sort_values(["USUBJID", "PARAMCD", "ADT"], kind="mergesort")
+    baseline_index = ordered.groupby(["USUBJID", "PARAMCD"]).tail(1).index
+    frame["ABLFL"] = np.where(frame.index.isin(baseline_index), "Y", "")
+    base = frame.loc[baseline_index, ["USUBJID", "PARAMCD", "AVAL", "ATOXGRN"]].rename(
+        columns={"AVAL": "BASE", "ATOXGRN": "BTOXGRN"})
+    frame = frame.merge(base, on=["USUBJID", "PARAMCD"], how="left")
+    frame["CHG"] = frame["AVAL"] - frame["BASE"]
+    return frame.drop(columns=[c for c in ("TRTSDT", "TRTEDT", "SAFFL") if c in frame])

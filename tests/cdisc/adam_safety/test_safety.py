@@ -1,0 +1,97 @@
+"""ADAE, ADEX and ADLB derivations from SDTM AE, EX and LB."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from oncotrial.cdisc.adam.safety import derive_adae, derive_adex, derive_adlb, merge_supplemental
+from oncotrial.errors import DataError
+
+ADSL = pd.DataFrame({"USUBJID": ["S1", "S2"], "TRTSDT": ["2019-01-01", "2019-02-01"],
+                     "TRTEDT": ["2019-03-01", "2019-02-21"], "SAFFL": ["Y", "Y"]})
+
+
+def _ae(start: str, subject: str = "S1", grade: str = "3") -> pd.DataFrame:
+    return pd.DataFrame({"USUBJID": [subject], "AESEQ": [1], "AEDECOD": ["Hypertension"],
+                         "AETOXGR": [grade], "AESTDTC": [start], "AEENDTC": [""]})
+
+
+@pytest.mark.parametrize(("start", "emergent"), [
+    ("2018-12-31", ""),   # the day before the first dose
+    ("2019-01-01", "Y"),  # the day of the first dose
+    ("2019-03-31", "Y"),  # last dose + 30 days: still inside the window
+    ("2019-04-01", ""),   # last dose + 31 days
+])
+def test_treatment_emergent_window_both_sides(start: str, emergent: str) -> None:
+    """TRTEMFL holds from the first dose to the last dose + the protocol window, inclusive."""
+    adae = derive_adae(_ae(start), ADSL, emergent_window_days=30)
+    assert adae["TRTEMFL"].iloc[0] == emergent
+
+
+def test_partial_start_date_imputed_to_first_day() -> None:
+    """A start date with a missing day is imputed to the first of the month."""
+    adae = derive_adae(_ae("2019-02"), ADSL, emergent_window_days=30)
+    assert adae["ASTDT"].iloc[0] == pd.Timestamp("2019-02-01")
+
+
+def test_bad_grade_names_field_and_subject() -> None:
+    """A CTCAE grade outside 1-5 is refused with the field, value and subject."""
+    with pytest.raises(DataError, match=r"subject S1.*AETOXGR='7'"):
+        derive_adae(_ae("2019-01-05", grade="7"), ADSL, emergent_window_days=30)
+
+
+def test_supplemental_qualifiers_become_flags() -> None:
+    """SUPPAE AEDLT and per-drug relatedness become DLTFL and REL<drug> flags."""
+    supp = pd.DataFrame({"USUBJID": ["S1", "S1"], "IDVAR": ["AESEQ", "AESEQ"],
+                         "IDVARVAL": ["1", "1"], "QNAM": ["AEDLT", "AERELLEN"],
+                         "QVAL": ["Y", "RELATED"]})
+    adae = derive_adae(_ae("2019-01-05"), ADSL, suppae=supp, emergent_window_days=30)
+    assert adae["DLTFL"].iloc[0] == "Y"
+    assert adae["RELLEN"].iloc[0] == "Y"
+
+
+def test_supplemental_clash_is_refused() -> None:
+    """A SUPP qualifier named like a parent variable is an error, not an overwrite."""
+    supp = pd.DataFrame({"USUBJID": ["S1"], "IDVAR": ["AESEQ"], "IDVARVAL": ["1"],
+                         "QNAM": ["AEDECOD"], "QVAL": ["x"]})
+    with pytest.raises(DataError, match="AEDECOD"):
+        merge_supplemental(_ae("2019-01-05"), supp)
+
+
+def test_relative_dose_intensity_against_hand_computation() -> None:
+    """Eribulin 1.1 mg/m² on days 1 and 8 of two cycles, day 8 of cycle 2 held: RDI 75 %."""
+    ex = pd.DataFrame({
+        "USUBJID": ["S1"] * 4, "EXTRT": ["ERIBULIN"] * 4, "EXDOSU": ["mg/m2"] * 4,
+        "EXDOSE": [1.1, 1.1, 1.1, 0.0],
+        "EXSTDTC": ["2019-01-01", "2019-01-08", "2019-01-22", "2019-01-29"],
+        "EXENDTC": ["2019-01-01", "2019-01-08", "2019-01-22", "2019-01-29"],
+        "EXADJ": ["", "", "", "Neutrophil count decreased"],
+    })
+    adex = derive_adex(ex, ADSL, cycle_length_days=21, planned_days={"eribulin": [1, 8]})
+    values = adex.set_index("PARAMCD")["AVAL"]
+    assert values["NCYCLE"] == 2
+    assert values["TDOSE"] == pytest.approx(3.3)
+    assert values["RDI"] == pytest.approx(75.0)
+    assert values["NADJ"] == 1
+
+
+def test_exposure_of_unknown_drug_is_refused() -> None:
+    """A drug that is not in the protocol is an error naming it and the subject."""
+    ex = pd.DataFrame({"USUBJID": ["S1"], "EXTRT": ["ASPIRIN"], "EXDOSE": [100],
+                       "EXSTDTC": ["2019-01-01"], "EXENDTC": ["2019-01-01"]})
+    with pytest.raises(DataError, match="ASPIRIN"):
+        derive_adex(ex, ADSL, cycle_length_days=21, planned_days={"eribulin": [1, 8]})
+
+
+def test_lab_baseline_is_last_value_on_or_before_first_dose() -> None:
+    """ABLFL marks the last value on or before TRTSDT; BTOXGRN carries its grade."""
+    lb = pd.DataFrame({
+        "USUBJID": ["S1"] * 3, "LBTESTCD": ["NEUT"] * 3, "LBTEST": ["Neutrophils"] * 3,
+        "LBSTRESU": ["10^9/L"] * 3, "LBSTRESN": [2.0, 1.8, 0.4],
+        "LBDTC": ["2018-12-20", "2019-01-01", "2019-01-08"], "LBTOXGR": ["0", "1", "4"],
+    })
+    adlb = derive_adlb(lb, ADSL)
+    assert list(adlb["ABLFL"]) == ["", "Y", ""]
+    assert list(adlb["BTOXGRN"]) == [1, 1, 1]
+    assert adlb["CHG"].iloc[2] == pytest.approx(-1.4)
