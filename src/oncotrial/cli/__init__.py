@@ -19,6 +19,9 @@ app = typer.Typer(
 )
 
 # Command groups (one module each). Keep this list sorted.
+from oncotrial.cli import protocol as _protocol  # noqa: E402  (groups register after app exists)
+
+app.add_typer(_protocol.app, name="protocol")
 
 
 def main() -> None:

@@ -1,0 +1,93 @@
+"""Read and validate protocol files; every problem is reported with its location."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from oncotrial.errors import ProtocolError
+from oncotrial.protocol.models import Protocol
+
+__all__ = ["LEADER_PROTOCOL", "format_location", "load_protocol", "read_protocol_problems"]
+
+LEADER_PROTOCOL = "leader.yaml"
+
+
+def format_location(loc: tuple[int | str, ...]) -> str:
+    """Render a pydantic error location as ``drugs[1].dose_levels[2]``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(protocol)"
+
+
+def _error_lines(exc: ValidationError) -> list[str]:
+    lines: list[str] = []
+    for err in exc.errors(include_url=False):
+        ctx = err.get("ctx") or {}
+        cause = ctx.get("error")
+        if err["type"] == "value_error" and cause is not None and not err["loc"]:
+            # Cross-field checks already carry their own "location: problem" lines.
+            lines.extend(str(cause).splitlines())
+            continue
+        lines.append(f"{format_location(tuple(err['loc']))}: {err['msg']}")
+    return lines
+
+
+def _read_yaml(path: Path | None) -> tuple[str, Any]:
+    if path is None:
+        ref = resources.files("oncotrial.protocol").joinpath("protocols", LEADER_PROTOCOL)
+        return f"<shipped {LEADER_PROTOCOL}>", yaml.safe_load(ref.read_text(encoding="utf-8"))
+    if not path.is_file():
+        raise ProtocolError(f"{path}: protocol file not found")
+    try:
+        return str(path), yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ProtocolError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def read_protocol_problems(path: Path | None = None) -> tuple[Protocol | None, list[str]]:
+    """Parse *path* and return ``(protocol or None, problems)`` without raising on bad content.
+
+    The problem list is empty exactly when the protocol is valid.
+    """
+    name, raw = _read_yaml(path)
+    if not isinstance(raw, dict):
+        return None, [f"(protocol): {name} must hold a mapping, got {type(raw).__name__}"]
+    try:
+        return Protocol.model_validate(raw), []
+    except ValidationError as exc:
+        return None, _error_lines(exc)
+
+
+def load_protocol(path: Path | None = None) -> Protocol:
+    """Load and validate a protocol file (``None`` = the shipped LEADER protocol).
+
+    Parameters
+    ----------
+    path
+        A YAML protocol file, or ``None`` for ``protocols/leader.yaml``.
+
+    Returns
+    -------
+    Protocol
+        The frozen, validated protocol.
+
+    Raises
+    ------
+    ProtocolError
+        Listing every problem found, one per line, each prefixed with its location.
+    """
+    protocol, problems = read_protocol_problems(path)
+    if protocol is None:
+        where = "shipped LEADER protocol" if path is None else str(path)
+        listing = "\n".join(f"  {p}" for p in problems)
+        raise ProtocolError(f"{where}: {len(problems)} problem(s)\n{listing}")
+    return protocol
