@@ -1,3 +1,128 @@
-"""oncotrial.translational."""
+"""oncotrial.translational: nCounter RCC/RLF I/O, QC, normalisation, immune scores, statistics.
 
-__all__: list[str] = []
+Pipeline: :func:`read_rcc_batch` → :func:`grade_batch_qc` / :func:`derive_qc_table` →
+:func:`derive_count_matrix` → :func:`derive_normalized_counts` → :func:`derive_marker_expression`
+→ :func:`compute_scores` → :func:`estimate_paired_tests` (and the response / PFS tests).
+"""
+
+from oncotrial.translational.figures import (
+    plot_paired_lines,
+    plot_qc_panel,
+    plot_score_heatmap,
+    plot_volcano,
+)
+from oncotrial.translational.normalize import (
+    HK_FACTOR_RANGE,
+    POS_FACTOR_RANGE,
+    GenormResult,
+    Normalization,
+    NormalizationSettings,
+    derive_normalized_counts,
+    estimate_genorm,
+)
+from oncotrial.translational.qc import (
+    QC_RULES,
+    LaneQc,
+    QcFlag,
+    QcRule,
+    QcThresholds,
+    classify_scanner,
+    compute_lane_metrics,
+    derive_qc_table,
+    grade_batch_qc,
+    grade_lane_qc,
+)
+from oncotrial.translational.rcc import (
+    POSITIVE_CONCENTRATION_FM,
+    Rcc,
+    RccBatch,
+    compute_positive_concentration,
+    derive_count_matrix,
+    read_count_table,
+    read_rcc,
+    read_rcc_batch,
+    read_rcc_collector_csv,
+    read_rcc_text,
+    validate_gene_expression,
+    validate_same_codeset,
+)
+from oncotrial.translational.rlf import Rlf, read_rlf
+from oncotrial.translational.scores import (
+    CD4_SCORE,
+    DC_GENES,
+    TIS_SCORE,
+    ScoreResult,
+    compute_scores,
+    derive_marker_expression,
+    read_danaher_markers,
+    read_probe_aliases,
+    read_tis_signature,
+)
+from oncotrial.translational.stats import (
+    TestTable,
+    compute_benjamini_hochberg,
+    compute_hodges_lehmann,
+    derive_paired_values,
+    estimate_paired_tests,
+    estimate_pfs_association,
+    estimate_response_association,
+    validate_sample_sheet,
+)
+from oncotrial.translational.tils import TilAssessment, validate_til_assessment
+
+__all__ = [
+    "CD4_SCORE",
+    "DC_GENES",
+    "HK_FACTOR_RANGE",
+    "POSITIVE_CONCENTRATION_FM",
+    "POS_FACTOR_RANGE",
+    "QC_RULES",
+    "TIS_SCORE",
+    "GenormResult",
+    "LaneQc",
+    "Normalization",
+    "NormalizationSettings",
+    "QcFlag",
+    "QcRule",
+    "QcThresholds",
+    "Rcc",
+    "RccBatch",
+    "Rlf",
+    "ScoreResult",
+    "TestTable",
+    "TilAssessment",
+    "classify_scanner",
+    "compute_benjamini_hochberg",
+    "compute_hodges_lehmann",
+    "compute_lane_metrics",
+    "compute_positive_concentration",
+    "compute_scores",
+    "derive_count_matrix",
+    "derive_marker_expression",
+    "derive_normalized_counts",
+    "derive_paired_values",
+    "derive_qc_table",
+    "estimate_genorm",
+    "estimate_paired_tests",
+    "estimate_pfs_association",
+    "estimate_response_association",
+    "grade_batch_qc",
+    "grade_lane_qc",
+    "plot_paired_lines",
+    "plot_qc_panel",
+    "plot_score_heatmap",
+    "plot_volcano",
+    "read_count_table",
+    "read_danaher_markers",
+    "read_probe_aliases",
+    "read_rcc",
+    "read_rcc_batch",
+    "read_rcc_collector_csv",
+    "read_rcc_text",
+    "read_rlf",
+    "read_tis_signature",
+    "validate_gene_expression",
+    "validate_same_codeset",
+    "validate_sample_sheet",
+    "validate_til_assessment",
+]

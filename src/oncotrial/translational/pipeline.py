@@ -1,0 +1,140 @@
+"""Batch-level steps that tie parsing, QC, normalisation and scoring together (for the CLI)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from oncotrial.translational.normalize import (
+    Normalization,
+    NormalizationSettings,
+    derive_normalized_counts,
+)
+from oncotrial.translational.qc import LaneQc, QcThresholds, derive_qc_table, grade_batch_qc
+from oncotrial.translational.rcc import Rcc, RccBatch, derive_count_matrix, validate_same_codeset
+from oncotrial.translational.rlf import Rlf
+
+__all__ = ["BatchRun", "derive_batch_run", "derive_codeset_batch"]
+
+_CONC_SUFFIX = re.compile(r"\([0-9.]+\)$")
+
+
+def _probe_keys(
+    classes: Iterable[str], names: Iterable[str], accessions: Iterable[str]
+) -> set[tuple[str, str, str]]:
+    """Probe identity for codeset checks: class, name without a ``(fM)`` suffix, accession.
+
+    RLFs name controls ``POS_A(128)`` while some RCCs write ``POS_A``; both are one probe.
+    """
+    return {
+        (c, _CONC_SUFFIX.sub("", n.strip()).upper(), a.strip())
+        for c, n, a in zip(classes, names, accessions, strict=True)
+    }
+
+
+def _same_codeset(gene_rlf: str, codeset: str) -> bool:
+    # An RLF file may carry a prefix (e.g. the validation copies are named
+    # '<repository>__<codeset>.rlf'); the RCC's GeneRLF must be the name's ending.
+    return codeset.lower().endswith(gene_rlf.lower()) and bool(gene_rlf)
+
+
+def derive_codeset_batch(batch: RccBatch, *, rlf: Rlf | None = None) -> RccBatch:
+    """Keep the lanes of one codeset; refuse the others with a reason.
+
+    The codeset is the RLF's when *rlf* is given (and lanes whose probes are not the RLF's
+    active probes are refused), else the most common ``GeneRLF`` of the batch.
+    """
+    refused = dict(batch.refused)
+    if not batch.rccs:
+        return RccBatch(rccs=(), refused=refused)
+    common = Counter(r.codeset for r in batch.rccs).most_common(1)[0][0]
+    codeset = rlf.name if rlf is not None else common
+    expected = None
+    if rlf is not None:
+        active = rlf.active_probes()
+        expected = _probe_keys(active["code_class"], active["GeneName"], active["Accession"])
+    keep = []
+    for rcc in batch.rccs:
+        if not _same_codeset(rcc.codeset, codeset):
+            refused[rcc.source] = (
+                f"GeneRLF={rcc.codeset!r}: codeset differs from the batch codeset {codeset!r}"
+            )
+            continue
+        if expected is not None:
+            probes = _probe_keys(rcc.probes["code_class"], rcc.probes["name"],
+                                 rcc.probes["accession"])
+            extra = sorted(probes - expected)
+            if extra:
+                refused[rcc.source] = f"probes not in RLF {codeset!r}: {extra[:5]}"
+                continue
+        keep.append(rcc)
+    return RccBatch(rccs=tuple(keep), refused=refused)
+
+
+@dataclass(frozen=True)
+class BatchRun:
+    """QC of every file and the normalisation of the lanes that passed."""
+
+    qc: pd.DataFrame = field(repr=False)
+    lanes: tuple[LaneQc, ...] = field(repr=False)
+    normalization: Normalization | None = field(repr=False)
+    duplicates: pd.DataFrame = field(repr=False)
+
+
+def _grade_groups(
+    batch: RccBatch, *, rlf: Rlf | None, thresholds: QcThresholds | None,
+    settings: NormalizationSettings | None,
+) -> tuple[list[tuple[Rcc, LaneQc]], dict[str, str]]:
+    if rlf is not None:
+        usable = derive_codeset_batch(batch, rlf=rlf)
+        groups = [usable.rccs] if usable.rccs else []
+        refused = dict(usable.refused)
+    else:
+        by_codeset: dict[str, list[Rcc]] = {}
+        for rcc in batch.rccs:
+            by_codeset.setdefault(rcc.codeset, []).append(rcc)
+        groups = [tuple(g) for g in by_codeset.values()]
+        refused = dict(batch.refused)
+    graded: list[tuple[Rcc, LaneQc]] = []
+    for group in groups:
+        lanes = grade_batch_qc(group, thresholds=thresholds, settings=settings)
+        graded.extend(zip(group, lanes, strict=True))
+    return graded, refused
+
+
+def derive_batch_run(
+    batch: RccBatch,
+    *,
+    rlf: Rlf | None = None,
+    thresholds: QcThresholds | None = None,
+    settings: NormalizationSettings | None = None,
+    normalize: bool = True,
+) -> BatchRun:
+    """QC every lane, then normalise the lanes that pass QC (factors recomputed on them).
+
+    Without *rlf*, QC (including the factor checks) runs per codeset, so one folder may mix
+    codesets; normalisation needs the passing lanes to share one codeset (pass *rlf* to
+    choose it). With *rlf*, lanes of another codeset are refused with a reason.
+
+    Raises
+    ------
+    DataError
+        When *normalize* is true and the passing lanes span more than one codeset.
+    """
+    graded, refused = _grade_groups(batch, rlf=rlf, thresholds=thresholds, settings=settings)
+    lanes = tuple(lane for _, lane in graded)
+    qc = derive_qc_table(lanes, refused=refused)
+    passed = [rcc for rcc, lane in graded if lane.passed]
+    normalization = None
+    if normalize and passed:
+        validate_same_codeset(passed)
+        normalization = derive_normalized_counts(derive_count_matrix(passed), settings=settings)
+    duplicates = pd.DataFrame(
+        [(rcc.source, *key) for rcc, _ in graded for key in rcc.duplicates],
+        columns=["file", "code_class", "name", "accession"],
+    )
+    return BatchRun(qc=qc, lanes=lanes, normalization=normalization, duplicates=duplicates)

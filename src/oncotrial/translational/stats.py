@@ -1,0 +1,264 @@
+"""Pre/post statistics for translational scores and genes (the patient is the unit).
+
+* Paired change Δ = post − pre on the log2 scale per patient; patients without both biopsies
+  drop out of paired tests.
+* Primary test: Wilcoxon signed-rank on Δ (``scipy.stats.wilcoxon``, exact for small n
+  without ties or zeros); secondary: paired t (``scipy.stats.ttest_rel``). Reported with the
+  number of pairs, median and mean Δ and the Hodges–Lehmann estimate (median of Walsh
+  averages). (translational.md §5.)
+* Benjamini–Hochberg q-values (``scipy.stats.false_discovery_control``) within the family
+  passed in one call: call once for the cell types + TIS and once for the genes.
+* Responders (RECIST 1.1 CR/PR) vs non-responders: Mann–Whitney U, two-sided.
+* Baseline score vs PFS: Cox proportional hazards (lifelines ``CoxPHFitter``), HR per 1 log2
+  unit.
+
+Sample sheet columns: ``file``, ``subject``, ``timepoint`` (``pre``/``post``); optional
+``response`` (RECIST category or ``responder``/``non-responder``), ``pfs_months`` and
+``pfs_event`` (1 = progression or death, 0 = censored).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from lifelines import CoxPHFitter
+from scipy import stats as sps
+
+from oncotrial.errors import DataError
+
+__all__ = [
+    "RESPONDER_CATEGORIES",
+    "TestTable",
+    "compute_benjamini_hochberg",
+    "compute_hodges_lehmann",
+    "derive_paired_values",
+    "estimate_paired_tests",
+    "estimate_pfs_association",
+    "estimate_response_association",
+    "validate_sample_sheet",
+]
+
+# RECIST 1.1 objective response = CR or PR (Eisenhauer et al., Eur J Cancer 2009;45:228 §4.4).
+RESPONDER_CATEGORIES = frozenset({"CR", "PR", "RESPONDER", "YES", "TRUE", "1"})
+_NON_RESPONDER = frozenset({"SD", "PD", "NE", "NON-CR/NON-PD", "NON-RESPONDER", "NO", "FALSE",
+                            "0"})
+_TIMEPOINTS = ("pre", "post")
+
+
+@dataclass(frozen=True)
+class TestTable:
+    """A table of per-feature tests with the family over which q-values were adjusted."""
+
+    table: pd.DataFrame = field(repr=False)
+    family: str
+    method: str
+
+
+def validate_sample_sheet(samples: pd.DataFrame) -> pd.DataFrame:
+    """Check a sample sheet and return it with ``timepoint`` lower-cased and ``file`` as index.
+
+    Raises
+    ------
+    DataError
+        Missing columns, unknown timepoints, duplicated files or duplicated subject/timepoint.
+    """
+    missing = [c for c in ("file", "subject", "timepoint") if c not in samples.columns]
+    if missing:
+        raise DataError("sample sheet lacks column(s)", field="columns", value=missing,
+                        allowed="file, subject, timepoint[, response, pfs_months, pfs_event]")
+    sheet = samples.copy()
+    sheet["subject"] = sheet["subject"].astype(str)
+    sheet["timepoint"] = sheet["timepoint"].astype(str).str.strip().str.lower()
+    bad = sheet.loc[~sheet["timepoint"].isin(_TIMEPOINTS)]
+    if not bad.empty:
+        row = bad.iloc[0]
+        raise DataError("unknown timepoint", field="timepoint", value=row["timepoint"],
+                        allowed="pre, post", subject=str(row["subject"]))
+    dup = sheet.duplicated(subset=["subject", "timepoint"], keep=False)
+    if dup.any():
+        row = sheet.loc[dup].iloc[0]
+        raise DataError("two samples for one subject and timepoint", field="file",
+                        value=list(sheet.loc[dup, "file"]), allowed="one per subject/timepoint",
+                        subject=str(row["subject"]), visit=str(row["timepoint"]))
+    if sheet["file"].duplicated().any():
+        raise DataError("file listed twice", field="file",
+                        value=list(sheet.loc[sheet["file"].duplicated(), "file"]),
+                        allowed="each file once")
+    return sheet.set_index("file")
+
+
+def derive_paired_values(values: pd.DataFrame, *, samples: pd.DataFrame) -> pd.DataFrame:
+    """Long table of paired values: ``subject, feature, pre, post, delta`` (+ ``response``).
+
+    *values*: rows = files (samples), columns = features (scores or genes).
+    """
+    sheet = validate_sample_sheet(samples)
+    known = sheet.index.intersection(values.index)
+    long = (values.loc[known].rename_axis("file").reset_index()
+            .melt(id_vars="file", var_name="feature", value_name="value"))
+    long = long.join(sheet[["subject", "timepoint"]], on="file")
+    wide = long.pivot_table(index=["subject", "feature"], columns="timepoint", values="value",
+                            aggfunc="first")
+    for tp in _TIMEPOINTS:
+        if tp not in wide.columns:
+            wide[tp] = np.nan
+    wide = wide.dropna(subset=list(_TIMEPOINTS)).reset_index()
+    wide["delta"] = wide["post"] - wide["pre"]
+    if "response" in sheet.columns:
+        response = sheet.groupby("subject")["response"].first()
+        wide["response"] = wide["subject"].map(response)
+    wide.columns.name = None
+    return wide[[c for c in ("subject", "feature", "pre", "post", "delta", "response")
+                 if c in wide.columns]]
+
+
+def compute_hodges_lehmann(delta: npt.ArrayLike) -> float:
+    """One-sample Hodges–Lehmann estimate: median of all Walsh averages (dᵢ + dⱼ)/2, i ≤ j."""
+    d = np.asarray(delta, dtype=float)
+    if d.size == 0:
+        return float("nan")
+    i, j = np.triu_indices(d.size)
+    return float(np.median((d[i] + d[j]) / 2.0))
+
+
+def compute_benjamini_hochberg(p_values: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Benjamini–Hochberg q-values; NaN p-values stay NaN and are not counted in m."""
+    p = np.asarray(p_values, dtype=float)
+    q = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    if ok.any():
+        q[ok] = sps.false_discovery_control(p[ok], method="bh")
+    return q
+
+
+def _paired_row(delta: npt.NDArray[np.float64]) -> dict[str, float]:
+    n = delta.size
+    row = {"n_pairs": float(n), "median_delta": float(np.median(delta)) if n else np.nan,
+           "mean_delta": float(np.mean(delta)) if n else np.nan,
+           "hodges_lehmann": compute_hodges_lehmann(delta),
+           "wilcoxon_stat": np.nan, "wilcoxon_p": np.nan, "t_stat": np.nan, "t_p": np.nan}
+    if n < 2:
+        return row
+    if np.any(delta != 0):
+        w = sps.wilcoxon(delta)
+        row["wilcoxon_stat"], row["wilcoxon_p"] = float(w.statistic), float(w.pvalue)
+    else:
+        row["wilcoxon_p"] = 1.0
+    if np.std(delta, ddof=1) > 0:
+        t = sps.ttest_1samp(delta, 0.0)  # identical to ttest_rel(post, pre)
+        row["t_stat"], row["t_p"] = float(t.statistic), float(t.pvalue)
+    return row
+
+
+def estimate_paired_tests(
+    values: pd.DataFrame, *, samples: pd.DataFrame, family: str = "cell types"
+) -> TestTable:
+    """Paired pre/post tests per feature with BH q-values within this *family*.
+
+    Returns
+    -------
+    TestTable
+        ``table`` columns: ``feature``, ``n_pairs``, ``median_delta``, ``mean_delta``,
+        ``fold_change`` (2^median Δ), ``hodges_lehmann``, ``wilcoxon_stat``, ``wilcoxon_p``,
+        ``wilcoxon_q``, ``t_stat``, ``t_p``, ``t_q``.
+    """
+    paired = derive_paired_values(values, samples=samples)
+    rows = []
+    for feature in values.columns:
+        delta = paired.loc[paired["feature"] == feature, "delta"].to_numpy(dtype=float)
+        rows.append({"feature": feature, **_paired_row(delta[~np.isnan(delta)])})
+    table = pd.DataFrame(rows)
+    table["fold_change"] = np.exp2(table["median_delta"])
+    table["wilcoxon_q"] = compute_benjamini_hochberg(table["wilcoxon_p"])
+    table["t_q"] = compute_benjamini_hochberg(table["t_p"])
+    return TestTable(table=table, family=family,
+                     method="Wilcoxon signed-rank (primary), paired t; BH within family")
+
+
+def _responders(sheet: pd.DataFrame) -> pd.Series:
+    if "response" not in sheet.columns:
+        raise DataError("sample sheet has no response column", field="response", value=None,
+                        allowed="CR, PR, SD, PD, NE or responder/non-responder")
+    text = sheet["response"].astype(str).str.strip().str.upper()
+    unknown = sorted(set(text) - RESPONDER_CATEGORIES - _NON_RESPONDER)
+    if unknown:
+        raise DataError("unknown response value", field="response", value=unknown,
+                        allowed="CR, PR, SD, PD, NE, NON-CR/NON-PD, responder, non-responder")
+    return text.isin(RESPONDER_CATEGORIES)
+
+
+def estimate_response_association(
+    values: pd.DataFrame, *, samples: pd.DataFrame, timepoint: str = "pre",
+    family: str = "cell types",
+) -> TestTable:
+    """Responders (CR/PR) vs non-responders, two-sided Mann–Whitney U per feature, BH q.
+
+    ``timepoint="pre"`` compares baseline values; ``timepoint="delta"`` compares Δ.
+    """
+    sheet = validate_sample_sheet(samples)
+    responder = _responders(sheet).groupby(sheet["subject"]).first()
+    if timepoint == "delta":
+        paired = derive_paired_values(values, samples=samples)
+        per_subject = paired.pivot_table(index="subject", columns="feature", values="delta")
+    elif timepoint in _TIMEPOINTS:
+        files = sheet.index[(sheet["timepoint"] == timepoint)].intersection(values.index)
+        per_subject = values.loc[files].set_axis(sheet.loc[files, "subject"], axis=0)
+    else:
+        raise DataError("unknown timepoint", field="timepoint", value=timepoint,
+                        allowed="pre, post, delta")
+    rows = []
+    for feature in values.columns:
+        col = per_subject[feature].dropna() if feature in per_subject else pd.Series(dtype=float)
+        group = responder.reindex(col.index).fillna(value=False).astype(bool)
+        a, b = col[group].to_numpy(), col[~group].to_numpy()
+        row = {"feature": feature, "n_responders": a.size, "n_non_responders": b.size,
+               "median_responders": float(np.median(a)) if a.size else np.nan,
+               "median_non_responders": float(np.median(b)) if b.size else np.nan,
+               "u_stat": np.nan, "p": np.nan}
+        if a.size and b.size:
+            u = sps.mannwhitneyu(a, b, alternative="two-sided")
+            row["u_stat"], row["p"] = float(u.statistic), float(u.pvalue)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    table["q"] = compute_benjamini_hochberg(table["p"])
+    return TestTable(table=table, family=family, method="Mann-Whitney U two-sided; BH")
+
+
+def estimate_pfs_association(
+    values: pd.DataFrame, *, samples: pd.DataFrame, family: str = "cell types"
+) -> TestTable:
+    """Cox model of PFS on each baseline (``pre``) feature: HR per 1 log2 unit, 95 % CI, Wald p.
+
+    Uses lifelines ``CoxPHFitter`` (Efron ties). Features with < 2 events or no spread get NaN.
+    """
+    sheet = validate_sample_sheet(samples)
+    missing = [c for c in ("pfs_months", "pfs_event") if c not in sheet.columns]
+    if missing:
+        raise DataError("sample sheet lacks PFS column(s)", field="columns", value=missing,
+                        allowed="pfs_months, pfs_event")
+    base = sheet[sheet["timepoint"] == "pre"]
+    files = base.index.intersection(values.index)
+    rows = []
+    for feature in values.columns:
+        frame = pd.DataFrame({
+            "x": values.loc[files, feature].astype(float),
+            "time": pd.to_numeric(base.loc[files, "pfs_months"], errors="coerce"),
+            "event": pd.to_numeric(base.loc[files, "pfs_event"], errors="coerce"),
+        }).dropna()
+        events = float(frame["event"].sum())
+        row: dict[str, object] = {"feature": feature, "n": len(frame), "events": events,
+                                  "hr": np.nan, "hr_lower": np.nan, "hr_upper": np.nan,
+                                  "p": np.nan}
+        if events >= 2 and frame["x"].std() > 0:
+            cph = CoxPHFitter().fit(frame, duration_col="time", event_col="event")
+            summary = cph.summary.loc["x"]
+            row.update(hr=float(summary["exp(coef)"]),
+                       hr_lower=float(summary["exp(coef) lower 95%"]),
+                       hr_upper=float(summary["exp(coef) upper 95%"]), p=float(summary["p"]))
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    table["q"] = compute_benjamini_hochberg(table["p"])
+    return TestTable(table=table, family=family, method="Cox PH (lifelines, Efron); BH")
