@@ -1,0 +1,310 @@
+"""Vectorised RECIST 1.1 timepoint response: target sums, non-target, new lesions, overall.
+
+Every step is a pandas/numpy operation over all subjects at once (group sums, cumulative
+minima, ``np.select`` over the ordered named rules of ``data/recist_1_1.yaml``); there is no
+per-subject Python loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from oncotrial.rules._recist_input import KeyedInput
+from oncotrial.rules._recist_rules import (
+    NEW_CATEGORIES,
+    NONTARGET_CATEGORIES,
+    TARGET_CATEGORIES,
+    NamedRule,
+    RecistRules,
+)
+from oncotrial.rules._recist_settings import RecistSettings
+
+__all__ = ["TIMEPOINT_COLUMNS", "classify_keyed_timepoints"]
+
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+
+TIMEPOINT_COLUMNS = (
+    "subject",
+    "evaluator",
+    "visitnum",
+    "visit",
+    "date",
+    "n_target",
+    "n_target_assessed",
+    "sum_mm",
+    "baseline_sum_mm",
+    "nadir_mm",
+    "change_from_baseline_pct",
+    "change_from_nadir_pct",
+    "change_from_nadir_mm",
+    "target_response",
+    "target_rule",
+    "nontarget_response",
+    "nontarget_rule",
+    "new_lesion",
+    "new_lesion_rule",
+    "overall_response",
+    "overall_rule",
+)
+
+_REL_TOL = 1e-9  # compare thresholds at the precision of the data, not of float rounding
+
+
+def _ge(a: FloatArray, b: FloatArray) -> BoolArray:
+    """``a >= b`` tolerant to binary rounding (10 * 1.2 must equal 12)."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(a >= b - _REL_TOL * np.maximum(1.0, np.abs(b)), dtype=bool)
+
+
+def _le(a: FloatArray, b: FloatArray) -> BoolArray:
+    with np.errstate(invalid="ignore"):
+        return np.asarray(a <= b + _REL_TOL * np.maximum(1.0, np.abs(b)), dtype=bool)
+
+
+def _select(
+    rules: Sequence[NamedRule], conditions: dict[str, BoolArray], size: int
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
+    """First-match over ordered named rules: (outcome, rule name) per row."""
+    conds = [conditions[r.name] for r in rules]
+    outcome = np.select(conds, [np.asarray(r.outcome, dtype=object) for r in rules], default="")
+    names = np.select(conds, [np.asarray(r.name, dtype=object) for r in rules], default="")
+    if size and (names == "").any():  # the last rule of each list is unconditional
+        raise AssertionError("RECIST rule list is not exhaustive")  # pragma: no cover
+    return outcome.astype(object), names.astype(object)
+
+
+def _lesion_grid(keyed: KeyedInput, role: str) -> pd.DataFrame:
+    """Every (assessment, lesion of *role*) pair with that lesion's record at that visit."""
+    les = keyed.lesions.loc[keyed.lesions["role"] == role, ["sk", "lk", "nodal"]]
+    grid = keyed.assessments[["ak", "sk"]].merge(les, on="sk", how="inner")
+    meas = keyed.measurements.loc[
+        keyed.measurements["role"] == role, ["ak", "lk", "diameter_mm", "state"]
+    ]
+    grid = grid.merge(meas, on=["ak", "lk"], how="left")
+    grid["state"] = grid["state"].fillna("NOT DONE")
+    return grid
+
+
+def _target_values(grid: pd.DataFrame, settings: RecistSettings) -> FloatArray:
+    """Diameter used in the sum: the number if given (even < 5 mm), else 0 for ABSENT and the
+    protocol's too-small-to-measure value for TOO SMALL TO MEASURE (RECIST 1.1 §4.3.1 note;
+    CDISC TR note; EORTC Q&A "Lesions less than 5 mm")."""
+    value = grid["diameter_mm"].to_numpy(dtype=float, na_value=np.nan)
+    state = grid["state"].to_numpy()
+    missing = np.isnan(value)
+    value = np.where(missing & (state == "ABSENT"), 0.0, value)
+    return np.where(
+        missing & (state == "TOO SMALL TO MEASURE"), settings.too_small_to_measure_mm, value
+    )
+
+
+def _target_block(
+    keyed: KeyedInput, settings: RecistSettings, rules: RecistRules
+) -> pd.DataFrame:
+    grid = _lesion_grid(keyed, "TARGET")
+    value = _target_values(grid, settings)
+    assessed = ~np.isnan(value)
+    nodal = grid["nodal"].to_numpy(dtype=bool)
+    node_cr = rules.threshold("node_cr_below_mm")
+    with np.errstate(invalid="ignore"):
+        lesion_cr = assessed & np.where(nodal, value < node_cr, value == 0.0)
+    work = pd.DataFrame(
+        {
+            "ak": grid["ak"].to_numpy(),
+            "value": np.where(assessed, value, 0.0),
+            "assessed": assessed,
+            "lesion_cr": lesion_cr,
+        }
+    )
+    agg = work.groupby("ak", sort=True).agg(
+        sum_mm=("value", "sum"),
+        n_target_assessed=("assessed", "sum"),
+        n_target=("assessed", "size"),
+        n_cr=("lesion_cr", "sum"),
+    )
+    out = keyed.assessments[["ak", "sk", "is_baseline"]].merge(
+        agg, left_on="ak", right_index=True, how="left"
+    )
+    out[["n_target_assessed", "n_target", "n_cr"]] = (
+        out[["n_target_assessed", "n_target", "n_cr"]].fillna(0).astype(int)
+    )
+    out.loc[out["n_target"] == 0, "sum_mm"] = np.nan
+    return _target_reference_sums(out)
+
+
+def _target_reference_sums(out: pd.DataFrame) -> pd.DataFrame:
+    """Baseline sum (first assessment) and nadir (smallest complete sum before this one,
+    baseline included: RECIST 1.1 §4.3.1 PD)."""
+    complete = (out["n_target"] > 0) & (out["n_target_assessed"] == out["n_target"])
+    complete_sum = out["sum_mm"].where(complete)
+    baseline = complete_sum.where(out["is_baseline"])
+    out["baseline_sum_mm"] = baseline.groupby(out["sk"]).transform("first")
+    running_min = complete_sum.groupby(out["sk"]).cummin()
+    running_min = running_min.groupby(out["sk"]).ffill()
+    out["nadir_mm"] = running_min.groupby(out["sk"]).shift(1)
+    return out
+
+
+def _target_response(
+    out: pd.DataFrame, rules: RecistRules
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
+    sums = out["sum_mm"].to_numpy(dtype=float, na_value=np.nan)
+    base = out["baseline_sum_mm"].to_numpy(dtype=float, na_value=np.nan)
+    nadir = out["nadir_mm"].to_numpy(dtype=float, na_value=np.nan)
+    n_target = out["n_target"].to_numpy()
+    all_assessed = out["n_target_assessed"].to_numpy() == n_target
+    pd_fraction = rules.threshold("pd_increase_fraction")
+    pd_abs = rules.threshold("pd_min_absolute_increase_mm")
+    pr_fraction = rules.threshold("pr_decrease_fraction")
+    has_reference = ~np.isnan(base) & ~np.isnan(nadir)
+    conditions = {
+        "target_none_at_baseline": n_target == 0,
+        "target_ne_no_baseline_sum": ~has_reference,
+        "target_pd_sum_increase": _ge(sums, nadir * (1.0 + pd_fraction))
+        & _ge(sums - nadir, np.full_like(sums, pd_abs)),
+        "target_ne_not_all_assessed": ~all_assessed,
+        "target_cr_all_gone": out["n_cr"].to_numpy() == n_target,
+        "target_pr_30pct_decrease": _le(sums, base * (1.0 - pr_fraction)),
+        "target_sd": np.ones(len(out), dtype=bool),
+    }
+    return _select(rules.target_rules, conditions, len(out))
+
+
+def _nontarget_block(
+    keyed: KeyedInput, rules: RecistRules
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
+    grid = _lesion_grid(keyed, "NON-TARGET")
+    state = grid["state"].to_numpy()
+    diam = grid["diameter_mm"].to_numpy(dtype=float, na_value=np.nan)
+    nodal = grid["nodal"].to_numpy(dtype=bool)
+    with np.errstate(invalid="ignore"):
+        # a non-target node measured < 10 mm short axis is normal, i.e. absent (RECIST §4.3.2)
+        normal_node = nodal & (diam < rules.threshold("node_cr_below_mm"))
+    work = pd.DataFrame(
+        {
+            "ak": grid["ak"].to_numpy(),
+            "pd": state == "UNEQUIVOCAL",
+            "missing": state == "NOT DONE",
+            "absent": (state == "ABSENT") | (normal_node & (state != "UNEQUIVOCAL")),
+        }
+    )
+    agg = work.groupby("ak", sort=True).agg(
+        any_pd=("pd", "any"), any_missing=("missing", "any"), all_absent=("absent", "all"),
+        n=("pd", "size"),
+    )
+    agg = agg.reindex(keyed.assessments["ak"], fill_value=0)
+    n = agg["n"].to_numpy()
+    conditions = {
+        "nontarget_none_at_baseline": n == 0,
+        "nontarget_pd_unequivocal": agg["any_pd"].to_numpy(dtype=bool),
+        "nontarget_ne_not_all_assessed": agg["any_missing"].to_numpy(dtype=bool),
+        "nontarget_cr_all_absent": agg["all_absent"].to_numpy(dtype=bool),
+        "nontarget_non_cr_non_pd": np.ones(len(agg), dtype=bool),
+    }
+    return _select(rules.nontarget_rules, conditions, len(agg))
+
+
+def _new_lesion_block(
+    keyed: KeyedInput, rules: RecistRules
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
+    meas = keyed.measurements
+    new = meas.loc[meas["role"] == "NEW", ["ak", "lk", "date", "state"]]
+    new = new.loc[~new["state"].isin(["NOT DONE", "ABSENT"])]
+    equivocal = new["state"] == "EQUIVOCAL"
+    first_unequivocal = new.loc[~equivocal].groupby("lk")["date"].min()
+    confirmed_on = new["lk"].map(first_unequivocal)
+    # RECIST 1.1 §4.3.3: an equivocal new lesion later confirmed dates PD to its first sighting
+    confirmed_later = equivocal & confirmed_on.notna() & (confirmed_on > new["date"])
+    work = pd.DataFrame(
+        {
+            "ak": new["ak"].to_numpy(),
+            "unequivocal": (~equivocal).to_numpy(),
+            "confirmed": confirmed_later.to_numpy(dtype=bool),
+            "equivocal": equivocal.to_numpy(),
+        }
+    )
+    agg = work.groupby("ak", sort=True).any().reindex(keyed.assessments["ak"], fill_value=False)
+    size = len(agg)
+    conditions = {
+        "new_lesion_unequivocal": agg["unequivocal"].to_numpy(dtype=bool),
+        "new_lesion_equivocal_confirmed_later": agg["confirmed"].to_numpy(dtype=bool),
+        "new_lesion_equivocal_unconfirmed": agg["equivocal"].to_numpy(dtype=bool),
+        "new_lesion_none": np.ones(size, dtype=bool),
+    }
+    return _select(rules.new_lesion_rules, conditions, size)
+
+
+def _overall(
+    target: npt.NDArray[np.object_],
+    nontarget: npt.NDArray[np.object_],
+    new: npt.NDArray[np.object_],
+    rules: RecistRules,
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
+    """Look the combination up in RECIST 1.1 Tables 1-2 (first-match rows from the data)."""
+    table = rules.overall_table()
+    shape = (len(TARGET_CATEGORIES), len(NONTARGET_CATEGORIES), len(NEW_CATEGORIES))
+    outcome_grid = np.empty(shape, dtype=object)
+    rule_grid = np.empty(shape, dtype=object)
+    for (t, n, w), (result, name) in table.items():
+        idx = (TARGET_CATEGORIES.index(t), NONTARGET_CATEGORIES.index(n), NEW_CATEGORIES.index(w))
+        outcome_grid[idx] = result
+        rule_grid[idx] = name
+    ti = pd.Index(TARGET_CATEGORIES).get_indexer(pd.Index(target))
+    ni = pd.Index(NONTARGET_CATEGORIES).get_indexer(pd.Index(nontarget))
+    wi = pd.Index(NEW_CATEGORIES).get_indexer(pd.Index(new))
+    return outcome_grid[ti, ni, wi], rule_grid[ti, ni, wi]
+
+
+def _percent(num: pd.Series, den: pd.Series) -> pd.Series:
+    den_values = den.to_numpy(dtype=float, na_value=np.nan)
+    num_values = num.to_numpy(dtype=float, na_value=np.nan)
+    ok = ~np.isnan(den_values) & (den_values > 0) & ~np.isnan(num_values)
+    out = np.full(len(den_values), np.nan)
+    np.divide(100.0 * num_values, den_values, out=out, where=ok)
+    return pd.Series(out, index=num.index)
+
+
+def classify_keyed_timepoints(
+    keyed: KeyedInput, settings: RecistSettings, rules: RecistRules
+) -> pd.DataFrame:
+    """All timepoint responses (post-baseline assessments only) as one DataFrame."""
+    target = _target_block(keyed, settings, rules)
+    target_resp, target_rule = _target_response(target, rules)
+    nontarget_resp, nontarget_rule = _nontarget_block(keyed, rules)
+    new_resp, new_rule = _new_lesion_block(keyed, rules)
+    overall, overall_rule = _overall(target_resp, nontarget_resp, new_resp, rules)
+    a = keyed.assessments
+    out = pd.DataFrame(
+        {
+            "subject": a["subject"].to_numpy(),
+            "evaluator": a["evaluator"].to_numpy(),
+            "visitnum": a["visitnum"].to_numpy(),
+            "visit": a["visit"].to_numpy(),
+            "date": a["date"].to_numpy(),
+            "n_target": target["n_target"].to_numpy(),
+            "n_target_assessed": target["n_target_assessed"].to_numpy(),
+            "sum_mm": target["sum_mm"].to_numpy(),
+            "baseline_sum_mm": target["baseline_sum_mm"].to_numpy(),
+            "nadir_mm": target["nadir_mm"].to_numpy(),
+        }
+    )
+    out["change_from_baseline_pct"] = _percent(
+        out["sum_mm"] - out["baseline_sum_mm"], out["baseline_sum_mm"]
+    )
+    out["change_from_nadir_mm"] = out["sum_mm"] - out["nadir_mm"]
+    out["change_from_nadir_pct"] = _percent(out["change_from_nadir_mm"], out["nadir_mm"])
+    out["target_response"] = target_resp
+    out["target_rule"] = target_rule
+    out["nontarget_response"] = nontarget_resp
+    out["nontarget_rule"] = nontarget_rule
+    out["new_lesion"] = new_resp
+    out["new_lesion_rule"] = new_rule
+    out["overall_response"] = overall
+    out["overall_rule"] = overall_rule
+    post = ~a["is_baseline"].to_numpy(dtype=bool)
+    return out.loc[post, list(TIMEPOINT_COLUMNS)].reset_index(drop=True)

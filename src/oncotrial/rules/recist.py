@@ -1,0 +1,204 @@
+"""RECIST 1.1 response evaluation from lesion measurements (pure, vectorised).
+
+Source: Eisenhauer EA et al. New response evaluation criteria in solid tumours: revised RECIST
+guideline (version 1.1). Eur J Cancer 2009;45:228-247. Thresholds, the ordered per-timepoint
+rules, Tables 1-2 (overall timepoint response) and the ordered best-overall-response rules are
+data in ``data/recist_1_1.yaml`` with a citation per entry; trial parameters come from the
+protocol through :class:`RecistSettings`.
+
+Input frames
+------------
+``lesions`` — one row per lesion and evaluator (SDTM TU):
+    ``subject`` (USUBJID), ``evaluator`` (e.g. "INVESTIGATOR" or "INDEPENDENT ASSESSOR|READER 1"),
+    ``lesion_id`` (TULNKID), ``role`` ("TARGET", "NON-TARGET", "NEW"), ``organ`` (TULOC),
+    ``nodal`` (bool: lymph node, measured by short axis).
+``measurements`` — one row per lesion, evaluator and visit (SDTM TR):
+    ``subject``, ``evaluator``, ``lesion_id``, ``visitnum`` (float), ``visit`` (str),
+    ``date`` (datetime64), ``diameter_mm`` (float; long axis, short axis for nodes; NaN if none),
+    ``state`` ("" when a number is given, "PRESENT", "ABSENT", "UNEQUIVOCAL", "EQUIVOCAL",
+    "NOT DONE", "TOO SMALL TO MEASURE").
+    The earliest assessment of each subject and evaluator is the baseline. An assessment is
+    (subject, evaluator, visitnum), dated by its last scan.
+
+Output frames
+-------------
+``timepoints`` (post-baseline assessments; columns :data:`TIMEPOINT_COLUMNS`),
+``best_response`` (one row per reference subject and evaluator; :data:`BEST_RESPONSE_COLUMNS`),
+``baseline_checks`` (one row per lesion and violated check; :data:`BASELINE_CHECK_COLUMNS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from oncotrial.errors import DataError
+from oncotrial.rules._recist_baseline import BASELINE_CHECK_COLUMNS, check_keyed_baseline
+from oncotrial.rules._recist_best import BEST_RESPONSE_COLUMNS, classify_best
+from oncotrial.rules._recist_input import key_input
+from oncotrial.rules._recist_rules import (
+    NEW_CATEGORIES,
+    NONTARGET_CATEGORIES,
+    TARGET_CATEGORIES,
+    RecistRules,
+    load_recist_rules,
+)
+from oncotrial.rules._recist_settings import (
+    LESION_COLUMNS,
+    MEASUREMENT_COLUMNS,
+    MEASUREMENT_STATES,
+    RecistSettings,
+)
+from oncotrial.rules._recist_timepoint import TIMEPOINT_COLUMNS, classify_keyed_timepoints
+
+__all__ = [
+    "BASELINE_CHECK_COLUMNS",
+    "BEST_RESPONSE_COLUMNS",
+    "LESION_COLUMNS",
+    "MEASUREMENT_COLUMNS",
+    "MEASUREMENT_STATES",
+    "TIMEPOINT_COLUMNS",
+    "RecistAssessment",
+    "RecistSettings",
+    "TimepointDecision",
+    "classify_baseline_lesions",
+    "classify_best_response",
+    "classify_overall_response",
+    "classify_timepoints",
+    "derive_recist_responses",
+    "load_recist_rules",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TimepointDecision:
+    """An overall timepoint response and the name of the table row that decided it."""
+
+    response: str
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecistAssessment:
+    """Everything the engine derives from one set of lesions and measurements."""
+
+    baseline_checks: pd.DataFrame
+    timepoints: pd.DataFrame
+    best_response: pd.DataFrame
+
+
+def classify_overall_response(
+    target: str, nontarget: str, new_lesion: str, *, rules: RecistRules | None = None
+) -> TimepointDecision:
+    """Overall timepoint response from the three component responses.
+
+    Parameters
+    ----------
+    target
+        One of CR, PR, SD, PD, NE, or NONE (no target lesion at baseline: Table 2).
+    nontarget
+        One of CR, NON-CR/NON-PD, PD, NE, or NONE (no non-target lesion at baseline).
+    new_lesion
+        "Y" or "N".
+
+    Returns
+    -------
+    TimepointDecision
+        The response per RECIST 1.1 Table 1 (target disease) or Table 2 (non-target only).
+    """
+    table = (rules or load_recist_rules()).overall_table()
+    for field, value, allowed in (
+        ("target", target, TARGET_CATEGORIES),
+        ("nontarget", nontarget, NONTARGET_CATEGORIES),
+        ("new_lesion", new_lesion, NEW_CATEGORIES),
+    ):
+        if value not in allowed:
+            raise DataError("unknown response category", field=field, value=value,
+                            allowed=", ".join(allowed))
+    response, rule = table[(target, nontarget, new_lesion)]
+    return TimepointDecision(response=response, rule=rule)
+
+
+def classify_baseline_lesions(
+    lesions: pd.DataFrame, measurements: pd.DataFrame, *, settings: RecistSettings
+) -> pd.DataFrame:
+    """Check baseline lesion selection (RECIST 1.1 §3.1-3.3), one row per lesion and problem.
+
+    Checks: target lesion without baseline measurement; non-nodal target < 10 mm; nodal target
+    short axis < 15 mm; non-target node < 10 mm (normal); NEW lesion at baseline; more than
+    ``settings.max_target_lesions`` targets or ``settings.max_target_per_organ`` per organ
+    (lymph nodes are one organ). Nothing is dropped: the engine still evaluates every lesion.
+    """
+    keyed = key_input(lesions, measurements)
+    return check_keyed_baseline(keyed, settings, load_recist_rules())
+
+
+def classify_timepoints(
+    lesions: pd.DataFrame, measurements: pd.DataFrame, *, settings: RecistSettings
+) -> pd.DataFrame:
+    """Timepoint responses of every post-baseline assessment (RECIST 1.1 §4.3-4.4.2).
+
+    Per assessment: sum of diameters (long axis for non-nodal, short axis for nodal targets),
+    change from baseline and from the nadir, the target response (20 % + 5 mm PD rule, nodal
+    CR < 10 mm, too-small-to-measure, NE for missing lesions unless PD is evident), the
+    non-target response, new lesions (an equivocal lesion confirmed later is PD from its first
+    sighting) and the overall response from Tables 1-2. Each response carries its rule name.
+    """
+    keyed = key_input(lesions, measurements)
+    return classify_keyed_timepoints(keyed, settings, load_recist_rules())
+
+
+def classify_best_response(
+    timepoints: pd.DataFrame,
+    *,
+    reference: pd.DataFrame,
+    settings: RecistSettings,
+    evaluators: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Best overall response, unconfirmed (BOR) and confirmed (CBOR), per subject and evaluator.
+
+    Parameters
+    ----------
+    timepoints
+        Columns ``subject``, ``evaluator``, ``date``, ``overall_response`` (CR, PR, SD,
+        NON-CR/NON-PD, PD, NE) — from :func:`classify_timepoints` or from SDTM RS OVRLRESP.
+    reference
+        Columns ``subject``, ``reference_date``: the reference start (first dose, enrolment or
+        randomisation) for the SD window; every subject here gets a row (BOR MISSING when never
+        assessed).
+    settings
+        Confirmation interval, minimum SD duration, NE/SD tolerance in the confirmation window.
+    evaluators
+        Evaluators to report for every subject (default: all evaluators in *timepoints*).
+
+    Notes
+    -----
+    Pre-processing: assessments before the reference date are dropped, the worst response of a
+    date is kept, a PR/SD/NON-CR/NON-PD after a CR becomes PD (RECIST 1.1 Table 3 footnote a;
+    ``settings.cr_followed_by_worse_is_pd``), assessments after the first PD are dropped.
+    Then the first event of the ordered rules in the data file wins (admiralonco order):
+    CR, PR, SD (window), NON-CR/NON-PD (window), PD, NE, MISSING; confirmed: confirmed CR,
+    confirmed PR, SD (CR/PR/SD in window), NON-CR/NON-PD (window), PD, NE, MISSING. The SD
+    window is inclusive: ``date >= reference_date + min_sd_duration_days``.
+    """
+    return classify_best(timepoints, reference, settings, load_recist_rules(), evaluators)
+
+
+def derive_recist_responses(
+    lesions: pd.DataFrame,
+    measurements: pd.DataFrame,
+    *,
+    reference: pd.DataFrame,
+    settings: RecistSettings,
+) -> RecistAssessment:
+    """Baseline checks, timepoint responses and best overall responses in one pass."""
+    rules = load_recist_rules()
+    keyed = key_input(lesions, measurements)
+    timepoints = classify_keyed_timepoints(keyed, settings, rules)
+    return RecistAssessment(
+        baseline_checks=check_keyed_baseline(keyed, settings, rules),
+        timepoints=timepoints,
+        best_response=classify_best(timepoints, reference, settings, rules, None),
+    )
