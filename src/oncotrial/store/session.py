@@ -30,7 +30,15 @@ from oncotrial.errors import ConcurrencyError, DataError, LockedError
 from oncotrial.store.audit import PendingEntry, chain_pending, encode_value
 from oncotrial.store.schema import CasebookRow, RecordLock, Signature, Subject
 
-__all__ = ["Actor", "Store", "utc_now"]
+__all__ = [
+    "Actor",
+    "Store",
+    "reason_for_change",
+    "record_event",
+    "savepoint",
+    "set_actor",
+    "utc_now",
+]
 
 #: rows of these tables are data management, not signed casebook content
 NOT_CASEBOOK = frozenset({"signature", "data_query", "query_message", "record_lock"})
@@ -146,6 +154,11 @@ def tx_state(session: Session) -> _TxState:
     if not isinstance(state, _TxState):
         raise DataError("a write needs an authenticated actor", field="actor", value=None)
     return state
+
+
+def set_actor(session: Session, actor: Actor) -> None:
+    """Attribute the session's further writes to *actor* (used once the user is identified)."""
+    tx_state(session).actor = actor
 
 
 def record_event(

@@ -1,0 +1,129 @@
+"""The unit of work every service call runs in, and the access checks they share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from oncotrial.errors import AccessError, ConcurrencyError, DataError
+from oncotrial.store import Actor, Store, reason_for_change, savepoint
+from oncotrial.store.schema import CasebookRow, Subject
+from oncotrial.types import Role
+
+__all__ = [
+    "STUDY_WIDE_ROLES",
+    "Unit",
+    "check_version",
+    "open_unit",
+    "require_role",
+    "require_text",
+]
+
+#: roles that see every site; the others see the sites they are assigned to
+STUDY_WIDE_ROLES = frozenset({Role.DATA_MANAGER, Role.STATISTICIAN, Role.ADMIN})
+#: roles that enter casebook data at their sites
+DATA_ENTRY_ROLES = frozenset({Role.INVESTIGATOR, Role.COORDINATOR})
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """An open transaction on behalf of one actor; service calls take it as first argument.
+
+    Each service call runs in its own SAVEPOINT, so a refused call leaves nothing behind and
+    the caller decides how many calls one commit holds (one per call for a web request, many
+    for an import or a simulation run on SQLite).
+    """
+
+    store: Store
+    session: Session
+    actor: Actor
+
+    def now(self) -> datetime:
+        """The store clock's current UTC time."""
+        return self.store.clock()
+
+    @contextmanager
+    def step(self, *, reason: str | None = None) -> Iterator[Session]:
+        """One service call: a savepoint with a reason for change (when one applies)."""
+        with savepoint(self.session), reason_for_change(self.session, reason):
+            yield self.session
+
+    def subject(self, screening_number: str, *, write: bool) -> Subject:
+        """Load a subject by screening number, checking the actor's site access."""
+        subject = self.session.scalar(
+            select(Subject).where(
+                Subject.screening_number == screening_number, Subject.deleted.is_(False)
+            )
+        )
+        if subject is None:
+            raise DataError("no such subject", field="subject", value=screening_number)
+        self.check_site(subject.site_id, subject=screening_number)
+        if write and self.actor.role not in DATA_ENTRY_ROLES:
+            raise AccessError(
+                f"role {self.actor.role} may not enter casebook data",
+                field="role",
+                value=self.actor.role,
+                allowed=", ".join(sorted(DATA_ENTRY_ROLES)),
+                subject=screening_number,
+            )
+        return subject
+
+    def check_site(self, site_id: int, *, subject: str | None = None) -> None:
+        """Refuse access to a site the actor is not assigned to (study-wide roles pass)."""
+        if self.actor.all_sites or site_id in self.actor.site_ids:
+            return
+        raise AccessError(
+            f"user {self.actor.username} has no access to this site",
+            field="site",
+            value=site_id,
+            subject=subject,
+        )
+
+
+@contextmanager
+def open_unit(store: Store, actor: Actor) -> Iterator[Unit]:
+    """Open a unit of work for *actor*; commits at the end, rolls back on any error.
+
+    Example
+    -------
+    >>> with open_unit(store, actor) as unit:            # doctest: +SKIP
+    ...     record_lab(unit, "LEA-001", collected_on=..., test_code="NEUT", value=1.2,
+    ...                unit_of_measure="10^9/L", lln=1.8, uln=7.5)
+    """
+    with store.transaction(actor) as session:
+        yield Unit(store=store, session=session, actor=actor)
+
+
+def require_role(actor: Actor, allowed: frozenset[Role] | set[Role], *, what: str) -> None:
+    """Raise :class:`AccessError` unless the actor's role is in *allowed*."""
+    if actor.role not in allowed:
+        raise AccessError(
+            f"role {actor.role} may not {what}",
+            field="role",
+            value=actor.role,
+            allowed=", ".join(sorted(str(r) for r in allowed)),
+        )
+
+
+def require_text(value: str | None, *, field: str) -> str:
+    """A required free-text value (reason, meaning): non-blank."""
+    if value is None or not value.strip():
+        raise DataError("must not be blank", field=field, value=value)
+    return value.strip()
+
+
+def check_version(row: CasebookRow, expected: int | None, *, subject: str | None = None) -> None:
+    """Optimistic locking: refuse a save made from a stale copy of *row*."""
+    if expected is not None and row.version != expected:
+        raise ConcurrencyError(
+            f"{row.__tablename__} row {row.id} was changed by someone else "
+            f"(you edited version {expected}, it is now version {row.version}); reload it",
+            field="version",
+            value=expected,
+            subject=subject,
+        )

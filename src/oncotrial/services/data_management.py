@@ -1,0 +1,419 @@
+"""Corrections, logical deletes, queries, electronic signatures, locks and the audit trail.
+
+Follows the reference checklist (``edc_and_compliance.md`` §5): corrections are attributable
+and justified; signatures carry signer, meaning, UTC time and a hash of the signed casebook and
+are invalidated by a later change (21 CFR 11.50, 11.70); locks at study, site, subject and form
+level, unlocking only by a privileged role with a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from oncotrial.errors import DataError
+from oncotrial.services._unit import Unit, check_version, require_role, require_text
+from oncotrial.store import (
+    AuditEntry,
+    casebook_hash,
+    history_of_subject,
+    record_event,
+    value_as_of,
+)
+from oncotrial.store.rows import model_for, table_columns
+from oncotrial.store.schema import (
+    AppUser,
+    CasebookRow,
+    DataQuery,
+    QueryMessage,
+    RecordLock,
+    Signature,
+    Site,
+    Subject,
+)
+from oncotrial.types import Role
+
+__all__ = [
+    "SignatureStatus",
+    "answer_query",
+    "close_query",
+    "correct_record",
+    "delete_record",
+    "field_as_of",
+    "lock",
+    "raise_query",
+    "sign_casebook",
+    "subject_history",
+    "unlock",
+    "verify_signature",
+]
+
+_QUERY_RAISERS = frozenset({Role.MONITOR, Role.DATA_MANAGER})
+_QUERY_ANSWERERS = frozenset({Role.INVESTIGATOR, Role.COORDINATOR})
+_SIGNERS = frozenset({Role.INVESTIGATOR})
+_LOCKERS = frozenset({Role.DATA_MANAGER, Role.ADMIN})
+_LEVELS = ("study", "site", "subject", "form")
+_PROTECTED = frozenset({"id", "subject_id", "version", "deleted"})
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureStatus:
+    """A signature as it stands now: valid only if unchanged since signing."""
+
+    signature_id: int
+    signer: str
+    meaning: str
+    signed_at: datetime
+    state: str  # valid / invalidated
+    reason: str | None
+    content_matches: bool
+
+
+# --- corrections --------------------------------------------------------------------------------
+
+
+def _load_row(unit: Unit, table: str, row_id: int) -> tuple[CasebookRow, Subject]:
+    model = model_for(table)
+    row = unit.session.get(model, row_id)
+    if row is None or row.deleted:
+        raise DataError(f"no such {table} row", field="row_id", value=row_id)
+    subject_id = row.id if isinstance(row, Subject) else getattr(row, "subject_id", None)
+    subject = unit.session.get(Subject, subject_id) if subject_id is not None else None
+    if subject is None:
+        raise DataError(f"{table} rows are not subject data", field="table", value=table)
+    unit.subject(subject.screening_number, write=True)
+    return row, subject
+
+
+def _convert(table: str, name: str, value: object) -> object:
+    specs = {s.name: s for s in table_columns(table)}
+    spec = specs.get(name)
+    if spec is None or name in _PROTECTED:
+        allowed = ", ".join(sorted(set(specs) - _PROTECTED))
+        raise DataError(
+            f"not a correctable field of {table}", field=name, value=value, allowed=allowed
+        )
+    if value is None:
+        if not spec.nullable:
+            raise DataError("is required", field=name, value=value)
+        return None
+    expected: dict[str, type | tuple[type, ...]] = {
+        "integer": int,
+        "float": (int, float),
+        "boolean": bool,
+        "date": date,
+        "datetime": datetime,
+        "text": str,
+    }
+    if not isinstance(value, expected[spec.data_type]):
+        raise DataError(
+            f"wrong type for {table}.{name}", field=name, value=value, allowed=spec.data_type
+        )
+    return value
+
+
+def correct_record(
+    unit: Unit,
+    table: str,
+    row_id: int,
+    *,
+    version: int,
+    changes: Mapping[str, Any],
+    reason: str,
+) -> int:
+    """Correct fields of a saved row: needs the version read and a reason; returns new version.
+
+    Derived fields (lab grades, RECIST responses) are not re-derived here; correct the source
+    through the form's own service (e.g. :func:`oncotrial.services.safety.record_lab`) instead.
+    """
+    reason = require_text(reason, field="reason")
+    with unit.step(reason=reason) as session:
+        row, subject = _load_row(unit, table, row_id)
+        check_version(row, version, subject=subject.screening_number)
+        for name, value in changes.items():
+            setattr(row, name, _convert(table, name, value))
+        session.flush()
+        return row.version
+
+
+def delete_record(unit: Unit, table: str, row_id: int, *, version: int, reason: str) -> None:
+    """Logically delete a row (``deleted = True``), with the version read and a reason."""
+    reason = require_text(reason, field="reason")
+    with unit.step(reason=reason):
+        row, subject = _load_row(unit, table, row_id)
+        check_version(row, version, subject=subject.screening_number)
+        row.deleted = True
+
+
+# --- queries ------------------------------------------------------------------------------------
+
+
+def raise_query(unit: Unit, subject: str, *, table: str, row_id: int, field: str, text: str) -> int:
+    """A monitor or data manager raises a query on one field of one row; returns its id."""
+    require_role(unit.actor, _QUERY_RAISERS, what="raise queries")
+    text = require_text(text, field="text")
+    with unit.step() as session:
+        owner = unit.subject(subject, write=False)
+        row = session.get(model_for(table), row_id)
+        row_subject = getattr(row, "subject_id", getattr(row, "id", None))
+        if row is None or row_subject != owner.id:
+            raise DataError(
+                f"no such {table} row for this subject",
+                field="row_id",
+                value=row_id,
+                subject=subject,
+            )
+        if field not in {s.name for s in table_columns(table)}:
+            raise DataError(f"not a field of {table}", field="field", value=field)
+        query = DataQuery(
+            subject_id=owner.id,
+            table_name=table,
+            row_id=row_id,
+            field=field,
+            state="Open",
+            text=text,
+            raised_by=_user_id(unit),
+        )
+        session.add(query)
+        session.flush()
+        _message(unit, query, "raise", text)
+        return query.id
+
+
+def answer_query(unit: Unit, query_id: int, *, text: str) -> None:
+    """Site staff answer an open query (state Open → Answered)."""
+    require_role(unit.actor, _QUERY_ANSWERERS, what="answer queries")
+    _move_query(
+        unit, query_id, text=text, from_states=("Open",), to_state="Answered", kind="answer"
+    )
+
+
+def close_query(unit: Unit, query_id: int, *, text: str, cancel: bool = False) -> None:
+    """The raiser's side closes an answered query, or cancels an open one."""
+    require_role(unit.actor, _QUERY_RAISERS, what="close queries")
+    if cancel:
+        _move_query(
+            unit,
+            query_id,
+            text=text,
+            from_states=("Open", "Answered"),
+            to_state="Cancelled",
+            kind="cancel",
+        )
+    else:
+        _move_query(
+            unit, query_id, text=text, from_states=("Answered",), to_state="Closed", kind="close"
+        )
+
+
+def _move_query(
+    unit: Unit, query_id: int, *, text: str, from_states: tuple[str, ...], to_state: str, kind: str
+) -> None:
+    text = require_text(text, field="text")
+    with unit.step(reason=f"query {kind}"):
+        query = unit.session.get(DataQuery, query_id)
+        if query is None:
+            raise DataError("no such query", field="query_id", value=query_id)
+        subject = unit.session.get(Subject, query.subject_id)
+        assert subject is not None
+        unit.subject(subject.screening_number, write=False)
+        if query.state not in from_states:
+            raise DataError(
+                f"query is {query.state}",
+                field="state",
+                value=query.state,
+                allowed=", ".join(from_states),
+            )
+        query.state = to_state
+        _message(unit, query, kind, text)
+
+
+def _message(unit: Unit, query: DataQuery, kind: str, text: str) -> None:
+    unit.session.add(
+        QueryMessage(
+            query_id=query.id,
+            subject_id=query.subject_id,
+            author_id=_user_id(unit),
+            kind=kind,
+            text=text,
+            at=unit.now(),
+        )
+    )
+
+
+def _user_id(unit: Unit) -> int:
+    if unit.actor.user_id is None:
+        raise DataError("a named user is required", field="actor", value=unit.actor.username)
+    return unit.actor.user_id
+
+
+# --- signatures -----------------------------------------------------------------------------------
+
+
+def sign_casebook(unit: Unit, subject: str, *, meaning: str) -> int:
+    """The investigator signs a subject's casebook; returns the signature id.
+
+    The signature stores the signer's printed name, the meaning, the UTC time and the SHA-256
+    of the casebook as signed (21 CFR 11.50, 11.70). Re-authentication is the adapter's job.
+    """
+    require_role(unit.actor, _SIGNERS, what="sign casebooks")
+    meaning = require_text(meaning, field="meaning")
+    with unit.step() as session:
+        owner = unit.subject(subject, write=False)
+        user = session.get(AppUser, _user_id(unit))
+        assert user is not None
+        signature = Signature(
+            subject_id=owner.id,
+            signer_id=user.id,
+            signer_name=user.full_name,
+            meaning=meaning,
+            signed_at=unit.now(),
+            content_hash=casebook_hash(session, owner.id),
+            state="valid",
+        )
+        session.add(signature)
+        session.flush()
+        record_event(
+            session,
+            action="sign",
+            table_name="signature",
+            row_id=signature.id,
+            subject_id=owner.id,
+            detail=meaning,
+        )
+        return signature.id
+
+
+def verify_signature(unit: Unit, signature_id: int) -> SignatureStatus:
+    """The signature's state and whether the casebook still hashes to what was signed."""
+    signature = unit.session.get(Signature, signature_id)
+    if signature is None:
+        raise DataError("no such signature", field="signature_id", value=signature_id)
+    subject = unit.session.get(Subject, signature.subject_id)
+    assert subject is not None
+    unit.subject(subject.screening_number, write=False)
+    matches = casebook_hash(unit.session, signature.subject_id) == signature.content_hash
+    return SignatureStatus(
+        signature_id=signature.id,
+        signer=signature.signer_name,
+        meaning=signature.meaning,
+        signed_at=signature.signed_at,
+        state=signature.state,
+        reason=signature.invalidated_reason,
+        content_matches=matches,
+    )
+
+
+# --- locks --------------------------------------------------------------------------------------
+
+
+def lock(
+    unit: Unit,
+    *,
+    level: str,
+    reason: str,
+    site: str | None = None,
+    subject: str | None = None,
+    form: str | None = None,
+) -> int:
+    """Lock the study, a site, a subject or one form of a subject; returns the lock id."""
+    require_role(unit.actor, _LOCKERS, what="lock data")
+    if level not in _LEVELS:
+        raise DataError(
+            "unknown lock level", field="level", value=level, allowed=", ".join(_LEVELS)
+        )
+    reason = require_text(reason, field="reason")
+    with unit.step() as session:
+        site_id, subject_id = _lock_target(unit, level, site=site, subject=subject, form=form)
+        row = RecordLock(
+            level=level,
+            site_id=site_id,
+            subject_id=subject_id,
+            form_name=form,
+            active=True,
+            reason=reason,
+            locked_by=_user_id(unit),
+        )
+        session.add(row)
+        session.flush()
+        record_event(
+            session,
+            action="lock",
+            table_name="record_lock",
+            row_id=row.id,
+            subject_id=subject_id,
+            detail=f"{level} {site or subject or ''} {form or ''}",
+            reason=reason,
+        )
+        return row.id
+
+
+def _lock_target(
+    unit: Unit, level: str, *, site: str | None, subject: str | None, form: str | None
+) -> tuple[int | None, int | None]:
+    if level == "site":
+        site_id = unit.session.scalar(select(Site.id).where(Site.code == site))
+        if site_id is None:
+            raise DataError("no such site", field="site", value=site)
+        return site_id, None
+    if level in {"subject", "form"}:
+        if subject is None:
+            raise DataError("a subject is required", field="subject", value=None)
+        owner = unit.subject(subject, write=False)
+        if level == "form":
+            model_for(require_text(form, field="form"))
+        return owner.site_id, owner.id
+    return None, None
+
+
+def unlock(unit: Unit, lock_id: int, *, reason: str) -> None:
+    """Unlock (data manager or admin only, reason required); the unlock is audited."""
+    require_role(unit.actor, _LOCKERS, what="unlock data")
+    reason = require_text(reason, field="reason")
+    with unit.step(reason=reason) as session:
+        row = session.get(RecordLock, lock_id)
+        if row is None or not row.active:
+            raise DataError("no such active lock", field="lock_id", value=lock_id)
+        row.active = False
+        row.unlocked_by = _user_id(unit)
+        row.unlock_reason = reason
+        record_event(
+            session,
+            action="unlock",
+            table_name="record_lock",
+            row_id=row.id,
+            subject_id=row.subject_id,
+            reason=reason,
+        )
+
+
+# --- audit trail --------------------------------------------------------------------------------
+
+
+def subject_history(unit: Unit, subject: str) -> list[AuditEntry]:
+    """Every change ever made to one subject's data, oldest first."""
+    owner = unit.subject(subject, write=False)
+    return history_of_subject(unit.session, owner.id)
+
+
+def field_as_of(unit: Unit, table: str, row_id: int, *, field: str, at: datetime) -> Any:
+    """The value a field had at UTC time *at*, read from the change log."""
+    row, _subject = _load_row_for_read(unit, table, row_id)
+    del row
+    return value_as_of(unit.session, table_name=table, row_id=row_id, field=field, at=at)
+
+
+def _load_row_for_read(unit: Unit, table: str, row_id: int) -> tuple[CasebookRow, Subject]:
+    row = unit.session.get(model_for(table), row_id)
+    if row is None:
+        raise DataError(f"no such {table} row", field="row_id", value=row_id)
+    subject_id = row.id if isinstance(row, Subject) else getattr(row, "subject_id", None)
+    subject = unit.session.get(Subject, subject_id)
+    if subject is None:
+        raise DataError(f"{table} rows are not subject data", field="table", value=table)
+    unit.subject(subject.screening_number, write=False)
+    return row, subject

@@ -1,0 +1,322 @@
+"""Screening registration, visits, disposition, concomitant therapy and biospecimens."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from oncotrial.errors import DataError
+from oncotrial.services._unit import DATA_ENTRY_ROLES, Unit, check_version, require_role
+from oncotrial.store.schema import (
+    AssayFile,
+    Biospecimen,
+    ConcomitantTherapy,
+    Disposition,
+    Site,
+    Subject,
+    TilAssessment,
+    Visit,
+)
+from oncotrial.types import Histology
+
+__all__ = [
+    "record_assay_file",
+    "record_biospecimen",
+    "record_concomitant_therapy",
+    "record_disposition",
+    "record_til_assessment",
+    "record_visit",
+    "register_subject",
+]
+
+_SEXES = ("F", "M", "U")
+_DISPOSITION_EVENTS = ("END OF TREATMENT", "END OF STUDY", "DEATH")
+_THERAPY_CATEGORIES = ("CONCOMITANT", "SUBSEQUENT ANTICANCER")
+_TIMEPOINTS = ("PRE", "POST", "OTHER")
+_SECTION_TYPES = ("FULL SECTION", "CORE BIOPSY")
+
+
+def _choice(value: str, allowed: tuple[str, ...], *, field: str, subject: str | None = None) -> str:
+    if value not in allowed:
+        raise DataError(
+            "not an allowed value",
+            field=field,
+            value=value,
+            allowed=", ".join(allowed),
+            subject=subject,
+        )
+    return value
+
+
+def register_subject(
+    unit: Unit,
+    screening_number: str,
+    *,
+    site: str,
+    consent_date: date,
+    consent_version: str,
+    sex: str,
+    birth_date: date | None = None,
+    histology: Histology | str | None = None,
+    histology_detail: str | None = None,
+    ecog: int | None = None,
+) -> int:
+    """Register a consented subject at a site (status ``screening``); returns the subject id."""
+    require_role(unit.actor, DATA_ENTRY_ROLES, what="register subjects")
+    _choice(sex, _SEXES, field="sex", subject=screening_number)
+    if histology is not None and histology not in {h.value for h in Histology}:
+        raise DataError(
+            "not an eligible histology",
+            field="histology",
+            value=histology,
+            allowed=", ".join(h.value for h in Histology),
+            subject=screening_number,
+        )
+    if ecog is not None and not 0 <= ecog <= 5:
+        raise DataError("ECOG is 0-5", field="ecog", value=ecog, subject=screening_number)
+    if birth_date is not None and birth_date >= consent_date:
+        raise DataError(
+            "birth date must precede consent",
+            field="birth_date",
+            value=birth_date.isoformat(),
+            subject=screening_number,
+        )
+    with unit.step() as session:
+        site_id = session.scalar(select(Site.id).where(Site.code == site))
+        if site_id is None:
+            raise DataError("no such site", field="site", value=site, subject=screening_number)
+        unit.check_site(site_id, subject=screening_number)
+        subject = Subject(
+            site_id=site_id,
+            screening_number=screening_number,
+            consent_date=consent_date,
+            consent_version=consent_version,
+            birth_date=birth_date,
+            sex=sex,
+            histology=None if histology is None else str(histology),
+            histology_detail=histology_detail,
+            ecog=ecog,
+            status="screening",
+        )
+        session.add(subject)
+        session.flush()
+        return subject.id
+
+
+def record_visit(
+    unit: Unit,
+    subject: str,
+    *,
+    name: str,
+    visitnum: float,
+    actual_date: date | None,
+    planned_date: date | None = None,
+    cycle: int | None = None,
+    day: int | None = None,
+    version: int | None = None,
+    reason: str | None = None,
+) -> int:
+    """Record (or, with *version* and *reason*, update) a visit; returns the visit id."""
+    with unit.step(reason=reason) as session:
+        owner = unit.subject(subject, write=True)
+        visit = session.scalar(
+            select(Visit).where(Visit.subject_id == owner.id, Visit.name == name)
+        )
+        if visit is None:
+            visit = Visit(subject_id=owner.id, name=name)
+            session.add(visit)
+        elif version is None:
+            raise DataError(
+                "visit already recorded; pass its version and a reason to change it",
+                field="name",
+                value=name,
+                subject=subject,
+            )
+        else:
+            check_version(visit, version, subject=subject)
+        visit.visitnum = visitnum
+        visit.cycle = cycle
+        visit.day = day
+        visit.planned_date = planned_date
+        visit.actual_date = actual_date
+        session.flush()
+        return visit.id
+
+
+def record_disposition(
+    unit: Unit, subject: str, *, event: str, occurred_on: date, reason: str
+) -> int:
+    """Record end of treatment, end of study or death; updates the subject's status."""
+    _choice(event, _DISPOSITION_EVENTS, field="event", subject=subject)
+    with unit.step(reason=f"disposition: {event}") as session:
+        owner = unit.subject(subject, write=True)
+        if occurred_on < owner.consent_date:
+            raise DataError(
+                "date precedes consent",
+                field="occurred_on",
+                value=occurred_on.isoformat(),
+                subject=subject,
+            )
+        row = Disposition(subject_id=owner.id, event=event, occurred_on=occurred_on, reason=reason)
+        session.add(row)
+        owner.status = "off_treatment" if event == "END OF TREATMENT" else "off_study"
+        session.flush()
+        return row.id
+
+
+def record_concomitant_therapy(
+    unit: Unit,
+    subject: str,
+    *,
+    name: str,
+    category: str,
+    indication: str = "",
+    start_date: date | None = None,
+    end_date: date | None = None,
+) -> int:
+    """Record a concomitant medication or a subsequent anticancer therapy."""
+    _choice(category, _THERAPY_CATEGORIES, field="category", subject=subject)
+    if start_date and end_date and end_date < start_date:
+        raise DataError(
+            "end before start", field="end_date", value=end_date.isoformat(), subject=subject
+        )
+    with unit.step() as session:
+        owner = unit.subject(subject, write=True)
+        row = ConcomitantTherapy(
+            subject_id=owner.id,
+            name=name,
+            category=category,
+            indication=indication,
+            start_date=start_date,
+            end_date=end_date,
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def record_biospecimen(
+    unit: Unit,
+    subject: str,
+    *,
+    specimen_code: str,
+    timepoint: str,
+    specimen_type: str,
+    collected_on: date,
+    anatomic_site: str = "",
+) -> int:
+    """Record a biospecimen (e.g. the pre- or post-treatment tumour biopsy)."""
+    _choice(timepoint, _TIMEPOINTS, field="timepoint", subject=subject)
+    with unit.step() as session:
+        owner = unit.subject(subject, write=True)
+        row = Biospecimen(
+            subject_id=owner.id,
+            specimen_code=specimen_code,
+            timepoint=timepoint,
+            specimen_type=specimen_type,
+            collected_on=collected_on,
+            anatomic_site=anatomic_site,
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def _specimen(unit: Unit, subject: str, specimen_code: str) -> Biospecimen:
+    owner = unit.subject(subject, write=True)
+    specimen = unit.session.scalar(
+        select(Biospecimen).where(
+            Biospecimen.specimen_code == specimen_code, Biospecimen.subject_id == owner.id
+        )
+    )
+    if specimen is None:
+        raise DataError(
+            "no such biospecimen for this subject",
+            field="specimen_code",
+            value=specimen_code,
+            subject=subject,
+        )
+    return specimen
+
+
+def record_til_assessment(
+    unit: Unit,
+    subject: str,
+    *,
+    specimen_code: str,
+    stromal_til_percent: float,
+    section_type: str,
+    assessed_by: str,
+    assessed_on: date,
+    evaluated_area_mm2: float | None = None,
+    tumour_border_assessed: bool = True,
+    excluded_areas: str = "",
+) -> int:
+    """Record a stromal TIL score per the International TILs Working Group (Salgado 2015).
+
+    Stromal TILs are a continuous percentage (0-100) of stromal area; the evaluated area and
+    the excluded areas (crush, necrosis, hyalinisation) are recorded with it.
+    """
+    if not 0 <= stromal_til_percent <= 100:
+        raise DataError(
+            "a percentage of stromal area",
+            field="stromal_til_percent",
+            value=stromal_til_percent,
+            allowed="0-100",
+            subject=subject,
+        )
+    if evaluated_area_mm2 is not None and evaluated_area_mm2 <= 0:
+        raise DataError(
+            "must be positive",
+            field="evaluated_area_mm2",
+            value=evaluated_area_mm2,
+            subject=subject,
+        )
+    _choice(section_type, _SECTION_TYPES, field="section_type", subject=subject)
+    with unit.step() as session:
+        specimen = _specimen(unit, subject, specimen_code)
+        row = TilAssessment(
+            subject_id=specimen.subject_id,
+            biospecimen_id=specimen.id,
+            stromal_til_percent=stromal_til_percent,
+            evaluated_area_mm2=evaluated_area_mm2,
+            section_type=section_type,
+            tumour_border_assessed=tumour_border_assessed,
+            excluded_areas=excluded_areas,
+            assessed_by=assessed_by,
+            assessed_on=assessed_on,
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def record_assay_file(
+    unit: Unit,
+    subject: str,
+    *,
+    specimen_code: str,
+    assay: str,
+    file_name: str,
+    sha256: str,
+    size_bytes: int,
+) -> int:
+    """Attach a translational assay file (name, SHA-256, size) to a biospecimen."""
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise DataError(
+            "not a lower-case hex SHA-256", field="sha256", value=sha256, subject=subject
+        )
+    with unit.step() as session:
+        specimen = _specimen(unit, subject, specimen_code)
+        row = AssayFile(
+            subject_id=specimen.subject_id,
+            biospecimen_id=specimen.id,
+            assay=assay,
+            file_name=file_name,
+            sha256=sha256,
+            size_bytes=size_bytes,
+        )
+        session.add(row)
+        session.flush()
+        return row.id

@@ -1,0 +1,200 @@
+"""Rows as plain dictionaries: casebook snapshots for export, signatures and import."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Date, DateTime, Float, Integer, select, text
+from sqlalchemy.orm import Session
+
+from oncotrial.errors import DataError
+from oncotrial.store.schema import (
+    AdverseEvent,
+    AssayFile,
+    Biospecimen,
+    BodyMeasurement,
+    CasebookRow,
+    ConcomitantTherapy,
+    Disposition,
+    DrugAdministration,
+    EligibilityResult,
+    Enrolment,
+    LabResult,
+    Lesion,
+    LesionMeasurement,
+    Site,
+    Subject,
+    TilAssessment,
+    TumourAssessment,
+    Visit,
+    VitalSign,
+)
+
+__all__ = [
+    "CASEBOOK_TABLES",
+    "ColumnSpec",
+    "casebook_hash",
+    "model_for",
+    "read_tables",
+    "row_to_dict",
+    "sync_sequences",
+    "table_columns",
+]
+
+#: a subject's casebook, parents before children (the order rows are imported in)
+CASEBOOK_TABLES: tuple[type[CasebookRow], ...] = (
+    Subject,
+    EligibilityResult,
+    Enrolment,
+    Visit,
+    BodyMeasurement,
+    VitalSign,
+    LabResult,
+    AdverseEvent,
+    DrugAdministration,
+    ConcomitantTherapy,
+    Disposition,
+    Lesion,
+    TumourAssessment,
+    LesionMeasurement,
+    Biospecimen,
+    TilAssessment,
+    AssayFile,
+)
+_ALL: tuple[type[CasebookRow], ...] = (*CASEBOOK_TABLES, Site)
+_BY_NAME: dict[str, type[CasebookRow]] = {m.__tablename__: m for m in _ALL}
+_HIDDEN = frozenset({"version", "deleted"})
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    """One column as interchange formats see it: name, data type, nullability, length."""
+
+    name: str
+    data_type: str  # integer, float, boolean, date, datetime, text
+    nullable: bool
+    length: int | None
+
+
+def model_for(table_name: str) -> type[CasebookRow]:
+    """The mapped class of a casebook table (or ``site``)."""
+    try:
+        return _BY_NAME[table_name]
+    except KeyError as exc:
+        allowed = ", ".join(sorted(_BY_NAME))
+        raise DataError("unknown table", field="table", value=table_name, allowed=allowed) from exc
+
+
+def _data_type(column_type: object) -> str:
+    if isinstance(column_type, Boolean):
+        return "boolean"
+    if isinstance(column_type, Integer):
+        return "integer"
+    if isinstance(column_type, Float):
+        return "float"
+    if isinstance(column_type, DateTime):
+        return "datetime"
+    if isinstance(column_type, Date):
+        return "date"
+    impl = getattr(column_type, "impl", None)
+    if isinstance(impl, DateTime):
+        return "datetime"
+    return "text"
+
+
+def table_columns(table_name: str) -> list[ColumnSpec]:
+    """The exported columns of a casebook table (``id`` first; no version/deleted)."""
+    table = model_for(table_name).__table__
+    return [
+        ColumnSpec(
+            name=c.name,
+            data_type=_data_type(c.type),
+            nullable=bool(c.nullable),
+            length=getattr(c.type, "length", None),
+        )
+        for c in sorted(table.columns, key=lambda c: (c.name != "id", c.name))
+        if c.name not in _HIDDEN
+    ]
+
+
+def row_to_dict(row: CasebookRow) -> dict[str, Any]:
+    """The exported columns of one row."""
+    return {spec.name: getattr(row, spec.name) for spec in table_columns(row.__tablename__)}
+
+
+def read_tables(
+    session: Session,
+    *,
+    site_ids: Iterable[int] | None = None,
+    tables: Iterable[type[CasebookRow]] = CASEBOOK_TABLES,
+) -> dict[str, list[dict[str, Any]]]:
+    """Every non-deleted row of *tables* (and the sites), limited to *site_ids* when given."""
+    allowed = None if site_ids is None else set(site_ids)
+    subject_ids = select(Subject.id).where(Subject.deleted.is_(False))
+    if allowed is not None:
+        subject_ids = subject_ids.where(Subject.site_id.in_(allowed))
+    out: dict[str, list[dict[str, Any]]] = {}
+    sites = select(Site).where(Site.deleted.is_(False)).order_by(Site.id)
+    if allowed is not None:
+        sites = sites.where(Site.id.in_(allowed))
+    out["site"] = [row_to_dict(s) for s in session.scalars(sites)]
+    for model in tables:
+        key = model.id if model is Subject else model.__table__.c.subject_id
+        query = (
+            select(model).where(model.deleted.is_(False), key.in_(subject_ids)).order_by(model.id)
+        )
+        out[model.__tablename__] = [row_to_dict(r) for r in session.scalars(query)]
+    return out
+
+
+def _jsonable(value: object) -> object:
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def casebook_hash(session: Session, subject_id: int) -> str:
+    """SHA-256 of a subject's whole casebook (every non-deleted row, canonical JSON)."""
+    content: dict[str, list[dict[str, object]]] = {}
+    for model in CASEBOOK_TABLES:
+        key = model.id if model is Subject else model.__table__.c.subject_id
+        rows = session.scalars(
+            select(model).where(key == subject_id, model.deleted.is_(False)).order_by(model.id)
+        )
+        content[model.__tablename__] = [
+            {k: _jsonable(v) for k, v in row_to_dict(r).items()} for r in rows
+        ]
+    text_ = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text_.encode("utf-8")).hexdigest()
+
+
+def sync_sequences(session: Session, tables: Iterable[str] | None = None) -> None:
+    """After rows were inserted with explicit ids, move PostgreSQL id sequences past them."""
+    if session.connection().dialect.name != "postgresql":
+        return
+    for name in tables if tables is not None else _BY_NAME:
+        model_for(name)  # only known table names reach the SQL below
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
+            )
+        )
+
+
+def new_row(table_name: str, values: Mapping[str, Any]) -> CasebookRow:
+    """A new, unsaved row of *table_name* from column values (unknown columns refused)."""
+    model = model_for(table_name)
+    known = {spec.name for spec in table_columns(table_name)}
+    unknown = set(values) - known
+    if unknown:
+        raise DataError(
+            f"unknown column(s) for {table_name}",
+            field="column",
+            value=sorted(unknown),
+            allowed=", ".join(sorted(known)),
+        )
+    return model(**dict(values))

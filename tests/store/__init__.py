@@ -1,0 +1,1 @@
+"""Tests of the trial database, audit trail and migrations."""
