@@ -1,3 +1,5 @@
 """oncotrial.cdisc.sdtm."""
 
-__all__: list[str] = []
+from oncotrial.cdisc.sdtm.subjects import ANALYSIS_DOMAINS, read_sdtm, validate_domains
+
+__all__: list[str] = ["ANALYSIS_DOMAINS", "read_sdtm", "validate_domains"]

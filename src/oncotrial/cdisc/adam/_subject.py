@@ -1,0 +1,227 @@
+"""Subject-level dates and facts taken from SDTM for ADSL (vectorised, one row per subject)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from oncotrial.cdisc.adam._dates import dates_from_dtc
+
+__all__ = [
+    "baseline_ecog",
+    "disposition",
+    "histology",
+    "last_alive_dates",
+    "new_therapy_dates",
+    "numbers",
+    "treatment_dates",
+]
+
+_EMPTY_DATES = pd.Series(dtype="datetime64[ns]")
+
+
+def numbers(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A column as numbers (missing when absent or not numeric)."""
+    if column not in frame.columns:
+        return pd.Series(np.nan, index=frame.index, dtype=float)
+    return pd.to_numeric(frame[column], errors="coerce")
+
+
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series("", index=frame.index, dtype=object)
+    return frame[column].astype("string").fillna("").str.strip().str.upper().astype(object)
+
+
+def _complete_dates(frame: pd.DataFrame, column: str) -> pd.Series:
+    dates, _flags = dates_from_dtc(frame[column], field=column, subjects=frame["USUBJID"])
+    return dates
+
+
+def treatment_dates(ex: pd.DataFrame | None) -> pd.DataFrame:
+    """TRTSDT/TRTEDT: first and last date of a valid dose in EX.
+
+    A dose is valid when EXDOSE > 0, or EXDOSE = 0 for a placebo (admiral ADSL template,
+    ``ex_ext`` filter); only complete dates count (admiral imputes the time, never the date).
+    """
+    if ex is None or ex.empty:
+        return pd.DataFrame(columns=["TRTSDT", "TRTEDT"], dtype="datetime64[ns]")
+    valid = pd.Series(True, index=ex.index)
+    if "EXDOSE" in ex.columns:
+        dose = pd.to_numeric(ex["EXDOSE"], errors="coerce")
+        valid = (dose > 0) | ((dose == 0) & _text(ex, "EXTRT").str.contains("PLACEBO"))
+    start = _complete_dates(ex, "EXSTDTC")
+    end = _complete_dates(ex, "EXENDTC") if "EXENDTC" in ex.columns else start
+    end = end.fillna(start)
+    frame = pd.DataFrame({"USUBJID": ex["USUBJID"], "S": start, "E": end})[valid]
+    grouped = frame.groupby("USUBJID")
+    return pd.DataFrame({"TRTSDT": grouped["S"].min(), "TRTEDT": grouped["E"].max()})
+
+
+_MILESTONES = {"RANDOMIZED", "ENROLLED", "INFORMED CONSENT OBTAINED", "ELIGIBILITY CRITERIA MET"}
+
+
+def disposition(ds: pd.DataFrame | None) -> pd.DataFrame:
+    """RANDDT, ENRLDT, EOSSTT, DCSREAS and a DS death date from SDTM DS.
+
+    RANDDT is DSSTDTC of ``DSDECOD = RANDOMIZED`` (admiral ADSL template); ENRLDT that of
+    ``ENROLLED``. The end-of-study status is the last disposition event (``DSCAT =
+    DISPOSITION EVENT``, or any non-milestone record when DSCAT is absent): ``COMPLETED`` or
+    ``DISCONTINUED`` with DCSREAS = its DSDECOD; subjects without one are ``ONGOING``.
+    """
+    columns = ["RANDDT", "ENRLDT", "DSDTHDT", "EOSSTT", "DCSREAS"]
+    if ds is None or ds.empty:
+        return pd.DataFrame(columns=columns)
+    decod = _text(ds, "DSDECOD")
+    date = _complete_dates(ds, "DSSTDTC")
+    frame = pd.DataFrame({"USUBJID": ds["USUBJID"], "DECOD": decod, "DT": date})
+    out = pd.DataFrame(index=pd.Index(ds["USUBJID"].unique(), name="USUBJID"))
+    for name, decods in (("RANDDT", {"RANDOMIZED"}), ("ENRLDT", {"ENROLLED", "ENROLLMENT"}),
+                         ("DSDTHDT", {"DEATH"})):
+        out[name] = frame[frame["DECOD"].isin(decods)].groupby("USUBJID")["DT"].min()
+    if "DSCAT" in ds.columns:
+        is_event = _text(ds, "DSCAT") == "DISPOSITION EVENT"
+    else:
+        is_event = ~decod.isin(_MILESTONES)
+    events = frame[is_event].assign(SEQ=numbers(ds, "DSSEQ")[is_event])
+    last = events.sort_values(["USUBJID", "DT", "SEQ"], na_position="first")
+    last = last.groupby("USUBJID").tail(1)
+    last = last.set_index("USUBJID")
+    completed = last["DECOD"] == "COMPLETED"
+    out["EOSSTT"] = completed.map({True: "COMPLETED", False: "DISCONTINUED"})
+    out["DCSREAS"] = last["DECOD"].where(~completed, "")
+    out["EOSSTT"] = out["EOSSTT"].fillna("ONGOING")
+    out["DCSREAS"] = out["DCSREAS"].fillna("")
+    return out
+
+
+# (domain, date variables) whose complete dates show the subject alive. The admiral ADSL
+# template uses AE, LB and TRTEDT only; tumour assessments (RS/TR), visits and dosing also
+# prove the subject alive, so they are included here (admiral's LSTALVDT can fall before the
+# last tumour assessment — a known defect of the template, reference note §3.3).
+_ALIVE_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("AE", ("AESTDTC", "AEENDTC")),
+    ("LB", ("LBDTC",)),
+    ("VS", ("VSDTC",)),
+    ("EX", ("EXSTDTC", "EXENDTC")),
+    ("SV", ("SVSTDTC", "SVENDTC")),
+    ("RS", ("RSDTC",)),
+    ("TR", ("TRDTC",)),
+    ("CM", ("CMSTDTC",)),
+    ("DS", ("DSSTDTC",)),
+)
+
+
+def last_alive_dates(sdtm: Mapping[str, pd.DataFrame]) -> pd.Series:
+    """LSTALVDT: the latest complete date on which a record shows the subject alive."""
+    parts: list[pd.DataFrame] = []
+    for domain, variables in _ALIVE_SOURCES:
+        frame = sdtm.get(domain)
+        if frame is None or frame.empty:
+            continue
+        keep = pd.Series(True, index=frame.index)
+        if domain == "DS":
+            keep = _text(frame, "DSDECOD") != "DEATH"
+        if domain == "AE" and "AEOUT" in frame.columns:
+            fatal = _text(frame, "AEOUT") == "FATAL"
+        else:
+            fatal = pd.Series(False, index=frame.index)
+        for variable in variables:
+            if variable not in frame.columns:
+                continue
+            rows = keep & ~(fatal & (variable == "AEENDTC"))  # a fatal AE ends at death
+            dates = _complete_dates(frame, variable)
+            parts.append(pd.DataFrame({"USUBJID": frame["USUBJID"], "DT": dates})[rows])
+    if not parts:
+        return _EMPTY_DATES
+    return pd.concat(parts).dropna().groupby("USUBJID")["DT"].max()
+
+
+def new_therapy_dates(cm: pd.DataFrame | None, trtsdt: pd.Series) -> pd.Series:
+    """NACTDT: first start of a new anticancer therapy after the first study dose.
+
+    SDTM CM records whose CMCAT or CMSCAT names anticancer therapy (e.g. ``ANTI-CANCER
+    THERAPY``, ``FOLLOW-UP ANTI-CANCER THERAPY``) and that start after TRTSDT; earlier ones
+    are prior therapy. Partial start dates take the first possible day (admiral
+    ``date_imputation = "first"``), the conservative choice for a censoring cut.
+    """
+    if cm is None or cm.empty:
+        return _EMPTY_DATES
+    category = _text(cm, "CMCAT") + " " + _text(cm, "CMSCAT")
+    anticancer = category.str.replace("-", "", regex=False).str.contains("ANTICANCER")
+    start, _flag = dates_from_dtc(
+        cm["CMSTDTC"], field="CMSTDTC", impute="first", highest="M", subjects=cm["USUBJID"]
+    )
+    frame = pd.DataFrame({"USUBJID": cm["USUBJID"], "DT": start})[anticancer]
+    frame = frame.assign(TRTSDT=frame["USUBJID"].map(trtsdt))
+    after = frame[frame["DT"] > frame["TRTSDT"]]
+    return after.groupby("USUBJID")["DT"].min()
+
+
+def _ecog_records(sdtm: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    parts: list[pd.DataFrame] = []
+    for domain in ("QS", "RS", "FT"):
+        frame = sdtm.get(domain)
+        if frame is None or frame.empty or f"{domain}TESTCD" not in frame.columns:
+            continue
+        is_ecog = _text(frame, f"{domain}TESTCD").str.startswith("ECOG") | _text(
+            frame, f"{domain}CAT"
+        ).str.contains("ECOG")
+        if not is_ecog.any():
+            continue
+        sub = frame[is_ecog]
+        value = numbers(sub, f"{domain}STRESN")
+        if f"{domain}STRESC" in sub.columns:
+            value = value.fillna(pd.to_numeric(sub[f"{domain}STRESC"], errors="coerce"))
+        flag = _text(sub, f"{domain}BLFL").isin({"Y"}) | _text(sub, f"{domain}LOBXFL").isin({"Y"})
+        dates = (
+            _complete_dates(sub, f"{domain}DTC")
+            if f"{domain}DTC" in sub.columns
+            else pd.Series(pd.NaT, index=sub.index, dtype="datetime64[ns]")
+        )
+        parts.append(pd.DataFrame({"USUBJID": sub["USUBJID"], "V": value, "BL": flag, "DT": dates}))
+    if not parts:
+        return pd.DataFrame(columns=["USUBJID", "V", "BL", "DT"])
+    return pd.concat(parts).dropna(subset=["V"])
+
+
+def baseline_ecog(sdtm: Mapping[str, pd.DataFrame], trtsdt: pd.Series) -> pd.Series:
+    """ECOGBL: ECOG performance status at baseline, when an ECOG record exists.
+
+    ECOG is a clinical classification (SDTMIG 3.3 puts it in RS with RSCAT/RSTESTCD ``ECOG``;
+    older data in QS). The record flagged ``--BLFL``/``--LOBXFL = Y`` wins; otherwise the last
+    record on or before the first dose (admiral ``derive_var_base`` convention).
+    """
+    records = _ecog_records(sdtm)
+    if records.empty:
+        return pd.Series(dtype=float)
+    flagged = records[records["BL"]].groupby("USUBJID")["V"].last()
+    records = records.assign(START=records["USUBJID"].map(trtsdt))
+    before = records[records["DT"].notna() & (records["DT"] <= records["START"])]
+    last_before = before.sort_values(["USUBJID", "DT"]).groupby("USUBJID")["V"].last()
+    return flagged.combine_first(last_before)
+
+
+_HISTOLOGY_QNAMS = ("HISTOL", "HISTTYPE", "HISTOLOGY")
+
+
+def histology(dm: pd.DataFrame, suppdm: pd.DataFrame | None) -> pd.Series:
+    """HISTOL: tumour histology (LEADER: LMS or LPS), a protocol-specific subject attribute.
+
+    SDTM has no standard DM variable for it; oncotrial reads, in order, a DM column ``HISTOL``
+    (as our own SDTM export writes it) and then SUPPDM ``QNAM`` in HISTOL/HISTTYPE/HISTOLOGY
+    (the usual place for sponsor-defined DM qualifiers, SDTMIG 3.3 §8.4).
+    """
+    out = pd.Series("", index=pd.Index(dm["USUBJID"], name="USUBJID"), dtype=object)
+    if "HISTOL" in dm.columns:
+        out = pd.Series(_text(dm, "HISTOL").to_numpy(), index=out.index, dtype=object)
+    if suppdm is not None and not suppdm.empty:
+        qnam = _text(suppdm, "QNAM")
+        supp = suppdm[qnam.isin(_HISTOLOGY_QNAMS)]
+        values = pd.Series(_text(supp, "QVAL").to_numpy(), index=supp["USUBJID"])
+        values = values.groupby(level=0).first()
+        missing = out == ""
+        out[missing] = values.reindex(out.index[missing]).fillna("").to_numpy()
+    return out

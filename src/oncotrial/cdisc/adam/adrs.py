@@ -1,0 +1,271 @@
+"""ADRS: timepoint responses (OVR) and the subject-level response parameters of RECIST 1.1.
+
+Follows the admiralonco ADRS template (``inst/templates/ad_adrs.R``, ``R/response_sources.R``,
+commit 83370b1289b2) and departs from it only where it is known to be wrong, as commented.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from oncotrial.cdisc.adam._response import (
+    AVAL_RESP,
+    CR,
+    NE,
+    NONCRPD,
+    PD,
+    PR,
+    SD,
+    Event,
+    confirm_responses,
+    evaluator_records,
+    flag_analysis_records,
+    normalise_responses,
+    select_events,
+)
+from oncotrial.cdisc.adam._settings import ProtocolLike, ResponseOptions, StartDate, evaluator_label
+from oncotrial.cdisc.adam._subject import numbers
+from oncotrial.cdisc.adam.adsl import measurable_subjects, select_start_date
+
+__all__ = ["ADRS_PARAMS", "derive_adrs"]
+
+# PARAMCD → PARAM with "{ev}" for the evaluator (admiralonco template wording).
+ADRS_PARAMS: dict[str, str] = {
+    "OVR": "Overall Response by {ev}",
+    "PD": "Disease Progression by {ev}",
+    "RSP": "Response by {ev} (confirmation not required)",
+    "CB": "Clinical Benefit by {ev} (confirmation for response not required)",
+    "BOR": "Best Overall Response by {ev} (confirmation not required)",
+    "BCP": "Best Overall Response of CR/PR by {ev} (confirmation not required)",
+    "CRSP": "Confirmed Response by {ev}",
+    "CCB": "Confirmed Clinical Benefit by {ev}",
+    "CBOR": "Best Confirmed Overall Response by {ev}",
+    "CBCP": "Best Confirmed Overall Response of CR/PR by {ev}",
+    "DEATH": "Death",
+    "LSTA": "Last Disease Assessment by {ev}",
+    "MDIS": "Measurable Disease at Baseline by {ev}",
+}
+_YN_AVAL = {"Y": 1.0, "N": 0.0}
+_SOURCE_COLUMNS = ("ADT", "ADTF", "RSSEQ", "RSDTC", "RSSTRESC", "RSEVAL", "VISIT", "VISITNUM")
+
+
+def derive_adrs(
+    rs: pd.DataFrame,
+    *,
+    adsl: pd.DataFrame,
+    protocol: ProtocolLike,
+    evaluator: str = "INVESTIGATOR",
+    start_date: StartDate | None = None,
+    tu: pd.DataFrame | None = None,
+    options: ResponseOptions | None = None,
+) -> pd.DataFrame:
+    """Derive ADRS from SDTM RS overall responses and ADSL.
+
+    Parameters
+    ----------
+    rs
+        SDTM RS; the ``OVRLRESP`` records of *evaluator* are used.
+    adsl
+        Output of :func:`derive_adsl`; every ADSL subject gets one record per subject-level
+        parameter, screen failures included (admiralonco convention).
+    protocol
+        Trial protocol: ``recist.confirmation_interval_days`` (RECIST 1.1 §4.6; LEADER 28) and
+        ``recist.min_sd_duration_days`` (RECIST 1.1 §4.4; LEADER 42), the SD window counted
+        inclusively from the reference start date (admiralonco issue #83).
+    evaluator
+        RSEVAL (or RSEVALID) of the reader, e.g. ``INVESTIGATOR``, ``INDEPENDENT ASSESSOR``.
+    start_date
+        ADSL variable of the reference date; default :func:`select_start_date`.
+    tu
+        SDTM TU for MDIS (measurable disease at baseline); MDIS is omitted without TU rather
+        than guessed.
+    options
+        Non-protocol conventions (NE/SD tolerated in confirmation, cut at new therapy).
+
+    Returns
+    -------
+    DataFrame
+        PARAMCD OVR (one per RS record; ANL01FL/ANL02FL/ANL03FL) and PD, RSP, CB, BOR, BCP,
+        CRSP, CCB, CBOR, CBCP, DEATH, LSTA (and MDIS), with AVALC/AVAL/ADT, ARULE (name of the
+        event that decided the value), source RS variables, ASEQ and the ADSL variables.
+    """
+    options = options or ResponseOptions()
+    reference_var = select_start_date(adsl, start_date)
+    by_subject = adsl.set_index("USUBJID")
+    subjects = pd.Index(by_subject.index)
+    ovr = normalise_responses(evaluator_records(rs, evaluator=evaluator))
+    ovr = flag_analysis_records(
+        ovr, reference=by_subject[reference_var], new_therapy=by_subject["NACTDT"]
+    )
+    params = _subject_parameters(
+        ovr, by_subject=by_subject, reference_var=reference_var, protocol=protocol,
+        options=options, subjects=subjects,
+    )
+    if tu is not None:
+        params.append(_mdis(tu, subjects=subjects, evaluator=evaluator))
+    ovr = ovr.assign(PARAMCD="OVR", ARULE="")
+    ovr.loc[ovr["AVALC"].isin(AVAL_RESP), "AVAL"] = ovr["AVALC"].map(AVAL_RESP)
+    frame = pd.concat([ovr.drop(columns=["REFDT"]), *params], ignore_index=True)
+    return _finish(frame, adsl=adsl, evaluator=evaluator)
+
+
+def _working_set(ovr: pd.DataFrame, options: ResponseOptions) -> pd.DataFrame:
+    keep = (ovr["ANL01FL"] == "Y") & (ovr["ANL02FL"] == "Y")
+    if options.cut_at_new_therapy:
+        keep &= ovr["ANL03FL"] == "Y"
+    return ovr.loc[keep].reset_index(drop=True)
+
+
+def _subject_parameters(
+    ovr: pd.DataFrame,
+    *,
+    by_subject: pd.DataFrame,
+    reference_var: str,
+    protocol: ProtocolLike,
+    options: ResponseOptions,
+    subjects: pd.Index,
+) -> list[pd.DataFrame]:
+    recist = protocol.recist
+    work = _working_set(ovr, options)
+    value = work["AVALC"]
+    window = pd.Timedelta(days=recist.min_sd_duration_days)
+    late = (work["ADT"] >= work["REFDT"] + window).to_numpy()
+    is_resp = value.isin([CR, PR]).to_numpy()
+    conf_cr, conf_pr = confirm_responses(
+        work, interval_days=recist.confirmation_interval_days,
+        max_ne=options.max_ne_in_confirmation, accept_sd=options.accept_sd_in_confirmation,
+    )
+    sd_event = value.isin([CR, PR, SD]).to_numpy() & late  # CR/PR count as "at least SD"
+    non_event = (value == NONCRPD).to_numpy() & late
+    benefit = value.isin([CR, PR, SD, NONCRPD]).to_numpy() & late
+    tail = [
+        Event("bor_sd", SD, sd_event),
+        Event("bor_non_crpd", NONCRPD, non_event),
+        Event("bor_pd", PD, (value == PD).to_numpy()),
+        # too-early SD/NON-CR/NON-PD (and unconfirmed CR/PR in CBOR) rank below PD as NE
+        Event("bor_ne", NE, value.isin([CR, PR, SD, NONCRPD, NE]).to_numpy()),
+    ]
+    missing = ("no_data_missing", "MISSING")
+    no = ("no_data_n", "N")
+
+    def pick(
+        paramcd: str, events: list[Event], mode: Literal["order", "date"],
+        fallback: tuple[str, str],
+    ) -> pd.DataFrame:
+        chosen = select_events(work, events, subjects=subjects, mode=mode, fallback=fallback)
+        return chosen.assign(PARAMCD=paramcd)
+
+    bor = pick("BOR", [Event("bor_cr", CR, (value == CR).to_numpy()),
+                       Event("bor_pr", PR, (value == PR).to_numpy()), *tail], "order", missing)
+    cbor = pick("CBOR", [Event("cbor_cr", CR, conf_cr), Event("cbor_pr", PR, conf_pr), *tail],
+                "order", missing)
+    confirmed = conf_cr | conf_pr
+    return [
+        pick("PD", [Event("pd_y", "Y", (value == PD).to_numpy())], "date", no),
+        pick("RSP", [Event("rsp_y", "Y", is_resp)], "date", no),
+        pick("CB", [Event("rsp_y", "Y", is_resp), Event("cb_y", "Y", benefit)], "date", no),
+        bor,
+        _best_is_response(bor, "BCP"),
+        # CRSP is dated by the first assessment of the confirmed response, not the confirming one
+        pick("CRSP", [Event("crsp_y", "Y", confirmed)], "date", no),
+        pick("CCB", [Event("crsp_y", "Y", confirmed), Event("cb_y", "Y", benefit)], "date", no),
+        cbor,
+        # The admiralonco template derives CBCP from the ADRS object as it was before CBOR was
+        # added, so its CBCP is "N" for every subject (reference note §3.3). Derived here from
+        # CBOR as intended.
+        _best_is_response(cbor, "CBCP"),
+        _death(by_subject),
+        _last_assessment(ovr, subjects=subjects),
+    ]
+
+
+def _best_is_response(best: pd.DataFrame, paramcd: str) -> pd.DataFrame:
+    """BCP/CBCP: Y (dated as the best response) when BOR/CBOR is CR or PR, else N."""
+    responder = best["AVALC"].isin([CR, PR])
+    out = best.assign(PARAMCD=paramcd, AVALC=np.where(responder, "Y", "N"),
+                      ARULE=np.where(responder, "best_is_cr_pr", "best_not_cr_pr"))
+    for column in _SOURCE_COLUMNS:
+        if column in out.columns:
+            out[column] = out[column].where(responder)
+    return out
+
+
+def _death(by_subject: pd.DataFrame) -> pd.DataFrame:
+    died = by_subject["DTHDT"].notna()
+    return pd.DataFrame({
+        "USUBJID": by_subject.index.to_numpy(),
+        "PARAMCD": "DEATH",
+        "AVALC": np.where(died, "Y", "N"),
+        "ADT": by_subject["DTHDT"].to_numpy(),
+        "ARULE": np.where(died, "death_y", "no_data_n"),
+        "PARCAT1": "Reference Event",
+    })
+
+
+def _last_assessment(ovr: pd.DataFrame, *, subjects: pd.Index) -> pd.DataFrame:
+    """LSTA: last analysed (ANL01FL) assessment, as admiralonco (not cut at PD, NE allowed).
+
+    It is a descriptive parameter; oncotrial's time-to-event censoring does not use it but the
+    last *adequate* assessment (see :mod:`adtte`), which admiral's own documentation asks for.
+    """
+    analysed = ovr.loc[ovr["ANL01FL"] == "Y"]
+    last = analysed.drop_duplicates("USUBJID", keep="last").assign(ARULE="lasta")
+    missing = subjects.difference(pd.Index(last["USUBJID"]))
+    filler = pd.DataFrame({"USUBJID": missing.to_numpy(), "AVALC": "", "ARULE": "no_assessment"})
+    return pd.concat([last, filler], ignore_index=True).assign(PARAMCD="LSTA")
+
+
+def _mdis(tu: pd.DataFrame, *, subjects: pd.Index, evaluator: str) -> pd.DataFrame:
+    measurable = subjects.isin(measurable_subjects(tu, evaluator=evaluator))
+    return pd.DataFrame({
+        "USUBJID": subjects.to_numpy(),
+        "PARAMCD": "MDIS",
+        "AVALC": np.where(measurable, "Y", "N"),
+        "ARULE": np.where(measurable, "target_at_baseline", "no_target_lesion"),
+    })
+
+
+def _finish(frame: pd.DataFrame, *, adsl: pd.DataFrame, evaluator: str) -> pd.DataFrame:
+    label = evaluator_label(evaluator)
+    derived = frame["PARAMCD"] != "OVR"
+    frame["PARAM"] = frame["PARAMCD"].map(ADRS_PARAMS).str.replace("{ev}", label, regex=False)
+    if "PARCAT1" not in frame.columns:
+        frame["PARCAT1"] = ""
+    frame["PARCAT1"] = frame["PARCAT1"].fillna("").replace("", "Tumor Response")
+    is_death = frame["PARAMCD"] == "DEATH"
+    frame["PARCAT2"] = np.where(is_death, "", label)
+    frame["PARCAT3"] = np.where(is_death, "", "RECIST 1.1")
+    yes_no = derived & frame["AVALC"].isin(["Y", "N"])
+    response_aval = frame["AVALC"].map(AVAL_RESP)
+    frame["AVAL"] = np.where(yes_no, frame["AVALC"].map(_YN_AVAL), response_aval)
+    for flag in ("ANL01FL", "ANL02FL", "ANL03FL"):
+        frame[flag] = frame[flag].fillna("")
+    frame.loc[derived, "ANL01FL"] = "Y"
+    frame.loc[derived, ["ANL02FL", "ANL03FL"]] = ""
+    frame["AVISIT"] = frame.get("VISIT", pd.Series("", index=frame.index)).fillna("")
+    frame["AVISITN"] = numbers(frame, "VISITNUM")
+    frame["ADTF"] = frame["ADTF"].fillna("")
+    for column in ("RSDTC", "RSSTRESC", "RSEVAL", "VISIT", "ARULE", "AVALC"):
+        if column in frame.columns:
+            frame[column] = frame[column].fillna("").astype(str)
+    frame = frame.sort_values(["USUBJID", "PARAMCD", "ADT", "AVISITN", "RSSEQ"],
+                              kind="stable", na_position="last")
+    frame["ASEQ"] = frame.groupby("USUBJID").cumcount() + 1
+    keep_adsl = [c for c in adsl.columns if c not in frame.columns or c == "USUBJID"]
+    frame = frame.drop(columns=[c for c in ("STUDYID", "REFDT") if c in frame.columns])
+    merged = frame.merge(adsl[keep_adsl], on="USUBJID", how="left", validate="many_to_one")
+    return merged[_column_order(merged)].reset_index(drop=True)
+
+
+_FIRST = ("STUDYID", "USUBJID", "SUBJID", "SITEID", "ASEQ", "PARAMCD", "PARAM", "PARCAT1",
+          "PARCAT2", "PARCAT3", "AVALC", "AVAL", "ADT", "ADTF", "AVISIT", "AVISITN", "ANL01FL",
+          "ANL02FL", "ANL03FL", "ARULE", "RSSEQ", "RSEVAL", "RSDTC", "RSSTRESC", "VISIT",
+          "VISITNUM")
+
+
+def _column_order(frame: pd.DataFrame) -> list[str]:
+    first = [c for c in _FIRST if c in frame.columns]
+    return first + [c for c in frame.columns if c not in first]

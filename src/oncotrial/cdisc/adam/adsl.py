@@ -1,0 +1,167 @@
+"""ADSL: one record per subject with the dates, flags and attributes the analyses need."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from oncotrial.cdisc.adam import _subject
+from oncotrial.cdisc.adam._dates import dates_from_dtc
+from oncotrial.cdisc.adam._response import evaluator_records, normalise_responses
+from oncotrial.cdisc.adam._settings import START_DATES, StartDate
+from oncotrial.errors import DataError
+
+__all__ = ["derive_adsl", "measurable_subjects", "select_start_date"]
+
+_DM_COPY = ("STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE", "ETHNIC",
+            "COUNTRY", "ARMCD", "ARM", "ACTARMCD", "ACTARM")
+_DATE_COLUMNS = ("RANDDT", "ENRLDT", "TRTSDT", "TRTEDT", "NACTDT", "DTHDT", "LSTALVDT")
+
+
+def derive_adsl(
+    sdtm: Mapping[str, pd.DataFrame], *, evaluator: str = "INVESTIGATOR"
+) -> pd.DataFrame:
+    """Derive ADSL from SDTM DM (required) and DS, EX, SV, AE, CM, LB, VS, QS, RS, TU, SUPPDM.
+
+    Parameters
+    ----------
+    sdtm
+        SDTM domains keyed by upper-case name (as :func:`oncotrial.cdisc.sdtm.read_sdtm`).
+    evaluator
+        RSEVAL/TUEVAL whose assessments decide the response-evaluable flag.
+
+    Returns
+    -------
+    DataFrame
+        One row per DM subject: DM identifiers and demography; HISTOL (DM ``HISTOL`` or SUPPDM,
+        see :func:`_subject.histology`); ECOGBL; RANDDT (DS RANDOMIZED), ENRLDT (DS ENROLLED),
+        TRTSDT/TRTEDT (EX valid doses), TRTDURD; NACTDT (first new anticancer therapy, CM);
+        DTHDT/DTHDTF/DTHFL; LSTALVDT; EOSSTT/DCSREAS; and the population flags SAFFL (≥ 1
+        dose), ITTFL (randomised), FASFL (enrolled, randomised or treated) and EFFFL
+        (response-evaluable: treated, measurable disease at baseline when TU is given, and
+        ≥ 1 post-baseline response assessment other than NE).
+
+    Raises
+    ------
+    DataError
+        When DM is missing or has duplicate subjects, or a date is malformed.
+    """
+    dm = sdtm.get("DM")
+    if dm is None:
+        raise DataError("ADSL needs SDTM DM", field="DM", value=None, allowed="a DM dataset")
+    duplicated = dm["USUBJID"].duplicated()
+    if duplicated.any():
+        raise DataError(
+            "duplicate subject in DM", field="DM.USUBJID",
+            value=str(dm.loc[duplicated, "USUBJID"].iloc[0]), allowed="one DM record per subject",
+        )
+    adsl = pd.DataFrame({c: dm[c].to_numpy() for c in _DM_COPY if c in dm.columns})
+    adsl.index = pd.Index(dm["USUBJID"].to_numpy(), name="USUBJID")
+    adsl["HISTOL"] = _subject.histology(dm, sdtm.get("SUPPDM")).to_numpy()
+
+    adsl = adsl.join(_subject.treatment_dates(sdtm.get("EX")))
+    adsl = adsl.join(_subject.disposition(sdtm.get("DS")))
+    adsl["TRTDURD"] = (adsl["TRTEDT"] - adsl["TRTSDT"]).dt.days + 1
+    nact = _subject.new_therapy_dates(sdtm.get("CM"), adsl["TRTSDT"])
+    adsl["NACTDT"] = nact.reindex(adsl.index)
+    adsl["ECOGBL"] = _subject.baseline_ecog(sdtm, adsl["TRTSDT"]).reindex(adsl.index).astype(float)
+    adsl["LSTALVDT"] = _subject.last_alive_dates(sdtm).reindex(adsl.index)
+    _add_death(adsl, dm)
+
+    adsl["SAFFL"] = np.where(adsl["TRTSDT"].notna(), "Y", "N")
+    adsl["ITTFL"] = np.where(adsl["RANDDT"].notna(), "Y", "N")
+    enrolled = adsl[["RANDDT", "ENRLDT", "TRTSDT"]].notna().any(axis=1)
+    adsl["FASFL"] = np.where(enrolled, "Y", "N")
+    adsl["EFFFL"] = np.where(_response_evaluable(sdtm, adsl, evaluator=evaluator), "Y", "N")
+    for column in _DATE_COLUMNS:
+        adsl[column] = pd.to_datetime(adsl[column]).astype("datetime64[ns]")
+    for column in ("EOSSTT", "DCSREAS"):
+        adsl[column] = adsl[column].fillna("ONGOING" if column == "EOSSTT" else "")
+    return adsl.reset_index(drop=True)
+
+
+def _add_death(adsl: pd.DataFrame, dm: pd.DataFrame) -> None:
+    """DTHDT from DM DTHDTC (partial dates imputed to the first possible day, admiral ADSL
+    template ``highest_imputation = "M"``), else the DS DEATH date.
+
+    An imputed death date earlier than the last date the subject was seen alive is moved to
+    that date: the admiral template does not check this, and a death before a visit the
+    subject attended is impossible.
+    """
+    if "DTHDTC" in dm.columns:
+        death, flag = dates_from_dtc(
+            dm["DTHDTC"], field="DTHDTC", impute="first", highest="M", subjects=dm["USUBJID"]
+        )
+        death.index = adsl.index
+        flag.index = adsl.index
+    else:
+        death = pd.Series(pd.NaT, index=adsl.index, dtype="datetime64[ns]")
+        flag = pd.Series("", index=adsl.index, dtype=object)
+    from_ds = death.isna() & adsl["DSDTHDT"].notna()
+    death = death.where(~from_ds, adsl["DSDTHDT"])
+    too_early = (flag != "") & (death < adsl["LSTALVDT"])
+    adsl["DTHDT"] = death.where(~too_early, adsl["LSTALVDT"])
+    adsl["DTHDTF"] = flag.where(death.notna(), "")
+    adsl["DTHFL"] = np.where(adsl["DTHDT"].notna(), "Y", "")
+    adsl.drop(columns=["DSDTHDT"], inplace=True)  # noqa: PD002 - adsl is the local being built
+
+
+def _response_evaluable(
+    sdtm: Mapping[str, pd.DataFrame], adsl: pd.DataFrame, *, evaluator: str
+) -> pd.Series:
+    treated = adsl["TRTSDT"].notna()
+    tu = sdtm.get("TU")
+    if tu is not None:
+        measurable = pd.Series(adsl.index.isin(measurable_subjects(tu, evaluator=evaluator)),
+                               index=adsl.index)
+    else:
+        measurable = pd.Series(True, index=adsl.index)
+    rs = sdtm.get("RS")
+    assessed = pd.Series(False, index=adsl.index)
+    if rs is not None and not rs.empty:
+        ovr = normalise_responses(evaluator_records(rs, evaluator=evaluator))
+        ovr = ovr.assign(START=ovr["USUBJID"].map(adsl["TRTSDT"]))
+        post = ovr[(ovr["ADT"] >= ovr["START"]) & ovr["AVALC"].isin(_EVALUABLE)]
+        assessed = pd.Series(adsl.index.isin(post["USUBJID"].unique()), index=adsl.index)
+    return treated & measurable & assessed
+
+
+_EVALUABLE = {"CR", "PR", "SD", "NON-CR/NON-PD", "PD"}
+
+
+def measurable_subjects(tu: pd.DataFrame, *, evaluator: str) -> np.ndarray:
+    """Subjects with at least one TARGET lesion identified by *evaluator* (RECIST 1.1 §3.2).
+
+    admiralonco's template also requires ``VISIT = "SCREENING"``; target lesions are only ever
+    chosen at baseline (later lesions are NEW), so the visit name — which varies between
+    trials — is not needed.
+    """
+    target = tu["TUSTRESC"].astype("string").str.strip().str.upper() == "TARGET"
+    if "TUEVAL" in tu.columns:
+        tueval = tu["TUEVAL"].astype("string").fillna("").str.strip().str.upper()
+        target &= (tueval == evaluator.upper()) | (tueval == "")
+    return tu.loc[target.fillna(False), "USUBJID"].unique()
+
+
+def select_start_date(adsl: pd.DataFrame, requested: StartDate | None = None) -> StartDate:
+    """The ADSL variable that is the reference start date of response and time-to-event.
+
+    Default: RANDDT when any subject was randomised, else ENRLDT when enrolment dates exist,
+    else TRTSDT (single-arm trials often record neither; the reference note §5 recommends the
+    first dose then).
+    """
+    if requested is not None:
+        if requested not in START_DATES:
+            raise DataError("unknown start date", field="start_date", value=requested,
+                            allowed=", ".join(START_DATES))
+        if adsl[requested].isna().all():
+            raise DataError("no subject has this date", field="start_date", value=requested,
+                            allowed="a date present in ADSL")
+        return requested
+    for candidate in ("RANDDT", "ENRLDT", "TRTSDT"):
+        if adsl[candidate].notna().any():
+            return candidate
+    raise DataError("no subject has a start date", field="start_date", value=None,
+                    allowed="DS RANDOMIZED/ENROLLED or EX doses")

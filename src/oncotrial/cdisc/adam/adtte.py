@@ -1,0 +1,292 @@
+"""ADTTE: overall survival, progression-free survival, time to progression, duration of response.
+
+Mechanics follow admiral ``derive_param_tte()`` and the admiralonco ADTTE template (sources
+``death_event``, ``pd_event``, ``lastalive_censor``, ``lasta_censor``; AVAL = ADT − STARTDT + 1
+days). PFS censoring follows the FDA guidance "Clinical Trial Endpoints for the Approval of
+Cancer Drugs and Biologics" (2018), whose rules the admiralonco template does not implement:
+no post-baseline assessment → censored at the start date; progression or death after two or
+more missed assessments → censored at the last adequate assessment before the gap; new
+anticancer therapy before progression → censored at the last adequate assessment before it.
+The EMA variant (Appendix 1 to the anticancer guideline, EMA/CHMP/27994/2008/Rev.1) counts
+events observed after missed visits or new therapy at their observed date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from oncotrial.cdisc.adam._settings import PfsRules, ProtocolLike, StartDate
+from oncotrial.cdisc.adam.adsl import select_start_date
+from oncotrial.errors import DataError
+
+__all__ = ["ADTTE_PARAMS", "derive_adtte"]
+
+ADTTE_PARAMS: dict[str, str] = {
+    "OS": "Overall Survival (days)",
+    "PFS": "Progression-Free Survival (days)",
+    "TTP": "Time to Progression (days)",
+    "DOR": "Duration of Response (days)",
+}
+_START_DESC = {"RANDDT": "Randomization", "TRTSDT": "Treatment Start", "ENRLDT": "Enrollment"}
+_LAST_ADEQUATE = "Last Adequate Tumor Assessment"
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """One event source: per-subject first date, its ADRS ASEQ (if any) and provenance."""
+
+    description: str
+    rule: str
+    dates: pd.Series
+    seq: pd.Series
+    domain: str
+    variable: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Schedule:
+    rules: PfsRules
+    gap_days: int  # an event later than this after the previous adequate assessment = missed
+
+
+def derive_adtte(
+    adrs: pd.DataFrame,
+    *,
+    adsl: pd.DataFrame,
+    protocol: ProtocolLike,
+    start_date: StartDate | None = None,
+    pfs_rules: PfsRules = "FDA",
+    max_missed_assessments: int = 1,
+    dor_confirmed: bool = True,
+) -> pd.DataFrame:
+    """Derive ADTTE (OS, PFS, TTP, DOR) from ADRS and ADSL.
+
+    Parameters
+    ----------
+    adrs
+        Output of :func:`derive_adrs` (OVR with ANL01FL, PD, CRSP/RSP parameters).
+    adsl
+        Output of :func:`derive_adsl` (DTHDT, LSTALVDT, NACTDT and the start date).
+    protocol
+        ``recist.imaging_interval_days`` and ``recist.imaging_window_days`` define a missed
+        assessment: an event more than (``max_missed_assessments`` + 1) × interval + window
+        days after the last adequate assessment (or the start) follows ≥ 2 missed ones.
+    start_date
+        ADSL variable of the time origin (STARTDT); default :func:`select_start_date`.
+    pfs_rules
+        ``"FDA"`` (2018 guidance censoring table, default) or ``"EMA"`` (events counted at
+        their observed date whatever happened before; last adequate assessment otherwise).
+    max_missed_assessments
+        Missed assessments tolerated before an event is censored (FDA: one).
+    dor_confirmed
+        Start duration of response at the first *confirmed* response (CRSP), the right origin
+        when the response endpoint is confirmed (RECIST 1.1 §4.6); the admiralonco template
+        uses the unconfirmed response (RSP). ``False`` reproduces the template.
+
+    Returns
+    -------
+    DataFrame
+        One record per subject and parameter (DOR: responders only; subjects without a start
+        date are left out, as admiral does): PARAMCD, PARAM, STARTDT, ADT, AVAL (days), AVALU,
+        CNSR (0 event, 1 censored), EVNTDESC, CNSDTDSC, SRCDOM, SRCVAR, SRCSEQ, ARULE and the
+        ADSL variables.
+    """
+    if pfs_rules not in ("FDA", "EMA"):
+        raise DataError("unknown PFS censoring rules", field="pfs_rules", value=pfs_rules,
+                        allowed="FDA, EMA")
+    start_var = select_start_date(adsl, start_date)
+    by_subject = adsl.set_index("USUBJID")
+    start = by_subject[start_var].dropna()
+    recist = protocol.recist
+    schedule = _Schedule(
+        rules=pfs_rules,
+        gap_days=(max_missed_assessments + 1) * recist.imaging_interval_days
+        + recist.imaging_window_days,
+    )
+    ovr = adrs.loc[(adrs["PARAMCD"] == "OVR") & (adrs["ANL01FL"] == "Y")].sort_values(
+        ["USUBJID", "ADT"], kind="stable")
+    adequate = ovr.loc[ovr["AVALC"] != "NE", ["USUBJID", "ADT", "ASEQ"]]
+    first_pd = ovr.loc[ovr["AVALC"] == "PD"].drop_duplicates("USUBJID").set_index("USUBJID")
+    progression = _Source("Disease Progression", "event_pd", first_pd["ADT"], first_pd["ASEQ"],
+                          "ADRS", "ADT")
+    death_dates = by_subject["DTHDT"].dropna()
+    death = _Source("Death", "event_death", death_dates,
+                    pd.Series(np.nan, index=death_dates.index), "ADSL", "DTHDT")
+    nact = by_subject["NACTDT"].dropna()
+    start_desc = _START_DESC[start_var]
+    frames = [
+        _overall_survival(start, by_subject, death, start_var=start_var),
+        _progression_endpoint("PFS", start, sources=[progression, death], adequate=adequate,
+                              nact=nact, schedule=schedule, start_desc=start_desc,
+                              start_var=start_var),
+        _progression_endpoint("TTP", start, sources=[progression], adequate=adequate,
+                              nact=nact, schedule=schedule, start_desc=start_desc,
+                              start_var=start_var),
+        _progression_endpoint("DOR", _response_start(adrs, confirmed=dor_confirmed),
+                              sources=[progression, death], adequate=adequate, nact=nact,
+                              schedule=schedule, start_desc="First Response", start_var="ADT"),
+    ]
+    return _finish(pd.concat(frames, ignore_index=True), adsl=adsl)
+
+
+def _response_start(adrs: pd.DataFrame, *, confirmed: bool) -> pd.Series:
+    paramcd = "CRSP" if confirmed else "RSP"
+    rows = adrs.loc[(adrs["PARAMCD"] == paramcd) & (adrs["AVALC"] == "Y")]
+    return rows.set_index("USUBJID")["ADT"].dropna()
+
+
+def _overall_survival(
+    start: pd.Series, by_subject: pd.DataFrame, death: _Source, *, start_var: str
+) -> pd.DataFrame:
+    """OS: death is the event; otherwise censored at the last date known alive (admiralonco
+    ``lastalive_censor``), or at the start date when nothing later is known (``rand_censor``)."""
+    subjects = start.index
+    died = death.dates.reindex(subjects)
+    alive = by_subject["LSTALVDT"].reindex(subjects)
+    later_alive = alive.notna() & (alive > start)
+    event = died.notna()
+    return pd.DataFrame({
+        "USUBJID": subjects.to_numpy(),
+        "PARAMCD": "OS",
+        "STARTDT": start.to_numpy(),
+        "ADT": np.where(event, died, np.where(later_alive, alive, start)).astype("datetime64[ns]"),
+        "CNSR": np.where(event, 0, 1),
+        "EVNTDESC": np.where(event, "Death", "Alive"),
+        "CNSDTDSC": np.where(event, "", np.where(later_alive, "Last Known Alive Date",
+                                                 _START_DESC[start_var])),
+        "SRCDOM": "ADSL",
+        "SRCVAR": np.where(event, "DTHDT", np.where(later_alive, "LSTALVDT", start_var)),
+        "SRCSEQ": np.nan,
+        "ARULE": np.where(event, "event_death",
+                          np.where(later_alive, "censor_last_alive", "censor_start")),
+    })
+
+
+def _last_before(
+    adequate: pd.DataFrame, start: pd.Series, limit: pd.Series | None
+) -> tuple[pd.Series, pd.Series]:
+    """Per subject, date and ASEQ of the last adequate assessment on/after start and before
+    *limit* (exclusive; no limit when missing)."""
+    rows = adequate.assign(START=adequate["USUBJID"].map(start))
+    keep = rows["START"].notna() & (rows["ADT"] >= rows["START"])
+    if limit is not None:
+        cut = rows["USUBJID"].map(limit)
+        keep &= cut.isna() | (rows["ADT"] < cut)
+    last = rows.loc[keep].drop_duplicates("USUBJID", keep="last").set_index("USUBJID")
+    return last["ADT"], last["ASEQ"]
+
+
+def _first_event(
+    sources: list[_Source], start: pd.Series, cutoff: pd.Series | None
+) -> pd.DataFrame:
+    """Earliest event on/after start (and before *cutoff*), ties to the source listed first."""
+    parts = []
+    for order, source in enumerate(sources):
+        dates = source.dates.reindex(start.index)
+        keep = dates.notna() & (dates >= start)
+        if cutoff is not None:
+            cut = cutoff.reindex(start.index)
+            keep &= cut.isna() | (dates < cut)
+        parts.append(pd.DataFrame({
+            "USUBJID": start.index[keep], "EDT": dates[keep].to_numpy(), "ORDER": order,
+            "SEQ": source.seq.reindex(start.index)[keep].to_numpy(),
+        }))
+    events = pd.concat(parts, ignore_index=True).sort_values(["USUBJID", "EDT", "ORDER"])
+    return events.drop_duplicates("USUBJID").set_index("USUBJID")
+
+
+def _progression_endpoint(
+    paramcd: str,
+    start: pd.Series,
+    *,
+    sources: list[_Source],
+    adequate: pd.DataFrame,
+    nact: pd.Series,
+    schedule: _Schedule,
+    start_desc: str,
+    start_var: str,
+) -> pd.DataFrame:
+    """PFS/TTP/DOR with the FDA (or EMA) censoring rules, one vectorised pass per rule."""
+    fda = schedule.rules == "FDA"
+    cutoff = nact if fda else None
+    events = _first_event(sources, start, cutoff)
+    subjects = start.index
+    event_date = events["EDT"].reindex(subjects)
+    order = events["ORDER"].reindex(subjects)
+    prev_date, prev_seq = _last_before(adequate, start, event_date)
+    prev_date = prev_date.reindex(subjects)
+    gap_from = prev_date.fillna(start)
+    missed = (
+        fda
+        & event_date.notna()
+        & ((event_date - gap_from).dt.days > schedule.gap_days)
+    )
+    is_event = event_date.notna() & ~missed
+    last_date, last_seq = _last_before(adequate, start, cutoff)
+    last_date = last_date.reindex(subjects)
+    last_seq = last_seq.reindex(subjects)
+    stopped_by_nact = (
+        fda & ~event_date.notna() & nact.reindex(subjects).notna()
+        & (nact.reindex(subjects) >= start)
+    )
+    # Censoring date: before the gap (missed), else the last adequate assessment (before new
+    # therapy under FDA); the start date when there is none.
+    censor_date = last_date.where(~missed, prev_date)
+    censor_seq = last_seq.where(~missed, prev_seq.reindex(subjects))
+    no_assessment = censor_date.isna()
+    censor_date = censor_date.fillna(start)
+    description = np.select(
+        [order == i for i in range(len(sources))], [s.description for s in sources], ""
+    )
+    event_seq = events["SEQ"].reindex(subjects)
+    event_domain = np.select([order == i for i in range(len(sources))],
+                             [s.domain for s in sources], "")
+    event_var = np.select([order == i for i in range(len(sources))],
+                          [s.variable for s in sources], "")
+    event_rule = np.select([order == i for i in range(len(sources))],
+                           [s.rule for s in sources], "")
+    censor_reason = np.select(
+        [missed, stopped_by_nact, no_assessment],
+        [np.char.add(description.astype(str), " After Two or More Missed Assessments"),
+         "New Anticancer Therapy", "No Post-Baseline Tumor Assessment"],
+        "No Progression or Death" if len(sources) > 1 else "No Progression",
+    )
+    censor_rule = np.select(
+        [missed, stopped_by_nact & ~no_assessment, no_assessment],
+        ["censor_missed_assessments", "censor_new_therapy", "censor_no_assessment"],
+        "censor_last_assessment",
+    )
+    return pd.DataFrame({
+        "USUBJID": subjects.to_numpy(),
+        "PARAMCD": paramcd,
+        "STARTDT": start.to_numpy(),
+        "ADT": np.where(is_event, event_date, censor_date).astype("datetime64[ns]"),
+        "CNSR": np.where(is_event, 0, 1),
+        "EVNTDESC": np.where(is_event, description, censor_reason),
+        "CNSDTDSC": np.where(is_event, "", np.where(no_assessment, start_desc, _LAST_ADEQUATE)),
+        "SRCDOM": np.where(is_event, event_domain, np.where(no_assessment, "ADSL", "ADRS")),
+        "SRCVAR": np.where(is_event, event_var, np.where(no_assessment, start_var, "ADT")),
+        "SRCSEQ": np.where(is_event, event_seq, np.where(no_assessment, np.nan, censor_seq)),
+        "ARULE": np.where(is_event, event_rule, censor_rule),
+    })
+
+
+def _finish(frame: pd.DataFrame, *, adsl: pd.DataFrame) -> pd.DataFrame:
+    """ADT is never before STARTDT (admiral), AVAL = ADT − STARTDT + 1 days, then ASEQ/ADSL."""
+    frame["ADT"] = frame[["ADT", "STARTDT"]].max(axis=1)
+    frame["AVAL"] = (frame["ADT"] - frame["STARTDT"]).dt.days.astype(float) + 1
+    frame["AVALU"] = "DAYS"
+    frame["PARAM"] = frame["PARAMCD"].map(ADTTE_PARAMS)
+    frame["SRCSEQ"] = pd.to_numeric(frame["SRCSEQ"], errors="coerce")
+    frame = frame.sort_values(["USUBJID", "PARAMCD"], kind="stable")
+    frame["ASEQ"] = frame.groupby("USUBJID").cumcount() + 1
+    keep = [c for c in adsl.columns if c not in frame.columns or c == "USUBJID"]
+    merged = frame.merge(adsl[keep], on="USUBJID", how="left", validate="many_to_one")
+    first = ["STUDYID", "USUBJID", "SUBJID", "SITEID", "ASEQ", "PARAMCD", "PARAM", "STARTDT",
+             "ADT", "AVAL", "AVALU", "CNSR", "EVNTDESC", "CNSDTDSC", "SRCDOM", "SRCVAR",
+             "SRCSEQ", "ARULE"]
+    first = [c for c in first if c in merged.columns]
+    return merged[first + [c for c in merged.columns if c not in first]].reset_index(drop=True)

@@ -1,0 +1,88 @@
+"""SDTM directory → ADSL, ADRS, ADTTE: the whole derivation chain and its XPT/CSV output."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from oncotrial.cdisc.adam._settings import PfsRules, ProtocolLike, ResponseOptions, StartDate
+from oncotrial.cdisc.adam.adrs import derive_adrs
+from oncotrial.cdisc.adam.adsl import derive_adsl, select_start_date
+from oncotrial.cdisc.adam.adtte import derive_adtte
+from oncotrial.cdisc.io import write_dataset
+from oncotrial.cdisc.terminology import DATASET_LABELS, labels_for
+from oncotrial.errors import DataError
+
+__all__ = ["AdamDatasets", "ResponseSource", "derive_adam", "write_adam"]
+
+ResponseSource = Literal["RS", "TR"]
+
+
+@dataclass(frozen=True, slots=True)
+class AdamDatasets:
+    """The efficacy analysis datasets and the choices they were derived with."""
+
+    adsl: pd.DataFrame
+    adrs: pd.DataFrame
+    adtte: pd.DataFrame
+    start_date: StartDate
+    evaluator: str
+    source: ResponseSource
+    pfs_rules: PfsRules
+
+
+def derive_adam(
+    sdtm: Mapping[str, pd.DataFrame],
+    *,
+    protocol: ProtocolLike,
+    evaluator: str = "INVESTIGATOR",
+    source: ResponseSource = "RS",
+    start_date: StartDate | None = None,
+    pfs_rules: PfsRules = "FDA",
+    options: ResponseOptions | None = None,
+) -> AdamDatasets:
+    """Derive ADSL, ADRS and ADTTE from SDTM domains.
+
+    ``source="RS"`` reads the recorded overall responses (SDTM RS ``OVRLRESP``);
+    ``source="TR"`` first computes the timepoint responses from the lesion measurements in
+    TU/TR with the RECIST 1.1 engine and derives from those instead.
+    """
+    domains = dict(sdtm)
+    if source == "TR":
+        domains["RS"] = _responses_from_measurements(domains, protocol=protocol,
+                                                      evaluator=evaluator)
+    elif source != "RS":
+        raise DataError("unknown response source", field="source", value=source,
+                        allowed="RS, TR")
+    if "RS" not in domains:
+        raise DataError("ADRS needs SDTM RS (or TU/TR with --source TR)", field="RS",
+                        value=None, allowed="an rs.xpt or rs.csv file")
+    adsl = derive_adsl(domains, evaluator=evaluator)
+    chosen = select_start_date(adsl, start_date)
+    adrs = derive_adrs(domains["RS"], adsl=adsl, protocol=protocol, evaluator=evaluator,
+                       start_date=chosen, tu=domains.get("TU"), options=options)
+    adtte = derive_adtte(adrs, adsl=adsl, protocol=protocol, start_date=chosen,
+                         pfs_rules=pfs_rules)
+    return AdamDatasets(adsl=adsl, adrs=adrs, adtte=adtte, start_date=chosen,
+                        evaluator=evaluator, source=source, pfs_rules=pfs_rules)
+
+
+def _responses_from_measurements(
+    sdtm: Mapping[str, pd.DataFrame], *, protocol: ProtocolLike, evaluator: str
+) -> pd.DataFrame:
+    raise DataError("computing responses from TR is not available yet", field="source",
+                    value="TR", allowed="RS")
+
+
+def write_adam(datasets: AdamDatasets, directory: Path) -> list[Path]:
+    """Write ``adsl``, ``adrs`` and ``adtte`` as XPT v5 and CSV into *directory*."""
+    written: list[Path] = []
+    for name, frame in (("ADSL", datasets.adsl), ("ADRS", datasets.adrs),
+                        ("ADTTE", datasets.adtte)):
+        written += write_dataset(frame, directory, name, labels=labels_for(list(frame.columns)),
+                                 table_label=DATASET_LABELS[name])
+    return written
