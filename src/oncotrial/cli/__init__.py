@@ -19,8 +19,10 @@ app = typer.Typer(
 )
 
 # Command groups (one module each). Keep this list sorted.
+from oncotrial.cli import derive as _derive  # noqa: E402  (groups register after app exists)
 from oncotrial.cli import protocol as _protocol  # noqa: E402  (groups register after app exists)
 
+app.command("derive")(_derive.derive)
 app.add_typer(_protocol.app, name="protocol")
 
 
