@@ -1,3 +1,45 @@
-"""oncotrial.stats."""
+"""oncotrial.stats: exact binomial inference, survival estimates and trial designs.
 
-__all__: list[str] = []
+Pure numerics (numpy/scipy), no pandas and no database; every estimate returns a frozen
+result object from :mod:`oncotrial.stats.results`.
+"""
+
+from oncotrial.stats.binomial import (
+    BINOMIAL_METHODS,
+    estimate_binomial_ci,
+    estimate_binomial_ci_array,
+    estimate_binomial_test,
+)
+from oncotrial.stats.results import (
+    BinomialInterval,
+    BinomialIntervalArray,
+    BinomialTest,
+    Interval,
+    KaplanMeierResult,
+    LogRankResult,
+)
+from oncotrial.stats.survival import (
+    CONF_TYPES,
+    estimate_followup_median,
+    estimate_kaplan_meier,
+    estimate_km_quantile,
+    estimate_log_rank,
+)
+
+__all__ = [
+    "BINOMIAL_METHODS",
+    "CONF_TYPES",
+    "BinomialInterval",
+    "BinomialIntervalArray",
+    "BinomialTest",
+    "Interval",
+    "KaplanMeierResult",
+    "LogRankResult",
+    "estimate_binomial_ci",
+    "estimate_binomial_ci_array",
+    "estimate_binomial_test",
+    "estimate_followup_median",
+    "estimate_kaplan_meier",
+    "estimate_km_quantile",
+    "estimate_log_rank",
+]
