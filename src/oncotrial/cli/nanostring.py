@@ -1,0 +1,206 @@
+"""``oncotrial nanostring qc|normalize|score RCC_DIR [--rlf FILE] [--samples SHEET.csv] --out DIR``.
+
+Thin adapter over :mod:`oncotrial.translational`: reads a folder of RCC files, writes CSV tables
+and PNG/SVG figures. Files that cannot be used get ``pass=false`` and a ``reason`` in
+``qc.csv``; the other files are still processed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from matplotlib.figure import Figure
+
+from oncotrial.translational import (
+    DC_GENES,
+    Normalization,
+    NormalizationSettings,
+    TestTable,
+    compute_scores,
+    derive_marker_expression,
+    derive_paired_values,
+    estimate_genorm,
+    estimate_paired_tests,
+    estimate_pfs_association,
+    estimate_response_association,
+    plot_paired_lines,
+    plot_qc_panel,
+    plot_score_heatmap,
+    plot_volcano,
+    read_rcc_batch,
+    read_rlf,
+)
+from oncotrial.translational.pipeline import BatchRun, derive_batch_run
+
+__all__ = ["app"]
+
+app = typer.Typer(help="NanoString nCounter QC, normalisation and immune scores.",
+                  no_args_is_help=True)
+
+RccDir = Annotated[Path, typer.Argument(help="Folder of .RCC files (one per lane).",
+                                        exists=True, file_okay=False)]
+RlfOpt = Annotated[Path | None, typer.Option("--rlf", help="RLF of the codeset to check against.",
+                                             exists=True, dir_okay=False)]
+SamplesOpt = Annotated[Path | None, typer.Option(
+    "--samples", help="CSV: file, subject, timepoint (pre/post)[, response, pfs_months, "
+    "pfs_event].", exists=True, dir_okay=False)]
+OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (created).")]
+BackgroundOpt = Annotated[str, typer.Option(help="threshold | subtract | none")]
+TargetOpt = Annotated[float | None, typer.Option(help="Fixed target (default: batch mean).")]
+GenormOpt = Annotated[bool, typer.Option("--genorm/--no-genorm",
+                                         help="Select housekeeping genes with geNorm.")]
+
+_QC_METRICS = ("fov_ratio", "binding_density", "pos_linearity_r2", "hk_geomean", "pos_factor",
+               "hk_factor")
+
+
+def _save(fig: Figure, out: Path, stem: str) -> None:
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    for suffix in ("png", "svg"):
+        fig.savefig(out / "figures" / f"{stem}.{suffix}", dpi=120, bbox_inches="tight")
+
+
+def _write_qc(run: BatchRun, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    table = run.qc.copy()
+    for column in [c for c in table.columns if c == "pass" or c.startswith("flag_")]:
+        table[column] = table[column].map({True: "true", False: "false"})
+    table.to_csv(out / "qc.csv", index=False)
+    if not run.duplicates.empty:
+        run.duplicates.to_csv(out / "duplicate_probes.csv", index=False)
+    fig = Figure(figsize=(12, 7))
+    for i, metric in enumerate(_QC_METRICS, start=1):
+        plot_qc_panel(run.qc, ax=fig.add_subplot(2, 3, i), metric=metric)
+    fig.tight_layout()
+    _save(fig, out, "qc_panel")
+    passed = int(run.qc["pass"].astype(bool).sum())
+    typer.echo(f"QC: {passed}/{len(run.qc)} files pass → {out / 'qc.csv'}")
+
+
+def _run(rcc_dir: Path, rlf: Path | None, settings: NormalizationSettings, *,
+         normalize: bool) -> BatchRun:
+    batch = read_rcc_batch(rcc_dir)
+    return derive_batch_run(batch, rlf=read_rlf(rlf) if rlf else None, settings=settings,
+                            normalize=normalize)
+
+
+def _write_normalization(norm: Normalization, out: Path) -> None:
+    def flat(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.reset_index()
+
+    flat(norm.counts).to_csv(out / "normalized_counts.csv", index=False)
+    flat(norm.log2).to_csv(out / "normalized_log2.csv", index=False)
+    flat(norm.below_background).to_csv(out / "below_background.csv", index=False)
+    norm.factors.to_csv(out / "normalization_factors.csv")
+    typer.echo(f"normalised {norm.counts.shape[1]} lanes; POS target {norm.pos_target:.6g}, "
+               f"HK target {norm.hk_target:.6g} (reuse with --pos-target/--hk-target)")
+
+
+def _settings(background: str, pos_target: float | None,
+              hk_target: float | None) -> NormalizationSettings:
+    return NormalizationSettings(background=background,  # type: ignore[arg-type]  # validated
+                                 pos_target=pos_target, hk_target=hk_target)
+
+
+def _normalized_run(rcc_dir: Path, rlf: Path | None, out: Path, settings: NormalizationSettings,
+                    genorm: bool) -> BatchRun:
+    run = _run(rcc_dir, rlf, settings, normalize=True)
+    _write_qc(run, out)
+    if run.normalization is not None and genorm:
+        norm = run.normalization
+        hk_rows = norm.counts.index.get_level_values("name").isin(norm.housekeepers)
+        pos_only = norm.counts[hk_rows].div(norm.factors["hk_factor"], axis=1)
+        pos_only.index = pos_only.index.get_level_values("name")
+        result = estimate_genorm(pos_only)
+        pd.DataFrame({"gene": result.ranking}).to_csv(out / "genorm_ranking.csv", index=False)
+        settings = NormalizationSettings(
+            background=settings.background, pos_target=settings.pos_target,
+            hk_target=settings.hk_target, housekeepers=result.selected)
+        run = _run(rcc_dir, rlf, settings, normalize=True)
+    if run.normalization is not None:
+        _write_normalization(run.normalization, out)
+    return run
+
+
+@app.command("qc")
+def qc(rcc_dir: RccDir, *, out: OutOpt, rlf: RlfOpt = None, samples: SamplesOpt = None) -> None:
+    """Per-lane QC: writes DIR/qc.csv (one row per file) and a QC panel figure."""
+    del samples  # accepted for a uniform interface; QC does not use the sample sheet
+    _write_qc(_run(rcc_dir, rlf, NormalizationSettings(), normalize=False), out)
+
+
+@app.command("normalize")
+def normalize(rcc_dir: RccDir, *, out: OutOpt, rlf: RlfOpt = None, samples: SamplesOpt = None,
+              background: BackgroundOpt = "threshold", pos_target: TargetOpt = None,
+              hk_target: TargetOpt = None, genorm: GenormOpt = False) -> None:
+    """QC, then normalise passing lanes (POS → background → HK → log2) with all factors."""
+    del samples
+    _normalized_run(rcc_dir, rlf, out, _settings(background, pos_target, hk_target), genorm)
+
+
+def _write_tests(result: TestTable, out: Path, name: str) -> None:
+    result.table.to_csv(out / f"{name}.csv", index=False)
+
+
+def _paired_outputs(scores: pd.DataFrame, genes: pd.DataFrame, sheet: pd.DataFrame,
+                    out: Path) -> None:
+    cell = estimate_paired_tests(scores, samples=sheet, family="cell types + TIS")
+    gene = estimate_paired_tests(genes, samples=sheet, family="genes")
+    _write_tests(cell, out, "paired_tests_scores")
+    _write_tests(gene, out, "paired_tests_genes")
+    paired = derive_paired_values(scores, samples=sheet)
+    paired.to_csv(out / "paired_values.csv", index=False)
+    features = [f for f in scores.columns if scores[f].notna().any()]
+    ncol = 4
+    fig = Figure(figsize=(3 * ncol, 3 * ((len(features) + ncol - 1) // ncol)))
+    table = cell.table.set_index("feature")
+    p_values = table["wilcoxon_p"].astype(float).to_dict()
+    q_values = table["wilcoxon_q"].astype(float).to_dict()
+    nrow = -(-len(features) // ncol)
+    for i, feature in enumerate(features, start=1):
+        plot_paired_lines(paired, feature=feature, ax=fig.add_subplot(nrow, ncol, i),
+                          p_value=p_values[feature], q_value=q_values[feature])
+    fig.tight_layout()
+    _save(fig, out, "paired_lines")
+    fig = Figure(figsize=(6, 5))
+    plot_volcano(gene.table, ax=fig.add_subplot())
+    _save(fig, out, "volcano")
+    if "response" in sheet.columns:
+        _write_tests(estimate_response_association(scores, samples=sheet), out,
+                     "response_baseline_mannwhitney")
+        _write_tests(estimate_response_association(scores, samples=sheet, timepoint="delta"),
+                     out, "response_delta_mannwhitney")
+    if {"pfs_months", "pfs_event"} <= set(sheet.columns):
+        _write_tests(estimate_pfs_association(scores, samples=sheet), out, "baseline_pfs_cox")
+
+
+@app.command("score")
+def score(rcc_dir: RccDir, *, out: OutOpt, rlf: RlfOpt = None, samples: SamplesOpt = None,
+          background: BackgroundOpt = "threshold", pos_target: TargetOpt = None,
+          hk_target: TargetOpt = None, genorm: GenormOpt = False) -> None:
+    """QC, normalise, score (Danaher cell types, CD4, TIS, DC genes); with --samples also
+    paired pre/post tests, responder tests, baseline-PFS Cox and figures."""
+    run = _normalized_run(rcc_dir, rlf, out, _settings(background, pos_target, hk_target),
+                          genorm)
+    if run.normalization is None:
+        typer.echo("no lane passed QC: nothing to score", err=True)
+        raise typer.Exit(code=1)
+    expression = derive_marker_expression(run.normalization.log2)
+    result = compute_scores(expression)
+    result.scores.to_csv(out / "scores.csv")
+    result.coverage.to_csv(out / "score_coverage.csv", index=False)
+    fig = Figure(figsize=(8, 6))
+    plot_score_heatmap(result.scores, ax=fig.add_subplot())
+    _save(fig, out, "score_heatmap")
+    typer.echo(f"scores for {len(result.scores)} samples → {out / 'scores.csv'} "
+               f"(DC genes reported alone: {', '.join(DC_GENES)})")
+    if samples is not None:
+        sheet = pd.read_csv(samples, dtype={"file": str, "subject": str})
+        genes = run.normalization.log2.copy()
+        endogenous = genes.index.get_level_values("code_class") == "Endogenous"
+        genes = genes[endogenous]
+        genes.index = genes.index.get_level_values("name")
+        _paired_outputs(result.scores, genes.T, sheet, out)
