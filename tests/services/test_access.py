@@ -1,0 +1,58 @@
+"""Site-scoped access: a user of site A can neither read nor write site B's subjects."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from oncotrial.errors import AccessError
+from oncotrial.services import data_management as dm
+from oncotrial.services import subjects
+from oncotrial.services._unit import open_unit
+from oncotrial.store import Store
+from tests.services.helpers import register
+from tests.store.backends import World
+
+
+def test_site_a_user_cannot_write_site_b_subject(store: Store, world: World) -> None:
+    """Recording a visit for another site's subject is refused."""
+    number_b = register(store, world, site_b=True)
+    with open_unit(store, world.inv_a) as unit, pytest.raises(AccessError, match="no access"):
+        subjects.record_visit(unit, number_b, name="C1D1", visitnum=1, actual_date=date(2019, 4, 1))
+
+
+def test_site_a_user_cannot_read_site_b_subject(store: Store, world: World) -> None:
+    """Reading another site's subject history is refused; own site and study roles may read."""
+    number_b = register(store, world, site_b=True)
+    with open_unit(store, world.inv_a) as unit, pytest.raises(AccessError, match="no access"):
+        dm.subject_history(unit, number_b)
+    with open_unit(store, world.monitor_a) as unit, pytest.raises(AccessError):
+        dm.subject_history(unit, number_b)
+    with open_unit(store, world.inv_b) as unit:
+        assert dm.subject_history(unit, number_b)
+    with open_unit(store, world.data_manager) as unit:
+        assert dm.subject_history(unit, number_b)
+
+
+def test_site_a_user_cannot_register_at_site_b(store: Store, world: World) -> None:
+    """Registering a subject at a site the user is not assigned to is refused."""
+    with open_unit(store, world.inv_a) as unit, pytest.raises(AccessError):
+        subjects.register_subject(
+            unit,
+            world.subject_number(9),
+            site=world.site_b,
+            consent_date=date(2019, 1, 1),
+            consent_version="1",
+            sex="M",
+        )
+
+
+def test_roles_without_data_entry_cannot_write(store: Store, world: World) -> None:
+    """Monitors and statisticians cannot enter casebook data."""
+    number = register(store, world)
+    for actor in (world.monitor_a, world.statistician):
+        with open_unit(store, actor) as unit, pytest.raises(AccessError, match="may not"):
+            subjects.record_visit(
+                unit, number, name="C1D1", visitnum=1, actual_date=date(2019, 4, 1)
+            )
