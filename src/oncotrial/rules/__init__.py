@@ -1,5 +1,6 @@
 """oncotrial.rules."""
 
+from oncotrial.rules.ctcae import CtcaeGrade, ctcae_terms, grade_hypertension, grade_lab
 from oncotrial.rules.recist import (
     RecistAssessment,
     RecistSettings,
@@ -12,6 +13,7 @@ from oncotrial.rules.recist import (
 )
 
 __all__: list[str] = [
+    "CtcaeGrade",
     "RecistAssessment",
     "RecistSettings",
     "TimepointDecision",
@@ -19,5 +21,8 @@ __all__: list[str] = [
     "classify_best_response",
     "classify_overall_response",
     "classify_timepoints",
+    "ctcae_terms",
     "derive_recist_responses",
+    "grade_hypertension",
+    "grade_lab",
 ]
