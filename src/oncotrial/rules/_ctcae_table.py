@@ -130,6 +130,13 @@ class Term(_Frozen):
 
     @model_validator(mode="after")
     def _check(self) -> Term:
+        try:
+            self._check_units_and_chains()
+        except RuleError as exc:  # unit lookups raise RuleError; pydantic collects ValueError
+            raise ValueError(f"{self.term}: {exc}") from exc
+        return self
+
+    def _check_units_and_chains(self) -> None:
         accepted = set(units_for(self.analyte))
         for unit in self.units:
             if normalize_unit(unit) != unit or unit not in accepted:
@@ -141,7 +148,6 @@ class Term(_Frozen):
                 if unit not in self.units:
                     raise ValueError(f"{self.term}/{scheme.name}: unit {unit!r} not in term units")
                 _check_chain(self, scheme, unit)
-        return self
 
 
 class CtcaeTable(_Frozen):

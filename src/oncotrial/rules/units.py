@@ -43,16 +43,12 @@ _SYNONYMS: Final[dict[str, str]] = {
     "10^3/ul": "10^3/uL",
     "10*3/ul": "10^3/uL",
     "x10^3/ul": "10^3/uL",
-    "10^3/µl": "10^3/uL",
-    "10^3/μl": "10^3/uL",
     "k/ul": "10^3/uL",
     "thou/ul": "10^3/uL",
     "/mm3": "/mm3",
     "cells/mm3": "/mm3",
     "/ul": "/mm3",
     "cells/ul": "/mm3",
-    "/µl": "/mm3",
-    "/μl": "/mm3",
     # concentrations
     "g/dl": "g/dL",
     "g/l": "g/L",
@@ -60,15 +56,11 @@ _SYNONYMS: Final[dict[str, str]] = {
     "mmol/l": "mmol/L",
     "meq/l": "mEq/L",
     "umol/l": "umol/L",
-    "µmol/l": "umol/L",
-    "μmol/l": "umol/L",
     "micromol/l": "umol/L",
     # enzymes
     "u/l": "U/L",
     "iu/l": "U/L",
     "ukat/l": "ukat/L",
-    "µkat/l": "ukat/L",
-    "μkat/l": "ukat/L",
     # ECG and blood pressure
     "msec": "msec",
     "ms": "msec",
@@ -142,7 +134,7 @@ def normalize_unit(unit: str) -> str:
     RuleError
         If the unit is empty or not a known spelling.
     """
-    key = "".join(str(unit).split()).casefold()
+    key = "".join(str(unit).split()).casefold().replace("µ", "u").replace("μ", "u")
     if not key:
         raise RuleError("unit is empty: every value needs an explicit unit")
     try:
