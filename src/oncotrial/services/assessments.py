@@ -1,0 +1,235 @@
+"""Tumour assessments: lesions and measurements in, RECIST 1.1 response computed and stored.
+
+The investigator's response is stored as entered; beside it the engine's target, non-target,
+new-lesion and overall responses with the deciding rule (:mod:`oncotrial.rules.recist`), using
+the protocol's RECIST parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import select
+
+from oncotrial.errors import DataError
+from oncotrial.protocol import Protocol
+from oncotrial.rules.recist import RecistSettings, classify_timepoints
+from oncotrial.services._unit import Unit
+from oncotrial.store.schema import Lesion, LesionMeasurement, TumourAssessment
+from oncotrial.types import Response
+
+__all__ = ["LesionReading", "record_tumour_assessment"]
+
+_CATEGORIES = ("TARGET", "NON-TARGET", "NEW")
+_STATES = ("", "PRESENT", "ABSENT", "UNEQUIVOCAL", "EQUIVOCAL", "NOT DONE", "TOO SMALL TO MEASURE")
+
+
+@dataclass(frozen=True, slots=True)
+class LesionReading:
+    """One lesion at one assessment.
+
+    ``diameter_mm`` is the longest diameter (short axis for a lymph node) of a target lesion;
+    ``state`` describes non-target and new lesions (PRESENT, ABSENT, UNEQUIVOCAL, EQUIVOCAL,
+    NOT DONE, TOO SMALL TO MEASURE). ``location`` is the organ (SDTM TULOC).
+    """
+
+    link_id: str
+    category: str
+    location: str
+    diameter_mm: float | None = None
+    state: str = ""
+    nodal: bool = False
+    perpendicular_mm: float | None = None
+
+
+def _validate(readings: list[LesionReading], subject: str, visit: str) -> None:
+    if not readings:
+        raise DataError(
+            "an assessment needs at least one lesion",
+            field="lesions",
+            value=[],
+            subject=subject,
+            visit=visit,
+        )
+    seen: set[str] = set()
+    for r in readings:
+        if r.category not in _CATEGORIES:
+            raise DataError(
+                "unknown lesion category",
+                field="category",
+                value=r.category,
+                allowed=", ".join(_CATEGORIES),
+                subject=subject,
+                visit=visit,
+            )
+        if r.state not in _STATES:
+            raise DataError(
+                "unknown lesion state",
+                field="state",
+                value=r.state,
+                allowed=", ".join(_STATES),
+                subject=subject,
+                visit=visit,
+            )
+        if r.diameter_mm is not None and r.diameter_mm < 0:
+            raise DataError(
+                "negative diameter",
+                field="diameter_mm",
+                value=r.diameter_mm,
+                subject=subject,
+                visit=visit,
+            )
+        if r.link_id in seen:
+            raise DataError(
+                "lesion listed twice",
+                field="link_id",
+                value=r.link_id,
+                subject=subject,
+                visit=visit,
+            )
+        seen.add(r.link_id)
+
+
+def record_tumour_assessment(
+    unit: Unit,
+    subject: str,
+    *,
+    visit: str,
+    visitnum: float,
+    assessed_on: date,
+    lesions: list[LesionReading],
+    protocol: Protocol,
+    investigator_response: Response | str | None = None,
+    evaluator: str = "INVESTIGATOR",
+) -> TumourAssessment:
+    """Record one imaging timepoint and store the RECIST 1.1 response beside the investigator's.
+
+    The first assessment of an evaluator is the baseline (no response). Lesions are identified
+    by ``link_id``: TARGET/NON-TARGET at baseline, NEW when first seen later.
+    """
+    _validate(lesions, subject, visit)
+    if investigator_response is not None and investigator_response not in {
+        r.value for r in Response
+    }:
+        raise DataError(
+            "unknown response",
+            field="investigator_response",
+            value=investigator_response,
+            allowed=", ".join(r.value for r in Response),
+            subject=subject,
+            visit=visit,
+        )
+    with unit.step() as session:
+        owner = unit.subject(subject, write=True)
+        assessment = TumourAssessment(
+            subject_id=owner.id,
+            visit_name=visit,
+            visitnum=visitnum,
+            assessed_on=assessed_on,
+            evaluator=evaluator,
+            investigator_response=None
+            if investigator_response is None
+            else str(investigator_response),
+        )
+        session.add(assessment)
+        session.flush()
+        known = {
+            les.link_id: les
+            for les in session.scalars(
+                select(Lesion).where(
+                    Lesion.subject_id == owner.id,
+                    Lesion.evaluator == evaluator,
+                    Lesion.deleted.is_(False),
+                )
+            )
+        }
+        for reading in lesions:
+            lesion = known.get(reading.link_id)
+            if lesion is None:
+                lesion = Lesion(
+                    subject_id=owner.id,
+                    link_id=reading.link_id,
+                    category=reading.category,
+                    location=reading.location,
+                    nodal=reading.nodal,
+                    evaluator=evaluator,
+                )
+                session.add(lesion)
+                session.flush()
+            session.add(
+                LesionMeasurement(
+                    subject_id=owner.id,
+                    assessment_id=assessment.id,
+                    lesion_id=lesion.id,
+                    diameter_mm=reading.diameter_mm,
+                    perpendicular_mm=reading.perpendicular_mm,
+                    state=reading.state or None,
+                )
+            )
+        session.flush()
+        _derive(unit, owner.id, assessment, protocol=protocol)
+        return assessment
+
+
+def _derive(
+    unit: Unit, subject_id: int, assessment: TumourAssessment, *, protocol: Protocol
+) -> None:
+    """Run the RECIST engine over all of the evaluator's assessments; store this timepoint."""
+    session = unit.session
+    rows = session.execute(
+        select(
+            Lesion.link_id,
+            Lesion.category,
+            Lesion.location,
+            Lesion.nodal,
+            TumourAssessment.visitnum,
+            TumourAssessment.visit_name,
+            TumourAssessment.assessed_on,
+            LesionMeasurement.diameter_mm,
+            LesionMeasurement.state,
+        )
+        .join(LesionMeasurement, LesionMeasurement.lesion_id == Lesion.id)
+        .join(TumourAssessment, TumourAssessment.id == LesionMeasurement.assessment_id)
+        .where(
+            Lesion.subject_id == subject_id,
+            Lesion.evaluator == assessment.evaluator,
+            LesionMeasurement.deleted.is_(False),
+            TumourAssessment.deleted.is_(False),
+        )
+    ).all()
+    key = str(subject_id)
+    lesions = pd.DataFrame(
+        {(r.link_id, r.category, r.location, r.nodal) for r in rows},
+        columns=["lesion_id", "role", "organ", "nodal"],
+    ).assign(subject=key, evaluator=assessment.evaluator)
+    measurements = pd.DataFrame(
+        [
+            (
+                r.link_id,
+                r.visitnum,
+                r.visit_name,
+                pd.Timestamp(r.assessed_on),
+                r.diameter_mm,
+                r.state or "",
+            )
+            for r in rows
+        ],
+        columns=["lesion_id", "visitnum", "visit", "date", "diameter_mm", "state"],
+    ).assign(subject=key, evaluator=assessment.evaluator)
+    timepoints = classify_timepoints(
+        lesions, measurements, settings=RecistSettings.from_protocol(protocol)
+    )
+    mine = timepoints[timepoints["visitnum"] == assessment.visitnum]
+    if mine.empty:
+        return  # the baseline assessment has no response
+    row = mine.iloc[0]
+    assessment.computed_target = str(row["target_response"])
+    assessment.computed_nontarget = str(row["nontarget_response"])
+    assessment.computed_new_lesion = str(row["new_lesion"])
+    assessment.computed_response = str(row["overall_response"])
+    assessment.computed_rule = str(row["overall_rule"])[:120]
+    total = row["sum_mm"]
+    assessment.sum_diameters_mm = None if pd.isna(total) else float(total)
+    session.flush()

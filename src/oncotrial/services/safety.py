@@ -1,0 +1,275 @@
+"""Body measurements, vital signs, laboratory results and adverse events.
+
+Lab and blood-pressure grades come from the CTCAE v5.0 engine (:mod:`oncotrial.rules.ctcae`)
+and are stored with the name of the rule that fired; BSA comes from the protocol's BSA policy
+(:func:`oncotrial.rules.bsa.compute_bsa_for_dosing`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from oncotrial.errors import DataError
+from oncotrial.protocol import Protocol
+from oncotrial.rules.bsa import compute_bsa_for_dosing
+from oncotrial.rules.ctcae import grade_hypertension, grade_lab
+from oncotrial.services._unit import Unit
+from oncotrial.store.schema import AdverseEvent, BodyMeasurement, LabResult, VitalSign
+
+__all__ = [
+    "ATTRIBUTIONS",
+    "LAB_TESTS",
+    "LabTest",
+    "record_adverse_event",
+    "record_body_measurement",
+    "record_lab",
+    "record_vital_signs",
+]
+
+#: NCI attribution scale (CTCAE/CTEP AE reporting), as the protocol spells it
+ATTRIBUTIONS = ("unrelated", "unlikely", "possible", "probable", "definite")
+_OUTCOMES = (
+    "RECOVERED/RESOLVED",
+    "RECOVERING/RESOLVING",
+    "NOT RECOVERED/NOT RESOLVED",
+    "RECOVERED/RESOLVED WITH SEQUELAE",
+    "FATAL",
+    "UNKNOWN",
+)  # CDISC CT C66768 (AEOUT)
+_ACTIONS = (
+    "DOSE NOT CHANGED",
+    "DOSE REDUCED",
+    "DRUG INTERRUPTED",
+    "DRUG WITHDRAWN",
+    "NOT APPLICABLE",
+    "UNKNOWN",
+)  # CDISC CT C66767 (AEACN)
+
+
+@dataclass(frozen=True, slots=True)
+class LabTest:
+    """A CDISC LBTESTCD with its LBTEST name and the CTCAE v5.0 term that grades it."""
+
+    code: str
+    name: str
+    ctcae_term: str | None
+
+
+#: LBTESTCD (CDISC CT C65047) -> LBTEST and the CTCAE v5.0 term graded from it
+LAB_TESTS: dict[str, LabTest] = {
+    t.code: t
+    for t in (
+        LabTest("NEUT", "Neutrophils", "Neutrophil count decreased"),
+        LabTest("PLAT", "Platelets", "Platelet count decreased"),
+        LabTest("WBC", "Leukocytes", "White blood cell decreased"),
+        LabTest("LYM", "Lymphocytes", "Lymphocyte count decreased"),
+        LabTest("HGB", "Hemoglobin", "Anemia"),
+        LabTest("ALT", "Alanine Aminotransferase", "Alanine aminotransferase increased"),
+        LabTest("AST", "Aspartate Aminotransferase", "Aspartate aminotransferase increased"),
+        LabTest("BILI", "Bilirubin", "Blood bilirubin increased"),
+        LabTest("CREAT", "Creatinine", "Creatinine increased"),
+        LabTest("K", "Potassium", "Hypokalemia"),
+        LabTest("SODIUM", "Sodium", "Hyponatremia"),
+        LabTest("MG", "Magnesium", "Hypomagnesemia"),
+        LabTest("PROT", "Protein", "Proteinuria"),
+        LabTest("ALB", "Albumin", None),
+        LabTest("TSH", "Thyrotropin", None),
+    )
+}
+
+
+def _choice(value: str, allowed: tuple[str, ...], *, field: str, subject: str) -> None:
+    if value not in allowed:
+        raise DataError(
+            "not an allowed value",
+            field=field,
+            value=value,
+            allowed=", ".join(allowed),
+            subject=subject,
+        )
+
+
+def record_body_measurement(
+    unit: Unit,
+    subject: str,
+    *,
+    measured_on: date,
+    height_cm: float,
+    weight_kg: float,
+    protocol: Protocol,
+) -> int:
+    """Record height and weight; BSA is computed under the protocol's BSA policy."""
+    bsa = compute_bsa_for_dosing(height_cm, weight_kg, policy=protocol.bsa)
+    with unit.step() as session:
+        owner = unit.subject(subject, write=True)
+        row = BodyMeasurement(
+            subject_id=owner.id,
+            measured_on=measured_on,
+            height_cm=height_cm,
+            weight_kg=weight_kg,
+            bsa_m2=bsa.bsa_used_m2,
+            bsa_formula=bsa.formula,
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def record_lab(
+    unit: Unit,
+    subject: str,
+    *,
+    collected_on: date,
+    test_code: str,
+    value: float,
+    unit_of_measure: str,
+    lln: float | None = None,
+    uln: float | None = None,
+    baseline: float | None = None,
+) -> LabResult:
+    """Record one lab result in standard units; the CTCAE grade and its rule are stored.
+
+    Raises
+    ------
+    DataError
+        Unknown test code, or a value the grading engine refuses (e.g. wrong unit).
+    """
+    test = LAB_TESTS.get(test_code)
+    if test is None:
+        raise DataError(
+            "unknown lab test",
+            field="test_code",
+            value=test_code,
+            allowed=", ".join(LAB_TESTS),
+            subject=subject,
+        )
+    grade = None
+    if test.ctcae_term is not None:
+        grade = grade_lab(
+            test.ctcae_term, value, unit_of_measure, lln=lln, uln=uln, baseline=baseline
+        )
+    with unit.step() as session:
+        owner = unit.subject(subject, write=True)
+        row = LabResult(
+            subject_id=owner.id,
+            collected_on=collected_on,
+            test_code=test.code,
+            test_name=test.name,
+            value=value,
+            unit=unit_of_measure,
+            lln=lln,
+            uln=uln,
+            ctcae_term=test.ctcae_term,
+            grade=None if grade is None else grade.grade,
+            grade_rule=None if grade is None else grade.rule,
+            grade_reason=None if grade is None else grade.reason,
+        )
+        session.add(row)
+        session.flush()
+        return row
+
+
+def record_vital_signs(
+    unit: Unit,
+    subject: str,
+    *,
+    measured_on: date,
+    systolic_mmhg: float,
+    diastolic_mmhg: float,
+    pulse_bpm: float | None = None,
+    temperature_c: float | None = None,
+    weight_kg: float | None = None,
+    previously_normal: bool | None = None,
+) -> list[int]:
+    """Record blood pressure (graded for CTCAE Hypertension) and other vital signs."""
+    if diastolic_mmhg >= systolic_mmhg:
+        raise DataError(
+            "diastolic must be below systolic",
+            field="diastolic_mmhg",
+            value=diastolic_mmhg,
+            subject=subject,
+        )
+    htn = grade_hypertension(systolic_mmhg, diastolic_mmhg, previously_normal=previously_normal)
+    readings = [
+        ("SYSBP", systolic_mmhg, "mmHg", True),
+        ("DIABP", diastolic_mmhg, "mmHg", True),
+        ("PULSE", pulse_bpm, "beats/min", False),
+        ("TEMP", temperature_c, "C", False),
+        ("WEIGHT", weight_kg, "kg", False),
+    ]
+    with unit.step() as session:
+        owner = unit.subject(subject, write=True)
+        rows = [
+            VitalSign(
+                subject_id=owner.id,
+                measured_on=measured_on,
+                test_code=code,
+                value=value,
+                unit=unit_label,
+                ctcae_term=htn.term if graded else None,
+                grade=htn.grade if graded else None,
+                grade_rule=htn.rule if graded else None,
+            )
+            for code, value, unit_label, graded in readings
+            if value is not None
+        ]
+        session.add_all(rows)
+        session.flush()
+        return [r.id for r in rows]
+
+
+def record_adverse_event(
+    unit: Unit,
+    subject: str,
+    *,
+    term: str,
+    grade: int,
+    start_date: date,
+    related_lenvatinib: str,
+    related_eribulin: str,
+    end_date: date | None = None,
+    serious: bool = False,
+    action_taken: str = "DOSE NOT CHANGED",
+    outcome: str = "NOT RECOVERED/NOT RESOLVED",
+    dlt: bool | None = None,
+    dlt_rule: str | None = None,
+) -> AdverseEvent:
+    """Record an adverse event (CTCAE v5.0 term and grade 1-5, attribution per drug).
+
+    ``dlt``/``dlt_rule`` carry the DLT classification when the caller (the dose-finding
+    service) has evaluated it inside the DLT window.
+    """
+    if not 1 <= grade <= 5:
+        raise DataError("CTCAE grades are 1-5", field="grade", value=grade, subject=subject)
+    if end_date is not None and end_date < start_date:
+        raise DataError(
+            "end before start", field="end_date", value=end_date.isoformat(), subject=subject
+        )
+    _choice(related_lenvatinib, ATTRIBUTIONS, field="related_lenvatinib", subject=subject)
+    _choice(related_eribulin, ATTRIBUTIONS, field="related_eribulin", subject=subject)
+    _choice(outcome, _OUTCOMES, field="outcome", subject=subject)
+    _choice(action_taken, _ACTIONS, field="action_taken", subject=subject)
+    if (grade == 5) != (outcome == "FATAL"):
+        raise DataError(
+            "grade 5 and outcome FATAL go together", field="outcome", value=outcome, subject=subject
+        )
+    with unit.step() as session:
+        owner = unit.subject(subject, write=True)
+        row = AdverseEvent(
+            subject_id=owner.id,
+            term=term,
+            grade=grade,
+            start_date=start_date,
+            end_date=end_date,
+            serious=serious,
+            related_lenvatinib=related_lenvatinib,
+            related_eribulin=related_eribulin,
+            action_taken=action_taken,
+            outcome=outcome,
+            dlt=dlt,
+            dlt_rule=dlt_rule,
+        )
+        session.add(row)
+        session.flush()
+        return row
