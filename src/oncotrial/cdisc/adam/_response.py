@@ -138,9 +138,8 @@ def flag_analysis_records(
     frame["_RANK"] = frame["AVALC"].map(_WORST_RANK)
     frame = frame.sort_values(["USUBJID", "ADT", "_RANK", "RSSEQ"], kind="stable")
     valid = valid.loc[frame.index]
-    worst = pd.Series(False, index=frame.index)
-    worst[valid] = ~frame.loc[valid].duplicated(["USUBJID", "ADT"])  # first = worst of its day
-    anl01 = valid & worst
+    # among valid records, the first of each subject-day is the worst of that day
+    anl01 = valid & ~frame.assign(_VALID=valid).duplicated(["USUBJID", "ADT", "_VALID"])
     is_pd = anl01 & (frame["AVALC"] == PD)
     first_pd = frame.loc[is_pd].groupby("USUBJID")["ADT"].min()
     pd_date = frame["USUBJID"].map(first_pd)

@@ -1,0 +1,131 @@
+"""ADSL: dates, status and population flags from SDTM."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from oncotrial.cdisc.adam import derive_adsl, select_start_date
+from oncotrial.errors import DataError
+
+
+def sdtm_domains() -> dict[str, pd.DataFrame]:
+    """Three subjects: treated responder (S1), treated and died (S2), screen failure (S3)."""
+    dm = pd.DataFrame({
+        "STUDYID": "LEADER", "USUBJID": ["S1", "S2", "S3"], "SUBJID": ["001", "002", "003"],
+        "SITEID": ["01", "01", "02"], "AGE": [54, 61, 47], "SEX": ["F", "M", "F"],
+        "ARMCD": ["L14E11", "L18E11", "SCRNFAIL"],
+        "ARM": ["Phase II L14 E1.1", "Phase Ib L18 E1.1", "Screen Failure"],
+        "ACTARM": ["Phase II L14 E1.1", "Phase Ib L18 E1.1", "Screen Failure"],
+        "DTHDTC": ["", "2020-05", ""],
+    })
+    suppdm = pd.DataFrame({"USUBJID": ["S1", "S2"], "QNAM": ["HISTOL", "HISTOL"],
+                           "QVAL": ["LMS", "LPS"]})
+    ds = pd.DataFrame({
+        "USUBJID": ["S1", "S1", "S2", "S2", "S3"],
+        "DSCAT": ["PROTOCOL MILESTONE", "DISPOSITION EVENT", "PROTOCOL MILESTONE",
+                  "DISPOSITION EVENT", "DISPOSITION EVENT"],
+        "DSDECOD": ["ENROLLED", "COMPLETED", "ENROLLED", "DEATH", "SCREEN FAILURE"],
+        "DSSTDTC": ["2019-12-20", "2020-09-01", "2019-12-22", "2020-05", "2019-12-15"],
+    })
+    ex = pd.DataFrame({
+        "USUBJID": ["S1", "S1", "S2", "S2"],
+        "EXTRT": ["LENVATINIB", "ERIBULIN", "LENVATINIB", "LENVATINIB"],
+        "EXDOSE": [14, 1.1, 18, 0],
+        "EXSTDTC": ["2020-01-01", "2020-01-01", "2020-01-03", "2020-04-01"],
+        "EXENDTC": ["2020-06-30", "2020-01-01", "2020-03-31", "2020-04-20"],
+    })
+    ae = pd.DataFrame({"USUBJID": ["S2"], "AESTDTC": ["2020-05-02"], "AEENDTC": ["2020-05-10"],
+                       "AEOUT": ["FATAL"]})
+    rs = pd.DataFrame({
+        "USUBJID": ["S1", "S1", "S2", "S1"],
+        "RSTESTCD": ["OVRLRESP", "OVRLRESP", "OVRLRESP", "ECOG101"],
+        "RSCAT": ["RECIST 1.1", "RECIST 1.1", "RECIST 1.1", "ECOG"],
+        "RSEVAL": ["INVESTIGATOR", "INVESTIGATOR", "INVESTIGATOR", ""],
+        "RSSTRESC": ["PR", "PR", "NE", "1"],
+        "RSDTC": ["2020-02-12", "2020-09-01", "2020-02-14", "2019-12-28"],
+    })
+    tu = pd.DataFrame({"USUBJID": ["S1", "S2"], "TUSTRESC": ["TARGET", "TARGET"],
+                       "TUEVAL": ["INVESTIGATOR", "INVESTIGATOR"]})
+    cm = pd.DataFrame({"USUBJID": ["S1", "S1"], "CMCAT": ["PRIOR ANTI-CANCER THERAPY",
+                                                          "FOLLOW-UP ANTI-CANCER THERAPY"],
+                       "CMSTDTC": ["2019-06-01", "2020-10"]})
+    return {"DM": dm, "SUPPDM": suppdm, "DS": ds, "EX": ex, "AE": ae, "RS": rs, "TU": tu,
+            "CM": cm}
+
+
+@pytest.fixture
+def adsl() -> pd.DataFrame:
+    """ADSL of the three subjects, indexed by USUBJID."""
+    return derive_adsl(sdtm_domains()).set_index("USUBJID")
+
+
+def test_treatment_dates_use_valid_doses(adsl: pd.DataFrame) -> None:
+    """TRTSDT/TRTEDT come from EX records with a dose > 0 (a zero dose does not count)."""
+    assert adsl.loc["S1", "TRTSDT"] == pd.Timestamp("2020-01-01")
+    assert adsl.loc["S1", "TRTEDT"] == pd.Timestamp("2020-06-30")
+    assert adsl.loc["S2", "TRTEDT"] == pd.Timestamp("2020-03-31")
+    assert pd.isna(adsl.loc["S3", "TRTSDT"])
+    assert adsl.loc["S1", "TRTDURD"] == 182
+
+
+def test_flags(adsl: pd.DataFrame) -> None:
+    """SAFFL = treated, FASFL = enrolled or treated, ITTFL = randomised, EFFFL = evaluable."""
+    assert list(adsl["SAFFL"]) == ["Y", "Y", "N"]
+    assert list(adsl["FASFL"]) == ["Y", "Y", "N"]
+    assert list(adsl["ITTFL"]) == ["N", "N", "N"]
+    # S2 has only an NE assessment: not response-evaluable
+    assert list(adsl["EFFFL"]) == ["Y", "N", "N"]
+
+
+def test_disposition_and_death(adsl: pd.DataFrame) -> None:
+    """EOSSTT/DCSREAS from the last disposition event; partial death date imputed safely."""
+    assert (adsl.loc["S1", "EOSSTT"], adsl.loc["S1", "DCSREAS"]) == ("COMPLETED", "")
+    assert (adsl.loc["S2", "EOSSTT"], adsl.loc["S2", "DCSREAS"]) == ("DISCONTINUED", "DEATH")
+    # DTHDTC 2020-05 imputes to 2020-05-01, but the subject was seen alive on 2020-05-02
+    # (AE start; the fatal AE's end date does not count): DTHDT is moved to that date
+    assert adsl.loc["S2", "LSTALVDT"] == pd.Timestamp("2020-05-02")
+    assert adsl.loc["S2", "DTHDT"] == pd.Timestamp("2020-05-02")
+    assert adsl.loc["S2", "DTHDTF"] == "D"
+    assert adsl.loc["S2", "DTHFL"] == "Y"
+
+
+def test_last_alive_includes_tumour_assessments(adsl: pd.DataFrame) -> None:
+    """LSTALVDT includes RS dates and disposition (admiral's template ignores RS)."""
+    assert adsl.loc["S1", "LSTALVDT"] == pd.Timestamp("2020-09-01")
+
+
+def test_histology_ecog_and_new_therapy(adsl: pd.DataFrame) -> None:
+    """HISTOL from SUPPDM, ECOGBL from the RS ECOG record before dosing, NACTDT from CM."""
+    assert list(adsl["HISTOL"]) == ["LMS", "LPS", ""]
+    assert adsl.loc["S1", "ECOGBL"] == 1
+    assert pd.isna(adsl.loc["S2", "ECOGBL"])
+    assert adsl.loc["S1", "NACTDT"] == pd.Timestamp("2020-10-01")  # prior therapy ignored
+
+
+def test_start_date_default_and_choice(adsl: pd.DataFrame) -> None:
+    """Without randomisation the default start is the enrolment date; a choice is checked."""
+    frame = adsl.reset_index()
+    assert select_start_date(frame) == "ENRLDT"
+    assert select_start_date(frame, "TRTSDT") == "TRTSDT"
+    with pytest.raises(DataError, match="RANDDT"):
+        select_start_date(frame, "RANDDT")
+
+
+def test_randomisation_date_is_preferred() -> None:
+    """When DS has RANDOMIZED records, RANDDT is the default start and ITTFL is set."""
+    domains = sdtm_domains()
+    domains["DS"] = pd.concat([domains["DS"], pd.DataFrame({
+        "USUBJID": ["S1"], "DSCAT": ["PROTOCOL MILESTONE"], "DSDECOD": ["RANDOMIZED"],
+        "DSSTDTC": ["2019-12-21"]})], ignore_index=True)
+    frame = derive_adsl(domains)
+    assert select_start_date(frame) == "RANDDT"
+    assert list(frame["ITTFL"]) == ["Y", "N", "N"]
+
+
+def test_duplicate_dm_subject_raises() -> None:
+    """Two DM records for one subject are refused."""
+    domains = sdtm_domains()
+    domains["DM"] = pd.concat([domains["DM"], domains["DM"].iloc[[0]]], ignore_index=True)
+    with pytest.raises(DataError, match="S1"):
+        derive_adsl(domains)
