@@ -1,0 +1,99 @@
+"""``oncotrial ctcae grade INPUT.csv [--out OUTPUT.csv] [--strict]``: CTCAE v5.0 grades for rows.
+
+Input columns: ``term`` (CTCAE v5.0 spelling), ``value``, ``unit`` (CDISC LBSTRESU or a common
+synonym) and, where relevant, ``lln``, ``uln``, ``baseline`` (same unit as ``value``),
+``symptomatic`` and ``previously_normal`` (Y/N). "Hypertension" rows give ``value`` as
+``SBP/DBP`` with unit ``mmHg``. The output keeps every input column and adds ``grade`` (empty
+when the value alone cannot determine it), ``rule`` and ``reason``. A bad row is reported with
+its row number on stderr and in ``reason``; the other rows are still graded, unless
+``--strict``, which stops at the first bad row with exit code 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from oncotrial.errors import DataError
+from oncotrial.rules.ctcae import RESULT_COLUMNS, RowGrade, grade_lab_rows
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Grade lab values and vital signs by CTCAE v5.0.", no_args_is_help=True)
+
+
+@app.command("grade")
+def grade(
+    input_csv: Annotated[
+        Path, typer.Argument(help="CSV with term, value, unit [, lln, uln, baseline].")
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the graded CSV here (default: stdout).")
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Stop at the first bad row with exit code 1.")
+    ] = False,
+) -> None:
+    """Grade every row of INPUT_CSV by CTCAE v5.0 and write it back with grade, rule, reason."""
+    fieldnames, rows = _read(input_csv)
+    results = grade_lab_rows(rows, strict=strict)
+    for result in results:
+        if result.error:
+            typer.echo(result.error, err=True)
+    text = _render(fieldnames, rows, results)
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        bad = sum(1 for r in results if r.error)
+        typer.echo(f"{len(results)} row(s) graded into {out}; {bad} bad row(s)", err=True)
+
+
+def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    if not path.is_file():
+        raise DataError(
+            "input file not found",
+            field="INPUT_CSV",
+            value=str(path),
+            allowed="an existing CSV file",
+        )
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        rows = list(reader)
+        fieldnames = list(reader.fieldnames or [])
+    clash = [c for c in RESULT_COLUMNS if c in fieldnames]
+    if clash:
+        raise DataError(
+            "input already has result column(s)",
+            field="columns",
+            value=clash,
+            allowed=f"any columns except {', '.join(RESULT_COLUMNS)}",
+        )
+    return fieldnames, rows
+
+
+def _render(fieldnames: list[str], rows: list[dict[str, str]], results: list[RowGrade]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(
+        buffer,
+        fieldnames=[*fieldnames, *RESULT_COLUMNS],
+        lineterminator="\n",
+        extrasaction="ignore",
+    )
+    writer.writeheader()
+    for row, result in zip(rows, results, strict=True):
+        graded = result.grade
+        writer.writerow(
+            {
+                **row,
+                "grade": "" if graded is None or graded.grade is None else str(graded.grade),
+                "rule": "" if graded is None else graded.rule,
+                "reason": result.error if graded is None else graded.reason,
+            }
+        )
+    return buffer.getvalue()

@@ -1,0 +1,289 @@
+"""CTCAE v5.0 grading of lab values, QTc, urine protein and blood pressure.
+
+The thresholds live in ``data/ctcae_v5.yaml`` (one band per term, scheme and grade, with the
+CTCAE wording and citation); this module converts units, picks the scheme (e.g. baseline normal
+or abnormal for ALT/AST and bilirubin) and reports the grade with the rule that fired.
+
+A grade is ``None`` when the value alone cannot settle it: a needed reference (LLN, ULN,
+baseline) is missing, or CTCAE makes the grade depend on a clinical fact (hyponatremia
+125-129 mmol/L: grade 2 if asymptomatic, 3 if symptomatic). Where the value fixes a grade that a
+clinical fact could only raise (hypokalemia <LLN-3.0: grade 1, or 2 if symptomatic), the value's
+grade is returned and the reason says what could raise it. The grade never exceeds what the
+value shows: grades defined only by consequences (e.g. anemia grade 4) are never assigned.
+
+References
+----------
+National Cancer Institute. Common Terminology Criteria for Adverse Events (CTCAE) v5.0,
+27 November 2017. Lab wording cross-checked against the machine-readable copy in
+pharmaverse/admiral ``data-raw/adlb_grading/ncictcaev5.json``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from oncotrial.errors import DataError, RuleError
+from oncotrial.rules._ctcae_eval import Facts, Outcome, Refs, evaluate_scheme
+from oncotrial.rules._ctcae_table import Applies, CtcaeTable, Scheme, Term, load_table
+from oncotrial.rules.units import convert_unit, normalize_unit, units_for
+
+__all__ = [
+    "HYPERTENSION",
+    "CtcaeGrade",
+    "ctcae_terms",
+    "grade_hypertension",
+    "grade_lab",
+    "load_ctcae_table",
+]
+
+HYPERTENSION = "Hypertension"
+_DIPSTICK_READINGS = frozenset({0.0, 0.5, 1.0, 2.0, 3.0, 4.0})
+
+
+@dataclass(frozen=True)
+class CtcaeGrade:
+    """A CTCAE grade with the rule that produced it.
+
+    Attributes
+    ----------
+    term
+        CTCAE v5.0 term, spelled as CTCAE spells it.
+    grade
+        0-4 as determined from the value; ``None`` when the value alone cannot determine it.
+    rule
+        Name of the table entry that fired (``a|b`` when the grade lies between entries).
+    reason
+        The CTCAE wording applied, unit conversions, assumptions, and what is missing.
+    """
+
+    term: str
+    grade: int | None
+    rule: str
+    reason: str
+
+
+def load_ctcae_table() -> CtcaeTable:
+    """Return the shipped CTCAE v5.0 table, checked for gaps and overlaps on first load."""
+    return load_table("5")
+
+
+def ctcae_terms() -> tuple[str, ...]:
+    """Every term the shipped table can grade, spelled as in CTCAE v5.0."""
+    return tuple(t.term for t in load_ctcae_table().terms)
+
+
+def grade_lab(
+    term: str,
+    value: float,
+    unit: str,
+    *,
+    lln: float | None = None,
+    uln: float | None = None,
+    baseline: float | None = None,
+    symptomatic: bool | None = None,
+) -> CtcaeGrade:
+    """Grade one lab, ECG or urine value by CTCAE v5.0.
+
+    Parameters
+    ----------
+    term
+        CTCAE v5.0 term exactly as spelled there, e.g. ``"Neutrophil count decreased"``,
+        ``"Alanine aminotransferase increased"``, ``"Proteinuria"``.
+    value
+        The result, in *unit*. Urine dipstick readings use unit ``"dipstick"`` with
+        0 (negative), 0.5 (trace), 1, 2, 3, 4 for 1+ ... 4+.
+    unit
+        CDISC ``LBSTRESU`` unit or a common synonym; converted to a unit CTCAE states.
+    lln, uln, baseline
+        Lower/upper limit of normal and the subject's baseline, in the same unit as *value*.
+    symptomatic
+        Whether the abnormality is symptomatic, for terms whose grade depends on it
+        (hyponatremia 125-129 mmol/L, hypokalemia <LLN-3.0 mmol/L); ``None`` if unknown.
+
+    Returns
+    -------
+    CtcaeGrade
+
+    Raises
+    ------
+    RuleError
+        Unknown term, or a unit that is unknown or not a unit of this term.
+    DataError
+        A value or reference that is not a finite non-negative number.
+    """
+    table = load_ctcae_table()
+    entry = table.term(term)
+    if any(s.measure != "value" for s in entry.schemes):
+        raise RuleError(f"term {term!r} is graded from blood pressure: use grade_hypertension()")
+    number = _check_number("value", value, term)
+    refs = Refs(
+        lln=_check_reference("lln", lln, term),
+        uln=_check_reference("uln", uln, term),
+        baseline=_check_number("baseline", baseline, term) if baseline is not None else None,
+    )
+    target, number, refs, note = _to_stated_unit(entry, unit, number, refs)
+    if target == "dipstick" and number not in _DIPSTICK_READINGS:
+        raise DataError(
+            f"{term}: not a dipstick reading",
+            field="value",
+            value=value,
+            allowed="0 (negative), 0.5 (trace), 1, 2, 3, 4 (for 1+ ... 4+)",
+        )
+    schemes = [s for s in entry.schemes if target in entry.scheme_units(s)]
+    selected, assumption = _select_schemes(entry, schemes, refs)
+    if entry.combine == "select" and len(selected) > 1:
+        names = ", ".join(s.name for s in selected)
+        raise RuleError(f"{entry.term}: table selects more than one scheme ({names})")
+    if not selected:
+        return CtcaeGrade(entry.term, None, "baseline_status", assumption)
+    facts = Facts(symptomatic=symptomatic)
+    outcomes = [
+        evaluate_scheme(entry, s, number, unit=target, refs=refs, facts=facts) for s in selected
+    ]
+    return _combine(entry.term, outcomes, [note, assumption])
+
+
+def grade_hypertension(
+    systolic_mmhg: float,
+    diastolic_mmhg: float,
+    *,
+    previously_normal: bool | None = None,
+) -> CtcaeGrade:
+    """Grade "Hypertension" (adult) from one blood pressure reading by CTCAE v5.0.
+
+    The grade is the worse of the systolic and diastolic grades. CTCAE grade 2 by
+    "140-159 / 90-99 mm Hg" applies only "if previously WNL", so that band needs
+    *previously_normal*; grades that depend on treatment (monotherapy indicated, more than one
+    drug) or on consequences (grade 4) are never assigned from the reading: the reason says so.
+
+    Parameters
+    ----------
+    systolic_mmhg, diastolic_mmhg
+        Blood pressure in mm Hg.
+    previously_normal
+        Whether blood pressure was within normal limits before; ``None`` if unknown.
+
+    Returns
+    -------
+    CtcaeGrade
+    """
+    entry = load_ctcae_table().term(HYPERTENSION)
+    readings = {
+        "systolic": _check_number("systolic_mmhg", systolic_mmhg, HYPERTENSION),
+        "diastolic": _check_number("diastolic_mmhg", diastolic_mmhg, HYPERTENSION),
+    }
+    facts = Facts(previously_normal=previously_normal)
+    outcomes = [
+        evaluate_scheme(entry, s, readings[s.measure], unit="mmHg", refs=Refs(), facts=facts)
+        for s in entry.schemes
+    ]
+    return _combine(entry.term, outcomes, [])
+
+
+def _check_number(field: str, value: object, term: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise DataError(
+            f"{term}: must be a number", field=field, value=value, allowed="a finite number >= 0"
+        )
+    number = float(value)
+    if not math.isfinite(number) or number < 0:
+        raise DataError(
+            f"{term}: must be finite and not negative",
+            field=field,
+            value=value,
+            allowed="a finite number >= 0",
+        )
+    return number
+
+
+def _check_reference(field: str, value: float | None, term: str) -> float | None:
+    if value is None:
+        return None
+    number = _check_number(field, value, term)
+    if number == 0:
+        raise DataError(
+            f"{term}: a limit of normal must be positive",
+            field=field,
+            value=value,
+            allowed="a finite number > 0",
+        )
+    return number
+
+
+def _to_stated_unit(
+    entry: Term, unit: str, value: float, refs: Refs
+) -> tuple[str, float, Refs, str]:
+    """Convert value and references to the first unit CTCAE states that *unit* converts to."""
+    allowed = ", ".join(units_for(entry.analyte))
+    try:
+        given = normalize_unit(unit)
+    except RuleError as exc:
+        raise RuleError(f"{entry.term}: unit {unit!r} is not known (allowed: {allowed})") from exc
+    if given in entry.units:
+        return given, value, refs, ""
+    for target in entry.units:
+        try:
+            factor = convert_unit(1.0, given, target, analyte=entry.analyte)
+        except RuleError:
+            continue
+        scaled = Refs(
+            *(None if r is None else r * factor for r in (refs.lln, refs.uln, refs.baseline))
+        )
+        note = f"converted {value:g} {given} to {value * factor:.6g} {target}"
+        return target, value * factor, scaled, note
+    raise RuleError(f"{entry.term}: unit {given!r} is not a unit of this term (allowed: {allowed})")
+
+
+def _select_schemes(entry: Term, schemes: list[Scheme], refs: Refs) -> tuple[list[Scheme], str]:
+    """Keep the schemes that apply; say which baseline assumption was made."""
+    by_baseline = {Applies.BASELINE_NORMAL, Applies.BASELINE_ABNORMAL}
+    status: Applies | None = None
+    assumption = ""
+    if any(s.applies in by_baseline for s in schemes):
+        if refs.baseline is None:
+            status = Applies.BASELINE_NORMAL
+            assumption = "baseline not supplied: graded by the baseline-normal criteria (x ULN)"
+        elif refs.uln is None:
+            return [], (
+                f"{entry.term}: cannot tell whether baseline was abnormal without uln "
+                "(CTCAE v5.0 grades against ULN if baseline was normal, against baseline if not)"
+            )
+        elif refs.baseline > refs.uln:
+            status = Applies.BASELINE_ABNORMAL
+            assumption = (
+                f"baseline {refs.baseline:g} > ULN {refs.uln:g}: baseline-abnormal criteria"
+            )
+        else:
+            status = Applies.BASELINE_NORMAL
+            assumption = f"baseline {refs.baseline:g} <= ULN {refs.uln:g}: baseline-normal criteria"
+
+    def applies(scheme: Scheme) -> bool:
+        if scheme.applies is Applies.ALWAYS:
+            return True
+        if scheme.applies is Applies.BASELINE_GIVEN:
+            return refs.baseline is not None
+        return scheme.applies is status
+
+    return [s for s in schemes if applies(s)], assumption
+
+
+def _combine(term: str, outcomes: list[Outcome], notes: list[str]) -> CtcaeGrade:
+    """The worst grade over schemes; undecided if an undecided scheme could be worse."""
+    extra = "; ".join(n for n in notes if n)
+    decided = [o for o in outcomes if o.grade is not None]
+    open_ = [o for o in outcomes if o.grade is None]
+    best = max(decided, key=lambda o: o.grade or 0, default=None)
+    if best is not None and all(o.max_grade <= (best.grade or 0) for o in open_):
+        reason = best.reason
+        if len(outcomes) > 1:
+            reason += " (worst of: " + ", ".join(o.rule for o in outcomes) + ")"
+        return CtcaeGrade(term, best.grade, best.rule, _join(reason, extra))
+    reason = "; ".join(o.reason for o in open_)
+    if best is not None:
+        reason += f"; at least grade {best.grade} by {best.rule}"
+    return CtcaeGrade(term, None, "|".join(o.rule for o in open_), _join(reason, extra))
+
+
+def _join(reason: str, extra: str) -> str:
+    return f"{reason}; {extra}" if extra else reason
