@@ -17,6 +17,19 @@ from oncotrial.stats.results import (
     Interval,
     KaplanMeierResult,
     LogRankResult,
+    SimonDesign,
+    SimonInference,
+    SimonInterimDecision,
+    SimonOperatingCharacteristics,
+    SimonSearch,
+    SingleStageDesign,
+)
+from oncotrial.stats.simon import (
+    compute_simon_oc,
+    decide_simon_interim,
+    design_simon_two_stage,
+    design_single_stage,
+    estimate_simon_inference,
 )
 from oncotrial.stats.survival import (
     CONF_TYPES,
@@ -35,6 +48,16 @@ __all__ = [
     "Interval",
     "KaplanMeierResult",
     "LogRankResult",
+    "SimonDesign",
+    "SimonInference",
+    "SimonInterimDecision",
+    "SimonOperatingCharacteristics",
+    "SimonSearch",
+    "SingleStageDesign",
+    "compute_simon_oc",
+    "decide_simon_interim",
+    "design_simon_two_stage",
+    "design_single_stage",
     "estimate_binomial_ci",
     "estimate_binomial_ci_array",
     "estimate_binomial_test",
@@ -42,4 +65,5 @@ __all__ = [
     "estimate_kaplan_meier",
     "estimate_km_quantile",
     "estimate_log_rank",
+    "estimate_simon_inference",
 ]

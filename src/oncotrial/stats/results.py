@@ -20,6 +20,12 @@ __all__ = [
     "Interval",
     "KaplanMeierResult",
     "LogRankResult",
+    "SimonDesign",
+    "SimonInference",
+    "SimonInterimDecision",
+    "SimonOperatingCharacteristics",
+    "SimonSearch",
+    "SingleStageDesign",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -159,3 +165,115 @@ class LogRankResult:
     chisq: float
     df: int
     p_value: float
+
+
+@dataclass(frozen=True, slots=True)
+class SimonDesign:
+    """A Simon two-stage design with its exact operating characteristics.
+
+    Stage 1 treats ``n1`` patients and stops for futility if at most ``r1`` respond; the
+    treatment is declared promising if more than ``r`` of ``n`` respond in total. ``alpha``
+    and ``power`` are the design's actual (attained) error rates; ``q_lower``/``q_upper``
+    give the range of weights q on n (1 - q on EN0) over which the design minimises
+    ``q n + (1 - q) EN0`` (Jung et al. 2004); ``kind`` is ``minimax``, ``admissible`` or
+    ``optimal``.
+    """
+
+    kind: str
+    r1: int
+    n1: int
+    r: int
+    n: int
+    p0: float
+    p1: float
+    alpha: float
+    power: float
+    pet0: float
+    pet1: float
+    en0: float
+    en1: float
+    q_lower: float
+    q_upper: float
+
+
+@dataclass(frozen=True, slots=True)
+class SimonSearch:
+    """Minimax, admissible and optimal Simon designs for one (p0, p1, alpha, beta) setting.
+
+    ``designs`` lists minimax first, then admissible designs by increasing n, then optimal;
+    minimax and optimal appear once each even when they are the same design.
+    ``optimum_proven`` says whether the search bound ``nmax_searched`` provably contains the
+    optimal design (no design with a larger n can have a smaller EN0); ``en0_bound`` is the
+    proven lower bound on EN0 for any design with ``n > nmax_searched``.
+    """
+
+    p0: float
+    p1: float
+    alpha: float
+    beta: float
+    minimax: SimonDesign
+    optimal: SimonDesign
+    admissible: tuple[SimonDesign, ...]
+    designs: tuple[SimonDesign, ...]
+    nmax_searched: int
+    optimum_proven: bool
+    en0_bound: float
+    en0_by_n: tuple[tuple[int, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SimonOperatingCharacteristics:
+    """Exact operating characteristics of a two-stage design at a true response rate p."""
+
+    p: float
+    reject: float
+    pet: float
+    en: float
+
+
+@dataclass(frozen=True, slots=True)
+class SingleStageDesign:
+    """The smallest exact single-stage design: promising if more than r of n respond."""
+
+    r: int
+    n: int
+    p0: float
+    p1: float
+    alpha: float
+    power: float
+
+
+@dataclass(frozen=True, slots=True)
+class SimonInference:
+    """Inference after a completed (or stopped) two-stage trial.
+
+    ``p_value`` and ``lower``/``upper`` follow the stage-wise ordering of Koyama & Chen
+    (2008); ``umvue`` is the unbiased estimate of Jung & Kim (2004); ``naive`` is the
+    Clopper-Pearson interval that ignores the stopping rule, for comparison.
+    """
+
+    stage: int
+    responses: int
+    patients: int
+    p0: float
+    p_value: float
+    umvue: float
+    lower: float
+    upper: float
+    conf_level: float
+    naive: BinomialInterval
+
+
+@dataclass(frozen=True, slots=True)
+class SimonInterimDecision:
+    """The stage-1 decision of a Simon design with the conditional power to succeed."""
+
+    decision: str
+    rule: str
+    reason: str
+    responses: int
+    n1: int
+    r1: int
+    needed_in_stage2: int
+    conditional_power: float
+    conditional_alpha: float
