@@ -57,6 +57,36 @@ def dates_from_dtc(
     DataError
         For text that is not an ISO 8601 date or names an impossible date.
     """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct = pd.Series(list(uniques), dtype=object)
+    dates, flags = _parse_distinct(distinct, field=field, impute=impute, highest=highest,
+                                   subjects=None if subjects is None else _first_subjects(
+                                       codes, len(distinct), subjects))
+    taken = np.where(codes >= 0, codes, len(distinct))
+    all_dates = np.append(dates.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
+    all_flags = np.append(flags.to_numpy(dtype=object), "")
+    return (pd.Series(all_dates[taken], index=values.index, dtype="datetime64[ns]"),
+            pd.Series(all_flags[taken], index=values.index, dtype=object))
+
+
+def _first_subjects(codes: np.ndarray, n: int, subjects: pd.Series) -> pd.Series:
+    """The subject of the first record holding each distinct value (for error messages)."""
+    first = np.full(n, -1, dtype=np.int64)
+    valid = codes >= 0
+    positions = np.flatnonzero(valid)
+    order = np.unique(codes[valid], return_index=True)[1]
+    first[np.unique(codes[valid])] = positions[order]
+    return pd.Series(subjects.to_numpy()[first], dtype=object)
+
+
+def _parse_distinct(
+    values: pd.Series,
+    *,
+    field: str,
+    impute: Literal["none", "first", "last"],
+    highest: Literal["D", "M"],
+    subjects: pd.Series | None,
+) -> tuple[pd.Series, pd.Series]:
     text = values.astype("string").fillna("").str.strip()
     complete = text.str.match(_COMPLETE)
     year_month = text.str.match(_YEAR_MONTH)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from oncotrial.cdisc.adam._dates import dates_from_dtc, day_numbers
+from oncotrial.cdisc.adam._text import upper_text
 from oncotrial.errors import DataError
 
 __all__ = [
@@ -57,7 +58,7 @@ _CODE = {CR: 0, PR: 1, SD: 2, NONCRPD: 3, PD: 4, NE: 5}
 def _upper(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return pd.Series("", index=frame.index, dtype=object)
-    return frame[column].astype("string").fillna("").str.strip().str.upper().astype(object)
+    return upper_text(frame[column])
 
 
 def evaluator_records(rs: pd.DataFrame, *, evaluator: str) -> pd.DataFrame:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from oncotrial.cdisc.adam._dates import dates_from_dtc
+from oncotrial.cdisc.adam._text import upper_text
 
 __all__ = [
     "baseline_ecog",
@@ -32,7 +33,7 @@ def numbers(frame: pd.DataFrame, column: str) -> pd.Series:
 def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     if column not in frame.columns:
         return pd.Series("", index=frame.index, dtype=object)
-    return frame[column].astype("string").fillna("").str.strip().str.upper().astype(object)
+    return upper_text(frame[column])
 
 
 def _complete_dates(frame: pd.DataFrame, column: str) -> pd.Series:

@@ -235,7 +235,7 @@ def _progression_endpoint(
     # Censoring date: before the gap (missed), else the last adequate assessment (before new
     # therapy under FDA); the start date when there is none.
     censor_date = last_date.where(~missed, prev_date)
-    censor_seq = last_seq.where(~missed, prev_seq.reindex(subjects))
+    censor_seq = last_seq.astype(float).where(~missed, prev_seq.reindex(subjects).astype(float))
     no_assessment = censor_date.isna()
     censor_date = censor_date.fillna(start)
     description = np.select(
