@@ -101,18 +101,19 @@ class TilAssessment(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> TilAssessment:
-        if self.evaluable and self.stromal_tils_pct is None:
-            raise ValueError("stromal_tils_pct is required when evaluable is true")
-        if not self.evaluable and self.not_evaluable_reason is None:
-            raise ValueError("not_evaluable_reason is required when evaluable is false")
+        # Messages start with the field name; validate_til_assessment reports it as the field.
         if not self.evaluable and self.stromal_tils_pct is not None:
-            raise ValueError("stromal_tils_pct must be empty when evaluable is false")
+            raise ValueError("stromal_tils_pct: must be empty when evaluable is false")
+        if self.evaluable and self.stromal_tils_pct is None:
+            raise ValueError("stromal_tils_pct: required when evaluable is true")
+        if not self.evaluable and self.not_evaluable_reason is None:
+            raise ValueError("not_evaluable_reason: required when evaluable is false")
         if self.tls_count is not None and self.tls_present is not True:
-            raise ValueError("tls_count needs tls_present=true")
+            raise ValueError("tls_count: needs tls_present=true")
         if self.second_reader_stromal_tils_pct is not None and not self.second_reader_id:
-            raise ValueError("second_reader_stromal_tils_pct needs second_reader_id")
+            raise ValueError("second_reader_stromal_tils_pct: needs second_reader_id")
         if self.biopsy_date and self.assessment_date < self.biopsy_date:
-            raise ValueError("assessment_date is before biopsy_date")
+            raise ValueError("assessment_date: is before biopsy_date")
         return self
 
     @property
@@ -142,8 +143,12 @@ def validate_til_assessment(
         return TilAssessment.model_validate(dict(data))
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = ".".join(str(p) for p in first["loc"]) or "record"
-        raise DataError(first["msg"], field=name, value=first.get("input"),
+        name = ".".join(str(p) for p in first["loc"])
+        message, value = first["msg"], first.get("input")
+        if not name:  # a cross-field rule: its message starts with "<field>: "
+            name, _, message = str(first["ctx"]["error"]).partition(": ")
+            value = data.get(name)
+        raise DataError(message, field=name, value=value,
                         allowed=_allowed(name),
                         subject=subject or str(data.get("subject_id") or "") or None,
                         visit=str(data.get("timepoint") or "") or None) from None
