@@ -1,0 +1,313 @@
+"""SDTM tumour data in and out: TU/TR → RECIST 1.1 timepoint responses → SDTM RS.
+
+Reads TU (lesion identification), TR (measurements; LDIAM long axis, LPERP short axis,
+TUMSTATE states), DM (RFSTDTC) and EX (first dose) from XPT v5/v8 or CSV through
+:func:`oncotrial.cdisc.io.read_domain`, runs :mod:`oncotrial.rules.recist`, and writes RS
+(``rs.xpt``/``rs.csv``: TRGRESP, NTRGRESP, NEWLPROG, OVRLRESP per subject, evaluator and
+visit), ``summary.csv`` (best responses with dates and deciding rules) and ``issues.csv``
+(every record that could not be used as is, and what was done with it).
+
+Several evaluators are evaluated separately: the evaluator key is TREVAL (blank =
+INVESTIGATOR) plus TREVALID when present; RSACPTFL carries TRACPTFL (Y when any of that
+reader's TR records for the subject is flagged accepted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from oncotrial.cdisc.dates import parse_dtc
+from oncotrial.cdisc.io import read_domains, write_dataset
+from oncotrial.cdisc.sdtm._tumour_issues import ISSUE_COLUMNS, IssueLog
+from oncotrial.cdisc.sdtm._tumour_read import RecistInput, build_recist_input
+from oncotrial.errors import DataError
+from oncotrial.rules.recist import (
+    RecistSettings,
+    classify_baseline_lesions,
+    classify_best_response,
+    classify_timepoints,
+)
+
+__all__ = [
+    "ISSUE_COLUMNS",
+    "RS_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "TumourAssessment",
+    "derive_recist_input",
+    "derive_rs_from_tr",
+    "derive_tumour_assessment",
+    "read_tumour_domains",
+    "write_tumour_assessment",
+]
+
+TUMOUR_DOMAINS = ("TU", "TR", "DM", "EX")
+RS_COLUMNS = (
+    "STUDYID", "DOMAIN", "USUBJID", "RSSEQ", "RSTESTCD", "RSTEST", "RSCAT", "RSORRES",
+    "RSSTRESC", "RSEVAL", "RSEVALID", "RSACPTFL", "VISITNUM", "VISIT", "RSDTC",
+)
+RS_LABELS = {
+    "STUDYID": "Study Identifier", "DOMAIN": "Domain Abbreviation",
+    "USUBJID": "Unique Subject Identifier", "RSSEQ": "Sequence Number",
+    "RSTESTCD": "Assessment Short Name", "RSTEST": "Assessment Name", "RSCAT": "Category",
+    "RSORRES": "Result or Finding in Original Units",
+    "RSSTRESC": "Character Result/Finding in Std Format", "RSEVAL": "Evaluator",
+    "RSEVALID": "Evaluator Identifier", "RSACPTFL": "Accepted Record Flag",
+    "VISITNUM": "Visit Number", "VISIT": "Visit Name", "RSDTC": "Date/Time of Assessment",
+}
+SUMMARY_COLUMNS = (
+    "USUBJID", "RSEVAL", "RSEVALID", "RSACPTFL", "REFDT", "NASSESS", "BOR", "BORDT", "BORRULE",
+    "CBOR", "CBORDT", "CBORRULE", "RSPDT", "CRSPDT", "PDDT", "CRWORSE",
+)
+# RSTESTCD → (RSTEST, engine column); a component that does not apply (no target or no
+# non-target disease at baseline) is written as NA.
+_TESTS = (
+    ("TRGRESP", "Target Response", "target_response"),
+    ("NTRGRESP", "Non-target Response", "nontarget_response"),
+    ("NEWLPROG", "New Lesion Progression", "new_lesion"),
+    ("OVRLRESP", "Overall Response", "overall_response"),
+)
+_RSCAT = "RECIST 1.1"
+
+
+@dataclass(frozen=True, slots=True)
+class TumourAssessment:
+    """Everything derived from SDTM TU/TR: RS records, the summary, issues and engine frames."""
+
+    rs: pd.DataFrame
+    summary: pd.DataFrame
+    issues: pd.DataFrame
+    timepoints: pd.DataFrame
+    best_response: pd.DataFrame
+    baseline_checks: pd.DataFrame
+
+
+def read_tumour_domains(directory: Path) -> dict[str, pd.DataFrame]:
+    """Read TU, TR and (when present) DM and EX from *directory* (XPT v5/v8 or CSV).
+
+    Raises
+    ------
+    DataError
+        When the directory does not exist or TU or TR is missing.
+    """
+    found = read_domains(directory, TUMOUR_DOMAINS)
+    for domain in ("TU", "TR"):
+        if domain not in found:
+            raise DataError(
+                f"no {domain} domain in the SDTM directory", field="sdtm", value=str(directory),
+                allowed=f"a {domain.lower()}.xpt or {domain.lower()}.csv file",
+            )
+    return found
+
+
+def derive_recist_input(sdtm: Mapping[str, pd.DataFrame]) -> tuple[RecistInput, pd.DataFrame]:
+    """TU/TR → the engine's ``lesions`` and ``measurements`` frames plus the issue list."""
+    log = IssueLog()
+    recist_input = build_recist_input(sdtm["TU"], sdtm["TR"], log)
+    return recist_input, log.frame()
+
+
+def _first_dates(frame: pd.DataFrame | None, column: str, log: IssueLog) -> pd.Series:
+    """Earliest complete date per USUBJID in *column* (partial dates imputed to the 1st)."""
+    if frame is None or column not in frame.columns:
+        return pd.Series(dtype="datetime64[ns]")
+    rows = frame.assign(USUBJID=frame["USUBJID"].astype(str).str.strip())
+    text = rows[column].fillna("").astype(str).str.strip()
+    rows = rows.loc[text != ""]
+    parsed: dict[str, pd.Timestamp | None] = {}
+    for value in pd.unique(text[text != ""]):
+        try:
+            imputed = parse_dtc(value, impute="first", field=column)
+        except DataError:
+            imputed = None
+        parsed[value] = None if imputed is None else pd.Timestamp(imputed.value)
+    dates = text[text != ""].map(parsed)
+    bad = dates.isna()
+    log.add(rows.loc[bad].assign(**{column: text[text != ""][bad]}), domain=column[:2],
+            variable=column, issue="invalid_date", action="date not used",
+            message=f"{column} is not an ISO 8601 date")
+    return pd.to_datetime(dates).groupby(rows["USUBJID"]).min()
+
+
+def _reference_dates(
+    sdtm: Mapping[str, pd.DataFrame], measurements: pd.DataFrame, log: IssueLog
+) -> pd.DataFrame:
+    """Reference start per subject: DM RFSTDTC, else first EX EXSTDTC, else the baseline scan
+    (listed as an issue, since then the SD window is counted from the scan)."""
+    dm = sdtm.get("DM")
+    subjects = set(measurements["subject"])
+    if dm is not None:
+        subjects |= set(dm["USUBJID"].astype(str).str.strip())
+    rfst = _first_dates(dm, "RFSTDTC", log)
+    first_dose = _first_dates(sdtm.get("EX"), "EXSTDTC", log)
+    baseline = measurements.groupby("subject")["date"].min()
+    ordered = sorted(subjects)
+    ref = pd.Series(pd.NaT, index=pd.Index(ordered), dtype="datetime64[ns]")
+    ref = ref.fillna(rfst.reindex(ref.index)).fillna(first_dose.reindex(ref.index))
+    fallback = ref.isna() & ref.index.isin(baseline.index)
+    for subject in ref.index[fallback]:
+        log.add_one(domain="DM", variable="RFSTDTC", value="", subject=str(subject),
+                    issue="no_reference_start_date",
+                    action="baseline scan date used as reference start",
+                    message="no DM RFSTDTC and no EX EXSTDTC for this subject")
+    ref = ref.fillna(baseline.reindex(ref.index))
+    ref = ref.dropna()
+    return pd.DataFrame({"subject": ref.index.astype(str), "reference_date": ref.to_numpy()})
+
+
+def _iso(dates: pd.Series) -> pd.Series:
+    return pd.to_datetime(dates).dt.strftime("%Y-%m-%d").fillna("")
+
+
+def _rs_records(
+    timepoints: pd.DataFrame, evaluators: pd.DataFrame, studyid: str
+) -> pd.DataFrame:
+    """One RS record per subject, evaluator, visit and test."""
+    tp = timepoints.merge(
+        evaluators.rename(columns={"USUBJID": "subject"}), on=["subject", "evaluator"], how="left"
+    )
+    parts = []
+    for order, (testcd, test, column) in enumerate(_TESTS):
+        result = tp[column].replace({"NONE": "NA"})
+        parts.append(
+            pd.DataFrame(
+                {
+                    "STUDYID": studyid, "DOMAIN": "RS", "USUBJID": tp["subject"],
+                    "RSTESTCD": testcd, "RSTEST": test, "RSCAT": _RSCAT,
+                    "RSORRES": result, "RSSTRESC": result, "RSEVAL": tp["RSEVAL"],
+                    "RSEVALID": tp["RSEVALID"], "RSACPTFL": tp["RSACPTFL"],
+                    "VISITNUM": tp["visitnum"].astype(float), "VISIT": tp["visit"],
+                    "RSDTC": _iso(tp["date"]), "_order": order,
+                }
+            )
+        )
+    if not parts or tp.empty:
+        return pd.DataFrame(columns=list(RS_COLUMNS))
+    rs = pd.concat(parts, ignore_index=True)
+    rs = rs.sort_values(["USUBJID", "RSEVAL", "RSEVALID", "VISITNUM", "_order"], kind="stable")
+    rs["RSSEQ"] = rs.groupby("USUBJID").cumcount().astype(float) + 1.0
+    return rs[list(RS_COLUMNS)].reset_index(drop=True)
+
+
+def _summary(best: pd.DataFrame, evaluators: pd.DataFrame) -> pd.DataFrame:
+    merged = best.merge(
+        evaluators.rename(columns={"USUBJID": "subject"}), on=["subject", "evaluator"], how="left"
+    )
+    split = merged["evaluator"].str.split("|", n=1, expand=True).reindex(columns=[0, 1])
+    return pd.DataFrame(
+        {
+            "USUBJID": merged["subject"],
+            "RSEVAL": merged["RSEVAL"].fillna(split[0]),
+            "RSEVALID": merged["RSEVALID"].fillna(split[1].fillna("")),
+            "RSACPTFL": merged["RSACPTFL"].fillna(""),
+            "REFDT": _iso(merged["reference_date"]),
+            "NASSESS": merged["n_assessments"].astype(int),
+            "BOR": merged["bor"], "BORDT": _iso(merged["bor_date"]),
+            "BORRULE": merged["bor_rule"],
+            "CBOR": merged["cbor"], "CBORDT": _iso(merged["cbor_date"]),
+            "CBORRULE": merged["cbor_rule"],
+            "RSPDT": _iso(merged["response_date"]),
+            "CRSPDT": _iso(merged["confirmed_response_date"]),
+            "PDDT": _iso(merged["pd_date"]),
+            "CRWORSE": np.where(merged["cr_followed_by_worse"].astype(bool), "Y", "N"),
+        }
+    )[list(SUMMARY_COLUMNS)]
+
+
+def _engine_issues(checks: pd.DataFrame, best: pd.DataFrame, log: IssueLog) -> None:
+    for check, rows in checks.groupby("check", sort=True):
+        log.add(rows.assign(USUBJID=rows["subject"], EVAL=rows["evaluator"]), domain="TU",
+                variable="TULNKID", value_column="lesion_id", issue=str(check),
+                action="reported; lesion still evaluated as identified",
+                message=str(rows["message"].iloc[0]))
+    worse = best.loc[best["cr_followed_by_worse"].astype(bool)]
+    log.add(worse.assign(USUBJID=worse["subject"], EVAL=worse["evaluator"],
+                         DATE=_iso(worse["pd_date"])),
+            domain="RS", variable="OVRLRESP", value_column="DATE",
+            issue="cr_followed_by_worse_response",
+            action="PR/SD after CR counted as PD for best response (RECIST 1.1 Table 3 note a)",
+            message="a response worse than CR (but not PD) follows a CR")
+
+
+def _best_rows(
+    best: pd.DataFrame, evaluators: pd.DataFrame, with_data: set[str]
+) -> pd.DataFrame:
+    """Keep the evaluators that assessed each subject; a subject never assessed keeps one
+    INVESTIGATOR row (BOR MISSING)."""
+    pairs = set(zip(evaluators["USUBJID"], evaluators["evaluator"], strict=True))
+    keep = [
+        (s, e) in pairs or (s not in with_data and e == "INVESTIGATOR")
+        for s, e in zip(best["subject"], best["evaluator"], strict=True)
+    ]
+    return best.loc[keep].reset_index(drop=True)
+
+
+def derive_tumour_assessment(
+    sdtm: Mapping[str, pd.DataFrame], *, settings: RecistSettings
+) -> TumourAssessment:
+    """TU/TR (+ DM, EX) → RECIST 1.1 timepoint responses, RS records, best responses, issues.
+
+    Parameters
+    ----------
+    sdtm
+        Domains keyed by upper-case name; TU and TR are required, DM and EX give the reference
+        start date (DM RFSTDTC, else first EXSTDTC).
+    settings
+        Protocol RECIST parameters (:meth:`RecistSettings.from_protocol`).
+    """
+    for domain in ("TU", "TR"):
+        if domain not in sdtm:
+            raise DataError("SDTM domain missing", field="domain", value=domain,
+                            allowed="TU and TR are required")
+    log = IssueLog()
+    recist_input = build_recist_input(sdtm["TU"], sdtm["TR"], log)
+    lesions, measurements = recist_input.lesions, recist_input.measurements
+    timepoints = classify_timepoints(lesions, measurements, settings=settings)
+    checks = classify_baseline_lesions(lesions, measurements, settings=settings)
+    reference = _reference_dates(sdtm, measurements, log)
+    evaluator_keys = sorted({*recist_input.evaluators["evaluator"], "INVESTIGATOR"})
+    best = classify_best_response(
+        timepoints, reference=reference, settings=settings, evaluators=evaluator_keys
+    )
+    best = _best_rows(best, recist_input.evaluators, set(measurements["subject"]))
+    _engine_issues(checks, best, log)
+    studyid = _study_id(sdtm)
+    return TumourAssessment(
+        rs=_rs_records(timepoints, recist_input.evaluators, studyid),
+        summary=_summary(best, recist_input.evaluators),
+        issues=log.frame(),
+        timepoints=timepoints,
+        best_response=best,
+        baseline_checks=checks,
+    )
+
+
+def _study_id(sdtm: Mapping[str, pd.DataFrame]) -> str:
+    for domain in ("TR", "TU", "DM"):
+        frame = sdtm.get(domain)
+        if frame is not None and "STUDYID" in frame.columns and len(frame):
+            return str(frame["STUDYID"].iloc[0])
+    return ""
+
+
+def derive_rs_from_tr(
+    sdtm: Mapping[str, pd.DataFrame], *, settings: RecistSettings
+) -> pd.DataFrame:
+    """SDTM RS records (columns :data:`RS_COLUMNS`) computed from TU/TR by the RECIST engine."""
+    return derive_tumour_assessment(sdtm, settings=settings).rs
+
+
+def write_tumour_assessment(assessment: TumourAssessment, directory: Path) -> list[Path]:
+    """Write ``rs.xpt`` (XPT v5), ``rs.csv``, ``summary.csv`` and ``issues.csv`` to *directory*."""
+    written = write_dataset(
+        assessment.rs, directory, "RS", labels=RS_LABELS, table_label="Disease Response"
+    )
+    for name, frame in (("summary", assessment.summary), ("issues", assessment.issues)):
+        path = directory / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        written.append(path)
+    return written
