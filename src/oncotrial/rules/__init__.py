@@ -9,6 +9,14 @@ from oncotrial.rules.bsa import (
     decide_bsa_recalculation,
 )
 from oncotrial.rules.ctcae import CtcaeGrade, ctcae_terms, grade_hypertension, grade_lab
+from oncotrial.rules.dlt import (
+    CohortDecision,
+    DltAssessment,
+    DltEvent,
+    DltEventResult,
+    classify_dlt,
+    decide_cohort,
+)
 from oncotrial.rules.dosing import (
     AdverseEvent,
     DoseDecision,
@@ -34,7 +42,11 @@ from oncotrial.rules.recist import (
 __all__: list[str] = [
     "AdverseEvent",
     "BsaResult",
+    "CohortDecision",
     "CtcaeGrade",
+    "DltAssessment",
+    "DltEvent",
+    "DltEventResult",
     "DoseAmount",
     "DoseDecision",
     "DoseState",
@@ -48,6 +60,7 @@ __all__: list[str] = [
     "TimepointDecision",
     "classify_baseline_lesions",
     "classify_best_response",
+    "classify_dlt",
     "classify_overall_response",
     "classify_timepoints",
     "compute_bsa",
@@ -55,6 +68,7 @@ __all__: list[str] = [
     "compute_dose_mg",
     "ctcae_terms",
     "decide_bsa_recalculation",
+    "decide_cohort",
     "decide_dose",
     "derive_recist_responses",
     "grade_hypertension",

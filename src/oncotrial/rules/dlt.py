@@ -1,0 +1,240 @@
+"""Dose-limiting toxicity (DLT) classification and the phase Ib cohort decision.
+
+The DLT definition (window, attribution threshold, clauses, exemptions) and the cohort rules
+are protocol data (``Protocol.phase_ib``). LEADER counted a grade 2 arthritis that forced a
+lenvatinib interruption in cycle 1 as a DLT (Clin Cancer Res 2022;28:5058), so the shipped
+definition has a grade 2 clause requiring ``treatment_interruption``; its other clauses follow
+typical phase Ib definitions and are assumptions (see the protocol's ``source`` notes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from oncotrial.errors import DataError
+from oncotrial.protocol import CohortAction, DltCriterion, Protocol
+from oncotrial.protocol.models import ATTRIBUTION_ORDER, Attribution, DltFlag
+from oncotrial.rules._dose_rules import load_dose_rules
+
+__all__ = [
+    "CohortDecision",
+    "DltAssessment",
+    "DltEvent",
+    "DltEventResult",
+    "classify_dlt",
+    "decide_cohort",
+]
+
+
+class DltEvent(BaseModel):
+    """An adverse event of one subject, as needed to judge it against the DLT definition."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    term: str
+    grade: int = Field(ge=1, le=5)
+    onset_day: int = Field(ge=1, description="Study day of onset; day 1 = first dose.")
+    attribution: Attribution
+    duration_days: float | None = Field(default=None, ge=0)
+    flags: list[DltFlag] = Field(default_factory=list)
+    controlled_within_hours: float | None = Field(
+        default=None, ge=0, description="Hours until controlled with optimal supportive care."
+    )
+
+
+@dataclass(frozen=True)
+class DltEventResult:
+    """Whether one event is a DLT, and the rule that decided it."""
+
+    term: str
+    grade: int
+    is_dlt: bool
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DltAssessment:
+    """One subject's DLT status over the window, with the verdict for each event."""
+
+    is_dlt: bool
+    events: tuple[DltEventResult, ...]
+
+    @property
+    def dlt_rules(self) -> tuple[str, ...]:
+        """Names of the DLT clauses that fired."""
+        return tuple(e.rule for e in self.events if e.is_dlt)
+
+
+def _criterion_matches(crit: DltCriterion, event: DltEvent, hematologic: Sequence[str]) -> bool:
+    is_heme = event.term in hematologic
+    category_ok = (
+        crit.category == "any"
+        or (crit.category == "hematologic" and is_heme)
+        or (crit.category == "non_hematologic" and not is_heme)
+    )
+    duration_ok = crit.lasting_more_than_days is None or (
+        event.duration_days is not None and event.duration_days > crit.lasting_more_than_days
+    )
+    return (
+        category_ok
+        and duration_ok
+        and event.grade >= crit.min_grade
+        and (not crit.terms or event.term in crit.terms)
+        and event.term not in crit.exclude_terms
+        and all(flag in event.flags for flag in crit.requires)
+    )
+
+
+def _screen(event: DltEvent, protocol: Protocol) -> DltEventResult | None:
+    """Reasons an event cannot count, before the clauses are tried (None = go on)."""
+    ib = protocol.phase_ib
+    dlt = ib.dlt
+    if event.onset_day > ib.dlt_window_days:
+        return DltEventResult(
+            event.term,
+            event.grade,
+            False,
+            "outside_window",
+            f"onset day {event.onset_day} is after the {ib.dlt_window_days}-day DLT window",
+        )
+    if ATTRIBUTION_ORDER.index(event.attribution) < ATTRIBUTION_ORDER.index(dlt.min_attribution):
+        return DltEventResult(
+            event.term,
+            event.grade,
+            False,
+            "attribution_below_threshold",
+            f"attribution {event.attribution!r} is below {dlt.min_attribution!r}",
+        )
+    limit = dlt.exempt_if_controlled_within_hours
+    controlled = event.controlled_within_hours
+    if (
+        limit is not None
+        and event.term in dlt.exempt_terms_if_controlled
+        and controlled is not None
+        and controlled <= limit
+    ):
+        return DltEventResult(
+            event.term,
+            event.grade,
+            False,
+            "exempt_controlled",
+            f"controlled within {controlled:g} h (≤ {limit:g} h) with optimal care",
+        )
+    return None
+
+
+def _classify_event(
+    event: DltEvent, protocol: Protocol, hematologic: Sequence[str]
+) -> DltEventResult:
+    screened = _screen(event, protocol)
+    if screened is not None:
+        return screened
+    for crit in protocol.phase_ib.dlt.criteria:
+        if _criterion_matches(crit, event, hematologic):
+            return DltEventResult(event.term, event.grade, True, crit.name, crit.description)
+    return DltEventResult(
+        event.term, event.grade, False, "no_criterion", "meets no clause of the DLT definition"
+    )
+
+
+def classify_dlt(events: Sequence[DltEvent], *, protocol: Protocol) -> DltAssessment:
+    """Classify one subject's adverse events against the protocol's DLT definition.
+
+    Parameters
+    ----------
+    events
+        The subject's adverse events with onset day, grade (CTCAE v5.0), attribution, duration
+        and facts (fever, bleeding, transfusion, treatment interruption).
+    protocol
+        Supplies the DLT window, minimum attribution, clauses and exemptions.
+
+    Returns
+    -------
+    DltAssessment
+        ``is_dlt`` and, for each event, the clause (or exclusion rule) that decided it.
+    """
+    hematologic = load_dose_rules().hematologic_terms
+    results = tuple(_classify_event(e, protocol, hematologic) for e in events)
+    return DltAssessment(is_dlt=any(r.is_dlt for r in results), events=results)
+
+
+@dataclass(frozen=True)
+class CohortDecision:
+    """The phase Ib decision at one regimen, with the rule that fired."""
+
+    action: CohortAction
+    regimen: str
+    next_regimen: str | None
+    tolerated: bool
+    rule: str
+    reason: str
+    evaluable: int
+    dlts: int
+
+
+def _cohort_rule(n_evaluable: int, n_dlt: int, protocol: Protocol) -> tuple[str, CohortAction]:
+    for rule in protocol.phase_ib.cohort_rules:
+        if (
+            rule.evaluable_min <= n_evaluable <= rule.evaluable_max
+            and rule.dlt_min <= n_dlt <= rule.dlt_max
+        ):
+            return rule.name, rule.action
+    raise DataError(  # unreachable for a validated protocol: the loader rejects gaps
+        "no cohort rule matches", field="n_evaluable/n_dlt", value=(n_evaluable, n_dlt)
+    )
+
+
+def decide_cohort(
+    n_evaluable: int, n_dlt: int, *, regimen: str, protocol: Protocol
+) -> CohortDecision:
+    """Decide continue / expand / de-escalate / stop at *regimen* from its DLT counts.
+
+    The first matching rule of ``protocol.phase_ib.cohort_rules`` (3+3-type rules, Storer 1989)
+    decides. De-escalating from the lowest regimen stops dose finding with no tolerated regimen;
+    ``stop`` from a rule means the regimen is tolerated (``tolerated=True``).
+
+    Raises
+    ------
+    DataError
+        Negative counts, more DLTs than evaluable patients, more patients than the protocol
+        allows per regimen, or an unknown regimen.
+    """
+    ib = protocol.phase_ib
+    if not 0 <= n_dlt <= n_evaluable <= ib.max_patients_per_regimen:
+        raise DataError(
+            "need 0 ≤ DLTs ≤ evaluable ≤ maximum per regimen",
+            field="n_evaluable/n_dlt",
+            value=(n_evaluable, n_dlt),
+            allowed=f"evaluable ≤ {ib.max_patients_per_regimen}",
+        )
+    names = [r.name for r in ib.regimens]
+    if regimen not in names:
+        raise DataError("unknown regimen", field="regimen", value=regimen, allowed=", ".join(names))
+    rule, action = _cohort_rule(n_evaluable, n_dlt, protocol)
+    counts = f"{n_dlt} DLT(s) among {n_evaluable} evaluable"
+    if action is CohortAction.DE_ESCALATE:
+        index = names.index(regimen)
+        if index + 1 == len(names):
+            return CohortDecision(
+                CohortAction.STOP,
+                regimen,
+                None,
+                False,
+                rule,
+                f"{counts} at the lowest regimen {regimen}: no tolerated regimen",
+                n_evaluable,
+                n_dlt,
+            )
+        nxt = names[index + 1]
+        return CohortDecision(
+            action, regimen, nxt, False, rule, f"{counts}: go to {nxt}", n_evaluable, n_dlt
+        )
+    tolerated = action is CohortAction.STOP
+    reason = f"{counts}: {regimen} tolerated" if tolerated else f"{counts}: {action.value}"
+    return CohortDecision(
+        action, regimen, None if tolerated else regimen, tolerated, rule, reason, n_evaluable, n_dlt
+    )
