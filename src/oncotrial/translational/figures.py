@@ -41,7 +41,7 @@ def plot_qc_panel(
     data = qc.dropna(subset=[metric])
     colours = ["tab:blue" if bool(p) else "tab:red" for p in data["pass"]]
     ax.bar(range(len(data)), data[metric], color=colours)
-    ax.set_xticks(range(len(data)), [str(f)[:24] for f in data["file"]], rotation=90,
+    ax.set_xticks(range(len(data)), [str(f)[-28:] for f in data["file"]], rotation=90,
                   fontsize=6)
     for attr in (low, high):
         if attr is not None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from oncotrial.errors import DataError
@@ -173,12 +174,14 @@ def _float_attr(rcc: Rcc, key: str) -> float:
                         value=text, allowed="a number") from None
 
 
-def _linearity_r2(pos: pd.DataFrame, thresholds: QcThresholds) -> float:
-    use = pos[pos["conc"] >= thresholds.min_linearity_conc_fm]
-    if len(use) < 3:
+def _linearity_r2(
+    conc: npt.NDArray[np.float64], counts: npt.NDArray[np.float64], thresholds: QcThresholds
+) -> float:
+    use = conc >= thresholds.min_linearity_conc_fm
+    if use.sum() < 3:
         return float("nan")
-    x = np.log2(use["conc"].to_numpy(dtype=float))
-    y = np.log2(np.maximum(use["count"].to_numpy(dtype=float), thresholds.linearity_count_floor))
+    x = np.log2(conc[use])
+    y = np.log2(np.maximum(counts[use], thresholds.linearity_count_floor))
     if np.ptp(y) == 0:
         return 0.0
     return float(np.corrcoef(x, y)[0, 1] ** 2)
@@ -195,14 +198,17 @@ def compute_lane_metrics(rcc: Rcc, *, thresholds: QcThresholds | None = None) ->
         ``lod_cutoff``, ``pos_geomean``, ``hk_geomean``, ``n_housekeeping``.
     """
     thresholds = thresholds or QcThresholds()
-    probes = rcc.probes
+    classes = rcc.probes["code_class"].to_numpy()
+    counts = rcc.probes["count"].to_numpy(dtype=float)
     fov_count = _float_attr(rcc, "FovCount")
     fov_counted = _float_attr(rcc, "FovCounted")
-    pos = probes[probes["code_class"] == "Positive"].copy()
-    pos["conc"] = [compute_positive_concentration(str(n)) for n in pos["name"]]
-    neg = probes.loc[probes["code_class"] == "Negative", "count"].to_numpy(dtype=float)
-    hk = probes.loc[probes["code_class"] == "Housekeeping", "count"].to_numpy(dtype=float)
-    pos_e = pos.loc[pos["conc"] == 0.5, "count"]
+    is_pos = classes == "Positive"
+    pos_counts = counts[is_pos]
+    conc = np.array([compute_positive_concentration(str(n)) for n in
+                     rcc.probes["name"].to_numpy()[is_pos]], dtype=float)
+    neg = counts[classes == "Negative"]
+    hk = counts[classes == "Housekeeping"]
+    pos_e = pos_counts[conc == 0.5]
     neg_mean = float(neg.mean()) if neg.size else float("nan")
     neg_sd = float(neg.std(ddof=1)) if neg.size > 1 else float("nan")
     scanner = classify_scanner(rcc.lane_attributes.get("ScannerID", ""))
@@ -214,12 +220,12 @@ def compute_lane_metrics(rcc: Rcc, *, thresholds: QcThresholds | None = None) ->
         "binding_density_limit": thresholds.max_binding_density_sprint
         if scanner == "SPRINT"
         else thresholds.max_binding_density,
-        "pos_linearity_r2": _linearity_r2(pos, thresholds),
-        "pos_e": float(pos_e.iloc[0]) if len(pos_e) else float("nan"),
+        "pos_linearity_r2": _linearity_r2(conc, pos_counts, thresholds),
+        "pos_e": float(pos_e[0]) if pos_e.size else float("nan"),
         "neg_mean": neg_mean,
         "neg_sd": neg_sd,
         "lod_cutoff": neg_mean + thresholds.lod_sd * neg_sd,
-        "pos_geomean": geometric_mean(pos["count"]),
+        "pos_geomean": geometric_mean(pos_counts),
         "hk_geomean": geometric_mean(hk) if hk.size else float("nan"),
         "n_housekeeping": float(hk.size),
     }

@@ -337,12 +337,24 @@ def derive_count_matrix(rccs: Sequence[Rcc]) -> pd.DataFrame:
     Duplicated probe keys within a lane keep their first row (as NanoStringNCTools does);
     use :attr:`Rcc.duplicates` to report them.
     """
+    if not rccs:
+        raise DataError("no RCC files to merge", field="rccs", value=0, allowed="≥ 1 file")
+    first = rccs[0].probes
+    keys = first[list(COUNT_INDEX)].to_numpy()
+    same_layout = all(
+        not r.duplicates and len(r.probes) == len(first)
+        and np.array_equal(r.probes[list(COUNT_INDEX)].to_numpy(), keys)
+        for r in rccs
+    )
+    if same_layout and not rccs[0].duplicates:
+        # Fast path: every lane lists the same probes in the same order.
+        counts = np.column_stack([r.probes["count"].to_numpy() for r in rccs])
+        index = pd.MultiIndex.from_frame(first[list(COUNT_INDEX)])
+        return pd.DataFrame(counts, index=index, columns=[r.source for r in rccs]).astype("int64")
     columns = {}
     for rcc in rccs:
         probes = rcc.probes.drop_duplicates(subset=list(COUNT_INDEX), keep="first")
         columns[rcc.source] = probes.set_index(list(COUNT_INDEX))["count"]
-    if not columns:
-        raise DataError("no RCC files to merge", field="rccs", value=0, allowed="≥ 1 file")
     matrix = pd.concat(columns, axis=1, sort=False)
     if matrix.isna().any().any():
         raise DataError(
