@@ -1,3 +1,39 @@
-"""oncotrial.report."""
+"""Tables, figures and the HTML/PDF clinical study report, from ADaM datasets only."""
 
-__all__: list[str] = []
+from oncotrial.report._prepare import SimonDesign
+from oncotrial.report.figures import (
+    plot_consort,
+    plot_kaplan_meier,
+    plot_spider,
+    plot_swimmer,
+    plot_waterfall,
+)
+from oncotrial.report.render import ADAM_DATASETS, read_adam, render_report
+from oncotrial.report.tables import (
+    ReportTable,
+    compute_ae_table,
+    compute_baseline_table,
+    compute_bor_table,
+    compute_lab_shift_table,
+    compute_time_to_event_table,
+    format_count,
+)
+
+__all__ = [
+    "ADAM_DATASETS",
+    "ReportTable",
+    "SimonDesign",
+    "compute_ae_table",
+    "compute_baseline_table",
+    "compute_bor_table",
+    "compute_lab_shift_table",
+    "compute_time_to_event_table",
+    "format_count",
+    "plot_consort",
+    "plot_kaplan_meier",
+    "plot_spider",
+    "plot_swimmer",
+    "plot_waterfall",
+    "read_adam",
+    "render_report",
+]

@@ -1,0 +1,29 @@
+"""``oncotrial report``: the clinical study report from ADaM datasets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from oncotrial.services.reporting import write_report
+
+__all__ = ["report"]
+
+
+def report(
+    adam: Annotated[Path, typer.Option("--adam", help="Folder with adsl.xpt/.csv, adrs, …")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the report into")],
+    format: Annotated[str, typer.Option("--format", help="Comma-separated: html,pdf")] = "html,pdf",
+    protocol: Annotated[Path | None, typer.Option("--protocol", help="Protocol YAML")] = None,
+) -> None:
+    """Write report.html (self-contained), report.pdf and every table as CSV."""
+    formats = [f.strip() for f in format.split(",") if f.strip()]
+    written = write_report(adam, out, formats=formats, protocol_path=protocol)
+    console = Console()
+    for path in written:
+        if path.suffix in {".html", ".pdf"}:
+            console.print(f"wrote {path}")
+    console.print(f"wrote {sum(p.suffix == '.csv' for p in written)} tables under {out / 'tables'}")

@@ -1,0 +1,227 @@
+"""Assemble the report's sections (tables and figures) from ADaM datasets.
+
+Only ADaM datasets and statistics results are read here, never the database, so the same report
+comes out of our own store and out of external SDTM. A dataset that is absent leaves its
+section with a note saying which dataset is missing, never with made-up numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from oncotrial.report import _prepare as prep
+from oncotrial.report._style import figure_style
+from oncotrial.report.figures import (
+    plot_consort,
+    plot_kaplan_meier,
+    plot_spider,
+    plot_swimmer,
+    plot_waterfall,
+)
+from oncotrial.report.tables import (
+    ReportTable,
+    compute_ae_table,
+    compute_baseline_table,
+    compute_bor_table,
+    compute_lab_shift_table,
+    compute_time_to_event_table,
+)
+
+__all__ = ["ReportFigure", "ReportSection", "build_sections"]
+
+
+@dataclass(frozen=True)
+class ReportFigure:
+    """One figure with its caption; ``figure`` is a matplotlib Figure not attached to pyplot."""
+
+    key: str
+    title: str
+    caption: str
+    population: str
+    figure: Figure
+
+
+@dataclass
+class ReportSection:
+    """A titled part of the report."""
+
+    key: str
+    title: str
+    tables: list[ReportTable] = field(default_factory=list)
+    figures: list[ReportFigure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _figure(draw: Callable[[Figure], object], size: tuple[float, float]) -> Figure:
+    with figure_style():
+        figure = Figure(figsize=size, layout="constrained")
+        draw(figure)
+    return figure
+
+
+def _titled(section: ReportSection, figure: ReportFigure) -> None:
+    """Add *figure* to *section*, titled inside the image so it stands alone when reused."""
+    with figure_style():
+        figure.figure.suptitle(figure.title, fontsize=10, weight="bold")
+    section.figures.append(figure)
+
+
+def _need(adam: Mapping[str, pd.DataFrame], section: ReportSection, *names: str) -> bool:
+    missing = [n for n in names if n not in adam]
+    if missing:
+        section.notes.append(f"Not available: dataset {', '.join(missing)} was not provided.")
+    return not missing
+
+
+def build_sections(
+    adam: Mapping[str, pd.DataFrame],
+    *,
+    design: prep.SimonDesign | None = None,
+    translational: Mapping[str, pd.DataFrame] | None = None,
+) -> list[ReportSection]:
+    """Build every section of the report from the ADaM datasets in *adam* (keys ``ADSL`` …)."""
+    sections = [
+        _disposition(adam),
+        _baseline(adam),
+        _phase_ib(adam),
+        _exposure(adam),
+        _safety(adam),
+        _efficacy(adam, design),
+    ]
+    if translational:
+        sections.append(_translational(translational))
+    return sections
+
+
+def _disposition(adam: Mapping[str, pd.DataFrame]) -> ReportSection:
+    section = ReportSection("disposition", "Disposition")
+    if not _need(adam, section, "ADSL"):
+        return section
+    stages = prep.consort_stages(adam["ADSL"])
+    section.tables.append(prep.disposition_table(stages))
+    _titled(section, ReportFigure(
+        "consort", "Subject flow", "CONSORT-style flow of subjects through the trial.",
+        "all screened subjects",
+        _figure(lambda f: plot_consort(stages, ax=f.add_subplot()), (7.0, 1.3 * len(stages))),
+    ))
+    return section
+
+
+def _baseline(adam: Mapping[str, pd.DataFrame]) -> ReportSection:
+    section = ReportSection("baseline", "Baseline characteristics")
+    if _need(adam, section, "ADSL"):
+        section.tables.append(compute_baseline_table(adam["ADSL"]))
+    return section
+
+
+def _phase_ib(adam: Mapping[str, pd.DataFrame]) -> ReportSection:
+    section = ReportSection("phase-ib", "Phase Ib: dose-limiting toxicities and RP2D")
+    if not _need(adam, section, "ADSL", "ADAE"):
+        return section
+    section.tables.extend(prep.dlt_tables(adam["ADSL"], adam["ADAE"]))
+    return section
+
+
+def _exposure(adam: Mapping[str, pd.DataFrame]) -> ReportSection:
+    section = ReportSection("exposure", "Exposure and dose intensity")
+    if _need(adam, section, "ADEX", "ADSL"):
+        section.tables.extend(prep.exposure_tables(adam["ADEX"], adam["ADSL"]))
+    return section
+
+
+def _safety(adam: Mapping[str, pd.DataFrame]) -> ReportSection:
+    section = ReportSection("safety", "Safety")
+    if not _need(adam, section, "ADSL", "ADAE"):
+        return section
+    adsl, adae = adam["ADSL"], adam["ADAE"]
+    section.tables.append(compute_ae_table(adae, adsl))
+    for column, drug in prep.relatedness_columns(adae):
+        section.tables.append(compute_ae_table(
+            adae, adsl, related_to=column,
+            title=f"Treatment-related adverse events ({drug}) by CTCAE term and worst grade"))
+    section.tables.extend(prep.serious_and_fatal_tables(adae, adsl))
+    if "ADLB" in adam:
+        population = prep.population_label(adsl, "SAFFL")
+        for param in prep.graded_lab_params(adam["ADLB"]):
+            section.tables.append(compute_lab_shift_table(adam["ADLB"], param=param,
+                                                          population=population))
+    else:
+        section.notes.append("Not available: dataset ADLB was not provided (no lab shift tables).")
+    return section
+
+
+def _efficacy(adam: Mapping[str, pd.DataFrame], design: prep.SimonDesign | None) -> ReportSection:
+    section = ReportSection("efficacy", "Efficacy")
+    if not _need(adam, section, "ADSL", "ADRS"):
+        return section
+    adsl, adrs = adam["ADSL"], adam["ADRS"]
+    efficacy_population = prep.population_label(adsl, "EFFFL")
+    section.tables.append(compute_bor_table(adrs, adsl, paramcd="CBOR"))
+    section.tables.append(compute_bor_table(adrs, adsl, paramcd="BOR"))
+    if design is not None:
+        section.tables.append(prep.simon_table(adrs, adsl, design))
+    section.tables.extend(prep.by_histology_tables(adrs, adsl))
+    if "ADTR" in adam:
+        best = prep.best_change(adam["ADTR"], adrs)
+        _titled(section, ReportFigure(
+            "waterfall", "Waterfall plot",
+            "Best percentage change from baseline in the sum of target-lesion diameters, "
+            "coloured by confirmed best overall response; dashed line +20 %, dotted line −30 %.",
+            efficacy_population,
+            _figure(lambda f: plot_waterfall(best, ax=f.add_subplot()), (7.0, 3.6)),
+        ))
+        course = prep.change_over_time(adam["ADTR"], adrs)
+        _titled(section, ReportFigure(
+            "spider", "Spider plot",
+            "Percentage change from baseline in the sum of target-lesion diameters over time.",
+            efficacy_population,
+            _figure(lambda f: plot_spider(course, ax=f.add_subplot()), (7.0, 3.6)),
+        ))
+    else:
+        section.notes.append("Not available: dataset ADTR was not provided (no waterfall or "
+                             "spider plot).")
+    swim = prep.swimmer_data(adsl, adrs)
+    _titled(section, ReportFigure(
+        "swimmer", "Swimmer plot",
+        "Time on treatment per subject with first response, progression and death.",
+        prep.population_label(adsl, "SAFFL"),
+        _figure(lambda f: plot_swimmer(swim, ax=f.add_subplot()),
+                (7.0, max(2.5, 0.16 * len(swim) + 1.2))),
+    ))
+    if _need(adam, section, "ADTTE"):
+        _time_to_event(adam["ADTTE"], section, prep.population_label(adsl, "SAFFL"))
+    return section
+
+
+def _time_to_event(adtte: pd.DataFrame, section: ReportSection, population: str) -> None:
+    section.tables.append(compute_time_to_event_table(adtte, population=population))
+    for paramcd, label in (("PFS", "Progression-free survival"), ("OS", "Overall survival"),
+                           ("DOR", "Duration of response")):
+        data = adtte[adtte["PARAMCD"] == paramcd]
+        if data.empty:
+            section.notes.append(f"No {label.lower()} records in ADTTE.")
+            continue
+        _titled(section, ReportFigure(
+            f"km-{paramcd.lower()}", f"Kaplan-Meier curve: {label}",
+            "Censored observations are marked with ticks; the band is the 95 % log-log "
+            "confidence interval.",
+            population,
+            _figure(partial(_draw_km, data=data, ylabel=f"{label} probability"), (7.0, 4.4)),
+        ))
+
+
+def _draw_km(figure: Figure, *, data: pd.DataFrame, ylabel: str) -> None:
+    plot_kaplan_meier(data, ax=figure.add_subplot(), ylabel=ylabel)
+
+
+def _translational(results: Mapping[str, pd.DataFrame]) -> ReportSection:
+    section = ReportSection("translational", "Translational: immune cell-type scores")
+    for key, frame in results.items():
+        section.tables.append(ReportTable(key=f"translational_{key}", title=key,
+                                          population="paired biopsies", rows=frame))
+    return section

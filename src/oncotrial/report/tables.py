@@ -1,0 +1,268 @@
+"""Report tables computed from ADaM datasets at render time (nothing is typed in).
+
+Every table is a :class:`ReportTable`: a title, the analysis population with its size, the
+rows as a DataFrame of display strings, and footnotes. Percentages always carry their
+denominator (``3/30 (10.0%)``); no confidence interval is shown when the denominator is 0.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from oncotrial.errors import DesignError
+from oncotrial.stats import Interval, KaplanMeierResult, estimate_binomial_ci, estimate_kaplan_meier
+
+__all__ = [
+    "ReportTable",
+    "compute_ae_table",
+    "compute_baseline_table",
+    "compute_bor_table",
+    "compute_lab_shift_table",
+    "compute_time_to_event_table",
+    "format_count",
+]
+
+DAYS_PER_MONTH = 365.25 / 12
+RESPONSE_ORDER = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "MISSING")
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """One table of the report, ready to display and to write as CSV."""
+
+    key: str
+    title: str
+    population: str
+    rows: pd.DataFrame
+    footnotes: tuple[str, ...] = field(default=())
+
+
+def format_count(n: int, total: int) -> str:
+    """``n/total (p%)``; the percentage is left out when the denominator is 0."""
+    if total == 0:
+        return f"{n}/0"
+    return f"{n}/{total} ({100.0 * n / total:.1f}%)"
+
+
+def _format_ci(x: int, n: int, conf_level: float) -> str:
+    if n == 0:
+        return "not estimable (n = 0)"
+    ci = estimate_binomial_ci(x, n, method="clopper-pearson", conf_level=conf_level)
+    return f"{100 * ci.estimate:.1f}% ({100 * ci.lower:.1f}–{100 * ci.upper:.1f})"
+
+
+def _population(adsl: pd.DataFrame, flag: str | None) -> pd.DataFrame:
+    if flag is None or flag not in adsl:
+        return adsl
+    return adsl[adsl[flag].astype(str) == "Y"]
+
+
+def compute_bor_table(
+    adrs: pd.DataFrame,
+    adsl: pd.DataFrame,
+    *,
+    paramcd: str = "CBOR",
+    population_flag: str | None = "EFFFL",
+    conf_level: float = 0.95,
+) -> ReportTable:
+    """Best overall response counts with ORR (CR + PR) and DCR (CR + PR + SD) and exact CIs.
+
+    Confidence intervals are Clopper-Pearson (exact binomial), as the trial's primary analysis
+    specifies for objective response rate.
+    """
+    population = _population(adsl, population_flag)
+    subjects = set(population["USUBJID"])
+    total = len(subjects)
+    bor = adrs[(adrs["PARAMCD"] == paramcd) & adrs["USUBJID"].isin(subjects)]
+    values = bor.set_index("USUBJID")["AVALC"].reindex(sorted(subjects)).fillna("MISSING")
+    counts = values.value_counts()
+    rows: list[dict[str, str]] = [
+        {"Category": category, "n/N (%)": format_count(int(counts.get(category, 0)), total)}
+        for category in RESPONSE_ORDER
+        if category in counts.index or category in {"CR", "PR", "SD", "PD", "NE"}
+    ]
+    responders = int(counts.get("CR", 0) + counts.get("PR", 0))
+    controlled = responders + int(counts.get("SD", 0)) + int(counts.get("NON-CR/NON-PD", 0))
+    level = f"{100 * conf_level:.0f}% CI"
+    rows.append({"Category": f"Objective response rate (CR+PR), {level}",
+                 "n/N (%)": f"{format_count(responders, total)}; "
+                            f"{_format_ci(responders, total, conf_level)}"})
+    rows.append({"Category": f"Disease control rate (CR+PR+SD), {level}",
+                 "n/N (%)": f"{format_count(controlled, total)}; "
+                            f"{_format_ci(controlled, total, conf_level)}"})
+    confirmed = "confirmed" if paramcd.startswith("C") else "unconfirmed"
+    return ReportTable(
+        key=f"bor_{paramcd.lower()}",
+        title=f"Best overall response ({confirmed}, RECIST 1.1)",
+        population=f"{population_flag or 'all subjects'} (N = {total})",
+        rows=pd.DataFrame(rows),
+        footnotes=("Exact (Clopper-Pearson) confidence intervals.",),
+    )
+
+
+def _median_range(values: pd.Series) -> str:
+    numbers = pd.to_numeric(values, errors="coerce").dropna()
+    if numbers.empty:
+        return "not available"
+    return f"{numbers.median():.1f} ({numbers.min():.1f}–{numbers.max():.1f})"
+
+
+def compute_baseline_table(
+    adsl: pd.DataFrame,
+    *,
+    population_flag: str | None = "SAFFL",
+    categorical: Sequence[tuple[str, str]] = (
+        ("SEX", "Sex"), ("HISTOL", "Histology"), ("ECOGBL", "ECOG performance status"),
+        ("PHASE", "Phase"),
+    ),
+    continuous: Sequence[tuple[str, str]] = (
+        ("AGE", "Age (years), median (range)"),
+        ("PRIORLN", "Prior lines of therapy, median (range)"),
+        ("BLSOD", "Baseline sum of diameters (mm), median (range)"),
+        ("NSITES", "Sites of disease, median (range)"),
+    ),
+) -> ReportTable:
+    """Table 1: baseline characteristics of the population, variables present in ADSL only."""
+    population = _population(adsl, population_flag)
+    total = len(population)
+    rows: list[dict[str, str]] = []
+    for variable, label in continuous:
+        if variable in population:
+            rows.append({"Characteristic": label, "Value": _median_range(population[variable])})
+    for variable, label in categorical:
+        if variable not in population:
+            continue
+        counts = population[variable].astype(str).replace("", "Missing").value_counts()
+        rows.extend({"Characteristic": f"{label}: {level}",
+                     "Value": format_count(int(counts[level]), total)}
+                    for level in sorted(counts.index))
+    return ReportTable(
+        key="baseline",
+        title="Baseline characteristics",
+        population=f"{population_flag or 'all subjects'} (N = {total})",
+        rows=pd.DataFrame(rows, columns=["Characteristic", "Value"]),
+    )
+
+
+def compute_ae_table(
+    adae: pd.DataFrame,
+    adsl: pd.DataFrame,
+    *,
+    population_flag: str | None = "SAFFL",
+    related_to: str | None = None,
+    title: str = "Treatment-emergent adverse events by CTCAE term and worst grade",
+) -> ReportTable:
+    """Subjects with each treatment-emergent AE term: any grade and grade ≥ 3 (CTCAE v5.0).
+
+    A subject counts once per term, at the worst grade (ATOXGRN). With *related_to* the table
+    keeps AEs whose relatedness flag column (e.g. ``RELLEN``) is ``Y``.
+    """
+    population = _population(adsl, population_flag)
+    total = len(population)
+    events = adae[adae["USUBJID"].isin(set(population["USUBJID"]))]
+    if "TRTEMFL" in events:
+        events = events[events["TRTEMFL"] == "Y"]
+    if related_to is not None:
+        events = events[events[related_to].astype(str) == "Y"]
+    worst = (events.assign(GRADE=pd.to_numeric(events["ATOXGRN"], errors="coerce"))
+             .groupby(["AEDECOD", "USUBJID"], sort=True)["GRADE"].max().reset_index())
+    summary = worst.groupby("AEDECOD").agg(
+        any_grade=("USUBJID", "nunique"),
+        grade3=("GRADE", lambda g: int((g >= 3).sum())),
+    ).reset_index().sort_values(["any_grade", "grade3", "AEDECOD"],
+                                ascending=[False, False, True], kind="mergesort")
+    any_subjects = worst["USUBJID"].nunique()
+    any_severe = worst.loc[worst["GRADE"] >= 3, "USUBJID"].nunique()
+    rows = [{"CTCAE term": "Any adverse event", "Any grade": format_count(any_subjects, total),
+             "Grade ≥ 3": format_count(any_severe, total)}]
+    rows += [{"CTCAE term": str(term), "Any grade": format_count(int(n_any), total),
+              "Grade ≥ 3": format_count(int(n_severe), total)}
+             for term, n_any, n_severe in zip(summary["AEDECOD"], summary["any_grade"],
+                                              summary["grade3"], strict=True)]
+    return ReportTable(
+        key="ae" if related_to is None else f"ae_{related_to.lower()}",
+        title=title,
+        population=f"{population_flag or 'all subjects'} (N = {total})",
+        rows=pd.DataFrame(rows),
+        footnotes=("A subject is counted once per term, at the worst grade.",),
+    )
+
+
+def compute_lab_shift_table(adlb: pd.DataFrame, *, param: str, population: str) -> ReportTable:
+    """Shift from baseline CTCAE grade (BTOXGRN) to worst post-baseline grade (ATOXGRN)."""
+    rows = adlb[(adlb["PARAM"] == param)]
+    post = rows[rows.get("ABLFL", pd.Series("", index=rows.index)) != "Y"]
+    worst = post.groupby("USUBJID").agg(
+        base=("BTOXGRN", "first"), worst=("ATOXGRN", "max"))
+    grades = list(range(5))
+    table = pd.crosstab(
+        pd.Categorical(worst["base"].fillna(-1).astype(int), categories=[-1, *grades]),
+        pd.Categorical(worst["worst"].fillna(-1).astype(int), categories=[-1, *grades]),
+        dropna=False,
+    )
+    table.index = pd.Index(["Missing" if int(g) == -1 else f"Baseline grade {g}"
+                            for g in table.index])
+    table.columns = pd.Index(["Missing" if int(g) == -1 else f"Worst grade {g}"
+                              for g in table.columns])
+    frame = table.reset_index(names="Baseline").astype(str)
+    return ReportTable(key="shift_" + re.sub(r"[^a-z0-9]+", "_", param.lower()).strip("_"),
+                       title=f"Shift from baseline to worst CTCAE grade: {param}",
+                       population=population, rows=frame)
+
+
+def compute_time_to_event_table(
+    adtte: pd.DataFrame,
+    *,
+    paramcds: Sequence[str] = ("PFS", "OS", "DOR"),
+    landmarks_months: Sequence[float] = (3.0, 6.0),
+    conf_level: float = 0.95,
+    population: str = "",
+) -> ReportTable:
+    """Median and landmark rates of each time-to-event parameter (Kaplan-Meier, log-log CI).
+
+    Landmark rates at 3 and 6 months follow the EORTC soft-tissue sarcoma benchmarks
+    (Van Glabbeke et al. 2002, Eur J Cancer 38:543).
+    """
+    rows: list[dict[str, str]] = []
+    for paramcd in paramcds:
+        data = adtte[adtte["PARAMCD"] == paramcd]
+        row = {"Parameter": paramcd, "N": str(len(data))}
+        if data.empty:
+            rows.append(row | {"Events": "0", "Median (months, 95% CI)": "no subjects"})
+            continue
+        days = data["AVAL"].to_numpy(dtype=float)
+        events = data["CNSR"].to_numpy(dtype=float) == 0
+        km = estimate_kaplan_meier(days, events, conf_level=conf_level)
+        row["Events"] = str(int(events.sum()))
+        row["Median (months, 95% CI)"] = _format_median(km.median)
+        for months in landmarks_months:
+            row[f"Rate at {months:g} months (95% CI)"] = _format_landmark(km, months)
+        rows.append(row)
+    return ReportTable(key="time_to_event", title="Time-to-event endpoints (Kaplan-Meier)",
+                       population=population, rows=pd.DataFrame(rows).fillna(""),
+                       footnotes=(("Log-log confidence intervals; Brookmeyer-Crowley CI for the "
+                                  "median. NR: not reached."),))
+
+
+def _months(value: float | None) -> str:
+    if value is None or not np.isfinite(value):
+        return "NR"
+    return f"{value / DAYS_PER_MONTH:.2f}"
+
+
+def _format_median(median: Interval) -> str:
+    return f"{_months(median.estimate)} ({_months(median.lower)}–{_months(median.upper)})"
+
+
+def _format_landmark(km: KaplanMeierResult, months: float) -> str:
+    try:
+        survival, lower, upper = km.survival_at([months * DAYS_PER_MONTH])
+    except DesignError:
+        return "not estimable (beyond follow-up)"
+    return (f"{100 * float(survival[0]):.1f}% "
+            f"({100 * float(lower[0]):.1f}–{100 * float(upper[0]):.1f})")

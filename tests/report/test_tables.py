@@ -1,0 +1,90 @@
+"""Report tables: every number recomputed from the ADaM datasets."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from scipy.stats import binomtest
+
+from oncotrial.report import (
+    compute_ae_table,
+    compute_bor_table,
+    compute_lab_shift_table,
+    format_count,
+)
+
+
+def _row(table_rows: pd.DataFrame, start: str) -> str:
+    match = table_rows[table_rows.iloc[:, 0].astype(str).str.startswith(start)]
+    assert len(match) == 1, f"no single row starting with {start!r}"
+    return str(match.iloc[0, 1])
+
+
+def test_orr_in_table_equals_adrs_count_over_population(adam: dict[str, pd.DataFrame]) -> None:
+    """The ORR row is the count of confirmed CR/PR in ADRS over the EFFFL population."""
+    adsl, adrs = adam["ADSL"], adam["ADRS"]
+    population = set(adsl.loc[adsl["EFFFL"] == "Y", "USUBJID"])
+    cbor = adrs[(adrs["PARAMCD"] == "CBOR") & adrs["USUBJID"].isin(population)]
+    responders = int(cbor["AVALC"].isin(["CR", "PR"]).sum())
+    table = compute_bor_table(adrs, adsl)
+    assert _row(table.rows, "Objective response rate").startswith(
+        f"{responders}/{len(population)} ")
+    assert table.population == f"EFFFL (N = {len(population)})"
+
+
+def test_orr_ci_matches_scipy_exact_interval(adam: dict[str, pd.DataFrame]) -> None:
+    """The ORR confidence interval is scipy's exact Clopper-Pearson interval."""
+    adsl, adrs = adam["ADSL"], adam["ADRS"]
+    population = set(adsl.loc[adsl["EFFFL"] == "Y", "USUBJID"])
+    cbor = adrs[(adrs["PARAMCD"] == "CBOR") & adrs["USUBJID"].isin(population)]
+    x = int(cbor["AVALC"].isin(["CR", "PR"]).sum())
+    ci = binomtest(x, len(population)).proportion_ci(confidence_level=0.95, method="exact")
+    text = _row(compute_bor_table(adrs, adsl).rows, "Objective response rate")
+    assert f"({100 * ci.low:.1f}–{100 * ci.high:.1f})" in text
+
+
+@pytest.mark.parametrize(("n", "total", "expected"),
+                         [(3, 30, "3/30 (10.0%)"), (0, 30, "0/30 (0.0%)"), (0, 0, "0/0")])
+def test_format_count_keeps_denominator(n: int, total: int, expected: str) -> None:
+    """Percentages carry their denominator, and none is shown over 0."""
+    assert format_count(n, total) == expected
+
+
+def test_empty_population_has_no_confidence_interval(adam: dict[str, pd.DataFrame]) -> None:
+    """With no evaluable subject the ORR row says the CI is not estimable."""
+    adsl = adam["ADSL"].assign(EFFFL="N")
+    text = _row(compute_bor_table(adam["ADRS"], adsl).rows, "Objective response rate")
+    assert text.startswith("0/0")
+    assert "not estimable" in text
+
+
+def test_ae_table_counts_each_subject_once_at_worst_grade() -> None:
+    """Two events of one term in one subject count once, at the worst grade."""
+    adsl = pd.DataFrame({"USUBJID": ["A", "B", "C"], "SAFFL": ["Y", "Y", "Y"]})
+    adae = pd.DataFrame({
+        "USUBJID": ["A", "A", "B", "C"],
+        "AEDECOD": ["Hypertension", "Hypertension", "Hypertension", "Fatigue"],
+        "ATOXGRN": [2, 3, 1, 2],
+        "TRTEMFL": ["Y", "Y", "Y", ""],
+    })
+    rows = compute_ae_table(adae, adsl).rows.set_index("CTCAE term")
+    assert rows.loc["Hypertension", "Any grade"] == "2/3 (66.7%)"
+    assert rows.loc["Hypertension", "Grade ≥ 3"] == "1/3 (33.3%)"
+    assert "Fatigue" not in rows.index  # not treatment-emergent
+    assert rows.loc["Any adverse event", "Any grade"] == "2/3 (66.7%)"
+
+
+def test_lab_shift_table_crosses_baseline_and_worst_grade() -> None:
+    """Each subject lands in the cell of its baseline grade and worst post-baseline grade."""
+    adlb = pd.DataFrame({
+        "USUBJID": ["A", "A", "A", "B", "B"],
+        "PARAM": ["Neutrophils"] * 5,
+        "ABLFL": ["Y", "", "", "Y", ""],
+        "ATOXGRN": [0, 2, 3, 1, 1],
+        "BTOXGRN": [0, 0, 0, 1, 1],
+    })
+    rows = compute_lab_shift_table(adlb, param="Neutrophils", population="all").rows
+    table = rows.set_index("Baseline")
+    assert table.loc["Baseline grade 0", "Worst grade 3"] == "1"
+    assert table.loc["Baseline grade 1", "Worst grade 1"] == "1"
+    assert table.loc["Baseline grade 0", "Worst grade 2"] == "0"
