@@ -108,7 +108,8 @@ class Criterion(_Model):
 
     Exclusion criteria are written as the requirement a patient must meet to avoid exclusion
     (e.g. ``active_brain_metastases == false``). ``basis: xULN`` compares ``value`` with the
-    measured value divided by the upper limit of normal supplied with it.
+    measured value divided by the upper limit of normal supplied with it. ``analyte`` names the
+    unit-conversion group (e.g. ``neutrophils``) so values in other units can be converted.
     """
 
     id: str
@@ -118,6 +119,7 @@ class Criterion(_Model):
     op: Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in"]
     value: bool | int | float | str | list[str]
     unit: str | None = None
+    analyte: str | None = None
     basis: Literal["absolute", "xULN"] = "absolute"
     source: str
 

@@ -28,6 +28,13 @@ from oncotrial.rules.dosing import (
     Measurements,
     decide_dose,
 )
+from oncotrial.rules.eligibility import (
+    CriterionResult,
+    EligibilityResult,
+    Measured,
+    Screening,
+    evaluate_eligibility,
+)
 from oncotrial.rules.recist import (
     RecistAssessment,
     RecistSettings,
@@ -43,6 +50,7 @@ __all__: list[str] = [
     "AdverseEvent",
     "BsaResult",
     "CohortDecision",
+    "CriterionResult",
     "CtcaeGrade",
     "DltAssessment",
     "DltEvent",
@@ -52,11 +60,14 @@ __all__: list[str] = [
     "DoseState",
     "DrugDecision",
     "DrugState",
+    "EligibilityResult",
     "FiredRule",
     "LabValue",
+    "Measured",
     "Measurements",
     "RecistAssessment",
     "RecistSettings",
+    "Screening",
     "TimepointDecision",
     "classify_baseline_lesions",
     "classify_best_response",
@@ -71,6 +82,7 @@ __all__: list[str] = [
     "decide_cohort",
     "decide_dose",
     "derive_recist_responses",
+    "evaluate_eligibility",
     "grade_hypertension",
     "grade_lab",
 ]
