@@ -139,33 +139,50 @@ def _attributes(lines: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def _count(text: str, *, source: str, where: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        try:
+            value = int(float(text))
+        except ValueError:
+            value = -1
+    if value < 0:
+        raise DataError(
+            "count is not a non-negative number",
+            field=f"{source}: Code_Summary {where} Count",
+            value=text,
+            allowed="a non-negative integer",
+        )
+    return value
+
+
 def _probe_rows(lines: Sequence[str], *, source: str) -> pd.DataFrame:
-    rows: list[tuple[str, str, str, int]] = []
+    classes: list[str] = []
+    names: list[str] = []
+    accessions: list[str] = []
+    counts: list[int] = []
     body = lines[1:] if lines and lines[0].lower().startswith("codeclass") else lines
     for number, line in enumerate(body, start=1):
-        parts = line.split(",")
-        if len(parts) < 4:
+        # First field = class, last = count, second-last = accession, the rest = name
+        # (names may contain '|', spaces and parentheses).
+        parts = line.rsplit(",", 2)
+        code_class, sep, name = parts[0].partition(",")
+        if len(parts) < 3 or not sep:
             raise DataError(
                 "Code_Summary row needs at least CodeClass,Name,Accession,Count",
                 field=f"{source}: Code_Summary row {number}",
                 value=line,
                 allowed="4 or more comma-separated fields",
             )
-        # First field = class, last = count, second-last = accession, the rest = name
-        # (names may contain commas-free '|', spaces and parentheses).
-        code_class, accession, count_text = parts[0], parts[-2], parts[-1]
-        name = ",".join(parts[1:-2])
-        try:
-            count = int(float(count_text))
-        except ValueError:
-            raise DataError(
-                "count is not a number",
-                field=f"{source}: Code_Summary {code_class}/{name} Count",
-                value=count_text,
-                allowed="a non-negative integer",
-            ) from None
-        rows.append((code_class.strip(), name.strip(), accession.strip(), count))
-    return pd.DataFrame(rows, columns=[*COUNT_INDEX, "count"])
+        classes.append(code_class.strip())
+        names.append(name.strip())
+        accessions.append(parts[1].strip())
+        counts.append(_count(parts[2].strip(), source=source, where=f"{code_class}/{name}"))
+    return pd.DataFrame(
+        {"code_class": classes, "name": names, "accession": accessions,
+         "count": np.asarray(counts, dtype="int64")}
+    )
 
 
 def read_rcc_text(text: str, *, source: str = "<text>") -> Rcc:
