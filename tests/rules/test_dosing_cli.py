@@ -1,0 +1,56 @@
+"""`oncotrial dose decide` prints the decision as JSON; `oncotrial dose schema` documents STATE."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from oncotrial.cli import app
+
+STATE = {
+    "subject": "01-003",
+    "cycle": 2,
+    "day": 8,
+    "height_cm": 170,
+    "weight_kg": 70,
+    "drugs": {"eribulin": {"level": 1.1}, "lenvatinib": {"level": 14}},
+    "labs": [
+        {"term": "Neutrophil count decreased", "value": 990, "unit": "/mm3"},
+        {"term": "Platelet count decreased", "value": 150, "unit": "10^9/L"},
+    ],
+    "adverse_events": [{"term": "Diarrhea", "grade": 3, "attributed_to": ["lenvatinib"]}],
+}
+
+
+def test_decide_prints_json(tmp_path: Path) -> None:
+    """ANC 990/mm3 on day 8 holds eribulin (HALAVEN §2.2); G3 diarrhoea holds lenvatinib."""
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(STATE), encoding="utf-8")
+    result = CliRunner().invoke(app, ["dose", "decide", str(path)])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    actions = {d["drug"]: (d["action"], d["rules"][0]["name"]) for d in out["drugs"]}
+    assert actions == {
+        "eribulin": ("hold", "eribulin_hold_anc_below_1.0"),
+        "lenvatinib": ("hold", "lenvatinib_hold_other_grade_3"),
+    }
+
+
+def test_decide_rejects_bad_state(tmp_path: Path) -> None:
+    """A state with an unknown key fails with exit code 1 and names the field."""
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(STATE | {"dose": 3}), encoding="utf-8")
+    result = CliRunner().invoke(app, ["dose", "decide", str(path)])
+    assert result.exit_code == 1
+    assert "dose" in str(result.exception)
+
+
+def test_schema_is_json_schema() -> None:
+    """The schema names the state's fields and the nested models."""
+    result = CliRunner().invoke(app, ["dose", "schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    assert {"cycle", "day", "drugs", "labs", "adverse_events"} <= set(schema["properties"])
+    assert "LabValue" in schema["$defs"]
