@@ -11,6 +11,7 @@ import pytest
 from oncotrial.errors import DataError
 from oncotrial.translational import (
     compute_positive_concentration,
+    derive_codeset_batch,
     derive_count_matrix,
     read_count_table,
     read_rcc,
@@ -201,3 +202,32 @@ def test_batch_reader_refuses_but_continues(tmp_path: Path, rcc_dir: Path) -> No
     assert [r.source for r in batch.rccs] == ["nanostringr__example.RCC"]
     assert set(batch.refused) == {"NACHO__plexset_01_01.RCC", "broken.RCC"}
     assert "PlexSet" in batch.refused["NACHO__plexset_01_01.RCC"]
+
+
+def test_negative_rcc_count_refused() -> None:
+    """A negative count in Code_Summary raises DataError naming the probe."""
+    counts = pd.Series({("Positive", "POS_A", "E1"): 100})
+    with pytest.raises(DataError, match="POS_A"):
+        read_rcc_text(rcc_text(counts).replace("E1,100", "E1,-5"), source="neg.RCC")
+
+
+def test_rlf_selects_its_codeset(rcc_dir: Path, nanostring_dir: Path) -> None:
+    """With the 3D RLF only the two NCTools lanes are kept; the rest are refused with reasons."""
+    rlf = read_rlf(nanostring_dir / "rlf" / "NanoStringNCTools__3D_SolidTumor_Sig.rlf")
+    batch = derive_codeset_batch(read_rcc_batch(rcc_dir), rlf=rlf)
+    assert sorted(r.source for r in batch.rccs) == [
+        "NanoStringNCTools__SKMEL2-DMSO-8h-R1_04.RCC", "NanoStringNCTools__SKMEL2-VEM-8h-R1_10.RCC"]
+    assert len(batch.refused) == 8
+    qcpro = read_rlf(nanostring_dir / "rlf" / "NanoStringQCPro__NQCP_example.rlf")
+    kept = derive_codeset_batch(read_rcc_batch(rcc_dir), rlf=qcpro)
+    assert len(kept.rccs) == 4  # POS_A in the RCCs is POS_A(128) in the RLF: same probe
+
+
+def test_rlf_probe_mismatch_refused(tmp_path: Path, rcc_dir: Path, nanostring_dir: Path) -> None:
+    """An RCC claiming the codeset but carrying a probe absent from the RLF is refused."""
+    src = rcc_dir / "NanoStringQCPro__20140604_C1-unstim_C1-unstim_01.RCC"
+    (tmp_path / "odd.RCC").write_text(src.read_text().replace("ACTG1,NM_001614", "XYZ1,NM_9"))
+    rlf = read_rlf(nanostring_dir / "rlf" / "NanoStringQCPro__NQCP_example.rlf")
+    batch = derive_codeset_batch(read_rcc_batch(tmp_path), rlf=rlf)
+    assert batch.rccs == ()
+    assert "XYZ1" in batch.refused["odd.RCC"]

@@ -141,3 +141,11 @@ def test_responders_vs_non_responders_and_cox() -> None:
         np.random.default_rng(3).normal(0, 1.0, n), 2)), samples=sheet).table.set_index("feature")
     assert cox.at["DC", "hr"] < 1
     assert cox.at["DC", "hr_lower"] < cox.at["DC", "hr"] < cox.at["DC", "hr_upper"]
+
+
+def test_unknown_response_value_raises() -> None:
+    """A response outside RECIST categories / responder labels raises DataError."""
+    sheet = _sheet(2).assign(response="maybe")
+    values = pd.DataFrame({"DC": np.arange(4.0)}, index=sheet["file"])
+    with pytest.raises(DataError, match="response"):
+        estimate_response_association(values, samples=sheet)

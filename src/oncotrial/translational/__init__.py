@@ -20,6 +20,7 @@ from oncotrial.translational.normalize import (
     derive_normalized_counts,
     estimate_genorm,
 )
+from oncotrial.translational.pipeline import BatchRun, derive_batch_run, derive_codeset_batch
 from oncotrial.translational.qc import (
     QC_RULES,
     LaneQc,
@@ -78,6 +79,7 @@ __all__ = [
     "POS_FACTOR_RANGE",
     "QC_RULES",
     "TIS_SCORE",
+    "BatchRun",
     "GenormResult",
     "LaneQc",
     "Normalization",
@@ -97,6 +99,8 @@ __all__ = [
     "compute_lane_metrics",
     "compute_positive_concentration",
     "compute_scores",
+    "derive_batch_run",
+    "derive_codeset_batch",
     "derive_count_matrix",
     "derive_marker_expression",
     "derive_normalized_counts",
