@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from oncotrial.cdisc.adam import derive_adam
+from oncotrial.cdisc.adam import derive_adam, domains_for
 from oncotrial.cdisc.sdtm import read_sdtm
 from oncotrial.errors import DataError
 from oncotrial.protocol import load_protocol
@@ -118,7 +118,8 @@ def main() -> None:
         rows.append(("pandas: read TR CSV + sort (floor)", floor_s))
         for source in args.sources.split(","):
             def derive(source: str = source) -> object:
-                return derive_adam(read_sdtm(directory), protocol=protocol,
+                domains = domains_for(source)  # type: ignore[arg-type]
+                return derive_adam(read_sdtm(directory, domains=domains), protocol=protocol,
                                    source=source)  # type: ignore[arg-type]
             try:
                 rows.append((f"oncotrial: read SDTM + derive ADSL/ADRS/ADTTE (--source {source})",

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from oncotrial.cdisc.adam import derive_adam, write_adam
+from oncotrial.cdisc.adam import derive_adam, domains_for, write_adam
 from oncotrial.cdisc.sdtm import read_sdtm
 from oncotrial.protocol import load_protocol
 
@@ -35,8 +35,8 @@ def derive(
 ) -> None:
     """Derive the efficacy ADaM datasets from SDTM and write them as XPT v5 and CSV."""
     datasets = derive_adam(
-        read_sdtm(sdtm), protocol=load_protocol(protocol), evaluator=evaluator.upper(),
-        source=source, start_date=start_date, pfs_rules=pfs_rules,
+        read_sdtm(sdtm, domains=domains_for(source)), protocol=load_protocol(protocol),
+        evaluator=evaluator.upper(), source=source, start_date=start_date, pfs_rules=pfs_rules,
     )
     paths = write_adam(datasets, out)
     typer.echo(

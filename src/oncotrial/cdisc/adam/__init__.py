@@ -5,7 +5,7 @@ from oncotrial.cdisc.adam._settings import ResponseOptions
 from oncotrial.cdisc.adam.adrs import ADRS_PARAMS, derive_adrs
 from oncotrial.cdisc.adam.adsl import derive_adsl, select_start_date
 from oncotrial.cdisc.adam.adtte import ADTTE_PARAMS, derive_adtte
-from oncotrial.cdisc.adam.pipeline import AdamDatasets, derive_adam, write_adam
+from oncotrial.cdisc.adam.pipeline import AdamDatasets, derive_adam, domains_for, write_adam
 
 __all__ = [
     "ADRS_PARAMS",
@@ -16,6 +16,7 @@ __all__ = [
     "derive_adrs",
     "derive_adsl",
     "derive_adtte",
+    "domains_for",
     "select_start_date",
     "write_adam",
 ]

@@ -238,17 +238,29 @@ def select_events(
     qualifying record get the *fallback* ``(rule name, AVALC)`` with no date (admiral
     ``derive_extreme_event`` with an ADSL event).
     """
-    picks: list[pd.DataFrame] = []
+    # Work on positions: *work* is sorted by subject then date, so the first qualifying
+    # position of a subject is its earliest record. Rows are copied once, at the end.
+    subject_codes = pd.factorize(work["USUBJID"])[0]
+    days = day_numbers(work["ADT"])
+    positions, orders = [], []
     for order, event in enumerate(events):
-        chosen = work.loc[event.mask].drop_duplicates("USUBJID")
-        picks.append(chosen.assign(AVALC=event.avalc, ARULE=event.name, _ORDER=order))
-    if picks:
-        combined = pd.concat(picks, ignore_index=True)
-        keys = ["USUBJID", "_ORDER"] if mode == "order" else ["USUBJID", "ADT", "_ORDER"]
-        combined = combined.sort_values(keys, kind="stable").drop_duplicates("USUBJID")
+        candidates = np.flatnonzero(event.mask)
+        firsts = candidates[np.unique(subject_codes[candidates], return_index=True)[1]]
+        positions.append(firsts)
+        orders.append(np.full(len(firsts), order))
+    position = np.concatenate(positions) if positions else np.array([], dtype=np.int64)
+    rank = np.concatenate(orders) if orders else np.array([], dtype=np.int64)
+    subject = subject_codes[position]
+    if mode == "order":
+        chosen = np.lexsort((rank, subject))
     else:
-        combined = work.iloc[0:0].assign(ARULE="", _ORDER=0)
+        chosen = np.lexsort((rank, days[position], subject))
+    keep = chosen[np.unique(subject[chosen], return_index=True)[1]]
+    combined = work.take(position[keep]).reset_index(drop=True)
+    winners = [events[i] for i in rank[keep]]
+    combined["AVALC"] = [e.avalc for e in winners]
+    combined["ARULE"] = [e.name for e in winners]
     missing = subjects.difference(pd.Index(combined["USUBJID"]))
     rule, value = fallback
     filler = pd.DataFrame({"USUBJID": missing.to_numpy(), "AVALC": value, "ARULE": rule})
-    return pd.concat([combined.drop(columns=["_ORDER"]), filler], ignore_index=True)
+    return pd.concat([combined, filler], ignore_index=True)

@@ -11,6 +11,7 @@ from oncotrial.cdisc.adam import _subject
 from oncotrial.cdisc.adam._dates import dates_from_dtc
 from oncotrial.cdisc.adam._response import evaluator_records, normalise_responses
 from oncotrial.cdisc.adam._settings import START_DATES, StartDate
+from oncotrial.cdisc.adam._text import upper_text
 from oncotrial.errors import DataError
 
 __all__ = ["derive_adsl", "measurable_subjects", "select_start_date"]
@@ -138,11 +139,11 @@ def measurable_subjects(tu: pd.DataFrame, *, evaluator: str) -> np.ndarray:
     chosen at baseline (later lesions are NEW), so the visit name — which varies between
     trials — is not needed.
     """
-    target = tu["TUSTRESC"].astype("string").str.strip().str.upper() == "TARGET"
+    target = upper_text(tu["TUSTRESC"]) == "TARGET"
     if "TUEVAL" in tu.columns:
-        tueval = tu["TUEVAL"].astype("string").fillna("").str.strip().str.upper()
+        tueval = upper_text(tu["TUEVAL"])
         target &= (tueval == evaluator.upper()) | (tueval == "")
-    return tu.loc[target.fillna(False), "USUBJID"].unique()
+    return tu.loc[target, "USUBJID"].unique()
 
 
 def select_start_date(adsl: pd.DataFrame, requested: StartDate | None = None) -> StartDate:

@@ -14,12 +14,21 @@ from oncotrial.cdisc.adam.adrs import derive_adrs
 from oncotrial.cdisc.adam.adsl import derive_adsl, select_start_date
 from oncotrial.cdisc.adam.adtte import derive_adtte
 from oncotrial.cdisc.io import write_dataset
+from oncotrial.cdisc.sdtm import ANALYSIS_DOMAINS
 from oncotrial.cdisc.terminology import DATASET_LABELS, labels_for
 from oncotrial.errors import DataError
 
-__all__ = ["AdamDatasets", "ResponseSource", "derive_adam", "write_adam"]
+__all__ = ["AdamDatasets", "ResponseSource", "derive_adam", "domains_for", "write_adam"]
 
 ResponseSource = Literal["RS", "TR"]
+
+
+def domains_for(source: ResponseSource) -> tuple[str, ...]:
+    """SDTM domains the derivation reads: TR (lesion measurements, the largest domain) only
+    when responses are computed from it; its dates are those of the RS assessments otherwise."""
+    if source == "TR":
+        return ANALYSIS_DOMAINS
+    return tuple(d for d in ANALYSIS_DOMAINS if d != "TR")
 
 
 @dataclass(frozen=True, slots=True)
