@@ -30,6 +30,7 @@ from oncotrial.translational import (
     plot_qc_panel,
     plot_score_heatmap,
     plot_volcano,
+    read_probe_aliases,
     read_rcc_batch,
     read_rlf,
 )
@@ -188,7 +189,8 @@ def score(rcc_dir: RccDir, *, out: OutOpt, rlf: RlfOpt = None, samples: SamplesO
     if run.normalization is None:
         typer.echo("no lane passed QC: nothing to score", err=True)
         raise typer.Exit(code=1)
-    expression = derive_marker_expression(run.normalization.log2)
+    aliases = read_probe_aliases(run.codeset)
+    expression = derive_marker_expression(run.normalization.log2, aliases=aliases)
     result = compute_scores(expression)
     result.scores.to_csv(out / "scores.csv")
     result.coverage.to_csv(out / "score_coverage.csv", index=False)

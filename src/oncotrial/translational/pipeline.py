@@ -83,6 +83,7 @@ class BatchRun:
     lanes: tuple[LaneQc, ...] = field(repr=False)
     normalization: Normalization | None = field(repr=False)
     duplicates: pd.DataFrame = field(repr=False)
+    codeset: str | None = None  # GeneRLF of the normalised lanes (None if nothing normalised)
 
 
 def _grade_groups(
@@ -130,11 +131,13 @@ def derive_batch_run(
     qc = derive_qc_table(lanes, refused=refused)
     passed = [rcc for rcc, lane in graded if lane.passed]
     normalization = None
+    codeset = None
     if normalize and passed:
-        validate_same_codeset(passed)
+        codeset = validate_same_codeset(passed)
         normalization = derive_normalized_counts(derive_count_matrix(passed), settings=settings)
     duplicates = pd.DataFrame(
         [(rcc.source, *key) for rcc, _ in graded for key in rcc.duplicates],
         columns=["file", "code_class", "name", "accession"],
     )
-    return BatchRun(qc=qc, lanes=lanes, normalization=normalization, duplicates=duplicates)
+    return BatchRun(qc=qc, lanes=lanes, normalization=normalization, duplicates=duplicates,
+                    codeset=codeset)

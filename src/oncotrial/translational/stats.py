@@ -9,8 +9,8 @@
 * Benjamini–Hochberg q-values (``scipy.stats.false_discovery_control``) within the family
   passed in one call: call once for the cell types + TIS and once for the genes.
 * Responders (RECIST 1.1 CR/PR) vs non-responders: Mann–Whitney U, two-sided.
-* Baseline score vs PFS: Cox proportional hazards (lifelines ``CoxPHFitter``), HR per 1 log2
-  unit.
+* Baseline score vs PFS: Cox proportional hazards (:func:`oncotrial.stats.estimate_cox_ph`,
+  lifelines with Efron ties), HR per 1 log2 unit.
 
 Sample sheet columns: ``file``, ``subject``, ``timepoint`` (``pre``/``post``); optional
 ``response`` (RECIST category or ``responder``/``non-responder``), ``pfs_months`` and
@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from lifelines import CoxPHFitter
 from scipy import stats as sps
 
-from oncotrial.errors import DataError
+from oncotrial.errors import DataError, DesignError
+from oncotrial.stats import estimate_cox_ph
 
 __all__ = [
     "RESPONDER_CATEGORIES",
@@ -232,7 +232,8 @@ def estimate_pfs_association(
 ) -> TestTable:
     """Cox model of PFS on each baseline (``pre``) feature: HR per 1 log2 unit, 95 % CI, Wald p.
 
-    Uses lifelines ``CoxPHFitter`` (Efron ties). Features with < 2 events or no spread get NaN.
+    Uses :func:`oncotrial.stats.estimate_cox_ph` (lifelines, Efron ties). Features with < 2
+    events, no spread or a fit that does not converge get NaN and a ``note`` saying why.
     """
     sheet = validate_sample_sheet(samples)
     missing = [c for c in ("pfs_months", "pfs_event") if c not in sheet.columns]
@@ -251,13 +252,18 @@ def estimate_pfs_association(
         events = float(frame["event"].sum())
         row: dict[str, object] = {"feature": feature, "n": len(frame), "events": events,
                                   "hr": np.nan, "hr_lower": np.nan, "hr_upper": np.nan,
-                                  "p": np.nan}
-        if events >= 2 and frame["x"].std() > 0:
-            cph = CoxPHFitter().fit(frame, duration_col="time", event_col="event")
-            summary = cph.summary.loc["x"]
-            row.update(hr=float(summary["exp(coef)"]),
-                       hr_lower=float(summary["exp(coef) lower 95%"]),
-                       hr_upper=float(summary["exp(coef) upper 95%"]), p=float(summary["p"]))
+                                  "p": np.nan, "note": ""}
+        if events < 2 or not frame["x"].std() > 0:
+            row["note"] = "not estimable: < 2 events or no spread in the score"
+        else:
+            try:
+                cox = estimate_cox_ph(frame, duration_col="time", event_col="event",
+                                      covariates=["x"])
+            except DesignError as exc:  # e.g. non-convergence under perfect separation
+                row["note"] = f"not estimable: {exc}"
+            else:
+                row.update(hr=float(cox.hazard_ratio[0]), hr_lower=float(cox.lower[0]),
+                           hr_upper=float(cox.upper[0]), p=float(cox.p_value[0]))
         rows.append(row)
     table = pd.DataFrame(rows)
     table["q"] = compute_benjamini_hochberg(table["p"])
