@@ -10,6 +10,7 @@ from oncotrial.stats.binomial import (
     estimate_binomial_ci_array,
     estimate_binomial_test,
 )
+from oncotrial.stats.cox import CoxResult, estimate_cox_ph
 from oncotrial.stats.dose_finding import (
     BoinBoundaries,
     BoinDecision,
@@ -62,6 +63,7 @@ __all__ = [
     "BoinDecision",
     "BoinDecisionTable",
     "BoinMtd",
+    "CoxResult",
     "DoseFindingOC",
     "Interval",
     "KaplanMeierResult",
@@ -85,6 +87,7 @@ __all__ = [
     "estimate_binomial_ci_array",
     "estimate_binomial_test",
     "estimate_boin_mtd",
+    "estimate_cox_ph",
     "estimate_followup_median",
     "estimate_kaplan_meier",
     "estimate_km_quantile",
