@@ -21,21 +21,25 @@ app = typer.Typer(
 # Command groups (one module each). Keep this list sorted.
 from oncotrial.cli import ctcae as _ctcae  # noqa: E402  (groups register after app exists)
 from oncotrial.cli import derive as _derive  # noqa: E402  (groups register after app exists)
+from oncotrial.cli import design as _design  # noqa: E402  (groups register after app exists)
 from oncotrial.cli import dose as _dose  # noqa: E402  (groups register after app exists)
 from oncotrial.cli import nanostring as _nanostring  # noqa: E402  (groups register after app exists)
 from oncotrial.cli import protocol as _protocol  # noqa: E402  (groups register after app exists)
 from oncotrial.cli import recist as _recist  # noqa: E402  (groups register after app exists)
 from oncotrial.cli import report as _report  # noqa: E402  (groups register after app exists)
 from oncotrial.cli import sim as _sim  # noqa: E402  (groups register after app exists)
+from oncotrial.cli import survival as _survival  # noqa: E402  (groups register after app exists)
 
 app.add_typer(_ctcae.app, name="ctcae")
 app.command("derive")(_derive.derive)
+app.add_typer(_design.app, name="design")
 app.add_typer(_dose.app, name="dose")
 app.add_typer(_nanostring.app, name="nanostring")
 app.add_typer(_protocol.app, name="protocol")
 app.add_typer(_recist.app, name="recist")
 app.command("report")(_report.report)
 app.add_typer(_sim.app, name="sim")
+app.add_typer(_survival.app, name="survival")
 
 
 def main() -> None:
