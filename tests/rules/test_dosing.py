@@ -372,3 +372,40 @@ def test_dose_never_rises_after_a_reduction_over_days(leader: Protocol, state: D
                 assert d.level <= lowest[d.drug]
                 lowest[d.drug] = d.level
         current = _carry(current, decision, min(day + 1, 21))
+
+
+def test_blood_pressure_reading_informs_lenvatinib_only(leader: Protocol) -> None:
+    """A grade 3 BP reading keeps lenvatinib on hold but does not stop eribulin (attribution)."""
+    state = DoseState(
+        cycle=1,
+        day=8,
+        height_cm=170,
+        weight_kg=70,
+        drugs={
+            "eribulin": DrugState(level=1.1),
+            "lenvatinib": DrugState(
+                level=18,
+                on_hold=True,
+                hold_rule="lenvatinib_hold_hypertension_grade_3_despite_therapy",
+            ),
+        },
+        labs=[
+            LabValue(term="Neutrophil count decreased", value=2.0, unit="10^9/L"),
+            LabValue(term="Platelet count decreased", value=150, unit="10^9/L"),
+        ],
+        measurements=Measurements(systolic_bp=165, diastolic_bp=95),
+    )
+    decision = decide_dose(state, protocol=leader)
+    assert decision.drug("eribulin").action is DoseAction.GIVE
+    assert decision.drug("lenvatinib").action is DoseAction.HOLD
+    # 150/95 cannot be graded from the reading alone (CTCAE grade 2 needs "previously WNL"):
+    # the hold continues until a gradable reading or AE shows grade ≤ 2.
+    unclear = state.model_copy(
+        update={"measurements": Measurements(systolic_bp=150, diastolic_bp=95)}
+    )
+    assert decide_dose(unclear, protocol=leader).drug("lenvatinib").action is DoseAction.HOLD
+    controlled = state.model_copy(
+        update={"measurements": Measurements(systolic_bp=135, diastolic_bp=85)}
+    )
+    resumed = decide_dose(controlled, protocol=leader).drug("lenvatinib")
+    assert (resumed.action, resumed.level) == (DoseAction.REDUCE, 14)

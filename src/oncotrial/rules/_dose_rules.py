@@ -121,6 +121,7 @@ class DoseRuleTable(_Frozen):
     version: str
     citations: dict[str, str]
     schedule_rules: list[ScheduleRule]
+    measurement_attribution: dict[str, list[str]]
     hematologic_terms: list[str]
     rules: list[DoseRule]
 

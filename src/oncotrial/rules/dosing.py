@@ -269,12 +269,14 @@ def _grade_lab(lab: LabValue, where: str) -> _Event:
     return _Event(lab.term, grade, True, True, True, None, None, frozenset())
 
 
-def _collect_events(state: DoseState) -> tuple[_Event, ...]:
+def _collect_events(state: DoseState, table: DoseRuleTable) -> tuple[_Event, ...]:
     events = [_grade_lab(lab, f"labs[{i}]") for i, lab in enumerate(state.labs)]
     m = state.measurements
     if m.systolic_bp is not None and m.diastolic_bp is not None:
         bp = grade_hypertension(m.systolic_bp, m.diastolic_bp)
-        events.append(_Event(bp.term, bp.grade, True, True, False, None, None, frozenset()))
+        drugs = tuple(table.measurement_attribution.get(bp.term, ()))
+        # A reading is not an AE report: it is current (ongoing) but never "new".
+        events.append(_Event(bp.term, bp.grade, False, True, False, drugs, None, frozenset()))
     events += [
         _Event(
             ae.term,
@@ -670,7 +672,7 @@ def decide_dose(state: DoseState, *, protocol: Protocol) -> DoseDecision:
     check_rules_against_protocol(table, protocol)
     _check_state(state, protocol)
     bsa, recalculated = _bsa(state, protocol)
-    ctx = _Context(protocol, table, state, _collect_events(state), _measured(state), bsa)
+    ctx = _Context(protocol, table, state, _collect_events(state, table), _measured(state), bsa)
     decisions: list[DrugDecision] = []
     for name in state.drugs:
         drug = protocol.drug(name)
