@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +12,9 @@ from oncotrial.errors import DataError
 from oncotrial.translational import (
     compute_benjamini_hochberg,
     compute_hodges_lehmann,
+    compute_hodges_lehmann_ci,
     compute_scores,
+    compute_signed_rank_critical_value,
     derive_marker_expression,
     derive_normalized_counts,
     derive_paired_values,
@@ -149,3 +153,37 @@ def test_unknown_response_value_raises() -> None:
     values = pd.DataFrame({"DC": np.arange(4.0)}, index=sheet["file"])
     with pytest.raises(DataError, match="response"):
         estimate_response_association(values, samples=sheet)
+
+
+REFERENCE = Path(__file__).resolve().parents[1] / "reference"
+
+
+def test_signed_rank_critical_values_match_published_table() -> None:
+    """Exact critical values for n = 5…20 equal the standard two-sided 5 % table."""
+    table = pd.read_csv(REFERENCE / "nanostring_signed_rank_critical_values.csv", comment="#")
+    for row in table.itertuples():
+        assert compute_signed_rank_critical_value(int(row.n)) == row.critical_value, row.n
+
+
+def test_wilcoxon_matches_r_depression_example() -> None:
+    """Paired pre/post on R's wilcox.test depression example: V = 40, two-sided p = 0.0390625."""
+    data = pd.read_csv(REFERENCE / "nanostring_wilcoxon_depression.csv", comment="#")
+    n = len(data)
+    sheet = _sheet(n)
+    values = pd.DataFrame({"score": np.ravel(np.column_stack([data["y"], data["x"]]))},
+                          index=sheet["file"])  # pre = y, post = x, so Δ = x − y as in R
+    row = estimate_paired_tests(values, samples=sheet).table.set_index("feature").loc["score"]
+    assert row["wilcoxon_p"] == pytest.approx(2 * 0.01953125, abs=1e-6)
+    assert row["hodges_lehmann"] == pytest.approx(0.46)
+    # CI by R's rule: [W(qsignrank(0.025, 9)), W(45 − 6 + 1)] = 6th and 40th Walsh averages
+    walsh = np.sort([(a + b) / 2 for i, a in enumerate(data["x"] - data["y"])
+                     for b in (data["x"] - data["y"])[i:]])
+    assert (row["hl_lower"], row["hl_upper"]) == pytest.approx((walsh[5], walsh[39]))
+    assert row["hl_lower"] < row["hodges_lehmann"] < row["hl_upper"]
+
+
+def test_hodges_lehmann_ci_too_few_pairs() -> None:
+    """With 5 pairs no 95 % interval exists (c = −1): NaN bounds; bad n raises."""
+    assert np.isnan(compute_hodges_lehmann_ci([1, 2, 3, 4, 5])[0])
+    with pytest.raises(DataError, match="pair"):
+        compute_signed_rank_critical_value(0)

@@ -34,6 +34,8 @@ __all__ = [
     "TestTable",
     "compute_benjamini_hochberg",
     "compute_hodges_lehmann",
+    "compute_hodges_lehmann_ci",
+    "compute_signed_rank_critical_value",
     "derive_paired_values",
     "estimate_paired_tests",
     "estimate_pfs_association",
@@ -124,6 +126,43 @@ def compute_hodges_lehmann(delta: npt.ArrayLike) -> float:
     return float(np.median((d[i] + d[j]) / 2.0))
 
 
+def compute_signed_rank_critical_value(n: int, *, alpha: float = 0.05) -> int:
+    """Largest c with P(T ≤ c) ≤ alpha/2 under the exact null of the signed-rank statistic T.
+
+    Returns −1 when even c = 0 is too likely (n too small for the level). The null counts the
+    subsets of {1, …, n} by rank sum (2^n equally likely sign patterns).
+    """
+    if n < 1:
+        raise DataError("need at least one pair", field="n", value=n, allowed="≥ 1")
+    top = n * (n + 1) // 2
+    counts = np.zeros(top + 1)
+    counts[0] = 1.0
+    for rank in range(1, n + 1):
+        counts[rank:] = counts[rank:] + counts[:-rank].copy()
+    cdf = np.cumsum(counts) / 2.0**n
+    return int(np.searchsorted(cdf, alpha / 2.0, side="right")) - 1
+
+
+def compute_hodges_lehmann_ci(
+    delta: npt.ArrayLike, *, conf_level: float = 0.95
+) -> tuple[float, float]:
+    """Distribution-free CI for the pseudo-median from the sorted Walsh averages.
+
+    With c = :func:`compute_signed_rank_critical_value` and M = n(n+1)/2 Walsh averages, the
+    interval is [W₍c+1₎, W₍M−c₎] (Hollander & Wolfe, Nonparametric Statistical Methods, §3.3);
+    exact without ties or zeros. NaN when n is too small for the level.
+    """
+    d = np.asarray(delta, dtype=float)
+    if d.size == 0:
+        return float("nan"), float("nan")
+    c = compute_signed_rank_critical_value(d.size, alpha=1.0 - conf_level)
+    if c < 0:
+        return float("nan"), float("nan")
+    i, j = np.triu_indices(d.size)
+    walsh = np.sort((d[i] + d[j]) / 2.0)
+    return float(walsh[c]), float(walsh[walsh.size - 1 - c])
+
+
 def compute_benjamini_hochberg(p_values: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """Benjamini–Hochberg q-values; NaN p-values stay NaN and are not counted in m."""
     p = np.asarray(p_values, dtype=float)
@@ -139,6 +178,8 @@ def _paired_row(delta: npt.NDArray[np.float64]) -> dict[str, float]:
     row = {"n_pairs": float(n), "median_delta": float(np.median(delta)) if n else np.nan,
            "mean_delta": float(np.mean(delta)) if n else np.nan,
            "hodges_lehmann": compute_hodges_lehmann(delta),
+           "hl_lower": compute_hodges_lehmann_ci(delta)[0],
+           "hl_upper": compute_hodges_lehmann_ci(delta)[1],
            "wilcoxon_stat": np.nan, "wilcoxon_p": np.nan, "t_stat": np.nan, "t_p": np.nan}
     if n < 2:
         return row
@@ -162,7 +203,8 @@ def estimate_paired_tests(
     -------
     TestTable
         ``table`` columns: ``feature``, ``n_pairs``, ``median_delta``, ``mean_delta``,
-        ``fold_change`` (2^median Δ), ``hodges_lehmann``, ``wilcoxon_stat``, ``wilcoxon_p``,
+        ``fold_change`` (2^median Δ), ``hodges_lehmann`` with 95 % ``hl_lower``/``hl_upper``,
+        ``wilcoxon_stat``, ``wilcoxon_p``,
         ``wilcoxon_q``, ``t_stat``, ``t_p``, ``t_q``.
     """
     paired = derive_paired_values(values, samples=samples)
