@@ -187,3 +187,12 @@ def test_hodges_lehmann_ci_too_few_pairs() -> None:
     assert np.isnan(compute_hodges_lehmann_ci([1, 2, 3, 4, 5])[0])
     with pytest.raises(DataError, match="pair"):
         compute_signed_rank_critical_value(0)
+
+
+def test_blank_response_left_out() -> None:
+    """Subjects with no response recorded are excluded from the responder comparison."""
+    sheet = _sheet(8)
+    sheet.loc[sheet["subject"] == "P01", "response"] = np.nan
+    values = pd.DataFrame({"DC": np.arange(16.0)}, index=sheet["file"])
+    row = estimate_response_association(values, samples=sheet).table.iloc[0]
+    assert row["n_responders"] + row["n_non_responders"] == 7

@@ -221,15 +221,18 @@ def estimate_paired_tests(
 
 
 def _responders(sheet: pd.DataFrame) -> pd.Series:
+    """Subject → True (CR/PR) / False (other categories); blank responses are left out."""
     if "response" not in sheet.columns:
         raise DataError("sample sheet has no response column", field="response", value=None,
                         allowed="CR, PR, SD, PD, NE or responder/non-responder")
-    text = sheet["response"].astype(str).str.strip().str.upper()
+    known = sheet[sheet["response"].notna()]
+    text = known["response"].astype(str).str.strip().str.upper()
+    text = text[text != ""]
     unknown = sorted(set(text) - RESPONDER_CATEGORIES - _NON_RESPONDER)
     if unknown:
         raise DataError("unknown response value", field="response", value=unknown,
                         allowed="CR, PR, SD, PD, NE, NON-CR/NON-PD, responder, non-responder")
-    return text.isin(RESPONDER_CATEGORIES)
+    return text.isin(RESPONDER_CATEGORIES).groupby(known.loc[text.index, "subject"]).first()
 
 
 def estimate_response_association(
@@ -238,10 +241,11 @@ def estimate_response_association(
 ) -> TestTable:
     """Responders (CR/PR) vs non-responders, two-sided Mann–Whitney U per feature, BH q.
 
-    ``timepoint="pre"`` compares baseline values; ``timepoint="delta"`` compares Δ.
+    ``timepoint="pre"`` compares baseline values; ``timepoint="delta"`` compares Δ. Subjects
+    with a blank response (not evaluable) are left out.
     """
     sheet = validate_sample_sheet(samples)
-    responder = _responders(sheet).groupby(sheet["subject"]).first()
+    responder = _responders(sheet)
     if timepoint == "delta":
         paired = derive_paired_values(values, samples=samples)
         per_subject = paired.pivot_table(index="subject", columns="feature", values="delta")
@@ -254,7 +258,8 @@ def estimate_response_association(
     rows = []
     for feature in values.columns:
         col = per_subject[feature].dropna() if feature in per_subject else pd.Series(dtype=float)
-        group = responder.reindex(col.index).fillna(value=False).astype(bool)
+        col = col[col.index.isin(responder.index)]  # subjects without a response are left out
+        group = responder.reindex(col.index).to_numpy(dtype=bool)
         a, b = col[group].to_numpy(), col[~group].to_numpy()
         row = {"feature": feature, "n_responders": a.size, "n_non_responders": b.size,
                "median_responders": float(np.median(a)) if a.size else np.nan,
