@@ -12,6 +12,7 @@ Structural problems (missing fields, wrong types) are reported by pydantic; cros
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import Literal
 
@@ -395,6 +396,21 @@ def _check_cohort_rules(phase_ib: PhaseIb) -> list[str]:
     ]
 
 
+def _binom_pmf(k: int, n: int, p: float) -> float:
+    return math.comb(n, k) * p**k * (1.0 - p) ** (n - k)
+
+
+def _simon_reject_probability(d: SimonDesignParameters, p: float) -> float:
+    """P(declare promising | p) = Σ_{x1=r1+1}^{n1} b(x1; n1, p) · P(X2 > r − x1) (Simon 1989)."""
+    n2 = d.n - d.n1
+    total = 0.0
+    for x1 in range(d.r1 + 1, d.n1 + 1):
+        need = d.r - x1  # stage 2 must exceed this
+        tail = 1.0 if need < 0 else sum(_binom_pmf(x2, n2, p) for x2 in range(need + 1, n2 + 1))
+        total += _binom_pmf(x1, d.n1, p) * tail
+    return total
+
+
 def _check_design(protocol: Protocol) -> list[str]:
     d = protocol.phase_ii.design
     where = "phase_ii.design"
@@ -405,6 +421,21 @@ def _check_design(protocol: Protocol) -> list[str]:
         problems.append(f"{where}: need r1 < n1 < n (got r1={d.r1}, n1={d.n1}, n={d.n})")
     if not d.r1 <= d.r < d.n:
         problems.append(f"{where}: need r1 ≤ r < n (got r1={d.r1}, r={d.r}, n={d.n})")
+    if problems:
+        return problems
+    alpha = _simon_reject_probability(d, d.p0)
+    power = _simon_reject_probability(d, d.p1)
+    # Compare at 1e-9 so designs exactly at the nominal rate are not rejected by float noise.
+    if alpha > d.alpha + 1e-9:
+        problems.append(
+            f"{where}: boundaries {d.r1}/{d.n1}, {d.r}/{d.n} give type I error "
+            f"{alpha:.4f} > alpha {d.alpha:g}"
+        )
+    if power < 1.0 - d.beta - 1e-9:
+        problems.append(
+            f"{where}: boundaries {d.r1}/{d.n1}, {d.r}/{d.n} give power "
+            f"{power:.4f} < 1 − beta {1.0 - d.beta:g}"
+        )
     return problems
 
 
