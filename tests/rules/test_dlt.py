@@ -57,7 +57,7 @@ CASES: list[tuple[str, dict[str, Any], bool, str]] = [
         "neutropenia_g3_fever_yes",
         {"term": "Neutrophil count decreased", "grade": 3, "flags": ["fever"]},
         True,
-        "neutropenia_with_fever_or_infection",
+        "neutropenia_g3_with_fever",
     ),
     (
         "neutropenia_g3_alone_no",

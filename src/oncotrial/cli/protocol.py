@@ -65,6 +65,33 @@ def _eligibility_table(protocol: Protocol) -> Table:
     return table
 
 
+def _dlt_table(protocol: Protocol) -> Table:
+    dlt = protocol.phase_ib.dlt
+    table = Table(
+        title=f"DLT definition (window {protocol.phase_ib.dlt_window_days} days, "
+        f"attribution ≥ {dlt.min_attribution})"
+    )
+    for col in ("clause", "description"):
+        table.add_column(col)
+    for c in dlt.criteria:
+        table.add_row(c.name, c.description)
+    return table
+
+
+def _cohort_table(protocol: Protocol) -> Table:
+    table = Table(title="Cohort decision rules (first match)")
+    for col in ("rule", "evaluable", "DLTs", "action"):
+        table.add_column(col)
+    for r in protocol.phase_ib.cohort_rules:
+        table.add_row(
+            r.name,
+            f"{r.evaluable_min}–{r.evaluable_max}",
+            f"{r.dlt_min}–{r.dlt_max}",
+            r.action.value,
+        )
+    return table
+
+
 @app.command("show")
 def show(file: FileArg = None) -> None:
     """Print a readable summary of a protocol, with the schedule of assessments as a table."""
@@ -87,5 +114,7 @@ def show(file: FileArg = None) -> None:
     b = protocol.bsa
     cap = f"cap {b.cap_m2:g} m²" if b.cap_m2 else "no cap"
     console.print(f"BSA: {b.formula}, {b.decimals} decimals, {cap}, {b.weight_basis} weight")
+    console.print(_dlt_table(protocol))
+    console.print(_cohort_table(protocol))
     console.print(_schedule_table(protocol))
     console.print(_eligibility_table(protocol))

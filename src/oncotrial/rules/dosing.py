@@ -17,6 +17,12 @@ Two engines, chosen by the drug's schedule:
 
 A level never rises: every path keeps the current level or moves down the ladder, and below the
 lowest level the drug is discontinued.
+
+Carrying state between decisions: feed each :class:`DrugDecision`'s ``level``, ``on_hold``,
+``hold_rule``, ``hold_terms`` and ``held_from_level`` into the next :class:`DrugState` (drop a
+discontinued drug). Report adverse events with ``new=True`` once (onset or worsening since the
+last decision; they drive permanent reductions) and with ``ongoing`` while they last (they drive
+go/no-go, holds and resumption). Today's labs are always current.
 """
 
 from __future__ import annotations
