@@ -1,0 +1,139 @@
+"""grade_lab / grade_hypertension behaviour beyond the boundary tables: reasons, refusals, edges."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from oncotrial.errors import DataError, RuleError
+from oncotrial.rules import CtcaeGrade, grade_hypertension, grade_lab
+
+
+def test_result_is_frozen() -> None:
+    """CtcaeGrade is an immutable value."""
+    result = grade_lab("Anemia", 9.0, "g/dL", lln=12.0)
+    assert isinstance(result, CtcaeGrade)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.grade = 4  # type: ignore[misc]
+
+
+def test_reason_quotes_ctcae_wording() -> None:
+    """The reason carries the CTCAE v5.0 wording of the band that fired."""
+    result = grade_lab("Platelet count decreased", 60, "10^9/L", lln=150)
+    assert '"<75,000 - 50,000/mm3; <75.0 - 50.0 x 10e9 /L"' in result.reason
+
+
+def test_conversion_is_stated_in_reason() -> None:
+    """A value in a unit CTCAE does not print is converted and the reason says so."""
+    result = grade_lab("Hypomagnesemia", 0.9, "mEq/L", lln=1.4)
+    assert result.grade == 2
+    assert "converted 0.9 mEq/L to 0.45 mmol/L" in result.reason
+
+
+def test_missing_baseline_assumption_is_stated() -> None:
+    """ALT without baseline is graded by the baseline-normal criteria, and the reason says so."""
+    result = grade_lab("Alanine aminotransferase increased", 100, "U/L", uln=40)
+    assert result.grade == 1
+    assert "baseline not supplied" in result.reason
+
+
+def test_abnormal_baseline_switches_to_baseline_criteria() -> None:
+    """With baseline above ULN, ALT 1.4 x baseline is not graded although it is above ULN."""
+    result = grade_lab("Alanine aminotransferase increased", 140, "U/L", uln=40, baseline=100)
+    assert result.grade == 0
+    assert result.rule == "alt_ba_g0"
+    assert "baseline 100 > ULN 40" in result.reason
+
+
+def test_anemia_grade_4_is_never_assigned_from_value() -> None:
+    """A very low hemoglobin is grade 3 by value; grade 4 is clinical and the reason says so."""
+    result = grade_lab("Anemia", 3.0, "g/dL", lln=12.0)
+    assert result.grade == 3
+    assert "grade 4" in result.reason
+
+
+def test_hypokalemia_value_grade_says_what_could_raise_it() -> None:
+    """Hypokalemia <LLN-3.0 is grade 1 from the value; the reason names the grade-2 facts."""
+    result = grade_lab("Hypokalemia", 3.2, "mmol/L", lln=3.5)
+    assert result.grade == 1
+    assert "grade 2 if symptomatic" in result.reason
+
+
+def test_lab_lln_below_absolute_cut_point_follows_ctcae_order() -> None:
+    """With a local LLN under 1.5, ANC 1.45 is grade 2 by "<1.5 - 1.0" (severe end first)."""
+    assert grade_lab("Neutrophil count decreased", 1.45, "10^9/L", lln=1.4).grade == 2
+    assert grade_lab("Neutrophil count decreased", 1.55, "10^9/L", lln=1.4).grade == 0
+
+
+def test_floating_point_noise_does_not_cross_a_cut_point() -> None:
+    """0.1 + 0.2 x ULN-style arithmetic noise is compared at 12 significant digits."""
+    uln = 0.1 + 0.2  # 0.30000000000000004
+    assert grade_lab("Creatinine increased", 0.9, "mg/dL", uln=uln).grade == 2
+    assert grade_lab("Creatinine increased", 0.9000001, "mg/dL", uln=uln).grade == 3
+
+
+def test_undecided_reason_names_missing_reference() -> None:
+    """Without ULN, a bilirubin cannot be graded and the reason names 'uln'."""
+    result = grade_lab("Blood bilirubin increased", 30, "umol/L")
+    assert result.grade is None
+    assert "cannot grade without uln" in result.reason
+
+
+def test_creatinine_undecided_keeps_the_known_floor() -> None:
+    """Creatinine with baseline but no ULN: undecided, but the reason states 'at least grade 3'."""
+    result = grade_lab("Creatinine increased", 2.0, "mg/dL", baseline=0.5)
+    assert result.grade is None
+    assert "at least grade 3" in result.reason
+
+
+def test_hypertension_through_grade_lab_is_redirected() -> None:
+    """Hypertension needs two readings: grade_lab refuses it and names grade_hypertension."""
+    with pytest.raises(RuleError, match="grade_hypertension"):
+        grade_lab("Hypertension", 150, "mmHg")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"value": math.nan}, "value"),
+        ({"value": math.inf}, "value"),
+        ({"value": True}, "value"),
+        ({"value": "1.2"}, "value"),
+        ({"value": 1.2, "lln": 0.0}, "lln"),
+        ({"value": 1.2, "uln": -1.0}, "uln"),
+        ({"value": 1.2, "baseline": math.nan}, "baseline"),
+    ],
+    ids=["nan", "inf", "bool", "text", "zero_lln", "negative_uln", "nan_baseline"],
+)
+def test_impossible_numbers_raise_data_error(kwargs: dict[str, object], field: str) -> None:
+    """NaN, infinite, boolean, text or non-positive limits raise DataError naming the field."""
+    value = kwargs.pop("value")
+    with pytest.raises(DataError) as info:
+        grade_lab("Neutrophil count decreased", value, "10^9/L", **kwargs)  # type: ignore[arg-type]
+    assert info.value.field == field
+    assert "Neutrophil count decreased" in str(info.value)
+
+
+def test_wrong_unit_error_names_term_unit_and_allowed() -> None:
+    """A unit of another quantity raises RuleError naming term, unit and the allowed units."""
+    with pytest.raises(RuleError) as info:
+        grade_lab("Creatinine increased", 1.0, "U/L", uln=1.2)
+    message = str(info.value)
+    assert "Creatinine increased" in message
+    assert "'U/L'" in message
+    assert "umol/L, mg/dL" in message
+
+
+def test_hypertension_negative_reading_is_refused() -> None:
+    """A negative blood pressure raises DataError naming the component."""
+    with pytest.raises(DataError, match="systolic_mmhg"):
+        grade_hypertension(-1, 80)
+
+
+def test_hypertension_grade_4_is_never_assigned_from_reading() -> None:
+    """A crisis-level reading is grade 3 by value; the reason says grade 4 is clinical."""
+    result = grade_hypertension(240, 140)
+    assert result.grade == 3
+    assert "grade 4" in result.reason
