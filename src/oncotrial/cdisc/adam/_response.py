@@ -136,8 +136,11 @@ def flag_analysis_records(
     valid = (
         frame["AVALC"].isin(_WORST_RANK) & frame["ADT"].notna() & (frame["ADT"] >= frame["REFDT"])
     )
-    frame["_RANK"] = frame["AVALC"].map(_WORST_RANK)
-    frame = frame.sort_values(["USUBJID", "ADT", "_RANK", "RSSEQ"], kind="stable")
+    rank = frame["AVALC"].map(_WORST_RANK).fillna(len(_WORST_RANK)).to_numpy()
+    day = frame["ADT"].to_numpy(dtype="datetime64[ns]").astype(np.int64)  # NaT sorts first
+    order = np.lexsort((frame["RSSEQ"].to_numpy(dtype=float), rank, day,
+                        pd.factorize(frame["USUBJID"], sort=True)[0]))
+    frame = frame.take(order)
     valid = valid.loc[frame.index]
     # among valid records, the first of each subject-day is the worst of that day
     anl01 = valid & ~frame.assign(_VALID=valid).duplicated(["USUBJID", "ADT", "_VALID"])
@@ -150,7 +153,7 @@ def flag_analysis_records(
     frame["ANL01FL"] = np.where(anl01, "Y", "")
     frame["ANL02FL"] = np.where(anl02, "Y", "")
     frame["ANL03FL"] = np.where(anl03, "Y", "")
-    return frame.drop(columns=["_RANK"]).reset_index(drop=True)
+    return frame.reset_index(drop=True)
 
 
 def confirm_responses(

@@ -106,7 +106,9 @@ def derive_adtte(
         gap_days=(max_missed_assessments + 1) * recist.imaging_interval_days
         + recist.imaging_window_days,
     )
-    ovr = adrs.loc[(adrs["PARAMCD"] == "OVR") & (adrs["ANL01FL"] == "Y")].sort_values(
+    paramcd = adrs["PARAMCD"]
+    analysed = (paramcd == "OVR") & (adrs["ANL01FL"] == "Y")
+    ovr = adrs.loc[analysed, ["USUBJID", "ADT", "AVALC", "ASEQ"]].sort_values(
         ["USUBJID", "ADT"], kind="stable")
     adequate = ovr.loc[ovr["AVALC"] != "NE", ["USUBJID", "ADT", "ASEQ"]]
     first_pd = ovr.loc[ovr["AVALC"] == "PD"].drop_duplicates("USUBJID").set_index("USUBJID")
@@ -134,7 +136,7 @@ def derive_adtte(
 
 def _response_start(adrs: pd.DataFrame, *, confirmed: bool) -> pd.Series:
     paramcd = "CRSP" if confirmed else "RSP"
-    rows = adrs.loc[(adrs["PARAMCD"] == paramcd) & (adrs["AVALC"] == "Y")]
+    rows = adrs.loc[(adrs["PARAMCD"] == paramcd) & (adrs["AVALC"] == "Y"), ["USUBJID", "ADT"]]
     return rows.set_index("USUBJID")["ADT"].dropna()
 
 

@@ -9,14 +9,16 @@ from typing import Literal
 
 import pandas as pd
 
-from oncotrial.cdisc.adam._settings import PfsRules, ProtocolLike, ResponseOptions, StartDate
+from oncotrial.cdisc.adam._settings import PfsRules, ResponseOptions, StartDate
 from oncotrial.cdisc.adam.adrs import derive_adrs
 from oncotrial.cdisc.adam.adsl import derive_adsl, select_start_date
 from oncotrial.cdisc.adam.adtte import derive_adtte
 from oncotrial.cdisc.io import write_dataset
-from oncotrial.cdisc.sdtm import ANALYSIS_DOMAINS
+from oncotrial.cdisc.sdtm import ANALYSIS_DOMAINS, derive_rs_from_tr
 from oncotrial.cdisc.terminology import DATASET_LABELS, labels_for
 from oncotrial.errors import DataError
+from oncotrial.protocol import Protocol
+from oncotrial.rules.recist import RecistSettings
 
 __all__ = ["AdamDatasets", "ResponseSource", "derive_adam", "domains_for", "write_adam"]
 
@@ -47,7 +49,7 @@ class AdamDatasets:
 def derive_adam(
     sdtm: Mapping[str, pd.DataFrame],
     *,
-    protocol: ProtocolLike,
+    protocol: Protocol,
     evaluator: str = "INVESTIGATOR",
     source: ResponseSource = "RS",
     start_date: StartDate | None = None,
@@ -62,8 +64,7 @@ def derive_adam(
     """
     domains = dict(sdtm)
     if source == "TR":
-        domains["RS"] = _responses_from_measurements(domains, protocol=protocol,
-                                                      evaluator=evaluator)
+        domains["RS"] = _responses_from_measurements(domains, protocol=protocol)
     elif source != "RS":
         raise DataError("unknown response source", field="source", value=source,
                         allowed="RS, TR")
@@ -80,11 +81,23 @@ def derive_adam(
                         evaluator=evaluator, source=source, pfs_rules=pfs_rules)
 
 
+_RECIST_TESTS = ("TRGRESP", "NTRGRESP", "NEWLPROG", "OVRLRESP")
+
+
 def _responses_from_measurements(
-    sdtm: Mapping[str, pd.DataFrame], *, protocol: ProtocolLike, evaluator: str
+    sdtm: Mapping[str, pd.DataFrame], *, protocol: Protocol
 ) -> pd.DataFrame:
-    raise DataError("computing responses from TR is not available yet", field="source",
-                    value="TR", allowed="RS")
+    """RS computed from TU/TR by the RECIST 1.1 engine, replacing recorded RECIST results.
+
+    Other RS records (e.g. ECOG, a clinical classification) are kept as recorded.
+    """
+    computed = derive_rs_from_tr(sdtm, settings=RecistSettings.from_protocol(protocol))
+    recorded = sdtm.get("RS")
+    if recorded is None or recorded.empty:
+        return computed
+    testcd = recorded["RSTESTCD"].astype(str).str.strip().str.upper()
+    others = recorded.loc[~testcd.isin(_RECIST_TESTS)]
+    return pd.concat([computed, others], ignore_index=True)
 
 
 def write_adam(datasets: AdamDatasets, directory: Path) -> list[Path]:
