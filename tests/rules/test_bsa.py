@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oncotrial.errors import DataError, RuleError
 from oncotrial.protocol import Protocol
@@ -97,3 +99,27 @@ def test_bsa_recalculation_threshold_both_sides(
 ) -> None:
     """A weight change of exactly the threshold (10 % of 70 kg) triggers recomputation."""
     assert decide_bsa_recalculation(weight, reference_weight_kg=70.0, policy=leader.bsa) is expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    height=st.floats(140, 210),
+    weight=st.floats(35, 180),
+    extra=st.floats(0.5, 20),
+    formula=st.sampled_from(["mosteller", "dubois", "haycock", "gehan_george"]),
+)
+def test_bsa_rises_with_weight_and_height(
+    height: float, weight: float, extra: float, formula: str
+) -> None:
+    """Every formula is increasing in both weight and height."""
+    base = compute_bsa(height, weight, formula=formula)
+    assert compute_bsa(height, weight + extra, formula=formula) > base
+    assert compute_bsa(height + extra, weight, formula=formula) > base
+
+
+@settings(max_examples=80, deadline=None)
+@given(level=st.sampled_from([1.1, 0.7]), bsa=st.floats(1.2, 2.6))
+def test_rounded_dose_stays_within_half_a_step(leader: Protocol, level: float, bsa: float) -> None:
+    """The administered mg never differs from the ordered mg by more than half the rounding step."""
+    dose = compute_dose_mg(level, bsa_m2=bsa, policy=leader.bsa)
+    assert abs(dose.dose_mg - dose.ordered_mg) <= leader.bsa.dose_rounding_mg / 2 + 1e-9

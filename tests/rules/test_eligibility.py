@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oncotrial.protocol import Protocol
 from oncotrial.rules.eligibility import Measured, Screening, evaluate_eligibility
@@ -119,3 +121,18 @@ def test_measured_model_requires_unit() -> None:
     """A measured value without a unit is rejected at input."""
     with pytest.raises(ValueError, match="unit"):
         Measured.model_validate({"value": 1.0})
+
+
+@settings(max_examples=60, deadline=None)
+@given(anc=st.floats(0.1, 10.0), more=st.floats(0.0, 5.0))
+def test_higher_anc_never_turns_pass_into_fail(leader: Protocol, anc: float, more: float) -> None:
+    """The ANC criterion is monotone: if a count passes, every higher count passes too."""
+
+    def status(value: float) -> str:
+        result = evaluate_eligibility(
+            _screen(anc={"value": value, "unit": "10^9/L"}), protocol=leader
+        )
+        return next(r.status for r in result.results if r.id == "INC-06")
+
+    if status(anc) == "pass":
+        assert status(anc + more) == "pass"
