@@ -5,8 +5,9 @@ synonym) and, where relevant, ``lln``, ``uln``, ``baseline`` (same unit as ``val
 ``symptomatic`` and ``previously_normal`` (Y/N). "Hypertension" rows give ``value`` as
 ``SBP/DBP`` with unit ``mmHg``. The output keeps every input column and adds ``grade`` (empty
 when the value alone cannot determine it), ``rule`` and ``reason``. A bad row is reported with
-its row number on stderr and in ``reason``; the other rows are still graded, unless
-``--strict``, which stops at the first bad row with exit code 1.
+its row number (data rows count from 1; the header is not a row) on stderr and in ``reason``;
+the other rows are still graded, unless ``--strict``, which stops at the first bad row with
+exit code 1.
 """
 
 from __future__ import annotations

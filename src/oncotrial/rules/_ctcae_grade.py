@@ -279,7 +279,8 @@ def _combine(term: str, outcomes: list[Outcome], notes: list[str]) -> CtcaeGrade
         if len(outcomes) > 1:
             reason += " (worst of: " + ", ".join(o.rule for o in outcomes) + ")"
         return CtcaeGrade(term, best.grade, best.rule, _join(reason, extra))
-    reason = "; ".join(o.reason for o in open_)
+    parts = [part for o in open_ for part in o.reason.split("; ")]
+    reason = "; ".join(dict.fromkeys(parts))  # the same note from two schemes is said once
     if best is not None:
         reason += f"; at least grade {best.grade} by {best.rule}"
     return CtcaeGrade(term, None, "|".join(o.rule for o in open_), _join(reason, extra))
