@@ -19,6 +19,9 @@ CASES = {
     "cbor_test2": ("CBOR", 14, 28, ResponseOptions(max_ne_in_confirmation=0,
                                                    accept_sd_in_confirmation=True)),
     "bor_test1": ("BOR", 28, 28, ResponseOptions()),
+    "crsp_test1": ("CRSP", 28, 28, ResponseOptions()),
+    "crsp_test2": ("CRSP", 14, 28, ResponseOptions(max_ne_in_confirmation=0,
+                                                   accept_sd_in_confirmation=True)),
 }
 
 
@@ -37,7 +40,7 @@ def _derive(leader: Protocol, case: str) -> pd.DataFrame:
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_best_response_matches_admiralonco_tests(leader: Protocol, case: str) -> None:
-    """BOR and CBOR values and dates equal admiralonco's expected output, subject by subject."""
+    """BOR, CBOR and CRSP values and dates equal admiralonco's expected output per subject."""
     expected = pd.read_csv(REFERENCE / "adam_admiralonco_expected.csv", comment="#", dtype=str,
                            keep_default_na=False)
     expected = expected[expected["CASE"] == case]
