@@ -145,3 +145,14 @@ def test_cli_show_prints_schedule() -> None:
     assert result.exit_code == 0, result.output
     assert "Schedule of assessments" in result.output
     assert "18 → 14 → 10 → 8 → discontinue" in result.output
+
+
+def test_structural_and_cross_field_problems_reported_together(
+    tmp_path: Path, leader_raw: dict[str, Any]
+) -> None:
+    """A wrong type in one section does not hide a ladder problem in another."""
+    leader_raw["recist"]["max_target_lesions"] = "five"
+    leader_raw["drugs"][1]["dose_levels"] = [1.1, 1.4]
+    _, problems = read_protocol_problems(_write(tmp_path, leader_raw))
+    assert any(p.startswith("recist.max_target_lesions:") for p in problems)
+    assert "drugs[1].dose_levels[1]: must be lower than the level above (1.4 ≥ 1.1)" in problems

@@ -7,10 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from oncotrial.errors import ProtocolError
-from oncotrial.protocol.models import Protocol
+from oncotrial.protocol.models import (
+    Criterion,
+    Drug,
+    PhaseIb,
+    PhaseII,
+    Protocol,
+    ProtocolParts,
+    find_section_problems,
+)
 
 __all__ = ["LEADER_PROTOCOL", "format_location", "load_protocol", "read_protocol_problems"]
 
@@ -41,6 +49,25 @@ def _error_lines(exc: ValidationError) -> list[str]:
     return lines
 
 
+def _section(raw: dict[str, Any], key: str, adapter: TypeAdapter[Any]) -> Any:
+    try:
+        return adapter.validate_python(raw.get(key))
+    except ValidationError:
+        return None
+
+
+def _section_problems(raw: dict[str, Any]) -> list[str]:
+    """Cross-field problems among the sections that parse on their own."""
+    parts = ProtocolParts(
+        cycle_length_days=_section(raw, "cycle_length_days", TypeAdapter(int)),
+        drugs=_section(raw, "drugs", TypeAdapter(list[Drug])),
+        phase_ib=_section(raw, "phase_ib", TypeAdapter(PhaseIb)),
+        phase_ii=_section(raw, "phase_ii", TypeAdapter(PhaseII)),
+        eligibility=_section(raw, "eligibility", TypeAdapter(list[Criterion])),
+    )
+    return find_section_problems(parts)
+
+
 def _read_yaml(path: Path | None) -> tuple[str, Any]:
     if path is None:
         ref = resources.files("oncotrial.protocol").joinpath("protocols", LEADER_PROTOCOL)
@@ -64,7 +91,11 @@ def read_protocol_problems(path: Path | None = None) -> tuple[Protocol | None, l
     try:
         return Protocol.model_validate(raw), []
     except ValidationError as exc:
-        return None, _error_lines(exc)
+        lines = _error_lines(exc)
+    # Structural errors stop the model's own cross-field check: run it on the sections that
+    # parse, so every problem is reported in one pass.
+    lines += [line for line in _section_problems(raw) if line not in lines]
+    return None, lines
 
 
 def load_protocol(path: Path | None = None) -> Protocol:

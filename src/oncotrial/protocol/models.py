@@ -13,6 +13,7 @@ Structural problems (missing fields, wrong types) are reported by pydantic; cros
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
@@ -34,10 +35,12 @@ __all__ = [
     "PhaseIb",
     "Population",
     "Protocol",
+    "ProtocolParts",
     "RecistParameters",
     "Regimen",
     "SimonDesignParameters",
     "find_protocol_problems",
+    "find_section_problems",
 ]
 
 BsaFormula = Literal["mosteller", "dubois", "haycock", "gehan_george"]
@@ -324,22 +327,22 @@ def _check_drug(index: int, drug: Drug, cycle_length: int) -> list[str]:
     return problems
 
 
-def _check_drugs(protocol: Protocol) -> list[str]:
+def _check_drugs(drugs: list[Drug], cycle_length: int) -> list[str]:
     problems: list[str] = []
     seen: set[str] = set()
-    for i, drug in enumerate(protocol.drugs):
+    for i, drug in enumerate(drugs):
         if drug.name in seen:
             problems.append(f"drugs[{i}].name: duplicate drug name {drug.name!r}")
         seen.add(drug.name)
-        problems.extend(_check_drug(i, drug, protocol.cycle_length_days))
+        problems.extend(_check_drug(i, drug, cycle_length))
     return problems
 
 
-def _check_regimens(protocol: Protocol) -> list[str]:
-    ladders = {d.name: d.dose_levels for d in protocol.drugs}
+def _check_regimens(drugs: list[Drug], phase_ib: PhaseIb, phase_ii: PhaseII | None) -> list[str]:
+    ladders = {d.name: d.dose_levels for d in drugs}
     problems: list[str] = []
     names: list[str] = []
-    for i, regimen in enumerate(protocol.phase_ib.regimens):
+    for i, regimen in enumerate(phase_ib.regimens):
         where = f"phase_ib.regimens[{i}]"
         if regimen.name in names:
             problems.append(f"{where}.name: duplicate regimen name {regimen.name!r}")
@@ -357,10 +360,10 @@ def _check_regimens(protocol: Protocol) -> list[str]:
                 problems.append(
                     f"{where}.doses.{drug}: {_fmt(dose)} is not a dose level (allowed: {allowed})"
                 )
-    for field, value in (
-        ("phase_ib.start_regimen", protocol.phase_ib.start_regimen),
-        ("phase_ii.rp2d_regimen", protocol.phase_ii.rp2d_regimen),
-    ):
+    named = [("phase_ib.start_regimen", phase_ib.start_regimen)]
+    if phase_ii is not None:
+        named.append(("phase_ii.rp2d_regimen", phase_ii.rp2d_regimen))
+    for field, value in named:
         if value not in names:
             problems.append(f"{field}: unknown regimen {value!r} (allowed: {', '.join(names)})")
     return problems
@@ -411,8 +414,7 @@ def _simon_reject_probability(d: SimonDesignParameters, p: float) -> float:
     return total
 
 
-def _check_design(protocol: Protocol) -> list[str]:
-    d = protocol.phase_ii.design
+def _check_design(d: SimonDesignParameters) -> list[str]:
     where = "phase_ii.design"
     problems: list[str] = []
     if not 0 < d.p0 < d.p1 < 1:
@@ -439,10 +441,10 @@ def _check_design(protocol: Protocol) -> list[str]:
     return problems
 
 
-def _check_eligibility(protocol: Protocol) -> list[str]:
+def _check_eligibility(eligibility: list[Criterion]) -> list[str]:
     problems: list[str] = []
     seen: set[str] = set()
-    for i, crit in enumerate(protocol.eligibility):
+    for i, crit in enumerate(eligibility):
         where = f"eligibility[{i}]"
         if crit.id in seen:
             problems.append(f"{where}.id: duplicate criterion id {crit.id!r}")
@@ -459,16 +461,48 @@ def _check_eligibility(protocol: Protocol) -> list[str]:
     return problems
 
 
-def find_protocol_problems(protocol: Protocol) -> list[str]:
-    """Return every cross-field problem of *protocol* as ``"location: problem"`` strings."""
-    problems = _check_drugs(protocol)
-    problems += _check_regimens(protocol)
-    problems += _check_cohort_rules(protocol.phase_ib)
-    problems += _check_design(protocol)
-    problems += _check_eligibility(protocol)
-    if protocol.phase_ib.dlt_window_days > protocol.cycle_length_days * 2:
+@dataclass(frozen=True)
+class ProtocolParts:
+    """The sections the cross-field checks need; a section is None when it failed to parse."""
+
+    cycle_length_days: int | None
+    drugs: list[Drug] | None
+    phase_ib: PhaseIb | None
+    phase_ii: PhaseII | None
+    eligibility: list[Criterion] | None
+
+
+def find_section_problems(parts: ProtocolParts) -> list[str]:
+    """Cross-field problems among the sections that parsed (so a file with structural errors
+    still gets every other problem reported)."""
+    problems: list[str] = []
+    cycle, drugs, ib, ii = parts.cycle_length_days, parts.drugs, parts.phase_ib, parts.phase_ii
+    if drugs is not None and cycle is not None:
+        problems += _check_drugs(drugs, cycle)
+    if drugs is not None and ib is not None:
+        problems += _check_regimens(drugs, ib, ii)
+    if ib is not None:
+        problems += _check_cohort_rules(ib)
+    if ii is not None:
+        problems += _check_design(ii.design)
+    if parts.eligibility is not None:
+        problems += _check_eligibility(parts.eligibility)
+    if ib is not None and cycle is not None and ib.dlt_window_days > cycle * 2:
         problems.append(
-            f"phase_ib.dlt_window_days: {protocol.phase_ib.dlt_window_days} is longer than two "
-            f"cycles ({protocol.cycle_length_days * 2} days)"
+            f"phase_ib.dlt_window_days: {ib.dlt_window_days} is longer than two "
+            f"cycles ({cycle * 2} days)"
         )
     return problems
+
+
+def find_protocol_problems(protocol: Protocol) -> list[str]:
+    """Return every cross-field problem of *protocol* as ``"location: problem"`` strings."""
+    return find_section_problems(
+        ProtocolParts(
+            protocol.cycle_length_days,
+            protocol.drugs,
+            protocol.phase_ib,
+            protocol.phase_ii,
+            protocol.eligibility,
+        )
+    )
