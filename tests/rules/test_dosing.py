@@ -409,3 +409,19 @@ def test_blood_pressure_reading_informs_lenvatinib_only(leader: Protocol) -> Non
     )
     resumed = decide_dose(controlled, protocol=leader).drug("lenvatinib")
     assert (resumed.action, resumed.level) == (DoseAction.REDUCE, 14)
+
+
+def test_broken_rule_table_is_refused_on_load() -> None:
+    """Duplicate names, unknown citations and holds without a resume condition are reported."""
+    from oncotrial.rules._dose_rules import DoseRuleTable, _check_table
+
+    raw = load_dose_rules().model_dump()
+    hold = next(r for r in raw["rules"] if r["stage"] == "hold")
+    raw["rules"].append(dict(hold))  # duplicate name
+    raw["rules"][-1]["resume"] = None
+    raw["rules"][0]["citation"] = "ORANGEBOOK p. 3"
+    problems = _check_table(DoseRuleTable.model_validate(raw))
+    text = "\n".join(problems)
+    assert "duplicate rule name" in text
+    assert "needs a resume condition" in text
+    assert "ORANGEBOOK" in text
