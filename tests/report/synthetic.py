@@ -91,3 +91,25 @@ def build_adam(n: int, seed: int) -> dict[str, pd.DataFrame]:
     adtr = pd.DataFrame(adtr_rows)
     return {"ADSL": adsl, "ADRS": adrs, "ADTTE": adtte, "ADAE": adae, "ADEX": adex,
             "ADLB": adlb, "ADTR": adtr}
+
+
+def build_scores(n_pairs: int, seed: int, *, dc_shift: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Immune scores for paired pre/post biopsies (rows = files) and their sample sheet; the
+    DC score rises by *dc_shift* (log2) after treatment."""
+    rng = np.random.default_rng(seed)
+    features = ["DC", "T-cells", "CD8 T cells", "Macrophages", "TIS"]
+    files, sheet = [], []
+    values = []
+    for subject in range(n_pairs):
+        base = rng.normal(5.0, 1.0, size=len(features))
+        for timepoint in ("pre", "post"):
+            shift = np.zeros(len(features))
+            if timepoint == "post":
+                shift[0] = dc_shift
+            name = f"P{subject:02d}_{timepoint}.RCC"
+            files.append(name)
+            values.append(base + shift + rng.normal(0.0, 0.3, size=len(features)))
+            sheet.append({"file": name, "subject": f"P{subject:02d}", "timepoint": timepoint,
+                          "response": "PR" if subject % 4 == 0 else "SD"})
+    scores = pd.DataFrame(values, index=pd.Index(files, name="file"), columns=features)
+    return scores, pd.DataFrame(sheet)

@@ -17,6 +17,7 @@ from matplotlib.image import imread
 
 from oncotrial.report import (
     SimonDesign,
+    TranslationalInputs,
     plot_kaplan_meier,
     plot_spider,
     plot_swimmer,
@@ -26,7 +27,7 @@ from oncotrial.report import (
 )
 from oncotrial.report import _prepare as prep
 from tests.conftest import require_env
-from tests.report.synthetic import build_adam
+from tests.report.synthetic import build_adam, build_scores
 
 EXPECTED_FIGURES = {"consort", "waterfall", "spider", "swimmer", "km-pfs", "km-os"}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -154,3 +155,18 @@ def test_report_opens_in_headless_chromium(rendered: Path) -> None:
     assert errors == []
     assert len(shown) >= len(EXPECTED_FIGURES)
     assert all(area > 10_000 for area in shown)
+
+
+def test_translational_section_reports_paired_tests(adam: dict[str, pd.DataFrame],
+                                                    tmp_path: Path) -> None:
+    """With paired scores the report adds the paired-test table (DC first when it rose) and
+    the paired-lines figure."""
+    scores, samples = build_scores(12, seed=3, dc_shift=1.5)
+    render_report(adam, tmp_path, formats=("html",),
+                  translational=TranslationalInputs(scores=scores, samples=samples))
+    table = pd.read_csv(tmp_path / "tables" / "translational_paired.csv")
+    assert table["Score"].iloc[0] == "DC"
+    assert table["Pairs"].iloc[0] == 12
+    assert table["Wilcoxon p"].iloc[0] < 0.01
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert 'id="figure-paired-scores"' in html

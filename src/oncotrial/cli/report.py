@@ -14,14 +14,20 @@ __all__ = ["report"]
 
 
 def report(
+    *,
     adam: Annotated[Path, typer.Option("--adam", help="Folder with adsl.xpt/.csv, adrs, …")],
     out: Annotated[Path, typer.Option("--out", help="Folder to write the report into")],
     format: Annotated[str, typer.Option("--format", help="Comma-separated: html,pdf")] = "html,pdf",
     protocol: Annotated[Path | None, typer.Option("--protocol", help="Protocol YAML")] = None,
+    scores: Annotated[Path | None, typer.Option(
+        "--scores", help="scores.csv from `oncotrial nanostring score` (translational)")] = None,
+    samples: Annotated[Path | None, typer.Option(
+        "--samples", help="Sample sheet: file, subject, timepoint (pre/post), response")] = None,
 ) -> None:
     """Write report.html (self-contained), report.pdf and every table as CSV."""
     formats = [f.strip() for f in format.split(",") if f.strip()]
-    written = write_report(adam, out, formats=formats, protocol_path=protocol)
+    written = write_report(adam, out, formats=formats, protocol_path=protocol,
+                           scores_path=scores, samples_path=samples)
     console = Console()
     for path in written:
         if path.suffix in {".html", ".pdf"}:

@@ -1,6 +1,7 @@
 """Tables, figures and the HTML/PDF clinical study report, from ADaM datasets only."""
 
 from oncotrial.report._prepare import SimonDesign
+from oncotrial.report.content import TranslationalInputs
 from oncotrial.report.figures import (
     plot_consort,
     plot_kaplan_meier,
@@ -23,6 +24,7 @@ __all__ = [
     "ADAM_DATASETS",
     "ReportTable",
     "SimonDesign",
+    "TranslationalInputs",
     "compute_ae_table",
     "compute_baseline_table",
     "compute_bor_table",

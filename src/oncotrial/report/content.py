@@ -31,8 +31,22 @@ from oncotrial.report.tables import (
     compute_lab_shift_table,
     compute_time_to_event_table,
 )
+from oncotrial.translational import (
+    derive_paired_values,
+    estimate_paired_tests,
+    plot_paired_lines,
+)
 
-__all__ = ["ReportFigure", "ReportSection", "build_sections"]
+__all__ = ["ReportFigure", "ReportSection", "TranslationalInputs", "build_sections"]
+
+
+@dataclass(frozen=True)
+class TranslationalInputs:
+    """Immune scores per sample (rows = files) and the sample sheet mapping files to subject,
+    timepoint (pre/post) and response, as ``oncotrial nanostring score`` writes and reads."""
+
+    scores: pd.DataFrame
+    samples: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -82,7 +96,7 @@ def build_sections(
     adam: Mapping[str, pd.DataFrame],
     *,
     design: prep.SimonDesign | None = None,
-    translational: Mapping[str, pd.DataFrame] | None = None,
+    translational: TranslationalInputs | None = None,
 ) -> list[ReportSection]:
     """Build every section of the report from the ADaM datasets in *adam* (keys ``ADSL`` …)."""
     sections = [
@@ -93,7 +107,7 @@ def build_sections(
         _safety(adam),
         _efficacy(adam, design),
     ]
-    if translational:
+    if translational is not None:
         sections.append(_translational(translational))
     return sections
 
@@ -219,9 +233,47 @@ def _draw_km(figure: Figure, *, data: pd.DataFrame, ylabel: str) -> None:
     plot_kaplan_meier(data, ax=figure.add_subplot(), ylabel=ylabel)
 
 
-def _translational(results: Mapping[str, pd.DataFrame]) -> ReportSection:
+def _translational(inputs: TranslationalInputs) -> ReportSection:
+    """Paired pre/post immune cell-type scores: Wilcoxon signed-rank (primary), paired t,
+    Benjamini-Hochberg q-values across the score family, and paired-line plots of the
+    features with the smallest p-values."""
     section = ReportSection("translational", "Translational: immune cell-type scores")
-    for key, frame in results.items():
-        section.tables.append(ReportTable(key=f"translational_{key}", title=key,
-                                          population="paired biopsies", rows=frame))
+    tests = estimate_paired_tests(inputs.scores, samples=inputs.samples,
+                                  family="cell types + TIS")
+    table = tests.table.sort_values("wilcoxon_p", kind="mergesort")
+    shown = table[["feature", "n_pairs", "median_delta", "hl_lower", "hl_upper", "wilcoxon_p",
+                   "wilcoxon_q", "t_p"]].copy()
+    for column in ("median_delta", "hl_lower", "hl_upper"):
+        shown[column] = shown[column].map(lambda v: f"{v:.2f}")
+    for column in ("wilcoxon_p", "wilcoxon_q", "t_p"):
+        shown[column] = shown[column].map(lambda v: f"{v:.4f}")
+    section.tables.append(ReportTable(
+        "translational_paired", "Paired pre/post change in immune scores (log2)",
+        f"patients with paired biopsies (N = {int(table['n_pairs'].max()) if len(table) else 0})",
+        shown.rename(columns={"feature": "Score", "n_pairs": "Pairs",
+                              "median_delta": "Median change", "hl_lower": "HL 95% lower",
+                              "hl_upper": "HL 95% upper", "wilcoxon_p": "Wilcoxon p",
+                              "wilcoxon_q": "BH q", "t_p": "Paired t p"}),
+        (f"{tests.method}; q-values over the family '{tests.family}'.",),
+    ))
+    paired = derive_paired_values(inputs.scores, samples=inputs.samples)
+    features = list(table["feature"].head(8))
+    if features:
+        _titled(section, ReportFigure(
+            "paired-scores", "Paired immune scores before and after treatment",
+            "Each line is one patient (pre → post), for the scores with the smallest "
+            "Wilcoxon p-values.", "patients with paired biopsies",
+            _figure(partial(_draw_paired, paired=paired, table=table, features=features),
+                    (8.0, 2.2 * ((len(features) + 3) // 4) + 0.6)),
+        ))
     return section
+
+
+def _draw_paired(figure: Figure, *, paired: pd.DataFrame, table: pd.DataFrame,
+                 features: list[str]) -> None:
+    rows = (len(features) + 3) // 4
+    p_values = dict(zip(table["feature"], table["wilcoxon_p"].astype(float), strict=True))
+    q_values = dict(zip(table["feature"], table["wilcoxon_q"].astype(float), strict=True))
+    for index, feature in enumerate(features, start=1):
+        plot_paired_lines(paired, feature=feature, ax=figure.add_subplot(rows, 4, index),
+                          p_value=p_values[feature], q_value=q_values[feature])

@@ -18,7 +18,7 @@ from oncotrial.cdisc.io import read_domain
 from oncotrial.errors import DataError
 from oncotrial.report import _prepare as prep
 from oncotrial.report._style import figure_style
-from oncotrial.report.content import ReportSection, build_sections
+from oncotrial.report.content import ReportSection, TranslationalInputs, build_sections
 from oncotrial.report.tables import ReportTable
 
 __all__ = ["ADAM_DATASETS", "read_adam", "render_report"]
@@ -49,7 +49,7 @@ def render_report(
     subtitle: str = "",
     cutoff: date | None = None,
     design: prep.SimonDesign | None = None,
-    translational: Mapping[str, pd.DataFrame] | None = None,
+    translational: TranslationalInputs | None = None,
 ) -> list[Path]:
     """Compute every table and figure from *adam* and write the report files into *out_dir*.
 

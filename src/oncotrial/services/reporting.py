@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
+from oncotrial.errors import DataError
 from oncotrial.protocol import Protocol, load_protocol
-from oncotrial.report import SimonDesign, read_adam, render_report
+from oncotrial.report import SimonDesign, TranslationalInputs, read_adam, render_report
 
 __all__ = ["simon_design_of", "write_report"]
 
@@ -25,9 +28,24 @@ def write_report(
     *,
     formats: Sequence[str] = ("html", "pdf"),
     protocol_path: Path | None = None,
+    scores_path: Path | None = None,
+    samples_path: Path | None = None,
 ) -> list[Path]:
-    """Read ADaM from *adam_dir* and write ``report.html``/``report.pdf`` and table CSVs."""
+    """Read ADaM from *adam_dir* and write ``report.html``/``report.pdf`` and table CSVs.
+
+    With *scores_path* (``scores.csv`` of ``oncotrial nanostring score``) and *samples_path*
+    (its sample sheet) the report adds the paired pre/post immune-score analysis.
+    """
     protocol = load_protocol(protocol_path)
+    translational = None
+    if (scores_path is None) != (samples_path is None):
+        raise DataError("the translational section needs both the scores and the sample sheet",
+                        field="scores" if scores_path is None else "samples", value=None,
+                        allowed="both --scores and --samples, or neither")
+    if scores_path is not None and samples_path is not None:
+        translational = TranslationalInputs(
+            scores=pd.read_csv(scores_path, index_col=0),
+            samples=pd.read_csv(samples_path, dtype={"file": str, "subject": str}))
     return render_report(
         read_adam(adam_dir),
         out_dir,
@@ -35,4 +53,5 @@ def write_report(
         title=f"{protocol.title}",
         subtitle=f"{protocol.nct_id} · clinical study report",
         design=simon_design_of(protocol),
+        translational=translational,
     )
