@@ -425,3 +425,22 @@ def test_broken_rule_table_is_refused_on_load() -> None:
     assert "duplicate rule name" in text
     assert "needs a resume condition" in text
     assert "ORANGEBOOK" in text
+
+
+def test_reported_lab_ae_is_not_a_blood_count(leader: Protocol) -> None:
+    """An AE report of neutropenia does not stand in for today's count before eribulin (§2.2)."""
+    state = DoseState(
+        cycle=1,
+        day=8,
+        height_cm=170,
+        weight_kg=70,
+        drugs={"eribulin": DrugState(level=1.1)},
+        labs=[LabValue(term="Platelet count decreased", value=150, unit="10^9/L")],
+        adverse_events=[
+            AdverseEvent(term="Neutrophil count decreased", grade=1, laboratory=True, new=False)
+        ],
+    )
+    d = decide_dose(state, protocol=leader).drug("eribulin")
+    assert d.action is DoseAction.HOLD
+    assert [r.name for r in d.rules] == ["eribulin_hold_missing_blood_count"]
+    assert "Neutrophil count decreased" in d.rules[0].reason

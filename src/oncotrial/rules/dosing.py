@@ -237,6 +237,7 @@ class _Event:
     attributed_to: tuple[str, ...] | None
     duration_days: float | None
     flags: frozenset[str]
+    measured: bool = False  # derived from today's lab value or reading, not a reported AE
 
 
 @dataclass(frozen=True)
@@ -272,7 +273,7 @@ def _grade_lab(lab: LabValue, where: str) -> _Event:
         raise DataError(
             "a lab needs a value with its unit, or a grade", field=where, value=lab.term
         )
-    return _Event(lab.term, grade, True, True, True, None, None, frozenset())
+    return _Event(lab.term, grade, True, True, True, None, None, frozenset(), measured=True)
 
 
 def _collect_events(state: DoseState, table: DoseRuleTable) -> tuple[_Event, ...]:
@@ -282,7 +283,9 @@ def _collect_events(state: DoseState, table: DoseRuleTable) -> tuple[_Event, ...
         bp = grade_hypertension(m.systolic_bp, m.diastolic_bp)
         drugs = tuple(table.measurement_attribution.get(bp.term, ()))
         # A reading is not an AE report: it is current (ongoing) but never "new".
-        events.append(_Event(bp.term, bp.grade, False, True, False, drugs, None, frozenset()))
+        events.append(
+            _Event(bp.term, bp.grade, False, True, False, drugs, None, frozenset(), measured=True)
+        )
     events += [
         _Event(
             ae.term,
@@ -358,7 +361,7 @@ def _condition_hit(cond: Any, ctx: _Context, drug: str) -> _Hit | None:
             return f"{cond.measure} {value:g} {cond.op} {limit:g}", ()
         return None
     assert isinstance(cond, MissingCondition)
-    present = {e.term for e in ctx.events if e.laboratory}
+    present = {e.term for e in ctx.events if e.measured}
     missing = [t for t in cond.terms if t not in present]
     return (f"no result for {', '.join(missing)}", ()) if missing else None
 
@@ -454,8 +457,8 @@ def _decide_scheduled(drug: Drug, ctx: _Context) -> DrugDecision | None:
     if day not in drug.days and window is None:
         return None
     reduce_ctx = ctx
-    if ds.on_hold:  # today's labs were already acted on when the hold started
-        reduce_ctx = replace(ctx, events=tuple(e for e in ctx.events if not e.laboratory))
+    if ds.on_hold:  # the values that started the hold were acted on then; re-tests are not events
+        reduce_ctx = replace(ctx, events=tuple(e for e in ctx.events if not e.measured))
     fired = _fired(ctx.table.for_drug(drug.name, "permanent_reduction"), reduce_ctx, drug.name)
     level = ds.level
     if fired:
