@@ -46,6 +46,7 @@ _LABELS: dict[str, str] = {
     "ITTFL": "Intent-To-Treat Population Flag",
     "FASFL": "Full Analysis Set Population Flag",
     "EFFFL": "Response Evaluable Population Flag",
+    "DLTEVLFL": "DLT Evaluable Population Flag",  # sponsor-defined
     # BDS (ADRS/ADTTE)
     "ASEQ": "Analysis Sequence Number",
     "PARAMCD": "Parameter Code",

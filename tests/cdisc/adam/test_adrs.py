@@ -182,3 +182,20 @@ def test_bad_date_raises(leader: Protocol) -> None:
     """A malformed RSDTC raises a DataError naming the field and subject."""
     with pytest.raises(DataError, match=r"subject S1.*RSDTC='12/02/2020'"):
         _one_subject(leader, [("12/02/2020", "SD")])
+
+
+@pytest.mark.parametrize(
+    ("recode", "cbor", "bor"),
+    [(False, "SD", "CR"),  # admiralonco: the CR is simply not confirmed
+     (True, "PD", "CR")],  # RECIST 1.1 Table 3 footnote: PR after a true CR is PD
+)
+def test_cr_followed_by_pr(leader: Protocol, recode: bool, cbor: str, bor: str) -> None:
+    """CR then PR: SD by admiralonco's convention, PD with the RECIST Table 3 recoding."""
+    responses = [("2020-01-29", "CR"), ("2020-03-11", "PR")]  # the PR is ≥ 42 days
+    adrs = _one_subject(leader, responses,
+                        options=ResponseOptions(cr_followed_by_worse_is_pd=recode))
+    assert _value(adrs, "CBOR")[0] == cbor
+    assert _value(adrs, "BOR")[0] == bor
+    ovr = adrs[adrs["PARAMCD"] == "OVR"].set_index("RSDTC")
+    assert ovr.loc["2020-03-11", "RSSTRESC"] == "PR"
+    assert ovr.loc["2020-03-11", "ARULE"] == ("cr_followed_by_worse_is_pd" if recode else "")

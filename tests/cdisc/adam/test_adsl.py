@@ -7,6 +7,7 @@ import pytest
 
 from oncotrial.cdisc.adam import derive_adsl, select_start_date
 from oncotrial.errors import DataError
+from oncotrial.protocol import Protocol
 
 
 def sdtm_domains() -> dict[str, pd.DataFrame]:
@@ -129,3 +130,22 @@ def test_duplicate_dm_subject_raises() -> None:
     domains["DM"] = pd.concat([domains["DM"], domains["DM"].iloc[[0]]], ignore_index=True)
     with pytest.raises(DataError, match="S1"):
         derive_adsl(domains)
+
+
+@pytest.mark.parametrize(("last_dose", "dlt", "flag"), [
+    ("2020-01-21", "", "Y"),  # dosed through day 21 of the 21-day DLT window
+    ("2020-01-20", "", "N"),  # stopped on day 20 without a DLT: replaced, not evaluable
+    ("2020-01-05", "Y", "Y"),  # stopped early because of a DLT: evaluable
+])
+def test_dlt_evaluable(leader: Protocol, last_dose: str, dlt: str, flag: str) -> None:
+    """DLTEVLFL: a DLT, or dosing through the protocol's DLT window (21 days for LEADER)."""
+    domains = {
+        "DM": pd.DataFrame({"USUBJID": ["S1"]}),
+        "EX": pd.DataFrame({"USUBJID": ["S1"], "EXDOSE": [18.0], "EXSTDTC": ["2020-01-01"],
+                            "EXENDTC": [last_dose]}),
+        "AE": pd.DataFrame({"USUBJID": ["S1"], "AESEQ": [1], "AESTDTC": ["2020-01-04"]}),
+        "SUPPAE": pd.DataFrame({"USUBJID": ["S1"], "IDVAR": ["AESEQ"], "IDVARVAL": ["1"],
+                                "QNAM": ["AEDLT"], "QVAL": [dlt]}),
+    }
+    assert leader.phase_ib.dlt_window_days == 21
+    assert derive_adsl(domains, protocol=leader)["DLTEVLFL"].tolist() == [flag]

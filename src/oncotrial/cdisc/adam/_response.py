@@ -120,7 +120,11 @@ def normalise_responses(ovr: pd.DataFrame) -> pd.DataFrame:
 
 
 def flag_analysis_records(
-    ovr: pd.DataFrame, *, reference: pd.Series, new_therapy: pd.Series
+    ovr: pd.DataFrame,
+    *,
+    reference: pd.Series,
+    new_therapy: pd.Series,
+    cr_followed_by_worse_is_pd: bool = False,
 ) -> pd.DataFrame:
     """Add ANL01FL, ANL02FL and ANL03FL to normalised OVR records, sorted by subject and date.
 
@@ -131,6 +135,9 @@ def flag_analysis_records(
       only analysed (ANL01FL) records can be the first PD.
     - ANL03FL: ANL01FL records before the first new anticancer therapy (admiralonco vignette
       NACT handling; RECIST 1.1 §4.4: BOR is taken until new therapy).
+
+    With *cr_followed_by_worse_is_pd*, an analysed PR/SD/NON-CR/NON-PD after a CR gets AVALC
+    PD (RSSTRESC keeps the recorded value; ARULE names the recoding).
     """
     frame = ovr.assign(REFDT=ovr["USUBJID"].map(reference).astype("datetime64[ns]"))
     valid = (
@@ -144,6 +151,13 @@ def flag_analysis_records(
     valid = valid.loc[frame.index]
     # among valid records, the first of each subject-day is the worst of that day
     anl01 = valid & ~frame.assign(_VALID=valid).duplicated(["USUBJID", "ADT", "_VALID"])
+    frame["ARULE"] = ""
+    if cr_followed_by_worse_is_pd:
+        first_cr = frame.loc[anl01 & (frame["AVALC"] == CR)].groupby("USUBJID")["ADT"].min()
+        after_cr = frame["ADT"] > frame["USUBJID"].map(first_cr)
+        worse = anl01 & frame["AVALC"].isin([PR, SD, NONCRPD]) & after_cr
+        frame.loc[worse, "AVALC"] = PD
+        frame.loc[worse, "ARULE"] = "cr_followed_by_worse_is_pd"
     is_pd = anl01 & (frame["AVALC"] == PD)
     first_pd = frame.loc[is_pd].groupby("USUBJID")["ADT"].min()
     pd_date = frame["USUBJID"].map(first_pd)

@@ -66,11 +66,19 @@ class ResponseOptions:
     cut_at_new_therapy
         Drop assessments on or after the first new anticancer therapy from the response
         working set (RECIST 1.1 §4.4: the BOR window ends at new therapy; admiralonco vignette).
+    cr_followed_by_worse_is_pd
+        Recode a PR, SD or NON-CR/NON-PD after a CR as PD (RECIST 1.1 Table 3 footnote: once a
+        true CR is documented, reappearing disease is progression). Off by default: admiralonco
+        treats CR followed by PR as a data issue (``signal_crpr()``, issues #87, #161, #275) and
+        its own test expectations (e.g. PR, CR, PR → CBOR SD) assume no recoding. The RECIST
+        engine (:mod:`oncotrial.rules.recist`) applies the footnote by default, so its
+        ``summary.csv`` may differ from ADRS for such sequences unless this is switched on.
     """
 
     max_ne_in_confirmation: int = 1
     accept_sd_in_confirmation: bool = False
     cut_at_new_therapy: bool = True
+    cr_followed_by_worse_is_pd: bool = False
 
     def __post_init__(self) -> None:
         if self.max_ne_in_confirmation < 0:

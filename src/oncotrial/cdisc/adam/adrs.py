@@ -98,7 +98,8 @@ def derive_adrs(
     subjects = pd.Index(by_subject.index)
     ovr = normalise_responses(evaluator_records(rs, evaluator=evaluator))
     ovr = flag_analysis_records(
-        ovr, reference=by_subject[reference_var], new_therapy=by_subject["NACTDT"]
+        ovr, reference=by_subject[reference_var], new_therapy=by_subject["NACTDT"],
+        cr_followed_by_worse_is_pd=options.cr_followed_by_worse_is_pd,
     )
     params = _subject_parameters(
         ovr, by_subject=by_subject, reference_var=reference_var, protocol=protocol,
@@ -106,7 +107,7 @@ def derive_adrs(
     )
     if tu is not None:
         params.append(_mdis(tu, subjects=subjects, evaluator=evaluator))
-    ovr = ovr.assign(PARAMCD="OVR", ARULE="")
+    ovr = ovr.assign(PARAMCD="OVR")
     ovr.loc[ovr["AVALC"].isin(AVAL_RESP), "AVAL"] = ovr["AVALC"].map(AVAL_RESP)
     frame = pd.concat([ovr.drop(columns=["REFDT"]), *params], ignore_index=True)
     return _finish(frame, adsl=adsl, evaluator=evaluator)

@@ -12,7 +12,9 @@ from oncotrial.cdisc.adam._dates import dates_from_dtc
 from oncotrial.cdisc.adam._response import evaluator_records, normalise_responses
 from oncotrial.cdisc.adam._settings import START_DATES, StartDate
 from oncotrial.cdisc.adam._text import upper_text
+from oncotrial.cdisc.adam.safety import merge_supplemental
 from oncotrial.errors import DataError
+from oncotrial.protocol import Protocol
 
 __all__ = ["derive_adsl", "measurable_subjects", "select_start_date"]
 
@@ -22,7 +24,10 @@ _DATE_COLUMNS = ("RANDDT", "ENRLDT", "TRTSDT", "TRTEDT", "NACTDT", "DTHDT", "LST
 
 
 def derive_adsl(
-    sdtm: Mapping[str, pd.DataFrame], *, evaluator: str = "INVESTIGATOR"
+    sdtm: Mapping[str, pd.DataFrame],
+    *,
+    evaluator: str = "INVESTIGATOR",
+    protocol: Protocol | None = None,
 ) -> pd.DataFrame:
     """Derive ADSL from SDTM DM (required) and DS, EX, SV, AE, CM, LB, VS, QS, RS, TU, SUPPDM.
 
@@ -32,6 +37,8 @@ def derive_adsl(
         SDTM domains keyed by upper-case name (as :func:`oncotrial.cdisc.sdtm.read_sdtm`).
     evaluator
         RSEVAL/TUEVAL whose assessments decide the response-evaluable flag.
+    protocol
+        When given, DLTEVLFL is derived with ``protocol.phase_ib.dlt_window_days``.
 
     Returns
     -------
@@ -42,7 +49,11 @@ def derive_adsl(
         DTHDT/DTHDTF/DTHFL; LSTALVDT; EOSSTT/DCSREAS; and the population flags SAFFL (≥ 1
         dose), ITTFL (randomised), FASFL (enrolled, randomised or treated) and EFFFL
         (response-evaluable: treated, measurable disease at baseline when TU is given, and
-        ≥ 1 post-baseline response assessment other than NE).
+        ≥ 1 post-baseline response assessment other than NE) and, with a protocol, DLTEVLFL
+        (DLT-evaluable: a DLT recorded — AE/SUPPAE ``AEDLT = Y`` — or dosed through the whole
+        DLT window, TRTEDT ≥ TRTSDT + window − 1; the usual phase Ib rule that subjects
+        leaving the window early without a DLT are replaced). The flag is derived for every
+        treated subject; the dose-finding analysis restricts it to phase Ib arms.
 
     Raises
     ------
@@ -76,6 +87,10 @@ def derive_adsl(
     enrolled = adsl[["RANDDT", "ENRLDT", "TRTSDT"]].notna().any(axis=1)
     adsl["FASFL"] = np.where(enrolled, "Y", "N")
     adsl["EFFFL"] = np.where(_response_evaluable(sdtm, adsl, evaluator=evaluator), "Y", "N")
+    if protocol is not None:
+        adsl["DLTEVLFL"] = np.where(
+            _dlt_evaluable(sdtm, adsl, window_days=protocol.phase_ib.dlt_window_days), "Y", "N"
+        )
     for column in _DATE_COLUMNS:
         adsl[column] = pd.to_datetime(adsl[column]).astype("datetime64[ns]")
     for column in ("EOSSTT", "DCSREAS"):
@@ -130,6 +145,21 @@ def _response_evaluable(
 
 
 _EVALUABLE = {"CR", "PR", "SD", "NON-CR/NON-PD", "PD"}
+
+
+def _dlt_evaluable(
+    sdtm: Mapping[str, pd.DataFrame], adsl: pd.DataFrame, *, window_days: int
+) -> pd.Series:
+    treated = adsl["TRTSDT"].notna()
+    through_window = (adsl["TRTEDT"] - adsl["TRTSDT"]).dt.days >= window_days - 1
+    had_dlt = pd.Series(False, index=adsl.index)
+    ae = sdtm.get("AE")
+    if ae is not None and not ae.empty:
+        merged = merge_supplemental(ae, sdtm.get("SUPPAE"))
+        if "AEDLT" in merged.columns:
+            flagged = merged.loc[upper_text(merged["AEDLT"]) == "Y", "USUBJID"].unique()
+            had_dlt = pd.Series(adsl.index.isin(flagged), index=adsl.index)
+    return treated & (through_window | had_dlt)
 
 
 def measurable_subjects(tu: pd.DataFrame, *, evaluator: str) -> np.ndarray:

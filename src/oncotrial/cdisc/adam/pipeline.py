@@ -71,7 +71,7 @@ def derive_adam(
     if "RS" not in domains:
         raise DataError("ADRS needs SDTM RS (or TU/TR with --source TR)", field="RS",
                         value=None, allowed="an rs.xpt or rs.csv file")
-    adsl = derive_adsl(domains, evaluator=evaluator)
+    adsl = derive_adsl(domains, evaluator=evaluator, protocol=protocol)
     chosen = select_start_date(adsl, start_date)
     adrs = derive_adrs(domains["RS"], adsl=adsl, protocol=protocol, evaluator=evaluator,
                        start_date=chosen, tu=domains.get("TU"), options=options)
