@@ -53,71 +53,87 @@ def _validate_inputs(time: ArrayLike, event: ArrayLike) -> tuple[FloatArray, Int
             f"event has {e_raw.size} values but time has {t.size}",
             field="event", value=e_raw.size, allowed=f"{t.size} values",
         )
-    bad = ~np.isfinite(t) | (t < 0)
-    if np.any(bad):
+    if not (np.isfinite(t).all() and t.min() >= 0):
+        bad = ~np.isfinite(t) | (t < 0)
         raise DataError(
             "times must be finite and non-negative", field="time",
             value=t[bad][:5].tolist(), allowed="finite values >= 0",
         )
-    e = e_raw.astype(np.int64) if e_raw.dtype.kind in "biuf" else None
-    if e is None or np.any((e != 0) & (e != 1)) or np.any(e != e_raw):
+    if e_raw.dtype.kind not in "biuf" or not bool(((e_raw == 0) | (e_raw == 1)).all()):
         raise DataError(
             "events must be 0 (censored) or 1 (event)", field="event",
             value=np.unique(e_raw)[:5].tolist(), allowed="0, 1",
         )
-    return t, e
+    return t, np.asarray(e_raw, dtype=np.int64) if e_raw.dtype.kind == "f" else e_raw
 
 
-def _sort_packed(t: FloatArray, e: IntArray) -> tuple[FloatArray, IntArray]:
-    """Co-sort times and events with one uint64 sort (exact for t >= 0: sign bit is free)."""
-    key = ((t + 0.0).view(np.uint64) << np.uint64(1)) | e.astype(np.uint64)
+def _sort_packed(t: FloatArray, e: NDArray[np.integer]) -> tuple[FloatArray, NDArray[np.uint64]]:
+    """Co-sort times and events with one uint64 sort (exact for t >= 0: sign bit is free).
+
+    Returns the sorted times and the sorted packed keys (event = key & 1).
+    """
+    key = (t + 0.0).view(np.uint64) << np.uint64(1)
+    key |= e.astype(np.uint64, copy=False)
     key.sort()
-    ev = (key & np.uint64(1)).astype(np.int64)
     ts = (key >> np.uint64(1)).view(np.float64)
-    return ts, ev
+    return ts, key
 
 
 def _group_starts(ts: FloatArray, *, timefix: bool) -> IntArray:
-    """Index of the first row of each distinct (merged) time in sorted times *ts*."""
-    change = np.empty(ts.size, dtype=bool)
-    change[0] = True
-    np.not_equal(ts[1:], ts[:-1], out=change[1:])
-    starts = np.flatnonzero(change)
-    if timefix and starts.size > 1:
-        uniq = ts[starts]
-        gap = np.diff(uniq)
-        scale = float(np.mean(np.abs(uniq)))
-        tied = (gap <= _SQRT_EPS) | (gap <= _SQRT_EPS * scale)
-        if np.any(tied):
-            keep = np.empty(starts.size, dtype=bool)
-            keep[0] = True
-            keep[1:] = ~tied
-            starts = starts[keep]
-    return np.asarray(starts, dtype=np.int64)
+    """Index of the first row of each distinct (merged) time in sorted times *ts*.
+
+    R's ``aeqSurv`` ties neighbouring unique times whose gap is <= sqrt(eps) or <= sqrt(eps)
+    times the mean unique time, i.e. a new time starts where the gap exceeds the larger of
+    the two thresholds (a chain of ties takes its smallest time).
+    """
+    gaps = np.diff(ts)
+    new_group = np.empty(ts.size, dtype=bool)
+    new_group[0] = True
+    np.greater(gaps, 0.0, out=new_group[1:])
+    if timefix and ts.size > 1:
+        n_unique = int(np.count_nonzero(new_group))
+        unique_sum = float(ts[0]) + float(np.sum(ts[1:], where=new_group[1:]))
+        threshold = _SQRT_EPS * max(1.0, unique_sum / n_unique)
+        np.greater(gaps, threshold, out=new_group[1:])
+    return np.flatnonzero(new_group)
 
 
 def _intervals(
     surv: FloatArray, se_log: FloatArray, *, z: float, conf_type: str
 ) -> tuple[FloatArray, FloatArray]:
-    nan = np.full(surv.shape, np.nan)
+    """Pointwise limits; NaN where R gives NA. The curve is monotone, so the rows where
+    S = 1 form a prefix and those where S = 0 a suffix."""
+    first_below_one = int(np.argmax(surv < 1.0)) if surv[-1] < 1.0 else surv.size
+    first_zero = int(np.argmax(surv <= 0.0)) if surv[-1] <= 0.0 else surv.size
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if conf_type == "log-log":
-            ok = (surv > 0) & (surv < 1)
-            log_s = np.log(np.where(ok, surv, 0.5))
-            eta = np.log(-log_s)
-            width = z * se_log / np.abs(log_s)
-            lower = np.where(ok, np.exp(-np.exp(eta + width)), nan)
-            upper = np.where(ok, np.exp(-np.exp(eta - width)), nan)
-        elif conf_type == "log":
-            ok = surv > 0
-            log_s = np.log(np.where(ok, surv, 1.0))
-            lower = np.where(ok, np.exp(log_s - z * se_log), nan)
-            upper = np.where(ok, np.minimum(np.exp(log_s + z * se_log), 1.0), nan)
-        else:
+        if conf_type == "plain":
             half = z * se_log * surv
             lower = np.maximum(surv - half, 0.0)
             upper = np.minimum(surv + half, 1.0)
+        elif conf_type == "log":
+            factor = np.exp(z * se_log)
+            lower = surv / factor
+            upper = np.minimum(surv * factor, 1.0)
+            lower[first_zero:] = np.nan
+            upper[first_zero:] = np.nan
+        else:
+            # log-log: exp(-exp(log(-log S) +- w)) = exp(log S * exp(+-w)), w = z se / |log S|
+            log_s = np.log(surv)
+            widen = np.exp(z * se_log / -log_s)
+            lower = np.exp(log_s * widen)
+            np.divide(log_s, widen, out=widen)
+            upper = np.exp(widen, out=widen)
+            for band in (lower, upper):
+                band[:first_below_one] = np.nan
+                band[first_zero:] = np.nan
     return lower, upper
+
+
+def _first_at_or_below(curve: FloatArray, level: float, start: int = 0) -> int | None:
+    """Index of the first point at or after *start* with curve <= level (NaN never counts)."""
+    hit = curve[start:] <= level
+    i = int(np.argmax(hit))
+    return start + i if hit[i] else None
 
 
 def _first_time_at_or_below(
@@ -126,21 +142,17 @@ def _first_time_at_or_below(
     """R ``quantile.survfit``'s rule: first time the curve is <= level (within sqrt(eps)).
 
     If the curve sits exactly at the level over a flat, the answer is the midpoint of the
-    flat (to the last follow-up time if the curve ends there). NaN points (R ``NA``) are
-    skipped; ``None`` means the level is never reached.
+    flat (to the last follow-up time if the curve ends there). NaN points (R ``NA``) never
+    count; ``None`` means the level is never reached.
     """
-    valid = ~np.isnan(curve)
-    t = times[valid]
-    y = curve[valid]
-    at_or_below = np.flatnonzero(y <= level + _SQRT_EPS)
-    if at_or_below.size == 0:
+    i1 = _first_at_or_below(curve, level + _SQRT_EPS)
+    if i1 is None:
         return None
-    i1 = int(at_or_below[0])
-    below = np.flatnonzero(y <= level - _SQRT_EPS)
-    if below.size and int(below[0]) == i1:
-        return float(t[i1])
-    end = float(t[int(below[0])]) if below.size else last_time
-    return 0.5 * (float(t[i1]) + end)
+    i2 = _first_at_or_below(curve, level - _SQRT_EPS, i1)
+    if i2 == i1:
+        return float(times[i1])
+    end = float(times[i2]) if i2 is not None else last_time
+    return 0.5 * (float(times[i1]) + end)
 
 
 def _quantile(
@@ -203,29 +215,34 @@ def estimate_kaplan_meier(
     """
     _check_options(conf_level, conf_type)
     t, e = _validate_inputs(time, event)
-    ts, ev = _sort_packed(t, e)
+    ts, key = _sort_packed(t, e)
     starts = _group_starts(ts, timefix=timefix)
     total = ts.size
+    n_event = np.add.reduceat(key & np.uint64(1), starts).astype(np.int64)
+    del key
     n_risk = total - starts
-    n_event = np.add.reduceat(ev, starts)
-    counts = np.diff(np.append(starts, total))
+    counts = np.empty_like(starts)
+    np.subtract(starts[1:], starts[:-1], out=counts[:-1])
+    counts[-1] = total - starts[-1]
     n_censor = counts - n_event
     nr = n_risk.astype(np.float64)
     nd = n_event.astype(np.float64)
     surv: FloatArray = np.cumprod(1.0 - nd / nr, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        increment = np.divide(nd, nr * (nr - nd), out=np.full(nr.shape, np.inf), where=nr > nd)
-        increment = np.where(nd == 0, 0.0, increment)
-        se_log = np.sqrt(np.cumsum(increment))
-        std_err = np.where(surv > 0, surv * se_log, np.nan)
+        at_risk_after = nr - nd
+        at_risk_after *= nr
+        increment = np.divide(nd, at_risk_after, out=np.zeros_like(nr), where=nd > 0)
+        increment[(nd > 0) & (at_risk_after == 0)] = np.inf
+        se_log = np.sqrt(np.cumsum(increment, out=increment), out=increment)
+        std_err = surv * se_log
+        std_err[surv <= 0] = np.nan
     z = float(special.ndtri(0.5 + conf_level / 2.0))
     lower, upper = _intervals(surv, se_log, z=z, conf_type=conf_type)
     times = ts[starts]
     median = _quantile(times, surv, lower, upper, probability=0.5, conf_level=conf_level)
     return KaplanMeierResult(
-        time=times, n_risk=n_risk.astype(np.int64), n_event=n_event.astype(np.int64),
-        n_censor=n_censor.astype(np.int64), survival=surv, std_err=std_err,
-        lower=lower, upper=upper, median=median, conf_level=conf_level,
+        time=times, n_risk=n_risk, n_event=n_event, n_censor=n_censor, survival=surv,
+        std_err=std_err, lower=lower, upper=upper, median=median, conf_level=conf_level,
         conf_type=conf_type, n=int(total), events=int(e.sum()),
     )
 
@@ -297,7 +314,7 @@ def estimate_log_rank(
         raise DataError("the log-rank test needs at least two groups", field="group",
                         value=labels.tolist(), allowed="two or more distinct labels")
     order = np.argsort(t, kind="stable")
-    ts, ev, gs = t[order], e[order], g[order]
+    ts, ev, gs = t[order], e[order].astype(np.int64), g[order]
     starts = _group_starts(ts, timefix=timefix)
     total = ts.size
     n_j = (total - starts).astype(np.float64)
