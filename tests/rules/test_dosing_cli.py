@@ -54,3 +54,25 @@ def test_schema_is_json_schema() -> None:
     schema = json.loads(result.output)
     assert {"cycle", "day", "drugs", "labs", "adverse_events"} <= set(schema["properties"])
     assert "LabValue" in schema["$defs"]
+
+
+def test_state_names_its_protocol_file(tmp_path: Path) -> None:
+    """A relative `protocol` path in STATE is read beside the state file and its values apply."""
+    import yaml
+
+    leader = Path(__file__).resolve().parents[2] / "src/oncotrial/protocol/protocols/leader.yaml"
+    raw = yaml.safe_load(leader.read_text(encoding="utf-8"))
+    raw["dose_modification"]["lenvatinib_proteinuria_hold_g_24h"]["value"] = 3.0
+    (tmp_path / "custom.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    state = {
+        "protocol": "custom.yaml",
+        "cycle": 1,
+        "day": 5,
+        "drugs": {"lenvatinib": {"level": 18}},
+        "measurements": {"urine_protein_g_24h": 2.5},
+    }
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(state), encoding="utf-8")
+    result = CliRunner().invoke(app, ["dose", "decide", str(path)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["drugs"][0]["action"] == "give"
