@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from oncotrial.errors import DataError
@@ -22,7 +23,6 @@ from oncotrial.rules._recist_settings import (
 
 __all__ = ["KeyedInput", "key_input"]
 
-_SEP = "\x1f"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +53,11 @@ def _first_bad(frame: pd.DataFrame, mask: pd.Series, column: str, allowed: str, 
     if bool(mask.any()):
         row = frame.loc[mask].iloc[0]
         visit = str(row["visit"]) if "visit" in frame.columns else None
+        value = row[column]
         raise DataError(
             f"{what} (lesion {row.get('lesion_id', '')!s})",
             field=column,
-            value=row[column],
+            value=value.item() if isinstance(value, np.generic) else value,
             allowed=allowed,
             subject=str(row["subject"]),
             visit=visit,
@@ -65,28 +66,53 @@ def _first_bad(frame: pd.DataFrame, mask: pd.Series, column: str, allowed: str, 
 
 def _check_lesions(lesions: pd.DataFrame) -> None:
     _require_columns(lesions, LESION_COLUMNS, "lesions")
-    _first_bad(lesions, ~lesions["role"].isin(LESION_ROLES), "role", ", ".join(LESION_ROLES),
-               "unknown lesion role")
-    _first_bad(lesions, ~lesions["nodal"].isin([True, False]), "nodal", "True, False",
-               "nodal must be a boolean")
-    dup = lesions.duplicated(["subject", "evaluator", "lesion_id"], keep="first")
-    _first_bad(lesions, dup, "lesion_id", "one identification per lesion and evaluator",
-               "lesion identified twice")
+    _first_bad(
+        lesions,
+        ~lesions["role"].isin(LESION_ROLES),
+        "role",
+        ", ".join(LESION_ROLES),
+        "unknown lesion role",
+    )
+    _first_bad(
+        lesions,
+        ~lesions["nodal"].isin([True, False]),
+        "nodal",
+        "True, False",
+        "nodal must be a boolean",
+    )
+    dup = lesions.duplicated(["subject", "evaluator", "lesion_id"], keep="first")  # small frame
+    _first_bad(
+        lesions,
+        dup,
+        "lesion_id",
+        "one identification per lesion and evaluator",
+        "lesion identified twice",
+    )
 
 
 def _check_measurements(meas: pd.DataFrame) -> None:
     _require_columns(meas, MEASUREMENT_COLUMNS, "measurements")
     states = ", ".join(repr(s) for s in MEASUREMENT_STATES)
-    _first_bad(meas, ~meas["state"].isin(MEASUREMENT_STATES), "state", states,
-               "unknown lesion state")
+    _first_bad(
+        meas, ~meas["state"].isin(MEASUREMENT_STATES), "state", states, "unknown lesion state"
+    )
     _first_bad(meas, meas["date"].isna(), "date", "a date", "assessment without date")
     _first_bad(meas, meas["visitnum"].isna(), "visitnum", "a number", "assessment without VISITNUM")
     diam = meas["diameter_mm"]
-    _first_bad(meas, diam.notna() & ~np.isfinite(diam.fillna(0.0)) | (diam < 0), "diameter_mm",
-               "a finite number >= 0 (mm)", "impossible diameter")
-    dup = meas.duplicated(["subject", "evaluator", "lesion_id", "visitnum"], keep="first")
-    _first_bad(meas, dup, "lesion_id", "one record per lesion and visit",
-               "lesion measured twice at one visit")
+    _first_bad(
+        meas,
+        diam.notna() & ~np.isfinite(diam.fillna(0.0)) | (diam < 0),
+        "diameter_mm",
+        "a finite number >= 0 (mm)",
+        "impossible diameter",
+    )
+
+
+def _codes(first: pd.Series, second: pd.Series) -> npt.NDArray[np.int64]:
+    """Codes of the values of two columns, factorised together (first's rows, then second's)."""
+    joined = np.concatenate([first.astype(str).to_numpy(), second.astype(str).to_numpy()])
+    codes, _ = pd.factorize(joined, sort=True)
+    return np.asarray(codes, dtype=np.int64)
 
 
 def key_input(lesions: pd.DataFrame, measurements: pd.DataFrame) -> KeyedInput:
@@ -103,21 +129,33 @@ def key_input(lesions: pd.DataFrame, measurements: pd.DataFrame) -> KeyedInput:
 
     les = lesions.loc[:, list(LESION_COLUMNS)].copy()
     les["nodal"] = les["nodal"].astype(bool)
-    les_subject = les["subject"].astype(str) + _SEP + les["evaluator"].astype(str)
-    meas_subject = meas["subject"].astype(str) + _SEP + meas["evaluator"].astype(str)
-    subjects = pd.Index(pd.unique(pd.concat([les_subject, meas_subject], ignore_index=True)))
-    les["sk"] = subjects.get_indexer(pd.Index(les_subject))
-    meas["sk"] = subjects.get_indexer(pd.Index(meas_subject))
-
-    les_lesion = les_subject + _SEP + les["lesion_id"].astype(str)
-    meas_lesion = meas_subject + _SEP + meas["lesion_id"].astype(str)
-    lesion_index = pd.Index(les_lesion)
-    meas["lk"] = lesion_index.get_indexer(pd.Index(meas_lesion))
-    les["lk"] = np.arange(len(les))
+    n_les = len(les)
+    # integer keys from one factorisation of both frames (string concatenation is slow)
+    subject_code = _codes(les["subject"], meas["subject"])
+    evaluator_code = _codes(les["evaluator"], meas["evaluator"])
+    lesion_code = _codes(les["lesion_id"], meas["lesion_id"])
+    pair = subject_code * (int(evaluator_code.max(initial=0)) + 1) + evaluator_code
+    sk_all, _ = pd.factorize(pair, sort=True)  # subjects in sorted order
+    les["sk"] = sk_all[:n_les]
+    meas["sk"] = sk_all[n_les:]
+    triple = sk_all * (int(lesion_code.max(initial=0)) + 1) + lesion_code
+    lesion_index = pd.Index(triple[:n_les])
+    meas["lk"] = lesion_index.get_indexer(pd.Index(triple[n_les:]))
+    les["lk"] = np.arange(n_les)
     unknown = meas["lk"] < 0
-    _first_bad(meas, unknown, "lesion_id", "a lesion identified for this subject and evaluator",
-               "lesion measured without identification")
-    meas = meas.merge(les[["lk", "role", "nodal"]], on="lk", how="left")
+    _first_bad(
+        meas,
+        unknown,
+        "lesion_id",
+        "a lesion identified for this subject and evaluator",
+        "lesion measured without identification",
+    )
+    dup = meas.duplicated(["lk", "visitnum"], keep="first")
+    _first_bad(meas, dup, "lesion_id", "one record per lesion and visit",
+               "lesion measured twice at one visit")
+    lk = meas["lk"].to_numpy()
+    meas["role"] = les["role"].to_numpy()[lk]
+    meas["nodal"] = les["nodal"].to_numpy()[lk]
 
     meas["ak"] = meas.groupby(["sk", "visitnum"], sort=True).ngroup()
     assessments = _assessments(meas, int(meas["ak"].max()) + 1 if len(meas) else 0)

@@ -115,8 +115,9 @@ def classify_overall_response(
         ("new_lesion", new_lesion, NEW_CATEGORIES),
     ):
         if value not in allowed:
-            raise DataError("unknown response category", field=field, value=value,
-                            allowed=", ".join(allowed))
+            raise DataError(
+                "unknown response category", field=field, value=value, allowed=", ".join(allowed)
+            )
     response, rule = table[(target, nontarget, new_lesion)]
     return TimepointDecision(response=response, rule=rule)
 
@@ -192,13 +193,18 @@ def derive_recist_responses(
     *,
     reference: pd.DataFrame,
     settings: RecistSettings,
+    evaluators: Sequence[str] | None = None,
 ) -> RecistAssessment:
-    """Baseline checks, timepoint responses and best overall responses in one pass."""
+    """Baseline checks, timepoint responses and best overall responses in one pass.
+
+    Same inputs as :func:`classify_timepoints` and :func:`classify_best_response`; the input
+    is validated and keyed once, which is what makes this the fast path for large trials.
+    """
     rules = load_recist_rules()
     keyed = key_input(lesions, measurements)
     timepoints = classify_keyed_timepoints(keyed, settings, rules)
     return RecistAssessment(
         baseline_checks=check_keyed_baseline(keyed, settings, rules),
         timepoints=timepoints,
-        best_response=classify_best(timepoints, reference, settings, rules, None),
+        best_response=classify_best(timepoints, reference, settings, rules, evaluators),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from oncotrial.cdisc.dates import parse_dtc
@@ -65,21 +66,41 @@ def _require(frame: pd.DataFrame, domain: str, columns: tuple[str, ...]) -> None
             )
 
 
-def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+def _clean(value: object, upper: bool) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    text = str(value).strip()
+    return text.upper() if upper else text
+
+
+def _text(frame: pd.DataFrame, column: str, *, upper: bool = False) -> pd.Series:
+    """Column as stripped text ("" for missing), computed once per distinct value."""
     if column not in frame.columns:
         return pd.Series("", index=frame.index, dtype=object)
-    return frame[column].fillna("").astype(str).str.strip()
+    codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+    cleaned = np.asarray([*(_clean(u, upper) for u in uniques), ""], dtype=object)
+    return pd.Series(cleaned[codes], index=frame.index, dtype=object)  # code -1 → ""
 
 
 def _evaluator(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
     """Adds EVAL (display), RSEVAL, RSEVALID and the engine key ``evaluator``."""
-    out = frame.copy()
-    evaluation = _text(out, f"{prefix}EVAL").str.upper()
+    out = frame.copy(deep=False)
+    evaluation = _text(out, f"{prefix}EVAL", upper=True)
     out["RSEVAL"] = evaluation.where(evaluation != "", "INVESTIGATOR")
-    out["RSEVALID"] = _text(out, f"{prefix}EVALID").str.upper()
-    out["evaluator"] = out["RSEVAL"].where(
-        out["RSEVALID"] == "", out["RSEVAL"] + "|" + out["RSEVALID"]
+    out["RSEVALID"] = _text(out, f"{prefix}EVALID", upper=True)
+    # the key "EVAL|EVALID" is built once per distinct pair, not once per record
+    eval_codes, evals = pd.factorize(out["RSEVAL"])
+    id_codes, ids = pd.factorize(out["RSEVALID"])
+    pair_codes, pairs = pd.factorize(eval_codes * len(ids) + id_codes)
+    eval_names = [str(e) for e in evals]
+    id_names = [str(i) for i in ids]
+    keys = np.asarray(
+        [eval_names[p // len(ids)] + ("|" + id_names[p % len(ids)] if id_names[p % len(ids)]
+                                      else "")
+         for p in pairs.tolist()],
+        dtype=object,
     )
+    out["evaluator"] = keys[pair_codes]
     out["EVAL"] = out["evaluator"]
     out["USUBJID"] = _text(out, "USUBJID")
     return out
@@ -90,7 +111,7 @@ def _lesions(tu: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     tu = _evaluator(tu, "TU")
     tu["VISIT"] = _text(tu, "VISIT")
     tu["TULNKID"] = _text(tu, "TULNKID")
-    raw_role = _text(tu, "TUSTRESC").str.upper()
+    raw_role = _text(tu, "TUSTRESC", upper=True)
     tu["role"] = raw_role.map(_ROLES)
     no_id = tu["TULNKID"] == ""
     log.add(tu.loc[no_id], domain="TU", variable="TULNKID", issue="lesion_without_link_id",
@@ -100,7 +121,9 @@ def _lesions(tu: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
             action="lesion not used",
             message="TUSTRESC must be TARGET, NON-TARGET or NEW (common spellings accepted)")
     tu = tu.loc[~no_id & ~bad_role]
-    location = (_text(tu, "TULOC") + " " + _text(tu, "TULOCDTL")).str.upper().str.strip()
+    location = (
+        _text(tu, "TULOC", upper=True) + " " + _text(tu, "TULOCDTL", upper=True)
+    ).str.strip()
     tu = tu.assign(organ=location, node_site=location.str.contains("NODE", regex=False))
     dup = tu.duplicated(["USUBJID", "evaluator", "TULNKID"], keep="first")
     first_roles = tu.loc[~dup].set_index(["USUBJID", "evaluator", "TULNKID"])["role"]
@@ -113,16 +136,18 @@ def _lesions(tu: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     return tu
 
 
-def _parse_dates(values: pd.Series, log: IssueLog, rows: pd.DataFrame) -> pd.Series:
-    """TRDTC → date; a missing day is imputed to the month's last day (admiralonco ADT rule)."""
+def _parse_dates(
+    values: pd.Series, log: IssueLog, rows: pd.DataFrame, variable: str = "TRDTC"
+) -> pd.Series:
+    """--DTC → date; a missing day is imputed to the month's last day (admiralonco ADT rule)."""
     parsed: dict[str, tuple[pd.Timestamp | None, str]] = {}
     for text in pd.unique(values):
         try:
-            full = parse_dtc(text, impute="none", field="TRDTC")
+            full = parse_dtc(text, impute="none", field=variable)
             if full is not None:
                 parsed[text] = (pd.Timestamp(full.value), "")
                 continue
-            imputed = parse_dtc(text, impute="last", field="TRDTC")
+            imputed = parse_dtc(text, impute="last", field=variable)
             month_known = len(str(text)) >= len("YYYY-MM")
             if imputed is None or not month_known:
                 parsed[text] = (None, "date_too_partial")
@@ -130,41 +155,45 @@ def _parse_dates(values: pd.Series, log: IssueLog, rows: pd.DataFrame) -> pd.Ser
                 parsed[text] = (pd.Timestamp(imputed.value), "partial_date_imputed")
         except DataError:
             parsed[text] = (None, "invalid_date")
-    status = values.map(lambda v: parsed[v][1])
+    status = values.map({k: v[1] for k, v in parsed.items()})
     messages = {
         "partial_date_imputed": ("day imputed as last day of month", "date imputed"),
-        "date_too_partial": ("TRDTC without month or empty cannot date an assessment",
+        "date_too_partial": (f"{variable} without month or empty cannot date an assessment",
                              "record not used"),
-        "invalid_date": ("TRDTC is not an ISO 8601 date", "record not used"),
+        "invalid_date": (f"{variable} is not an ISO 8601 date", "record not used"),
     }
     for issue, (message, action) in messages.items():
-        log.add(rows.loc[status == issue], domain="TR", variable="TRDTC", issue=issue,
+        log.add(rows.loc[status == issue], domain=variable[:2], variable=variable, issue=issue,
                 action=action, message=message)
-    return values.map(lambda v: parsed[v][0])
+    return pd.to_datetime(values.map({k: v[0] for k, v in parsed.items()}))
 
 
 def _values(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     """Numeric diameter in mm and state per TR record."""
     number = pd.to_numeric(tr.get("TRSTRESN", pd.Series(np.nan, index=tr.index)),
                            errors="coerce")
-    text = _text(tr, "TRSTRESC").where(_text(tr, "TRSTRESC") != "", _text(tr, "TRORRES"))
-    number = number.where(number.notna(), pd.to_numeric(text, errors="coerce"))
-    unit = _text(tr, "TRSTRESU").where(_text(tr, "TRSTRESU") != "", _text(tr, "TRORRESU"))
-    unit = unit.str.upper()
+    standard = _text(tr, "TRSTRESC")
+    text = standard.where(standard != "", _text(tr, "TRORRES"))
+    missing = number.isna().to_numpy()
+    if missing.any():  # a result only in TRSTRESC/TRORRES
+        number = number.copy()
+        number[missing] = pd.to_numeric(text[missing], errors="coerce")
+    unit = _text(tr, "TRSTRESU", upper=True)
+    unit = unit.where(unit != "", _text(tr, "TRORRESU", upper=True))
     is_diameter = tr["TRTESTCD"].isin(_DIAMETER_TESTS)
     factor = unit.map(_UNIT_FACTORS)
     bad_unit = is_diameter & number.notna() & factor.isna()
     log.add(tr.loc[bad_unit].assign(UNIT=unit[bad_unit]), domain="TR", variable="TRSTRESU",
             value_column="UNIT", issue="unit_not_allowed", action="measurement treated as not done",
             message="diameter unit must be mm or cm")
-    state = text.str.upper().map(_STATES).fillna("")
+    state = _text(pd.DataFrame({"T": text}), "T", upper=True).map(_STATES).fillna("")
     unknown = (tr["TRTESTCD"] == _STATE_TEST) & (state == "") & (text != "")
     log.add(tr.loc[unknown].assign(RESULT=text[unknown]), domain="TR", variable="TRSTRESC",
             value_column="RESULT", issue="unknown_tumour_state",
             action="lesion treated as not assessed",
             message="TUMSTATE result not recognised (PRESENT, ABSENT, UNEQUIVOCAL PROGRESSION, "
                     "EQUIVOCAL, NOT DONE, TOO SMALL TO MEASURE)")
-    not_done = (_text(tr, "TRSTAT").str.upper() == "NOT DONE") | unknown | bad_unit
+    not_done = (_text(tr, "TRSTAT", upper=True) == "NOT DONE") | unknown | bad_unit
     state = state.mask(not_done, "NOT DONE")
     state = state.mask((tr["TRTESTCD"] == _STATE_TEST) & (state == "") , "NOT DONE")
     value = (number * factor).where(is_diameter & ~not_done)
@@ -173,44 +202,58 @@ def _values(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
 
 
 def _measurement_rows(tr: pd.DataFrame, lesions: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
+    """Usable TR lesion records with ``lpos`` (row of *lesions*), date, value and state.
+
+    Masks are computed on the full domain and it is filtered once (a wide TR is large)."""
     _require(tr, "TR", TR_REQUIRED)
-    tr = _evaluator(tr, "TR")
+    tr = _evaluator(tr.loc[:, [c for c in _TR_RAW if c in tr.columns]], "TR")
     tr["VISIT"] = _text(tr, "VISIT")
     tr["TRLNKID"] = _text(tr, "TRLNKID")
-    tr["TRTESTCD"] = _text(tr, "TRTESTCD").str.upper()
-    summary = tr["TRTESTCD"].isin(_SUMMARY_TESTS)
-    tr = tr.loc[~summary]
-    no_id = tr["TRLNKID"] == ""
+    tr["TRTESTCD"] = _text(tr, "TRTESTCD", upper=True)
+    summary = tr["TRTESTCD"].isin(_SUMMARY_TESTS).to_numpy()
+    no_id = ~summary & (tr["TRLNKID"] == "").to_numpy()
+    unknown_test = ~summary & ~no_id & ~tr["TRTESTCD"].isin((*_DIAMETER_TESTS, _STATE_TEST))
+    known = pd.MultiIndex.from_frame(lesions[["USUBJID", "evaluator", "TULNKID"]])
+    lpos = known.get_indexer(pd.MultiIndex.from_frame(tr[["USUBJID", "evaluator", "TRLNKID"]]))
+    unidentified = ~summary & ~no_id & ~unknown_test & (lpos < 0)
+    visitnum = pd.to_numeric(tr["VISITNUM"], errors="coerce")
+    no_visit = ~summary & ~no_id & ~unknown_test & ~unidentified & visitnum.isna().to_numpy()
     log.add(tr.loc[no_id], domain="TR", variable="TRLNKID", issue="measurement_without_lesion_id",
             action="record not used", message="lesion measured without identification (TRLNKID)")
-    unknown_test = ~tr["TRTESTCD"].isin((*_DIAMETER_TESTS, _STATE_TEST)) & ~no_id
     log.add(tr.loc[unknown_test], domain="TR", variable="TRTESTCD", issue="unknown_test",
             action="record not used", message="TRTESTCD must be LDIAM, LPERP or TUMSTATE")
-    tr = tr.loc[~no_id & ~unknown_test]
-    known = pd.MultiIndex.from_frame(lesions[["USUBJID", "evaluator", "TULNKID"]])
-    keys = pd.MultiIndex.from_frame(tr[["USUBJID", "evaluator", "TRLNKID"]])
-    unidentified = ~keys.isin(known)
     log.add(tr.loc[unidentified], domain="TR", variable="TRLNKID", value_column="TRLNKID",
             issue="lesion_not_identified_in_tu", action="record not used",
             message="lesion measured without identification in TU for this evaluator")
-    tr = tr.loc[~unidentified].copy()
-    tr["VISITNUM"] = pd.to_numeric(tr["VISITNUM"], errors="coerce")
-    no_visit = tr["VISITNUM"].isna()
     log.add(tr.loc[no_visit], domain="TR", variable="VISITNUM", issue="missing_visitnum",
             action="record not used", message="TR record without VISITNUM")
-    tr = tr.loc[~no_visit]
-    tr["date"] = _parse_dates(_text(tr, "TRDTC"), log, tr)
-    tr = tr.loc[tr["date"].notna()]
-    return tr.join(_values(tr, log))
+    ok = ~(summary | no_id | unknown_test | unidentified | no_visit)
+    columns = [c for c in _TR_USED if c in tr.columns]
+    sub = tr.loc[ok, columns]
+    sub["lpos"] = lpos[ok]
+    sub["VISITNUM"] = visitnum[ok].astype(float)
+    sub["date"] = _parse_dates(sub["TRDTC"], log, sub)
+    sub = sub.loc[sub["date"].notna()]
+    values = _values(sub, log)
+    sub["value_mm"] = values["value_mm"].to_numpy()
+    sub["state"] = values["state"].to_numpy()
+    return sub
 
 
-_KEY = ["USUBJID", "evaluator", "TRLNKID", "VISITNUM"]
+_TR_RAW = (
+    "USUBJID", "TRLNKID", "TRTESTCD", "VISITNUM", "VISIT", "TRDTC", "TRSTRESN", "TRSTRESC",
+    "TRORRES", "TRSTRESU", "TRORRESU", "TRSTAT", "TREVAL", "TREVALID", "TRACPTFL",
+)
+_TR_USED = (
+    "USUBJID", "evaluator", "EVAL", "VISIT", "TRLNKID", "TRTESTCD", "TRDTC", "TRSTRESN",
+    "TRSTRESC", "TRORRES", "TRSTRESU", "TRORRESU", "TRSTAT", "TRACPTFL",
+)
 
 
 def _resolve_duplicates(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     """Several records of one test for one lesion and visit: identical ones collapse (listed);
     conflicting ones make the lesion not assessed at that visit (listed)."""
-    key = [*_KEY, "TRTESTCD"]
+    key = ["lpos", "VISITNUM", "TRTESTCD"]
     dup_any = tr.duplicated(key, keep=False)
     if not bool(dup_any.any()):
         return tr
@@ -233,126 +276,166 @@ def _resolve_duplicates(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
 def _nodal(tr: pd.DataFrame, lesions: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     """A lesion is nodal when measured by short axis (LPERP), or at a node site with no long
     axis; a node site measured by long axis only is listed (RECIST 1.1 §3.1.2: short axis)."""
-    flags = (
-        tr.assign(lperp=tr["TRTESTCD"] == "LPERP", ldiam=tr["TRTESTCD"] == "LDIAM")
-        .groupby(["USUBJID", "evaluator", "TRLNKID"])[["lperp", "ldiam"]]
-        .any()
-    )
-    les = lesions.set_index(["USUBJID", "evaluator", "TULNKID"])
-    measured = flags.reindex(les.index, fill_value=False)
-    has_lperp = measured["lperp"].astype(bool)
-    has_ldiam = measured["ldiam"].astype(bool)
-    les = les.assign(nodal=(has_lperp | (les["node_site"] & ~has_ldiam)).to_numpy(dtype=bool))
-    long_axis_node = les["node_site"] & ~has_lperp & has_ldiam
-    log.add(les.loc[long_axis_node].reset_index(), domain="TR", variable="TRTESTCD",
+    lpos = tr["lpos"].to_numpy()
+    test = tr["TRTESTCD"].to_numpy()
+    has_lperp = np.zeros(len(lesions), dtype=bool)
+    has_ldiam = np.zeros(len(lesions), dtype=bool)
+    has_lperp[lpos[test == "LPERP"]] = True
+    has_ldiam[lpos[test == "LDIAM"]] = True
+    node_site = lesions["node_site"].to_numpy(dtype=bool)
+    lesions = lesions.assign(nodal=has_lperp | (node_site & ~has_ldiam))
+    long_axis_node = node_site & ~has_lperp & has_ldiam
+    log.add(lesions.loc[long_axis_node], domain="TR", variable="TRTESTCD",
             value_column="TULNKID", issue="lymph_node_without_short_axis",
             action="long axis used as for a non-nodal lesion",
             message="lesion at a lymph-node site measured by LDIAM only; RECIST measures nodes "
                     "by short axis (LPERP)")
-    return les.reset_index()
+    return lesions
 
 
 def _combine(tr: pd.DataFrame, lesions: pd.DataFrame) -> pd.DataFrame:
-    """One measurement row per lesion and visit: the axis RECIST uses plus the TUMSTATE."""
-    nodal = lesions.set_index(["USUBJID", "evaluator", "TULNKID"])["nodal"]
-    keys = pd.MultiIndex.from_frame(tr[["USUBJID", "evaluator", "TRLNKID"]])
-    tr = tr.assign(nodal=nodal.reindex(keys).to_numpy(dtype=bool))
-    wanted_axis = np.where(tr["nodal"], "LPERP", "LDIAM")
-    axis = tr.loc[tr["TRTESTCD"].to_numpy() == wanted_axis, [*_KEY, "value_mm", "state"]]
-    state = tr.loc[tr["TRTESTCD"] == _STATE_TEST, [*_KEY, "state"]].rename(
-        columns={"state": "tumstate"}
-    )
-    visits = tr.groupby(_KEY, sort=False).agg(
-        date=("date", "max"), VISIT=("VISIT", "first")
-    ).reset_index()
-    out = visits.merge(axis, on=_KEY, how="left").merge(state, on=_KEY, how="left")
-    number = out["value_mm"].notna()
-    axis_state = out["state"].fillna("")
-    tumstate = out["tumstate"].fillna("")
+    """One row per lesion and visit: the axis RECIST uses, the TUMSTATE, the visit's date."""
+    lpos = tr["lpos"].to_numpy(dtype=np.int64)
+    visit_code, _ = pd.factorize(tr["VISITNUM"])
+    key = lpos * (int(visit_code.max(initial=0)) + 1) + visit_code
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+    unique_key = sorted_key[starts]
+    first = order[starts]
+    days = tr["date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    # an assessment spread over several scan dates is dated by its last scan
+    last_day = np.maximum.reduceat(days[order], starts) if len(order) else days
+    test = tr["TRTESTCD"].to_numpy()
+    nodal = lesions["nodal"].to_numpy(dtype=bool)[lpos]
+    is_axis = test == np.where(nodal, "LPERP", "LDIAM")
+    is_state = test == _STATE_TEST
+    value = np.full(len(unique_key), np.nan)
+    axis_state = np.full(len(unique_key), "", dtype=object)
+    tumstate = np.full(len(unique_key), "", dtype=object)
+    axis_slot = np.searchsorted(unique_key, key[is_axis])
+    value[axis_slot] = tr["value_mm"].to_numpy(dtype=float)[is_axis]
+    axis_state[axis_slot] = tr["state"].to_numpy(dtype=object)[is_axis]
+    tumstate[np.searchsorted(unique_key, key[is_state])] = tr["state"].to_numpy(dtype=object)[
+        is_state
+    ]
+    number = ~np.isnan(value)
     # a number wins for the sum; otherwise the axis record's own state (too small, not done),
     # then the TUMSTATE record; nothing at all means not assessed
     final = np.where(number, "", np.where(axis_state != "", axis_state, tumstate))
     final = np.where(final == "", np.where(number, "", "NOT DONE"), final)
-    keep_state = number & tumstate.isin(["UNEQUIVOCAL", "EQUIVOCAL"]).to_numpy()
-    out["state"] = np.where(keep_state, tumstate, final)
-    return out
+    keep_state = number & np.isin(tumstate, ["UNEQUIVOCAL", "EQUIVOCAL"])
+    return pd.DataFrame(
+        {
+            "lpos": lpos[first],
+            "VISITNUM": tr["VISITNUM"].to_numpy(dtype=float)[first],
+            "VISIT": tr["VISIT"].to_numpy(dtype=object)[first],
+            "date": last_day.astype("datetime64[D]").astype("datetime64[ns]"),
+            "value_mm": value,
+            "state": np.where(keep_state, tumstate, final),
+        }
+    )
 
 
-def _new_sightings(tu: pd.DataFrame, measured: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
+def _new_sightings(
+    lesions: pd.DataFrame, measured: pd.DataFrame, log: IssueLog
+) -> pd.DataFrame:
     """TU identifies a NEW lesion at a visit; without a TR record there it counts as present."""
-    new = tu.loc[tu["role"] == "NEW"].copy()
+    new = lesions.loc[lesions["role"] == "NEW"].copy()
     if new.empty:
-        return pd.DataFrame(columns=measured.columns)
+        return measured.iloc[0:0]
+    new["lpos"] = new.index.to_numpy()
     new["VISITNUM"] = pd.to_numeric(new.get("VISITNUM", np.nan), errors="coerce")
-    dates = _parse_dates(_text(new, "TUDTC"), log, new) if "TUDTC" in new.columns else None
-    new["date"] = dates if dates is not None else pd.NaT
-    undated = new["VISITNUM"].isna() | new["date"].isna()
-    seen = pd.MultiIndex.from_frame(measured[["USUBJID", "evaluator", "TRLNKID"]])
-    lesion_keys = pd.MultiIndex.from_frame(new[["USUBJID", "evaluator", "TULNKID"]])
-    log.add(new.loc[undated & ~lesion_keys.isin(seen)], domain="TU", variable="TUDTC",
+    if "TUDTC" in new.columns:
+        new["date"] = _parse_dates(_text(new, "TUDTC"), log, new, variable="TUDTC")
+    else:
+        new["date"] = pd.NaT
+    undated = (new["VISITNUM"].isna() | new["date"].isna()).to_numpy()
+    seen_lesions = set(measured["lpos"].tolist())
+    never_measured = ~new["lpos"].isin(seen_lesions).to_numpy()
+    log.add(new.loc[undated & never_measured], domain="TU", variable="TUDTC",
             issue="new_lesion_without_visit_or_date", action="lesion not used",
             message="NEW lesion in TU with neither a dated TU record nor TR records")
-    new = new.loc[~undated].rename(columns={"TULNKID": "TRLNKID"})
-    rows = new[["USUBJID", "evaluator", "TRLNKID", "VISITNUM", "date", "VISIT"]].assign(
-        value_mm=np.nan, state="PRESENT"
-    )
-    have = pd.MultiIndex.from_frame(measured[_KEY])
-    return rows.loc[~pd.MultiIndex.from_frame(rows[_KEY]).isin(have)]
+    new = new.loc[~undated]
+    have = set(zip(measured["lpos"].tolist(), measured["VISITNUM"].tolist(), strict=True))
+    missing = [
+        (lp, vn) not in have
+        for lp, vn in zip(new["lpos"].tolist(), new["VISITNUM"].tolist(), strict=True)
+    ]
+    rows = new.loc[missing, ["lpos", "VISITNUM", "VISIT", "date"]]
+    return rows.assign(value_mm=np.nan, state="PRESENT")
 
 
-def _duplicate_dates(measurements: pd.DataFrame, log: IssueLog) -> None:
-    visits = measurements.groupby(["USUBJID", "evaluator", "VISITNUM"], sort=False).agg(
-        date=("date", "max"), VISIT=("VISIT", "first")
+def _subject_keys(lesions: pd.DataFrame) -> npt.NDArray[np.int64]:
+    """Integer code of (USUBJID, evaluator) per lesion row."""
+    return np.asarray(lesions.groupby(["USUBJID", "evaluator"], sort=False).ngroup(),
+                      dtype=np.int64)
+
+
+def _duplicate_dates(
+    combined: pd.DataFrame, lesions: pd.DataFrame, sk: npt.NDArray[np.int64], log: IssueLog
+) -> None:
+    frame = pd.DataFrame({"sk": sk[combined["lpos"].to_numpy()],
+                          "lpos": combined["lpos"].to_numpy(),
+                          "VISITNUM": combined["VISITNUM"].to_numpy(),
+                          "date": combined["date"].to_numpy(),
+                          "VISIT": combined["VISIT"].to_numpy()})
+    visits = frame.groupby(["sk", "VISITNUM"], sort=False).agg(
+        date=("date", "max"), VISIT=("VISIT", "first"), lpos=("lpos", "first")
     ).reset_index()
-    clash = visits.loc[visits.duplicated(["USUBJID", "evaluator", "date"], keep=False)]
-    log.add(clash.assign(EVAL=clash["evaluator"], DATE=clash["date"].dt.strftime("%Y-%m-%d")),
+    clash = visits.loc[visits.duplicated(["sk", "date"], keep=False)]
+    positions = clash["lpos"].to_numpy()
+    log.add(clash.assign(USUBJID=lesions["USUBJID"].to_numpy()[positions],
+                         EVAL=lesions["evaluator"].to_numpy()[positions],
+                         DATE=clash["date"].dt.strftime("%Y-%m-%d")),
             domain="TR", variable="TRDTC", value_column="DATE",
             issue="duplicate_assessment_date",
             action="both assessments evaluated; the worst of the day counts for best response",
             message="two visits of one subject and evaluator on the same date")
 
 
-def _evaluators(tr: pd.DataFrame, lesions: pd.DataFrame) -> pd.DataFrame:
-    accepted = _text(tr, "TRACPTFL").str.upper() == "Y"
-    flags = (
-        tr.assign(accepted=accepted).groupby(["USUBJID", "evaluator"])["accepted"].any()
-    )
-    table = lesions[["USUBJID", "evaluator", "RSEVAL", "RSEVALID"]].drop_duplicates(
-        ["USUBJID", "evaluator"]
-    )
-    keys = pd.MultiIndex.from_frame(table[["USUBJID", "evaluator"]])
-    has_flag = "TRACPTFL" in tr.columns
-    accepted_flag = flags.reindex(keys, fill_value=False).to_numpy(dtype=bool)
-    table["RSACPTFL"] = np.where(accepted_flag, "Y", "N" if has_flag else "")
+def _evaluators(
+    tr: pd.DataFrame, lesions: pd.DataFrame, sk: npt.NDArray[np.int64]
+) -> pd.DataFrame:
+    accepted_rows = (_text(tr, "TRACPTFL", upper=True) == "Y").to_numpy()
+    accepted = np.zeros(int(sk.max(initial=-1)) + 1, dtype=bool)
+    accepted[sk[tr["lpos"].to_numpy()[accepted_rows]]] = True
+    first = ~pd.Series(sk).duplicated().to_numpy()
+    table = lesions.loc[first, ["USUBJID", "evaluator", "RSEVAL", "RSEVALID"]].copy()
+    flag = accepted[sk[first]]
+    table["RSACPTFL"] = np.where(flag, "Y", "N" if "TRACPTFL" in tr.columns else "")
     return table.reset_index(drop=True)
 
 
 def build_recist_input(tu: pd.DataFrame, tr: pd.DataFrame, log: IssueLog) -> RecistInput:
     """TU and TR → engine lesions/measurements; every unusable record goes to *log*."""
     lesions = _lesions(tu, log)
-    first_lesions = lesions.drop_duplicates(["USUBJID", "evaluator", "TULNKID"], keep="first")
-    rows = _measurement_rows(tr, first_lesions, log)
-    rows = _resolve_duplicates(rows, log)
-    first_lesions = _nodal(rows, first_lesions, log)
-    combined = _combine(rows, first_lesions)
-    combined = pd.concat([combined, _new_sightings(first_lesions, combined, log)],
-                         ignore_index=True)
-    _duplicate_dates(combined, log)
+    lesions = lesions.drop_duplicates(["USUBJID", "evaluator", "TULNKID"], keep="first")
+    lesions = lesions.reset_index(drop=True)
+    rows = _resolve_duplicates(_measurement_rows(tr, lesions, log), log)
+    lesions = _nodal(rows, lesions, log)
+    combined = _combine(rows, lesions)
+    sightings = _new_sightings(lesions, combined, log)
+    if len(sightings):
+        combined = pd.concat([combined, sightings], ignore_index=True)
+    sk = _subject_keys(lesions)
+    _duplicate_dates(combined, lesions, sk, log)
+    lpos = combined["lpos"].to_numpy(dtype=np.int64)
     engine_lesions = pd.DataFrame(
         {
-            "subject": first_lesions["USUBJID"].to_numpy(),
-            "evaluator": first_lesions["evaluator"].to_numpy(),
-            "lesion_id": first_lesions["TULNKID"].to_numpy(),
-            "role": first_lesions["role"].to_numpy(),
-            "organ": first_lesions["organ"].to_numpy(),
-            "nodal": first_lesions["nodal"].to_numpy(dtype=bool),
+            "subject": lesions["USUBJID"].to_numpy(),
+            "evaluator": lesions["evaluator"].to_numpy(),
+            "lesion_id": lesions["TULNKID"].to_numpy(),
+            "role": lesions["role"].to_numpy(),
+            "organ": lesions["organ"].to_numpy(),
+            "nodal": lesions["nodal"].to_numpy(dtype=bool),
         }
     )
     measurements = pd.DataFrame(
         {
-            "subject": combined["USUBJID"].to_numpy(),
-            "evaluator": combined["evaluator"].to_numpy(),
-            "lesion_id": combined["TRLNKID"].to_numpy(),
+            "subject": engine_lesions["subject"].to_numpy()[lpos],
+            "evaluator": engine_lesions["evaluator"].to_numpy()[lpos],
+            "lesion_id": engine_lesions["lesion_id"].to_numpy()[lpos],
             "visitnum": combined["VISITNUM"].to_numpy(dtype=float),
             "visit": combined["VISIT"].astype(str).to_numpy(),
             "date": pd.to_datetime(combined["date"]).to_numpy(),
@@ -362,5 +445,5 @@ def build_recist_input(tu: pd.DataFrame, tr: pd.DataFrame, log: IssueLog) -> Rec
     )
     return RecistInput(
         lesions=engine_lesions, measurements=measurements,
-        evaluators=_evaluators(rows, first_lesions),
+        evaluators=_evaluators(rows, lesions, sk),
     )

@@ -26,12 +26,7 @@ from oncotrial.cdisc.io import read_domains, write_dataset
 from oncotrial.cdisc.sdtm._tumour_issues import ISSUE_COLUMNS, IssueLog
 from oncotrial.cdisc.sdtm._tumour_read import RecistInput, build_recist_input
 from oncotrial.errors import DataError
-from oncotrial.rules.recist import (
-    RecistSettings,
-    classify_baseline_lesions,
-    classify_best_response,
-    classify_timepoints,
-)
+from oncotrial.rules.recist import RecistSettings, derive_recist_responses
 
 __all__ = [
     "ISSUE_COLUMNS",
@@ -166,31 +161,37 @@ def _iso(dates: pd.Series) -> pd.Series:
 def _rs_records(
     timepoints: pd.DataFrame, evaluators: pd.DataFrame, studyid: str
 ) -> pd.DataFrame:
-    """One RS record per subject, evaluator, visit and test."""
+    """One RS record per subject, evaluator, visit and test (four records per timepoint)."""
+    if timepoints.empty:
+        return pd.DataFrame(columns=list(RS_COLUMNS))
     tp = timepoints.merge(
         evaluators.rename(columns={"USUBJID": "subject"}), on=["subject", "evaluator"], how="left"
     )
-    parts = []
-    for order, (testcd, test, column) in enumerate(_TESTS):
-        result = tp[column].replace({"NONE": "NA"})
-        parts.append(
-            pd.DataFrame(
-                {
-                    "STUDYID": studyid, "DOMAIN": "RS", "USUBJID": tp["subject"],
-                    "RSTESTCD": testcd, "RSTEST": test, "RSCAT": _RSCAT,
-                    "RSORRES": result, "RSSTRESC": result, "RSEVAL": tp["RSEVAL"],
-                    "RSEVALID": tp["RSEVALID"], "RSACPTFL": tp["RSACPTFL"],
-                    "VISITNUM": tp["visitnum"].astype(float), "VISIT": tp["visit"],
-                    "RSDTC": _iso(tp["date"]), "_order": order,
-                }
-            )
-        )
-    if not parts or tp.empty:
-        return pd.DataFrame(columns=list(RS_COLUMNS))
-    rs = pd.concat(parts, ignore_index=True)
-    rs = rs.sort_values(["USUBJID", "RSEVAL", "RSEVALID", "VISITNUM", "_order"], kind="stable")
-    rs["RSSEQ"] = rs.groupby("USUBJID").cumcount().astype(float) + 1.0
-    return rs[list(RS_COLUMNS)].reset_index(drop=True)
+    tp = tp.sort_values(["subject", "RSEVAL", "RSEVALID", "visitnum"], kind="stable")
+    n_tests = len(_TESTS)
+    rows = np.repeat(np.arange(len(tp)), n_tests)
+    test_index = np.tile(np.arange(n_tests), len(tp))
+    results = np.column_stack(
+        [tp[column].to_numpy(dtype=object) for _, _, column in _TESTS]
+    ).ravel()
+    results = np.where(results == "NONE", "NA", results)
+    subject = tp["subject"].to_numpy(dtype=object)[rows]
+    rs = pd.DataFrame(
+        {
+            "STUDYID": studyid, "DOMAIN": "RS", "USUBJID": subject,
+            "RSTESTCD": np.array([t[0] for t in _TESTS], dtype=object)[test_index],
+            "RSTEST": np.array([t[1] for t in _TESTS], dtype=object)[test_index],
+            "RSCAT": _RSCAT, "RSORRES": results, "RSSTRESC": results,
+            "RSEVAL": tp["RSEVAL"].to_numpy(dtype=object)[rows],
+            "RSEVALID": tp["RSEVALID"].to_numpy(dtype=object)[rows],
+            "RSACPTFL": tp["RSACPTFL"].to_numpy(dtype=object)[rows],
+            "VISITNUM": tp["visitnum"].to_numpy(dtype=float)[rows],
+            "VISIT": tp["visit"].to_numpy(dtype=object)[rows],
+            "RSDTC": _iso(tp["date"]).to_numpy(dtype=object)[rows],
+        }
+    )
+    rs["RSSEQ"] = rs.groupby("USUBJID", sort=False).cumcount().astype(float) + 1.0
+    return rs[list(RS_COLUMNS)]
 
 
 def _summary(best: pd.DataFrame, evaluators: pd.DataFrame) -> pd.DataFrame:
@@ -266,14 +267,14 @@ def derive_tumour_assessment(
     log = IssueLog()
     recist_input = build_recist_input(sdtm["TU"], sdtm["TR"], log)
     lesions, measurements = recist_input.lesions, recist_input.measurements
-    timepoints = classify_timepoints(lesions, measurements, settings=settings)
-    checks = classify_baseline_lesions(lesions, measurements, settings=settings)
     reference = _reference_dates(sdtm, measurements, log)
     evaluator_keys = sorted({*recist_input.evaluators["evaluator"], "INVESTIGATOR"})
-    best = classify_best_response(
-        timepoints, reference=reference, settings=settings, evaluators=evaluator_keys
+    result = derive_recist_responses(
+        lesions, measurements, reference=reference, settings=settings, evaluators=evaluator_keys
     )
-    best = _best_rows(best, recist_input.evaluators, set(measurements["subject"]))
+    timepoints, checks = result.timepoints, result.baseline_checks
+    best = _best_rows(result.best_response, recist_input.evaluators,
+                      set(measurements["subject"]))
     _engine_issues(checks, best, log)
     studyid = _study_id(sdtm)
     return TumourAssessment(
