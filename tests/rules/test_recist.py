@@ -161,8 +161,11 @@ def test_too_small_to_measure_value_comes_from_settings() -> None:
     """With a protocol value of 3 mm the imputed diameter is 3 mm."""
     lesions, meas = build([0, 42], targets={"T1": (False, [30.0, "TOO SMALL TO MEASURE"])})
     settings = RecistSettings(
-        confirmation_interval_days=28, min_sd_duration_days=42, too_small_to_measure_mm=3.0,
-        max_target_lesions=5, max_target_per_organ=2,
+        confirmation_interval_days=28,
+        min_sd_duration_days=42,
+        too_small_to_measure_mm=3.0,
+        max_target_lesions=5,
+        max_target_per_organ=2,
     )
     out = classify_timepoints(lesions, meas, settings=settings)
     assert out["sum_mm"].tolist() == [3.0]
@@ -220,7 +223,8 @@ def test_non_target_response(states: list[str], expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("short_axis", "expected"), [(9.0, "CR"), (10.0, "NON-CR/NON-PD")],
+    ("short_axis", "expected"),
+    [(9.0, "CR"), (10.0, "NON-CR/NON-PD")],
     ids=["node-9mm-normal", "node-10mm-pathological"],
 )
 def test_non_target_node_below_10_mm_counts_as_absent(short_axis: float, expected: str) -> None:
@@ -260,7 +264,8 @@ def test_equivocal_new_lesion_confirmed_later_backdates_progression() -> None:
     out = classify_timepoints(lesions, meas, settings=LEADER)
     assert out["overall_response"].tolist() == ["PD", "PD"]
     assert out["new_lesion_rule"].tolist() == [
-        "new_lesion_equivocal_confirmed_later", "new_lesion_unequivocal"
+        "new_lesion_equivocal_confirmed_later",
+        "new_lesion_unequivocal",
     ]
 
 
@@ -274,7 +279,8 @@ def test_equivocal_new_lesion_never_confirmed_is_not_progression() -> None:
     out = classify_timepoints(lesions, meas, settings=LEADER)
     assert out["overall_response"].tolist() == ["SD", "SD"]
     assert out["new_lesion_rule"].tolist() == [
-        "new_lesion_equivocal_unconfirmed", "new_lesion_none"
+        "new_lesion_equivocal_unconfirmed",
+        "new_lesion_none",
     ]
 
 
@@ -286,7 +292,9 @@ def test_baseline_checks_are_reported_per_lesion() -> None:
     lesions, meas = build(
         [0, 42],
         targets={
-            "T1": (False, [9.9, 9.0]), "T2": (False, [10.0, 9.0]), "T3": (True, [14.9, 10.0]),
+            "T1": (False, [9.9, 9.0]),
+            "T2": (False, [10.0, 9.0]),
+            "T3": (True, [14.9, 10.0]),
             "T4": (False, [30.0, 30.0]),
         },
         nontargets={"NT1": (True, [9.0, 9.0])},
@@ -338,14 +346,20 @@ def test_negative_diameter_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("confirmation_interval_days", 0), ("too_small_to_measure_mm", 12.0),
-     ("max_target_lesions", True)],
+    [
+        ("confirmation_interval_days", 0),
+        ("too_small_to_measure_mm", 12.0),
+        ("max_target_lesions", True),
+    ],
 )
 def test_settings_refuse_impossible_protocol_values(field: str, value: object) -> None:
     """Impossible protocol parameters raise ProtocolError naming the field."""
     params = {
-        "confirmation_interval_days": 28, "min_sd_duration_days": 42,
-        "too_small_to_measure_mm": 5.0, "max_target_lesions": 5, "max_target_per_organ": 2,
+        "confirmation_interval_days": 28,
+        "min_sd_duration_days": 42,
+        "too_small_to_measure_mm": 5.0,
+        "max_target_lesions": 5,
+        "max_target_per_organ": 2,
     }
     params[field] = value
     with pytest.raises(ProtocolError, match=field):
@@ -402,8 +416,12 @@ def test_sd_between_pr_and_confirmation_breaks_it_unless_accepted() -> None:
     """SD between a PR and its confirmation breaks it; accept_sd_between allows one."""
     assert _best([(42, "PR"), (63, "SD"), (84, "PR")])["cbor"] == "SD"
     accepting = RecistSettings(
-        confirmation_interval_days=28, min_sd_duration_days=42, too_small_to_measure_mm=5.0,
-        max_target_lesions=5, max_target_per_organ=2, accept_sd_between=True,
+        confirmation_interval_days=28,
+        min_sd_duration_days=42,
+        too_small_to_measure_mm=5.0,
+        max_target_lesions=5,
+        max_target_per_organ=2,
+        accept_sd_between=True,
     )
     assert _best([(42, "PR"), (63, "SD"), (84, "PR")], accepting)["cbor"] == "PR"
 
@@ -419,8 +437,12 @@ def test_cr_followed_by_pr_becomes_pd_per_table_3_footnote() -> None:
 def test_cr_followed_by_pr_like_admiralonco_when_switched_off() -> None:
     """With the recode switched off the result is admiralonco's (SD in the window)."""
     admiral_like = RecistSettings(
-        confirmation_interval_days=28, min_sd_duration_days=42, too_small_to_measure_mm=5.0,
-        max_target_lesions=5, max_target_per_organ=2, cr_followed_by_worse_is_pd=False,
+        confirmation_interval_days=28,
+        min_sd_duration_days=42,
+        too_small_to_measure_mm=5.0,
+        max_target_lesions=5,
+        max_target_per_organ=2,
+        cr_followed_by_worse_is_pd=False,
     )
     best = _best([(35, "CR"), (63, "PR"), (91, "PR")], admiral_like)
     assert (best["cbor"], best["cbor_rule"]) == ("PR", "cbor_confirmed_pr")
@@ -448,7 +470,9 @@ def test_early_sd_then_pd_is_pd() -> None:
     """SD before the window then PD: BOR is PD (NE ranks after PD)."""
     best = _best([(35, "SD"), (77, "PD")])
     assert (best["bor"], best["bor_rule"], best["bor_date"]) == (
-        "PD", "bor_pd", pd.Timestamp("2020-03-23")
+        "PD",
+        "bor_pd",
+        pd.Timestamp("2020-03-23"),
     )
 
 
@@ -464,7 +488,8 @@ def test_subject_never_assessed_is_missing() -> None:
     ref = pd.concat([reference("S1"), reference("S2")], ignore_index=True)
     best = classify_best_response(sequence([(42, "SD")]), reference=ref, settings=LEADER)
     assert best.set_index("subject").loc["S2", ["bor", "bor_rule"]].tolist() == [
-        "MISSING", "bor_missing"
+        "MISSING",
+        "bor_missing",
     ]
 
 

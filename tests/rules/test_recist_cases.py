@@ -53,24 +53,43 @@ def build(
             diameter = np.nan
         rows.append(
             {
-                "subject": subject, "evaluator": evaluator, "lesion_id": lesion_id,
-                "visitnum": float(visit), "visit": f"V{visit}",
+                "subject": subject,
+                "evaluator": evaluator,
+                "lesion_id": lesion_id,
+                "visitnum": float(visit),
+                "visit": f"V{visit}",
                 "date": pd.Timestamp(START + timedelta(days=days[visit])),
-                "diameter_mm": diameter, "state": state,
+                "diameter_mm": diameter,
+                "state": state,
             }
         )
 
     for role, spec in (("TARGET", targets or {}), ("NON-TARGET", nontargets or {})):
         for lesion_id, (nodal, values) in spec.items():
-            lesions.append({"subject": subject, "evaluator": evaluator, "lesion_id": lesion_id,
-                            "role": role, "organ": organs.get(lesion_id, lesion_id),
-                            "nodal": nodal})
+            lesions.append(
+                {
+                    "subject": subject,
+                    "evaluator": evaluator,
+                    "lesion_id": lesion_id,
+                    "role": role,
+                    "organ": organs.get(lesion_id, lesion_id),
+                    "nodal": nodal,
+                }
+            )
             for visit, value in enumerate(values):
                 add(lesion_id, visit, value)
     for visit, lesion_id, state in new:
         if not any(les["lesion_id"] == lesion_id for les in lesions):
-            lesions.append({"subject": subject, "evaluator": evaluator, "lesion_id": lesion_id,
-                            "role": "NEW", "organ": "LIVER", "nodal": False})
+            lesions.append(
+                {
+                    "subject": subject,
+                    "evaluator": evaluator,
+                    "lesion_id": lesion_id,
+                    "role": "NEW",
+                    "organ": "LIVER",
+                    "nodal": False,
+                }
+            )
         add(lesion_id, visit, state)
     return pd.DataFrame(lesions), pd.DataFrame(rows)
 

@@ -10,8 +10,13 @@ from oncotrial.rules import classify_baseline_lesions, classify_timepoints
 from tests.rules.test_recist_cases import LEADER, build
 
 RESPONSE_COLUMNS = [
-    "visit", "target_response", "target_rule", "nontarget_response", "new_lesion",
-    "overall_response", "overall_rule",
+    "visit",
+    "target_response",
+    "target_rule",
+    "nontarget_response",
+    "new_lesion",
+    "overall_response",
+    "overall_rule",
 ]
 N_VISITS = 5
 
@@ -33,8 +38,11 @@ def cases(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame]:
     nontargets = {f"NT{i}": (False, list(draw(nontarget_series))) for i in range(n_nontargets)}
     new = draw(
         st.lists(
-            st.tuples(st.integers(1, N_VISITS - 1), st.just("NEW1"),
-                      st.sampled_from(["EQUIVOCAL", "UNEQUIVOCAL"])),
+            st.tuples(
+                st.integers(1, N_VISITS - 1),
+                st.just("NEW1"),
+                st.sampled_from(["EQUIVOCAL", "UNEQUIVOCAL"]),
+            ),
             max_size=1,
         )
     )

@@ -39,8 +39,10 @@ def _issue(frame: pd.DataFrame, mask: pd.Series, check: str, message: str) -> pd
 def _excess(targets: pd.DataFrame, by: list[str], limit: int) -> pd.Series:
     """Lesions beyond *limit* per group, ranking the largest first (order-independent)."""
     ranked = targets.sort_values(
-        [*by, "diameter_mm", "lesion_id"], ascending=[True] * len(by) + [False, True],
-        kind="stable", na_position="last",
+        [*by, "diameter_mm", "lesion_id"],
+        ascending=[True] * len(by) + [False, True],
+        kind="stable",
+        na_position="last",
     )
     position = ranked.groupby(by, sort=False).cumcount()
     return (position >= limit).reindex(targets.index)
@@ -65,28 +67,56 @@ def check_keyed_baseline(
     excess_total = _excess(targets, ["sk"], settings.max_target_lesions)
     excess_organ = _excess(targets, ["sk", "organ_key"], settings.max_target_per_organ)
     issues = [
-        _issue(rec, target & diam.isna(), "target_missing_baseline_measurement",
-               "target lesion has no baseline diameter; the baseline sum cannot be formed"),
-        _issue(rec, target & ~nodal & (diam < measurable), "target_not_measurable",
-               f"non-nodal target lesion longest diameter < {measurable:g} mm (RECIST 1.1 §3.1.2)"),
-        _issue(rec, target & nodal & (diam < node_target), "target_node_below_15mm",
-               f"nodal target short axis < {node_target:g} mm is not measurable "
-               "(RECIST 1.1 §3.1.2)"),
-        _issue(rec, nontarget & nodal & (diam < node_path), "nontarget_node_not_pathological",
-               f"non-target node short axis < {node_path:g} mm is normal (RECIST 1.1 §3.1.2)"),
-        _issue(rec, (rec["role"] == "NEW") & rec["ak"].notna() & rec["state"].notna(),
-               "new_lesion_at_baseline", "a lesion recorded as NEW at the baseline assessment"),
-        _issue(targets, excess_total,
-               "too_many_target_lesions",
-               f"more than {settings.max_target_lesions} target lesions (RECIST 1.1 §3.3); "
-               "this lesion is beyond the limit when ranked by size"),
-        _issue(targets, excess_organ, "too_many_targets_in_organ",
-               f"more than {settings.max_target_per_organ} target lesions in one organ "
-               "(RECIST 1.1 §3.3; lymph nodes count as one organ)"),
+        _issue(
+            rec,
+            target & diam.isna(),
+            "target_missing_baseline_measurement",
+            "target lesion has no baseline diameter; the baseline sum cannot be formed",
+        ),
+        _issue(
+            rec,
+            target & ~nodal & (diam < measurable),
+            "target_not_measurable",
+            f"non-nodal target lesion longest diameter < {measurable:g} mm (RECIST 1.1 §3.1.2)",
+        ),
+        _issue(
+            rec,
+            target & nodal & (diam < node_target),
+            "target_node_below_15mm",
+            f"nodal target short axis < {node_target:g} mm is not measurable (RECIST 1.1 §3.1.2)",
+        ),
+        _issue(
+            rec,
+            nontarget & nodal & (diam < node_path),
+            "nontarget_node_not_pathological",
+            f"non-target node short axis < {node_path:g} mm is normal (RECIST 1.1 §3.1.2)",
+        ),
+        _issue(
+            rec,
+            (rec["role"] == "NEW") & rec["ak"].notna() & rec["state"].notna(),
+            "new_lesion_at_baseline",
+            "a lesion recorded as NEW at the baseline assessment",
+        ),
+        _issue(
+            targets,
+            excess_total,
+            "too_many_target_lesions",
+            f"more than {settings.max_target_lesions} target lesions (RECIST 1.1 §3.3); "
+            "this lesion is beyond the limit when ranked by size",
+        ),
+        _issue(
+            targets,
+            excess_organ,
+            "too_many_targets_in_organ",
+            f"more than {settings.max_target_per_organ} target lesions in one organ "
+            "(RECIST 1.1 §3.3; lymph nodes count as one organ)",
+        ),
     ]
-    out = pd.concat([i for i in issues if len(i)], ignore_index=True) if any(
-        len(i) for i in issues
-    ) else pd.DataFrame(columns=list(BASELINE_CHECK_COLUMNS))
+    out = (
+        pd.concat([i for i in issues if len(i)], ignore_index=True)
+        if any(len(i) for i in issues)
+        else pd.DataFrame(columns=list(BASELINE_CHECK_COLUMNS))
+    )
     return out.sort_values(["subject", "evaluator", "lesion_id", "check"], kind="stable")[
         list(BASELINE_CHECK_COLUMNS)
     ].reset_index(drop=True)

@@ -73,8 +73,11 @@ def _confirmed(seq: _Seq, i: int, settings: RecistSettings) -> bool:
         allowed = allowed | {SD}
     due = seq.days[i] + settings.confirmation_interval_days
     j = next(
-        (k for k in range(i + 1, len(seq.codes))
-         if seq.codes[k] in confirming and seq.days[k] >= due),
+        (
+            k
+            for k in range(i + 1, len(seq.codes))
+            if seq.codes[k] in confirming and seq.days[k] >= due
+        ),
         None,
     )
     if j is None:
@@ -153,12 +156,20 @@ def _prepare(
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     for column in ("subject", "evaluator", "date", "overall_response"):
         if column not in timepoints.columns:
-            raise DataError("timepoints frame lacks a column", field="columns", value=column,
-                            allowed="subject, evaluator, date, overall_response")
+            raise DataError(
+                "timepoints frame lacks a column",
+                field="columns",
+                value=column,
+                allowed="subject, evaluator, date, overall_response",
+            )
     for column in ("subject", "reference_date"):
         if column not in reference.columns:
-            raise DataError("reference frame lacks a column", field="columns", value=column,
-                            allowed="subject, reference_date")
+            raise DataError(
+                "reference frame lacks a column",
+                field="columns",
+                value=column,
+                allowed="subject, reference_date",
+            )
     ref = reference.drop_duplicates("subject")
     ref_days = dict(
         zip(ref["subject"].astype(str), _to_days(ref["reference_date"]).tolist(), strict=True)
@@ -170,9 +181,13 @@ def _prepare(
     bad = tp["code"].isna()
     if bool(bad.any()):
         row = tp.loc[bad].iloc[0]
-        raise DataError("unknown timepoint response", field="overall_response",
-                        value=row["overall_response"], allowed=", ".join(RESPONSE_CODES),
-                        subject=row["subject"])
+        raise DataError(
+            "unknown timepoint response",
+            field="overall_response",
+            value=row["overall_response"],
+            allowed=", ".join(RESPONSE_CODES),
+            subject=row["subject"],
+        )
     tp["day"] = _to_days(tp["date"])
     return tp, ref_days
 
@@ -180,8 +195,12 @@ def _prepare(
 def _to_days(dates: pd.Series) -> np.ndarray:
     values = pd.to_datetime(dates)
     if bool(values.isna().any()):
-        raise DataError("missing date in best-response input", field="date", value=None,
-                        allowed="a date for every assessment and reference")
+        raise DataError(
+            "missing date in best-response input",
+            field="date",
+            value=None,
+            allowed="a date for every assessment and reference",
+        )
     return np.asarray(values.to_numpy(dtype="datetime64[D]").astype(np.int64))
 
 
@@ -190,8 +209,11 @@ def _day_or_none(days: list[int], index: int | None) -> int | None:
 
 
 def _subject_row(
-    seq_days: list[int], seq_codes: list[int], ref_day: int,
-    settings: RecistSettings, rules: RecistRules,
+    seq_days: list[int],
+    seq_codes: list[int],
+    ref_day: int,
+    settings: RecistSettings,
+    rules: RecistRules,
 ) -> dict[str, object]:
     codes, recoded = _recode_and_cut(seq_codes, settings)
     days = seq_days[: len(codes)]
@@ -229,9 +251,13 @@ def classify_best(
     tp, ref_days = _prepare(timepoints, reference)
     unknown = sorted(set(tp["subject"]) - set(ref_days))
     if unknown:
-        raise DataError("subject has timepoint responses but no reference start date",
-                        field="reference_date", value=None, allowed="a date per subject",
-                        subject=unknown[0])
+        raise DataError(
+            "subject has timepoint responses but no reference start date",
+            field="reference_date",
+            value=None,
+            allowed="a date per subject",
+            subject=unknown[0],
+        )
     tp["ref_day"] = tp["subject"].map(ref_days)
     tp = tp.loc[tp["day"] >= tp["ref_day"]]  # rule exclude_before_reference
     tp["rank"] = _WORST_RANK[tp["code"].to_numpy(dtype=int)]
@@ -239,7 +265,8 @@ def classify_best(
     tp = tp.drop_duplicates(["subject", "evaluator", "day"], keep="first")  # worst_of_day
     groups = _split_groups(tp)
     evaluator_list = (
-        list(evaluators) if evaluators is not None
+        list(evaluators)
+        if evaluators is not None
         else sorted(timepoints["evaluator"].astype(str).unique())
     )
     rows = []
@@ -247,14 +274,21 @@ def classify_best(
         for evaluator in evaluator_list:
             seq_days, seq_codes = groups.get((subject, evaluator), ([], []))
             row: dict[str, object] = {
-                "subject": subject, "evaluator": evaluator,
+                "subject": subject,
+                "evaluator": evaluator,
                 "reference_date": ref_days[subject],
             }
             row.update(_subject_row(seq_days, seq_codes, ref_days[subject], settings, rules))
             rows.append(row)
     out = pd.DataFrame(rows, columns=list(BEST_RESPONSE_COLUMNS))
-    for column in ("reference_date", "bor_date", "cbor_date", "response_date",
-                   "confirmed_response_date", "pd_date"):
+    for column in (
+        "reference_date",
+        "bor_date",
+        "cbor_date",
+        "response_date",
+        "confirmed_response_date",
+        "pd_date",
+    ):
         days = pd.to_numeric(out[column], errors="raise").astype(float)
         out[column] = pd.to_datetime(days, unit="D")
     return out

@@ -188,8 +188,6 @@ class RecistRules(_Frozen):
         return table
 
 
-
-
 def _check_names(kind: str, rules: tuple[Any, ...], known: frozenset[str]) -> None:
     names = [r.name for r in rules]
     if len(set(names)) != len(names):
@@ -268,9 +266,7 @@ def validate_recist_rules(raw: dict[str, Any]) -> RecistRules:
 @cache
 def load_recist_rules() -> RecistRules:
     """Load the shipped RECIST 1.1 rule file (cached; the result is immutable)."""
-    text = (
-        resources.files("oncotrial.rules").joinpath("data/recist_1_1.yaml").read_text("utf-8")
-    )
+    text = resources.files("oncotrial.rules").joinpath("data/recist_1_1.yaml").read_text("utf-8")
     raw = yaml.safe_load(text)
     if not isinstance(raw, dict):
         raise RuleError("RECIST rule data: top level must be a mapping")

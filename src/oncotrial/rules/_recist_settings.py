@@ -108,9 +108,7 @@ class RecistSettings:
         )
         for name, value, minimum in checks:
             if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-                raise ProtocolError(
-                    f"recist.{name}={value!r}: must be an integer >= {minimum}"
-                )
+                raise ProtocolError(f"recist.{name}={value!r}: must be an integer >= {minimum}")
         tsm = self.too_small_to_measure_mm
         if isinstance(tsm, bool) or not isinstance(tsm, int | float) or not 0 < tsm < 10:
             raise ProtocolError(

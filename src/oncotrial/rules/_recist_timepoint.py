@@ -103,9 +103,7 @@ def _target_values(grid: pd.DataFrame, settings: RecistSettings) -> FloatArray:
     )
 
 
-def _target_block(
-    keyed: KeyedInput, settings: RecistSettings, rules: RecistRules
-) -> pd.DataFrame:
+def _target_block(keyed: KeyedInput, settings: RecistSettings, rules: RecistRules) -> pd.DataFrame:
     grid = _lesion_grid(keyed, "TARGET")
     value = _target_values(grid, settings)
     assessed = ~np.isnan(value)
@@ -194,7 +192,9 @@ def _nontarget_block(
         }
     )
     agg = work.groupby("ak", sort=True).agg(
-        any_pd=("pd", "any"), any_missing=("missing", "any"), all_absent=("absent", "all"),
+        any_pd=("pd", "any"),
+        any_missing=("missing", "any"),
+        all_absent=("absent", "all"),
         n=("pd", "size"),
     )
     agg = agg.reindex(keyed.assessments["ak"], fill_value=0)
