@@ -60,8 +60,9 @@ def main() -> None:
                "max_abs_diff_vs_betaincinv": diff}
         rows.append(row)
         print(row, flush=True)
-    path = write_json("stats_binomial", {"environment": environment(), "rows": rows,
-                                         "command": ".venv/bin/python -m benchmarks.stats_binomial"})
+    command = ".venv/bin/python -m benchmarks.stats_binomial"
+    path = write_json("stats_binomial",
+                      {"environment": environment(), "rows": rows, "command": command})
     print(f"wrote {path}")
 
 

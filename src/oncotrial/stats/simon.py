@@ -183,8 +183,9 @@ def design_simon_two_stage(
     alpha, beta
         Maximum type I error and type II error (power ``1 - beta``).
     nmax
-        Largest total size to search. ``None`` (default) lets the bound grow (up to
-        :data:`HARD_NMAX`) until the optimal design is provably inside it.
+        Largest total size that may be searched. The search starts near 1.5 times the exact
+        single-stage n and grows (up to *nmax*, or :data:`HARD_NMAX` when ``None``) until the
+        optimal design is provably inside the bound; it never stops silently short of that.
 
     Returns
     -------
@@ -205,7 +206,7 @@ def design_simon_two_stage(
     cap = HARD_NMAX if nmax is None else int(nmax)
     if cap < 2:
         raise DesignError(f"nmax={nmax!r} must be at least 2")
-    bound_n = cap if nmax is not None else _initial_nmax(p0, p1, alpha, beta, cap)
+    bound_n = _initial_nmax(p0, p1, alpha, beta, cap)
     best = BestByN.empty(bound_n)
     searched = 1
     while True:
