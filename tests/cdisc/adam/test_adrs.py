@@ -199,3 +199,19 @@ def test_cr_followed_by_pr(leader: Protocol, recode: bool, cbor: str, bor: str) 
     ovr = adrs[adrs["PARAMCD"] == "OVR"].set_index("RSDTC")
     assert ovr.loc["2020-03-11", "RSSTRESC"] == "PR"
     assert ovr.loc["2020-03-11", "ARULE"] == ("cr_followed_by_worse_is_pd" if recode else "")
+
+
+def test_rs_subject_missing_from_adsl_raises(leader: Protocol) -> None:
+    """An RS record for a subject that is not in ADSL is refused, naming the subject."""
+    adsl = make_adsl({"S1": {"TRTSDT": START}})
+    with pytest.raises(DataError, match="subject S9"):
+        derive_adrs(make_rs([("S9", "2020-02-12", "SD")]), adsl=adsl, protocol=leader)
+
+
+def test_empty_rs_gives_missing_for_everyone(leader: Protocol) -> None:
+    """Without any response record every subject still gets BOR MISSING and RSP N."""
+    adsl = make_adsl({"S1": {"TRTSDT": START}})
+    rs = pd.DataFrame(columns=["USUBJID", "RSTESTCD", "RSSTRESC", "RSDTC", "RSEVAL"])
+    adrs = derive_adrs(rs, adsl=adsl, protocol=leader)
+    assert pick(adrs, "S1", "BOR")["AVALC"] == "MISSING"
+    assert pick(adrs, "S1", "RSP")["AVALC"] == "N"

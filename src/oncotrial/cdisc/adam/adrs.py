@@ -29,6 +29,7 @@ from oncotrial.cdisc.adam._response import (
 from oncotrial.cdisc.adam._settings import ProtocolLike, ResponseOptions, StartDate, evaluator_label
 from oncotrial.cdisc.adam._subject import numbers
 from oncotrial.cdisc.adam.adsl import measurable_subjects, select_start_date
+from oncotrial.errors import DataError
 
 __all__ = ["ADRS_PARAMS", "derive_adrs"]
 
@@ -97,6 +98,13 @@ def derive_adrs(
     by_subject = adsl.set_index("USUBJID")
     subjects = pd.Index(by_subject.index)
     ovr = normalise_responses(evaluator_records(rs, evaluator=evaluator))
+    unknown = ~ovr["USUBJID"].isin(subjects)
+    if unknown.any():
+        raise DataError(
+            "RS subject not in ADSL (DM)", field="RS.USUBJID",
+            value=str(ovr.loc[unknown, "USUBJID"].iloc[0]), allowed="subjects present in DM",
+            subject=str(ovr.loc[unknown, "USUBJID"].iloc[0]),
+        )
     ovr = flag_analysis_records(
         ovr, reference=by_subject[reference_var], new_therapy=by_subject["NACTDT"],
         cr_followed_by_worse_is_pd=options.cr_followed_by_worse_is_pd,
