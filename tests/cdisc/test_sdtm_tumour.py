@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
@@ -16,44 +17,86 @@ from oncotrial.errors import DataError
 from oncotrial.rules import RecistSettings
 
 LEADER = RecistSettings(
-    confirmation_interval_days=28, min_sd_duration_days=42, too_small_to_measure_mm=5.0,
-    max_target_lesions=5, max_target_per_organ=2,
+    confirmation_interval_days=28,
+    min_sd_duration_days=42,
+    too_small_to_measure_mm=5.0,
+    max_target_lesions=5,
+    max_target_per_organ=2,
 )
-VISITS = [(1.0, "SCREENING", "2020-01-06"), (2.0, "WEEK 6", "2020-02-20"),
-          (3.0, "WEEK 12", "2020-04-02"), (4.0, "WEEK 18", "2020-05-14")]
+VISITS = [
+    (1.0, "SCREENING", "2020-01-06"),
+    (2.0, "WEEK 6", "2020-02-20"),
+    (3.0, "WEEK 12", "2020-04-02"),
+    (4.0, "WEEK 18", "2020-05-14"),
+]
 INV = ("INVESTIGATOR", "")
 READER = ("INDEPENDENT ASSESSOR", "RADIOLOGIST 1")
 
 
-def _tu(subject: str, lnkid: str, role: str, loc: str, *, who: tuple[str, str] = INV,
-        visit: int = 0) -> dict[str, object]:
+def _tu(
+    subject: str, lnkid: str, role: str, loc: str, *, who: tuple[str, str] = INV, visit: int = 0
+) -> dict[str, object]:
     num, name, dtc = VISITS[visit]
-    return {"STUDYID": "LEADER", "DOMAIN": "TU", "USUBJID": subject, "TULNKID": lnkid,
-            "TUTESTCD": "TUMIDENT", "TUSTRESC": role, "TULOC": loc, "TUEVAL": who[0],
-            "TUEVALID": who[1], "VISITNUM": num, "VISIT": name, "TUDTC": dtc}
+    return {
+        "STUDYID": "LEADER",
+        "DOMAIN": "TU",
+        "USUBJID": subject,
+        "TULNKID": lnkid,
+        "TUTESTCD": "TUMIDENT",
+        "TUSTRESC": role,
+        "TULOC": loc,
+        "TUEVAL": who[0],
+        "TUEVALID": who[1],
+        "VISITNUM": num,
+        "VISIT": name,
+        "TUDTC": dtc,
+    }
 
 
-def _tr(subject: str, lnkid: str, test: str, visit: int, result: object, *, unit: str = "mm",
-        who: tuple[str, str] = INV, stat: str = "", dtc: str | None = None,
-        accepted: str = "") -> dict[str, object]:
+def _tr(
+    subject: str,
+    lnkid: str,
+    test: str,
+    visit: int,
+    result: object,
+    *,
+    unit: str = "mm",
+    who: tuple[str, str] = INV,
+    stat: str = "",
+    dtc: str | None = None,
+    accepted: str = "",
+) -> dict[str, object]:
     num, name, default_dtc = VISITS[visit]
     numeric = isinstance(result, int | float)
-    return {"STUDYID": "LEADER", "DOMAIN": "TR", "USUBJID": subject, "TRLNKID": lnkid,
-            "TRTESTCD": test, "TRORRES": "" if result is None else str(result),
-            "TRSTRESC": "" if result is None else str(result),
-            "TRSTRESN": float(result) if numeric else None,
-            "TRSTRESU": unit if numeric else "", "TRSTAT": stat, "TREVAL": who[0],
-            "TREVALID": who[1], "TRACPTFL": accepted, "VISITNUM": num, "VISIT": name,
-            "TRDTC": dtc or default_dtc}
+    return {
+        "STUDYID": "LEADER",
+        "DOMAIN": "TR",
+        "USUBJID": subject,
+        "TRLNKID": lnkid,
+        "TRTESTCD": test,
+        "TRORRES": "" if result is None else str(result),
+        "TRSTRESC": "" if result is None else str(result),
+        "TRSTRESN": float(result) if numeric else None,
+        "TRSTRESU": unit if numeric else "",
+        "TRSTAT": stat,
+        "TREVAL": who[0],
+        "TREVALID": who[1],
+        "TRACPTFL": accepted,
+        "VISITNUM": num,
+        "VISIT": name,
+        "TRDTC": dtc or default_dtc,
+    }
 
 
 def _sdtm() -> dict[str, pd.DataFrame]:
     tu = [
-        _tu("S1", "T01", "TARGET", "LIVER"), _tu("S1", "T02", "TARGET", "LYMPH NODE"),
+        _tu("S1", "T01", "TARGET", "LIVER"),
+        _tu("S1", "T02", "TARGET", "LYMPH NODE"),
         _tu("S1", "NT01", "NON-TARGET", "BONE"),
         _tu("S1", "T01", "TARGET", "LIVER", who=READER),
         _tu("S2", "NT01", "NON-TARGET", "PLEURA"),
-        _tu("S3", "T01", "TARGET", "LUNG"), _tu("S3", "T02", "TARGET", "LUNG"),
+        _tu("S3", "T01", "TARGET", "LUNG"),
+        _tu("S3", "T02", "TARGET", "LUNG"),
         _tu("S3", "NEW01", "NEW", "LIVER", visit=2),
     ]
     tr = [
@@ -62,17 +105,24 @@ def _sdtm() -> dict[str, pd.DataFrame]:
         *[_tr("S1", "T02", "LPERP", v, d) for v, d in enumerate([20, 12, 9, 11])],
         *[_tr("S1", "NT01", "TUMSTATE", v, "PRESENT") for v in range(4)],
         # S1 independent reader, accepted: SD throughout
-        *[_tr("S1", "T01", "LDIAM", v, d, who=READER, accepted="Y")
-          for v, d in enumerate([40, 38, 36, 37])],
+        *[
+            _tr("S1", "T01", "LDIAM", v, d, who=READER, accepted="Y")
+            for v, d in enumerate([40, 38, 36, 37])
+        ],
         # S2 non-target only; "UNEQUIVOCAL" is a common spelling of unequivocal progression
-        _tr("S2", "NT01", "TUMSTATE", 0, "PRESENT"), _tr("S2", "NT01", "TUMSTATE", 1, "PRESENT"),
+        _tr("S2", "NT01", "TUMSTATE", 0, "PRESENT"),
+        _tr("S2", "NT01", "TUMSTATE", 1, "PRESENT"),
         _tr("S2", "NT01", "TUMSTATE", 2, "UNEQUIVOCAL"),
         # S3: T02 not done at week 6 (NE); cm at week 12; equivocal new lesion confirmed later
-        _tr("S3", "T01", "LDIAM", 0, 30), _tr("S3", "T02", "LDIAM", 0, 20),
-        _tr("S3", "T01", "LDIAM", 1, 28), _tr("S3", "T02", "LDIAM", 1, None, stat="NOT DONE"),
-        _tr("S3", "T01", "LDIAM", 2, 2.6, unit="cm"), _tr("S3", "T02", "LDIAM", 2, 19),
+        _tr("S3", "T01", "LDIAM", 0, 30),
+        _tr("S3", "T02", "LDIAM", 0, 20),
+        _tr("S3", "T01", "LDIAM", 1, 28),
+        _tr("S3", "T02", "LDIAM", 1, None, stat="NOT DONE"),
+        _tr("S3", "T01", "LDIAM", 2, 2.6, unit="cm"),
+        _tr("S3", "T02", "LDIAM", 2, 19),
         _tr("S3", "NEW01", "TUMSTATE", 2, "EQUIVOCAL"),
-        _tr("S3", "T01", "LDIAM", 3, 26), _tr("S3", "T02", "LDIAM", 3, 19),
+        _tr("S3", "T01", "LDIAM", 3, 26),
+        _tr("S3", "T02", "LDIAM", 3, 19),
         _tr("S3", "NEW01", "TUMSTATE", 3, "UNEQUIVOCAL"),
         # messy records
         _tr("S3", "", "LDIAM", 3, 14),  # measured without identification
@@ -84,8 +134,14 @@ def _sdtm() -> dict[str, pd.DataFrame]:
     tr[-1]["VISITNUM"] = 9.0  # an extra reader visit with a unit that is not allowed
     tr[-1]["VISIT"] = "UNSCHEDULED"
     tr[-1]["TRDTC"] = "2020-06"
-    dm = pd.DataFrame({"STUDYID": "LEADER", "DOMAIN": "DM", "USUBJID": ["S1", "S2", "S3", "S4"],
-                       "RFSTDTC": ["2020-01-08", "2020-01-08", "2020-01-08", "2020-01-09"]})
+    dm = pd.DataFrame(
+        {
+            "STUDYID": "LEADER",
+            "DOMAIN": "DM",
+            "USUBJID": ["S1", "S2", "S3", "S4"],
+            "RFSTDTC": ["2020-01-08", "2020-01-08", "2020-01-08", "2020-01-09"],
+        }
+    )
     return {"TU": pd.DataFrame(tu), "TR": pd.DataFrame(tr), "DM": dm}
 
 
@@ -96,13 +152,18 @@ def _write(sdtm: dict[str, pd.DataFrame], directory: Path, fmt: str) -> None:
             frame.to_csv(directory / f"{name.lower()}.csv", index=False)
         else:
             version = 5 if fmt == "xpt5" else 8
-            pyreadstat.write_xport(frame, str(directory / f"{name.lower()}.xpt"),
-                                   table_name=name, file_format_version=version)
+            pyreadstat.write_xport(
+                frame,
+                str(directory / f"{name.lower()}.xpt"),
+                table_name=name,
+                file_format_version=version,
+            )
 
 
 def _overall(rs: pd.DataFrame, subject: str, evaluator: str = "INVESTIGATOR") -> list[str]:
-    rows = rs.loc[(rs["USUBJID"] == subject) & (rs["RSTESTCD"] == "OVRLRESP")
-                  & (rs["RSEVAL"] == evaluator)]
+    rows = rs.loc[
+        (rs["USUBJID"] == subject) & (rs["RSTESTCD"] == "OVRLRESP") & (rs["RSEVAL"] == evaluator)
+    ]
     return rows.sort_values("VISITNUM")["RSSTRESC"].tolist()
 
 
@@ -111,8 +172,9 @@ def test_recist_assess_cli_end_to_end(tmp_path: Path, fmt: str) -> None:
     """The CLI reads TU/TR/DM, writes RS (XPT and CSV), summary and issues with the right values."""
     _write(_sdtm(), tmp_path / "sdtm", fmt)
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["recist", "assess", "--sdtm", str(tmp_path / "sdtm"),
-                                      "--out", str(out)])
+    result = CliRunner().invoke(
+        app, ["recist", "assess", "--sdtm", str(tmp_path / "sdtm"), "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     rs_csv = read_domain(out, "rs")
     rs_xpt, _ = pyreadstat.read_xport(str(out / "rs.xpt"))
@@ -133,18 +195,28 @@ def test_recist_assess_cli_end_to_end(tmp_path: Path, fmt: str) -> None:
     summary = pd.read_csv(out / "summary.csv", dtype=str, keep_default_na=False)
     inv = summary.loc[summary["RSEVAL"] == "INVESTIGATOR"].set_index("USUBJID")
     assert inv.loc["S1", ["BOR", "CBOR", "CBORRULE", "CRSPDT", "PDDT"]].tolist() == [
-        "PR", "PR", "cbor_confirmed_pr", "2020-02-20", "2020-05-14"
+        "PR",
+        "PR",
+        "cbor_confirmed_pr",
+        "2020-02-20",
+        "2020-05-14",
     ]
     assert inv.loc["S2", ["BOR", "BORRULE"]].tolist() == [
-        "NON-CR/NON-PD", "bor_non_cr_non_pd_min_duration"
+        "NON-CR/NON-PD",
+        "bor_non_cr_non_pd_min_duration",
     ]
     assert inv.loc["S3", ["BOR", "PDDT"]].tolist() == ["PD", "2020-04-02"]  # back-dated
     assert inv.loc["S4", ["BOR", "BORRULE"]].tolist() == ["MISSING", "bor_missing"]
 
     issues = pd.read_csv(out / "issues.csv", dtype=str, keep_default_na=False)
     found = set(issues["ISSUE"])
-    assert {"measurement_without_lesion_id", "lesion_not_identified_in_tu", "duplicate_record",
-            "unit_not_allowed", "partial_date_imputed"} <= found
+    assert {
+        "measurement_without_lesion_id",
+        "lesion_not_identified_in_tu",
+        "duplicate_record",
+        "unit_not_allowed",
+        "partial_date_imputed",
+    } <= found
 
 
 def test_xpt_and_csv_inputs_give_identical_rs(tmp_path: Path) -> None:
@@ -201,8 +273,89 @@ def test_missing_required_variable_is_a_precise_error() -> None:
 def test_cli_reports_missing_domain(tmp_path: Path) -> None:
     """A directory without TR exits 1 with a message naming the file expected."""
     _write({"TU": _sdtm()["TU"]}, tmp_path, "csv")
-    result = CliRunner().invoke(app, ["recist", "assess", "--sdtm", str(tmp_path),
-                                      "--out", str(tmp_path / "out")])
+    result = CliRunner().invoke(
+        app, ["recist", "assess", "--sdtm", str(tmp_path), "--out", str(tmp_path / "out")]
+    )
     assert result.exit_code != 0
     assert isinstance(result.exception, DataError)
     assert "tr.csv" in str(result.exception)
+
+
+def test_sums_use_short_axis_for_nodes_and_convert_cm() -> None:
+    """Nodes are summed by LPERP; a diameter in cm is converted to mm."""
+    result = derive_tumour_assessment(_sdtm(), settings=LEADER)
+    tp = result.timepoints
+    s1 = tp.loc[(tp["subject"] == "S1") & (tp["evaluator"] == "INVESTIGATOR")]
+    assert s1["sum_mm"].tolist() == [37.0, 29.0, 41.0]  # liver LDIAM + node LPERP
+    assert s1["target_response"].tolist() == ["PR", "PR", "PD"]
+    s3 = tp.loc[tp["subject"] == "S3"]
+    assert s3["sum_mm"].tolist()[1] == pytest.approx(45.0)  # 2.6 cm + 19 mm
+
+
+@pytest.mark.parametrize(
+    ("spelling", "expected"),
+    [
+        ("UNEQUIVOCAL PROGRESSION", "PD"),
+        ("Unequivocal", "PD"),
+        ("ABSENT", "CR"),
+        ("NOT DONE", "NE"),
+        ("PRESENT", "NON-CR/NON-PD"),
+    ],
+)
+def test_tumstate_spellings(spelling: str, expected: str) -> None:
+    """Common TUMSTATE spellings map onto the RECIST non-target categories."""
+    sdtm = _sdtm()
+    tr = sdtm["TR"]
+    mask = (tr["USUBJID"] == "S2") & (tr["VISITNUM"] == 3.0)
+    tr.loc[mask, ["TRSTRESC", "TRORRES"]] = spelling
+    result = derive_tumour_assessment(sdtm, settings=LEADER)
+    assert _overall(result.rs, "S2")[-1] == expected
+
+
+def test_not_done_by_trstat_and_too_small_by_text() -> None:
+    """TRSTAT NOT DONE gives NE; 'TOO SMALL TO MEASURE' without a number counts 5 mm."""
+    sdtm = _sdtm()
+    tr = sdtm["TR"]
+    row = (tr["USUBJID"] == "S3") & (tr["TRLNKID"] == "T01") & (tr["VISITNUM"] == 4.0)
+    tr.loc[row, ["TRSTRESC", "TRORRES"]] = "TOO SMALL TO MEASURE"
+    tr.loc[row, "TRSTRESN"] = np.nan
+    result = derive_tumour_assessment(sdtm, settings=LEADER)
+    s3 = result.timepoints.loc[result.timepoints["subject"] == "S3"]
+    assert s3["sum_mm"].tolist()[-1] == 24.0  # 5 mm imputed + 19 mm
+    assert s3["target_rule"].tolist()[0] == "target_ne_not_all_assessed"
+
+
+def test_node_site_measured_by_long_axis_is_listed() -> None:
+    """A lymph-node lesion measured only by LDIAM is evaluated by LDIAM and listed."""
+    sdtm = _sdtm()
+    tr = sdtm["TR"]
+    tr.loc[(tr["USUBJID"] == "S1") & (tr["TRLNKID"] == "T02"), "TRTESTCD"] = "LDIAM"
+    result = derive_tumour_assessment(sdtm, settings=LEADER)
+    issues = result.issues.loc[result.issues["ISSUE"] == "lymph_node_without_short_axis"]
+    assert issues[["USUBJID", "VALUE"]].values.tolist() == [["S1", "T02"]]
+
+
+def test_year_only_or_invalid_dates_are_listed_and_not_used() -> None:
+    """A TRDTC with only a year, or not a date, is listed and the record not used."""
+    sdtm = _sdtm()
+    tr = sdtm["TR"]
+    s2 = tr["USUBJID"] == "S2"
+    tr.loc[s2 & (tr["VISITNUM"] == 3.0), "TRDTC"] = "2020"
+    tr.loc[s2 & (tr["VISITNUM"] == 2.0), "TRDTC"] = "20-02-2020"
+    result = derive_tumour_assessment(sdtm, settings=LEADER)
+    found = set(result.issues.loc[result.issues["USUBJID"] == "S2", "ISSUE"])
+    assert {"date_too_partial", "invalid_date"} <= found
+    assert "PD" not in _overall(result.rs, "S2")
+
+
+def test_reference_date_falls_back_to_first_dose_then_baseline_scan() -> None:
+    """Without DM RFSTDTC the first EX dose is used; without both, the scan (listed)."""
+    sdtm = _sdtm()
+    sdtm["DM"] = sdtm["DM"].drop(columns=["RFSTDTC"])
+    sdtm["EX"] = pd.DataFrame({"USUBJID": ["S1", "S1"], "EXSTDTC": ["2020-01-20", "2020-01-09"]})
+    result = derive_tumour_assessment(sdtm, settings=LEADER)
+    ref = result.summary.set_index(["USUBJID", "RSEVAL"])["REFDT"]
+    assert ref[("S1", "INVESTIGATOR")] == "2020-01-09"
+    assert ref[("S2", "INVESTIGATOR")] == "2020-01-06"
+    listed = result.issues.loc[result.issues["ISSUE"] == "no_reference_start_date", "USUBJID"]
+    assert set(listed) == {"S2", "S3", "S4"}  # S4: no date and never assessed

@@ -17,8 +17,9 @@ from oncotrial.rules.recist import RecistSettings
 
 __all__ = ["app"]
 
-app = typer.Typer(help="RECIST 1.1 response evaluation from lesion measurements.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="RECIST 1.1 response evaluation from lesion measurements.", no_args_is_help=True
+)
 
 
 SdtmOption = Annotated[

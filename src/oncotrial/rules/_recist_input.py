@@ -24,7 +24,6 @@ from oncotrial.rules._recist_settings import (
 __all__ = ["KeyedInput", "key_input"]
 
 
-
 @dataclass(frozen=True, slots=True)
 class KeyedInput:
     """Lesions and measurements with integer keys.
@@ -151,8 +150,13 @@ def key_input(lesions: pd.DataFrame, measurements: pd.DataFrame) -> KeyedInput:
         "lesion measured without identification",
     )
     dup = meas.duplicated(["lk", "visitnum"], keep="first")
-    _first_bad(meas, dup, "lesion_id", "one record per lesion and visit",
-               "lesion measured twice at one visit")
+    _first_bad(
+        meas,
+        dup,
+        "lesion_id",
+        "one record per lesion and visit",
+        "lesion measured twice at one visit",
+    )
     lk = meas["lk"].to_numpy()
     meas["role"] = les["role"].to_numpy()[lk]
     meas["nodal"] = les["nodal"].to_numpy()[lk]

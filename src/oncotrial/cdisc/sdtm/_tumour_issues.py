@@ -9,7 +9,15 @@ import pandas as pd
 __all__ = ["ISSUE_COLUMNS", "IssueLog"]
 
 ISSUE_COLUMNS = (
-    "USUBJID", "EVAL", "VISIT", "DOMAIN", "VARIABLE", "VALUE", "ISSUE", "ACTION", "MESSAGE",
+    "USUBJID",
+    "EVAL",
+    "VISIT",
+    "DOMAIN",
+    "VARIABLE",
+    "VALUE",
+    "ISSUE",
+    "ACTION",
+    "MESSAGE",
 )
 
 
@@ -51,15 +59,34 @@ class IssueLog:
         )
 
     def add_one(
-        self, *, domain: str, variable: str, value: str, issue: str, action: str, message: str,
-        subject: str = "", evaluator: str = "", visit: str = "",
+        self,
+        *,
+        domain: str,
+        variable: str,
+        value: str,
+        issue: str,
+        action: str,
+        message: str,
+        subject: str = "",
+        evaluator: str = "",
+        visit: str = "",
     ) -> None:
         """Record a single issue."""
         self.parts.append(
             pd.DataFrame(
-                [{"USUBJID": subject, "EVAL": evaluator, "VISIT": visit, "DOMAIN": domain,
-                  "VARIABLE": variable, "VALUE": value, "ISSUE": issue, "ACTION": action,
-                  "MESSAGE": message}]
+                [
+                    {
+                        "USUBJID": subject,
+                        "EVAL": evaluator,
+                        "VISIT": visit,
+                        "DOMAIN": domain,
+                        "VARIABLE": variable,
+                        "VALUE": value,
+                        "ISSUE": issue,
+                        "ACTION": action,
+                        "MESSAGE": message,
+                    }
+                ]
             )
         )
 

@@ -22,28 +22,57 @@ TU_REQUIRED = ("USUBJID", "TULNKID", "TUSTRESC")
 TR_REQUIRED = ("USUBJID", "TRLNKID", "TRTESTCD", "VISITNUM", "TRDTC")
 
 _ROLES = {
-    "TARGET": "TARGET", "TARGET LESION": "TARGET",
-    "NON-TARGET": "NON-TARGET", "NON TARGET": "NON-TARGET", "NONTARGET": "NON-TARGET",
+    "TARGET": "TARGET",
+    "TARGET LESION": "TARGET",
+    "NON-TARGET": "NON-TARGET",
+    "NON TARGET": "NON-TARGET",
+    "NONTARGET": "NON-TARGET",
     "NON-TARGET LESION": "NON-TARGET",
-    "NEW": "NEW", "NEW LESION": "NEW", "NEW TARGET": "NEW", "NEW NON-TARGET": "NEW",
+    "NEW": "NEW",
+    "NEW LESION": "NEW",
+    "NEW TARGET": "NEW",
+    "NEW NON-TARGET": "NEW",
 }
 # TR TUMSTATE results (TRSTRESC/TRORRES) as seen in real SDTM → engine state.
 _STATES = {
-    "PRESENT": "PRESENT", "NEW": "PRESENT",
-    "ABSENT": "ABSENT", "NON-PATHOLOGICAL": "ABSENT", "RESOLVED": "ABSENT",
-    "UNEQUIVOCAL PROGRESSION": "UNEQUIVOCAL", "UNEQUIVOCAL": "UNEQUIVOCAL",
-    "UNEQUIVOCAL PD": "UNEQUIVOCAL", "PD": "UNEQUIVOCAL", "PROGRESSION": "UNEQUIVOCAL",
+    "PRESENT": "PRESENT",
+    "NEW": "PRESENT",
+    "ABSENT": "ABSENT",
+    "NON-PATHOLOGICAL": "ABSENT",
+    "RESOLVED": "ABSENT",
+    "UNEQUIVOCAL PROGRESSION": "UNEQUIVOCAL",
+    "UNEQUIVOCAL": "UNEQUIVOCAL",
+    "UNEQUIVOCAL PD": "UNEQUIVOCAL",
+    "PD": "UNEQUIVOCAL",
+    "PROGRESSION": "UNEQUIVOCAL",
     "EQUIVOCAL": "EQUIVOCAL",
-    "NOT DONE": "NOT DONE", "ND": "NOT DONE", "NE": "NOT DONE", "NOT EVALUABLE": "NOT DONE",
-    "NOT ASSESSED": "NOT DONE", "UNABLE TO EVALUATE": "NOT DONE",
-    "TOO SMALL TO MEASURE": "TOO SMALL TO MEASURE", "TSTM": "TOO SMALL TO MEASURE",
+    "NOT DONE": "NOT DONE",
+    "ND": "NOT DONE",
+    "NE": "NOT DONE",
+    "NOT EVALUABLE": "NOT DONE",
+    "NOT ASSESSED": "NOT DONE",
+    "UNABLE TO EVALUATE": "NOT DONE",
+    "TOO SMALL TO MEASURE": "TOO SMALL TO MEASURE",
+    "TSTM": "TOO SMALL TO MEASURE",
 }
 _DIAMETER_TESTS = ("LDIAM", "LPERP")
 _STATE_TEST = "TUMSTATE"
 # Derived summary records in TR (sums, percent changes): not lesion measurements, not used.
 _SUMMARY_TESTS = frozenset(
-    {"SUMDIAM", "SUMLDIAM", "SUMNLNLD", "SUMNODE", "PCBSD", "PCNSD", "ACNSD", "ACBSD", "PCHGBL",
-     "PCHGNAD", "SUMPPD", "NADIR"}
+    {
+        "SUMDIAM",
+        "SUMLDIAM",
+        "SUMNLNLD",
+        "SUMNODE",
+        "PCBSD",
+        "PCNSD",
+        "ACNSD",
+        "ACBSD",
+        "PCHGBL",
+        "PCHGNAD",
+        "SUMPPD",
+        "NADIR",
+    }
 )
 _UNIT_FACTORS = {"MM": 1.0, "CM": 10.0}
 
@@ -61,8 +90,10 @@ def _require(frame: pd.DataFrame, domain: str, columns: tuple[str, ...]) -> None
     for column in columns:
         if column not in frame.columns:
             raise DataError(
-                f"SDTM {domain} has no variable {column}", field=f"{domain}.{column}",
-                value=None, allowed=", ".join(columns) + " are required",
+                f"SDTM {domain} has no variable {column}",
+                field=f"{domain}.{column}",
+                value=None,
+                allowed=", ".join(columns) + " are required",
             )
 
 
@@ -95,9 +126,11 @@ def _evaluator(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
     eval_names = [str(e) for e in evals]
     id_names = [str(i) for i in ids]
     keys = np.asarray(
-        [eval_names[p // len(ids)] + ("|" + id_names[p % len(ids)] if id_names[p % len(ids)]
-                                      else "")
-         for p in pairs.tolist()],
+        [
+            eval_names[p // len(ids)]
+            + ("|" + id_names[p % len(ids)] if id_names[p % len(ids)] else "")
+            for p in pairs.tolist()
+        ],
         dtype=object,
     )
     out["evaluator"] = keys[pair_codes]
@@ -114,12 +147,23 @@ def _lesions(tu: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     raw_role = _text(tu, "TUSTRESC", upper=True)
     tu["role"] = raw_role.map(_ROLES)
     no_id = tu["TULNKID"] == ""
-    log.add(tu.loc[no_id], domain="TU", variable="TULNKID", issue="lesion_without_link_id",
-            action="record not used", message="TU record without TULNKID cannot be linked to TR")
+    log.add(
+        tu.loc[no_id],
+        domain="TU",
+        variable="TULNKID",
+        issue="lesion_without_link_id",
+        action="record not used",
+        message="TU record without TULNKID cannot be linked to TR",
+    )
     bad_role = tu["role"].isna() & ~no_id
-    log.add(tu.loc[bad_role], domain="TU", variable="TUSTRESC", issue="unknown_lesion_role",
-            action="lesion not used",
-            message="TUSTRESC must be TARGET, NON-TARGET or NEW (common spellings accepted)")
+    log.add(
+        tu.loc[bad_role],
+        domain="TU",
+        variable="TUSTRESC",
+        issue="unknown_lesion_role",
+        action="lesion not used",
+        message="TUSTRESC must be TARGET, NON-TARGET or NEW (common spellings accepted)",
+    )
     tu = tu.loc[~no_id & ~bad_role]
     location = (
         _text(tu, "TULOC", upper=True) + " " + _text(tu, "TULOCDTL", upper=True)
@@ -129,10 +173,14 @@ def _lesions(tu: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     first_roles = tu.loc[~dup].set_index(["USUBJID", "evaluator", "TULNKID"])["role"]
     keys = pd.MultiIndex.from_frame(tu.loc[dup, ["USUBJID", "evaluator", "TULNKID"]])
     conflicting = tu.loc[dup, "role"].to_numpy() != first_roles.reindex(keys).to_numpy()
-    log.add(tu.loc[dup].loc[conflicting], domain="TU", variable="TUSTRESC",
-            issue="lesion_identified_twice_with_different_roles",
-            action="first identification (by TUSEQ) used",
-            message="one TULNKID identified with different TUSTRESC values")
+    log.add(
+        tu.loc[dup].loc[conflicting],
+        domain="TU",
+        variable="TUSTRESC",
+        issue="lesion_identified_twice_with_different_roles",
+        action="first identification (by TUSEQ) used",
+        message="one TULNKID identified with different TUSTRESC values",
+    )
     return tu
 
 
@@ -158,20 +206,27 @@ def _parse_dates(
     status = values.map({k: v[1] for k, v in parsed.items()})
     messages = {
         "partial_date_imputed": ("day imputed as last day of month", "date imputed"),
-        "date_too_partial": (f"{variable} without month or empty cannot date an assessment",
-                             "record not used"),
+        "date_too_partial": (
+            f"{variable} without month or empty cannot date an assessment",
+            "record not used",
+        ),
         "invalid_date": (f"{variable} is not an ISO 8601 date", "record not used"),
     }
     for issue, (message, action) in messages.items():
-        log.add(rows.loc[status == issue], domain=variable[:2], variable=variable, issue=issue,
-                action=action, message=message)
+        log.add(
+            rows.loc[status == issue],
+            domain=variable[:2],
+            variable=variable,
+            issue=issue,
+            action=action,
+            message=message,
+        )
     return pd.to_datetime(values.map({k: v[0] for k, v in parsed.items()}))
 
 
 def _values(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     """Numeric diameter in mm and state per TR record."""
-    number = pd.to_numeric(tr.get("TRSTRESN", pd.Series(np.nan, index=tr.index)),
-                           errors="coerce")
+    number = pd.to_numeric(tr.get("TRSTRESN", pd.Series(np.nan, index=tr.index)), errors="coerce")
     standard = _text(tr, "TRSTRESC")
     text = standard.where(standard != "", _text(tr, "TRORRES"))
     missing = number.isna().to_numpy()
@@ -183,19 +238,30 @@ def _values(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     is_diameter = tr["TRTESTCD"].isin(_DIAMETER_TESTS)
     factor = unit.map(_UNIT_FACTORS)
     bad_unit = is_diameter & number.notna() & factor.isna()
-    log.add(tr.loc[bad_unit].assign(UNIT=unit[bad_unit]), domain="TR", variable="TRSTRESU",
-            value_column="UNIT", issue="unit_not_allowed", action="measurement treated as not done",
-            message="diameter unit must be mm or cm")
+    log.add(
+        tr.loc[bad_unit].assign(UNIT=unit[bad_unit]),
+        domain="TR",
+        variable="TRSTRESU",
+        value_column="UNIT",
+        issue="unit_not_allowed",
+        action="measurement treated as not done",
+        message="diameter unit must be mm or cm",
+    )
     state = _text(pd.DataFrame({"T": text}), "T", upper=True).map(_STATES).fillna("")
     unknown = (tr["TRTESTCD"] == _STATE_TEST) & (state == "") & (text != "")
-    log.add(tr.loc[unknown].assign(RESULT=text[unknown]), domain="TR", variable="TRSTRESC",
-            value_column="RESULT", issue="unknown_tumour_state",
-            action="lesion treated as not assessed",
-            message="TUMSTATE result not recognised (PRESENT, ABSENT, UNEQUIVOCAL PROGRESSION, "
-                    "EQUIVOCAL, NOT DONE, TOO SMALL TO MEASURE)")
+    log.add(
+        tr.loc[unknown].assign(RESULT=text[unknown]),
+        domain="TR",
+        variable="TRSTRESC",
+        value_column="RESULT",
+        issue="unknown_tumour_state",
+        action="lesion treated as not assessed",
+        message="TUMSTATE result not recognised (PRESENT, ABSENT, UNEQUIVOCAL PROGRESSION, "
+        "EQUIVOCAL, NOT DONE, TOO SMALL TO MEASURE)",
+    )
     not_done = (_text(tr, "TRSTAT", upper=True) == "NOT DONE") | unknown | bad_unit
     state = state.mask(not_done, "NOT DONE")
-    state = state.mask((tr["TRTESTCD"] == _STATE_TEST) & (state == "") , "NOT DONE")
+    state = state.mask((tr["TRTESTCD"] == _STATE_TEST) & (state == ""), "NOT DONE")
     value = (number * factor).where(is_diameter & ~not_done)
     state = state.mask(is_diameter & value.notna(), "")
     return pd.DataFrame({"value_mm": value, "state": state}, index=tr.index)
@@ -218,15 +284,39 @@ def _measurement_rows(tr: pd.DataFrame, lesions: pd.DataFrame, log: IssueLog) ->
     unidentified = ~summary & ~no_id & ~unknown_test & (lpos < 0)
     visitnum = pd.to_numeric(tr["VISITNUM"], errors="coerce")
     no_visit = ~summary & ~no_id & ~unknown_test & ~unidentified & visitnum.isna().to_numpy()
-    log.add(tr.loc[no_id], domain="TR", variable="TRLNKID", issue="measurement_without_lesion_id",
-            action="record not used", message="lesion measured without identification (TRLNKID)")
-    log.add(tr.loc[unknown_test], domain="TR", variable="TRTESTCD", issue="unknown_test",
-            action="record not used", message="TRTESTCD must be LDIAM, LPERP or TUMSTATE")
-    log.add(tr.loc[unidentified], domain="TR", variable="TRLNKID", value_column="TRLNKID",
-            issue="lesion_not_identified_in_tu", action="record not used",
-            message="lesion measured without identification in TU for this evaluator")
-    log.add(tr.loc[no_visit], domain="TR", variable="VISITNUM", issue="missing_visitnum",
-            action="record not used", message="TR record without VISITNUM")
+    log.add(
+        tr.loc[no_id],
+        domain="TR",
+        variable="TRLNKID",
+        issue="measurement_without_lesion_id",
+        action="record not used",
+        message="lesion measured without identification (TRLNKID)",
+    )
+    log.add(
+        tr.loc[unknown_test],
+        domain="TR",
+        variable="TRTESTCD",
+        issue="unknown_test",
+        action="record not used",
+        message="TRTESTCD must be LDIAM, LPERP or TUMSTATE",
+    )
+    log.add(
+        tr.loc[unidentified],
+        domain="TR",
+        variable="TRLNKID",
+        value_column="TRLNKID",
+        issue="lesion_not_identified_in_tu",
+        action="record not used",
+        message="lesion measured without identification in TU for this evaluator",
+    )
+    log.add(
+        tr.loc[no_visit],
+        domain="TR",
+        variable="VISITNUM",
+        issue="missing_visitnum",
+        action="record not used",
+        message="TR record without VISITNUM",
+    )
     ok = ~(summary | no_id | unknown_test | unidentified | no_visit)
     columns = [c for c in _TR_USED if c in tr.columns]
     sub = tr.loc[ok, columns]
@@ -241,12 +331,37 @@ def _measurement_rows(tr: pd.DataFrame, lesions: pd.DataFrame, log: IssueLog) ->
 
 
 _TR_RAW = (
-    "USUBJID", "TRLNKID", "TRTESTCD", "VISITNUM", "VISIT", "TRDTC", "TRSTRESN", "TRSTRESC",
-    "TRORRES", "TRSTRESU", "TRORRESU", "TRSTAT", "TREVAL", "TREVALID", "TRACPTFL",
+    "USUBJID",
+    "TRLNKID",
+    "TRTESTCD",
+    "VISITNUM",
+    "VISIT",
+    "TRDTC",
+    "TRSTRESN",
+    "TRSTRESC",
+    "TRORRES",
+    "TRSTRESU",
+    "TRORRESU",
+    "TRSTAT",
+    "TREVAL",
+    "TREVALID",
+    "TRACPTFL",
 )
 _TR_USED = (
-    "USUBJID", "evaluator", "EVAL", "VISIT", "TRLNKID", "TRTESTCD", "TRDTC", "TRSTRESN",
-    "TRSTRESC", "TRORRES", "TRSTRESU", "TRORRESU", "TRSTAT", "TRACPTFL",
+    "USUBJID",
+    "evaluator",
+    "EVAL",
+    "VISIT",
+    "TRLNKID",
+    "TRTESTCD",
+    "TRDTC",
+    "TRSTRESN",
+    "TRSTRESC",
+    "TRORRES",
+    "TRSTRESU",
+    "TRORRESU",
+    "TRSTAT",
+    "TRACPTFL",
 )
 
 
@@ -261,12 +376,22 @@ def _resolve_duplicates(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     signature = dups["value_mm"].astype(str) + "|" + dups["state"]
     n_distinct = signature.groupby([dups[k] for k in key]).transform("nunique")
     conflicting = dups.loc[n_distinct > 1]
-    log.add(conflicting.drop_duplicates(key), domain="TR", variable="TRTESTCD",
-            issue="conflicting_duplicate_records", action="lesion treated as not assessed",
-            message="several different results for one lesion, test and visit")
-    log.add(dups.loc[n_distinct == 1].drop_duplicates(key), domain="TR", variable="TRTESTCD",
-            issue="duplicate_record", action="one copy used",
-            message="identical records repeated for one lesion, test and visit")
+    log.add(
+        conflicting.drop_duplicates(key),
+        domain="TR",
+        variable="TRTESTCD",
+        issue="conflicting_duplicate_records",
+        action="lesion treated as not assessed",
+        message="several different results for one lesion, test and visit",
+    )
+    log.add(
+        dups.loc[n_distinct == 1].drop_duplicates(key),
+        domain="TR",
+        variable="TRTESTCD",
+        issue="duplicate_record",
+        action="one copy used",
+        message="identical records repeated for one lesion, test and visit",
+    )
     tr = tr.copy()
     tr.loc[conflicting.index, "value_mm"] = np.nan
     tr.loc[conflicting.index, "state"] = "NOT DONE"
@@ -285,11 +410,16 @@ def _nodal(tr: pd.DataFrame, lesions: pd.DataFrame, log: IssueLog) -> pd.DataFra
     node_site = lesions["node_site"].to_numpy(dtype=bool)
     lesions = lesions.assign(nodal=has_lperp | (node_site & ~has_ldiam))
     long_axis_node = node_site & ~has_lperp & has_ldiam
-    log.add(lesions.loc[long_axis_node], domain="TR", variable="TRTESTCD",
-            value_column="TULNKID", issue="lymph_node_without_short_axis",
-            action="long axis used as for a non-nodal lesion",
-            message="lesion at a lymph-node site measured by LDIAM only; RECIST measures nodes "
-                    "by short axis (LPERP)")
+    log.add(
+        lesions.loc[long_axis_node],
+        domain="TR",
+        variable="TRTESTCD",
+        value_column="TULNKID",
+        issue="lymph_node_without_short_axis",
+        action="long axis used as for a non-nodal lesion",
+        message="lesion at a lymph-node site measured by LDIAM only; RECIST measures nodes "
+        "by short axis (LPERP)",
+    )
     return lesions
 
 
@@ -337,9 +467,7 @@ def _combine(tr: pd.DataFrame, lesions: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _new_sightings(
-    lesions: pd.DataFrame, measured: pd.DataFrame, log: IssueLog
-) -> pd.DataFrame:
+def _new_sightings(lesions: pd.DataFrame, measured: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     """TU identifies a NEW lesion at a visit; without a TR record there it counts as present."""
     new = lesions.loc[lesions["role"] == "NEW"].copy()
     if new.empty:
@@ -353,9 +481,14 @@ def _new_sightings(
     undated = (new["VISITNUM"].isna() | new["date"].isna()).to_numpy()
     seen_lesions = set(measured["lpos"].tolist())
     never_measured = ~new["lpos"].isin(seen_lesions).to_numpy()
-    log.add(new.loc[undated & never_measured], domain="TU", variable="TUDTC",
-            issue="new_lesion_without_visit_or_date", action="lesion not used",
-            message="NEW lesion in TU with neither a dated TU record nor TR records")
+    log.add(
+        new.loc[undated & never_measured],
+        domain="TU",
+        variable="TUDTC",
+        issue="new_lesion_without_visit_or_date",
+        action="lesion not used",
+        message="NEW lesion in TU with neither a dated TU record nor TR records",
+    )
     new = new.loc[~undated]
     have = set(zip(measured["lpos"].tolist(), measured["VISITNUM"].tolist(), strict=True))
     missing = [
@@ -368,35 +501,46 @@ def _new_sightings(
 
 def _subject_keys(lesions: pd.DataFrame) -> npt.NDArray[np.int64]:
     """Integer code of (USUBJID, evaluator) per lesion row."""
-    return np.asarray(lesions.groupby(["USUBJID", "evaluator"], sort=False).ngroup(),
-                      dtype=np.int64)
+    return np.asarray(
+        lesions.groupby(["USUBJID", "evaluator"], sort=False).ngroup(), dtype=np.int64
+    )
 
 
 def _duplicate_dates(
     combined: pd.DataFrame, lesions: pd.DataFrame, sk: npt.NDArray[np.int64], log: IssueLog
 ) -> None:
-    frame = pd.DataFrame({"sk": sk[combined["lpos"].to_numpy()],
-                          "lpos": combined["lpos"].to_numpy(),
-                          "VISITNUM": combined["VISITNUM"].to_numpy(),
-                          "date": combined["date"].to_numpy(),
-                          "VISIT": combined["VISIT"].to_numpy()})
-    visits = frame.groupby(["sk", "VISITNUM"], sort=False).agg(
-        date=("date", "max"), VISIT=("VISIT", "first"), lpos=("lpos", "first")
-    ).reset_index()
+    frame = pd.DataFrame(
+        {
+            "sk": sk[combined["lpos"].to_numpy()],
+            "lpos": combined["lpos"].to_numpy(),
+            "VISITNUM": combined["VISITNUM"].to_numpy(),
+            "date": combined["date"].to_numpy(),
+            "VISIT": combined["VISIT"].to_numpy(),
+        }
+    )
+    visits = (
+        frame.groupby(["sk", "VISITNUM"], sort=False)
+        .agg(date=("date", "max"), VISIT=("VISIT", "first"), lpos=("lpos", "first"))
+        .reset_index()
+    )
     clash = visits.loc[visits.duplicated(["sk", "date"], keep=False)]
     positions = clash["lpos"].to_numpy()
-    log.add(clash.assign(USUBJID=lesions["USUBJID"].to_numpy()[positions],
-                         EVAL=lesions["evaluator"].to_numpy()[positions],
-                         DATE=clash["date"].dt.strftime("%Y-%m-%d")),
-            domain="TR", variable="TRDTC", value_column="DATE",
-            issue="duplicate_assessment_date",
-            action="both assessments evaluated; the worst of the day counts for best response",
-            message="two visits of one subject and evaluator on the same date")
+    log.add(
+        clash.assign(
+            USUBJID=lesions["USUBJID"].to_numpy()[positions],
+            EVAL=lesions["evaluator"].to_numpy()[positions],
+            DATE=clash["date"].dt.strftime("%Y-%m-%d"),
+        ),
+        domain="TR",
+        variable="TRDTC",
+        value_column="DATE",
+        issue="duplicate_assessment_date",
+        action="both assessments evaluated; the worst of the day counts for best response",
+        message="two visits of one subject and evaluator on the same date",
+    )
 
 
-def _evaluators(
-    tr: pd.DataFrame, lesions: pd.DataFrame, sk: npt.NDArray[np.int64]
-) -> pd.DataFrame:
+def _evaluators(tr: pd.DataFrame, lesions: pd.DataFrame, sk: npt.NDArray[np.int64]) -> pd.DataFrame:
     accepted_rows = (_text(tr, "TRACPTFL", upper=True) == "Y").to_numpy()
     accepted = np.zeros(int(sk.max(initial=-1)) + 1, dtype=bool)
     accepted[sk[tr["lpos"].to_numpy()[accepted_rows]]] = True
@@ -444,6 +588,7 @@ def build_recist_input(tu: pd.DataFrame, tr: pd.DataFrame, log: IssueLog) -> Rec
         }
     )
     return RecistInput(
-        lesions=engine_lesions, measurements=measurements,
+        lesions=engine_lesions,
+        measurements=measurements,
         evaluators=_evaluators(rows, lesions, sk),
     )

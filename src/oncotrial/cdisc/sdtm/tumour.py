@@ -42,21 +42,56 @@ __all__ = [
 
 TUMOUR_DOMAINS = ("TU", "TR", "DM", "EX")
 RS_COLUMNS = (
-    "STUDYID", "DOMAIN", "USUBJID", "RSSEQ", "RSTESTCD", "RSTEST", "RSCAT", "RSORRES",
-    "RSSTRESC", "RSEVAL", "RSEVALID", "RSACPTFL", "VISITNUM", "VISIT", "RSDTC",
+    "STUDYID",
+    "DOMAIN",
+    "USUBJID",
+    "RSSEQ",
+    "RSTESTCD",
+    "RSTEST",
+    "RSCAT",
+    "RSORRES",
+    "RSSTRESC",
+    "RSEVAL",
+    "RSEVALID",
+    "RSACPTFL",
+    "VISITNUM",
+    "VISIT",
+    "RSDTC",
 )
 RS_LABELS = {
-    "STUDYID": "Study Identifier", "DOMAIN": "Domain Abbreviation",
-    "USUBJID": "Unique Subject Identifier", "RSSEQ": "Sequence Number",
-    "RSTESTCD": "Assessment Short Name", "RSTEST": "Assessment Name", "RSCAT": "Category",
+    "STUDYID": "Study Identifier",
+    "DOMAIN": "Domain Abbreviation",
+    "USUBJID": "Unique Subject Identifier",
+    "RSSEQ": "Sequence Number",
+    "RSTESTCD": "Assessment Short Name",
+    "RSTEST": "Assessment Name",
+    "RSCAT": "Category",
     "RSORRES": "Result or Finding in Original Units",
-    "RSSTRESC": "Character Result/Finding in Std Format", "RSEVAL": "Evaluator",
-    "RSEVALID": "Evaluator Identifier", "RSACPTFL": "Accepted Record Flag",
-    "VISITNUM": "Visit Number", "VISIT": "Visit Name", "RSDTC": "Date/Time of Assessment",
+    "RSSTRESC": "Character Result/Finding in Std Format",
+    "RSEVAL": "Evaluator",
+    "RSEVALID": "Evaluator Identifier",
+    "RSACPTFL": "Accepted Record Flag",
+    "VISITNUM": "Visit Number",
+    "VISIT": "Visit Name",
+    "RSDTC": "Date/Time of Assessment",
 }
 SUMMARY_COLUMNS = (
-    "USUBJID", "RSEVAL", "RSEVALID", "RSACPTFL", "REFDT", "NASSESS", "BOR", "BORDT", "BORRULE",
-    "CBOR", "CBORDT", "CBORRULE", "RSPDT", "CRSPDT", "PDDT", "CRWORSE",
+    "USUBJID",
+    "RSEVAL",
+    "RSEVALID",
+    "RSACPTFL",
+    "REFDT",
+    "NASSESS",
+    "BOR",
+    "BORDT",
+    "BORRULE",
+    "CBOR",
+    "CBORDT",
+    "CBORRULE",
+    "RSPDT",
+    "CRSPDT",
+    "PDDT",
+    "CRWORSE",
 )
 # RSTESTCD → (RSTEST, engine column); a component that does not apply (no target or no
 # non-target disease at baseline) is written as NA.
@@ -93,7 +128,9 @@ def read_tumour_domains(directory: Path) -> dict[str, pd.DataFrame]:
     for domain in ("TU", "TR"):
         if domain not in found:
             raise DataError(
-                f"no {domain} domain in the SDTM directory", field="sdtm", value=str(directory),
+                f"no {domain} domain in the SDTM directory",
+                field="sdtm",
+                value=str(directory),
                 allowed=f"a {domain.lower()}.xpt or {domain.lower()}.csv file",
             )
     return found
@@ -114,17 +151,35 @@ def _first_dates(frame: pd.DataFrame | None, column: str, log: IssueLog) -> pd.S
     text = rows[column].fillna("").astype(str).str.strip()
     rows = rows.loc[text != ""]
     parsed: dict[str, pd.Timestamp | None] = {}
+    partial: set[str] = set()
     for value in pd.unique(text[text != ""]):
         try:
             imputed = parse_dtc(value, impute="first", field=column)
         except DataError:
             imputed = None
         parsed[value] = None if imputed is None else pd.Timestamp(imputed.value)
-    dates = text[text != ""].map(parsed)
+        if imputed is not None and imputed.flag:
+            partial.add(value)
+    present = text[text != ""]
+    dates = present.map(parsed)
     bad = dates.isna()
-    log.add(rows.loc[bad].assign(**{column: text[text != ""][bad]}), domain=column[:2],
-            variable=column, issue="invalid_date", action="date not used",
-            message=f"{column} is not an ISO 8601 date")
+    log.add(
+        rows.loc[bad].assign(**{column: present[bad]}),
+        domain=column[:2],
+        variable=column,
+        issue="invalid_date",
+        action="date not used",
+        message=f"{column} is not an ISO 8601 date",
+    )
+    imputed_rows = present.isin(partial)
+    log.add(
+        rows.loc[imputed_rows].assign(**{column: present[imputed_rows]}),
+        domain=column[:2],
+        variable=column,
+        issue="partial_date_imputed",
+        action="first day imputed",
+        message=f"partial {column}: missing day (and month) imputed as the first",
+    )
     return pd.to_datetime(dates).groupby(rows["USUBJID"]).min()
 
 
@@ -145,11 +200,26 @@ def _reference_dates(
     ref = ref.fillna(rfst.reindex(ref.index)).fillna(first_dose.reindex(ref.index))
     fallback = ref.isna() & ref.index.isin(baseline.index)
     for subject in ref.index[fallback]:
-        log.add_one(domain="DM", variable="RFSTDTC", value="", subject=str(subject),
-                    issue="no_reference_start_date",
-                    action="baseline scan date used as reference start",
-                    message="no DM RFSTDTC and no EX EXSTDTC for this subject")
+        log.add_one(
+            domain="DM",
+            variable="RFSTDTC",
+            value="",
+            subject=str(subject),
+            issue="no_reference_start_date",
+            action="baseline scan date used as reference start",
+            message="no DM RFSTDTC and no EX EXSTDTC for this subject",
+        )
     ref = ref.fillna(baseline.reindex(ref.index))
+    for subject in ref.index[ref.isna()]:
+        log.add_one(
+            domain="DM",
+            variable="RFSTDTC",
+            value="",
+            subject=str(subject),
+            issue="no_reference_start_date",
+            action="subject left out of the summary",
+            message="no DM RFSTDTC, no EX EXSTDTC and no tumour assessment",
+        )
     ref = ref.dropna()
     return pd.DataFrame({"subject": ref.index.astype(str), "reference_date": ref.to_numpy()})
 
@@ -158,9 +228,7 @@ def _iso(dates: pd.Series) -> pd.Series:
     return pd.to_datetime(dates).dt.strftime("%Y-%m-%d").fillna("")
 
 
-def _rs_records(
-    timepoints: pd.DataFrame, evaluators: pd.DataFrame, studyid: str
-) -> pd.DataFrame:
+def _rs_records(timepoints: pd.DataFrame, evaluators: pd.DataFrame, studyid: str) -> pd.DataFrame:
     """One RS record per subject, evaluator, visit and test (four records per timepoint)."""
     if timepoints.empty:
         return pd.DataFrame(columns=list(RS_COLUMNS))
@@ -178,10 +246,14 @@ def _rs_records(
     subject = tp["subject"].to_numpy(dtype=object)[rows]
     rs = pd.DataFrame(
         {
-            "STUDYID": studyid, "DOMAIN": "RS", "USUBJID": subject,
+            "STUDYID": studyid,
+            "DOMAIN": "RS",
+            "USUBJID": subject,
             "RSTESTCD": np.array([t[0] for t in _TESTS], dtype=object)[test_index],
             "RSTEST": np.array([t[1] for t in _TESTS], dtype=object)[test_index],
-            "RSCAT": _RSCAT, "RSORRES": results, "RSSTRESC": results,
+            "RSCAT": _RSCAT,
+            "RSORRES": results,
+            "RSSTRESC": results,
             "RSEVAL": tp["RSEVAL"].to_numpy(dtype=object)[rows],
             "RSEVALID": tp["RSEVALID"].to_numpy(dtype=object)[rows],
             "RSACPTFL": tp["RSACPTFL"].to_numpy(dtype=object)[rows],
@@ -207,9 +279,11 @@ def _summary(best: pd.DataFrame, evaluators: pd.DataFrame) -> pd.DataFrame:
             "RSACPTFL": merged["RSACPTFL"].fillna(""),
             "REFDT": _iso(merged["reference_date"]),
             "NASSESS": merged["n_assessments"].astype(int),
-            "BOR": merged["bor"], "BORDT": _iso(merged["bor_date"]),
+            "BOR": merged["bor"],
+            "BORDT": _iso(merged["bor_date"]),
             "BORRULE": merged["bor_rule"],
-            "CBOR": merged["cbor"], "CBORDT": _iso(merged["cbor_date"]),
+            "CBOR": merged["cbor"],
+            "CBORDT": _iso(merged["cbor_date"]),
             "CBORRULE": merged["cbor_rule"],
             "RSPDT": _iso(merged["response_date"]),
             "CRSPDT": _iso(merged["confirmed_response_date"]),
@@ -221,22 +295,30 @@ def _summary(best: pd.DataFrame, evaluators: pd.DataFrame) -> pd.DataFrame:
 
 def _engine_issues(checks: pd.DataFrame, best: pd.DataFrame, log: IssueLog) -> None:
     for check, rows in checks.groupby("check", sort=True):
-        log.add(rows.assign(USUBJID=rows["subject"], EVAL=rows["evaluator"]), domain="TU",
-                variable="TULNKID", value_column="lesion_id", issue=str(check),
-                action="reported; lesion still evaluated as identified",
-                message=str(rows["message"].iloc[0]))
+        log.add(
+            rows.assign(USUBJID=rows["subject"], EVAL=rows["evaluator"]),
+            domain="TU",
+            variable="TULNKID",
+            value_column="lesion_id",
+            issue=str(check),
+            action="reported; lesion still evaluated as identified",
+            message=str(rows["message"].iloc[0]),
+        )
     worse = best.loc[best["cr_followed_by_worse"].astype(bool)]
-    log.add(worse.assign(USUBJID=worse["subject"], EVAL=worse["evaluator"],
-                         DATE=_iso(worse["pd_date"])),
-            domain="RS", variable="OVRLRESP", value_column="DATE",
-            issue="cr_followed_by_worse_response",
-            action="PR/SD after CR counted as PD for best response (RECIST 1.1 Table 3 note a)",
-            message="a response worse than CR (but not PD) follows a CR")
+    log.add(
+        worse.assign(
+            USUBJID=worse["subject"], EVAL=worse["evaluator"], DATE=_iso(worse["pd_date"])
+        ),
+        domain="RS",
+        variable="OVRLRESP",
+        value_column="DATE",
+        issue="cr_followed_by_worse_response",
+        action="PR/SD after CR counted as PD for best response (RECIST 1.1 Table 3 note a)",
+        message="a response worse than CR (but not PD) follows a CR",
+    )
 
 
-def _best_rows(
-    best: pd.DataFrame, evaluators: pd.DataFrame, with_data: set[str]
-) -> pd.DataFrame:
+def _best_rows(best: pd.DataFrame, evaluators: pd.DataFrame, with_data: set[str]) -> pd.DataFrame:
     """Keep the evaluators that assessed each subject; a subject never assessed keeps one
     INVESTIGATOR row (BOR MISSING)."""
     pairs = set(zip(evaluators["USUBJID"], evaluators["evaluator"], strict=True))
@@ -262,8 +344,12 @@ def derive_tumour_assessment(
     """
     for domain in ("TU", "TR"):
         if domain not in sdtm:
-            raise DataError("SDTM domain missing", field="domain", value=domain,
-                            allowed="TU and TR are required")
+            raise DataError(
+                "SDTM domain missing",
+                field="domain",
+                value=domain,
+                allowed="TU and TR are required",
+            )
     log = IssueLog()
     recist_input = build_recist_input(sdtm["TU"], sdtm["TR"], log)
     lesions, measurements = recist_input.lesions, recist_input.measurements
@@ -273,8 +359,7 @@ def derive_tumour_assessment(
         lesions, measurements, reference=reference, settings=settings, evaluators=evaluator_keys
     )
     timepoints, checks = result.timepoints, result.baseline_checks
-    best = _best_rows(result.best_response, recist_input.evaluators,
-                      set(measurements["subject"]))
+    best = _best_rows(result.best_response, recist_input.evaluators, set(measurements["subject"]))
     _engine_issues(checks, best, log)
     studyid = _study_id(sdtm)
     return TumourAssessment(
