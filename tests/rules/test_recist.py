@@ -514,3 +514,24 @@ def test_end_to_end_from_measurements_to_confirmed_response() -> None:
     assert (best["cbor"], best["confirmed_response_date"]) == ("PR", pd.Timestamp("2020-02-17"))
     assert best["pd_date"] == pd.Timestamp("2020-05-11")
     assert result.baseline_checks.empty
+
+
+ADMIRALONCO = _read_reference("recist_admiralonco_conventions.csv")
+
+
+@pytest.mark.parametrize("row", ADMIRALONCO, ids=[r["case"] for r in ADMIRALONCO])
+def test_best_response_agrees_with_admiralonco_conventions(row: dict[str, str]) -> None:
+    """BOR and confirmed BOR and their dates follow the admiralonco conventions."""
+    pairs = [item.split(":") for item in row["sequence"].split()]
+    responses = [(int(day), response) for day, response in pairs]
+    tp = sequence(responses) if responses else sequence([(42, "SD")]).iloc[0:0]
+    best = classify_best_response(
+        tp, reference=reference(), settings=LEADER, evaluators=["INVESTIGATOR"]
+    ).iloc[0]
+    start = reference()["reference_date"].iloc[0]
+
+    def day(value: pd.Timestamp) -> str:
+        return "" if pd.isna(value) else str((value - start).days)
+
+    assert (best["bor"], day(best["bor_date"])) == (row["bor"], row["bor_day"])
+    assert (best["cbor"], day(best["cbor_date"])) == (row["cbor"], row["cbor_day"])
