@@ -43,7 +43,8 @@ CONF_TYPES = ("log-log", "log", "plain")
 _SQRT_EPS = float(np.sqrt(np.finfo(np.float64).eps))
 
 
-def _validate_inputs(time: ArrayLike, event: ArrayLike) -> tuple[FloatArray, IntArray]:
+def _validate_inputs(time: ArrayLike, event: ArrayLike) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """Checked float64 times and boolean events (one or two reductions each)."""
     t = np.ascontiguousarray(np.asarray(time, dtype=np.float64).ravel())
     e_raw = np.asarray(event).ravel()
     if t.size == 0:
@@ -53,27 +54,35 @@ def _validate_inputs(time: ArrayLike, event: ArrayLike) -> tuple[FloatArray, Int
             f"event has {e_raw.size} values but time has {t.size}",
             field="event", value=e_raw.size, allowed=f"{t.size} values",
         )
-    if not (np.isfinite(t).all() and t.min() >= 0):
+    if not (t.min() >= 0 and np.isfinite(t.max())):  # a NaN makes min() NaN
         bad = ~np.isfinite(t) | (t < 0)
         raise DataError(
             "times must be finite and non-negative", field="time",
             value=t[bad][:5].tolist(), allowed="finite values >= 0",
         )
-    if e_raw.dtype.kind not in "biuf" or not bool(((e_raw == 0) | (e_raw == 1)).all()):
+    if e_raw.dtype.kind == "b":
+        return t, e_raw
+    if e_raw.dtype.kind in "iu":
+        valid = bool(e_raw.min() >= 0 and e_raw.max() <= 1)
+    else:
+        valid = e_raw.dtype.kind == "f" and bool(((e_raw == 0) | (e_raw == 1)).all())
+    if not valid:
         raise DataError(
             "events must be 0 (censored) or 1 (event)", field="event",
             value=np.unique(e_raw)[:5].tolist(), allowed="0, 1",
         )
-    return t, np.asarray(e_raw, dtype=np.int64) if e_raw.dtype.kind == "f" else e_raw
+    return t, e_raw.astype(bool)
 
 
-def _sort_packed(t: FloatArray, e: NDArray[np.integer]) -> tuple[FloatArray, NDArray[np.uint64]]:
-    """Co-sort times and events with one uint64 sort (exact for t >= 0: sign bit is free).
+def _sort_packed(t: FloatArray, e: NDArray[np.bool_]) -> tuple[FloatArray, NDArray[np.uint64]]:
+    """Co-sort times and events with one uint64 sort.
 
-    Returns the sorted times and the sorted packed keys (event = key & 1).
+    The key is the float's bit pattern shifted left by one with the event in the low bit:
+    for t >= 0 the bit patterns order like the values, and the shift drops the sign bit (so
+    -0.0 becomes +0.0). Returns the sorted times and the sorted keys.
     """
-    key = (t + 0.0).view(np.uint64) << np.uint64(1)
-    key |= e.astype(np.uint64, copy=False)
+    key = t.view(np.uint64) << np.uint64(1)
+    key |= e
     key.sort()
     ts = (key >> np.uint64(1)).view(np.float64)
     return ts, key
@@ -99,12 +108,14 @@ def _group_starts(ts: FloatArray, *, timefix: bool) -> IntArray:
 
 
 def _intervals(
-    surv: FloatArray, se_log: FloatArray, *, z: float, conf_type: str
+    surv: FloatArray, se_log: FloatArray, *, z: float, conf_type: str, ends: tuple[int, int]
 ) -> tuple[FloatArray, FloatArray]:
-    """Pointwise limits; NaN where R gives NA. The curve is monotone, so the rows where
-    S = 1 form a prefix and those where S = 0 a suffix."""
-    first_below_one = int(np.argmax(surv < 1.0)) if surv[-1] < 1.0 else surv.size
-    first_zero = int(np.argmax(surv <= 0.0)) if surv[-1] <= 0.0 else surv.size
+    """Pointwise limits; NaN where R gives NA.
+
+    *ends* = (first index with S < 1, first index with S = 0): the curve is monotone, so the
+    rows where S = 1 form a prefix and those where S = 0 a suffix.
+    """
+    first_below_one, first_zero = ends
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if conf_type == "plain":
             half = z * se_log * surv
@@ -119,8 +130,11 @@ def _intervals(
         else:
             # log-log: exp(-exp(log(-log S) +- w)) = exp(log S * exp(+-w)), w = z se / |log S|
             log_s = np.log(surv)
-            widen = np.exp(z * se_log / -log_s)
-            lower = np.exp(log_s * widen)
+            widen = np.divide(se_log, log_s)
+            widen *= -z
+            np.exp(widen, out=widen)
+            lower = np.multiply(log_s, widen)
+            np.exp(lower, out=lower)
             np.divide(log_s, widen, out=widen)
             upper = np.exp(widen, out=widen)
             for band in (lower, upper):
@@ -218,7 +232,8 @@ def estimate_kaplan_meier(
     ts, key = _sort_packed(t, e)
     starts = _group_starts(ts, timefix=timefix)
     total = ts.size
-    n_event = np.add.reduceat(key & np.uint64(1), starts).astype(np.int64)
+    key &= np.uint64(1)
+    n_event = np.add.reduceat(key, starts).astype(np.int64)
     del key
     n_risk = total - starts
     counts = np.empty_like(starts)
@@ -227,23 +242,30 @@ def estimate_kaplan_meier(
     n_censor = counts - n_event
     nr = n_risk.astype(np.float64)
     nd = n_event.astype(np.float64)
-    surv: FloatArray = np.cumprod(1.0 - nd / nr, dtype=np.float64)
+    surv: FloatArray = np.divide(nd, nr)
+    np.subtract(1.0, surv, out=surv)
+    np.cumprod(surv, out=surv)
     with np.errstate(divide="ignore", invalid="ignore"):
-        at_risk_after = nr - nd
-        at_risk_after *= nr
-        increment = np.divide(nd, at_risk_after, out=np.zeros_like(nr), where=nd > 0)
-        increment[(nd > 0) & (at_risk_after == 0)] = np.inf
-        se_log = np.sqrt(np.cumsum(increment, out=increment), out=increment)
+        # Greenwood: sum d / (n (n - d)); d = n gives +inf (R: NaN std.err once S = 0).
+        se_log = nr - nd
+        se_log *= nr
+        np.divide(nd, se_log, out=se_log)
+        np.cumsum(se_log, out=se_log)
+        np.sqrt(se_log, out=se_log)
         std_err = surv * se_log
-        std_err[surv <= 0] = np.nan
+    ends = (
+        int(np.argmax(surv < 1.0)) if surv[-1] < 1.0 else surv.size,
+        int(np.argmax(surv <= 0.0)) if surv[-1] <= 0.0 else surv.size,
+    )
+    std_err[ends[1]:] = np.nan
     z = float(special.ndtri(0.5 + conf_level / 2.0))
-    lower, upper = _intervals(surv, se_log, z=z, conf_type=conf_type)
+    lower, upper = _intervals(surv, se_log, z=z, conf_type=conf_type, ends=ends)
     times = ts[starts]
     median = _quantile(times, surv, lower, upper, probability=0.5, conf_level=conf_level)
     return KaplanMeierResult(
         time=times, n_risk=n_risk, n_event=n_event, n_censor=n_censor, survival=surv,
         std_err=std_err, lower=lower, upper=upper, median=median, conf_level=conf_level,
-        conf_type=conf_type, n=int(total), events=int(e.sum()),
+        conf_type=conf_type, n=int(total), events=int(n_event.sum()),
     )
 
 
@@ -274,7 +296,7 @@ def estimate_followup_median(
     follow-up. Returns the median with its log-log interval.
     """
     t, e = _validate_inputs(time, event)
-    km = estimate_kaplan_meier(t, 1 - e, conf_level=conf_level, conf_type="log-log")
+    km = estimate_kaplan_meier(t, ~e, conf_level=conf_level, conf_type="log-log")
     return km.median
 
 
