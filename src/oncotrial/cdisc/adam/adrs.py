@@ -303,7 +303,7 @@ def _finish(frame: pd.DataFrame, *, adsl: pd.DataFrame, evaluator: str) -> pd.Da
         if column not in ordered:
             ordered[column] = adsl[column].to_numpy()[rows]
     names = _column_order(list(ordered))
-    return pd.DataFrame({name: ordered[name] for name in names})
+    return pd.DataFrame({name: ordered[name] for name in names}, copy=False)
 
 
 _FIRST = ("STUDYID", "USUBJID", "SUBJID", "SITEID", "ASEQ", "PARAMCD", "PARAM", "PARCAT1",

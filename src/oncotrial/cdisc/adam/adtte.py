@@ -283,12 +283,16 @@ def _finish(frame: pd.DataFrame, *, adsl: pd.DataFrame) -> pd.DataFrame:
     frame["AVALU"] = "DAYS"
     frame["PARAM"] = frame["PARAMCD"].map(ADTTE_PARAMS)
     frame["SRCSEQ"] = pd.to_numeric(frame["SRCSEQ"], errors="coerce")
-    frame = frame.sort_values(["USUBJID", "PARAMCD"], kind="stable")
+    frame = frame.sort_values(["USUBJID", "PARAMCD"], kind="stable").reset_index(drop=True)
     frame["ASEQ"] = frame.groupby("USUBJID").cumcount() + 1
-    keep = [c for c in adsl.columns if c not in frame.columns or c == "USUBJID"]
-    merged = frame.merge(adsl[keep], on="USUBJID", how="left", validate="many_to_one")
+    rows = pd.Index(adsl["USUBJID"]).get_indexer(frame["USUBJID"])
+    columns = {c: frame[c].to_numpy() for c in frame.columns}
+    for column in adsl.columns:
+        if column not in columns:
+            columns[column] = adsl[column].to_numpy()[rows]
     first = ["STUDYID", "USUBJID", "SUBJID", "SITEID", "ASEQ", "PARAMCD", "PARAM", "STARTDT",
              "ADT", "AVAL", "AVALU", "CNSR", "EVNTDESC", "CNSDTDSC", "SRCDOM", "SRCVAR",
              "SRCSEQ", "ARULE"]
-    first = [c for c in first if c in merged.columns]
-    return merged[first + [c for c in merged.columns if c not in first]].reset_index(drop=True)
+    first = [c for c in first if c in columns]
+    names = first + [c for c in columns if c not in first]
+    return pd.DataFrame({name: columns[name] for name in names}, copy=False)
