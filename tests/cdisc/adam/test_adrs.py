@@ -215,3 +215,14 @@ def test_empty_rs_gives_missing_for_everyone(leader: Protocol) -> None:
     adrs = derive_adrs(rs, adsl=adsl, protocol=leader)
     assert pick(adrs, "S1", "BOR")["AVALC"] == "MISSING"
     assert pick(adrs, "S1", "RSP")["AVALC"] == "N"
+
+
+def test_clinical_benefit_takes_the_earlier_event(leader: Protocol) -> None:
+    """CB is dated by the earlier of response and ≥ 42-day SD (admiralonco vignette adrs.Rmd,
+    "Derive Clinical Benefit Parameter": ``ignore_event_order = TRUE``, the earlier date wins,
+    not the first event in the list)."""
+    adrs = _one_subject(leader, [("2020-02-12", "SD"), ("2020-03-25", "PR")])
+    assert _value(adrs, "CB") == ("Y", "2020-02-12")
+    assert _value(adrs, "RSP") == ("Y", "2020-03-25")
+    early = _one_subject(leader, [("2020-01-29", "PR"), ("2020-02-26", "SD")])
+    assert _value(early, "CB") == ("Y", "2020-01-29")  # response before the SD window counts
