@@ -79,15 +79,51 @@ def _select(
 
 
 def _lesion_grid(keyed: KeyedInput, role: str) -> pd.DataFrame:
-    """Every (assessment, lesion of *role*) pair with that lesion's record at that visit."""
+    """Every (assessment, lesion of *role*) pair with that lesion's record at that visit.
+
+    Built with integer arithmetic: lesions of a role are grouped by subject-evaluator (``sk``),
+    each assessment is repeated once per lesion of its ``sk``, and records are found by the
+    key ``ak * n_lesions + lk``."""
     les = keyed.lesions.loc[keyed.lesions["role"] == role, ["sk", "lk", "nodal"]]
-    grid = keyed.assessments[["ak", "sk"]].merge(les, on="sk", how="inner")
-    meas = keyed.measurements.loc[
-        keyed.measurements["role"] == role, ["ak", "lk", "diameter_mm", "state"]
-    ]
-    grid = grid.merge(meas, on=["ak", "lk"], how="left")
-    grid["state"] = grid["state"].fillna("NOT DONE")
-    return grid
+    les = les.sort_values(["sk", "lk"], kind="stable")
+    n_sk = (
+        max(
+            int(keyed.assessments["sk"].to_numpy().max(initial=-1)),
+            int(les["sk"].to_numpy().max(initial=-1)),
+        )
+        + 1
+    )
+    per_sk = np.bincount(les["sk"].to_numpy(dtype=np.int64), minlength=n_sk)
+    first_of_sk = np.concatenate([[0], np.cumsum(per_sk)[:-1]])
+    a_ak = keyed.assessments["ak"].to_numpy(dtype=np.int64)
+    a_sk = keyed.assessments["sk"].to_numpy(dtype=np.int64)
+    counts = per_sk[a_sk]
+    rows_ak = np.repeat(a_ak, counts)
+    # position of each grid row's lesion inside the sorted lesion table
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    lesion_row = np.repeat(first_of_sk[a_sk], counts) + offsets
+    rows_lk = les["lk"].to_numpy(dtype=np.int64)[lesion_row]
+    n_lk = len(keyed.lesions) + 1
+    meas = keyed.measurements
+    mine = (meas["role"] == role).to_numpy()
+    meas_key = meas["ak"].to_numpy(dtype=np.int64)[mine] * n_lk + meas["lk"].to_numpy()[mine]
+    found = pd.Index(meas_key).get_indexer(pd.Index(rows_ak * n_lk + rows_lk))
+    diam = meas["diameter_mm"].to_numpy(dtype=float)[mine]
+    state = meas["state"].to_numpy(dtype=object)[mine]
+    has = found >= 0
+    return pd.DataFrame(
+        {
+            "ak": rows_ak,
+            "lk": rows_lk,
+            "nodal": les["nodal"].to_numpy(dtype=bool)[lesion_row],
+            "diameter_mm": np.where(
+                has, diam[np.where(has, found, 0)] if len(diam) else np.nan, np.nan
+            ),
+            "state": np.where(
+                has, state[np.where(has, found, 0)] if len(state) else "", "NOT DONE"
+            ),
+        }
+    )
 
 
 def _target_values(grid: pd.DataFrame, settings: RecistSettings) -> FloatArray:

@@ -224,20 +224,33 @@ def _parse_dates(
     return pd.to_datetime(values.map({k: v[0] for k, v in parsed.items()}))
 
 
+def _result_text(tr: pd.DataFrame, rows: npt.NDArray[np.bool_]) -> npt.NDArray[np.object_]:
+    """TRSTRESC, else TRORRES, for the *rows* that need the text (others stay "")."""
+    text = np.full(len(tr), "", dtype=object)
+    if rows.any():
+        sub = tr.loc[rows]
+        standard = _text(sub, "TRSTRESC")
+        text[rows] = standard.where(standard != "", _text(sub, "TRORRES")).to_numpy()
+    return text
+
+
 def _values(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
-    """Numeric diameter in mm and state per TR record."""
-    number = pd.to_numeric(tr.get("TRSTRESN", pd.Series(np.nan, index=tr.index)), errors="coerce")
-    standard = _text(tr, "TRSTRESC")
-    text = standard.where(standard != "", _text(tr, "TRORRES"))
-    missing = number.isna().to_numpy()
-    if missing.any():  # a result only in TRSTRESC/TRORRES
+    """Numeric diameter in mm and state per TR record (text is read only where needed)."""
+    test = tr["TRTESTCD"].to_numpy()
+    is_diameter = np.isin(test, _DIAMETER_TESTS)
+    is_state = test == _STATE_TEST
+    raw = tr["TRSTRESN"] if "TRSTRESN" in tr.columns else pd.Series(np.nan, index=tr.index)
+    number = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    needs_text = np.isnan(number) | is_state
+    text = _result_text(tr, needs_text)
+    no_number = np.isnan(number) & needs_text
+    if no_number.any():  # a result only in TRSTRESC/TRORRES
         number = number.copy()
-        number[missing] = pd.to_numeric(text[missing], errors="coerce")
+        number[no_number] = pd.to_numeric(pd.Series(text[no_number]), errors="coerce")
     unit = _text(tr, "TRSTRESU", upper=True)
     unit = unit.where(unit != "", _text(tr, "TRORRESU", upper=True))
-    is_diameter = tr["TRTESTCD"].isin(_DIAMETER_TESTS)
-    factor = unit.map(_UNIT_FACTORS)
-    bad_unit = is_diameter & number.notna() & factor.isna()
+    factor = unit.map(_UNIT_FACTORS).to_numpy(dtype=float, na_value=np.nan)
+    bad_unit = is_diameter & ~np.isnan(number) & np.isnan(factor)
     log.add(
         tr.loc[bad_unit].assign(UNIT=unit[bad_unit]),
         domain="TR",
@@ -247,8 +260,10 @@ def _values(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
         action="measurement treated as not done",
         message="diameter unit must be mm or cm",
     )
-    state = _text(pd.DataFrame({"T": text}), "T", upper=True).map(_STATES).fillna("")
-    unknown = (tr["TRTESTCD"] == _STATE_TEST) & (state == "") & (text != "")
+    upper = pd.Series(text, index=tr.index)
+    upper = _text(pd.DataFrame({"T": upper}), "T", upper=True)
+    state = upper.map(_STATES).fillna("").to_numpy(dtype=object)
+    unknown = is_state & (state == "") & (text != "")
     log.add(
         tr.loc[unknown].assign(RESULT=text[unknown]),
         domain="TR",
@@ -259,11 +274,10 @@ def _values(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
         message="TUMSTATE result not recognised (PRESENT, ABSENT, UNEQUIVOCAL PROGRESSION, "
         "EQUIVOCAL, NOT DONE, TOO SMALL TO MEASURE)",
     )
-    not_done = (_text(tr, "TRSTAT", upper=True) == "NOT DONE") | unknown | bad_unit
-    state = state.mask(not_done, "NOT DONE")
-    state = state.mask((tr["TRTESTCD"] == _STATE_TEST) & (state == ""), "NOT DONE")
-    value = (number * factor).where(is_diameter & ~not_done)
-    state = state.mask(is_diameter & value.notna(), "")
+    not_done = (_text(tr, "TRSTAT", upper=True) == "NOT DONE").to_numpy() | unknown | bad_unit
+    state = np.where(not_done | (is_state & (state == "")), "NOT DONE", state)
+    value = np.where(is_diameter & ~not_done, number * factor, np.nan)
+    state = np.where(is_diameter & ~np.isnan(value), "", state)
     return pd.DataFrame({"value_mm": value, "state": state}, index=tr.index)
 
 
