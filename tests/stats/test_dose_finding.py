@@ -125,3 +125,11 @@ def test_3plus3_bad_input() -> None:
         compute_3plus3_oc([0.1, 1.2])
     with pytest.raises(DesignError, match="start"):
         compute_3plus3_oc([0.1, 0.2], start=2)
+
+
+def test_boin_early_stop_caps_patients_per_dose() -> None:
+    """With n_earlystop=9 no dose gets more than 9 patients (BOIN n.earlystop)."""
+    oc = compute_boin_oc([0.25, 0.3], target=0.3, n_trials=100, n_earlystop=9,
+                         rng=np.random.default_rng(5))
+    assert max(oc.mean_patients) <= 9.0
+    assert sum(oc.mean_patients) <= 18.0

@@ -135,6 +135,8 @@ def oc(
     target: Annotated[float, typer.Option("--target", help="BOIN target DLT rate.")] = 0.30,
     cohort_size: Annotated[int, typer.Option("--cohort-size")] = 3,
     n_cohorts: Annotated[int, typer.Option("--n-cohorts", help="Cohorts per BOIN trial.")] = 10,
+    n_earlystop: Annotated[int, typer.Option(
+        "--n-earlystop", help="BOIN: stop when the current dose has this many patients.")] = 100,
     start: Annotated[int, typer.Option("--start", help="Start dose index (0 = lowest).")] = 0,
     leader: Annotated[bool, typer.Option(
         "--leader", help="Use the LEADER regimen ladder and start regimen from the protocol.")
@@ -161,7 +163,7 @@ def oc(
             task = bar.add_task(f"BOIN {text}", total=n_trials)
             results.append(compute_boin_oc(
                 p_true, target=target, cohort_size=cohort_size, n_cohorts=n_cohorts,
-                start=start, n_trials=n_trials, rng=rng, labels=labels,
+                start=start, n_trials=n_trials, rng=rng, n_earlystop=n_earlystop, labels=labels,
                 progress=lambda k, t=task: bar.advance(t, k),  # type: ignore[misc]
             ))
     if as_json:

@@ -298,7 +298,7 @@ def _check_p_true(p_true: Sequence[float], start: int) -> FloatArray:
 
 def _boin_trial(
     p: FloatArray, table: BoinDecisionTable, *, cohort_size: int, n_cohorts: int,
-    start: int, rng: np.random.Generator,
+    start: int, n_earlystop: int, rng: np.random.Generator,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], bool]:
     k = p.size
     y = np.zeros(k, dtype=np.int64)
@@ -308,6 +308,8 @@ def _boin_trial(
     for _ in range(n_cohorts):
         y[d] += rng.binomial(cohort_size, p[d])
         n[d] += cohort_size
+        if n[d] >= n_earlystop:  # BOIN::get.oc n.earlystop: stop, select the MTD
+            break
         i = int(n[d]) - 1
         elim = table.eliminate_at_least[i]
         if elim is not None and y[d] >= elim:
@@ -323,7 +325,7 @@ def _boin_trial(
 
 def compute_boin_oc(
     p_true: Sequence[float], *, target: float, cohort_size: int = 3, n_cohorts: int = 10,
-    start: int = 0, n_trials: int = 1000, rng: np.random.Generator,
+    start: int = 0, n_trials: int = 1000, rng: np.random.Generator, n_earlystop: int = 100,
     labels: Sequence[str] | None = None, progress: Callable[[int], None] | None = None,
 ) -> DoseFindingOC:
     """Simulated operating characteristics of BOIN (as R ``BOIN::get.oc``).
@@ -338,6 +340,9 @@ def compute_boin_oc(
         Number of simulated trials.
     rng
         A seeded ``numpy.random.Generator`` (the only source of randomness).
+    n_earlystop
+        Stop once the current dose has this many patients (BOIN default 100 = off; the
+        authors suggest 9-18).
     labels
         Dose or regimen names (e.g. LEADER ``["L10E1.1", "L14E1.1", "L18E1.1"]``).
     progress
@@ -360,7 +365,7 @@ def compute_boin_oc(
     step = max(1, n_trials // 100)
     for trial in range(n_trials):
         y, n, stopped = _boin_trial(p, table, cohort_size=cohort_size, n_cohorts=n_cohorts,
-                                    start=start, rng=rng)
+                                    start=start, n_earlystop=n_earlystop, rng=rng)
         pts += n
         tox += y
         mtd = None if stopped else estimate_boin_mtd(y.tolist(), n.tolist(), target=target).mtd
