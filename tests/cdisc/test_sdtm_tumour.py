@@ -359,3 +359,17 @@ def test_reference_date_falls_back_to_first_dose_then_baseline_scan() -> None:
     assert ref[("S2", "INVESTIGATOR")] == "2020-01-06"
     listed = result.issues.loc[result.issues["ISSUE"] == "no_reference_start_date", "USUBJID"]
     assert set(listed) == {"S2", "S3", "S4"}  # S4: no date and never assessed
+
+
+def test_tr_without_usable_records_gives_missing_not_a_crash() -> None:
+    """An empty TR, or one whose dates are all unusable, gives BOR MISSING and listed issues."""
+    sdtm = _sdtm()
+    sdtm["TR"] = sdtm["TR"].iloc[0:0]
+    result = derive_tumour_assessment(sdtm, settings=LEADER)
+    assert result.rs.empty
+    assert set(result.summary["BOR"]) == {"MISSING"}
+    sdtm = _sdtm()
+    sdtm["TR"]["TRDTC"] = "unknown"
+    result = derive_tumour_assessment(sdtm, settings=LEADER)
+    assert set(result.summary["BOR"]) == {"MISSING"}
+    assert "invalid_date" in set(result.issues["ISSUE"])

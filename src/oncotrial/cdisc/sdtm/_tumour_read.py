@@ -439,6 +439,17 @@ def _nodal(tr: pd.DataFrame, lesions: pd.DataFrame, log: IssueLog) -> pd.DataFra
 
 def _combine(tr: pd.DataFrame, lesions: pd.DataFrame) -> pd.DataFrame:
     """One row per lesion and visit: the axis RECIST uses, the TUMSTATE, the visit's date."""
+    if tr.empty:
+        return pd.DataFrame(
+            {
+                "lpos": np.empty(0, dtype=np.int64),
+                "VISITNUM": np.empty(0, dtype=float),
+                "VISIT": np.empty(0, dtype=object),
+                "date": np.empty(0, dtype="datetime64[ns]"),
+                "value_mm": np.empty(0, dtype=float),
+                "state": np.empty(0, dtype=object),
+            }
+        )
     lpos = tr["lpos"].to_numpy(dtype=np.int64)
     visit_code, _ = pd.factorize(tr["VISITNUM"])
     key = lpos * (int(visit_code.max(initial=0)) + 1) + visit_code
