@@ -24,17 +24,20 @@ from oncotrial.sim.oc import (
 )
 from oncotrial.sim.parameters import DEFAULT_PARAMETERS, SimParameters
 from oncotrial.sim.patients import VirtualPatients, simulate_patients
+from oncotrial.sim.trial import AdverseEventRecord, SimulatedTrial, simulate_trial
 
 __all__ = [
     "DEFAULT_PARAMETERS",
     "DEFAULT_SCENARIOS",
     "PUBLISHED_TARGETS",
+    "AdverseEventRecord",
     "CalibrationReport",
     "CalibrationRow",
     "OperatingCharacteristics",
     "PublishedTarget",
     "Scenario",
     "SimParameters",
+    "SimulatedTrial",
     "TrialDesign",
     "TrialSummaries",
     "VirtualPatients",
@@ -43,6 +46,7 @@ __all__ = [
     "estimate_operating_characteristics",
     "fit_kinetics",
     "simulate_patients",
+    "simulate_trial",
     "simulate_trials",
     "simulate_trials_parallel",
     "trial_seed",

@@ -1,0 +1,294 @@
+"""One detailed virtual LEADER trial: phase Ib cohorts, phase II at the RP2D, plain records out.
+
+Every dose is decided by :func:`oncotrial.rules.decide_dose`; labs and blood pressure are graded
+by :mod:`oncotrial.rules.ctcae`; cycle-1 events are judged by :func:`oncotrial.rules.classify_dlt`
+and cohorts by :func:`oncotrial.rules.decide_cohort`.  The tumour then follows the dose
+intensity actually given (same model as the fast path).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from oncotrial.errors import DataError
+from oncotrial.protocol import CohortAction, Protocol
+from oncotrial.rules import CohortDecision, DltEvent, classify_dlt, decide_cohort
+from oncotrial.sim._draws import PatientDraws, draw_patients
+from oncotrial.sim._treatment import (
+    LENVATINIB,
+    DoseRecord,
+    LabRecord,
+    TreatmentCourse,
+    cycle_intensity,
+    treat,
+)
+from oncotrial.sim.design import TrialDesign, design_from_protocol
+from oncotrial.sim.fast import compute_horizon
+from oncotrial.sim.observe import PatientOutcomes, compute_outcomes
+from oncotrial.sim.parameters import DAYS_PER_MONTH, SimParameters
+from oncotrial.sim.patients import VirtualPatients, make_patients
+from oncotrial.sim.tumour import make_kinetics
+from oncotrial.types import DoseAction, Phase
+
+__all__ = ["AdverseEventRecord", "DoseRecord", "LabRecord", "SimulatedTrial", "simulate_trial"]
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class AdverseEventRecord:
+    """An adverse-event episode (CTCAE v5.0 term, worst grade, study days of onset and end)."""
+
+    patient: int
+    term: str
+    grade: int
+    start_day: int
+    end_day: int
+    attribution: str  # drug(s) it is attributed to
+    laboratory: bool
+    dlt: bool
+
+
+@dataclass(frozen=True)
+class SimulatedTrial:
+    """A virtual trial, as plain records; days are study days (day 1 = first dose)."""
+
+    protocol_id: str
+    seed: int
+    design: TrialDesign
+    patients: VirtualPatients
+    phase: tuple[Phase, ...]
+    regimen: tuple[str, ...]
+    enrol_day: FloatArray  # calendar day of the first dose since the trial opened
+    treatment_end_day: FloatArray  # last study day on treatment
+    outcomes: PatientOutcomes
+    dose_intensity: FloatArray  # (n, cycles) relative dose intensity driving the tumour
+    lenvatinib_mg_daily: FloatArray  # (n, days) lenvatinib taken on study day d (column d − 1)
+    eribulin_mg_m2_daily: FloatArray  # (n, days) eribulin given on study day d
+    doses: tuple[DoseRecord, ...]
+    labs: tuple[LabRecord, ...]
+    adverse_events: tuple[AdverseEventRecord, ...]
+    cohorts: tuple[CohortDecision, ...]
+    dlt: tuple[bool, ...]
+    rp2d_regimen: str
+
+
+def _take(patients: VirtualPatients, idx: IntArray) -> VirtualPatients:
+    return VirtualPatients(**{f.name: getattr(patients, f.name)[idx]
+                              for f in fields(VirtualPatients)})
+
+
+def _lab_episodes(labs: tuple[LabRecord, ...]) -> list[AdverseEventRecord]:
+    """Consecutive graded visits of one term make one episode (worst grade kept)."""
+    out: list[AdverseEventRecord] = []
+    open_: dict[tuple[int, str], list[int]] = {}
+    for lab in sorted(labs, key=lambda r: (r.patient, r.test, r.day)):
+        key = (lab.patient, lab.test)
+        grade = lab.grade or 0
+        if grade > 0:
+            ep = open_.setdefault(key, [lab.day, lab.day, grade])
+            ep[1], ep[2] = lab.day, max(ep[2], grade)
+        elif key in open_:
+            start, _, worst = open_.pop(key)
+            out.append(_lab_ae(lab.patient, lab.test, worst, start, lab.day - 1))
+    out.extend(_lab_ae(p, t, ep[2], ep[0], ep[1] + 6) for (p, t), ep in open_.items())
+    return out
+
+
+def _lab_ae(patient: int, term: str, grade: int, start: int, end: int) -> AdverseEventRecord:
+    drug = "lenvatinib" if term in {"Hypertension", "Proteinuria"} else "eribulin"
+    return AdverseEventRecord(patient, term, grade, start, max(end, start), drug,
+                              term != "Hypertension", False)
+
+
+def _course_aes(course: TreatmentCourse) -> list[AdverseEventRecord]:
+    aes = _lab_episodes(course.labs)
+    aes.extend(AdverseEventRecord(s.patient, s.term, s.grade, s.start_day, s.end_day, s.drug,
+                                  False, False) for s in course.symptoms)
+    return aes
+
+
+def _dlt_events(patient: int, aes: list[AdverseEventRecord], course: TreatmentCourse,
+                window: int) -> list[DltEvent]:
+    holds = [d.day for d in course.doses if d.patient == patient and d.drug == LENVATINIB
+             and d.action is DoseAction.HOLD and d.day <= window]
+    events = []
+    for ae in aes:
+        if ae.patient != patient or ae.start_day > window:
+            continue
+        flags: list[str] = []
+        if any(ae.start_day <= h <= ae.end_day for h in holds) and ae.grade >= 2:
+            flags.append("treatment_interruption")
+        if ae.term == "Febrile neutropenia":
+            flags.append("fever")
+        events.append(DltEvent.model_validate({
+            "term": ae.term, "grade": ae.grade, "onset_day": max(ae.start_day, 1),
+            "attribution": "possible", "duration_days": ae.end_day - ae.start_day + 1,
+            "flags": flags}))
+    return events
+
+
+@dataclass
+class _Group:
+    index: IntArray
+    regimen: str
+    phase: Phase
+    course: TreatmentCourse
+
+
+class _TrialBuilder:
+    def __init__(self, protocol: Protocol, *, n_patients: int, seed: int,
+                 params: SimParameters) -> None:
+        self.protocol = protocol
+        self.params = params
+        self.seed = seed
+        self.design = design_from_protocol(protocol)
+        self.n_scans, self.n_cycles = compute_horizon(self.design, params)
+        self.rng = np.random.default_rng(seed)
+        self.draws: PatientDraws = draw_patients(self.rng, n_patients, n_scans=self.n_scans)
+        self.patients = make_patients(self.draws, params=params.population)
+        ev = params.events
+        enrol = np.sort(self.draws.u_enrol) * ev.accrual_months * DAYS_PER_MONTH
+        self.enrol = np.round(enrol)
+        cutoff = self.enrol.max() + ev.followup_months * DAYS_PER_MONTH
+        self.admin = cutoff - self.enrol
+        per_day = 1.0 / DAYS_PER_MONTH
+        off = np.minimum.reduce([self.draws.e_death / (ev.death_hazard_per_month * per_day),
+                                 self.draws.e_dropout / (ev.dropout_hazard_per_month * per_day),
+                                 self.admin])
+        horizon = self.n_cycles * self.design.cycle_length_days
+        self.end_day = np.ceil(np.clip(off, 1, horizon)).astype(np.int64)
+        self.groups: list[_Group] = []
+        self.dlt_terms: set[tuple[int, str]] = set()
+
+    def _treat(self, idx: IntArray, regimen: str, phase: Phase) -> _Group:
+        doses = self.protocol.regimen(regimen).doses
+        course = treat(_take(self.patients, idx), start_levels=[dict(doses)] * idx.size,
+                       end_day=self.end_day[idx], protocol=self.protocol,
+                       rng=np.random.default_rng(self.rng.integers(2**63)),
+                       params=self.params.toxicity,
+                       reference_lenvatinib_mg=self.design.reference_lenvatinib_mg)
+        group = _Group(idx, regimen, phase, course)
+        self.groups.append(group)
+        return group
+
+    def phase_ib(self) -> tuple[list[CohortDecision], dict[int, bool]]:
+        ib = self.protocol.phase_ib
+        regimen = ib.start_regimen
+        decisions: list[CohortDecision] = []
+        dlt: dict[int, bool] = {}
+        next_patient = 0
+        at_regimen: list[int] = []
+        while next_patient + ib.cohort_size <= self.patients.n:
+            idx = np.arange(next_patient, next_patient + ib.cohort_size)
+            next_patient += ib.cohort_size
+            group = self._treat(idx, regimen, Phase.IB)
+            aes = _course_aes(group.course)
+            for local, pid in enumerate(idx):
+                events = _dlt_events(local, aes, group.course, ib.dlt_window_days)
+                verdict = classify_dlt(events, protocol=self.protocol)
+                dlt[int(pid)] = verdict.is_dlt
+                self.dlt_terms.update((int(pid), e.term) for e in verdict.events if e.is_dlt)
+            at_regimen.extend(int(p) for p in idx)
+            evaluable = [p for p in at_regimen if self.end_day[p] >= ib.dlt_window_days]
+            decision = decide_cohort(len(evaluable), sum(dlt[p] for p in evaluable),
+                                     regimen=regimen, protocol=self.protocol)
+            decisions.append(decision)
+            if decision.action is CohortAction.STOP:
+                break
+            if decision.action is CohortAction.DE_ESCALATE and decision.next_regimen:
+                regimen, at_regimen = decision.next_regimen, []
+        return decisions, dlt
+
+    def phase_ii(self, first: int) -> None:
+        if first < self.patients.n:
+            self._treat(np.arange(first, self.patients.n), self.protocol.phase_ii.rp2d_regimen,
+                        Phase.II)
+
+
+def _merge(builder: _TrialBuilder) -> tuple[FloatArray, FloatArray, list[DoseRecord],
+                                            list[LabRecord], list[AdverseEventRecord]]:
+    n = builder.patients.n
+    days = int(builder.end_day.max())
+    lenv, eri = np.zeros((n, days)), np.zeros((n, days))
+    doses: list[DoseRecord] = []
+    labs: list[LabRecord] = []
+    aes: list[AdverseEventRecord] = []
+    for g in builder.groups:
+        c = g.course
+        lenv[g.index, : c.lenvatinib_mg.shape[1]] = c.lenvatinib_mg
+        eri[g.index, : c.eribulin_mg_m2.shape[1]] = c.eribulin_mg_m2
+        remap = g.index
+        doses.extend(replace(d, patient=int(remap[d.patient])) for d in c.doses)
+        labs.extend(replace(r, patient=int(remap[r.patient])) for r in c.labs)
+        aes.extend(replace(a, patient=int(remap[a.patient])) for a in _course_aes(c))
+    return lenv, eri, doses, labs, aes
+
+
+def _truncate(daily: FloatArray, stop: list[int]) -> FloatArray:
+    days = np.arange(1, daily.shape[1] + 1)[None, :]
+    return np.where(days <= np.asarray(stop)[:, None], daily, 0.0)
+
+
+def simulate_trial(protocol: Protocol, *, n_patients: int = 30, seed: int = 0,
+                   params: SimParameters | None = None) -> SimulatedTrial:
+    """Simulate one detailed LEADER-type trial.
+
+    Parameters
+    ----------
+    protocol
+        The trial protocol (phase Ib regimens and cohort rules, RP2D, schedule, RECIST values).
+    n_patients
+        Patients enrolled in total (phase Ib cohorts first, the rest in phase II at the RP2D).
+    seed
+        Seed of ``numpy.random.default_rng``; the same seed gives the same trial.
+    params
+        Model parameters (default :data:`oncotrial.sim.parameters.DEFAULT_PARAMETERS`).
+    """
+    if n_patients < protocol.phase_ib.cohort_size:
+        raise DataError("fewer patients than one phase Ib cohort", field="n_patients",
+                        value=n_patients, allowed=f">= {protocol.phase_ib.cohort_size}")
+    params = params or SimParameters()
+    b = _TrialBuilder(protocol, n_patients=n_patients, seed=seed, params=params)
+    cohorts, dlt = b.phase_ib()
+    n_ib = len(dlt)
+    b.phase_ii(n_ib)
+    lenv, eri, doses, labs, aes = _merge(b)
+    design = b.design
+    course = TreatmentCourse(lenv, eri, (), (), ())
+    intensity = cycle_intensity(
+        course, n_cycles=b.n_cycles, cycle_length_days=design.cycle_length_days,
+        reference_lenvatinib_mg=design.reference_lenvatinib_mg,
+        reference_eribulin_mg_m2=design.reference_eribulin_mg_m2,
+        n_eribulin_doses=len(design.eribulin_days),
+        weight_lenvatinib=params.tumour.weight_lenvatinib)
+    kinetics = make_kinetics(b.draws, b.patients, params=params.tumour)
+    outcomes = compute_outcomes(b.patients, kinetics, b.draws, cycle_intensity=intensity,
+                                admin_censor_day=b.admin, design=design, params=params)
+    end = np.minimum(outcomes.pd_day, outcomes.off_study_day)
+    end = np.minimum(end, b.end_day).astype(np.float64)
+    stop = [math.floor(e) for e in end]
+    regimen = [""] * n_patients
+    phase = [Phase.II] * n_patients
+    for g in b.groups:
+        for p in g.index:
+            regimen[int(p)], phase[int(p)] = g.regimen, g.phase
+    window = protocol.phase_ib.dlt_window_days
+    aes_kept = [replace(a, dlt=(a.patient, a.term) in b.dlt_terms and a.start_day <= window)
+                for a in aes if a.start_day <= stop[a.patient]]
+    return SimulatedTrial(
+        protocol_id=protocol.id, seed=seed, design=design, patients=b.patients,
+        phase=tuple(phase), regimen=tuple(regimen), enrol_day=b.enrol, treatment_end_day=end,
+        outcomes=outcomes, dose_intensity=intensity,
+        lenvatinib_mg_daily=_truncate(lenv, stop), eribulin_mg_m2_daily=_truncate(eri, stop),
+        doses=tuple(d for d in doses if d.day <= stop[d.patient]),
+        labs=tuple(r for r in labs if r.day <= stop[r.patient]),
+        adverse_events=tuple(aes_kept), cohorts=tuple(cohorts),
+        dlt=tuple(dlt.get(i, False) for i in range(n_patients)),
+        rp2d_regimen=protocol.phase_ii.rp2d_regimen,
+    )
