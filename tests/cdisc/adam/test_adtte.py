@@ -138,3 +138,16 @@ def test_unknown_rules_raise(leader: Protocol) -> None:
     """An unknown censoring rule set is refused with the allowed values."""
     with pytest.raises(DataError, match="FDA, EMA"):
         _tte(leader, [("2020-02-12", "SD")], rules="ESMO")
+
+
+def test_no_baseline_assessment_is_censored_at_start(leader: Protocol) -> None:
+    """FDA row 1: no baseline tumour assessment → PFS censored at the start, even after PD."""
+    frame = make_adsl({"S1": {"TRTSDT": START}, "S2": {"TRTSDT": START}})
+    rs = make_rs([("S1", "2020-02-12", "PD"), ("S2", "2020-02-12", "PD")])
+    tu = pd.DataFrame({"USUBJID": ["S1"], "TUSTRESC": ["NON-TARGET"]})
+    adrs = derive_adrs(rs, adsl=frame, protocol=leader)
+    adtte = derive_adtte(adrs, adsl=frame, protocol=leader, tu=tu)
+    _check(pick(adtte, "S1", "PFS"), cnsr=0, day="2020-02-12", rule="event_pd")
+    s2 = pick(adtte, "S2", "PFS")
+    _check(s2, cnsr=1, day=START, rule="censor_no_baseline")
+    assert s2["EVNTDESC"] == "No Baseline Tumor Assessment"

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from oncotrial.cdisc.adam._settings import PfsRules, ProtocolLike, StartDate
+from oncotrial.cdisc.adam._text import upper_text
 from oncotrial.cdisc.adam.adsl import select_start_date
 from oncotrial.errors import DataError
 
@@ -61,6 +62,7 @@ def derive_adtte(
     pfs_rules: PfsRules = "FDA",
     max_missed_assessments: int = 1,
     dor_confirmed: bool = True,
+    tu: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Derive ADTTE (OS, PFS, TTP, DOR) from ADRS and ADSL.
 
@@ -85,6 +87,10 @@ def derive_adtte(
         Start duration of response at the first *confirmed* response (CRSP), the right origin
         when the response endpoint is confirmed (RECIST 1.1 §4.6); the admiralonco template
         uses the unconfirmed response (RSP). ``False`` reproduces the template.
+    tu
+        SDTM TU. When given, subjects without any baseline TARGET/NON-TARGET lesion record
+        have no baseline tumour assessment: PFS and TTP are censored at the start date (FDA
+        2018 table, row 1), whatever happens later.
 
     Returns
     -------
@@ -131,7 +137,31 @@ def derive_adtte(
                               sources=[progression, death], adequate=adequate, nact=nact,
                               schedule=schedule, start_desc="First Response", start_var="ADT"),
     ]
-    return _finish(pd.concat(frames, ignore_index=True), adsl=adsl)
+    frame = pd.concat(frames, ignore_index=True)
+    if tu is not None:
+        _censor_without_baseline(frame, tu, start_desc=start_desc, start_var=start_var)
+    return _finish(frame, adsl=adsl)
+
+
+def _censor_without_baseline(
+    frame: pd.DataFrame, tu: pd.DataFrame, *, start_desc: str, start_var: str
+) -> None:
+    """FDA 2018 row 1: no baseline tumour assessment → PFS/TTP censored at the start date.
+
+    Baseline disease is recorded in TU as TARGET or NON-TARGET lesions (NEW lesions appear
+    only after baseline). *frame* is the local ADTTE being built and is updated in place.
+    """
+    baseline = upper_text(tu["TUSTRESC"]).isin(["TARGET", "NON-TARGET"])
+    assessed = set(tu.loc[baseline, "USUBJID"])
+    rows = frame["PARAMCD"].isin(["PFS", "TTP"]) & ~frame["USUBJID"].isin(assessed)
+    frame.loc[rows, "ADT"] = frame.loc[rows, "STARTDT"]
+    frame.loc[rows, "CNSR"] = 1
+    frame.loc[rows, "EVNTDESC"] = "No Baseline Tumor Assessment"
+    frame.loc[rows, "CNSDTDSC"] = start_desc
+    frame.loc[rows, "SRCDOM"] = "ADSL"
+    frame.loc[rows, "SRCVAR"] = start_var
+    frame.loc[rows, "SRCSEQ"] = np.nan
+    frame.loc[rows, "ARULE"] = "censor_no_baseline"
 
 
 def _response_start(adrs: pd.DataFrame, *, confirmed: bool) -> pd.Series:

@@ -76,7 +76,7 @@ def derive_adam(
     adrs = derive_adrs(domains["RS"], adsl=adsl, protocol=protocol, evaluator=evaluator,
                        start_date=chosen, tu=domains.get("TU"), options=options)
     adtte = derive_adtte(adrs, adsl=adsl, protocol=protocol, start_date=chosen,
-                         pfs_rules=pfs_rules)
+                         pfs_rules=pfs_rules, tu=domains.get("TU"))
     return AdamDatasets(adsl=adsl, adrs=adrs, adtte=adtte, start_date=chosen,
                         evaluator=evaluator, source=source, pfs_rules=pfs_rules)
 
