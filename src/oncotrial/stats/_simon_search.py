@@ -75,6 +75,14 @@ class BestByN:
         return out
 
 
+def single_stage_power_cut(tab1: Tables, beta: float) -> IntArray:
+    """For each n, the largest r with P1(Bin(n, p1) > r) >= 1 - beta (-1 if none)."""
+    off = tab1.offset
+    ok = tab1.tail[:, off:] >= 1.0 - beta
+    last = ok.shape[1] - 1 - np.argmax(ok[:, ::-1], axis=1)
+    return np.where(ok.any(axis=1), last, -1).astype(np.int64)
+
+
 def max_r1_for_power(pmf1_row: FloatArray, beta: float) -> int:
     """Largest r1 with P1(X1 > r1) >= 1 - beta (-1 if even r1 = 0 fails)."""
     cont = 1.0 - np.cumsum(pmf1_row)
@@ -101,14 +109,18 @@ def _reject_probabilities(
 
 def scan_n1(
     n1: int, n2_lo: int, n2_hi: int, tab0: Tables, tab1: Tables, *, alpha: float, beta: float,
-    best: BestByN,
+    best: BestByN, power_cut: IntArray,
 ) -> None:
     """Update *best* with every design of stage-1 size *n1* and n2 in [n2_lo, n2_hi]."""
     r1max = min(max_r1_for_power(tab1.pmf[n1, : n1 + 1], beta), n1 - 1)
     if r1max < 0 or n2_hi < n2_lo:
         return
     n2s = np.arange(n2_lo, n2_hi + 1, dtype=np.int64)
-    width = n1 + n2_hi
+    # Power <= P1(X1 + X2 > r), so no r above the single-stage cut r_hi(n) can give power:
+    # only r in [0, max r_hi] is evaluated.
+    width = int(power_cut[n1 + n2s].max()) + 1
+    if width < 1:
+        return
     power = _reject_probabilities(tab1, n1, r1max, n2s, width)
     meets = power >= 1.0 - beta
     any_meets = meets.any(axis=2)
@@ -138,8 +150,10 @@ def search_range(
     best: BestByN, n_lo: int, n_hi: int, tab0: Tables, tab1: Tables, *, alpha: float, beta: float
 ) -> None:
     """Search all designs with total size n in [n_lo, n_hi] (n1 ascending: first wins ties)."""
+    cut = single_stage_power_cut(tab1, beta)
     for n1 in range(1, n_hi):
-        scan_n1(n1, max(1, n_lo - n1), n_hi - n1, tab0, tab1, alpha=alpha, beta=beta, best=best)
+        scan_n1(n1, max(1, n_lo - n1), n_hi - n1, tab0, tab1, alpha=alpha, beta=beta, best=best,
+                power_cut=cut)
 
 
 def en0_lower_bound(
