@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,6 +14,7 @@ from oncotrial.protocol import Protocol
 from tests.cdisc.adam.conftest import make_adsl, make_rs, pick
 
 START = "2020-01-01"
+REFERENCE = Path(__file__).resolve().parents[2] / "reference"
 
 
 def _tte(
@@ -151,3 +153,22 @@ def test_no_baseline_assessment_is_censored_at_start(leader: Protocol) -> None:
     s2 = pick(adtte, "S2", "PFS")
     _check(s2, cnsr=1, day=START, rule="censor_no_baseline")
     assert s2["EVNTDESC"] == "No Baseline Tumor Assessment"
+
+
+def test_matches_admiral_derive_param_tte_tests(leader: Protocol) -> None:
+    """OS, PFS and DOR (unconfirmed start) equal admiral's derive_param_tte test expectations."""
+    table = pd.read_csv(REFERENCE / "adam_admiral_tte.csv", comment="#", dtype=str,
+                        keep_default_na=False)
+    subjects = table[table["KIND"] == "adsl"]
+    frame = make_adsl({row.USUBJID: {"TRTSDT": row.TRTSDT, "DTHDT": row.DTHDT,
+                                     "LSTALVDT": row.LSTALVDT} for row in subjects.itertuples()})
+    ovr = table[table["KIND"] == "ovr"]
+    rs = make_rs(zip(ovr["USUBJID"], ovr["ADT"], ovr["AVALC"], strict=True))
+    adrs = derive_adrs(rs, adsl=frame, protocol=leader)
+    adtte = derive_adtte(adrs, adsl=frame, protocol=leader, dor_confirmed=False)
+    for row in table[table["KIND"] == "expected"].itertuples():
+        got = pick(adtte, str(row.USUBJID), str(row.PARAMCD))
+        assert got["ADT"] == pd.Timestamp(str(row.ADT)), row
+        assert got["CNSR"] == int(str(row.CNSR)), row
+        assert got["SRCDOM"] == row.SRCDOM, row
+    assert set(adtte.loc[adtte["PARAMCD"] == "DOR", "USUBJID"]) == {"01", "04"}
