@@ -6,8 +6,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oncotrial.rules import classify_baseline_lesions, classify_timepoints
-from tests.rules.test_recist_cases import LEADER, build
+from oncotrial.rules import classify_baseline_lesions, classify_best_response, classify_timepoints
+from tests.rules.test_recist_cases import LEADER, build, reference, sequence
 
 RESPONSE_COLUMNS = [
     "visit",
@@ -84,3 +84,25 @@ def test_permuting_lesion_order_changes_nothing(
         classify_baseline_lesions(lesions, meas, settings=LEADER),
         classify_baseline_lesions(shuffled_lesions, shuffled_meas, settings=LEADER),
     )
+
+
+RANK = {"CR": 0, "PR": 1, "SD": 2, "NON-CR/NON-PD": 3, "PD": 4, "NE": 5, "MISSING": 6}
+timepoint = st.tuples(
+    st.integers(-10, 400), st.sampled_from(["CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"])
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(responses=st.lists(timepoint, max_size=8), data=st.data())
+def test_confirmed_best_response_is_never_better_and_order_free(
+    responses: list[tuple[int, str]], data: st.DataObject
+) -> None:
+    """CBOR is never better than BOR; a confirmed response has its date; row order is irrelevant."""
+    tp = sequence(responses) if responses else sequence([(42, "SD")]).iloc[0:0]
+    kwargs = {"reference": reference(), "settings": LEADER, "evaluators": ["INVESTIGATOR"]}
+    best = classify_best_response(tp, **kwargs).iloc[0]
+    assert RANK[best["cbor"]] >= RANK[best["bor"]]
+    assert (best["cbor"] in ("CR", "PR")) == pd.notna(best["confirmed_response_date"])
+    order = data.draw(st.permutations(range(len(tp))))
+    shuffled = classify_best_response(tp.iloc[list(order)], **kwargs).iloc[0]
+    pd.testing.assert_series_equal(best, shuffled)
