@@ -51,7 +51,7 @@ def cases(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame]:
     return build(days, targets=targets, nontargets=nontargets, new=new, organs=organs)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(case=cases(), factor=st.sampled_from([1.5, 2.0, 3.0, 10.0]))
 def test_scaling_every_diameter_leaves_responses_unchanged(
     case: tuple[pd.DataFrame, pd.DataFrame], factor: float
@@ -65,7 +65,7 @@ def test_scaling_every_diameter_leaves_responses_unchanged(
     pd.testing.assert_series_equal(before["sum_mm"] * factor, after["sum_mm"])
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(case=cases(), data=st.data())
 def test_permuting_lesion_order_changes_nothing(
     case: tuple[pd.DataFrame, pd.DataFrame], data: st.DataObject
