@@ -32,10 +32,12 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 
-def _frozen(values: NDArray[np.generic]) -> NDArray[np.generic]:
-    out = np.array(values, copy=True)
-    out.setflags(write=False)
-    return out
+def _lock_arrays(result: object) -> None:
+    """Make every numpy array held by a frozen result read-only (no copy)."""
+    for name in getattr(result, "__slots__", ()):
+        value = getattr(result, name)
+        if isinstance(value, np.ndarray) and value.flags.writeable:
+            value.setflags(write=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,9 @@ class BinomialIntervalArray:
     method: str
     conf_level: float
 
+    def __post_init__(self) -> None:
+        _lock_arrays(self)
+
 
 @dataclass(frozen=True, slots=True)
 class BinomialTest:
@@ -112,6 +117,9 @@ class KaplanMeierResult:
     conf_type: str
     n: int
     events: int
+
+    def __post_init__(self) -> None:
+        _lock_arrays(self)
 
     def survival_at(self, times: NDArray[np.float64] | list[float]) -> tuple[
         FloatArray, FloatArray, FloatArray
@@ -165,6 +173,9 @@ class LogRankResult:
     chisq: float
     df: int
     p_value: float
+
+    def __post_init__(self) -> None:
+        _lock_arrays(self)
 
 
 @dataclass(frozen=True, slots=True)
