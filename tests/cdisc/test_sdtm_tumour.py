@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from oncotrial.cdisc.io import read_domain
-from oncotrial.cdisc.sdtm.tumour import derive_tumour_assessment
+from oncotrial.cdisc.sdtm.tumour import derive_rs_from_tr, derive_tumour_assessment
 from oncotrial.cli import app
 from oncotrial.errors import DataError
 from oncotrial.rules import RecistSettings
@@ -373,3 +373,10 @@ def test_tr_without_usable_records_gives_missing_not_a_crash() -> None:
     result = derive_tumour_assessment(sdtm, settings=LEADER)
     assert set(result.summary["BOR"]) == {"MISSING"}
     assert "invalid_date" in set(result.issues["ISSUE"])
+
+
+def test_rs_fast_path_equals_full_assessment() -> None:
+    """derive_rs_from_tr (ADaM --source TR) gives exactly the RS of the full assessment."""
+    sdtm = _sdtm()
+    full = derive_tumour_assessment(sdtm, settings=LEADER).rs
+    pd.testing.assert_frame_equal(derive_rs_from_tr(sdtm, settings=LEADER), full)

@@ -26,7 +26,7 @@ from oncotrial.cdisc.io import read_domains, write_dataset
 from oncotrial.cdisc.sdtm._tumour_issues import ISSUE_COLUMNS, IssueLog
 from oncotrial.cdisc.sdtm._tumour_read import RecistInput, build_recist_input
 from oncotrial.errors import DataError
-from oncotrial.rules.recist import RecistSettings, derive_recist_responses
+from oncotrial.rules.recist import RecistSettings, classify_timepoints, derive_recist_responses
 
 __all__ = [
     "ISSUE_COLUMNS",
@@ -342,14 +342,7 @@ def derive_tumour_assessment(
     settings
         Protocol RECIST parameters (:meth:`RecistSettings.from_protocol`).
     """
-    for domain in ("TU", "TR"):
-        if domain not in sdtm:
-            raise DataError(
-                "SDTM domain missing",
-                field="domain",
-                value=domain,
-                allowed="TU and TR are required",
-            )
+    _require_domains(sdtm)
     log = IssueLog()
     recist_input = build_recist_input(sdtm["TU"], sdtm["TR"], log)
     lesions, measurements = recist_input.lesions, recist_input.measurements
@@ -383,8 +376,28 @@ def _study_id(sdtm: Mapping[str, pd.DataFrame]) -> str:
 def derive_rs_from_tr(
     sdtm: Mapping[str, pd.DataFrame], *, settings: RecistSettings
 ) -> pd.DataFrame:
-    """SDTM RS records (columns :data:`RS_COLUMNS`) computed from TU/TR by the RECIST engine."""
-    return derive_tumour_assessment(sdtm, settings=settings).rs
+    """SDTM RS records (columns :data:`RS_COLUMNS`) computed from TU/TR by the RECIST engine.
+
+    The fast path for ADaM ``--source TR``: timepoint responses only (no best response, no
+    summary); data issues are those of :func:`derive_tumour_assessment`, which lists them.
+    """
+    _require_domains(sdtm)
+    recist_input = build_recist_input(sdtm["TU"], sdtm["TR"], IssueLog())
+    timepoints = classify_timepoints(
+        recist_input.lesions, recist_input.measurements, settings=settings
+    )
+    return _rs_records(timepoints, recist_input.evaluators, _study_id(sdtm))
+
+
+def _require_domains(sdtm: Mapping[str, pd.DataFrame]) -> None:
+    for domain in ("TU", "TR"):
+        if domain not in sdtm:
+            raise DataError(
+                "SDTM domain missing",
+                field="domain",
+                value=domain,
+                allowed="TU and TR are required",
+            )
 
 
 def write_tumour_assessment(assessment: TumourAssessment, directory: Path) -> list[Path]:
