@@ -42,6 +42,11 @@ _LABELS: dict[str, str] = {
     "LSTALVDT": "Date Last Known Alive",
     "EOSSTT": "End of Study Status",
     "DCSREAS": "Reason for Discontinuation from Study",
+    "EOTSTT": "End of Treatment Status",
+    "DCTREAS": "Reason for Discontinuation of Treatment",
+    "SCRFREAS": "Reason for Screen Failure",  # sponsor-defined
+    "ENRLFL": "Enrolled Population Flag",
+    "PHASE": "Trial Phase of Enrollment",  # sponsor-defined (Ib or II)
     "SAFFL": "Safety Population Flag",
     "ITTFL": "Intent-To-Treat Population Flag",
     "FASFL": "Full Analysis Set Population Flag",

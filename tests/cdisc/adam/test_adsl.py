@@ -149,3 +149,29 @@ def test_dlt_evaluable(leader: Protocol, last_dose: str, dlt: str, flag: str) ->
     }
     assert leader.phase_ib.dlt_window_days == 21
     assert derive_adsl(domains, protocol=leader)["DLTEVLFL"].tolist() == [flag]
+
+
+def test_treatment_and_study_disposition_phase_and_screen_failure() -> None:
+    """EPOCH TREATMENT events give EOTSTT/DCTREAS, others EOSSTT; PHASE from SUPPDM;
+    SCRFREAS is the screen-failure DSTERM; ENRLFL marks enrolled subjects."""
+    domains = sdtm_domains()
+    domains["DS"] = pd.DataFrame({
+        "USUBJID": ["S1", "S1", "S2", "S2", "S3"],
+        "DSCAT": ["PROTOCOL MILESTONE", "DISPOSITION EVENT", "PROTOCOL MILESTONE",
+                  "DISPOSITION EVENT", "DISPOSITION EVENT"],
+        "DSDECOD": ["ENROLLED", "PROGRESSIVE DISEASE", "ENROLLED", "ADVERSE EVENT",
+                    "SCREEN FAILURE"],
+        "DSTERM": ["ENROLLED", "Progression", "ENROLLED", "Neutropenia", "ECOG 3 at screening"],
+        "EPOCH": ["SCREENING", "TREATMENT", "SCREENING", "TREATMENT", "SCREENING"],
+        "DSSTDTC": ["2019-12-20", "2020-06-30", "2019-12-22", "2020-03-31", "2019-12-15"],
+    })
+    domains["SUPPDM"] = pd.concat([domains["SUPPDM"], pd.DataFrame({
+        "USUBJID": ["S1", "S2"], "QNAM": ["PHASE", "PHASE"], "QVAL": ["II", "Phase Ib"]})])
+    adsl = derive_adsl(domains).set_index("USUBJID")
+    assert list(adsl["EOTSTT"]) == ["DISCONTINUED", "DISCONTINUED", ""]
+    assert list(adsl["DCTREAS"]) == ["PROGRESSIVE DISEASE", "ADVERSE EVENT", ""]
+    assert list(adsl["EOSSTT"]) == ["ONGOING", "ONGOING", "DISCONTINUED"]
+    assert adsl.loc["S3", "DCSREAS"] == "SCREEN FAILURE"
+    assert adsl.loc["S3", "SCRFREAS"] == "ECOG 3 at screening"
+    assert list(adsl["PHASE"]) == ["II", "Ib", ""]
+    assert list(adsl["ENRLFL"]) == ["Y", "Y", "N"]

@@ -17,6 +17,7 @@ __all__ = [
     "last_alive_dates",
     "new_therapy_dates",
     "numbers",
+    "phase",
     "treatment_dates",
 ]
 
@@ -65,19 +66,24 @@ _MILESTONES = {"RANDOMIZED", "ENROLLED", "INFORMED CONSENT OBTAINED", "ELIGIBILI
 
 
 def disposition(ds: pd.DataFrame | None) -> pd.DataFrame:
-    """RANDDT, ENRLDT, EOSSTT, DCSREAS and a DS death date from SDTM DS.
+    """RANDDT, ENRLDT, a DS death date, end-of-study and end-of-treatment status from SDTM DS.
 
     RANDDT is DSSTDTC of ``DSDECOD = RANDOMIZED`` (admiral ADSL template); ENRLDT that of
-    ``ENROLLED``. The end-of-study status is the last disposition event (``DSCAT =
-    DISPOSITION EVENT``, or any non-milestone record when DSCAT is absent): ``COMPLETED`` or
-    ``DISCONTINUED`` with DCSREAS = its DSDECOD; subjects without one are ``ONGOING``.
+    ``ENROLLED``. Disposition events are ``DSCAT = DISPOSITION EVENT`` (any non-milestone
+    record when DSCAT is absent). Those with ``EPOCH = TREATMENT`` end treatment (EOTSTT,
+    DCTREAS), the others end the study (EOSSTT, DCSREAS), as the ADaM IG ADSL variables
+    distinguish them; the last one of each kind counts: ``COMPLETED``, or ``DISCONTINUED``
+    with the reason = its DSDECOD. Without one the status is ``ONGOING``. SCRFREAS is the
+    DSTERM (reason as recorded) of a ``SCREEN FAILURE`` record.
     """
-    columns = ["RANDDT", "ENRLDT", "DSDTHDT", "EOSSTT", "DCSREAS"]
+    columns = ["RANDDT", "ENRLDT", "DSDTHDT", "EOSSTT", "DCSREAS", "EOTSTT", "DCTREAS",
+               "SCRFREAS"]
     if ds is None or ds.empty:
         return pd.DataFrame(columns=columns)
     decod = _text(ds, "DSDECOD")
     date = _complete_dates(ds, "DSSTDTC")
-    frame = pd.DataFrame({"USUBJID": ds["USUBJID"], "DECOD": decod, "DT": date})
+    frame = pd.DataFrame({"USUBJID": ds["USUBJID"], "DECOD": decod, "DT": date,
+                          "SEQ": numbers(ds, "DSSEQ")})
     out = pd.DataFrame(index=pd.Index(ds["USUBJID"].unique(), name="USUBJID"))
     for name, decods in (("RANDDT", {"RANDOMIZED"}), ("ENRLDT", {"ENROLLED", "ENROLLMENT"}),
                          ("DSDTHDT", {"DEATH"})):
@@ -86,15 +92,54 @@ def disposition(ds: pd.DataFrame | None) -> pd.DataFrame:
         is_event = _text(ds, "DSCAT") == "DISPOSITION EVENT"
     else:
         is_event = ~decod.isin(_MILESTONES)
-    events = frame[is_event].assign(SEQ=numbers(ds, "DSSEQ")[is_event])
+    treatment = _text(ds, "EPOCH") == "TREATMENT"
+    out["EOSSTT"], out["DCSREAS"] = _last_status(frame[is_event & ~treatment], out.index)
+    out["EOTSTT"], out["DCTREAS"] = _last_status(frame[is_event & treatment], out.index)
+    failed = ds.loc[decod == "SCREEN FAILURE"]
+    recorded = failed["DSTERM"] if "DSTERM" in failed.columns else failed["DSDECOD"]
+    terms = pd.Series(recorded.astype(str).str.strip().to_numpy(), index=failed["USUBJID"])
+    out["SCRFREAS"] = terms.groupby(level=0).last().reindex(out.index).fillna("")
+    return out
+
+
+def _last_status(events: pd.DataFrame, index: pd.Index) -> tuple[pd.Series, pd.Series]:
+    """Status (COMPLETED/DISCONTINUED/ONGOING) and reason from the last event per subject."""
     last = events.sort_values(["USUBJID", "DT", "SEQ"], na_position="first")
-    last = last.groupby("USUBJID").tail(1)
-    last = last.set_index("USUBJID")
+    last = last.groupby("USUBJID").tail(1).set_index("USUBJID")
     completed = last["DECOD"] == "COMPLETED"
-    out["EOSSTT"] = completed.map({True: "COMPLETED", False: "DISCONTINUED"})
-    out["DCSREAS"] = last["DECOD"].where(~completed, "")
-    out["EOSSTT"] = out["EOSSTT"].fillna("ONGOING")
-    out["DCSREAS"] = out["DCSREAS"].fillna("")
+    status = completed.map({True: "COMPLETED", False: "DISCONTINUED"}).reindex(index)
+    reason = last["DECOD"].where(~completed, "").reindex(index)
+    return status.fillna("ONGOING"), reason.fillna("")
+
+
+_PHASES = {"IB": "Ib", "1B": "Ib", "PHASE IB": "Ib", "PHASE 1B": "Ib",
+           "II": "II", "2": "II", "PHASE II": "II", "PHASE 2": "II"}
+
+
+def phase(dm: pd.DataFrame, suppdm: pd.DataFrame | None) -> pd.Series:
+    """PHASE (``Ib`` or ``II``, :class:`oncotrial.types.Phase`): the trial part a subject was
+    enrolled in, from a DM column PHASE or SUPPDM ``QNAM = PHASE`` (sponsor-defined, like
+    HISTOL); blank when neither is given. Unknown spellings are kept as recorded."""
+    return _normalised(_dm_or_supp(dm, suppdm, "PHASE", ("PHASE",)), _PHASES)
+
+
+def _normalised(values: pd.Series, mapping: dict[str, str]) -> pd.Series:
+    return values.map(lambda v: mapping.get(v, v))
+
+
+def _dm_or_supp(
+    dm: pd.DataFrame, suppdm: pd.DataFrame | None, column: str, qnams: tuple[str, ...]
+) -> pd.Series:
+    """A subject attribute from a DM column, else from SUPPDM QNAM (first of *qnams*)."""
+    out = pd.Series("", index=pd.Index(dm["USUBJID"], name="USUBJID"), dtype=object)
+    if column in dm.columns:
+        out = pd.Series(_text(dm, column).to_numpy(), index=out.index, dtype=object)
+    if suppdm is not None and not suppdm.empty:
+        supp = suppdm[_text(suppdm, "QNAM").isin(qnams)]
+        values = pd.Series(_text(supp, "QVAL").to_numpy(), index=supp["USUBJID"])
+        values = values.groupby(level=0).first()
+        missing = out == ""
+        out[missing] = values.reindex(out.index[missing]).fillna("").to_numpy()
     return out
 
 
@@ -215,14 +260,4 @@ def histology(dm: pd.DataFrame, suppdm: pd.DataFrame | None) -> pd.Series:
     (as our own SDTM export writes it) and then SUPPDM ``QNAM`` in HISTOL/HISTTYPE/HISTOLOGY
     (the usual place for sponsor-defined DM qualifiers, SDTMIG 3.3 §8.4).
     """
-    out = pd.Series("", index=pd.Index(dm["USUBJID"], name="USUBJID"), dtype=object)
-    if "HISTOL" in dm.columns:
-        out = pd.Series(_text(dm, "HISTOL").to_numpy(), index=out.index, dtype=object)
-    if suppdm is not None and not suppdm.empty:
-        qnam = _text(suppdm, "QNAM")
-        supp = suppdm[qnam.isin(_HISTOLOGY_QNAMS)]
-        values = pd.Series(_text(supp, "QVAL").to_numpy(), index=supp["USUBJID"])
-        values = values.groupby(level=0).first()
-        missing = out == ""
-        out[missing] = values.reindex(out.index[missing]).fillna("").to_numpy()
-    return out
+    return _dm_or_supp(dm, suppdm, "HISTOL", _HISTOLOGY_QNAMS)

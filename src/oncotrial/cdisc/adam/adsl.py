@@ -43,11 +43,12 @@ def derive_adsl(
     Returns
     -------
     DataFrame
-        One row per DM subject: DM identifiers and demography; HISTOL (DM ``HISTOL`` or SUPPDM,
-        see :func:`_subject.histology`); ECOGBL; RANDDT (DS RANDOMIZED), ENRLDT (DS ENROLLED),
-        TRTSDT/TRTEDT (EX valid doses), TRTDURD; NACTDT (first new anticancer therapy, CM);
-        DTHDT/DTHDTF/DTHFL; LSTALVDT; EOSSTT/DCSREAS; and the population flags SAFFL (≥ 1
-        dose), ITTFL (randomised), FASFL (enrolled, randomised or treated) and EFFFL
+        One row per DM subject: DM identifiers and demography; HISTOL and PHASE (DM column or
+        SUPPDM, see :func:`_subject.histology`); ECOGBL; RANDDT (DS RANDOMIZED), ENRLDT (DS
+        ENROLLED), TRTSDT/TRTEDT (EX valid doses), TRTDURD; NACTDT (first new anticancer therapy, CM);
+        DTHDT/DTHDTF/DTHFL; LSTALVDT; EOSSTT/DCSREAS (study), EOTSTT/DCTREAS (treatment),
+        SCRFREAS; and the population flags SAFFL (≥ 1 dose), ITTFL (randomised), ENRLFL and
+        FASFL (enrolled, randomised or treated) and EFFFL
         (response-evaluable: treated, measurable disease at baseline when TU is given, and
         ≥ 1 post-baseline response assessment other than NE) and, with a protocol, DLTEVLFL
         (DLT-evaluable: a DLT recorded — AE/SUPPAE ``AEDLT = Y`` — or dosed through the whole
@@ -72,6 +73,7 @@ def derive_adsl(
     adsl = pd.DataFrame({c: dm[c].to_numpy() for c in _DM_COPY if c in dm.columns})
     adsl.index = pd.Index(dm["USUBJID"].to_numpy(), name="USUBJID")
     adsl["HISTOL"] = _subject.histology(dm, sdtm.get("SUPPDM")).to_numpy()
+    adsl["PHASE"] = _subject.phase(dm, sdtm.get("SUPPDM")).to_numpy()
 
     adsl = adsl.join(_subject.treatment_dates(sdtm.get("EX")))
     adsl = adsl.join(_subject.disposition(sdtm.get("DS")))
@@ -85,6 +87,7 @@ def derive_adsl(
     adsl["SAFFL"] = np.where(adsl["TRTSDT"].notna(), "Y", "N")
     adsl["ITTFL"] = np.where(adsl["RANDDT"].notna(), "Y", "N")
     enrolled = adsl[["RANDDT", "ENRLDT", "TRTSDT"]].notna().any(axis=1)
+    adsl["ENRLFL"] = np.where(enrolled, "Y", "N")
     adsl["FASFL"] = np.where(enrolled, "Y", "N")
     adsl["EFFFL"] = np.where(_response_evaluable(sdtm, adsl, evaluator=evaluator), "Y", "N")
     if protocol is not None:
@@ -93,8 +96,11 @@ def derive_adsl(
         )
     for column in _DATE_COLUMNS:
         adsl[column] = pd.to_datetime(adsl[column]).astype("datetime64[ns]")
-    for column in ("EOSSTT", "DCSREAS"):
-        adsl[column] = adsl[column].fillna("ONGOING" if column == "EOSSTT" else "")
+    adsl["EOSSTT"] = adsl["EOSSTT"].fillna("ONGOING")
+    # end of treatment applies to treated subjects only
+    adsl["EOTSTT"] = adsl["EOTSTT"].fillna("ONGOING").where(adsl["TRTSDT"].notna(), "")
+    for column in ("DCSREAS", "DCTREAS", "SCRFREAS"):
+        adsl[column] = adsl[column].fillna("")
     return adsl.reset_index(drop=True)
 
 
