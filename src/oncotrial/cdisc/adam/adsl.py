@@ -46,10 +46,9 @@ def derive_adsl(
         One row per DM subject: DM identifiers and demography; HISTOL and PHASE (DM column or
         SUPPDM, see :func:`_subject.histology`); ECOGBL; RANDDT (DS RANDOMIZED), ENRLDT (DS
         ENROLLED), TRTSDT/TRTEDT (EX valid doses), TRTDURD; NACTDT (first new anticancer
-        therapy, CM); DTHDT/DTHDTF/DTHFL; LSTALVDT; EOSSTT/DCSREAS (study), EOTSTT/DCTREAS (treatment),
-        SCRFREAS; and the population flags SAFFL (≥ 1 dose), ITTFL (randomised), ENRLFL and
-        FASFL (enrolled, randomised or treated) and EFFFL
-        (response-evaluable: treated, measurable disease at baseline when TU is given, and
+        therapy, CM); DTHDT/DTHDTF/DTHFL; LSTALVDT; EOSSTT/DCSREAS (study), EOTSTT/DCTREAS
+        (treatment), SCRFREAS; and the population flags SAFFL (≥ 1 dose), ITTFL (randomised),
+        ENRLFL and FASFL (enrolled, randomised or treated) and EFFFL (response-evaluable: treated, measurable disease at baseline when TU is given, and
         ≥ 1 post-baseline response assessment other than NE) and, with a protocol, DLTEVLFL
         (DLT-evaluable: a DLT recorded — AE/SUPPAE ``AEDLT = Y`` — or dosed through the whole
         DLT window, TRTEDT ≥ TRTSDT + window − 1; the usual phase Ib rule that subjects
