@@ -48,8 +48,9 @@ def derive_adsl(
         ENROLLED), TRTSDT/TRTEDT (EX valid doses), TRTDURD; NACTDT (first new anticancer
         therapy, CM); DTHDT/DTHDTF/DTHFL; LSTALVDT; EOSSTT/DCSREAS (study), EOTSTT/DCTREAS
         (treatment), SCRFREAS; and the population flags SAFFL (≥ 1 dose), ITTFL (randomised),
-        ENRLFL and FASFL (enrolled, randomised or treated) and EFFFL (response-evaluable: treated, measurable disease at baseline when TU is given, and
-        ≥ 1 post-baseline response assessment other than NE) and, with a protocol, DLTEVLFL
+        ENRLFL and FASFL (enrolled, randomised or treated) and EFFFL (response-evaluable:
+        treated, measurable disease at baseline when TU is given, and ≥ 1 post-baseline
+        response assessment other than NE) and, with a protocol, DLTEVLFL
         (DLT-evaluable: a DLT recorded — AE/SUPPAE ``AEDLT = Y`` — or dosed through the whole
         DLT window, TRTEDT ≥ TRTSDT + window − 1; the usual phase Ib rule that subjects
         leaving the window early without a DLT are replaced). The flag is derived for every
