@@ -56,3 +56,17 @@ def test_derive_reports_missing_directory(tmp_path: Path) -> None:
                                       "--out", str(tmp_path / "out")])
     assert result.exit_code != 0
     assert "not a directory" in str(result.exception) + result.output
+
+
+def test_derive_options_and_errors(tmp_path: Path) -> None:
+    """--pfs-rules EMA is honoured; a start date nobody has is an error naming the option."""
+    _write_sdtm(tmp_path / "sdtm", "csv")
+    _run(tmp_path / "sdtm", tmp_path / "ema", "--pfs-rules", "EMA")
+    adtte = pd.read_csv(tmp_path / "ema" / "adtte.csv", dtype={"USUBJID": str})
+    pfs = adtte[adtte["PARAMCD"] == "PFS"].set_index("USUBJID")
+    assert pfs.loc["S2", "CNSR"] == 0  # EMA counts the death despite the missed assessments
+    assert pfs.loc["S2", "STARTDT"] == "2019-12-22"  # default start: enrolment (no RANDDT)
+    result = CliRunner().invoke(app, ["derive", "--sdtm", str(tmp_path / "sdtm"), "--out",
+                                      str(tmp_path / "bad"), "--start-date", "RANDDT"])
+    assert result.exit_code != 0
+    assert "start_date='RANDDT'" in str(result.exception) + result.output

@@ -110,13 +110,11 @@ def derive_adrs(
         cr_followed_by_worse_is_pd=options.cr_followed_by_worse_is_pd,
     )
     params = _subject_parameters(
-        ovr, by_subject=by_subject, reference_var=reference_var, protocol=protocol,
-        options=options, subjects=subjects,
+        ovr, by_subject=by_subject, protocol=protocol, options=options, subjects=subjects
     )
     if tu is not None:
         params.append(_mdis(tu, subjects=subjects, evaluator=evaluator))
     ovr = ovr.assign(PARAMCD="OVR")
-    ovr.loc[ovr["AVALC"].isin(AVAL_RESP), "AVAL"] = ovr["AVALC"].map(AVAL_RESP)
     frame = pd.concat([ovr.drop(columns=["REFDT"]), *params], ignore_index=True)
     return _finish(frame, adsl=adsl, evaluator=evaluator)
 
@@ -132,7 +130,6 @@ def _subject_parameters(
     ovr: pd.DataFrame,
     *,
     by_subject: pd.DataFrame,
-    reference_var: str,
     protocol: ProtocolLike,
     options: ResponseOptions,
     subjects: pd.Index,
