@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from oncotrial.cdisc.adam import ResponseOptions, derive_adrs
+from oncotrial.cdisc.adam import ResponseOptions, derive_adrs, derive_adrs_issues
 from oncotrial.errors import DataError
 from oncotrial.protocol import Protocol
 from tests.cdisc.adam.conftest import make_adsl, make_rs, pick
@@ -226,3 +226,22 @@ def test_clinical_benefit_takes_the_earlier_event(leader: Protocol) -> None:
     assert _value(adrs, "RSP") == ("Y", "2020-03-25")
     early = _one_subject(leader, [("2020-01-29", "PR"), ("2020-02-26", "SD")])
     assert _value(early, "CB") == ("Y", "2020-01-29")  # response before the SD window counts
+
+
+def test_data_issues_are_listed(leader: Protocol) -> None:
+    """ND, partial and pre-start dates, same-day duplicates and CR→PR are listed with the action."""
+    adrs = _one_subject(leader, [
+        ("2019-12-20", "SD"), ("2020-02", "SD"), ("2020-03-11", "CR"), ("2020-03-11", "NE"),
+        ("2020-04-22", "PR"), ("2020-05-06", "ND"), ("2020", "PD"),
+    ])
+    issues = derive_adrs_issues(adrs, start_date="TRTSDT")
+    found = set(zip(issues["RSDTC"], issues["ISSUE"], strict=True))
+    assert found == {
+        ("2019-12-20", "assessment before the reference start date"),
+        ("2020-02", "day of assessment date missing"),
+        ("2020-03-11", "another assessment on the same date"),
+        ("2020-04-22", "CR followed by PR, SD or NON-CR/NON-PD"),
+        ("2020-05-06", "no valid response (ND or blank)"),
+        ("2020", "assessment date missing or without month"),
+    }
+    assert list(issues.columns) == ["USUBJID", "VISIT", "RSDTC", "RSSTRESC", "ISSUE", "ACTION"]
