@@ -92,6 +92,10 @@ DATASET_LABELS: Mapping[str, str] = MappingProxyType({
     "ADSL": "Subject-Level Analysis Dataset",
     "ADRS": "Response Analysis Dataset",
     "ADTTE": "Time-to-Event Analysis Dataset",
+    "ADAE": "Adverse Events Analysis Dataset",
+    "ADEX": "Exposure Analysis Dataset",
+    "ADLB": "Laboratory Analysis Dataset",
+    "ADTR": "Tumor Results Analysis Dataset",
 })
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import typer
 
 from oncotrial.cdisc.adam import derive_adam, domains_for, write_adam
-from oncotrial.cdisc.sdtm import read_sdtm
+from oncotrial.cdisc.sdtm import ANALYSIS_DOMAINS, read_sdtm
 from oncotrial.protocol import load_protocol
 
 __all__ = ["derive"]
@@ -29,19 +29,25 @@ def derive(
     pfs_rules: Annotated[
         Literal["FDA", "EMA"], typer.Option(help="PFS censoring rules.")
     ] = "FDA",
+    supporting: Annotated[
+        bool, typer.Option(help="Also derive ADAE, ADEX, ADLB and ADTR (reads TR).")
+    ] = True,
     protocol: Annotated[
         Path | None, typer.Option(help="Protocol YAML (default: the shipped LEADER protocol).")
     ] = None,
 ) -> None:
-    """Derive the efficacy ADaM datasets from SDTM and write them as XPT v5 and CSV."""
+    """Derive the ADaM datasets from SDTM and write them as XPT v5 and CSV."""
+    domains = ANALYSIS_DOMAINS if supporting else domains_for(source)
     datasets = derive_adam(
-        read_sdtm(sdtm, domains=domains_for(source)), protocol=load_protocol(protocol),
+        read_sdtm(sdtm, domains=domains), protocol=load_protocol(protocol),
         evaluator=evaluator.upper(), source=source, start_date=start_date, pfs_rules=pfs_rules,
+        supporting=supporting,
     )
     paths = write_adam(datasets, out)
     typer.echo(
         f"{len(datasets.adsl)} subjects; start date {datasets.start_date}; "
-        f"evaluator {datasets.evaluator}; PFS rules {datasets.pfs_rules}"
+        f"evaluator {datasets.evaluator}; PFS rules {datasets.pfs_rules}; "
+        f"{len(datasets.issues)} data issue(s) listed in adam_issues.csv"
     )
     for path in paths:
         typer.echo(f"wrote {path}")

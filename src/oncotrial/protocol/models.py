@@ -240,6 +240,13 @@ class BsaPolicy(_Model):
     source: str
 
 
+class SafetyParameters(_Model):
+    """Safety-analysis conventions of the protocol (statistical analysis plan)."""
+
+    treatment_emergent_window_days: int = Field(ge=0)
+    source: str
+
+
 class DoseModificationParameter(_Model):
     """A numeric threshold used by the dose rules whose value is the protocol's choice."""
 
@@ -266,6 +273,7 @@ class Protocol(_Model):
     phase_ib: PhaseIb
     phase_ii: PhaseII
     bsa: BsaPolicy
+    safety: SafetyParameters
     dose_modification: dict[str, DoseModificationParameter] = Field(default_factory=dict)
 
     @model_validator(mode="after")

@@ -18,7 +18,7 @@ from oncotrial.rules.recist import RecistSettings, classify_timepoints
 
 __all__ = ["derive_adtr"]
 
-ADTR_COLUMNS = ("USUBJID", "EVALUATOR", "PARAMCD", "PARAM", "AVISIT", "AVISITN", "ADT", "ADY",
+ADTR_COLUMNS = ("USUBJID", "TREVAL", "PARAMCD", "PARAM", "AVISIT", "AVISITN", "ADT", "ADY",
                 "AVAL", "BASE", "CHG", "PCHG", "ABLFL")
 
 
@@ -51,7 +51,7 @@ def derive_adtr(
     post = classify_timepoints(lesions, measurements, settings=settings)
     baseline = _baseline_rows(measurements, post)
     rows = pd.DataFrame({
-        "USUBJID": post["subject"], "EVALUATOR": post["evaluator"], "AVISIT": post["visit"],
+        "USUBJID": post["subject"], "TREVAL": post["evaluator"], "AVISIT": post["visit"],
         "AVISITN": post["visitnum"], "ADT": pd.to_datetime(post["date"]),
         "AVAL": post["sum_mm"], "BASE": post["baseline_sum_mm"],
         "PCHG": post["change_from_baseline_pct"], "ABLFL": "",
@@ -62,7 +62,7 @@ def derive_adtr(
     adtr["CHG"] = adtr["AVAL"] - adtr["BASE"]
     starts = pd.to_datetime(adsl.set_index("USUBJID")["TRTSDT"], errors="coerce")
     adtr["ADY"] = (adtr["ADT"] - adtr["USUBJID"].map(starts)).dt.days + 1
-    adtr = adtr.sort_values(["USUBJID", "EVALUATOR", "ADT"], kind="mergesort")
+    adtr = adtr.sort_values(["USUBJID", "TREVAL", "ADT"], kind="mergesort")
     return adtr[list(ADTR_COLUMNS)].reset_index(drop=True)
 
 
@@ -74,7 +74,7 @@ def _baseline_rows(measurements: pd.DataFrame, post: pd.DataFrame) -> pd.DataFra
     sums = post.groupby(["subject", "evaluator"], as_index=False)["baseline_sum_mm"].first()
     merged = first.merge(sums, on=["subject", "evaluator"], how="inner")
     return pd.DataFrame({
-        "USUBJID": merged["subject"], "EVALUATOR": merged["evaluator"],
+        "USUBJID": merged["subject"], "TREVAL": merged["evaluator"],
         "AVISIT": merged["visit"], "AVISITN": merged["visitnum"],
         "ADT": pd.to_datetime(merged["date"]), "AVAL": merged["baseline_sum_mm"],
         "BASE": merged["baseline_sum_mm"], "PCHG": np.nan, "ABLFL": "Y",

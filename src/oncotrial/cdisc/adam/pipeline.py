@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -13,6 +13,8 @@ from oncotrial.cdisc.adam._settings import PfsRules, ResponseOptions, StartDate
 from oncotrial.cdisc.adam.adrs import derive_adrs
 from oncotrial.cdisc.adam.adsl import derive_adsl, select_start_date
 from oncotrial.cdisc.adam.adtte import derive_adtte
+from oncotrial.cdisc.adam.issues import derive_adrs_issues
+from oncotrial.cdisc.adam.supporting import derive_supporting_adam
 from oncotrial.cdisc.io import write_dataset
 from oncotrial.cdisc.sdtm import ANALYSIS_DOMAINS, derive_rs_from_tr
 from oncotrial.cdisc.terminology import DATASET_LABELS, labels_for
@@ -40,10 +42,12 @@ class AdamDatasets:
     adsl: pd.DataFrame
     adrs: pd.DataFrame
     adtte: pd.DataFrame
+    issues: pd.DataFrame
     start_date: StartDate
     evaluator: str
     source: ResponseSource
     pfs_rules: PfsRules
+    supporting: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def derive_adam(
@@ -55,12 +59,14 @@ def derive_adam(
     start_date: StartDate | None = None,
     pfs_rules: PfsRules = "FDA",
     options: ResponseOptions | None = None,
+    supporting: bool = False,
 ) -> AdamDatasets:
     """Derive ADSL, ADRS and ADTTE from SDTM domains.
 
     ``source="RS"`` reads the recorded overall responses (SDTM RS ``OVRLRESP``);
     ``source="TR"`` first computes the timepoint responses from the lesion measurements in
-    TU/TR with the RECIST 1.1 engine and derives from those instead.
+    TU/TR with the RECIST 1.1 engine and derives from those instead. With *supporting* the
+    report's ADAE, ADEX, ADLB and ADTR are derived too, from the domains present.
     """
     domains = dict(sdtm)
     if source == "TR":
@@ -77,8 +83,12 @@ def derive_adam(
                        start_date=chosen, tu=domains.get("TU"), options=options)
     adtte = derive_adtte(adrs, adsl=adsl, protocol=protocol, start_date=chosen,
                          pfs_rules=pfs_rules, tu=domains.get("TU"))
-    return AdamDatasets(adsl=adsl, adrs=adrs, adtte=adtte, start_date=chosen,
-                        evaluator=evaluator, source=source, pfs_rules=pfs_rules)
+    extra = (derive_supporting_adam(domains, adsl, protocol=protocol, evaluator=evaluator)
+             if supporting else {})
+    issues = derive_adrs_issues(adrs, start_date=chosen)
+    return AdamDatasets(adsl=adsl, adrs=adrs, adtte=adtte, issues=issues, start_date=chosen,
+                        evaluator=evaluator, source=source, pfs_rules=pfs_rules,
+                        supporting=extra)
 
 
 _RECIST_TESTS = ("TRGRESP", "NTRGRESP", "NEWLPROG", "OVRLRESP")
@@ -101,10 +111,12 @@ def _responses_from_measurements(
 
 
 def write_adam(datasets: AdamDatasets, directory: Path) -> list[Path]:
-    """Write ``adsl``, ``adrs`` and ``adtte`` as XPT v5 and CSV into *directory*."""
+    """Write ``adsl``, ``adrs`` and ``adtte`` as XPT v5 and CSV, and the data issues met on
+    the way as ``adam_issues.csv``, into *directory*."""
     written: list[Path] = []
     for name, frame in (("ADSL", datasets.adsl), ("ADRS", datasets.adrs),
-                        ("ADTTE", datasets.adtte)):
+                        ("ADTTE", datasets.adtte), *datasets.supporting.items()):
         written += write_dataset(frame, directory, name, labels=labels_for(list(frame.columns)),
                                  table_label=DATASET_LABELS[name])
+    written += write_dataset(datasets.issues, directory, "adam_issues", formats=("csv",))
     return written

@@ -91,7 +91,8 @@ def derive_adae(
     frame["ASTDT"] = _dates(frame["AESTDTC"], impute="first", field="AESTDTC")
     frame["AENDT"] = _dates(frame.get("AEENDTC", pd.Series("", index=frame.index)),
                             impute="last", field="AEENDTC")
-    frame["ATOXGR"] = frame["AETOXGR"].astype(str).str.strip()
+    recorded = frame["AETOXGR"] if "AETOXGR" in frame else pd.Series("", index=frame.index)
+    frame["ATOXGR"] = recorded.astype(str).str.strip().replace("nan", "")
     frame["ATOXGRN"] = pd.to_numeric(frame["ATOXGR"], errors="coerce")
     bad = frame["ATOXGR"].ne("") & ~frame["ATOXGRN"].isin([1, 2, 3, 4, 5])
     if bad.any():

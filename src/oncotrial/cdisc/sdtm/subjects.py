@@ -17,7 +17,8 @@ from oncotrial.errors import DataError
 __all__ = ["ANALYSIS_DOMAINS", "REQUIRED_VARIABLES", "read_sdtm", "validate_domains"]
 
 ANALYSIS_DOMAINS: tuple[str, ...] = (
-    "DM", "SUPPDM", "DS", "EX", "SV", "AE", "CM", "LB", "VS", "QS", "MH", "RS", "TU", "TR",
+    "DM", "SUPPDM", "DS", "EX", "SV", "AE", "SUPPAE", "CM", "LB", "VS", "QS", "MH", "RS", "TU",
+    "TR",
 )
 
 # Variables without which a domain cannot be used at all (SDTMIG 3.3 "Req" variables the
