@@ -36,8 +36,9 @@ def sdtm_domains() -> dict[str, pd.DataFrame]:
         "EXSTDTC": ["2020-01-01", "2020-01-01", "2020-01-03", "2020-04-01"],
         "EXENDTC": ["2020-06-30", "2020-01-01", "2020-03-31", "2020-04-20"],
     })
-    ae = pd.DataFrame({"USUBJID": ["S2"], "AESTDTC": ["2020-05-02"], "AEENDTC": ["2020-05-10"],
-                       "AEOUT": ["FATAL"]})
+    ae = pd.DataFrame({"USUBJID": ["S2"], "AESEQ": [1], "AETERM": ["Sepsis"],
+                       "AEDECOD": ["Sepsis"], "AETOXGR": ["5"], "AESER": ["Y"],
+                       "AESTDTC": ["2020-05-02"], "AEENDTC": ["2020-05-10"], "AEOUT": ["FATAL"]})
     rs = pd.DataFrame({
         "USUBJID": ["S1", "S1", "S2", "S1"],
         "RSTESTCD": ["OVRLRESP", "OVRLRESP", "OVRLRESP", "ECOG101"],
