@@ -78,8 +78,8 @@ class TumourParameters:
     """
 
     g: float = 0.0013  # growth per day, §3.5 calibration ([S18] order-of-magnitude check)
-    p: float = 0.00432  # kill per day at full intensity; CALIBRATED
-    c: float = 0.00768  # decay of kill (resistance) per day; CALIBRATED
+    p: float = 0.00435  # kill per day at full intensity; CALIBRATED
+    c: float = 0.00789  # decay of kill (resistance) per day; CALIBRATED
     omega_g: float = 0.7  # log-scale SD, §2.2 (ω 0.6–0.9 realistic [S24])
     omega_p: float = 0.68
     omega_c: float = 0.6
@@ -125,11 +125,11 @@ class DoseIntensityParameters:
     path, where doses come from ``oncotrial.rules.decide_dose``.
     """
 
-    # Moment-matched to the detailed path at the RP2D (12 trials, seeds 100–111, 219 phase II
-    # patients: mean on-treatment intensity 0.79, SD 0.19; 0.0023 stops of both drugs per cycle).
-    rdi_a: float = 2.75
-    rdi_b: float = 0.73
-    p_stop_per_cycle: float = 0.0023
+    # Moment-matched to the detailed path at the RP2D (12 trials, seeds 100–111, 234 phase II
+    # patients: mean on-treatment intensity 0.80, SD 0.19; 0.0022 stops of both drugs per cycle).
+    rdi_a: float = 2.96
+    rdi_b: float = 0.75
+    p_stop_per_cycle: float = 0.0022
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,9 @@ class ToxicityParameters:
     drug_slope_l_per_ug: float = 0.0451
     drug_slope_iiv: float = 0.54
     eribulin_half_life_h: float = 40.0  # label (§2.7)
+    # Doses are mesylate (US); concentrations are of eribulin base: 1.4 mg/m² mesylate ≡ 1.23
+    # base (clinical_rules.md §2).
+    eribulin_base_per_mesylate: float = 1.23 / 1.4
     # One-compartment proxy; label volume of distribution 43–114 L/m² (upper end), ASSUMPTION.
     eribulin_volume_l_per_m2: float = 114.0
     # Platelets: baseline log-normal ×10⁹/L and a lenvatinib-driven fall (ASSUMPTION; ≤ 10 %

@@ -91,7 +91,8 @@ class ToxicityProcess:
         """Move one day forward; doses are given at the start of the day (0 = none)."""
         p = self.params
         v_l = p.eribulin_volume_l_per_m2 * self.bsa
-        self.concentration = self.concentration + eribulin_mg_m2 * self.bsa / v_l * UG_PER_MG
+        base_mg = eribulin_mg_m2 * self.bsa * p.eribulin_base_per_mesylate
+        self.concentration = self.concentration + base_mg / v_l * UG_PER_MG
         k_el = math.log(2) / (p.eribulin_half_life_h / 24.0)
         dt = 1.0 / SUBSTEPS
         x = self.compartments

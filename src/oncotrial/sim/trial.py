@@ -76,6 +76,7 @@ class SimulatedTrial:
     cohorts: tuple[CohortDecision, ...]
     dlt: tuple[bool, ...]
     rp2d_regimen: str
+    organs: tuple[str, ...]  # names of the lesion_organ codes
 
 
 def _take(patients: VirtualPatients, idx: IntArray) -> VirtualPatients:
@@ -290,5 +291,5 @@ def simulate_trial(protocol: Protocol, *, n_patients: int = 30, seed: int = 0,
         labs=tuple(r for r in labs if r.day <= stop[r.patient]),
         adverse_events=tuple(aes_kept), cohorts=tuple(cohorts),
         dlt=tuple(dlt.get(i, False) for i in range(n_patients)),
-        rp2d_regimen=protocol.phase_ii.rp2d_regimen,
+        rp2d_regimen=protocol.phase_ii.rp2d_regimen, organs=params.population.organs,
     )
