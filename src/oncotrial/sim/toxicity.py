@@ -29,6 +29,7 @@ FloatArray = NDArray[np.float64]
 
 SUBSTEPS = 4  # Euler sub-steps per day for the Friberg model (k_tr ≈ 0.88/day)
 UG_PER_MG = 1000.0
+MIN_PULSE_PRESSURE = 20.0  # mmHg; systolic − diastolic below this is not physiological
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,8 @@ class ToxicityProcess:
         sbp = self.sbp0 + self.bp_rise * self.exposure_fast - lowered + p.bp_visit_sd * z[:, 3]
         dbp = (self.dbp0 + 0.6 * self.bp_rise * self.exposure_fast - 0.6 * lowered
                + 0.7 * p.bp_visit_sd * z[:, 4])
+        sbp = np.maximum(sbp, 85.0)
+        dbp = np.clip(dbp, 45.0, sbp - MIN_PULSE_PRESSURE)
         return LabSnapshot(
             anc=np.where(missing, np.nan, np.round(anc, 2)),
             platelets=np.where(missing, np.nan, np.round(plt, 0)),
