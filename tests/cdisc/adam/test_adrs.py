@@ -245,3 +245,18 @@ def test_data_issues_are_listed(leader: Protocol) -> None:
         ("2020", "assessment date missing or without month"),
     }
     assert list(issues.columns) == ["USUBJID", "VISIT", "RSDTC", "RSSTRESC", "ISSUE", "ACTION"]
+
+
+def test_evaluator_selection(leader: Protocol) -> None:
+    """Blank RSEVAL is the investigator; a reader is found by RSEVALID; without any accepted
+    flag all of a reader's records count."""
+    adsl = make_adsl({"S1": {"TRTSDT": START}})
+    rs = pd.DataFrame({
+        "USUBJID": "S1", "RSTESTCD": "OVRLRESP", "RSDTC": ["2020-02-12", "2020-02-12"],
+        "RSSTRESC": ["SD", "PR"], "RSEVAL": ["", "OTHER"], "RSEVALID": ["", "RECIST ENGINE"],
+        "RSACPTFL": ["", ""],
+    })
+    investigator = derive_adrs(rs, adsl=adsl, protocol=leader)
+    engine = derive_adrs(rs, adsl=adsl, protocol=leader, evaluator="RECIST ENGINE")
+    assert pick(investigator, "S1", "BOR")["AVALC"] == "SD"
+    assert pick(engine, "S1", "BOR")["AVALC"] == "PR"

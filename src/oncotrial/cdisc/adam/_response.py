@@ -64,16 +64,24 @@ def _upper(frame: pd.DataFrame, column: str) -> pd.Series:
 def evaluator_records(rs: pd.DataFrame, *, evaluator: str) -> pd.DataFrame:
     """RS overall responses (``RSTESTCD = OVRLRESP``) of one evaluator.
 
-    The evaluator matches RSEVAL or RSEVALID. For readers other than the investigator, only
-    accepted records (``RSACPTFL = Y``) count when RSACPTFL is present (admiralonco BICR
-    chain).
+    The evaluator matches RSEVAL or RSEVALID; a blank RSEVAL is the investigator (as the
+    TU/TR reader of :mod:`oncotrial.cdisc.sdtm.tumour` reads a blank TREVAL). For readers
+    other than the investigator, when some of their records carry ``RSACPTFL = Y`` only
+    those count (the accepted read, admiralonco BICR chain); without any accepted flag all
+    of the reader's records are used.
     """
     wanted = evaluator.strip().upper()
     keep = _upper(rs, "RSTESTCD") == "OVRLRESP"
     if "RSEVAL" in rs.columns or "RSEVALID" in rs.columns:
-        keep &= (_upper(rs, "RSEVAL") == wanted) | (_upper(rs, "RSEVALID") == wanted)
+        rseval = _upper(rs, "RSEVAL")
+        chosen = (rseval == wanted) | (_upper(rs, "RSEVALID") == wanted)
+        if wanted == "INVESTIGATOR":
+            chosen |= rseval == ""
+        keep &= chosen
     if wanted != "INVESTIGATOR" and "RSACPTFL" in rs.columns:
-        keep &= _upper(rs, "RSACPTFL") == "Y"
+        accepted = _upper(rs, "RSACPTFL") == "Y"
+        if (keep & accepted).any():
+            keep &= accepted
     return rs.loc[keep]
 
 
