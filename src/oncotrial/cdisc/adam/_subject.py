@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -206,15 +206,23 @@ def new_therapy_dates(cm: pd.DataFrame | None, trtsdt: pd.Series) -> pd.Series:
     return after.groupby("USUBJID")["DT"].min()
 
 
+def _any_value(frame: pd.DataFrame, column: str, test: Callable[[str], bool]) -> pd.Series:
+    """Rows whose upper-case *column* value passes *test*, evaluated once per distinct value."""
+    if column not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+    passed = np.array([test(str(u).strip().upper()) for u in uniques] + [False], dtype=bool)
+    return pd.Series(passed[codes], index=frame.index)
+
+
 def _ecog_records(sdtm: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     parts: list[pd.DataFrame] = []
     for domain in ("QS", "RS", "FT"):
         frame = sdtm.get(domain)
         if frame is None or frame.empty or f"{domain}TESTCD" not in frame.columns:
             continue
-        is_ecog = _text(frame, f"{domain}TESTCD").str.startswith("ECOG") | _text(
-            frame, f"{domain}CAT"
-        ).str.contains("ECOG")
+        is_ecog = _any_value(frame, f"{domain}TESTCD", lambda v: v.startswith("ECOG")) | (
+            _any_value(frame, f"{domain}CAT", lambda v: "ECOG" in v))
         if not is_ecog.any():
             continue
         sub = frame[is_ecog]
