@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.integrate import quad
 from scipy.stats import kstest
 
@@ -97,3 +99,20 @@ def test_shrinking_tumour_lowers_new_lesion_risk() -> None:
                                   **args)
     assert (full >= none).all()
     assert np.median(full) > np.median(none)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    base=st.lists(st.floats(0.0, 1.5), min_size=6, max_size=6),
+    extra=st.lists(st.floats(0.0, 0.5), min_size=6, max_size=6),
+    day=st.floats(0.0, 200.0),
+)
+def test_more_dose_never_less_kill(base: list[float], extra: list[float], day: float) -> None:
+    """Property: raising the intensity in any cycle never lowers K(t) at any time."""
+    kin = _kinetics(0.0013, 0.006, 0.0115)
+    lo = np.array([base])
+    hi = lo + np.array([extra])
+    days = np.array([[day]])
+    k_lo = compute_kill_integral(lo, kinetics=kin, cycle_length_days=21, day=days)
+    k_hi = compute_kill_integral(hi, kinetics=kin, cycle_length_days=21, day=days)
+    assert k_hi[0, 0] >= k_lo[0, 0] - 1e-12
