@@ -20,6 +20,7 @@ app = typer.Typer(
 
 # Command groups (one module each). Keep this list sorted.
 from oncotrial.cli import ctcae as _ctcae  # noqa: E402  (groups register after app exists)
+from oncotrial.cli import demo as _demo  # noqa: E402  (groups register after app exists)
 from oncotrial.cli import derive as _derive  # noqa: E402  (groups register after app exists)
 from oncotrial.cli import design as _design  # noqa: E402  (groups register after app exists)
 from oncotrial.cli import dose as _dose  # noqa: E402  (groups register after app exists)
@@ -31,6 +32,7 @@ from oncotrial.cli import sim as _sim  # noqa: E402  (groups register after app 
 from oncotrial.cli import survival as _survival  # noqa: E402  (groups register after app exists)
 
 app.add_typer(_ctcae.app, name="ctcae")
+app.command("demo")(_demo.demo)
 app.command("derive")(_derive.derive)
 app.add_typer(_design.app, name="design")
 app.add_typer(_dose.app, name="dose")

@@ -1,0 +1,61 @@
+"""``oncotrial demo``: the virtual LEADER trial from database to endpoints (``make demo``)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from oncotrial.protocol import load_protocol
+from oncotrial.services.simulation import DemoSummary, run_demo
+
+__all__ = ["demo"]
+
+
+def _print(summary: DemoSummary, out: Path, console: Console) -> None:
+    console.print(f"[bold]Virtual LEADER trial[/bold]: {summary.n_patients} patients "
+                  f"({summary.n_phase_ib} in phase Ib), written to {out}")
+    for line in summary.cohorts:
+        console.print(f"  phase Ib cohort — {line}")
+    console.print(f"  DLTs: {summary.n_dlt}; RP2D (protocol): {summary.rp2d}")
+    orr = summary.orr
+    console.print(f"  Confirmed ORR: {summary.responders}/{summary.n_evaluable} = "
+                  f"{100 * orr.estimate:.1f} % (exact 95 % CI {100 * orr.lower:.1f}–"
+                  f"{100 * orr.upper:.1f} %); Simon: {summary.simon_decision}")
+    med = summary.median_pfs_months
+
+    def fmt(v: float | None) -> str:
+        return "NR" if v is None or not math.isfinite(v) else f"{v:.2f}"  # None = not reached
+
+    console.print(f"  Median PFS: {fmt(med.estimate)} months (95 % CI {fmt(med.lower)}–"
+                  f"{fmt(med.upper)})")
+    table = Table(title="Grade ≥ 3 adverse events (patients)")
+    table.add_column("term")
+    table.add_column("rate", justify="right")
+    for term, rate in summary.grade3_rates:
+        table.add_row(term, f"{100 * rate:.0f} %")
+    console.print(table)
+
+
+def demo(
+    *,
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/demo"),
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the virtual trial.")] = 20180601,
+    patients: Annotated[int, typer.Option("--patients", help="Patients to enrol.")] = 30,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Database URL (default: a fresh SQLite file in the output folder).")
+    ] = None,
+) -> None:
+    """Simulate LEADER, enter it through the services, export SDTM, derive ADaM, estimate."""
+    console = Console()
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task("entering patients", total=patients)
+        summary = run_demo(out, protocol=load_protocol(), seed=seed, n_patients=patients,
+                           db_url=db, on_progress=lambda k: progress.advance(task, k))
+    _print(summary, out, console)

@@ -1,0 +1,208 @@
+"""Use case: the virtual LEADER trial end to end (``oncotrial demo``).
+
+A fresh database gets sites and users; :func:`oncotrial.sim.simulate_trial` produces plain
+records; every screening, enrolment, dose, lab, vital sign, adverse event, tumour assessment and
+disposition is then entered through the same services a site user calls (validation, CTCAE
+grading, RECIST derivation and the audit log all apply).  The database is exported as SDTM,
+ADaM is derived from the exported files, and the endpoints are estimated from ADaM.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from oncotrial.cdisc.adam import derive_adam, write_adam
+from oncotrial.cdisc.sdtm import read_sdtm
+from oncotrial.protocol import Protocol
+from oncotrial.services import _simulation as entry
+from oncotrial.services._unit import open_unit
+from oncotrial.services.admin import assign_site, bootstrap_admin, create_site, create_user, log_in
+from oncotrial.services.export import export_sdtm
+from oncotrial.sim import SimulatedTrial, simulate_trial
+from oncotrial.sim.parameters import DAYS_PER_MONTH
+from oncotrial.stats import estimate_binomial_ci, estimate_kaplan_meier
+from oncotrial.stats.results import BinomialInterval, Interval
+from oncotrial.store import Store, upgrade
+from oncotrial.types import Channel, Role
+
+__all__ = ["DemoSummary", "run_demo"]
+
+SITES = (("01", "National Taiwan University Hospital"), ("02", "Taipei Veterans General Hospital"))
+DEFAULT_START = date(2018, 6, 1)  # LEADER registered May 2018 (NCT03526679); virtual start
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What the demo did and found."""
+
+    n_patients: int
+    n_phase_ib: int
+    cohorts: tuple[str, ...]  # one line per phase Ib cohort decision
+    n_dlt: int
+    rp2d: str
+    responders: int
+    n_evaluable: int
+    orr: BinomialInterval
+    simon_decision: str
+    median_pfs_months: Interval
+    grade3_rates: tuple[tuple[str, float], ...]  # most frequent grade ≥ 3 AE terms
+    files: tuple[Path, ...]
+
+
+def _clock(start: date) -> Callable[[], datetime]:
+    """A deterministic store clock: one second per call from the virtual study start."""
+    state = {"t": datetime(start.year, start.month, start.day, 8, 0, tzinfo=UTC)}
+
+    def now() -> datetime:
+        state["t"] += timedelta(seconds=1)
+        return state["t"]
+
+    return now
+
+
+_XPT_STAMP = re.compile(rb"\d\d[A-Z]{3}\d\d:\d\d:\d\d:\d\d")
+_XPT_NAMESTR = b"HEADER RECORD*******NAMESTR"
+
+
+def _stamp_xpt(paths: list[Path], when: date) -> None:
+    """Set the created/modified stamps of XPT v5 headers to *when* (the writer uses the clock).
+
+    Only the library and member headers before the first NAMESTR record are touched, so the
+    data are unchanged; the same seed then gives byte-identical files.
+    """
+    stamp = when.strftime("%d%b%y:00:00:00").upper().encode("ascii")
+    for path in paths:
+        if path.suffix != ".xpt":
+            continue
+        data = path.read_bytes()
+        cut = data.find(_XPT_NAMESTR)
+        head = _XPT_STAMP.sub(stamp, data[:cut])
+        path.write_bytes(head + data[cut:])
+
+
+def _fresh_store(out: Path, db_url: str | None, start: date) -> Store:
+    if db_url is None:
+        path = out / "demo.sqlite"
+        path.unlink(missing_ok=True)
+        db_url = f"sqlite:///{path}"
+    upgrade(db_url)
+    return Store(db_url, clock=_clock(start))
+
+
+def _set_up_users(store: Store) -> None:
+    admin = bootstrap_admin(store, username="admin", full_name="Demo Administrator")
+    with open_unit(store, admin) as unit:
+        for code, name in SITES:
+            create_site(unit, code, name=name)
+            create_user(unit, f"inv{code}", full_name=f"Investigator site {code}",
+                        role=Role.INVESTIGATOR)
+            assign_site(unit, f"inv{code}", site=code)
+        create_user(unit, "stat", full_name="Trial Statistician", role=Role.STATISTICIAN)
+
+
+def _enter_trial(store: Store, trial: SimulatedTrial, *, protocol: Protocol, start: date,
+                 on_progress: Callable[[int], None] | None) -> None:
+    actors = {code: log_in(store, f"inv{code}", channel=Channel.SIMULATION) for code, _ in SITES}
+    for i in range(trial.patients.n):
+        site = SITES[i % len(SITES)][0]
+        with open_unit(store, actors[site]) as unit:
+            entry.enter_patient(unit, trial, i, site=site, protocol=protocol, start=start)
+        if on_progress is not None:
+            on_progress(1)
+
+
+def _simon_verdict(adsl: pd.DataFrame, crsp: pd.DataFrame, protocol: Protocol) -> str:
+    """Simon (1989) two-stage rule with the protocol's boundaries, patients in start order."""
+    d = protocol.phase_ii.design
+    order = adsl.sort_values(["TRTSDT", "USUBJID"], kind="stable")["USUBJID"]
+    responded = crsp.set_index("USUBJID")["AVALC"].eq("Y")
+    ordered = [bool(responded.get(u, False)) for u in order if u in responded.index]
+    x1, x = sum(ordered[: d.n1]), sum(ordered[: d.n])
+    if len(ordered) >= d.n1 and x1 <= d.r1:
+        return f"stop at stage 1: {x1} ≤ r1 = {d.r1} responses in the first {d.n1}"
+    if len(ordered) < d.n:
+        return f"stage 1 passed ({x1} > r1 = {d.r1}); {len(ordered)} of n = {d.n} evaluable"
+    if x > d.r:
+        return f"active: {x} > r = {d.r} responses in {d.n} (reject p ≤ {d.p0:g})"
+    return f"inactive: {x} ≤ r = {d.r} responses in {d.n}"
+
+
+def _estimate(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame,
+              protocol: Protocol) -> tuple[int, int, BinomialInterval, str, Interval]:
+    """Confirmed ORR (exact CI), the Simon decision and KM median PFS, from ADaM."""
+    crsp = adrs[adrs["PARAMCD"] == "CRSP"]
+    n = int(crsp["USUBJID"].nunique())
+    x = int((crsp["AVALC"] == "Y").sum())
+    orr = estimate_binomial_ci(x, max(n, 1), method="clopper-pearson")
+    pfs = adtte[adtte["PARAMCD"] == "PFS"]
+    km = estimate_kaplan_meier(pfs["AVAL"].to_numpy(dtype=float) / DAYS_PER_MONTH,
+                               (pfs["CNSR"] == 0).to_numpy())
+    return x, n, orr, _simon_verdict(adsl, crsp, protocol), km.median
+
+
+def _grade3(sdtm: dict[str, pd.DataFrame], n: int) -> tuple[tuple[str, float], ...]:
+    ae = sdtm.get("AE")
+    if ae is None or ae.empty:
+        return ()
+    severe = ae[pd.to_numeric(ae["AETOXGR"], errors="coerce") >= 3]
+    counts = severe.groupby("AEDECOD")["USUBJID"].nunique().sort_values(ascending=False)
+    return tuple((str(term), float(k) / n) for term, k in counts.head(6).items())
+
+
+def run_demo(out: Path, *, protocol: Protocol, seed: int = 20180601, n_patients: int = 30,
+             db_url: str | None = None, start: date = DEFAULT_START,
+             on_progress: Callable[[int], None] | None = None) -> DemoSummary:
+    """Simulate LEADER, enter it through the services, export SDTM, derive ADaM, estimate.
+
+    Parameters
+    ----------
+    out
+        Output folder; ``out/sdtm`` and ``out/adam`` are replaced.
+    protocol
+        The trial protocol (LEADER by default in the CLI).
+    seed, n_patients
+        The virtual trial; the same seed gives byte-identical SDTM and ADaM files.
+    db_url
+        Database URL; default a fresh SQLite file ``out/demo.sqlite``.
+    start
+        Calendar date the virtual trial opens.
+    on_progress
+        Called with 1 after each patient has been entered.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    trial = simulate_trial(protocol, n_patients=n_patients, seed=seed)
+    store = _fresh_store(out, db_url, start)
+    _set_up_users(store)
+    _enter_trial(store, trial, protocol=protocol, start=start, on_progress=on_progress)
+    sdtm_dir, adam_dir = out / "sdtm", out / "adam"
+    for folder in (sdtm_dir, adam_dir):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+    statistician = log_in(store, "stat", channel=Channel.SIMULATION)
+    with open_unit(store, statistician) as unit:
+        files = export_sdtm(unit, sdtm_dir, protocol=protocol)
+    store.engine.dispose()
+    sdtm = read_sdtm(sdtm_dir)
+    adam = derive_adam(sdtm, protocol=protocol)
+    files += write_adam(adam, adam_dir)
+    cutoff = start + timedelta(days=int(trial.enrol_day.max()) + int(
+        trial.outcomes.off_study_day.max()))
+    _stamp_xpt(files, cutoff)
+    x, n, orr, verdict, median = _estimate(adam.adsl, adam.adrs, adam.adtte, protocol)
+    n_ib = sum(1 for p in trial.phase if p.value == "Ib")
+    cohorts = tuple(f"{c.regimen}: {c.dlts} DLT(s) / {c.evaluable} evaluable → {c.action.value}"
+                    f" ({c.rule})" for c in trial.cohorts)
+    return DemoSummary(
+        n_patients=n_patients, n_phase_ib=n_ib, cohorts=cohorts, n_dlt=int(np.sum(trial.dlt)),
+        rp2d=trial.rp2d_regimen, responders=x, n_evaluable=n, orr=orr, simon_decision=verdict,
+        median_pfs_months=median, grade3_rates=_grade3(dict(sdtm), n_patients),
+        files=tuple(files),
+    )
