@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -12,7 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from oncotrial.protocol import load_protocol
-from oncotrial.services.simulation import DemoSummary, run_demo
+
+if TYPE_CHECKING:
+    from oncotrial.services.simulation import DemoSummary
 
 __all__ = ["demo"]
 
@@ -52,6 +54,10 @@ def demo(
     ] = None,
 ) -> None:
     """Simulate LEADER, enter it through the services, export SDTM, derive ADaM, estimate."""
+    # The demo pulls in the store, SDTM export and ADaM: import them only when it runs, so
+    # that every other command starts fast.
+    from oncotrial.services.simulation import run_demo  # noqa: PLC0415
+
     console = Console()
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=console) as progress:
