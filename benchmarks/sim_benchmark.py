@@ -96,7 +96,8 @@ def main() -> None:
         "# Simulator benchmark",
         "",
         (f"Command: `.venv/bin/python -m benchmarks.sim_benchmark --trials {args.trials} "
-        f"--detailed {args.detailed}`"),
+        f"--detailed {args.detailed}" + (f" --pg-url {args.pg_url}" if args.pg_url else "")
+         + "` (PostgreSQL 15: throw-away local cluster, trust auth)"),
         (f"Machine: {platform.machine()}, {os.cpu_count()} CPUs (shared), Python "
         f"{platform.python_version()}, numpy {np.__version__}; 1-min load average at the end "
         f"{load:.1f}."),
