@@ -27,3 +27,31 @@ def register(store: Store, world: World, n: int = 1, *, site_b: bool = False) ->
             ecog=1,
         )
     return number
+
+
+def screening_values(**override: object) -> dict[str, object]:
+    """LEADER screening values that meet every criterion (override one to fail it)."""
+    values: dict[str, object] = {
+        "histology": "LMS",
+        "age_years": {"value": 58, "unit": "years"},
+        "prior_systemic_lines": 1,
+        "measurable_disease": True,
+        "karnofsky": 90,
+        "anc": {"value": 3.2, "unit": "10^9/L"},
+        "platelets": {"value": 250, "unit": "10^9/L"},
+        "hemoglobin": {"value": 12.1, "unit": "g/dL"},
+        "bilirubin": {"value": 0.6, "unit": "mg/dL", "uln": 1.2},
+        "alt": {"value": 22, "unit": "U/L", "uln": 40},
+        "ast": {"value": 25, "unit": "U/L", "uln": 40},
+        "creatinine_clearance": {"value": 90, "unit": "mL/min"},
+        "systolic_bp": {"value": 128, "unit": "mmHg"},
+        "diastolic_bp": {"value": 78, "unit": "mmHg"},
+        "urine_protein_dipstick": "negative",
+        "qtc_ms": {"value": 420, "unit": "msec"},
+        "informed_consent": True,
+        "prior_eribulin_or_lenvatinib": False,
+        "active_brain_metastases": False,
+        "pregnant_or_breastfeeding": False,
+    }
+    values.update(override)
+    return values

@@ -10,12 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
+
 from oncotrial.errors import DataError
 from oncotrial.protocol import Protocol
+from oncotrial.protocol.models import DltFlag
 from oncotrial.rules.bsa import compute_bsa_for_dosing
 from oncotrial.rules.ctcae import grade_hypertension, grade_lab
+from oncotrial.rules.dlt import DltEvent, classify_dlt
 from oncotrial.services._unit import Unit
-from oncotrial.store.schema import AdverseEvent, BodyMeasurement, LabResult, VitalSign
+from oncotrial.store.schema import (
+    AdverseEvent,
+    BodyMeasurement,
+    Enrolment,
+    LabResult,
+    VitalSign,
+)
 
 __all__ = [
     "ATTRIBUTIONS",
@@ -88,6 +98,31 @@ def _choice(value: str, allowed: tuple[str, ...], *, field: str, subject: str) -
             allowed=", ".join(allowed),
             subject=subject,
         )
+
+
+def _classify_dlt(
+    unit: Unit, subject_id: int, ae: AdverseEvent, flags: list[DltFlag], protocol: Protocol
+) -> tuple[bool | None, str | None]:
+    enrolment = unit.session.scalar(
+        select(Enrolment).where(Enrolment.subject_id == subject_id, Enrolment.deleted.is_(False))
+    )
+    if enrolment is None or enrolment.phase != "Ib" or enrolment.reference_start_date is None:
+        return None, None
+    onset_day = (ae.start_date - enrolment.reference_start_date).days + 1
+    if not 1 <= onset_day <= protocol.phase_ib.dlt_window_days:
+        return False, "outside_dlt_window"
+    attribution = max((ae.related_lenvatinib, ae.related_eribulin), key=ATTRIBUTIONS.index)
+    duration = None if ae.end_date is None else float((ae.end_date - ae.start_date).days)
+    event = DltEvent(
+        term=ae.term,
+        grade=ae.grade,
+        onset_day=onset_day,
+        attribution=attribution,
+        duration_days=duration,
+        flags=flags,
+    )
+    result = classify_dlt([event], protocol=protocol).events[0]
+    return result.is_dlt, result.rule[:120]
 
 
 def record_body_measurement(
@@ -232,13 +267,18 @@ def record_adverse_event(
     serious: bool = False,
     action_taken: str = "DOSE NOT CHANGED",
     outcome: str = "NOT RECOVERED/NOT RESOLVED",
+    flags: list[DltFlag] | None = None,
+    protocol: Protocol | None = None,
     dlt: bool | None = None,
     dlt_rule: str | None = None,
 ) -> AdverseEvent:
     """Record an adverse event (CTCAE v5.0 term and grade 1-5, attribution per drug).
 
-    ``dlt``/``dlt_rule`` carry the DLT classification when the caller (the dose-finding
-    service) has evaluated it inside the DLT window.
+    With *protocol*, an event of a phase Ib subject starting inside the DLT window (day 1 =
+    reference start date) is classified by :func:`oncotrial.rules.dlt.classify_dlt` and the
+    deciding clause is stored; one outside the window is stored as not a DLT
+    (``outside_dlt_window``). *flags* are the DLT facts (fever, bleeding, transfusion, ...).
+    Without *protocol*, *dlt* and *dlt_rule* are stored as given (a DLT judged elsewhere).
     """
     if not 1 <= grade <= 5:
         raise DataError("CTCAE grades are 1-5", field="grade", value=grade, subject=subject)
@@ -270,6 +310,8 @@ def record_adverse_event(
             dlt=dlt,
             dlt_rule=dlt_rule,
         )
+        if protocol is not None:
+            row.dlt, row.dlt_rule = _classify_dlt(unit, owner.id, row, flags or [], protocol)
         session.add(row)
         session.flush()
         return row

@@ -1,0 +1,683 @@
+"""Casebook rows (plain dictionaries, one list per store table) to SDTM domains.
+
+The input is what :func:`oncotrial.store.read_tables` returns; nothing here touches a
+database. Variables follow SDTMIG 3.3 (and the oncology TU/TR/RS domains of SDTMIG 3.3 §6.3.16)
+with the names the RECIST and ADaM code reads. Choices worth knowing:
+
+- USUBJID is ``STUDYID-screening number``; SITEID the site code; HISTOL (LMS/LPS) is kept on
+  DM, where :func:`oncotrial.cdisc.adam.derive_adsl` reads it.
+- DS holds INFORMED CONSENT OBTAINED and ENROLLED as protocol milestones and the disposition
+  events (screen failure, end of treatment, end of study, death).
+- EX has one record per administration actually given (held/omitted doses are not exposure).
+- TR: non-nodal target lesions as ``LDIAM``, nodal targets (short axis) as ``LPERP``, states
+  of non-target and new lesions as ``TUMSTATE``.
+- RS: per timepoint TRGRESP, NTRGRESP, NEWLPROG and OVRLRESP with ``RSEVAL = INVESTIGATOR``
+  (OVRLRESP is the investigator's response, or the computed one when none was entered), and
+  the engine's own OVRLRESP with ``RSEVAL = OTHER``, ``RSEVALID = RECIST ENGINE``; baseline
+  ECOG as ``RSCAT = ECOG``.
+- AE carries AERELLEN/AERELERI (attribution to lenvatinib/eribulin) and AEDLT beside AEREL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from oncotrial.cdisc.io import write_dataset
+from oncotrial.errors import DataError
+
+__all__ = ["SDTM_DOMAINS", "build_sdtm", "write_sdtm"]
+
+Rows = Sequence[Mapping[str, Any]]
+Tables = Mapping[str, Rows]
+
+SDTM_DOMAINS = ("DM", "DS", "EX", "AE", "LB", "VS", "TU", "TR", "RS", "SV", "CM")
+_RELATED = {"possible", "probable", "definite"}  # NCI attribution: related if possible or more
+_NCOMPLT = {
+    "ADVERSE EVENT",
+    "COMPLETED",
+    "DEATH",
+    "LOST TO FOLLOW-UP",
+    "PHYSICIAN DECISION",
+    "PROGRESSIVE DISEASE",
+    "PROTOCOL DEVIATION",
+    "STUDY TERMINATED BY SPONSOR",
+    "WITHDRAWAL BY SUBJECT",
+}  # CDISC CT C66727 (NCOMPLT), the subset a single-arm oncology trial uses
+_VS_NAMES = {
+    "SYSBP": "Systolic Blood Pressure",
+    "DIABP": "Diastolic Blood Pressure",
+    "PULSE": "Pulse Rate",
+    "TEMP": "Temperature",
+    "WEIGHT": "Weight",
+    "HEIGHT": "Height",
+}
+_RS_TESTS = {
+    "TRGRESP": "Target Response",
+    "NTRGRESP": "Non-target Response",
+    "NEWLPROG": "New Lesion Progression",
+    "OVRLRESP": "Overall Response",
+}
+
+
+def _dtc(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass(frozen=True)
+class _Context:
+    study_id: str
+    tables: Tables
+    usubjid: dict[int, str]
+    site: dict[int, str]
+
+    def rows(self, table: str) -> Rows:
+        return self.tables.get(table, [])
+
+
+def _context(tables: Tables, study_id: str) -> _Context:
+    sites = {int(s["id"]): str(s["code"]) for s in tables.get("site", [])}
+    usubjid: dict[int, str] = {}
+    site: dict[int, str] = {}
+    for s in tables.get("subject", []):
+        usubjid[int(s["id"])] = f"{study_id}-{s['screening_number']}"
+        site[int(s["id"])] = sites.get(int(s["site_id"]), "")
+    return _Context(study_id=study_id, tables=tables, usubjid=usubjid, site=site)
+
+
+def _frame(
+    domain: str, records: list[dict[str, Any]], columns: Sequence[str], ctx: _Context
+) -> pd.DataFrame:
+    """Add STUDYID/DOMAIN, order columns, sort and number --SEQ within subject."""
+    head = ["STUDYID", "DOMAIN", "USUBJID", f"{domain}SEQ"]
+    frame = pd.DataFrame(records, columns=["USUBJID", *columns])
+    frame.insert(0, "STUDYID", ctx.study_id)
+    frame.insert(1, "DOMAIN", domain)
+    if frame.empty:
+        frame[f"{domain}SEQ"] = pd.Series(dtype=float)
+        return frame[head + list(columns)]
+    frame = frame.sort_values(["USUBJID", *columns[:2]], kind="stable").reset_index(drop=True)
+    frame[f"{domain}SEQ"] = frame.groupby("USUBJID").cumcount().astype(float) + 1.0
+    return frame[head + list(columns)]
+
+
+def _by_subject(rows: Rows) -> dict[int, list[Mapping[str, Any]]]:
+    out: dict[int, list[Mapping[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(int(r["subject_id"]), []).append(r)
+    return out
+
+
+def _age(birth: date | None, on: date) -> float | None:
+    if birth is None:
+        return None
+    return float(on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day)))
+
+
+# --- DM and DS ----------------------------------------------------------------------------------
+
+
+def _dm(ctx: _Context) -> pd.DataFrame:
+    given = [r for r in ctx.rows("drug_administration") if float(r["given_dose"]) > 0]
+    doses = _by_subject(given)
+    enrol = {int(r["subject_id"]): r for r in ctx.rows("enrolment")}
+    deaths = {int(r["subject_id"]): r for r in ctx.rows("disposition") if r["event"] == "DEATH"}
+    columns = [
+        "SUBJID",
+        "RFSTDTC",
+        "RFENDTC",
+        "RFXSTDTC",
+        "RFXENDTC",
+        "RFICDTC",
+        "DTHDTC",
+        "DTHFL",
+        "SITEID",
+        "BRTHDTC",
+        "AGE",
+        "AGEU",
+        "SEX",
+        "ARMCD",
+        "ARM",
+        "ACTARMCD",
+        "ACTARM",
+        "HISTOL",
+    ]
+    records = []
+    for s in ctx.rows("subject"):
+        sid = int(s["id"])
+        dates = sorted(d["administered_on"] for d in doses.get(sid, []))
+        regimen = enrol[sid]["regimen"] if sid in enrol else None
+        arm = regimen if regimen else ("SCRNFAIL" if s["status"] == "screen_failed" else "NOTASSGN")
+        actual = arm if dates else ("SCRNFAIL" if arm == "SCRNFAIL" else "NOTTRT")
+        death = deaths.get(sid)
+        records.append(
+            {
+                "USUBJID": ctx.usubjid[sid],
+                "SUBJID": s["screening_number"],
+                "RFSTDTC": _dtc(dates[0] if dates else None),
+                "RFENDTC": _dtc(dates[-1] if dates else None),
+                "RFXSTDTC": _dtc(dates[0] if dates else None),
+                "RFXENDTC": _dtc(dates[-1] if dates else None),
+                "RFICDTC": _dtc(s["consent_date"]),
+                "DTHDTC": _dtc(death["occurred_on"] if death else None),
+                "DTHFL": "Y" if death else "",
+                "SITEID": ctx.site[sid],
+                "BRTHDTC": _dtc(s["birth_date"]),
+                "AGE": _age(s["birth_date"], s["consent_date"]),
+                "AGEU": "YEARS" if s["birth_date"] else "",
+                "SEX": s["sex"],
+                "ARMCD": arm,
+                "ARM": arm,
+                "ACTARMCD": actual,
+                "ACTARM": actual,
+                "HISTOL": s["histology"] or "",
+            }
+        )
+    frame = pd.DataFrame(records, columns=["USUBJID", *columns])
+    frame.insert(0, "STUDYID", ctx.study_id)
+    frame.insert(1, "DOMAIN", "DM")
+    return frame.sort_values("USUBJID", kind="stable").reset_index(drop=True)
+
+
+def _ds(ctx: _Context) -> pd.DataFrame:
+    records: list[dict[str, Any]] = []
+    for s in ctx.rows("subject"):
+        sid = int(s["id"])
+        records.append(
+            _ds_row(
+                ctx,
+                sid,
+                "INFORMED CONSENT OBTAINED",
+                "INFORMED CONSENT OBTAINED",
+                cat="PROTOCOL MILESTONE",
+                epoch="SCREENING",
+                when=s["consent_date"],
+            )
+        )
+        if s["status"] == "screen_failed":
+            records.append(
+                _ds_row(
+                    ctx,
+                    sid,
+                    s["screen_fail_reason"] or "SCREEN FAILURE",
+                    "SCREEN FAILURE",
+                    cat="DISPOSITION EVENT",
+                    epoch="SCREENING",
+                    when=s["consent_date"],
+                )
+            )
+    records.extend(
+        _ds_row(
+            ctx,
+            int(e["subject_id"]),
+            "ENROLLED",
+            "ENROLLED",
+            cat="PROTOCOL MILESTONE",
+            epoch="SCREENING",
+            when=e["enrolled_on"],
+        )
+        for e in ctx.rows("enrolment")
+    )
+    for d in ctx.rows("disposition"):
+        epoch = "TREATMENT" if d["event"] == "END OF TREATMENT" else "FOLLOW-UP"
+        reason = str(d["reason"]).upper()
+        decod = "DEATH" if d["event"] == "DEATH" else (reason if reason in _NCOMPLT else "OTHER")
+        records.append(
+            _ds_row(
+                ctx,
+                int(d["subject_id"]),
+                d["reason"],
+                decod,
+                cat="DISPOSITION EVENT",
+                epoch=epoch,
+                when=d["occurred_on"],
+            )
+        )
+    return _frame("DS", records, ["DSSTDTC", "DSCAT", "DSTERM", "DSDECOD", "EPOCH"], ctx)
+
+
+def _ds_row(
+    ctx: _Context, sid: int, term: object, decod: str, *, cat: str, epoch: str, when: object
+) -> dict[str, Any]:
+    return {
+        "USUBJID": ctx.usubjid[sid],
+        "DSTERM": str(term),
+        "DSDECOD": decod,
+        "DSCAT": cat,
+        "EPOCH": epoch,
+        "DSSTDTC": _dtc(when),
+    }
+
+
+# --- interventions and events ------------------------------------------------------------------
+
+
+def _ex(ctx: _Context, routes: Mapping[str, str]) -> pd.DataFrame:
+    records = [
+        {
+            "USUBJID": ctx.usubjid[int(r["subject_id"])],
+            "EXTRT": str(r["drug"]).upper(),
+            "EXDOSE": float(r["given_dose"]),
+            "EXDOSU": r["unit"],
+            "EXROUTE": routes.get(str(r["drug"]), ""),
+            "EXSTDTC": _dtc(r["administered_on"]),
+            "EXENDTC": _dtc(r["administered_on"]),
+            "EXADJ": (r["reason"] or "") if r["action"] == "reduce" else "",
+            "VISIT": f"CYCLE {r['cycle']} DAY {r['day']}",
+        }
+        for r in ctx.rows("drug_administration")
+        if float(r["given_dose"]) > 0 and r["action"] not in {"hold", "omit", "discontinue"}
+    ]
+    return _frame(
+        "EX",
+        records,
+        ["EXSTDTC", "EXTRT", "EXDOSE", "EXDOSU", "EXROUTE", "EXENDTC", "EXADJ", "VISIT"],
+        ctx,
+    )
+
+
+def _ae(ctx: _Context) -> pd.DataFrame:
+    records = []
+    for r in ctx.rows("adverse_event"):
+        related = {r["related_lenvatinib"], r["related_eribulin"]} & _RELATED
+        records.append(
+            {
+                "USUBJID": ctx.usubjid[int(r["subject_id"])],
+                "AETERM": r["term"],
+                "AEDECOD": r["term"],
+                "AETOXGR": str(r["grade"]),
+                "AESER": "Y" if r["serious"] else "N",
+                "AEREL": "RELATED" if related else "NOT RELATED",
+                "AERELLEN": str(r["related_lenvatinib"]).upper(),
+                "AERELERI": str(r["related_eribulin"]).upper(),
+                "AEACN": r["action_taken"],
+                "AEOUT": r["outcome"],
+                "AESTDTC": _dtc(r["start_date"]),
+                "AEENDTC": _dtc(r["end_date"]),
+                "AEDLT": "" if r["dlt"] is None else ("Y" if r["dlt"] else "N"),
+            }
+        )
+    return _frame(
+        "AE",
+        records,
+        [
+            "AESTDTC",
+            "AETERM",
+            "AEDECOD",
+            "AETOXGR",
+            "AESER",
+            "AEREL",
+            "AERELLEN",
+            "AERELERI",
+            "AEACN",
+            "AEOUT",
+            "AEENDTC",
+            "AEDLT",
+        ],
+        ctx,
+    )
+
+
+def _cm(ctx: _Context) -> pd.DataFrame:
+    records = [
+        {
+            "USUBJID": ctx.usubjid[int(r["subject_id"])],
+            "CMTRT": r["name"],
+            "CMCAT": r["category"],
+            "CMINDC": r["indication"],
+            "CMSTDTC": _dtc(r["start_date"]),
+            "CMENDTC": _dtc(r["end_date"]),
+        }
+        for r in ctx.rows("concomitant_therapy")
+    ]
+    return _frame("CM", records, ["CMSTDTC", "CMTRT", "CMCAT", "CMINDC", "CMENDTC"], ctx)
+
+
+# --- findings -----------------------------------------------------------------------------------
+
+
+def _lb(ctx: _Context) -> pd.DataFrame:
+    records = [
+        {
+            "USUBJID": ctx.usubjid[int(r["subject_id"])],
+            "LBTESTCD": r["test_code"],
+            "LBTEST": r["test_name"],
+            "LBORRES": f"{r['value']:g}",
+            "LBORRESU": r["unit"],
+            "LBSTRESC": f"{r['value']:g}",
+            "LBSTRESN": float(r["value"]),
+            "LBSTRESU": r["unit"],
+            "LBSTNRLO": r["lln"],
+            "LBSTNRHI": r["uln"],
+            "LBTOX": r["ctcae_term"] or "",
+            "LBTOXGR": "" if r["grade"] is None else str(r["grade"]),
+            "LBDTC": _dtc(r["collected_on"]),
+        }
+        for r in ctx.rows("lab_result")
+    ]
+    return _frame(
+        "LB",
+        records,
+        [
+            "LBDTC",
+            "LBTESTCD",
+            "LBTEST",
+            "LBORRES",
+            "LBORRESU",
+            "LBSTRESC",
+            "LBSTRESN",
+            "LBSTRESU",
+            "LBSTNRLO",
+            "LBSTNRHI",
+            "LBTOX",
+            "LBTOXGR",
+        ],
+        ctx,
+    )
+
+
+def _vs(ctx: _Context) -> pd.DataFrame:
+    records = [
+        {
+            "USUBJID": ctx.usubjid[int(r["subject_id"])],
+            "VSTESTCD": r["test_code"],
+            "VSTEST": _VS_NAMES.get(str(r["test_code"]), r["test_code"]),
+            "VSORRES": f"{r['value']:g}",
+            "VSORRESU": r["unit"],
+            "VSSTRESC": f"{r['value']:g}",
+            "VSSTRESN": float(r["value"]),
+            "VSSTRESU": r["unit"],
+            "VSDTC": _dtc(r["measured_on"]),
+        }
+        for r in ctx.rows("vital_sign")
+    ]
+    for r in ctx.rows("body_measurement"):
+        for code, value, unit in (
+            ("HEIGHT", r["height_cm"], "cm"),
+            ("WEIGHT", r["weight_kg"], "kg"),
+        ):
+            records.append(
+                {
+                    "USUBJID": ctx.usubjid[int(r["subject_id"])],
+                    "VSTESTCD": code,
+                    "VSTEST": _VS_NAMES[code],
+                    "VSORRES": f"{value:g}",
+                    "VSORRESU": unit,
+                    "VSSTRESC": f"{value:g}",
+                    "VSSTRESN": float(value),
+                    "VSSTRESU": unit,
+                    "VSDTC": _dtc(r["measured_on"]),
+                }
+            )
+    return _frame(
+        "VS",
+        records,
+        ["VSDTC", "VSTESTCD", "VSTEST", "VSORRES", "VSORRESU", "VSSTRESC", "VSSTRESN", "VSSTRESU"],
+        ctx,
+    )
+
+
+def _sv(ctx: _Context) -> pd.DataFrame:
+    records = [
+        {
+            "USUBJID": ctx.usubjid[int(r["subject_id"])],
+            "VISITNUM": float(r["visitnum"]),
+            "VISIT": r["name"],
+            "SVSTDTC": _dtc(r["actual_date"]),
+            "SVENDTC": _dtc(r["actual_date"]),
+        }
+        for r in ctx.rows("visit")
+        if r["actual_date"] is not None
+    ]
+    return _frame("SV", records, ["VISITNUM", "VISIT", "SVSTDTC", "SVENDTC"], ctx)
+
+
+# --- tumour domains -----------------------------------------------------------------------------
+
+
+def _tumour_lookup(
+    ctx: _Context,
+) -> tuple[dict[int, Mapping[str, Any]], dict[int, Mapping[str, Any]]]:
+    lesions = {int(r["id"]): r for r in ctx.rows("lesion")}
+    assessments = {int(r["id"]): r for r in ctx.rows("tumour_assessment")}
+    return lesions, assessments
+
+
+def _tu(ctx: _Context) -> pd.DataFrame:
+    lesions, assessments = _tumour_lookup(ctx)
+    first: dict[int, Mapping[str, Any]] = {}
+    for m in ctx.rows("lesion_measurement"):
+        a = assessments.get(int(m["assessment_id"]))
+        lid = int(m["lesion_id"])
+        if a is not None and (lid not in first or a["visitnum"] < first[lid]["visitnum"]):
+            first[lid] = a
+    records = []
+    for lid, les in lesions.items():
+        seen = first.get(lid)
+        records.append(
+            {
+                "USUBJID": ctx.usubjid[int(les["subject_id"])],
+                "TULNKID": les["link_id"],
+                "TUTESTCD": "TUMIDENT",
+                "TUTEST": "Tumor Identification",
+                "TUORRES": les["category"],
+                "TUSTRESC": les["category"],
+                "TULOC": les["location"],
+                "TUNODAL": "Y" if les["nodal"] else "N",
+                "TUEVAL": les["evaluator"],
+                "VISIT": seen["visit_name"] if seen else "",
+                "VISITNUM": float(seen["visitnum"]) if seen else None,
+                "TUDTC": _dtc(seen["assessed_on"] if seen else None),
+            }
+        )
+    return _frame(
+        "TU",
+        records,
+        [
+            "TULNKID",
+            "TUTESTCD",
+            "TUTEST",
+            "TUORRES",
+            "TUSTRESC",
+            "TULOC",
+            "TUNODAL",
+            "TUEVAL",
+            "VISIT",
+            "VISITNUM",
+            "TUDTC",
+        ],
+        ctx,
+    )
+
+
+def _tr_test(lesion: Mapping[str, Any], m: Mapping[str, Any]) -> tuple[str, str, float | None, str]:
+    if lesion["category"] == "TARGET" and m["diameter_mm"] is not None:
+        code = "LPERP" if lesion["nodal"] else "LDIAM"
+        value = float(m["diameter_mm"])
+        return code, f"{value:g}", value, "mm"
+    state = m["state"] or ("PRESENT" if lesion["category"] != "TARGET" else "NOT DONE")
+    return "TUMSTATE", state, None, ""
+
+
+def _tr(ctx: _Context) -> pd.DataFrame:
+    lesions, assessments = _tumour_lookup(ctx)
+    names = {
+        "LDIAM": "Longest Diameter",
+        "LPERP": "Longest Perpendicular",
+        "TUMSTATE": "Tumor State",
+    }
+    records = []
+    for m in ctx.rows("lesion_measurement"):
+        les, a = lesions.get(int(m["lesion_id"])), assessments.get(int(m["assessment_id"]))
+        if les is None or a is None:
+            continue
+        code, text, number, unit = _tr_test(les, m)
+        records.append(
+            {
+                "USUBJID": ctx.usubjid[int(m["subject_id"])],
+                "TRLNKID": les["link_id"],
+                "TRTESTCD": code,
+                "TRTEST": names[code],
+                "TRORRES": text,
+                "TRSTRESC": text,
+                "TRSTRESN": number,
+                "TRSTRESU": unit,
+                "TREVAL": a["evaluator"],
+                "VISIT": a["visit_name"],
+                "VISITNUM": float(a["visitnum"]),
+                "TRDTC": _dtc(a["assessed_on"]),
+            }
+        )
+    return _frame(
+        "TR",
+        records,
+        [
+            "VISITNUM",
+            "TRLNKID",
+            "TRTESTCD",
+            "TRTEST",
+            "TRORRES",
+            "TRSTRESC",
+            "TRSTRESN",
+            "TRSTRESU",
+            "TREVAL",
+            "VISIT",
+            "TRDTC",
+        ],
+        ctx,
+    )
+
+
+def _rs_row(
+    ctx: _Context, a: Mapping[str, Any], code: str, value: str, *, evaluator: str, evalid: str = ""
+) -> dict[str, Any]:
+    return {
+        "USUBJID": ctx.usubjid[int(a["subject_id"])],
+        "RSTESTCD": code,
+        "RSTEST": _RS_TESTS[code],
+        "RSCAT": "RECIST 1.1",
+        "RSORRES": value,
+        "RSSTRESC": value,
+        "RSSTRESN": None,
+        "RSEVAL": evaluator,
+        "RSEVALID": evalid,
+        "VISIT": a["visit_name"],
+        "VISITNUM": float(a["visitnum"]),
+        "RSDTC": _dtc(a["assessed_on"]),
+    }
+
+
+def _rs(ctx: _Context) -> pd.DataFrame:
+    records = []
+    for a in ctx.rows("tumour_assessment"):
+        if a["computed_response"] is None and a["investigator_response"] is None:
+            continue  # baseline
+        evaluator = a["evaluator"]
+        for code, column in (
+            ("TRGRESP", "computed_target"),
+            ("NTRGRESP", "computed_nontarget"),
+            ("NEWLPROG", "computed_new_lesion"),
+        ):
+            if a[column] is not None:
+                records.append(_rs_row(ctx, a, code, a[column], evaluator=evaluator))
+        overall = a["investigator_response"] or a["computed_response"]
+        records.append(_rs_row(ctx, a, "OVRLRESP", overall, evaluator=evaluator))
+        if a["computed_response"] is not None:
+            records.append(
+                _rs_row(
+                    ctx,
+                    a,
+                    "OVRLRESP",
+                    a["computed_response"],
+                    evaluator="OTHER",
+                    evalid="RECIST ENGINE",
+                )
+            )
+    records.extend(
+        {
+            "USUBJID": ctx.usubjid[int(s["id"])],
+            "RSTESTCD": "ECOG101",
+            "RSTEST": "ECOG1-Performance Status",
+            "RSCAT": "ECOG",
+            "RSORRES": str(s["ecog"]),
+            "RSSTRESC": str(s["ecog"]),
+            "RSSTRESN": float(s["ecog"]),
+            "RSEVAL": "INVESTIGATOR",
+            "RSEVALID": "",
+            "VISIT": "SCREENING",
+            "VISITNUM": 0.0,
+            "RSDTC": _dtc(s["consent_date"]),
+        }
+        for s in ctx.rows("subject")
+        if s["ecog"] is not None
+    )
+    return _frame(
+        "RS",
+        records,
+        [
+            "VISITNUM",
+            "RSTESTCD",
+            "RSTEST",
+            "RSCAT",
+            "RSORRES",
+            "RSSTRESC",
+            "RSSTRESN",
+            "RSEVAL",
+            "RSEVALID",
+            "VISIT",
+            "RSDTC",
+        ],
+        ctx,
+    )
+
+
+def build_sdtm(
+    tables: Tables, *, study_id: str, routes: Mapping[str, str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """Build the SDTM domains DM, DS, EX, AE, LB, VS, TU, TR, RS, SV and CM.
+
+    Parameters
+    ----------
+    tables
+        Store table name -> list of row dictionaries (``site``, ``subject``, ``enrolment``,
+        ``visit``, ``drug_administration``, ``adverse_event``, ``lab_result``, ...), as
+        returned by ``oncotrial.store.read_tables``.
+    study_id
+        STUDYID (e.g. the protocol id).
+    routes
+        Drug name -> EXROUTE (CDISC CT C66729, e.g. ``ORAL``, ``INTRAVENOUS``).
+    """
+    if not study_id:
+        raise DataError("STUDYID is required", field="study_id", value=study_id)
+    ctx = _context(tables, study_id)
+    builders: dict[str, Callable[[_Context], pd.DataFrame]] = {
+        "DM": _dm,
+        "DS": _ds,
+        "EX": lambda c: _ex(c, routes or {}),
+        "AE": _ae,
+        "LB": _lb,
+        "VS": _vs,
+        "TU": _tu,
+        "TR": _tr,
+        "RS": _rs,
+        "SV": _sv,
+        "CM": _cm,
+    }
+    return {name: build(ctx) for name, build in builders.items()}
+
+
+def write_sdtm(domains: Mapping[str, pd.DataFrame], directory: Path) -> list[Path]:
+    """Write every domain as ``<domain>.xpt`` (SAS transport v5) and ``<domain>.csv``."""
+    written: list[Path] = []
+    for name, frame in domains.items():
+        written += write_dataset(frame, directory, name, table_label=f"SDTM {name}")
+    return written

@@ -1,0 +1,185 @@
+"""Enrolment: eligibility evaluated and stored per criterion, then a phase Ib cohort slot.
+
+Eligibility comes from :func:`oncotrial.rules.eligibility.evaluate_eligibility`; the phase Ib
+regimen from the protocol's ordered regimens and :func:`oncotrial.rules.dlt.decide_cohort`
+(3+3-type rules as data). A subject is DLT-evaluable once it had a DLT or its DLT window
+(``protocol.phase_ib.dlt_window_days`` from the reference start date) has passed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from oncotrial.errors import DataError
+from oncotrial.protocol import CohortAction, Protocol
+from oncotrial.rules.dlt import decide_cohort
+from oncotrial.rules.eligibility import Measured, Screening, evaluate_eligibility
+from oncotrial.services._unit import Unit
+from oncotrial.store.schema import AdverseEvent, EligibilityResult, Enrolment, Subject
+from oncotrial.types import Phase
+
+__all__ = ["EnrolmentOutcome", "enrol_subject", "set_reference_start"]
+
+
+@dataclass(frozen=True, slots=True)
+class EnrolmentOutcome:
+    """Eligibility and, when eligible, the slot assigned."""
+
+    eligible: bool
+    failed: tuple[str, ...]
+    missing: tuple[str, ...]
+    phase: str | None
+    regimen: str | None
+    cohort: int | None
+    rule: str
+
+
+def _regimen_counts(unit: Unit, regimen: str, on: date, window: int) -> tuple[int, int, int]:
+    """Enrolled, DLT-evaluable and with-DLT phase Ib subjects at *regimen*."""
+    rows = unit.session.execute(
+        select(Enrolment.subject_id, Enrolment.reference_start_date).where(
+            Enrolment.phase == Phase.IB.value,
+            Enrolment.regimen == regimen,
+            Enrolment.deleted.is_(False),
+        )
+    ).all()
+    ids = [r.subject_id for r in rows]
+    with_dlt = set(
+        unit.session.scalars(
+            select(AdverseEvent.subject_id).where(
+                AdverseEvent.subject_id.in_(ids),
+                AdverseEvent.dlt.is_(True),
+                AdverseEvent.deleted.is_(False),
+            )
+        )
+    )
+    evaluable = sum(
+        1
+        for r in rows
+        if r.subject_id in with_dlt
+        or (
+            r.reference_start_date is not None
+            and r.reference_start_date + timedelta(days=window) <= on
+        )
+    )
+    return len(rows), evaluable, len(with_dlt)
+
+
+def _phase_ib_slot(unit: Unit, protocol: Protocol, on: date) -> tuple[str, int, str]:
+    ib = protocol.phase_ib
+    regimen: str | None = ib.start_regimen
+    while regimen is not None:
+        enrolled, evaluable, dlts = _regimen_counts(unit, regimen, on, ib.dlt_window_days)
+        decision = decide_cohort(evaluable, dlts, regimen=regimen, protocol=protocol)
+        if decision.action is CohortAction.DE_ESCALATE:
+            regimen = decision.next_regimen
+            continue
+        if decision.action is CohortAction.STOP:
+            outcome = f"RP2D {regimen}" if decision.tolerated else "no tolerated regimen"
+            raise DataError(
+                f"phase Ib dose finding has ended ({outcome}; {decision.reason})",
+                field="phase",
+                value=Phase.IB.value,
+                allowed=Phase.II.value,
+            )
+        size = ib.cohort_size
+        target = min(size * math.ceil((evaluable + 1) / size), ib.max_patients_per_regimen)
+        if enrolled >= target:
+            raise DataError(
+                f"no open slot at {regimen}: {enrolled} enrolled, waiting for DLT evaluation "
+                f"({decision.reason})",
+                field="phase",
+                value=Phase.IB.value,
+            )
+        return regimen, enrolled // size + 1, decision.rule
+    raise DataError(
+        "phase Ib dose finding has ended with no tolerated regimen",
+        field="phase",
+        value=Phase.IB.value,
+    )
+
+
+def enrol_subject(
+    unit: Unit,
+    subject: str,
+    *,
+    screening: Screening | Mapping[str, object],
+    phase: Phase | str,
+    enrolled_on: date,
+    protocol: Protocol,
+    reference_start_date: date | None = None,
+) -> EnrolmentOutcome:
+    """Evaluate eligibility, store each criterion, and enrol an eligible subject.
+
+    *screening* is a :class:`oncotrial.rules.eligibility.Screening` or a mapping of the
+    protocol's criterion fields to values (a measured value as ``{"value", "unit", "uln"}``).
+    An ineligible subject becomes a screen failure with the failed and missing criteria as
+    reason. Phase Ib subjects get the current
+    regimen and cohort of the dose-finding rule; phase II subjects the RP2D regimen.
+    """
+    phase = Phase(phase)
+    if not isinstance(screening, Screening):
+        values = {k: Measured(**v) if isinstance(v, Mapping) else v for k, v in screening.items()}
+        screening = Screening(subject=subject, values=values)
+    result = evaluate_eligibility(screening, protocol=protocol)
+    with unit.step(reason="enrolment decision") as session:
+        owner: Subject = unit.subject(subject, write=True)
+        if owner.status != "screening":
+            raise DataError(
+                "subject is not in screening",
+                field="status",
+                value=owner.status,
+                allowed="screening",
+                subject=subject,
+            )
+        for r in result.results:
+            session.add(
+                EligibilityResult(
+                    subject_id=owner.id,
+                    criterion=r.id,
+                    kind=r.kind,
+                    met=None if r.status in ("missing", "unevaluable") else r.status == "pass",
+                    reason=r.reason,
+                )
+            )
+        if not result.eligible:
+            owner.status = "screen_failed"
+            owner.screen_fail_reason = "; ".join(
+                f"{r.id}: {r.reason}" for r in result.results if r.status != "pass"
+            )
+            return EnrolmentOutcome(
+                False, result.failed, result.missing, None, None, None, "not eligible"
+            )
+        if phase is Phase.IB:
+            regimen, cohort, rule = _phase_ib_slot(unit, protocol, enrolled_on)
+        else:
+            regimen, cohort, rule = protocol.phase_ii.rp2d_regimen, None, "phase II: RP2D"
+        session.add(
+            Enrolment(
+                subject_id=owner.id,
+                phase=phase.value,
+                cohort=cohort,
+                regimen=regimen,
+                enrolled_on=enrolled_on,
+                reference_start_date=reference_start_date,
+                decision_rule=rule,
+            )
+        )
+        owner.status = "enrolled"
+        session.flush()
+        return EnrolmentOutcome(True, (), (), phase.value, regimen, cohort, rule)
+
+
+def set_reference_start(unit: Unit, subject: str, *, start: date) -> None:
+    """Record the reference start date (first dose) of an enrolled subject."""
+    with unit.step(reason="reference start date = first dose") as session:
+        owner = unit.subject(subject, write=True)
+        enrolment = session.scalar(select(Enrolment).where(Enrolment.subject_id == owner.id))
+        if enrolment is None:
+            raise DataError("subject is not enrolled", field="subject", value=subject)
+        enrolment.reference_start_date = start

@@ -1,0 +1,209 @@
+"""Enrolment (eligibility, phase Ib slots), dose recommendation and recording, DLT flags."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from oncotrial.errors import DataError
+from oncotrial.protocol import Protocol, load_protocol
+from oncotrial.services import dosing, enrolment, safety
+from oncotrial.services._unit import open_unit
+from oncotrial.store import Store
+from oncotrial.store.schema import EligibilityResult, Subject
+from tests.services.helpers import register, screening_values
+from tests.store.backends import World
+
+START = date(2019, 4, 1)
+
+
+@pytest.fixture(scope="module")
+def protocol() -> Protocol:
+    """The shipped LEADER protocol."""
+    return load_protocol()
+
+
+def test_ineligible_subject_is_a_screen_failure(
+    store: Store, world: World, protocol: Protocol
+) -> None:
+    """ANC 1.4 < 1.5 x10^9/L fails INC-06; every criterion result is stored."""
+    number = register(store, world)
+    with open_unit(store, world.inv_a) as unit:
+        outcome = enrolment.enrol_subject(
+            unit,
+            number,
+            screening=screening_values(anc={"value": 1.4, "unit": "10^9/L"}),
+            phase="II",
+            enrolled_on=START,
+            protocol=protocol,
+        )
+        subject = unit.subject(number, write=False)
+        rows = list(
+            unit.session.scalars(
+                select(EligibilityResult).where(EligibilityResult.subject_id == subject.id)
+            )
+        )
+    assert outcome.eligible is False
+    assert outcome.failed == ("INC-06",)
+    assert subject.status == "screen_failed"
+    assert "INC-06" in (subject.screen_fail_reason or "")
+    assert len(rows) == len(protocol.eligibility)
+    assert {r.criterion for r in rows if r.met is False} == {"INC-06"}
+
+
+def test_phase_ii_gets_the_rp2d(store: Store, world: World, protocol: Protocol) -> None:
+    """An eligible phase II subject is enrolled on the RP2D regimen."""
+    number = register(store, world)
+    with open_unit(store, world.inv_a) as unit:
+        outcome = enrolment.enrol_subject(
+            unit,
+            number,
+            screening=screening_values(),
+            phase="II",
+            enrolled_on=START,
+            protocol=protocol,
+        )
+        status = unit.subject(number, write=False).status
+    assert (outcome.eligible, outcome.regimen, status) == (
+        True,
+        protocol.phase_ii.rp2d_regimen,
+        "enrolled",
+    )
+
+
+def test_dose_recommended_recorded_and_deviation_needs_reason(
+    store: Store, world: World, protocol: Protocol
+) -> None:
+    """C1D1 eribulin follows the engine; a different dose without a reason is refused."""
+    number = register(store, world)
+    with open_unit(store, world.inv_a) as unit:
+        enrolment.enrol_subject(
+            unit,
+            number,
+            screening=screening_values(),
+            phase="II",
+            enrolled_on=START,
+            protocol=protocol,
+            reference_start_date=START,
+        )
+        safety.record_body_measurement(
+            unit, number, measured_on=START, height_cm=170, weight_kg=70, protocol=protocol
+        )
+        safety.record_lab(
+            unit,
+            number,
+            collected_on=START,
+            test_code="NEUT",
+            value=3.0,
+            unit_of_measure="10^9/L",
+            lln=1.8,
+            uln=7.5,
+        )
+        safety.record_lab(
+            unit,
+            number,
+            collected_on=START,
+            test_code="PLAT",
+            value=200,
+            unit_of_measure="10^9/L",
+            lln=150,
+            uln=400,
+        )
+        decision = dosing.recommend_dose(unit, number, cycle=1, day=1, on=START, protocol=protocol)
+        eribulin = decision.drug("eribulin")
+        assert eribulin.action.value == "give"
+        assert eribulin.dose_mg == pytest.approx(1.1 * 1.82, abs=0.02)
+        with pytest.raises(DataError, match="reason is required"):
+            dosing.record_dose(
+                unit,
+                number,
+                drug="eribulin",
+                cycle=1,
+                day=1,
+                administered_on=START,
+                given_dose_mg=1.0,
+                protocol=protocol,
+            )
+        record = dosing.record_dose(
+            unit,
+            number,
+            drug="eribulin",
+            cycle=1,
+            day=1,
+            administered_on=START,
+            given_dose_mg=eribulin.dose_mg or 0,
+            protocol=protocol,
+        )
+        assert record.deviation is False
+        lower = dosing.record_dose(
+            unit,
+            number,
+            drug="lenvatinib",
+            cycle=1,
+            day=1,
+            administered_on=START,
+            given_dose_mg=10.0,
+            protocol=protocol,
+            reason="patient preference",
+        )
+    assert lower.deviation is True
+
+
+def test_phase_ib_slots_and_dlt_flag(store: Store, world: World, protocol: Protocol) -> None:
+    """Phase Ib: 3 slots at the start regimen, then none until evaluable; DLT inside window only."""
+    numbers = [register(store, world, n) for n in range(1, 5)]
+    with open_unit(store, world.inv_a) as unit:
+        assigned = [
+            enrolment.enrol_subject(
+                unit,
+                n,
+                screening=screening_values(),
+                phase="Ib",
+                enrolled_on=START,
+                protocol=protocol,
+                reference_start_date=START,
+            )
+            for n in numbers[:3]
+        ]
+    assert [(o.regimen, o.cohort) for o in assigned] == [(protocol.phase_ib.start_regimen, 1)] * 3
+    with open_unit(store, world.inv_a) as unit, pytest.raises(DataError, match="no open slot"):
+        enrolment.enrol_subject(
+            unit,
+            numbers[3],
+            screening=screening_values(),
+            phase="Ib",
+            enrolled_on=START,
+            protocol=protocol,
+        )
+    with open_unit(store, world.inv_a) as unit:
+        inside = safety.record_adverse_event(
+            unit,
+            numbers[0],
+            term="Neutrophil count decreased",
+            grade=4,
+            start_date=START + timedelta(days=9),
+            end_date=START + timedelta(days=17),
+            related_lenvatinib="possible",
+            related_eribulin="probable",
+            protocol=protocol,
+        )
+        outside = safety.record_adverse_event(
+            unit,
+            numbers[1],
+            term="Neutrophil count decreased",
+            grade=4,
+            start_date=START + timedelta(days=30),
+            end_date=START + timedelta(days=38),
+            related_lenvatinib="possible",
+            related_eribulin="probable",
+            protocol=protocol,
+        )
+    assert inside.dlt is True
+    assert inside.dlt_rule
+    assert (outside.dlt, outside.dlt_rule) == (False, "outside_dlt_window")
+    with open_unit(store, world.inv_a) as unit:
+        subject = unit.session.scalar(select(Subject).where(Subject.screening_number == numbers[0]))
+        assert subject is not None
+        assert subject.status == "enrolled"
