@@ -19,10 +19,13 @@ app = typer.Typer(
 )
 
 # Command groups (one module each). Keep this list sorted.
+from oncotrial.cli import audit as _audit  # noqa: E402  (groups register after app exists)
 from oncotrial.cli import ctcae as _ctcae  # noqa: E402  (groups register after app exists)
+from oncotrial.cli import db as _db  # noqa: E402  (groups register after app exists)
 from oncotrial.cli import demo as _demo  # noqa: E402  (groups register after app exists)
 from oncotrial.cli import derive as _derive  # noqa: E402  (groups register after app exists)
 from oncotrial.cli import design as _design  # noqa: E402  (groups register after app exists)
+from oncotrial.cli import export as _export  # noqa: E402  (groups register after app exists)
 from oncotrial.cli import dose as _dose  # noqa: E402  (groups register after app exists)
 from oncotrial.cli import nanostring as _nanostring  # noqa: E402  (groups register after app exists)
 from oncotrial.cli import protocol as _protocol  # noqa: E402  (groups register after app exists)
@@ -31,10 +34,13 @@ from oncotrial.cli import report as _report  # noqa: E402  (groups register afte
 from oncotrial.cli import sim as _sim  # noqa: E402  (groups register after app exists)
 from oncotrial.cli import survival as _survival  # noqa: E402  (groups register after app exists)
 
+app.add_typer(_audit.app, name="audit")
 app.add_typer(_ctcae.app, name="ctcae")
+app.add_typer(_db.app, name="db")
 app.command("demo")(_demo.demo)
 app.command("derive")(_derive.derive)
 app.add_typer(_design.app, name="design")
+app.add_typer(_export.app, name="export")
 app.add_typer(_dose.app, name="dose")
 app.add_typer(_nanostring.app, name="nanostring")
 app.add_typer(_protocol.app, name="protocol")

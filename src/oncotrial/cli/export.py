@@ -1,0 +1,25 @@
+"""``oncotrial export sdtm``: the store as SDTM XPT v5 + CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from oncotrial.protocol import load_protocol
+from oncotrial.services.database import DEFAULT_DB_URL, export_sdtm_from
+
+app = typer.Typer(help="Export the trial database.", no_args_is_help=True)
+
+
+@app.command("sdtm")
+def sdtm_command(
+    out: Annotated[Path, typer.Option("--out", help="Directory for the SDTM files.")],
+    user: Annotated[str, typer.Option("--user", help="Exporting user (audited).")],
+    db: Annotated[str, typer.Option("--db", help="SQLAlchemy URL.")] = DEFAULT_DB_URL,
+    protocol: Annotated[Path | None, typer.Option("--protocol", help="Protocol YAML.")] = None,
+) -> None:
+    """Write DM, DS, EX, AE, LB, VS, TU, TR, RS, SV and CM as XPT v5 and CSV."""
+    written = export_sdtm_from(db, out, username=user, protocol=load_protocol(protocol))
+    typer.echo(f"wrote {len(written)} files to {out}")

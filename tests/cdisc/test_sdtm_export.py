@@ -1,0 +1,181 @@
+"""Store → SDTM export: the domains and variables the efficacy and ADaM code read."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from oncotrial.cdisc.adam import derive_adsl
+from oncotrial.cdisc.sdtm import read_sdtm
+from oncotrial.cli import app
+from oncotrial.protocol import load_protocol
+from oncotrial.services import assessments, dosing, enrolment, safety, subjects
+from oncotrial.services._unit import open_unit
+from oncotrial.store import Store
+from tests.services.helpers import register, screening_values
+from tests.store.backends import World, admin_actor, backend, store, world
+
+__all__ = ["admin_actor", "backend", "store", "world"]  # fixtures used by pytest
+R = assessments.LesionReading
+START = date(2019, 4, 1)
+
+
+def _trial(store: Store, world: World) -> str:
+    protocol = load_protocol()
+    number = register(store, world)
+    with open_unit(store, world.inv_a) as unit:
+        enrolment.enrol_subject(
+            unit,
+            number,
+            screening=screening_values(),
+            phase="II",
+            enrolled_on=START,
+            protocol=protocol,
+            reference_start_date=START,
+        )
+        subjects.record_visit(
+            unit, number, name="C1D1", visitnum=1, cycle=1, day=1, actual_date=START
+        )
+        safety.record_body_measurement(
+            unit, number, measured_on=START, height_cm=170, weight_kg=70, protocol=protocol
+        )
+        safety.record_lab(
+            unit,
+            number,
+            collected_on=START,
+            test_code="NEUT",
+            value=0.9,
+            unit_of_measure="10^9/L",
+            lln=1.8,
+            uln=7.5,
+        )
+        decision = dosing.recommend_dose(unit, number, cycle=1, day=1, on=START, protocol=protocol)
+        lenvatinib = decision.drug("lenvatinib")
+        dosing.record_dose(
+            unit,
+            number,
+            drug="lenvatinib",
+            cycle=1,
+            day=1,
+            administered_on=START,
+            given_dose_mg=lenvatinib.dose_mg or 0,
+            protocol=protocol,
+        )
+        safety.record_adverse_event(
+            unit,
+            number,
+            term="Hypertension",
+            grade=3,
+            start_date=date(2019, 4, 9),
+            related_lenvatinib="probable",
+            related_eribulin="unrelated",
+        )
+        assessments.record_tumour_assessment(
+            unit,
+            number,
+            visit="BASELINE",
+            visitnum=0,
+            assessed_on=date(2019, 3, 25),
+            lesions=[
+                R("T01", "TARGET", "LUNG", 50.0),
+                R("T02", "TARGET", "LYMPH NODE", 20.0, nodal=True),
+            ],
+            protocol=protocol,
+        )
+        assessments.record_tumour_assessment(
+            unit,
+            number,
+            visit="WEEK 6",
+            visitnum=6,
+            assessed_on=date(2019, 5, 13),
+            lesions=[
+                R("T01", "TARGET", "LUNG", 30.0),
+                R("T02", "TARGET", "LYMPH NODE", 12.0, nodal=True),
+            ],
+            protocol=protocol,
+        )
+        subjects.record_disposition(
+            unit,
+            number,
+            event="END OF TREATMENT",
+            occurred_on=date(2019, 8, 1),
+            reason="PROGRESSIVE DISEASE",
+        )
+    return number
+
+
+def test_export_sdtm_round_trips_into_adam(store: Store, world: World, tmp_path: Path) -> None:
+    """`oncotrial export sdtm` writes XPT v5 + CSV that read_sdtm and derive_adsl accept."""
+    number = _trial(store, world)
+    result = CliRunner().invoke(
+        app,
+        [
+            "export",
+            "sdtm",
+            "--db",
+            store.url,
+            "--out",
+            str(tmp_path),
+            "--user",
+            world.data_manager.username,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    for domain in ("dm", "ds", "ex", "ae", "lb", "vs", "tu", "tr", "rs", "sv", "cm"):
+        assert (tmp_path / f"{domain}.xpt").is_file()
+        assert (tmp_path / f"{domain}.csv").is_file()
+    sdtm = read_sdtm(tmp_path)
+    usubjid = f"LEADER-{number}"
+    dm = sdtm["DM"].set_index("USUBJID").loc[usubjid]
+    assert (dm["RFSTDTC"], dm["HISTOL"], dm["SITEID"], dm["ARM"]) == (
+        "2019-04-01",
+        "LMS",
+        world.site_a,
+        "L14E1.1",
+    )
+    assert dm["AGE"] == 58
+    tr = sdtm["TR"][sdtm["TR"]["USUBJID"] == usubjid]
+    assert set(tr["TRTESTCD"]) == {"LDIAM", "LPERP"}
+    rs = sdtm["RS"][(sdtm["RS"]["USUBJID"] == usubjid) & (sdtm["RS"]["RSTESTCD"] == "OVRLRESP")]
+    assert set(rs["RSSTRESC"]) == {"PR"}  # 42/70 = -40 %, node 12 mm (RECIST 1.1 §4.3.1)
+    ds = sdtm["DS"][sdtm["DS"]["USUBJID"] == usubjid]
+    assert {"ENROLLED", "PROGRESSIVE DISEASE"} <= set(ds["DSDECOD"])
+    lb = sdtm["LB"][sdtm["LB"]["USUBJID"] == usubjid]
+    assert lb["LBTOXGR"].astype(str).tolist() == ["3"]
+    adsl = derive_adsl(sdtm)
+    assert usubjid in set(adsl["USUBJID"])
+
+
+def test_site_user_exports_only_own_site(store: Store, world: World, tmp_path: Path) -> None:
+    """An investigator's export holds only the subjects of their sites."""
+    mine = register(store, world, 1)
+    theirs = register(store, world, 1, site_b=True)
+    result = CliRunner().invoke(
+        app,
+        [
+            "export",
+            "sdtm",
+            "--db",
+            store.url,
+            "--out",
+            str(tmp_path),
+            "--user",
+            world.inv_a.username,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    ids = set(read_sdtm(tmp_path)["DM"]["USUBJID"])
+    assert f"LEADER-{mine}" in ids
+    assert f"LEADER-{theirs}" not in ids
+
+
+@pytest.mark.parametrize("argv", [["audit", "verify"]])
+def test_audit_verify_command(store: Store, world: World, argv: list[str]) -> None:
+    """`oncotrial audit verify` reports an intact chain with exit code 0."""
+    register(store, world)
+    result = CliRunner().invoke(app, [*argv, "--db", store.url])
+    assert result.exit_code == 0, result.output
+    assert "intact" in result.output
