@@ -59,39 +59,46 @@ def _screening(trial: SimulatedTrial, i: int) -> Screening:
     the simulator models the enrolled population; normal-range values are ASSUMPTIONS)."""
     p = trial.patients
     rng = np.random.default_rng([trial.seed, i, 7])
-    first_anc = next((r.value for r in trial.labs if r.patient == i
-                      and r.test == "Neutrophil count decreased"), 4.0)
-    return Screening(subject=str(i), values={
-        "histology": "LMS" if p.lms[i] else "LPS",
-        "age_years": Measured(value=float(p.age[i]), unit="years"),
-        "prior_systemic_lines": int(p.prior_lines[i]),
-        "measurable_disease": True,
-        "karnofsky": _KARNOFSKY[int(p.ecog[i])],
-        "anc": Measured(value=max(float(first_anc), 1.5), unit="10^9/L"),
-        "platelets": Measured(value=float(rng.uniform(150, 350)), unit="10^9/L"),
-        "hemoglobin": Measured(value=float(rng.uniform(10.0, 14.5)), unit="g/dL"),
-        "bilirubin": Measured(value=float(rng.uniform(0.3, 1.1)), unit="mg/dL", uln=1.2),
-        "alt": Measured(value=float(rng.uniform(10, 45)), unit="U/L", uln=40.0),
-        "ast": Measured(value=float(rng.uniform(10, 45)), unit="U/L", uln=40.0),
-        "creatinine_clearance": Measured(value=float(rng.uniform(60, 120)), unit="mL/min"),
-        "systolic_bp": Measured(value=float(rng.uniform(105, 145)), unit="mmHg"),
-        "diastolic_bp": Measured(value=float(rng.uniform(60, 88)), unit="mmHg"),
-        "urine_protein_dipstick": "negative",
-        "qtc_ms": Measured(value=float(rng.uniform(390, 450)), unit="msec"),
-        "informed_consent": True,
-        "prior_eribulin_or_lenvatinib": False,
-        "active_brain_metastases": False,
-        "pregnant_or_breastfeeding": False,
-    })
+    first_anc = next(
+        (r.value for r in trial.labs if r.patient == i and r.test == "Neutrophil count decreased"),
+        4.0,
+    )
+    return Screening(
+        subject=str(i),
+        values={
+            "histology": "LMS" if p.lms[i] else "LPS",
+            "age_years": Measured(value=float(p.age[i]), unit="years"),
+            "prior_systemic_lines": int(p.prior_lines[i]),
+            "measurable_disease": True,
+            "karnofsky": _KARNOFSKY[int(p.ecog[i])],
+            "anc": Measured(value=max(float(first_anc), 1.5), unit="10^9/L"),
+            "platelets": Measured(value=float(rng.uniform(150, 350)), unit="10^9/L"),
+            "hemoglobin": Measured(value=float(rng.uniform(10.0, 14.5)), unit="g/dL"),
+            "bilirubin": Measured(value=float(rng.uniform(0.3, 1.1)), unit="mg/dL", uln=1.2),
+            "alt": Measured(value=float(rng.uniform(10, 45)), unit="U/L", uln=40.0),
+            "ast": Measured(value=float(rng.uniform(10, 45)), unit="U/L", uln=40.0),
+            "creatinine_clearance": Measured(value=float(rng.uniform(60, 120)), unit="mL/min"),
+            "systolic_bp": Measured(value=float(rng.uniform(105, 145)), unit="mmHg"),
+            "diastolic_bp": Measured(value=float(rng.uniform(60, 88)), unit="mmHg"),
+            "urine_protein_dipstick": "negative",
+            "qtc_ms": Measured(value=float(rng.uniform(390, 450)), unit="msec"),
+            "informed_consent": True,
+            "prior_eribulin_or_lenvatinib": False,
+            "active_brain_metastases": False,
+            "pregnant_or_breastfeeding": False,
+        },
+    )
 
 
-def _enrol(unit: Unit, trial: SimulatedTrial, i: int, subject: str, *, protocol: Protocol,
-           first_dose: date) -> None:
+def _enrol(
+    unit: Unit, trial: SimulatedTrial, i: int, subject: str, *, protocol: Protocol, first_dose: date
+) -> None:
     verdict = evaluate_eligibility(_screening(trial, i), protocol=protocol)
     if not verdict.eligible:
         failed = ", ".join(r.id for r in verdict.results if r.status != "pass")
-        raise DataError("simulated patient is not eligible", field="eligibility", value=failed,
-                        subject=subject)
+        raise DataError(
+            "simulated patient is not eligible", field="eligibility", value=failed, subject=subject
+        )
     phase = trial.phase[i]
     cohort = None
     if phase.value == "Ib":
@@ -99,13 +106,30 @@ def _enrol(unit: Unit, trial: SimulatedTrial, i: int, subject: str, *, protocol:
     with unit.step(reason="enrolment") as session:
         owner = unit.subject(subject, write=True)
         for r in verdict.results:
-            session.add(EligibilityResult(subject_id=owner.id, criterion=r.id, kind=r.kind,
-                                          met=r.status == "pass", reason=r.reason))
-        session.add(Enrolment(
-            subject_id=owner.id, phase=phase.value, cohort=cohort, regimen=trial.regimen[i],
-            enrolled_on=first_dose - timedelta(days=1), reference_start_date=first_dose,
-            decision_rule=(f"phase Ib cohort {cohort}" if cohort else
-                           f"phase II at RP2D {trial.rp2d_regimen}")))
+            session.add(
+                EligibilityResult(
+                    subject_id=owner.id,
+                    criterion=r.id,
+                    kind=r.kind,
+                    met=r.status == "pass",
+                    reason=r.reason,
+                )
+            )
+        session.add(
+            Enrolment(
+                subject_id=owner.id,
+                phase=phase.value,
+                cohort=cohort,
+                regimen=trial.regimen[i],
+                enrolled_on=first_dose - timedelta(days=1),
+                reference_start_date=first_dose,
+                decision_rule=(
+                    f"phase Ib cohort {cohort}"
+                    if cohort
+                    else f"phase II at RP2D {trial.rp2d_regimen}"
+                ),
+            )
+        )
         owner.status = "enrolled"
         session.flush()
 
@@ -117,12 +141,23 @@ def _doses(unit: Unit, trial: SimulatedTrial, i: int, subject: str, first_dose: 
         owner = unit.subject(subject, write=True)
         for d in (d for d in decisions if d.drug == "eribulin"):
             given = d.action in (DoseAction.GIVE, DoseAction.REDUCE) and d.dose_mg is not None
-            session.add(DrugAdministration(
-                subject_id=owner.id, drug=d.drug, cycle=d.cycle, day=d.cycle_day,
-                administered_on=_day(first_dose, d.day), planned_level=float(d.level or 0.0),
-                recommended_action=d.action.value, recommended_dose=float(d.dose_mg or 0.0),
-                given_dose=float(d.dose_mg or 0.0) if given else 0.0, unit="mg",
-                action=d.action.value, reason=None, decision_rules=",".join(d.rules)))
+            session.add(
+                DrugAdministration(
+                    subject_id=owner.id,
+                    drug=d.drug,
+                    cycle=d.cycle,
+                    day=d.cycle_day,
+                    administered_on=_day(first_dose, d.day),
+                    planned_level=float(d.level or 0.0),
+                    recommended_action=d.action.value,
+                    recommended_dose=float(d.dose_mg or 0.0),
+                    given_dose=float(d.dose_mg or 0.0) if given else 0.0,
+                    unit="mg",
+                    action=d.action.value,
+                    reason=None,
+                    decision_rules=",".join(d.rules),
+                )
+            )
         lenv = [d for d in decisions if d.drug == "lenvatinib"]
         taken = trial.lenvatinib_mg_daily[i]
         k = -1
@@ -130,62 +165,114 @@ def _doses(unit: Unit, trial: SimulatedTrial, i: int, subject: str, first_dose: 
             while k + 1 < len(lenv) and lenv[k + 1].day <= day:
                 k += 1
             d = lenv[k]
-            session.add(DrugAdministration(
-                subject_id=owner.id, drug="lenvatinib", cycle=d.cycle,
-                day=int(d.cycle_day + day - d.day), administered_on=_day(first_dose, day),
-                planned_level=float(d.level or 0.0), recommended_action=d.action.value,
-                recommended_dose=float(d.dose_mg or 0.0), given_dose=float(taken[day - 1]),
-                unit="mg", action=d.action.value, reason=None, decision_rules=",".join(d.rules)))
+            session.add(
+                DrugAdministration(
+                    subject_id=owner.id,
+                    drug="lenvatinib",
+                    cycle=d.cycle,
+                    day=int(d.cycle_day + day - d.day),
+                    administered_on=_day(first_dose, day),
+                    planned_level=float(d.level or 0.0),
+                    recommended_action=d.action.value,
+                    recommended_dose=float(d.dose_mg or 0.0),
+                    given_dose=float(taken[day - 1]),
+                    unit="mg",
+                    action=d.action.value,
+                    reason=None,
+                    decision_rules=",".join(d.rules),
+                )
+            )
         session.flush()
 
 
-def _register(unit: Unit, trial: SimulatedTrial, i: int, *, site: str, protocol: Protocol,
-              first_dose: date) -> str:
+def _register(
+    unit: Unit, trial: SimulatedTrial, i: int, *, site: str, protocol: Protocol, first_dose: date
+) -> str:
     p = trial.patients
     subject = screening_number(trial, i, site)
     consent = first_dose - timedelta(days=_SCREENING_DAYS)
     histology = "LMS" if p.lms[i] else "LPS"
     detail = ("uterine" if p.uterine[i] else "non-uterine") if p.lms[i] else None
-    register_subject(unit, subject, site=site, consent_date=consent, consent_version="1.0",
-                     sex="F" if p.female[i] else "M",
-                     birth_date=consent - timedelta(days=int(p.age[i] * 365.25) + 30),
-                     histology=histology, histology_detail=detail, ecog=int(p.ecog[i]))
+    register_subject(
+        unit,
+        subject,
+        site=site,
+        consent_date=consent,
+        consent_version="1.0",
+        sex="F" if p.female[i] else "M",
+        birth_date=consent - timedelta(days=int(p.age[i] * 365.25) + 30),
+        histology=histology,
+        histology_detail=detail,
+        ecog=int(p.ecog[i]),
+    )
     record_visit(unit, subject, name="SCREENING", visitnum=0.0, actual_date=consent)
-    record_body_measurement(unit, subject, measured_on=consent,
-                            height_cm=float(p.height_cm[i]), weight_kg=float(p.weight_kg[i]),
-                            protocol=protocol)
+    record_body_measurement(
+        unit,
+        subject,
+        measured_on=consent,
+        height_cm=float(p.height_cm[i]),
+        weight_kg=float(p.weight_kg[i]),
+        protocol=protocol,
+    )
     return subject
 
 
-def _treatment_records(unit: Unit, trial: SimulatedTrial, i: int, subject: str,
-                       first_dose: date) -> None:
+def _treatment_records(
+    unit: Unit, trial: SimulatedTrial, i: int, subject: str, first_dose: date
+) -> None:
     visits = sorted({(r.cycle, r.cycle_day, r.day) for r in trial.labs if r.patient == i})
     for cycle, cday, day in visits:
-        record_visit(unit, subject, name=f"C{cycle}D{cday}", visitnum=cycle + cday / 100,
-                     actual_date=_day(first_dose, day), cycle=cycle, day=cday)
+        record_visit(
+            unit,
+            subject,
+            name=f"C{cycle}D{cday}",
+            visitnum=cycle + cday / 100,
+            actual_date=_day(first_dose, day),
+            cycle=cycle,
+            day=cday,
+        )
     for lab in (r for r in trial.labs if r.patient == i):
         when = _day(first_dose, lab.day)
         if lab.test == "Hypertension":
-            record_vital_signs(unit, subject, measured_on=when, systolic_mmhg=lab.value,
-                               diastolic_mmhg=float(lab.value2 or 0.0), previously_normal=True)
+            record_vital_signs(
+                unit,
+                subject,
+                measured_on=when,
+                systolic_mmhg=lab.value,
+                diastolic_mmhg=float(lab.value2 or 0.0),
+                previously_normal=True,
+            )
             continue
         code, lln, uln = _LAB[lab.test]
-        record_lab(unit, subject, collected_on=when, test_code=code, value=lab.value,
-                   unit_of_measure=lab.unit, lln=lln, uln=uln)
+        record_lab(
+            unit,
+            subject,
+            collected_on=when,
+            test_code=code,
+            value=lab.value,
+            unit_of_measure=lab.unit,
+            lln=lln,
+            uln=uln,
+        )
 
 
 def _attribution(ae: AdverseEventRecord, drug: str) -> str:
     return "possible" if ae.attribution in {drug, "both"} else "unlikely"
 
 
-def _adverse_events(unit: Unit, trial: SimulatedTrial, i: int, subject: str,
-                    first_dose: date) -> None:
+def _adverse_events(
+    unit: Unit, trial: SimulatedTrial, i: int, subject: str, first_dose: date
+) -> None:
     end_treatment = trial.treatment_end_day[i]
-    for ae in sorted((a for a in trial.adverse_events if a.patient == i),
-                     key=lambda a: (a.start_day, a.term)):
+    for ae in sorted(
+        (a for a in trial.adverse_events if a.patient == i), key=lambda a: (a.start_day, a.term)
+    ):
         resolved = ae.end_day <= end_treatment
         record_adverse_event(
-            unit, subject, term=ae.term, grade=ae.grade,
+            unit,
+            subject,
+            term=ae.term,
+            grade=ae.grade,
             start_date=_day(first_dose, max(ae.start_day, 1)),
             end_date=_day(first_dose, ae.end_day) if resolved else None,
             related_lenvatinib=_attribution(ae, "lenvatinib"),
@@ -195,65 +282,115 @@ def _adverse_events(unit: Unit, trial: SimulatedTrial, i: int, subject: str,
         )
 
 
-def _readings(trial: SimulatedTrial, i: int, column: int, *, new: bool,
-              organs: tuple[str, ...]) -> list[LesionReading]:
+def _readings(
+    trial: SimulatedTrial, i: int, column: int, *, new: bool, organs: tuple[str, ...]
+) -> list[LesionReading]:
     p = trial.patients
     obs = trial.outcomes.observed_mm[i, :, column]
     readings = [
-        LesionReading(link_id=f"T{k + 1:02d}", category="TARGET",
-                      location=organs[p.lesion_organ[i, k]], diameter_mm=float(obs[k]),
-                      nodal=bool(p.lesion_nodal[i, k]))
+        LesionReading(
+            link_id=f"T{k + 1:02d}",
+            category="TARGET",
+            location=organs[p.lesion_organ[i, k]],
+            diameter_mm=float(obs[k]),
+            nodal=bool(p.lesion_nodal[i, k]),
+        )
         for k in range(int(p.n_target[i]))
     ]
-    gone = all((obs[k] < 10) if p.lesion_nodal[i, k] else obs[k] == 0
-               for k in range(int(p.n_target[i])))
+    gone = all(
+        (obs[k] < 10) if p.lesion_nodal[i, k] else obs[k] == 0 for k in range(int(p.n_target[i]))
+    )
     for k in range(int(p.n_non_target[i])):
         state = "ABSENT" if column > 0 and gone else "PRESENT"
-        readings.append(LesionReading(link_id=f"NT{k + 1:02d}", category="NON-TARGET",
-                                      location=organs[p.lesion_organ[i, 0]], state=state))
+        readings.append(
+            LesionReading(
+                link_id=f"NT{k + 1:02d}",
+                category="NON-TARGET",
+                location=organs[p.lesion_organ[i, 0]],
+                state=state,
+            )
+        )
     if new:
-        readings.append(LesionReading(link_id="NEW01", category="NEW",
-                                      location="LIVER" if p.lms[i] else "PERITONEUM",
-                                      state="UNEQUIVOCAL"))
+        readings.append(
+            LesionReading(
+                link_id="NEW01",
+                category="NEW",
+                location="LIVER" if p.lms[i] else "PERITONEUM",
+                state="UNEQUIVOCAL",
+            )
+        )
     return readings
 
 
-def _tumour(unit: Unit, trial: SimulatedTrial, i: int, subject: str, *, first_dose: date,
-            protocol: Protocol, organs: tuple[str, ...]) -> None:
+def _tumour(
+    unit: Unit,
+    trial: SimulatedTrial,
+    i: int,
+    subject: str,
+    *,
+    first_dose: date,
+    protocol: Protocol,
+    organs: tuple[str, ...],
+) -> None:
     o = trial.outcomes
-    record_tumour_assessment(unit, subject, visit="BASELINE", visitnum=1.0,
-                             assessed_on=_day(first_dose, o.baseline_day[i] + 1),
-                             lesions=_readings(trial, i, 0, new=False, organs=organs),
-                             protocol=protocol)
+    record_tumour_assessment(
+        unit,
+        subject,
+        visit="BASELINE",
+        visitnum=1.0,
+        assessed_on=_day(first_dose, o.baseline_day[i] + 1),
+        lesions=_readings(trial, i, 0, new=False, organs=organs),
+        protocol=protocol,
+    )
     for s in np.flatnonzero(o.scan_done[i]):
         day = o.scan_day[i, s]
         record_tumour_assessment(
-            unit, subject, visit=f"IMAGING {s + 1}", visitnum=10.0 + s,
+            unit,
+            subject,
+            visit=f"IMAGING {s + 1}",
+            visitnum=10.0 + s,
             assessed_on=_day(first_dose, day),
-            lesions=_readings(trial, i, int(s) + 1, new=bool(day >= o.new_lesion_day[i]),
-                              organs=organs),
-            protocol=protocol)
+            lesions=_readings(
+                trial, i, int(s) + 1, new=bool(day >= o.new_lesion_day[i]), organs=organs
+            ),
+            protocol=protocol,
+        )
 
 
-def _disposition(unit: Unit, trial: SimulatedTrial, i: int, subject: str,
-                 first_dose: date) -> None:
+def _disposition(unit: Unit, trial: SimulatedTrial, i: int, subject: str, first_dose: date) -> None:
     o = trial.outcomes
     end = trial.treatment_end_day[i]
     progressed = np.isfinite(o.pd_day[i]) and o.pd_day[i] <= end
     died = bool(o.os_event[i])
     censored_at_cutoff = not progressed and end >= o.off_study_day[i] and not died
     if not censored_at_cutoff:
-        reason = ("PROGRESSIVE DISEASE" if progressed else "DEATH" if died
-                  and o.death_day[i] <= end else "WITHDRAWAL BY SUBJECT")
-        record_disposition(unit, subject, event="END OF TREATMENT",
-                           occurred_on=_day(first_dose, end), reason=reason)
+        reason = (
+            "PROGRESSIVE DISEASE"
+            if progressed
+            else "DEATH"
+            if died and o.death_day[i] <= end
+            else "WITHDRAWAL BY SUBJECT"
+        )
+        record_disposition(
+            unit,
+            subject,
+            event="END OF TREATMENT",
+            occurred_on=_day(first_dose, end),
+            reason=reason,
+        )
     if died:
-        record_disposition(unit, subject, event="DEATH",
-                           occurred_on=_day(first_dose, o.death_day[i]), reason="DEATH")
+        record_disposition(
+            unit,
+            subject,
+            event="DEATH",
+            occurred_on=_day(first_dose, o.death_day[i]),
+            reason="DEATH",
+        )
 
 
-def enter_patient(unit: Unit, trial: SimulatedTrial, i: int, *, site: str, protocol: Protocol,
-                  start: date) -> str:
+def enter_patient(
+    unit: Unit, trial: SimulatedTrial, i: int, *, site: str, protocol: Protocol, start: date
+) -> str:
     """Enter everything about simulated patient *i* through the services; returns its id."""
     organ_names = trial.organs
     first_dose = start + timedelta(days=int(trial.enrol_day[i]))
@@ -262,7 +399,6 @@ def enter_patient(unit: Unit, trial: SimulatedTrial, i: int, *, site: str, proto
     _doses(unit, trial, i, subject, first_dose)
     _treatment_records(unit, trial, i, subject, first_dose)
     _adverse_events(unit, trial, i, subject, first_dose)
-    _tumour(unit, trial, i, subject, first_dose=first_dose, protocol=protocol,
-            organs=organ_names)
+    _tumour(unit, trial, i, subject, first_dose=first_dose, protocol=protocol, organs=organ_names)
     _disposition(unit, trial, i, subject, first_dose)
     return subject

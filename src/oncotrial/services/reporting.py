@@ -39,13 +39,17 @@ def write_report(
     protocol = load_protocol(protocol_path)
     translational = None
     if (scores_path is None) != (samples_path is None):
-        raise DataError("the translational section needs both the scores and the sample sheet",
-                        field="scores" if scores_path is None else "samples", value=None,
-                        allowed="both --scores and --samples, or neither")
+        raise DataError(
+            "the translational section needs both the scores and the sample sheet",
+            field="scores" if scores_path is None else "samples",
+            value=None,
+            allowed="both --scores and --samples, or neither",
+        )
     if scores_path is not None and samples_path is not None:
         translational = TranslationalInputs(
             scores=pd.read_csv(scores_path, index_col=0),
-            samples=pd.read_csv(samples_path, dtype={"file": str, "subject": str}))
+            samples=pd.read_csv(samples_path, dtype={"file": str, "subject": str}),
+        )
     return render_report(
         read_adam(adam_dir),
         out_dir,

@@ -102,14 +102,21 @@ def _set_up_users(store: Store) -> None:
     with open_unit(store, admin) as unit:
         for code, name in SITES:
             create_site(unit, code, name=name)
-            create_user(unit, f"inv{code}", full_name=f"Investigator site {code}",
-                        role=Role.INVESTIGATOR)
+            create_user(
+                unit, f"inv{code}", full_name=f"Investigator site {code}", role=Role.INVESTIGATOR
+            )
             assign_site(unit, f"inv{code}", site=code)
         create_user(unit, "stat", full_name="Trial Statistician", role=Role.STATISTICIAN)
 
 
-def _enter_trial(store: Store, trial: SimulatedTrial, *, protocol: Protocol, start: date,
-                 on_progress: Callable[[int], None] | None) -> None:
+def _enter_trial(
+    store: Store,
+    trial: SimulatedTrial,
+    *,
+    protocol: Protocol,
+    start: date,
+    on_progress: Callable[[int], None] | None,
+) -> None:
     actors = {code: log_in(store, f"inv{code}", channel=Channel.SIMULATION) for code, _ in SITES}
     for i in range(trial.patients.n):
         site = SITES[i % len(SITES)][0]
@@ -135,16 +142,18 @@ def _simon_verdict(adsl: pd.DataFrame, crsp: pd.DataFrame, protocol: Protocol) -
     return f"inactive: {x} ≤ r = {d.r} responses in {d.n}"
 
 
-def _estimate(adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame,
-              protocol: Protocol) -> tuple[int, int, BinomialInterval, str, Interval]:
+def _estimate(
+    adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, protocol: Protocol
+) -> tuple[int, int, BinomialInterval, str, Interval]:
     """Confirmed ORR (exact CI), the Simon decision and KM median PFS, from ADaM."""
     crsp = adrs[adrs["PARAMCD"] == "CRSP"]
     n = int(crsp["USUBJID"].nunique())
     x = int((crsp["AVALC"] == "Y").sum())
     orr = estimate_binomial_ci(x, max(n, 1), method="clopper-pearson")
     pfs = adtte[adtte["PARAMCD"] == "PFS"]
-    km = estimate_kaplan_meier(pfs["AVAL"].to_numpy(dtype=float) / DAYS_PER_MONTH,
-                               (pfs["CNSR"] == 0).to_numpy())
+    km = estimate_kaplan_meier(
+        pfs["AVAL"].to_numpy(dtype=float) / DAYS_PER_MONTH, (pfs["CNSR"] == 0).to_numpy()
+    )
     return x, n, orr, _simon_verdict(adsl, crsp, protocol), km.median
 
 
@@ -157,9 +166,16 @@ def _grade3(sdtm: dict[str, pd.DataFrame], n: int) -> tuple[tuple[str, float], .
     return tuple((str(term), float(k) / n) for term, k in counts.head(6).items())
 
 
-def run_demo(out: Path, *, protocol: Protocol, seed: int = 20180601, n_patients: int = 30,
-             db_url: str | None = None, start: date = DEFAULT_START,
-             on_progress: Callable[[int], None] | None = None) -> DemoSummary:
+def run_demo(
+    out: Path,
+    *,
+    protocol: Protocol,
+    seed: int = 20180601,
+    n_patients: int = 30,
+    db_url: str | None = None,
+    start: date = DEFAULT_START,
+    on_progress: Callable[[int], None] | None = None,
+) -> DemoSummary:
     """Simulate LEADER, enter it through the services, export SDTM, derive ADaM, estimate.
 
     Parameters
@@ -193,16 +209,27 @@ def run_demo(out: Path, *, protocol: Protocol, seed: int = 20180601, n_patients:
     sdtm = read_sdtm(sdtm_dir)
     adam = derive_adam(sdtm, protocol=protocol)
     files += write_adam(adam, adam_dir)
-    cutoff = start + timedelta(days=int(trial.enrol_day.max()) + int(
-        trial.outcomes.off_study_day.max()))
+    cutoff = start + timedelta(
+        days=int(trial.enrol_day.max()) + int(trial.outcomes.off_study_day.max())
+    )
     _stamp_xpt(files, cutoff)
     x, n, orr, verdict, median = _estimate(adam.adsl, adam.adrs, adam.adtte, protocol)
     n_ib = sum(1 for p in trial.phase if p.value == "Ib")
-    cohorts = tuple(f"{c.regimen}: {c.dlts} DLT(s) / {c.evaluable} evaluable → {c.action.value}"
-                    f" ({c.rule})" for c in trial.cohorts)
+    cohorts = tuple(
+        f"{c.regimen}: {c.dlts} DLT(s) / {c.evaluable} evaluable → {c.action.value} ({c.rule})"
+        for c in trial.cohorts
+    )
     return DemoSummary(
-        n_patients=n_patients, n_phase_ib=n_ib, cohorts=cohorts, n_dlt=int(np.sum(trial.dlt)),
-        rp2d=trial.rp2d_regimen, responders=x, n_evaluable=n, orr=orr, simon_decision=verdict,
-        median_pfs_months=median, grade3_rates=_grade3(dict(sdtm), n_patients),
+        n_patients=n_patients,
+        n_phase_ib=n_ib,
+        cohorts=cohorts,
+        n_dlt=int(np.sum(trial.dlt)),
+        rp2d=trial.rp2d_regimen,
+        responders=x,
+        n_evaluable=n,
+        orr=orr,
+        simon_decision=verdict,
+        median_pfs_months=median,
+        grade3_rates=_grade3(dict(sdtm), n_patients),
         files=tuple(files),
     )
