@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pandas as pd
 import pyreadstat
 import pytest
 
@@ -60,3 +61,18 @@ def test_same_seed_same_files(demo: tuple[Path, DemoSummary], leader: Protocol,
     run_demo(tmp_path, protocol=leader, seed=11, n_patients=6)
     assert _digests(tmp_path / "sdtm") == _digests(out / "sdtm")
     assert _digests(tmp_path / "adam") == _digests(out / "adam")
+
+
+@pytest.mark.slow
+def test_demo_ends_with_the_report_of_its_adam(demo: tuple[Path, DemoSummary]) -> None:
+    """The demo writes report.html/report.pdf and CSV tables; the ORR row in the BOR table
+    shows the same responders and denominator the demo computed from ADaM."""
+    out, summary = demo
+    report = out / "report"
+    assert (report / "report.html").stat().st_size > 0
+    assert (report / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert (report / "report.html") in summary.files
+    bor = pd.read_csv(report / "tables" / "bor_cbor.csv")
+    orr = bor[bor.iloc[:, 0].astype(str).str.startswith("Objective response rate")]
+    assert len(orr) == 1
+    assert str(orr.iloc[0, 1]).startswith(f"{summary.responders}/{summary.n_evaluable} ")

@@ -42,6 +42,9 @@ def _print(summary: DemoSummary, out: Path, console: Console) -> None:
     for term, rate in summary.grade3_rates:
         table.add_row(term, f"{100 * rate:.0f} %")
     console.print(table)
+    report = out / "report" / "report.html"
+    if report.exists():
+        console.print(f"  Clinical study report: {report} (and report.pdf, tables/*.csv)")
 
 
 def demo(

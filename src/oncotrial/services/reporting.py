@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +12,7 @@ from oncotrial.errors import DataError
 from oncotrial.protocol import Protocol, load_protocol
 from oncotrial.report import SimonDesign, TranslationalInputs, read_adam, render_report
 
-__all__ = ["simon_design_of", "write_report"]
+__all__ = ["report_for_protocol", "simon_design_of", "write_report"]
 
 
 def simon_design_of(protocol: Protocol) -> SimonDesign:
@@ -50,12 +51,27 @@ def write_report(
             scores=pd.read_csv(scores_path, index_col=0),
             samples=pd.read_csv(samples_path, dtype={"file": str, "subject": str}),
         )
+    return report_for_protocol(read_adam(adam_dir), out_dir, protocol=protocol, formats=formats,
+                               translational=translational)
+
+
+def report_for_protocol(
+    adam: Mapping[str, pd.DataFrame],
+    out_dir: Path,
+    *,
+    protocol: Protocol,
+    formats: Sequence[str] = ("html", "pdf"),
+    translational: TranslationalInputs | None = None,
+    cutoff: date | None = None,
+) -> list[Path]:
+    """Render the report of *adam* under *protocol*'s title and Simon design."""
     return render_report(
-        read_adam(adam_dir),
+        adam,
         out_dir,
         formats=formats,
         title=f"{protocol.title}",
         subtitle=f"{protocol.nct_id} · clinical study report",
+        cutoff=cutoff,
         design=simon_design_of(protocol),
         translational=translational,
     )

@@ -22,10 +22,12 @@ import pandas as pd
 from oncotrial.cdisc.adam import derive_adam, write_adam
 from oncotrial.cdisc.sdtm import read_sdtm
 from oncotrial.protocol import Protocol
+from oncotrial.report import read_adam
 from oncotrial.services import _simulation as entry
 from oncotrial.services._unit import open_unit
 from oncotrial.services.admin import assign_site, bootstrap_admin, create_site, create_user, log_in
 from oncotrial.services.export import export_sdtm
+from oncotrial.services.reporting import report_for_protocol
 from oncotrial.sim import SimulatedTrial, simulate_trial
 from oncotrial.sim.parameters import DAYS_PER_MONTH
 from oncotrial.stats import estimate_binomial_ci, estimate_kaplan_meier
@@ -181,7 +183,8 @@ def run_demo(
     Parameters
     ----------
     out
-        Output folder; ``out/sdtm`` and ``out/adam`` are replaced.
+        Output folder; ``out/sdtm``, ``out/adam`` and ``out/report`` (the clinical study
+        report, rendered from the ADaM files just written) are replaced.
     protocol
         The trial protocol (LEADER by default in the CLI).
     seed, n_patients
@@ -213,6 +216,10 @@ def run_demo(
         days=int(trial.enrol_day.max()) + int(trial.outcomes.off_study_day.max())
     )
     _stamp_xpt(files, cutoff)
+    report_dir = out / "report"
+    shutil.rmtree(report_dir, ignore_errors=True)
+    files += report_for_protocol(read_adam(adam_dir), report_dir, protocol=protocol,
+                                 cutoff=cutoff)
     x, n, orr, verdict, median = _estimate(adam.adsl, adam.adrs, adam.adtte, protocol)
     n_ib = sum(1 for p in trial.phase if p.value == "Ib")
     cohorts = tuple(
