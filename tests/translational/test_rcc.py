@@ -22,12 +22,10 @@ from oncotrial.translational import (
     validate_gene_expression,
     validate_same_codeset,
 )
+from tests.conftest import SHARED
 from tests.translational.conftest import rcc_text, synthetic_matrix
 
-RCC_FILES = sorted(
-    p.name for p in (Path(__file__).resolve().parents[3] / "shared/validation/nanostring/rcc")
-    .glob("*.RCC")
-)
+RCC_FILES = sorted(p.name for p in (SHARED / "validation/nanostring/rcc").glob("*.RCC"))
 
 
 def test_ten_rcc_files_present(rcc_dir: Path) -> None:
