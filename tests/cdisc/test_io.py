@@ -70,3 +70,29 @@ def test_write_dataset_refuses_long_names(tmp_path: Path) -> None:
     """A variable name over 8 characters is an error for XPT v5, not a silent truncation."""
     with pytest.raises(DataError, match="TOOLONGNAME"):
         write_dataset(pd.DataFrame({"TOOLONGNAME": [1]}), tmp_path, "X")
+
+
+def test_adam_dates_are_sas_dates_with_date9(tmp_path: Path) -> None:
+    """``*DT`` variables are numeric SAS dates formatted DATE9 (ADaMIG 1.3 §3.3.3), also when
+    all missing; pyreadstat reads them back as the same days. A ``*DTC`` text stays text."""
+    frame = pd.DataFrame({
+        "USUBJID": ["A", "B"],
+        "TRTSDT": pd.to_datetime(["2019-03-04", None]),
+        "ADT": [date(2019, 5, 6), None],
+        "RANDDT": pd.Series([pd.NaT, pd.NaT], dtype="datetime64[ns]"),
+        "RSDTC": ["2019-05", ""],
+    })
+    write_dataset(frame, tmp_path, "ADXX", formats=("xpt",))
+    back, meta = pyreadstat.read_xport(str(tmp_path / "adxx.xpt"))
+    assert meta.original_variable_types["TRTSDT"] == "DATE9"
+    assert meta.original_variable_types["ADT"] == "DATE9"
+    assert meta.original_variable_types["RANDDT"] == "DATE9"
+    assert meta.readstat_variable_types["TRTSDT"] == "double"
+    assert meta.readstat_variable_types["RSDTC"] == "string"
+    assert back["TRTSDT"].iloc[0] == date(2019, 3, 4)
+    assert back["ADT"].iloc[0] == date(2019, 5, 6)
+    assert pd.isna(back["ADT"].iloc[1])
+    assert back["RANDDT"].isna().all()
+    again = read_domain(tmp_path, "ADXX")
+    assert again is not None
+    assert again["TRTSDT"].iloc[0] == pd.Timestamp("2019-03-04")

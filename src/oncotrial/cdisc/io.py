@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -27,7 +28,7 @@ def read_domain(directory: Path, domain: str) -> pd.DataFrame | None:
         xpt_upper = directory / f"{name}.XPT"
         for path in (xpt, xpt_upper):
             if path.is_file():
-                frame, _meta = pyreadstat.read_xport(str(path))
+                frame, _meta = pyreadstat.read_xport(str(path), dates_as_pandas_datetime=True)
                 frame.columns = [str(c).upper() for c in frame.columns]
                 return _blank_strings(frame)
         csv = directory / f"{name}.csv"
@@ -76,13 +77,15 @@ def write_dataset(
             path = directory / f"{stem}.xpt"
             _check_xpt_names(frame, labels, name)
             column_labels: list[str | None] = [labels.get(str(c), "") for c in frame.columns]
+            ready, date_formats = _xpt_ready(frame)
             pyreadstat.write_xport(
-                _xpt_ready(frame),
+                ready,
                 str(path),
                 file_label=table_label[:_MAX_XPT_LABEL],
                 column_labels=column_labels,
                 table_name=name.upper()[:_MAX_XPT_NAME],
                 file_format_version=5,
+                variable_format=date_formats,
             )
         else:
             raise DataError("unknown output format", field="format", value=fmt, allowed="xpt, csv")
@@ -109,13 +112,33 @@ def _check_xpt_names(frame: pd.DataFrame, labels: Mapping[str, str], name: str) 
             )
 
 
-def _xpt_ready(frame: pd.DataFrame) -> pd.DataFrame:
-    """Missing text values become empty strings so XPT stores them as blanks."""
+def _is_date_variable(name: str, values: pd.Series) -> bool:
+    """An ADaM date (``*DT``): datetime64 values, date objects, or nothing at all."""
+    if not name.endswith("DT"):
+        return False
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return True
+    present = values.dropna()
+    return values.dtype == object and all(isinstance(v, date) for v in present)
+
+
+def _xpt_ready(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """ADaM dates (``*DT``) become SAS dates with format DATE9 (numeric days, as ADaMIG 1.3
+    §3.3.3 requires), also when every value is missing; missing text values become empty
+    strings so XPT stores them as blanks. Returns the frame and the variable formats."""
     out = frame.copy()
+    formats: dict[str, str] = {}
     for column in out.columns:
-        if out[column].dtype == object:
-            out[column] = out[column].map(lambda v: "" if v is None or v != v else v)  # noqa: PLR0124
-    return out
+        values = out[column]
+        if _is_date_variable(str(column), values):
+            as_dates = pd.to_datetime(values, errors="raise")
+            out[column] = [None if pd.isna(v) else v.date() for v in as_dates]
+            if as_dates.isna().all():
+                out[column] = values.map(lambda _: float("nan"))
+            formats[str(column)] = "DATE9"
+        elif values.dtype == object:
+            out[column] = values.map(lambda v: "" if v is None or v != v else v)  # noqa: PLR0124
+    return out, formats
 
 
 def _blank_strings(frame: pd.DataFrame) -> pd.DataFrame:
