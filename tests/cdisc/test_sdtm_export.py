@@ -137,6 +137,7 @@ def test_export_sdtm_round_trips_into_adam(store: Store, world: World, tmp_path:
         "L14E1.1",
     )
     assert dm["AGE"] == 58
+    assert dm["PHASE"] == "II"
     tr = sdtm["TR"][sdtm["TR"]["USUBJID"] == usubjid]
     assert set(tr["TRTESTCD"]) == {"LDIAM", "LPERP"}
     rs = sdtm["RS"][(sdtm["RS"]["USUBJID"] == usubjid) & (sdtm["RS"]["RSTESTCD"] == "OVRLRESP")]
@@ -147,6 +148,7 @@ def test_export_sdtm_round_trips_into_adam(store: Store, world: World, tmp_path:
     assert lb["LBTOXGR"].astype(str).tolist() == ["3"]
     adsl = derive_adsl(sdtm)
     assert usubjid in set(adsl["USUBJID"])
+    assert adsl.set_index("USUBJID").loc[usubjid, "PHASE"] == "II"
 
 
 def test_site_user_exports_only_own_site(store: Store, world: World, tmp_path: Path) -> None:

@@ -4,8 +4,9 @@ The input is what :func:`oncotrial.store.read_tables` returns; nothing here touc
 database. Variables follow SDTMIG 3.3 (and the oncology TU/TR/RS domains of SDTMIG 3.3 §6.3.16)
 with the names the RECIST and ADaM code reads. Choices worth knowing:
 
-- USUBJID is ``STUDYID-screening number``; SITEID the site code; HISTOL (LMS/LPS) is kept on
-  DM, where :func:`oncotrial.cdisc.adam.derive_adsl` reads it.
+- USUBJID is ``STUDYID-screening number``; SITEID the site code; HISTOL (LMS/LPS) and PHASE
+  (Ib/II, blank if never enrolled) are kept on DM, where
+  :func:`oncotrial.cdisc.adam.derive_adsl` reads them.
 - DS holds INFORMED CONSENT OBTAINED and ENROLLED as protocol milestones and the disposition
   events (screen failure, end of treatment, end of study, death).
 - EX has one record per administration actually given (held/omitted doses are not exposure).
@@ -150,6 +151,7 @@ def _dm(ctx: _Context) -> pd.DataFrame:
         "ACTARMCD",
         "ACTARM",
         "HISTOL",
+        "PHASE",
     ]
     records = []
     for s in ctx.rows("subject"):
@@ -180,6 +182,7 @@ def _dm(ctx: _Context) -> pd.DataFrame:
                 "ACTARMCD": actual,
                 "ACTARM": actual,
                 "HISTOL": s["histology"] or "",
+                "PHASE": enrol[sid]["phase"] if sid in enrol else "",
             }
         )
     frame = pd.DataFrame(records, columns=["USUBJID", *columns])
