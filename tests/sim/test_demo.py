@@ -45,8 +45,11 @@ def test_adam_rederives_identically_from_exported_sdtm(demo: tuple[Path, DemoSum
                                                       leader: Protocol) -> None:
     """Deriving ADaM again from the exported SDTM gives the written ADaM datasets."""
     out, _ = demo
-    again = derive_adam(read_sdtm(out / "sdtm"), protocol=leader)
-    for name, frame in (("adsl", again.adsl), ("adrs", again.adrs), ("adtte", again.adtte)):
+    again = derive_adam(read_sdtm(out / "sdtm"), protocol=leader, supporting=True)
+    frames = {"adsl": again.adsl, "adrs": again.adrs, "adtte": again.adtte,
+              **{name.lower(): frame for name, frame in again.supporting.items()}}
+    assert {"adae", "adex", "adlb", "adtr"} <= set(frames)
+    for name, frame in frames.items():
         written, _ = pyreadstat.read_xport(str(out / "adam" / f"{name}.xpt"))
         assert list(written.columns) == list(frame.columns)
         assert len(written) == len(frame)
@@ -76,3 +79,5 @@ def test_demo_ends_with_the_report_of_its_adam(demo: tuple[Path, DemoSummary]) -
     orr = bor[bor.iloc[:, 0].astype(str).str.startswith("Objective response rate")]
     assert len(orr) == 1
     assert str(orr.iloc[0, 1]).startswith(f"{summary.responders}/{summary.n_evaluable} ")
+    tables = {p.stem for p in (report / "tables").glob("*.csv")}
+    assert {"ae", "exposure", "baseline", "disposition", "time_to_event"} <= tables, tables

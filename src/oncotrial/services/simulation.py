@@ -210,7 +210,7 @@ def run_demo(
         files = export_sdtm(unit, sdtm_dir, protocol=protocol)
     store.engine.dispose()
     sdtm = read_sdtm(sdtm_dir)
-    adam = derive_adam(sdtm, protocol=protocol)
+    adam = derive_adam(sdtm, protocol=protocol, supporting=True)
     files += write_adam(adam, adam_dir)
     cutoff = start + timedelta(
         days=int(trial.enrol_day.max()) + int(trial.outcomes.off_study_day.max())
