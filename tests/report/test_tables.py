@@ -10,6 +10,7 @@ from oncotrial.report import (
     compute_ae_table,
     compute_bor_table,
     compute_lab_shift_table,
+    compute_time_to_event_table,
     format_count,
 )
 
@@ -88,3 +89,37 @@ def test_lab_shift_table_crosses_baseline_and_worst_grade() -> None:
     assert table.loc["Baseline grade 0", "Worst grade 3"] == "1"
     assert table.loc["Baseline grade 1", "Worst grade 1"] == "1"
     assert table.loc["Baseline grade 0", "Worst grade 2"] == "0"
+
+
+def test_landmark_before_first_event_has_no_ci_rather_than_nan() -> None:
+    """No event before 6 months: the rate is 100 % and its log-log CI is undefined (R's
+    survfit gives NA there too), so the table says so instead of printing nan."""
+    adtte = pd.DataFrame({"PARAMCD": "OS", "AVAL": [250.0, 300.0, 40.0, 400.0],
+                          "CNSR": [0, 0, 1, 1]})
+    row = compute_time_to_event_table(adtte, paramcds=("OS",)).rows.iloc[0]
+    assert row["Rate at 3 months (95% CI)"] == "100.0% (CI not estimable)"
+    assert "nan" not in " ".join(map(str, row.to_numpy()))
+
+
+def test_dose_adjustment_table_counts_subjects_and_events_per_reason() -> None:
+    """Two subjects held for the same reason (one twice) and one reduction: subjects are
+    counted once per drug, kind and reason over SAFFL; events count every adjusted dose."""
+    from oncotrial.cdisc.adam.safety import derive_adex
+    from oncotrial.report._prepare import exposure_tables
+
+    adsl = pd.DataFrame({"USUBJID": ["S1", "S2", "S3"], "SAFFL": ["Y", "Y", "Y"],
+                         "TRTSDT": ["2019-01-01"] * 3, "TRTEDT": ["2019-03-01"] * 3})
+    ex = pd.DataFrame({
+        "USUBJID": ["S1", "S1", "S1", "S2", "S2"], "EXTRT": ["ERIBULIN"] * 5,
+        "EXDOSU": ["mg"] * 5, "EXDOSE": [1.9, 0.0, 0.0, 1.9, 1.2],
+        "EXSTDTC": ["2019-01-01", "2019-01-08", "2019-01-09", "2019-01-01", "2019-01-22"],
+        "EXADJ": ["", "ANC < 1.0", "ANC < 1.0", "", "PERMANENT REDUCTION"],
+    })
+    adex = derive_adex(ex, adsl, cycle_length_days=21, planned_days={"eribulin": [1, 8]})
+    tables = {t.key: t for t in exposure_tables(adex, adsl)}
+    rows = tables["dose_adjustments"].rows.set_index(["Adjustment", "Reason"])
+    assert rows.loc[("HELD", "ANC < 1.0"), "Subjects"] == "1/3 (33.3%)"
+    assert rows.loc[("HELD", "ANC < 1.0"), "Events"] == "2"
+    assert rows.loc[("REDUCED", "PERMANENT REDUCTION"), "Subjects"] == "1/3 (33.3%)"
+    exposure = tables["exposure"].rows.set_index("Parameter")["Median (range)"]
+    assert exposure["Number of doses held or omitted"] == "1 (0–2); n = 2"

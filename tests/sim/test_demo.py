@@ -81,3 +81,17 @@ def test_demo_ends_with_the_report_of_its_adam(demo: tuple[Path, DemoSummary]) -
     assert str(orr.iloc[0, 1]).startswith(f"{summary.responders}/{summary.n_evaluable} ")
     tables = {p.stem for p in (report / "tables").glob("*.csv")}
     assert {"ae", "exposure", "baseline", "disposition", "time_to_event"} <= tables, tables
+
+
+@pytest.mark.slow
+def test_held_and_reduced_doses_reach_ex_and_adex(demo: tuple[Path, DemoSummary]) -> None:
+    """Every EX record with EXDOSE 0 is a held/omitted dose with its reason in EXADJ, and
+    ADEX lists one DOSEADJ record per adjusted EX record."""
+    out, _ = demo
+    ex = pd.read_csv(out / "sdtm" / "ex.csv", keep_default_na=False)
+    held = ex[ex["EXDOSE"].astype(float) == 0]
+    assert (held["EXADJ"] != "").all()
+    adex = pd.read_csv(out / "adam" / "adex.csv", keep_default_na=False)
+    listed = adex[adex["PARAMCD"] == "DOSEADJ"]
+    assert len(listed) == int((ex["EXADJ"] != "").sum())
+    assert set(listed["AVALC"]) <= {"HELD", "REDUCED"}

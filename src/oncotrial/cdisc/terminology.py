@@ -64,6 +64,7 @@ _LABELS: dict[str, str] = {
     "AVALU": "Analysis Value Unit",
     "ADT": "Analysis Date",
     "ADTF": "Analysis Date Imputation Flag",
+    "ADJREAS": "Reason for Dose Adjustment",
     "AVISIT": "Analysis Visit",
     "AVISITN": "Analysis Visit (N)",
     "ANL01FL": "Analysis Flag 01",

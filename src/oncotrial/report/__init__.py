@@ -1,6 +1,7 @@
 """Tables, figures and the HTML/PDF clinical study report, from ADaM datasets only."""
 
 from oncotrial.report._prepare import SimonDesign
+from oncotrial.report._prepare import simon_table as compute_simon_table
 from oncotrial.report.content import TranslationalInputs
 from oncotrial.report.figures import (
     plot_consort,
@@ -29,6 +30,7 @@ __all__ = [
     "compute_baseline_table",
     "compute_bor_table",
     "compute_lab_shift_table",
+    "compute_simon_table",
     "compute_time_to_event_table",
     "format_count",
     "plot_consort",

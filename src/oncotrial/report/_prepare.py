@@ -137,16 +137,46 @@ def dlt_tables(adsl: pd.DataFrame, adae: pd.DataFrame) -> list[ReportTable]:
 
 
 def exposure_tables(adex: pd.DataFrame, adsl: pd.DataFrame) -> list[ReportTable]:
-    """Cycles, dose intensity and relative dose intensity per drug: median (range)."""
+    """Cycles, dose intensity, relative dose intensity, reductions and holds per drug as
+    median (range); then the reductions and holds by reason (ADEX ``DOSEADJ`` records)."""
     population = population_label(adsl, "SAFFL")
-    numeric = adex.assign(AVAL=pd.to_numeric(adex["AVAL"], errors="coerce"))
+    summary = adex[adex["PARAMCD"] != "DOSEADJ"]
+    numeric = summary.assign(AVAL=pd.to_numeric(summary["AVAL"], errors="coerce"))
+    units = (numeric["AVALU"].fillna("").astype(str) if "AVALU" in numeric
+             else pd.Series("", index=numeric.index))
+    numeric = numeric.assign(LABEL=numeric["PARAM"].astype(str).where(
+        units.isin(["", "%", "records", "cycles"]), numeric["PARAM"].astype(str) + " (" + units
+        + ")"))
     rows = []
-    for (drug, param), values in numeric.groupby(["EXTRT", "PARAM"], sort=True)["AVAL"]:
+    for (drug, param), values in numeric.groupby(["EXTRT", "LABEL"], sort=True)["AVAL"]:
         finite = values.dropna()
-        text = ("not available" if finite.empty else
-                f"{finite.median():.2f} ({finite.min():.2f}–{finite.max():.2f}); n = {len(finite)}")
+        if finite.empty:
+            text = "not available"
+        else:
+            digits = 0 if np.allclose(finite, finite.round()) else 2
+            text = (f"{finite.median():.{digits}f} ({finite.min():.{digits}f}–"
+                    f"{finite.max():.{digits}f}); n = {len(finite)}")
         rows.append({"Drug": str(drug), "Parameter": str(param), "Median (range)": text})
-    return [ReportTable("exposure", "Exposure by drug", population, pd.DataFrame(rows))]
+    tables = [ReportTable("exposure", "Exposure by drug", population, pd.DataFrame(rows))]
+    adjustments = adex[adex["PARAMCD"] == "DOSEADJ"]
+    if "ADJREAS" in adex:
+        tables.append(_adjustment_table(adjustments, adsl, population))
+    return tables
+
+
+def _adjustment_table(adjustments: pd.DataFrame, adsl: pd.DataFrame,
+                      population: str) -> ReportTable:
+    total = int(_flag(adsl, "SAFFL").sum())
+    rows = [{"Drug": str(drug), "Adjustment": str(kind), "Reason": str(reason),
+             "Subjects": format_count(int(group["USUBJID"].nunique()), total),
+             "Events": str(len(group))}
+            for (drug, kind, reason), group in adjustments.groupby(
+                ["EXTRT", "AVALC", "ADJREAS"], sort=True)]
+    return ReportTable("dose_adjustments", "Dose reductions and holds by reason", population,
+                       pd.DataFrame(rows, columns=["Drug", "Adjustment", "Reason", "Subjects",
+                                                   "Events"]),
+                       footnotes=(("A subject is counted once per drug, adjustment and reason; "
+                                  "events count every adjusted dose."),))
 
 
 def relatedness_columns(adae: pd.DataFrame) -> list[tuple[str, str]]:

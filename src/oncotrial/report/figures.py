@@ -201,8 +201,12 @@ def plot_kaplan_meier(
         lower = np.concatenate([[1.0], np.asarray(km.lower, dtype=float)])
         upper = np.concatenate([[1.0], np.asarray(km.upper, dtype=float)])
         ax.step(steps_t, steps_s, where="post", color=colour, label=f"{label} (n={len(rows)})")
-        ax.fill_between(steps_t, np.nan_to_num(lower, nan=0.0), np.nan_to_num(upper, nan=1.0),
-                        step="post", color=colour, alpha=0.15, linewidth=0)
+        # Where the log-log interval is undefined (S = 1 before the first event, S = 0 after
+        # the last) the band collapses onto the curve instead of spanning [0, 1].
+        lower = np.where(np.isnan(lower), steps_s, lower)
+        upper = np.where(np.isnan(upper), steps_s, upper)
+        ax.fill_between(steps_t, lower, upper, step="post", color=colour, alpha=0.15,
+                        linewidth=0)
         censored_t = days[~events] / DAYS_PER_MONTH
         ax.plot(censored_t, _survival_at(steps_t, steps_s, censored_t), linestyle="",
                 marker="|", color=colour, markersize=7)

@@ -112,6 +112,18 @@ def _median_range(values: pd.Series) -> str:
     return f"{numbers.median():.1f} ({numbers.min():.1f}–{numbers.max():.1f})"
 
 
+def _levels(values: pd.Series) -> pd.Series:
+    """Category labels: whole numbers without a decimal point (ECOG 0, not 0.0), blanks and
+    missing values as ``Missing``."""
+    def label(value: object) -> str:
+        if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
+            return "Missing"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+    return values.map(label)
+
+
 def compute_baseline_table(
     adsl: pd.DataFrame,
     *,
@@ -137,7 +149,7 @@ def compute_baseline_table(
     for variable, label in categorical:
         if variable not in population:
             continue
-        counts = population[variable].astype(str).replace("", "Missing").value_counts()
+        counts = _levels(population[variable]).value_counts()
         rows.extend({"Characteristic": f"{label}: {level}",
                      "Value": format_count(int(counts[level]), total)}
                     for level in sorted(counts.index))
@@ -264,5 +276,7 @@ def _format_landmark(km: KaplanMeierResult, months: float) -> str:
         survival, lower, upper = km.survival_at([months * DAYS_PER_MONTH])
     except DesignError:
         return "not estimable (beyond follow-up)"
-    return (f"{100 * float(survival[0]):.1f}% "
-            f"({100 * float(lower[0]):.1f}–{100 * float(upper[0]):.1f})")
+    rate = f"{100 * float(survival[0]):.1f}%"
+    if not (np.isfinite(lower[0]) and np.isfinite(upper[0])):
+        return f"{rate} (CI not estimable)"  # log-log CI undefined at S = 1 or S = 0
+    return f"{rate} ({100 * float(lower[0]):.1f}–{100 * float(upper[0]):.1f})"

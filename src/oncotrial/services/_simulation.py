@@ -165,6 +165,7 @@ def _doses(unit: Unit, trial: SimulatedTrial, i: int, subject: str, first_dose: 
             while k + 1 < len(lenv) and lenv[k + 1].day <= day:
                 k += 1
             d = lenv[k]
+            decided_today = day == d.day  # later days continue the dose then decided
             session.add(
                 DrugAdministration(
                     subject_id=owner.id,
@@ -173,15 +174,35 @@ def _doses(unit: Unit, trial: SimulatedTrial, i: int, subject: str, first_dose: 
                     day=int(d.cycle_day + day - d.day),
                     administered_on=_day(first_dose, day),
                     planned_level=float(d.level or 0.0),
-                    recommended_action=d.action.value,
+                    recommended_action=d.action.value if decided_today else DoseAction.GIVE.value,
                     recommended_dose=float(d.dose_mg or 0.0),
                     given_dose=float(taken[day - 1]),
                     unit="mg",
-                    action=d.action.value,
+                    action=d.action.value if decided_today else DoseAction.GIVE.value,
                     reason=None,
-                    decision_rules=",".join(d.rules),
+                    decision_rules=",".join(d.rules) if decided_today else "",
                 )
             )
+        for d in lenv:  # a hold decided on a day nothing was taken: the held dose itself
+            held = d.action in (DoseAction.HOLD, DoseAction.OMIT)
+            if held and 0 < d.day <= len(taken) and taken[d.day - 1] == 0:
+                session.add(
+                    DrugAdministration(
+                        subject_id=owner.id,
+                        drug="lenvatinib",
+                        cycle=d.cycle,
+                        day=d.cycle_day,
+                        administered_on=_day(first_dose, d.day),
+                        planned_level=float(d.level or 0.0),
+                        recommended_action=d.action.value,
+                        recommended_dose=0.0,
+                        given_dose=0.0,
+                        unit="mg",
+                        action=d.action.value,
+                        reason=None,
+                        decision_rules=",".join(d.rules),
+                    )
+                )
         session.flush()
 
 

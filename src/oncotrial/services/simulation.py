@@ -22,12 +22,12 @@ import pandas as pd
 from oncotrial.cdisc.adam import derive_adam, write_adam
 from oncotrial.cdisc.sdtm import read_sdtm
 from oncotrial.protocol import Protocol
-from oncotrial.report import read_adam
+from oncotrial.report import compute_simon_table, read_adam
 from oncotrial.services import _simulation as entry
 from oncotrial.services._unit import open_unit
 from oncotrial.services.admin import assign_site, bootstrap_admin, create_site, create_user, log_in
 from oncotrial.services.export import export_sdtm
-from oncotrial.services.reporting import report_for_protocol
+from oncotrial.services.reporting import report_for_protocol, simon_design_of
 from oncotrial.sim import SimulatedTrial, simulate_trial
 from oncotrial.sim.parameters import DAYS_PER_MONTH
 from oncotrial.stats import estimate_binomial_ci, estimate_kaplan_meier
@@ -128,35 +128,25 @@ def _enter_trial(
             on_progress(1)
 
 
-def _simon_verdict(adsl: pd.DataFrame, crsp: pd.DataFrame, protocol: Protocol) -> str:
-    """Simon (1989) two-stage rule with the protocol's boundaries, patients in start order."""
-    d = protocol.phase_ii.design
-    order = adsl.sort_values(["TRTSDT", "USUBJID"], kind="stable")["USUBJID"]
-    responded = crsp.set_index("USUBJID")["AVALC"].eq("Y")
-    ordered = [bool(responded.get(u, False)) for u in order if u in responded.index]
-    x1, x = sum(ordered[: d.n1]), sum(ordered[: d.n])
-    if len(ordered) >= d.n1 and x1 <= d.r1:
-        return f"stop at stage 1: {x1} ≤ r1 = {d.r1} responses in the first {d.n1}"
-    if len(ordered) < d.n:
-        return f"stage 1 passed ({x1} > r1 = {d.r1}); {len(ordered)} of n = {d.n} evaluable"
-    if x > d.r:
-        return f"active: {x} > r = {d.r} responses in {d.n} (reject p ≤ {d.p0:g})"
-    return f"inactive: {x} ≤ r = {d.r} responses in {d.n}"
-
-
 def _estimate(
     adsl: pd.DataFrame, adrs: pd.DataFrame, adtte: pd.DataFrame, protocol: Protocol
 ) -> tuple[int, int, BinomialInterval, str, Interval]:
-    """Confirmed ORR (exact CI), the Simon decision and KM median PFS, from ADaM."""
-    crsp = adrs[adrs["PARAMCD"] == "CRSP"]
-    n = int(crsp["USUBJID"].nunique())
-    x = int((crsp["AVALC"] == "Y").sum())
+    """Confirmed ORR over the efficacy population (exact CI), the Simon decision and KM
+    median PFS, from ADaM — computed as the report computes them."""
+    efficacy = set(adsl.loc[adsl["EFFFL"] == "Y", "USUBJID"])
+    crsp = adrs[(adrs["PARAMCD"] == "CRSP") & adrs["USUBJID"].isin(efficacy)]
+    n = len(efficacy)
+    x = int(crsp.loc[crsp["AVALC"] == "Y", "USUBJID"].nunique())
     orr = estimate_binomial_ci(x, max(n, 1), method="clopper-pearson")
+    simon = compute_simon_table(adrs, adsl, simon_design_of(protocol)).rows
+    steps = simon[simon["Step"].isin(["Stage 1", "Final"])]
+    verdict = "; ".join(f"{step.lower()}: {result}" for step, result in steps.itertuples(
+        index=False))
     pfs = adtte[adtte["PARAMCD"] == "PFS"]
     km = estimate_kaplan_meier(
         pfs["AVAL"].to_numpy(dtype=float) / DAYS_PER_MONTH, (pfs["CNSR"] == 0).to_numpy()
     )
-    return x, n, orr, _simon_verdict(adsl, crsp, protocol), km.median
+    return x, n, orr, verdict, km.median
 
 
 def _grade3(sdtm: dict[str, pd.DataFrame], n: int) -> tuple[tuple[str, float], ...]:

@@ -95,3 +95,21 @@ def test_lab_baseline_is_last_value_on_or_before_first_dose() -> None:
     assert list(adlb["ABLFL"]) == ["", "Y", ""]
     assert list(adlb["BTOXGRN"]) == [1, 1, 1]
     assert adlb["CHG"].iloc[2] == pytest.approx(-1.4)
+
+
+def test_reductions_and_holds_are_counted_and_listed_with_their_reasons() -> None:
+    """A reduced dose (EXDOSE > 0 with EXADJ) and a held one (EXDOSE 0 with EXADJ) give
+    NRED 1 and NHOLD 1, and one DOSEADJ record each carrying the kind, date and reason."""
+    ex = pd.DataFrame({
+        "USUBJID": ["S1"] * 4, "EXTRT": ["ERIBULIN"] * 4, "EXDOSU": ["mg/m2"] * 4,
+        "EXDOSE": [1.1, 0.0, 0.7, 0.7],
+        "EXSTDTC": ["2019-01-01", "2019-01-08", "2019-01-15", "2019-01-22"],
+        "EXADJ": ["", "ANC below 1.0", "Delayed day-8 dose given reduced", ""],
+    })
+    adex = derive_adex(ex, ADSL, cycle_length_days=21, planned_days={"eribulin": [1, 8]})
+    values = adex[adex["PARAMCD"] != "DOSEADJ"].set_index("PARAMCD")["AVAL"]
+    assert (values["NADJ"], values["NRED"], values["NHOLD"]) == (2, 1, 1)
+    listed = adex[adex["PARAMCD"] == "DOSEADJ"].sort_values("ADT")
+    assert listed["AVALC"].tolist() == ["HELD", "REDUCED"]
+    assert listed["ADJREAS"].tolist() == ["ANC below 1.0", "Delayed day-8 dose given reduced"]
+    assert listed["ADT"].dt.strftime("%Y-%m-%d").tolist() == ["2019-01-08", "2019-01-15"]

@@ -119,7 +119,9 @@ def derive_adex(
     cycle_length_days: int,
     planned_days: Mapping[str, list[int]],
 ) -> pd.DataFrame:
-    """ADEX (BDS): per subject and drug, cycles started, total dose, dose intensity and RDI.
+    """ADEX (BDS): per subject and drug, cycles started, total dose, dose intensity, RDI, the
+    numbers of reductions and holds, and one ``DOSEADJ`` record per adjustment (AVALC
+    ``REDUCED``/``HELD``, ADT, ADJREAS = EXADJ).
 
     Parameters
     ----------
@@ -153,8 +155,9 @@ def derive_adex(
         first_dose = float(given.sort_values("CYCLE")["DOSE"].iloc[0]) if len(given) else 0.0
         planned = first_dose * len(days) * cycles
         unit = str(rows["EXDOSU"].iloc[0]) if "EXDOSU" in rows else ""
-        adjustments = int((rows.get("EXADJ", pd.Series("", index=rows.index)).astype(str)
-                           != "").sum())
+        reason = rows.get("EXADJ", pd.Series("", index=rows.index)).fillna("").astype(str)
+        adjusted = rows[reason != ""]
+        held = adjusted["DOSE"] <= 0
         values = (
             ("NCYCLE", "Number of cycles started", float(cycles), "cycles"),
             ("TDOSE", "Total dose delivered", total, unit),
@@ -162,12 +165,20 @@ def derive_adex(
              f"{unit}/cycle"),
             ("RDI", "Relative dose intensity (%)",
              100.0 * total / planned if planned else np.nan, "%"),
-            ("NADJ", "Number of dose adjustments", float(adjustments), "records"),
+            ("NADJ", "Number of dose adjustments", float(len(adjusted)), "records"),
+            ("NRED", "Number of dose reductions", float((~held).sum()), "records"),
+            ("NHOLD", "Number of doses held or omitted", float(held.sum()), "records"),
         )
         records += [{"USUBJID": subject, "EXTRT": drug, "PARAMCD": code, "PARAM": label,
                      "AVAL": value, "AVALU": avalu} for code, label, value, avalu in values]
+        # One record per adjustment, its kind in AVALC and its reason (EXADJ) in ADJREAS.
+        records += [{"USUBJID": subject, "EXTRT": drug, "PARAMCD": "DOSEADJ",
+                     "PARAM": "Dose adjustment", "AVALC": "HELD" if dose <= 0 else "REDUCED",
+                     "ADT": day, "ADJREAS": why}
+                    for dose, day, why in zip(adjusted["DOSE"], start[adjusted.index],
+                                              reason[adjusted.index], strict=True)]
     return pd.DataFrame(records, columns=["USUBJID", "EXTRT", "PARAMCD", "PARAM", "AVAL",
-                                          "AVALU"])
+                                          "AVALU", "AVALC", "ADT", "ADJREAS"])
 
 
 def derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:

@@ -9,7 +9,9 @@ with the names the RECIST and ADaM code reads. Choices worth knowing:
   :func:`oncotrial.cdisc.adam.derive_adsl` reads them.
 - DS holds INFORMED CONSENT OBTAINED and ENROLLED as protocol milestones and the disposition
   events (screen failure, end of treatment, end of study, death).
-- EX has one record per administration actually given (held/omitted doses are not exposure).
+- EX has one record per administration given, and a record with EXDOSE 0 for a dose held or
+  omitted; EXADJ carries the reason of a reduction, hold or omission (the reason entered, else
+  the dose rules that fired).
 - TR: non-nodal target lesions as ``LDIAM``, nodal targets (short axis) as ``LPERP``, states
   of non-target and new lesions as ``TUMSTATE``.
 - RS: per timepoint TRGRESP, NTRGRESP, NEWLPROG and OVRLRESP with ``RSEVAL = INVESTIGATOR``
@@ -264,21 +266,36 @@ def _ds_row(
 # --- interventions and events ------------------------------------------------------------------
 
 
+_ADJUSTED = {"reduce": "DOSE REDUCED", "hold": "DOSE HELD", "omit": "DOSE OMITTED"}
+
+
+def _adjustment(row: Mapping[str, Any]) -> str:
+    """EXADJ of a reduced, held or omitted dose: the reason entered, else the dose rules that
+    fired (SDTMIG 3.3 EX: EXADJ is the reason a dose was adjusted)."""
+    what = _ADJUSTED.get(str(row["action"]))
+    if what is None:
+        return ""
+    rules = str(row.get("decision_rules") or "")
+    text = row["reason"] or (f"{what} PER RULES {rules}" if rules else what)
+    return str(text)[:200]  # XPT v5 character values hold at most 200 bytes
+
+
 def _ex(ctx: _Context, routes: Mapping[str, str]) -> pd.DataFrame:
     records = [
         {
             "USUBJID": ctx.usubjid[int(r["subject_id"])],
             "EXTRT": str(r["drug"]).upper(),
-            "EXDOSE": float(r["given_dose"]),
+            "EXDOSE": 0.0 if r["action"] in {"hold", "omit"} else float(r["given_dose"]),
             "EXDOSU": r["unit"],
             "EXROUTE": routes.get(str(r["drug"]), ""),
             "EXSTDTC": _dtc(r["administered_on"]),
             "EXENDTC": _dtc(r["administered_on"]),
-            "EXADJ": (r["reason"] or "") if r["action"] == "reduce" else "",
+            "EXADJ": _adjustment(r),
             "VISIT": f"CYCLE {r['cycle']} DAY {r['day']}",
         }
         for r in ctx.rows("drug_administration")
-        if float(r["given_dose"]) > 0 and r["action"] not in {"hold", "omit", "discontinue"}
+        if (float(r["given_dose"]) > 0 and r["action"] != "discontinue")
+        or r["action"] in {"hold", "omit"}
     ]
     return _frame(
         "EX",
