@@ -95,3 +95,13 @@ def test_held_and_reduced_doses_reach_ex_and_adex(demo: tuple[Path, DemoSummary]
     listed = adex[adex["PARAMCD"] == "DOSEADJ"]
     assert len(listed) == int((ex["EXADJ"] != "").sum())
     assert set(listed["AVALC"]) <= {"HELD", "REDUCED"}
+
+
+@pytest.mark.slow
+def test_adsl_baseline_sum_is_the_adtr_baseline(demo: tuple[Path, DemoSummary]) -> None:
+    """ADSL.BLSOD equals the baseline SUMDIAM record of ADTR for every subject."""
+    out, _ = demo
+    adsl = pd.read_csv(out / "adam" / "adsl.csv").set_index("USUBJID")
+    adtr = pd.read_csv(out / "adam" / "adtr.csv", keep_default_na=False)
+    base = adtr[(adtr["PARAMCD"] == "SUMDIAM") & (adtr["ABLFL"] == "Y")].set_index("USUBJID")
+    assert adsl["BLSOD"].to_dict() == base["AVAL"].astype(float).to_dict()

@@ -29,6 +29,9 @@ _LABELS: dict[str, str] = {
     "ACTARM": "Description of Actual Arm",
     "HISTOL": "Tumor Histology",  # sponsor-defined (LEADER: LMS/LPS)
     "ECOGBL": "Baseline ECOG Performance Status",  # sponsor-defined
+    "PRIORLN": "Number of Prior Anticancer Therapies",
+    "NSITES": "Number of Disease Sites at Baseline",
+    "BLSOD": "Baseline Sum of Diameters (mm)",
     # ADSL dates and status
     "RANDDT": "Date of Randomization",
     "ENRLDT": "Date of Enrollment",

@@ -24,7 +24,12 @@ from oncotrial.services.safety import (
     record_lab,
     record_vital_signs,
 )
-from oncotrial.services.subjects import record_disposition, record_visit, register_subject
+from oncotrial.services.subjects import (
+    record_concomitant_therapy,
+    record_disposition,
+    record_visit,
+    register_subject,
+)
 from oncotrial.sim import SimulatedTrial
 from oncotrial.sim.trial import AdverseEventRecord
 from oncotrial.store.schema import DrugAdministration, EligibilityResult, Enrolment
@@ -39,6 +44,10 @@ _LAB = {
     "Proteinuria": ("PROT", None, 0.15),
 }
 _SCREENING_DAYS = 14  # consent/screening this many days before the first dose (ASSUMPTION)
+# Prior lines of advanced-sarcoma therapy, in order: doxorubicin-based first line, then
+# gemcitabine-docetaxel (ESMO-EURACAN STS guideline, Gronchi et al. 2021). ASSUMPTION for the
+# virtual patients; the real prior regimens are entered per patient.
+_PRIOR_REGIMENS = ("DOXORUBICIN", "GEMCITABINE + DOCETAXEL")
 
 
 def screening_number(trial: SimulatedTrial, i: int, site: str) -> str:
@@ -227,6 +236,17 @@ def _register(
         ecog=int(p.ecog[i]),
     )
     record_visit(unit, subject, name="SCREENING", visitnum=0.0, actual_date=consent)
+    for line in range(int(p.prior_lines[i])):  # most recent line ends 6 weeks before consent
+        ended = consent - timedelta(days=42 + 180 * (int(p.prior_lines[i]) - 1 - line))
+        record_concomitant_therapy(
+            unit,
+            subject,
+            name=_PRIOR_REGIMENS[line % len(_PRIOR_REGIMENS)],
+            category="PRIOR ANTICANCER",
+            indication=histology,
+            start_date=ended - timedelta(days=126),
+            end_date=ended,
+        )
     record_body_measurement(
         unit,
         subject,

@@ -32,7 +32,7 @@ __all__ = [
 
 _SEXES = ("F", "M", "U")
 _DISPOSITION_EVENTS = ("END OF TREATMENT", "END OF STUDY", "DEATH")
-_THERAPY_CATEGORIES = ("CONCOMITANT", "SUBSEQUENT ANTICANCER")
+_THERAPY_CATEGORIES = ("CONCOMITANT", "PRIOR ANTICANCER", "SUBSEQUENT ANTICANCER")
 _TIMEPOINTS = ("PRE", "POST", "OTHER")
 _SECTION_TYPES = ("FULL SECTION", "CORE BIOPSY")
 
@@ -175,7 +175,8 @@ def record_concomitant_therapy(
     start_date: date | None = None,
     end_date: date | None = None,
 ) -> int:
-    """Record a concomitant medication or a subsequent anticancer therapy."""
+    """Record a concomitant medication, a prior anticancer therapy (one record per line) or a
+    subsequent anticancer therapy."""
     _choice(category, _THERAPY_CATEGORIES, field="category", subject=subject)
     if start_date and end_date and end_date < start_date:
         raise DataError(

@@ -295,7 +295,7 @@ class ConcomitantTherapy(SubjectRow):
 
     __tablename__ = "concomitant_therapy"
     name: Mapped[str] = mapped_column(String(120))
-    category: Mapped[str] = mapped_column(String(30))  # CONCOMITANT / SUBSEQUENT ANTICANCER
+    category: Mapped[str] = mapped_column(String(30))  # CONCOMITANT / PRIOR / SUBSEQUENT ANTICANCER
     indication: Mapped[str] = mapped_column(String(200), default="")
     start_date: Mapped[date | None]
     end_date: Mapped[date | None]

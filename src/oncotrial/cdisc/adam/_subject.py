@@ -206,6 +206,36 @@ def new_therapy_dates(cm: pd.DataFrame | None, trtsdt: pd.Series) -> pd.Series:
     return after.groupby("USUBJID")["DT"].min()
 
 
+def prior_lines(cm: pd.DataFrame | None, trtsdt: pd.Series) -> pd.Series | None:
+    """PRIORLN: prior anticancer therapies (CM anticancer records starting before TRTSDT, one
+    record per line of therapy), 0 for a subject with none; ``None`` without a CM domain."""
+    if cm is None:
+        return None
+    counts = pd.Series(0, index=trtsdt.index, dtype="int64")
+    if cm.empty:
+        return counts
+    category = _text(cm, "CMCAT") + " " + _text(cm, "CMSCAT")
+    anticancer = category.str.replace("-", "", regex=False).str.contains("ANTICANCER")
+    start, _flag = dates_from_dtc(
+        cm["CMSTDTC"], field="CMSTDTC", impute="first", highest="M", subjects=cm["USUBJID"]
+    )
+    frame = pd.DataFrame({"USUBJID": cm["USUBJID"], "DT": start})[anticancer]
+    before = frame[frame["DT"] < frame["USUBJID"].map(trtsdt)]
+    found = before.groupby("USUBJID").size()
+    return counts.add(found.reindex(counts.index, fill_value=0), fill_value=0).astype("int64")
+
+
+def disease_sites(tu: pd.DataFrame | None) -> pd.Series | None:
+    """NSITES: distinct organ sites (TULOC) of the target and non-target lesions identified
+    in SDTM TU; ``None`` without TU."""
+    if tu is None or "TULOC" not in tu.columns:
+        return None
+    kind = _text(tu, "TUSTRESC")
+    lesions = tu[kind.isin(["TARGET", "NON-TARGET"])]
+    location = _text(lesions, "TULOC")
+    return location[location != ""].groupby(lesions["USUBJID"]).nunique()
+
+
 def _any_value(frame: pd.DataFrame, column: str, test: Callable[[str], bool]) -> pd.Series:
     """Rows whose upper-case *column* value passes *test*, evaluated once per distinct value."""
     if column not in frame.columns:

@@ -81,6 +81,12 @@ def derive_adsl(
     nact = _subject.new_therapy_dates(sdtm.get("CM"), adsl["TRTSDT"])
     adsl["NACTDT"] = nact.reindex(adsl.index)
     adsl["ECOGBL"] = _subject.baseline_ecog(sdtm, adsl["TRTSDT"]).reindex(adsl.index).astype(float)
+    prior = _subject.prior_lines(sdtm.get("CM"), adsl["TRTSDT"])
+    if prior is not None:
+        adsl["PRIORLN"] = prior.reindex(adsl.index).astype(float)
+    sites = _subject.disease_sites(sdtm.get("TU"))
+    if sites is not None:
+        adsl["NSITES"] = sites.reindex(adsl.index).astype(float)
     adsl["LSTALVDT"] = _subject.last_alive_dates(sdtm).reindex(adsl.index)
     _add_death(adsl, dm)
 

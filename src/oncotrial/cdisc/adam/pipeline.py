@@ -85,10 +85,19 @@ def derive_adam(
                          pfs_rules=pfs_rules, tu=domains.get("TU"))
     extra = (derive_supporting_adam(domains, adsl, protocol=protocol, evaluator=evaluator)
              if supporting else {})
+    if "ADTR" in extra:
+        adsl = _with_baseline_sum(adsl, extra["ADTR"])
     issues = derive_adrs_issues(adrs, start_date=chosen)
     return AdamDatasets(adsl=adsl, adrs=adrs, adtte=adtte, issues=issues, start_date=chosen,
                         evaluator=evaluator, source=source, pfs_rules=pfs_rules,
                         supporting=extra)
+
+
+def _with_baseline_sum(adsl: pd.DataFrame, adtr: pd.DataFrame) -> pd.DataFrame:
+    """ADSL.BLSOD: the baseline sum of target-lesion diameters of ADTR (RECIST 1.1 §4.2)."""
+    base = adtr[(adtr["PARAMCD"] == "SUMDIAM") & (adtr["ABLFL"] == "Y")]
+    by_subject = base.drop_duplicates("USUBJID").set_index("USUBJID")["AVAL"]
+    return adsl.assign(BLSOD=adsl["USUBJID"].map(by_subject).astype(float))
 
 
 _RECIST_TESTS = ("TRGRESP", "NTRGRESP", "NEWLPROG", "OVRLRESP")
