@@ -220,17 +220,22 @@ def _time_to_event(adtte: pd.DataFrame, section: ReportSection, population: str)
         if data.empty:
             section.notes.append(f"No {label.lower()} records in ADTTE.")
             continue
+        responders = paramcd == "DOR"  # DOR runs from the first response, in responders
         _titled(section, ReportFigure(
             f"km-{paramcd.lower()}", f"Kaplan-Meier curve: {label}",
             "Censored observations are marked with ticks; the band is the 95 % log-log "
             "confidence interval.",
-            population,
-            _figure(partial(_draw_km, data=data, ylabel=f"{label} probability"), (7.0, 4.4)),
+            f"confirmed responders (N = {data['USUBJID'].nunique()})" if responders
+            else population,
+            _figure(partial(_draw_km, data=data, ylabel=f"{label} probability",
+                            xlabel=("Time since first response (months)" if responders
+                                    else "Time since start of treatment (months)")),
+                    (7.0, 4.4)),
         ))
 
 
-def _draw_km(figure: Figure, *, data: pd.DataFrame, ylabel: str) -> None:
-    plot_kaplan_meier(data, ax=figure.add_subplot(), ylabel=ylabel)
+def _draw_km(figure: Figure, *, data: pd.DataFrame, ylabel: str, xlabel: str) -> None:
+    plot_kaplan_meier(data, ax=figure.add_subplot(), ylabel=ylabel, xlabel=xlabel)
 
 
 def _translational(inputs: TranslationalInputs) -> ReportSection:

@@ -176,6 +176,7 @@ def plot_kaplan_meier(
     conf_level: float = 0.95,
     at_risk_months: Sequence[float] | None = None,
     ylabel: str = "Survival probability",
+    xlabel: str = "Time since start of treatment (months)",
 ) -> Axes:
     """Draw Kaplan-Meier curves (ADTTE: *time* in days, *censor* 1 = censored) with CI band,
     censoring ticks and a number-at-risk table under the axis.
@@ -216,7 +217,7 @@ def plot_kaplan_meier(
     ax.set_ylim(0.0, 1.02)
     ax.set_xlim(0.0, max(horizon, at_risk_months[-1] if at_risk_months else 1.0) * 1.03)
     ax.set_xticks(list(at_risk_months))
-    ax.set_xlabel("Time since start of treatment (months)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.legend(frameon=False, loc="upper right")
     _at_risk_table(ax, list(at_risk_months), table_rows)
