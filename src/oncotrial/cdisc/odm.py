@@ -1,4 +1,5 @@
-"""CDISC ODM 1.3.2 Snapshot export and import of casebook tables, validated against the XSD.
+"""CDISC ODM 1.3.2 Snapshot and Transactional export, and Snapshot import, of casebook tables,
+validated against the XSD.
 
 Layout (stable OIDs, so files from different exports line up): one StudyEvent ``SE.CASEBOOK``
 per subject; one repeating Form ``F.<TABLE>`` per casebook table, ``FormRepeatKey`` = row id;
@@ -6,6 +7,14 @@ one ItemGroup ``IG.<TABLE>``; items ``IT.<TABLE>.<COLUMN>`` whose ``DataType`` (
 float, boolean, date, datetime, text) drives conversion on import. Sites are AdminData
 ``Location`` elements (``LOC.<id>.<code>``, Name = site name). Every file written or read is
 validated against the ODM 1.3.2 schema shipped in ``cdisc/data/odm`` (copied from odmlib 0.2.1).
+
+A Transactional file (:func:`write_odm_transactional`) replays the change log: one
+``SubjectData`` per committed change of one row, in the order of the log, whose
+``ItemGroupData`` carries ``TransactionType`` (Insert, Update, Remove), the changed items with
+their new values and an ``AuditRecord`` (user, site, UTC time, reason for change, the log
+entries as ``SourceID``); casebook sign-offs are ``Signature`` elements referring to a
+``SignatureDef`` per meaning; users, sites and signature meanings are ``AdminData`` (ODM 1.3.2
+§3.1.5, §3.1.6, §4.3).
 """
 
 from __future__ import annotations
@@ -21,7 +30,18 @@ from lxml import etree
 
 from oncotrial.errors import DataError
 
-__all__ = ["OdmColumn", "OdmRowError", "read_odm", "validate_odm", "write_odm"]
+__all__ = [
+    "OdmChange",
+    "OdmColumn",
+    "OdmRowError",
+    "OdmSignature",
+    "OdmUser",
+    "location_oid",
+    "read_odm",
+    "validate_odm",
+    "write_odm",
+    "write_odm_transactional",
+]
 
 NS = "http://www.cdisc.org/ns/odm/v1.3"
 _Q = f"{{{NS}}}"
@@ -108,6 +128,48 @@ def _item_oid(table: str, column: str) -> str:
     return f"IT.{table.upper()}.{column.upper()}"
 
 
+def location_oid(site: Mapping[str, Any]) -> str:
+    """The ``Location`` OID of a site row (``id``, ``code``)."""
+    return f"LOC.{site['id']}.{site['code']}"
+
+
+def _locations(
+    admin: etree._Element, sites: Rows, *, study_oid: str, created: datetime
+) -> None:
+    for site in sites:
+        loc = _sub(
+            admin, "Location", OID=location_oid(site), Name=str(site["name"]), LocationType="Site"
+        )
+        _sub(
+            loc,
+            "MetaDataVersionRef",
+            StudyOID=study_oid,
+            MetaDataVersionOID="MDV.1",
+            EffectiveDate=created.date().isoformat(),
+        )
+
+
+def _root(file_type: str, *, study_oid: str, file_oid: str, created: datetime,
+          columns: Mapping[str, Sequence[OdmColumn]]) -> tuple[etree._Element, etree._Element]:
+    root = etree.Element(_Q + "ODM", nsmap={None: NS})
+    root.attrib.update(
+        {
+            "FileType": file_type,
+            "Granularity": "All",
+            "FileOID": file_oid,
+            "CreationDateTime": created.isoformat(),
+            "ODMVersion": "1.3.2",
+            "SourceSystem": "oncotrial",
+        }
+    )
+    study = _sub(root, "Study", OID=study_oid)
+    gv = _sub(study, "GlobalVariables")
+    for tag in ("StudyName", "StudyDescription", "ProtocolName"):
+        _sub(gv, tag).text = study_oid
+    _metadata(study, columns)
+    return root, study
+
+
 def write_odm(
     subjects: Mapping[int, str],
     tables: Mapping[str, Rows],
@@ -123,38 +185,11 @@ def write_odm(
     *subjects* maps subject row ids to SubjectKeys (screening numbers); the ``subject`` table
     itself is keyed by its ``id``.
     """
-    root = etree.Element(_Q + "ODM", nsmap={None: NS})
-    root.attrib.update(
-        {
-            "FileType": "Snapshot",
-            "Granularity": "All",
-            "FileOID": file_oid,
-            "CreationDateTime": created.isoformat(),
-            "ODMVersion": "1.3.2",
-            "SourceSystem": "oncotrial",
-        }
+    root, _study = _root(
+        "Snapshot", study_oid=study_oid, file_oid=file_oid, created=created, columns=columns
     )
-    study = _sub(root, "Study", OID=study_oid)
-    gv = _sub(study, "GlobalVariables")
-    for tag in ("StudyName", "StudyDescription", "ProtocolName"):
-        _sub(gv, tag).text = study_oid
-    _metadata(study, columns)
     admin = _sub(root, "AdminData")
-    for site in sites:
-        loc = _sub(
-            admin,
-            "Location",
-            OID=f"LOC.{site['id']}.{site['code']}",
-            Name=str(site["name"]),
-            LocationType="Site",
-        )
-        _sub(
-            loc,
-            "MetaDataVersionRef",
-            StudyOID=study_oid,
-            MetaDataVersionOID="MDV.1",
-            EffectiveDate=created.date().isoformat(),
-        )
+    _locations(admin, sites, study_oid=study_oid, created=created)
     clinical = _sub(root, "ClinicalData", StudyOID=study_oid, MetaDataVersionOID="MDV.1")
     events: dict[int, etree._Element] = {}
     for sid, key in subjects.items():
@@ -175,6 +210,127 @@ def write_odm(
                         ItemOID=_item_oid(table, col.name),
                         Value=_text(row[col.name]),
                     )
+    document = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    validate_odm(document)
+    return bytes(document)
+
+
+@dataclass(frozen=True, slots=True)
+class OdmUser:
+    """A user named in audit records and signatures (``AdminData/User``)."""
+
+    oid: str
+    login: str
+    full_name: str
+    user_type: str  # ODM UserType: Sponsor, Investigator, Lab, Other
+
+
+@dataclass(frozen=True, slots=True)
+class OdmChange:
+    """One committed change of one casebook row, as the change log recorded it."""
+
+    subject_key: str
+    table: str
+    repeat_key: str
+    transaction: str  # Insert, Update or Remove
+    at: datetime
+    user_oid: str
+    location_oid: str
+    reason: str | None
+    source_id: str
+    items: tuple[tuple[str, str | None], ...]  # column, new value as text (None: now null)
+
+
+@dataclass(frozen=True, slots=True)
+class OdmSignature:
+    """A casebook sign-off: who, where, when, and the meaning (``SignatureDef``) signed."""
+
+    subject_key: str
+    at: datetime
+    user_oid: str
+    location_oid: str
+    meaning: str
+
+
+_LEGAL_REASON = "Electronic signature under 21 CFR Part 11 (11.50, 11.70)"
+
+
+def _audit_record(parent: etree._Element, change: OdmChange) -> None:
+    record = _sub(parent, "AuditRecord", EditPoint="DBAudit", UsedImputationMethod="No")
+    _sub(record, "UserRef", UserOID=change.user_oid)
+    _sub(record, "LocationRef", LocationOID=change.location_oid)
+    _sub(record, "DateTimeStamp").text = change.at.isoformat()
+    if change.reason:
+        _sub(record, "ReasonForChange").text = change.reason
+    _sub(record, "SourceID").text = change.source_id
+
+
+def _change(clinical: etree._Element, change: OdmChange) -> None:
+    inserted = change.transaction == "Insert"
+    outer = "Insert" if inserted and change.table == "subject" else "Context"
+    subject = _sub(clinical, "SubjectData", SubjectKey=change.subject_key, TransactionType=outer)
+    event = _sub(subject, "StudyEventData", StudyEventOID="SE.CASEBOOK", TransactionType=outer)
+    form = _sub(event, "FormData", FormOID=f"F.{change.table.upper()}",
+                FormRepeatKey=change.repeat_key,
+                TransactionType="Insert" if inserted else "Context")
+    group = _sub(form, "ItemGroupData", ItemGroupOID=f"IG.{change.table.upper()}",
+                 TransactionType=change.transaction)
+    _audit_record(group, change)
+    if change.transaction == "Remove":
+        return
+    for column, value in change.items:
+        attrs = {"ItemOID": _item_oid(change.table, column),
+                 "TransactionType": change.transaction}
+        attrs |= {"IsNull": "Yes"} if value is None else {"Value": value}
+        _sub(group, "ItemData", **attrs)
+
+
+def _signature(clinical: etree._Element, signature: OdmSignature, def_oid: str) -> None:
+    subject = _sub(clinical, "SubjectData", SubjectKey=signature.subject_key,
+                   TransactionType="Context")
+    element = _sub(subject, "Signature")
+    _sub(element, "UserRef", UserOID=signature.user_oid)
+    _sub(element, "LocationRef", LocationOID=signature.location_oid)
+    _sub(element, "SignatureRef", SignatureOID=def_oid)
+    _sub(element, "DateTimeStamp").text = signature.at.isoformat()
+
+
+def write_odm_transactional(
+    changes: Sequence[OdmChange],
+    signatures: Sequence[OdmSignature],
+    *,
+    users: Sequence[OdmUser],
+    sites: Rows,
+    columns: Mapping[str, Sequence[OdmColumn]],
+    study_oid: str,
+    file_oid: str,
+    created: datetime,
+) -> bytes:
+    """An ODM 1.3.2 Transactional file: every change in log order, each with its audit record,
+    and every signature in time order among them; XSD-valid."""
+    root, _study = _root(
+        "Transactional", study_oid=study_oid, file_oid=file_oid, created=created, columns=columns
+    )
+    admin = _sub(root, "AdminData")
+    for user in users:
+        element = _sub(admin, "User", OID=user.oid, UserType=user.user_type)
+        _sub(element, "LoginName").text = user.login
+        _sub(element, "FullName").text = user.full_name
+    _locations(admin, sites, study_oid=study_oid, created=created)
+    meanings = {m: f"SD.{k + 1}" for k, m in enumerate(sorted({s.meaning for s in signatures}))}
+    for meaning, oid in meanings.items():
+        definition = _sub(admin, "SignatureDef", OID=oid, Methodology="Electronic")
+        _sub(definition, "Meaning").text = meaning
+        _sub(definition, "LegalReason").text = _LEGAL_REASON
+    clinical = _sub(root, "ClinicalData", StudyOID=study_oid, MetaDataVersionOID="MDV.1")
+    stream: list[tuple[datetime, int, OdmChange | OdmSignature]] = [
+        (c.at, k, c) for k, c in enumerate(changes)
+    ] + [(s.at, len(changes) + k, s) for k, s in enumerate(signatures)]
+    for _at, _order, item in sorted(stream, key=lambda t: (t[0], t[1])):
+        if isinstance(item, OdmChange):
+            _change(clinical, item)
+        else:
+            _signature(clinical, item, meanings[item.meaning])
     document = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     validate_odm(document)
     return bytes(document)
@@ -241,6 +397,13 @@ def read_odm(document: bytes) -> OdmContent:
     """Validate and read an ODM Snapshot written by :func:`write_odm` (or shaped like it)."""
     validate_odm(document)
     root = etree.fromstring(document, parser=etree.XMLParser(resolve_entities=False))
+    if root.get("FileType") != "Snapshot":
+        raise DataError(
+            "only an ODM Snapshot can be imported (a Transactional file is the audit trail)",
+            field="FileType",
+            value=root.get("FileType"),
+            allowed="Snapshot",
+        )
     types = _item_types(root)
     sites = [
         {"id": int(oid.split(".", 2)[1]), "code": oid.split(".", 2)[2], "name": loc.get("Name")}
