@@ -207,3 +207,27 @@ def test_phase_ib_slots_and_dlt_flag(store: Store, world: World, protocol: Proto
         subject = unit.session.scalar(select(Subject).where(Subject.screening_number == numbers[0]))
         assert subject is not None
         assert subject.status == "enrolled"
+    # A DLT counts from its onset: the day before it, nobody is evaluable yet (day 9 onset).
+    with open_unit(store, world.inv_a) as unit, pytest.raises(
+        DataError, match=r"0 DLT\(s\) among 0 evaluable"
+    ):
+        enrolment.enrol_subject(
+            unit,
+            numbers[3],
+            screening=screening_values(),
+            phase="Ib",
+            enrolled_on=START + timedelta(days=8),
+            protocol=protocol,
+        )
+    # Once the cohort has passed the 21-day window: 1 DLT among 3 → expand (3+3), cohort 2.
+    with open_unit(store, world.inv_a) as unit:
+        fourth = enrolment.enrol_subject(
+            unit,
+            numbers[3],
+            screening=screening_values(),
+            phase="Ib",
+            enrolled_on=START + timedelta(days=protocol.phase_ib.dlt_window_days),
+            protocol=protocol,
+        )
+    assert (fourth.regimen, fourth.cohort, fourth.rule) == (
+        protocol.phase_ib.start_regimen, 2, "zero_or_one_of_three")

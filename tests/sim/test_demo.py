@@ -105,3 +105,20 @@ def test_adsl_baseline_sum_is_the_adtr_baseline(demo: tuple[Path, DemoSummary]) 
     adtr = pd.read_csv(out / "adam" / "adtr.csv", keep_default_na=False)
     base = adtr[(adtr["PARAMCD"] == "SUMDIAM") & (adtr["ABLFL"] == "Y")].set_index("USUBJID")
     assert adsl["BLSOD"].to_dict() == base["AVAL"].astype(float).to_dict()
+
+
+@pytest.mark.slow
+def test_enrolment_went_through_the_service(demo: tuple[Path, DemoSummary]) -> None:
+    """Every subject has its eligibility results and an enrolment decided by the enrolment
+    service's rule (the phase Ib slot rule or the RP2D), in the database the demo wrote."""
+    out, _ = demo
+    import sqlite3
+
+    with sqlite3.connect(out / "demo.sqlite") as db:
+        subjects = db.execute("SELECT COUNT(*) FROM subject").fetchone()[0]
+        with_results = db.execute(
+            "SELECT COUNT(DISTINCT subject_id) FROM eligibility_result").fetchone()[0]
+        rules = {r[0] for r in db.execute("SELECT decision_rule FROM enrolment")}
+    assert subjects == with_results == 6
+    assert rules <= {"phase II: RP2D", "first_cohort_incomplete", "zero_or_one_of_three",
+                     "second_cohort_incomplete"}, rules

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -75,6 +77,22 @@ def test_phase_ib_starts_at_the_protocol_regimen(leader: Protocol,
     first_dose = [d for d in trial.doses if d.patient == 0 and d.day == 1]
     assert {d.drug: d.level for d in first_dose} == leader.regimen(
         leader.phase_ib.start_regimen).doses
+
+
+@pytest.mark.parametrize("seed", [3, 20180601])
+def test_accrual_waits_for_each_cohorts_dlt_window(leader: Protocol, seed: int) -> None:
+    """A phase Ib cohort starts together, and the next cohort (or phase II) only after the
+    previous one has completed the DLT window: first dose >= last start + window + 1."""
+    trial = simulate_trial(leader, n_patients=18, seed=seed)
+    window = leader.phase_ib.dlt_window_days
+    size = leader.phase_ib.cohort_size
+    n_ib = sum(p is Phase.IB for p in trial.phase)
+    starts = [trial.enrol_day[k:k + size] for k in range(0, n_ib, size)]
+    assert all(len(set(c.tolist())) == 1 for c in starts)
+    for previous, current in itertools.pairwise(starts):
+        assert current[0] >= previous[0] + window + 1
+    assert trial.enrol_day[n_ib] >= starts[-1][0] + window + 1
+    assert np.all(np.diff(trial.enrol_day) >= 0)
 
 
 def test_too_few_patients_is_refused(leader: Protocol) -> None:

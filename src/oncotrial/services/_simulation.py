@@ -15,9 +15,10 @@ import numpy as np
 
 from oncotrial.errors import DataError
 from oncotrial.protocol import Protocol
-from oncotrial.rules import Measured, Screening, evaluate_eligibility
+from oncotrial.rules import Measured, Screening
 from oncotrial.services._unit import Unit
 from oncotrial.services.assessments import LesionReading, record_tumour_assessment
+from oncotrial.services.enrolment import enrol_subject
 from oncotrial.services.safety import (
     record_adverse_event,
     record_body_measurement,
@@ -32,7 +33,7 @@ from oncotrial.services.subjects import (
 )
 from oncotrial.sim import SimulatedTrial
 from oncotrial.sim.trial import AdverseEventRecord
-from oncotrial.store.schema import DrugAdministration, EligibilityResult, Enrolment
+from oncotrial.store.schema import DrugAdministration
 from oncotrial.types import DoseAction
 
 __all__ = ["enter_patient", "screening_number"]
@@ -102,45 +103,33 @@ def _screening(trial: SimulatedTrial, i: int) -> Screening:
 def _enrol(
     unit: Unit, trial: SimulatedTrial, i: int, subject: str, *, protocol: Protocol, first_dose: date
 ) -> None:
-    verdict = evaluate_eligibility(_screening(trial, i), protocol=protocol)
-    if not verdict.eligible:
-        failed = ", ".join(r.id for r in verdict.results if r.status != "pass")
+    """Enrol through the enrolment service (eligibility stored per criterion, the phase Ib
+    slot from the dose-finding rule on what the database holds), which must agree with the
+    simulated dose finding."""
+    outcome = enrol_subject(
+        unit,
+        subject,
+        screening=_screening(trial, i),
+        phase=trial.phase[i],
+        enrolled_on=first_dose - timedelta(days=1),
+        protocol=protocol,
+        reference_start_date=first_dose,
+    )
+    if not outcome.eligible:
         raise DataError(
-            "simulated patient is not eligible", field="eligibility", value=failed, subject=subject
+            "simulated patient is not eligible",
+            field="eligibility",
+            value=", ".join((*outcome.failed, *outcome.missing)),
+            subject=subject,
         )
-    phase = trial.phase[i]
-    cohort = None
-    if phase.value == "Ib":
-        cohort = i // protocol.phase_ib.cohort_size + 1
-    with unit.step(reason="enrolment") as session:
-        owner = unit.subject(subject, write=True)
-        for r in verdict.results:
-            session.add(
-                EligibilityResult(
-                    subject_id=owner.id,
-                    criterion=r.id,
-                    kind=r.kind,
-                    met=r.status == "pass",
-                    reason=r.reason,
-                )
-            )
-        session.add(
-            Enrolment(
-                subject_id=owner.id,
-                phase=phase.value,
-                cohort=cohort,
-                regimen=trial.regimen[i],
-                enrolled_on=first_dose - timedelta(days=1),
-                reference_start_date=first_dose,
-                decision_rule=(
-                    f"phase Ib cohort {cohort}"
-                    if cohort
-                    else f"phase II at RP2D {trial.rp2d_regimen}"
-                ),
-            )
+    if outcome.regimen != trial.regimen[i]:
+        raise DataError(
+            "the enrolment service assigned another regimen than the simulated dose finding",
+            field="regimen",
+            value=outcome.regimen,
+            allowed=trial.regimen[i],
+            subject=subject,
         )
-        owner.status = "enrolled"
-        session.flush()
 
 
 def _doses(unit: Unit, trial: SimulatedTrial, i: int, subject: str, first_dose: date) -> None:

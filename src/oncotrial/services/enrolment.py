@@ -40,7 +40,8 @@ class EnrolmentOutcome:
 
 
 def _regimen_counts(unit: Unit, regimen: str, on: date, window: int) -> tuple[int, int, int]:
-    """Enrolled, DLT-evaluable and with-DLT phase Ib subjects at *regimen*."""
+    """Enrolled, DLT-evaluable and with-DLT phase Ib subjects at *regimen*, as known on *on*
+    (a DLT counts from its onset; a subject without one once the window has passed)."""
     rows = unit.session.execute(
         select(Enrolment.subject_id, Enrolment.reference_start_date).where(
             Enrolment.phase == Phase.IB.value,
@@ -55,6 +56,7 @@ def _regimen_counts(unit: Unit, regimen: str, on: date, window: int) -> tuple[in
                 AdverseEvent.subject_id.in_(ids),
                 AdverseEvent.dlt.is_(True),
                 AdverseEvent.deleted.is_(False),
+                AdverseEvent.start_date <= on,  # DLTs known on the enrolment date
             )
         )
     )

@@ -142,9 +142,14 @@ class _Group:
     course: TreatmentCourse
 
 
+# Re-running dose finding on the gated calendar gives the same cohorts (DLTs depend on the
+# patients and the first 21 days, not on the calendar); a few passes are a safeguard.
+_MAX_CALENDAR_PASSES = 4
+
+
 class _TrialBuilder:
     def __init__(self, protocol: Protocol, *, n_patients: int, seed: int,
-                 params: SimParameters) -> None:
+                 params: SimParameters, enrol: FloatArray | None = None) -> None:
         self.protocol = protocol
         self.params = params
         self.seed = seed
@@ -154,8 +159,9 @@ class _TrialBuilder:
         self.draws: PatientDraws = draw_patients(self.rng, n_patients, n_scans=self.n_scans)
         self.patients = make_patients(self.draws, params=params.population)
         ev = params.events
-        enrol = np.sort(self.draws.u_enrol) * ev.accrual_months * DAYS_PER_MONTH
-        self.enrol = np.round(enrol)
+        if enrol is None:
+            enrol = np.round(np.sort(self.draws.u_enrol) * ev.accrual_months * DAYS_PER_MONTH)
+        self.enrol = enrol
         cutoff = self.enrol.max() + ev.followup_months * DAYS_PER_MONTH
         self.admin = cutoff - self.enrol
         per_day = 1.0 / DAYS_PER_MONTH
@@ -205,6 +211,25 @@ class _TrialBuilder:
             if decision.action is CohortAction.DE_ESCALATE and decision.next_regimen:
                 regimen, at_regimen = decision.next_regimen, []
         return decisions, dlt
+
+    def gated_enrolment(self) -> FloatArray:
+        """First-dose days once accrual waits for dose finding: the patients of a phase Ib
+        cohort start together once the last of them has accrued, and a cohort (or the first
+        phase II patient) starts only after the previous cohort has completed the DLT window
+        — the day after it, when the cohort decision can be taken (3+3-type designs, Storer
+        1989). Patients waiting for a slot start on that day."""
+        window = self.protocol.phase_ib.dlt_window_days
+        out = self.enrol.copy()
+        gate = 0.0
+        cohorts = [g.index for g in self.groups if g.phase is Phase.IB]
+        for idx in cohorts:
+            start = max(gate, float(out[idx].max()))
+            out[idx] = start
+            gate = start + window + 1
+        if cohorts:
+            rest = int(max(int(idx.max()) for idx in cohorts)) + 1
+            out[rest:] = np.maximum(out[rest:], gate)
+        return np.maximum.accumulate(out)
 
     def phase_ii(self, first: int) -> None:
         if first < self.patients.n:
@@ -257,6 +282,13 @@ def simulate_trial(protocol: Protocol, *, n_patients: int = 30, seed: int = 0,
     params = params or SimParameters()
     b = _TrialBuilder(protocol, n_patients=n_patients, seed=seed, params=params)
     cohorts, dlt = b.phase_ib()
+    for _ in range(_MAX_CALENDAR_PASSES):  # accrual waits for each cohort's DLT window
+        gated = b.gated_enrolment()
+        if np.array_equal(gated, b.enrol):
+            break
+        b = _TrialBuilder(protocol, n_patients=n_patients, seed=seed, params=params,
+                          enrol=gated)
+        cohorts, dlt = b.phase_ib()
     n_ib = len(dlt)
     b.phase_ii(n_ib)
     lenv, eri, doses, labs, aes = _merge(b)
