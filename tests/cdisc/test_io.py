@@ -96,3 +96,25 @@ def test_adam_dates_are_sas_dates_with_date9(tmp_path: Path) -> None:
     again = read_domain(tmp_path, "ADXX")
     assert again is not None
     assert again["TRTSDT"].iloc[0] == pd.Timestamp("2019-03-04")
+
+
+def test_csv_columns_typed_as_cdisc_reads_them(tmp_path: Path) -> None:
+    """Character variables stay text even when all digits (TRLNKID, --DTC, flags); other
+    columns are numeric when every non-empty value is a number; text columns keep '' for
+    blanks; True/False text is not turned into booleans."""
+    (tmp_path / "tr.csv").write_text(
+        "USUBJID,TRLNKID,TRDTC,TRSTRESN,VISITNUM,TRTEST,NOTE,ANL01FL\n"
+        "01,7,2019,12.5,1,Longest,True,Y\n"
+        "02,8,2019-02,,2,,False,\n"
+    )
+    frame = read_domain(tmp_path, "TR")
+    assert frame is not None
+    assert frame["USUBJID"].tolist() == ["01", "02"]
+    assert frame["TRLNKID"].tolist() == ["7", "8"]
+    assert frame["TRDTC"].tolist() == ["2019", "2019-02"]
+    assert frame["TRSTRESN"].iloc[0] == 12.5
+    assert pd.isna(frame["TRSTRESN"].iloc[1])
+    assert frame["VISITNUM"].tolist() == [1, 2]
+    assert frame["TRTEST"].tolist() == ["Longest", ""]
+    assert frame["NOTE"].tolist() == ["True", "False"]
+    assert frame["ANL01FL"].tolist() == ["Y", ""]

@@ -33,10 +33,34 @@ def read_domain(directory: Path, domain: str) -> pd.DataFrame | None:
                 return _blank_strings(frame)
         csv = directory / f"{name}.csv"
         if csv.is_file():
-            frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
-            frame.columns = [str(c).upper() for c in frame.columns]
-            return _to_numeric_where_possible(frame)
+            return _read_csv(csv)
     return None
+
+
+def _is_character(column: str) -> bool:
+    return column.endswith(_CHARACTER_SUFFIXES) or column in {"DOMAIN", "STUDYID"}
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """CDISC character variables (identifiers, codes, ``--DTC``, flags) stay text with empty
+    strings for blanks; every other column becomes numeric when all its non-empty values are
+    numbers (the parser's own inference, with only the empty string as missing), else text."""
+    header = [str(c) for c in pd.read_csv(path, nrows=0).columns]
+    text = [c for c in header if _is_character(c.upper())]
+    frame = pd.read_csv(
+        path,
+        dtype=dict.fromkeys(text, str),
+        keep_default_na=False,
+        na_values={c: [""] for c in header if c not in text},
+    )
+    flags = [c for c in header if frame[c].dtype == bool]  # the parser reads True/False as bool
+    if flags:
+        frame[flags] = pd.read_csv(path, usecols=flags, dtype=str, keep_default_na=False)
+    frame.columns = [c.upper() for c in header]
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].fillna("")
+    return frame
 
 
 def read_domains(directory: Path, domains: Iterable[str]) -> dict[str, pd.DataFrame]:
@@ -151,19 +175,3 @@ def _blank_strings(frame: pd.DataFrame) -> pd.DataFrame:
 # CDISC character variables that may hold digits only (identifiers, codes, original results,
 # partial dates such as "2019"): never converted to numbers.
 _CHARACTER_SUFFIXES = ("ID", "CD", "C", "ORRES", "DTC", "DTF", "TMF", "FL")
-
-
-def _to_numeric_where_possible(frame: pd.DataFrame) -> pd.DataFrame:
-    """CSV is read as text; numeric-looking columns that are not CDISC character variables
-    (identifiers, codes, ``--STRESC``, ``--DTC``, flags) become numeric."""
-    for column in frame.columns:
-        if str(column).endswith(_CHARACTER_SUFFIXES) or str(column) in {"DOMAIN", "STUDYID"}:
-            continue
-        values = frame[column]
-        non_empty = values[values != ""]
-        if non_empty.empty:
-            continue
-        converted = pd.to_numeric(non_empty, errors="coerce")
-        if converted.notna().all():
-            frame[column] = pd.to_numeric(values.replace("", None), errors="coerce")
-    return frame
