@@ -152,8 +152,8 @@ def main() -> None:
          "records). Median of the repeats, tasks interleaved, one warm-up each, on the shared "
          "2-core machine; CPU time is the steadier figure when other jobs run. Ratio = time ÷ "
          "floor; the goal is ≤ 5 for the ADaM derivation (bold). Reading goes through "
-         "`oncotrial.cdisc.io.read_domain` (parser types, CDISC character variables kept as text) and `--source TR` adds "
-         "the RECIST engine; both are timed separately."),
+         "`oncotrial.cdisc.io.read_domain` (parser types, CDISC character variables kept as "
+         "text) and `--source TR` adds the RECIST engine; both are timed separately."),
         "",
         "| task | wall s | CPU s | ratio (wall) | ratio (CPU) |",
         "|---|---|---|---|---|",
