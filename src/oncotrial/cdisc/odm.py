@@ -36,6 +36,7 @@ __all__ = [
     "OdmRowError",
     "OdmSignature",
     "OdmUser",
+    "format_value",
     "location_oid",
     "read_odm",
     "validate_odm",
@@ -85,7 +86,8 @@ def validate_odm(document: bytes) -> None:
         raise DataError(f"not valid ODM 1.3.2: {problems}", field="odm", value=None)
 
 
-def _text(value: object) -> str:
+def format_value(value: object) -> str:
+    """ODM text of a value: ``true``/``false``, ISO 8601 dates and times, else ``str``."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime | date):
@@ -208,7 +210,7 @@ def write_odm(
                         group,
                         "ItemData",
                         ItemOID=_item_oid(table, col.name),
-                        Value=_text(row[col.name]),
+                        Value=format_value(row[col.name]),
                     )
     document = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     validate_odm(document)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy import select
 
@@ -17,6 +17,7 @@ from oncotrial.cdisc.odm import (
     OdmRowError,
     OdmSignature,
     OdmUser,
+    format_value,
     location_oid,
     read_odm,
     write_odm,
@@ -130,16 +131,6 @@ def import_odm(unit: Unit, document: bytes) -> ImportReport:
     return ImportReport(imported=counts, errors=[])
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
-
-
 def _transaction(entries: list[AuditEntry]) -> str:
     if entries[0].action == "insert":
         return "Insert"
@@ -188,7 +179,8 @@ def _changes(
             location_oid=locations[subject],
             reason=first.reason,
             source_id=f"audit_log seq {group[0].seq}-{group[-1].seq}",
-            items=tuple((e.field, _text(e.new_value)) for e in group
+            items=tuple((e.field, None if e.new_value is None else format_value(e.new_value))
+                        for e in group
                         if e.field is not None and e.field in known),
         ))
     return out

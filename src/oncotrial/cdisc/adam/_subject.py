@@ -195,15 +195,20 @@ def new_therapy_dates(cm: pd.DataFrame | None, trtsdt: pd.Series) -> pd.Series:
     """
     if cm is None or cm.empty:
         return _EMPTY_DATES
+    frame = _anticancer_starts(cm)
+    after = frame[frame["DT"] > frame["USUBJID"].map(trtsdt)]
+    return after.groupby("USUBJID")["DT"].min()
+
+
+def _anticancer_starts(cm: pd.DataFrame) -> pd.DataFrame:
+    """USUBJID and start date (partial dates to the first possible day) of every CM record
+    whose CMCAT or CMSCAT names anticancer therapy."""
     category = _text(cm, "CMCAT") + " " + _text(cm, "CMSCAT")
     anticancer = category.str.replace("-", "", regex=False).str.contains("ANTICANCER")
     start, _flag = dates_from_dtc(
         cm["CMSTDTC"], field="CMSTDTC", impute="first", highest="M", subjects=cm["USUBJID"]
     )
-    frame = pd.DataFrame({"USUBJID": cm["USUBJID"], "DT": start})[anticancer]
-    frame = frame.assign(TRTSDT=frame["USUBJID"].map(trtsdt))
-    after = frame[frame["DT"] > frame["TRTSDT"]]
-    return after.groupby("USUBJID")["DT"].min()
+    return pd.DataFrame({"USUBJID": cm["USUBJID"], "DT": start})[anticancer]
 
 
 def prior_lines(cm: pd.DataFrame | None, trtsdt: pd.Series) -> pd.Series | None:
@@ -214,12 +219,7 @@ def prior_lines(cm: pd.DataFrame | None, trtsdt: pd.Series) -> pd.Series | None:
     counts = pd.Series(0, index=trtsdt.index, dtype="int64")
     if cm.empty:
         return counts
-    category = _text(cm, "CMCAT") + " " + _text(cm, "CMSCAT")
-    anticancer = category.str.replace("-", "", regex=False).str.contains("ANTICANCER")
-    start, _flag = dates_from_dtc(
-        cm["CMSTDTC"], field="CMSTDTC", impute="first", highest="M", subjects=cm["USUBJID"]
-    )
-    frame = pd.DataFrame({"USUBJID": cm["USUBJID"], "DT": start})[anticancer]
+    frame = _anticancer_starts(cm)
     before = frame[frame["DT"] < frame["USUBJID"].map(trtsdt)]
     found = before.groupby("USUBJID").size()
     return counts.add(found.reindex(counts.index, fill_value=0), fill_value=0).astype("int64")
