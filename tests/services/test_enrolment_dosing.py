@@ -12,7 +12,8 @@ from oncotrial.protocol import Protocol, load_protocol
 from oncotrial.services import dosing, enrolment, safety
 from oncotrial.services._unit import open_unit
 from oncotrial.store import Store
-from oncotrial.store.schema import EligibilityResult, Subject
+from oncotrial.store.schema import DrugAdministration, EligibilityResult, Subject
+from oncotrial.types import DoseAction
 from tests.services.helpers import register, screening_values
 from tests.store.backends import World
 
@@ -231,3 +232,39 @@ def test_phase_ib_slots_and_dlt_flag(store: Store, world: World, protocol: Proto
         )
     assert (fourth.regimen, fourth.cohort, fourth.rule) == (
         protocol.phase_ib.start_regimen, 2, "zero_or_one_of_three")
+
+
+def test_decided_dose_is_checked_like_a_recommended_one(
+    store: Store, world: World, protocol: Protocol
+) -> None:
+    """A dose decided by the engine elsewhere: off-ladder level, unknown drug and a departure
+    without reason are refused (naming field, value, subject and visit); the decision's dose
+    is recorded with the rules that fired."""
+    number = register(store, world)
+    decided = dosing.DecidedDose("lenvatinib", DoseAction.REDUCE, 10.0, 10.0,
+                                 ("lenvatinib_resume_reduced",))
+    with open_unit(store, world.inv_a) as unit:
+        enrolment.enrol_subject(unit, number, screening=screening_values(), phase="II",
+                                enrolled_on=START, protocol=protocol, reference_start_date=START)
+        common = {"cycle": 2, "day": 1, "administered_on": START + timedelta(days=21),
+                  "protocol": protocol}
+        with pytest.raises(DataError, match="reason is required") as refused:
+            dosing.record_decided_dose(unit, number, decided=decided, given_dose_mg=14.0,
+                                       **common)
+        assert refused.value.visit == "cycle 2 day 1"
+        with pytest.raises(DataError, match="ladder"):
+            dosing.record_decided_dose(
+                unit, number, decided=dosing.DecidedDose("lenvatinib", DoseAction.GIVE, 12.0,
+                                                         12.0, ()),
+                given_dose_mg=12.0, **common)
+        with pytest.raises(DataError, match="not in the protocol"):
+            dosing.record_decided_dose(
+                unit, number, decided=dosing.DecidedDose("pazopanib", DoseAction.GIVE, 800.0,
+                                                         800.0, ()),
+                given_dose_mg=800.0, **common)
+        row_id = dosing.record_decided_dose(unit, number, decided=decided, given_dose_mg=10.0,
+                                            **common)
+        row = unit.session.get(DrugAdministration, row_id)
+    assert row is not None
+    assert (row.action, row.given_dose, row.decision_rules) == (
+        "reduce", 10.0, "lenvatinib_resume_reduced")

@@ -122,3 +122,19 @@ def test_enrolment_went_through_the_service(demo: tuple[Path, DemoSummary]) -> N
     assert subjects == with_results == 6
     assert rules <= {"phase II: RP2D", "first_cohort_incomplete", "zero_or_one_of_three",
                      "second_cohort_incomplete"}, rules
+
+
+@pytest.mark.slow
+def test_every_dose_is_the_engine_decision(demo: tuple[Path, DemoSummary]) -> None:
+    """Doses went through the dosing service with no deviation: every administration's
+    action is the engine's, with no reason for change, and decisions name their rules."""
+    out, _ = demo
+    import sqlite3
+
+    with sqlite3.connect(out / "demo.sqlite") as db:
+        rows = db.execute("SELECT action, recommended_action, reason, decision_rules, "
+                          "recommended_dose, given_dose FROM drug_administration").fetchall()
+    assert rows
+    assert all(action == recommended for action, recommended, *_ in rows)
+    assert all(reason is None for _, _, reason, *_ in rows)
+    assert all(rules for action, _, _, rules, *_ in rows if action != "give")

@@ -18,6 +18,7 @@ from oncotrial.protocol import Protocol
 from oncotrial.rules import Measured, Screening
 from oncotrial.services._unit import Unit
 from oncotrial.services.assessments import LesionReading, record_tumour_assessment
+from oncotrial.services.dosing import DecidedDose, record_decided_dose
 from oncotrial.services.enrolment import enrol_subject
 from oncotrial.services.safety import (
     record_adverse_event,
@@ -32,8 +33,7 @@ from oncotrial.services.subjects import (
     register_subject,
 )
 from oncotrial.sim import SimulatedTrial
-from oncotrial.sim.trial import AdverseEventRecord
-from oncotrial.store.schema import DrugAdministration
+from oncotrial.sim.trial import AdverseEventRecord, DoseRecord
 from oncotrial.types import DoseAction
 
 __all__ = ["enter_patient", "screening_number"]
@@ -132,76 +132,44 @@ def _enrol(
         )
 
 
-def _doses(unit: Unit, trial: SimulatedTrial, i: int, subject: str, first_dose: date) -> None:
-    """Eribulin per decision; lenvatinib per day taken, tied to the decision in force."""
+def _decided(d: DoseRecord, *, continued: bool = False) -> DecidedDose:
+    """The engine decision the simulator applied; a continuation day gives the dose in force."""
+    if continued:
+        return DecidedDose(d.drug, DoseAction.GIVE, d.level, d.dose_mg, ())
+    return DecidedDose(d.drug, d.action, d.level, d.dose_mg, d.rules)
+
+
+def _doses(
+    unit: Unit, trial: SimulatedTrial, i: int, subject: str, *, first_dose: date,
+    protocol: Protocol,
+) -> None:
+    """Eribulin per decision; lenvatinib per day taken, tied to the decision in force, and a
+    held record where a hold starts on a day nothing was taken — each through the dosing
+    service against the decision the simulator applied (no reason: no deviation allowed)."""
     decisions = [d for d in trial.doses if d.patient == i]
-    with unit.step() as session:
-        owner = unit.subject(subject, write=True)
-        for d in (d for d in decisions if d.drug == "eribulin"):
-            given = d.action in (DoseAction.GIVE, DoseAction.REDUCE) and d.dose_mg is not None
-            session.add(
-                DrugAdministration(
-                    subject_id=owner.id,
-                    drug=d.drug,
-                    cycle=d.cycle,
-                    day=d.cycle_day,
-                    administered_on=_day(first_dose, d.day),
-                    planned_level=float(d.level or 0.0),
-                    recommended_action=d.action.value,
-                    recommended_dose=float(d.dose_mg or 0.0),
-                    given_dose=float(d.dose_mg or 0.0) if given else 0.0,
-                    unit="mg",
-                    action=d.action.value,
-                    reason=None,
-                    decision_rules=",".join(d.rules),
-                )
-            )
-        lenv = [d for d in decisions if d.drug == "lenvatinib"]
-        taken = trial.lenvatinib_mg_daily[i]
-        k = -1
-        for day in (int(x) + 1 for x in np.flatnonzero(taken > 0)):
-            while k + 1 < len(lenv) and lenv[k + 1].day <= day:
-                k += 1
-            d = lenv[k]
-            decided_today = day == d.day  # later days continue the dose then decided
-            session.add(
-                DrugAdministration(
-                    subject_id=owner.id,
-                    drug="lenvatinib",
-                    cycle=d.cycle,
-                    day=int(d.cycle_day + day - d.day),
-                    administered_on=_day(first_dose, day),
-                    planned_level=float(d.level or 0.0),
-                    recommended_action=d.action.value if decided_today else DoseAction.GIVE.value,
-                    recommended_dose=float(d.dose_mg or 0.0),
-                    given_dose=float(taken[day - 1]),
-                    unit="mg",
-                    action=d.action.value if decided_today else DoseAction.GIVE.value,
-                    reason=None,
-                    decision_rules=",".join(d.rules) if decided_today else "",
-                )
-            )
-        for d in lenv:  # a hold decided on a day nothing was taken: the held dose itself
-            held = d.action in (DoseAction.HOLD, DoseAction.OMIT)
-            if held and 0 < d.day <= len(taken) and taken[d.day - 1] == 0:
-                session.add(
-                    DrugAdministration(
-                        subject_id=owner.id,
-                        drug="lenvatinib",
-                        cycle=d.cycle,
-                        day=d.cycle_day,
-                        administered_on=_day(first_dose, d.day),
-                        planned_level=float(d.level or 0.0),
-                        recommended_action=d.action.value,
-                        recommended_dose=0.0,
-                        given_dose=0.0,
-                        unit="mg",
-                        action=d.action.value,
-                        reason=None,
-                        decision_rules=",".join(d.rules),
-                    )
-                )
-        session.flush()
+
+    def record(d: DoseRecord, day: int, cycle_day: int, given: float, *, continued: bool) -> None:
+        record_decided_dose(
+            unit, subject, decided=_decided(d, continued=continued), cycle=d.cycle,
+            day=cycle_day, administered_on=_day(first_dose, day), given_dose_mg=given,
+            protocol=protocol)
+
+    for d in (d for d in decisions if d.drug == "eribulin"):
+        given = d.action in (DoseAction.GIVE, DoseAction.REDUCE) and d.dose_mg is not None
+        record(d, d.day, d.cycle_day, float(d.dose_mg or 0.0) if given else 0.0, continued=False)
+    lenv = [d for d in decisions if d.drug == "lenvatinib"]
+    taken = trial.lenvatinib_mg_daily[i]
+    k = -1
+    for day in (int(x) + 1 for x in np.flatnonzero(taken > 0)):
+        while k + 1 < len(lenv) and lenv[k + 1].day <= day:
+            k += 1
+        d = lenv[k]
+        record(d, day, int(d.cycle_day + day - d.day), float(taken[day - 1]),
+               continued=day != d.day)
+    for d in lenv:  # a hold decided on a day nothing was taken: the held dose itself
+        held = d.action in (DoseAction.HOLD, DoseAction.OMIT)
+        if held and 0 < d.day <= len(taken) and taken[d.day - 1] == 0:
+            record(d, d.day, d.cycle_day, 0.0, continued=False)
 
 
 def _register(
@@ -426,7 +394,7 @@ def enter_patient(
     first_dose = start + timedelta(days=int(trial.enrol_day[i]))
     subject = _register(unit, trial, i, site=site, protocol=protocol, first_dose=first_dose)
     _enrol(unit, trial, i, subject, protocol=protocol, first_dose=first_dose)
-    _doses(unit, trial, i, subject, first_dose)
+    _doses(unit, trial, i, subject, first_dose=first_dose, protocol=protocol)
     _treatment_records(unit, trial, i, subject, first_dose)
     _adverse_events(unit, trial, i, subject, first_dose)
     _tumour(unit, trial, i, subject, first_dose=first_dose, protocol=protocol, organs=organ_names)

@@ -5,7 +5,9 @@ hold status per drug from the last administration, the latest labs and blood pre
 past week, ongoing adverse events with attribution, height and weight) and asks the safety
 engine (:func:`oncotrial.rules.dosing.decide_dose`). :func:`record_dose` stores the engine's
 recommendation beside the dose given; a deviation beyond the protocol's rounding tolerance
-needs a reason.
+needs a reason. :func:`record_decided_dose` records a dose whose engine decision was taken
+outside the casebook (the simulator, or an import from a system that ran the same engine) with
+the same checks.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from oncotrial.store.schema import (
 )
 from oncotrial.types import DoseAction
 
-__all__ = ["DoseRecord", "recommend_dose", "record_dose"]
+__all__ = ["DecidedDose", "DoseRecord", "recommend_dose", "record_decided_dose", "record_dose"]
 
 _LOOKBACK = timedelta(days=7)  # labs and BP older than a week do not inform today's dose
 _RELATED = frozenset(ATTRIBUTIONS[2:])  # possible, probable, definite
@@ -305,3 +307,78 @@ def record_dose(
         session.add(row)
         session.flush()
         return DoseRecord(administration_id=row.id, decision=engine, deviation=deviation)
+
+
+@dataclass(frozen=True, slots=True)
+class DecidedDose:
+    """An engine decision taken outside the casebook: action, level, dose and rules fired."""
+
+    drug: str
+    action: DoseAction
+    level: float | None
+    dose_mg: float | None
+    rules: tuple[str, ...]
+
+
+def record_decided_dose(
+    unit: Unit,
+    subject: str,
+    *,
+    decided: DecidedDose,
+    cycle: int,
+    day: int,
+    administered_on: date,
+    given_dose_mg: float,
+    protocol: Protocol,
+    reason: str | None = None,
+) -> int:
+    """Record a dose given against a decision of the safety engine taken elsewhere; returns the
+    administration id.
+
+    Checks as :func:`record_dose`: the drug is in the protocol, the level is on its ladder, the
+    dose is not negative, and a dose departing from the decision beyond the rounding tolerance
+    needs a reason.
+    """
+    visit = f"cycle {cycle} day {day}"
+    drugs = {d.name: d for d in protocol.drugs}
+    if decided.drug not in drugs:
+        raise DataError("drug not in the protocol", field="drug", value=decided.drug,
+                        allowed=", ".join(drugs), subject=subject, visit=visit)
+    ladder = drugs[decided.drug].dose_levels
+    if decided.level is not None and decided.level not in ladder:
+        raise DataError("dose level not on the protocol's ladder", field="level",
+                        value=decided.level, allowed=", ".join(f"{v:g}" for v in ladder),
+                        subject=subject, visit=visit)
+    if given_dose_mg < 0:
+        raise DataError("a dose cannot be negative", field="given_dose_mg", value=given_dose_mg,
+                        subject=subject, visit=visit)
+    recommended = decided.dose_mg or 0.0
+    given_per_decision = decided.action in (DoseAction.GIVE, DoseAction.REDUCE)
+    deviation = _deviates(given_dose_mg, recommended if given_per_decision else 0.0,
+                          tolerance_pct=protocol.bsa.max_rounding_deviation_pct)
+    if deviation and not (reason and reason.strip()):
+        raise DataError(
+            f"differs from the decided {recommended:g} mg ({decided.action.value}); "
+            "a reason is required",
+            field="given_dose_mg", value=given_dose_mg, subject=subject, visit=visit)
+    with unit.step() as session:
+        owner = unit.subject(subject, write=True)
+        row = DrugAdministration(
+            subject_id=owner.id,
+            drug=decided.drug,
+            cycle=cycle,
+            day=day,
+            administered_on=administered_on,
+            planned_level=float(decided.level or 0.0),
+            recommended_action=decided.action.value,
+            recommended_dose=recommended,
+            given_dose=given_dose_mg,
+            unit="mg",
+            action=decided.action.value if not deviation else (
+                DoseAction.GIVE.value if given_dose_mg > 0 else DoseAction.OMIT.value),
+            reason=reason,
+            decision_rules=";".join(decided.rules),
+        )
+        session.add(row)
+        session.flush()
+        return row.id
