@@ -18,7 +18,7 @@ from oncotrial.protocol import Protocol
 from oncotrial.rules import Measured, Screening
 from oncotrial.services._unit import Unit
 from oncotrial.services.assessments import LesionReading, record_tumour_assessment
-from oncotrial.services.dosing import DecidedDose, record_decided_dose
+from oncotrial.services.dosing import DecidedDose, GivenDose, record_decided_doses
 from oncotrial.services.enrolment import enrol_subject
 from oncotrial.services.safety import (
     record_adverse_event,
@@ -147,16 +147,15 @@ def _doses(
     held record where a hold starts on a day nothing was taken — each through the dosing
     service against the decision the simulator applied (no reason: no deviation allowed)."""
     decisions = [d for d in trial.doses if d.patient == i]
+    given: list[GivenDose] = []
 
-    def record(d: DoseRecord, day: int, cycle_day: int, given: float, *, continued: bool) -> None:
-        record_decided_dose(
-            unit, subject, decided=_decided(d, continued=continued), cycle=d.cycle,
-            day=cycle_day, administered_on=_day(first_dose, day), given_dose_mg=given,
-            protocol=protocol)
+    def add(d: DoseRecord, day: int, cycle_day: int, dose: float, *, continued: bool) -> None:
+        given.append(GivenDose(_decided(d, continued=continued), d.cycle, cycle_day,
+                               _day(first_dose, day), dose))
 
     for d in (d for d in decisions if d.drug == "eribulin"):
-        given = d.action in (DoseAction.GIVE, DoseAction.REDUCE) and d.dose_mg is not None
-        record(d, d.day, d.cycle_day, float(d.dose_mg or 0.0) if given else 0.0, continued=False)
+        to_give = d.action in (DoseAction.GIVE, DoseAction.REDUCE) and d.dose_mg is not None
+        add(d, d.day, d.cycle_day, float(d.dose_mg or 0.0) if to_give else 0.0, continued=False)
     lenv = [d for d in decisions if d.drug == "lenvatinib"]
     taken = trial.lenvatinib_mg_daily[i]
     k = -1
@@ -164,12 +163,12 @@ def _doses(
         while k + 1 < len(lenv) and lenv[k + 1].day <= day:
             k += 1
         d = lenv[k]
-        record(d, day, int(d.cycle_day + day - d.day), float(taken[day - 1]),
-               continued=day != d.day)
+        add(d, day, int(d.cycle_day + day - d.day), float(taken[day - 1]), continued=day != d.day)
     for d in lenv:  # a hold decided on a day nothing was taken: the held dose itself
         held = d.action in (DoseAction.HOLD, DoseAction.OMIT)
         if held and 0 < d.day <= len(taken) and taken[d.day - 1] == 0:
-            record(d, d.day, d.cycle_day, 0.0, continued=False)
+            add(d, d.day, d.cycle_day, 0.0, continued=False)
+    record_decided_doses(unit, subject, given, protocol=protocol)
 
 
 def _register(

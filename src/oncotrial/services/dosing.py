@@ -12,6 +12,7 @@ the same checks.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -44,7 +45,15 @@ from oncotrial.store.schema import (
 )
 from oncotrial.types import DoseAction
 
-__all__ = ["DecidedDose", "DoseRecord", "recommend_dose", "record_decided_dose", "record_dose"]
+__all__ = [
+    "DecidedDose",
+    "DoseRecord",
+    "GivenDose",
+    "recommend_dose",
+    "record_decided_dose",
+    "record_decided_doses",
+    "record_dose",
+]
 
 _LOOKBACK = timedelta(days=7)  # labs and BP older than a week do not inform today's dose
 _RELATED = frozenset(ATTRIBUTIONS[2:])  # possible, probable, definite
@@ -320,6 +329,77 @@ class DecidedDose:
     rules: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class GivenDose:
+    """One administration to record against a decision taken elsewhere."""
+
+    decided: DecidedDose
+    cycle: int
+    day: int
+    administered_on: date
+    given_dose_mg: float
+    reason: str | None = None
+
+
+def _check_given(given: GivenDose, *, subject: str, protocol: Protocol) -> bool:
+    """Validate one dose against its decision; returns whether it deviates (with a reason)."""
+    decided = given.decided
+    visit = f"cycle {given.cycle} day {given.day}"
+    drugs = {d.name: d for d in protocol.drugs}
+    if decided.drug not in drugs:
+        raise DataError("drug not in the protocol", field="drug", value=decided.drug,
+                        allowed=", ".join(drugs), subject=subject, visit=visit)
+    ladder = drugs[decided.drug].dose_levels
+    if decided.level is not None and decided.level not in ladder:
+        raise DataError("dose level not on the protocol's ladder", field="level",
+                        value=decided.level, allowed=", ".join(f"{v:g}" for v in ladder),
+                        subject=subject, visit=visit)
+    if given.given_dose_mg < 0:
+        raise DataError("a dose cannot be negative", field="given_dose_mg",
+                        value=given.given_dose_mg, subject=subject, visit=visit)
+    recommended = decided.dose_mg or 0.0
+    to_give = decided.action in (DoseAction.GIVE, DoseAction.REDUCE)
+    deviation = _deviates(given.given_dose_mg, recommended if to_give else 0.0,
+                          tolerance_pct=protocol.bsa.max_rounding_deviation_pct)
+    if deviation and not (given.reason and given.reason.strip()):
+        raise DataError(
+            f"differs from the decided {recommended:g} mg ({decided.action.value}); "
+            "a reason is required",
+            field="given_dose_mg", value=given.given_dose_mg, subject=subject, visit=visit)
+    return deviation
+
+
+def record_decided_doses(
+    unit: Unit, subject: str, doses: Sequence[GivenDose], *, protocol: Protocol
+) -> list[int]:
+    """Record doses given against decisions of the safety engine taken outside the casebook
+    (the simulator, or an import from a system that ran the same engine), all or none;
+    returns the administration ids.
+
+    Checks as :func:`record_dose`: the drug is in the protocol, the level is on its ladder, the
+    dose is not negative, and a dose departing from the decision beyond the rounding tolerance
+    needs a reason.
+    """
+    deviations = [_check_given(g, subject=subject, protocol=protocol) for g in doses]
+    with unit.step() as session:
+        owner = unit.subject(subject, write=True)
+        rows = []
+        for given, deviation in zip(doses, deviations, strict=True):
+            decided = given.decided
+            action = decided.action.value
+            if deviation:
+                action = DoseAction.GIVE.value if given.given_dose_mg > 0 else DoseAction.OMIT.value
+            rows.append(DrugAdministration(
+                subject_id=owner.id, drug=decided.drug, cycle=given.cycle, day=given.day,
+                administered_on=given.administered_on, planned_level=float(decided.level or 0.0),
+                recommended_action=decided.action.value, recommended_dose=decided.dose_mg or 0.0,
+                given_dose=given.given_dose_mg, unit="mg", action=action, reason=given.reason,
+                decision_rules=";".join(decided.rules)))
+        session.add_all(rows)
+        session.flush()
+        return [row.id for row in rows]
+
+
 def record_decided_dose(
     unit: Unit,
     subject: str,
@@ -332,53 +412,7 @@ def record_decided_dose(
     protocol: Protocol,
     reason: str | None = None,
 ) -> int:
-    """Record a dose given against a decision of the safety engine taken elsewhere; returns the
-    administration id.
-
-    Checks as :func:`record_dose`: the drug is in the protocol, the level is on its ladder, the
-    dose is not negative, and a dose departing from the decision beyond the rounding tolerance
-    needs a reason.
-    """
-    visit = f"cycle {cycle} day {day}"
-    drugs = {d.name: d for d in protocol.drugs}
-    if decided.drug not in drugs:
-        raise DataError("drug not in the protocol", field="drug", value=decided.drug,
-                        allowed=", ".join(drugs), subject=subject, visit=visit)
-    ladder = drugs[decided.drug].dose_levels
-    if decided.level is not None and decided.level not in ladder:
-        raise DataError("dose level not on the protocol's ladder", field="level",
-                        value=decided.level, allowed=", ".join(f"{v:g}" for v in ladder),
-                        subject=subject, visit=visit)
-    if given_dose_mg < 0:
-        raise DataError("a dose cannot be negative", field="given_dose_mg", value=given_dose_mg,
-                        subject=subject, visit=visit)
-    recommended = decided.dose_mg or 0.0
-    given_per_decision = decided.action in (DoseAction.GIVE, DoseAction.REDUCE)
-    deviation = _deviates(given_dose_mg, recommended if given_per_decision else 0.0,
-                          tolerance_pct=protocol.bsa.max_rounding_deviation_pct)
-    if deviation and not (reason and reason.strip()):
-        raise DataError(
-            f"differs from the decided {recommended:g} mg ({decided.action.value}); "
-            "a reason is required",
-            field="given_dose_mg", value=given_dose_mg, subject=subject, visit=visit)
-    with unit.step() as session:
-        owner = unit.subject(subject, write=True)
-        row = DrugAdministration(
-            subject_id=owner.id,
-            drug=decided.drug,
-            cycle=cycle,
-            day=day,
-            administered_on=administered_on,
-            planned_level=float(decided.level or 0.0),
-            recommended_action=decided.action.value,
-            recommended_dose=recommended,
-            given_dose=given_dose_mg,
-            unit="mg",
-            action=decided.action.value if not deviation else (
-                DoseAction.GIVE.value if given_dose_mg > 0 else DoseAction.OMIT.value),
-            reason=reason,
-            decision_rules=";".join(decided.rules),
-        )
-        session.add(row)
-        session.flush()
-        return row.id
+    """Record one dose given against a decision taken elsewhere (see
+    :func:`record_decided_doses`); returns the administration id."""
+    given = GivenDose(decided, cycle, day, administered_on, given_dose_mg, reason)
+    return record_decided_doses(unit, subject, [given], protocol=protocol)[0]

@@ -188,22 +188,14 @@ def _parse_dates(
     values: pd.Series, log: IssueLog, rows: pd.DataFrame, variable: str = "TRDTC"
 ) -> pd.Series:
     """--DTC → date; a missing day is imputed to the month's last day (admiralonco ADT rule)."""
-    parsed: dict[str, tuple[pd.Timestamp | None, str]] = {}
-    for text in pd.unique(values):
-        try:
-            full = parse_dtc(text, impute="none", field=variable)
-            if full is not None:
-                parsed[text] = (pd.Timestamp(full.value), "")
-                continue
-            imputed = parse_dtc(text, impute="last", field=variable)
-            month_known = len(str(text)) >= len("YYYY-MM")
-            if imputed is None or not month_known:
-                parsed[text] = (None, "date_too_partial")
-            else:
-                parsed[text] = (pd.Timestamp(imputed.value), "partial_date_imputed")
-        except DataError:
-            parsed[text] = (None, "invalid_date")
-    status = values.map({k: v[1] for k, v in parsed.items()})
+    # parsed once per distinct text; rows pick their result up by factorised code
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    n_unique = len(uniques)
+    dates = np.full(n_unique + 1, np.datetime64("NaT"), dtype="datetime64[ns]")
+    statuses = np.full(n_unique + 1, "", dtype=object)
+    for position, text in enumerate(uniques):
+        dates[position], statuses[position] = _parse_one_date(text, variable)
+    status = pd.Series(statuses[codes], index=values.index)
     messages = {
         "partial_date_imputed": ("day imputed as last day of month", "date imputed"),
         "date_too_partial": (
@@ -221,7 +213,23 @@ def _parse_dates(
             action=action,
             message=message,
         )
-    return pd.to_datetime(values.map({k: v[0] for k, v in parsed.items()}))
+    return pd.Series(dates[codes], index=values.index)
+
+
+def _parse_one_date(text: object, variable: str) -> tuple[np.datetime64, str]:
+    """One --DTC text → (date or NaT, issue code or "")."""
+    dtc = None if text is None else str(text)
+    try:
+        full = parse_dtc(dtc, impute="none", field=variable)
+        if full is not None:
+            return np.datetime64(pd.Timestamp(full.value), "ns"), ""
+        imputed = parse_dtc(dtc, impute="last", field=variable)
+        month_known = len(str(text)) >= len("YYYY-MM")
+        if imputed is None or not month_known:
+            return np.datetime64("NaT"), "date_too_partial"
+        return np.datetime64(pd.Timestamp(imputed.value), "ns"), "partial_date_imputed"
+    except DataError:
+        return np.datetime64("NaT"), "invalid_date"
 
 
 def _result_text(tr: pd.DataFrame, rows: npt.NDArray[np.bool_]) -> npt.NDArray[np.object_]:
