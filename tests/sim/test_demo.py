@@ -13,6 +13,7 @@ from oncotrial.cdisc.adam import derive_adam
 from oncotrial.cdisc.sdtm import read_sdtm
 from oncotrial.protocol import Protocol
 from oncotrial.services.simulation import DemoSummary, run_demo
+from oncotrial.sim import simulate_trial
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +139,42 @@ def test_every_dose_is_the_engine_decision(demo: tuple[Path, DemoSummary]) -> No
     assert all(action == recommended for action, recommended, *_ in rows)
     assert all(reason is None for _, _, reason, *_ in rows)
     assert all(rules for action, _, _, rules, *_ in rows if action != "give")
+
+
+@pytest.mark.slow
+def test_phase_ib_slots_are_the_simulated_dose_finding(demo: tuple[Path, DemoSummary],
+                                                       leader: Protocol) -> None:
+    """The enrolment service, deciding from what the database held on each enrolment date,
+    gave every subject the simulator's regimen, and one cohort per simulated cohort decision."""
+    out, _ = demo
+    import sqlite3
+
+    trial = simulate_trial(leader, n_patients=6, seed=11)
+    with sqlite3.connect(out / "demo.sqlite") as db:
+        rows = db.execute(
+            "SELECT s.screening_number, e.phase, e.regimen, e.cohort FROM enrolment e "
+            "JOIN subject s ON s.id = e.subject_id ORDER BY s.screening_number").fetchall()
+    by_order = {int(number.split("-")[1]) - 1: row for number, *row in rows}
+    assert sorted(by_order) == list(range(6))
+    assert [by_order[i][1] for i in range(6)] == list(trial.regimen)
+    assert [by_order[i][0] for i in range(6)] == [p.value for p in trial.phase]
+    cohorts = list(dict.fromkeys((regimen, cohort) for phase, regimen, cohort in
+                                 (by_order[i] for i in range(6)) if phase == "Ib"))
+    assert [regimen for regimen, _ in cohorts] == [c.regimen for c in trial.cohorts]
+
+
+@pytest.mark.slow
+def test_every_subject_passed_every_stored_criterion(demo: tuple[Path, DemoSummary],
+                                                     leader: Protocol) -> None:
+    """Each enrolled subject has one stored result per protocol criterion, all met."""
+    out, _ = demo
+    import sqlite3
+
+    with sqlite3.connect(out / "demo.sqlite") as db:
+        per_subject = db.execute(
+            "SELECT subject_id, COUNT(*), SUM(met = 1) FROM eligibility_result "
+            "GROUP BY subject_id").fetchall()
+        enrolled = db.execute("SELECT COUNT(*) FROM enrolment").fetchone()[0]
+    assert len(per_subject) == enrolled == 6
+    assert {n for _, n, _ in per_subject} == {len(leader.eligibility)}
+    assert all(n == met for _, n, met in per_subject)

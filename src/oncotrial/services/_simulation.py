@@ -1,10 +1,20 @@
 """Entering one simulated patient through the site-user services (helper of ``simulation``).
 
-Eligibility/enrolment and drug administration have no site-user service yet (issue 5 lists
-them); until they land, :func:`_enrol` and :func:`_doses` write those rows here, inside the
-same audited unit of work and with the same access checks (``Unit.step``/``Unit.subject``):
-eligibility is evaluated by :func:`oncotrial.rules.evaluate_eligibility` and every
-administration carries the ``decide_dose`` decision (action, dose and fired rule names).
+Every record goes through a service. Enrolment uses :func:`.enrolment.enrol_subject`
+(eligibility stored per criterion; the phase Ib slot from the dose-finding rule on what the
+database holds on the enrolment date), which must assign the simulator's regimen. Doses use
+:func:`.dosing.record_decided_dose`: each carries the decision the simulator took with
+:func:`oncotrial.rules.decide_dose` (action, level, dose, fired rules), and a given dose that
+departs from it is refused. Eribulin has one record per decision (days 1 and 8, 0 mg when held
+or omitted); lenvatinib one per day taken, plus the held dose on a decision day when nothing
+was taken.
+
+Known gap: :func:`.dosing.record_dose` (the engine re-run on the database) does not yet
+reproduce every simulated decision. The store has no field for the engine's event flags
+(``intolerable``, ``persists_despite_therapy``); a laboratory AE episode carries its worst grade
+from its onset; the service reads week-old blood counts as current and passes no urine protein
+measurement; the simulator's hypertension event is unattributed while its AE record is
+attributed to lenvatinib; a hold's rule and level are rebuilt from the stored row only.
 """
 
 from __future__ import annotations
