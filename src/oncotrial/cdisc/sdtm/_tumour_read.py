@@ -104,35 +104,42 @@ def _clean(value: object, upper: bool) -> str:
     return text.upper() if upper else text
 
 
-def _text(frame: pd.DataFrame, column: str, *, upper: bool = False) -> pd.Series:
-    """Column as stripped text ("" for missing), computed once per distinct value."""
+def _coded_text(
+    frame: pd.DataFrame, column: str, *, upper: bool = False
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
+    """Column as (code per row, stripped text per code); missing values share the code of ""."""
     if column not in frame.columns:
-        return pd.Series("", index=frame.index, dtype=object)
+        return np.zeros(len(frame), dtype=np.intp), np.asarray([""], dtype=object)
     codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
     cleaned = np.asarray([*(_clean(u, upper) for u in uniques), ""], dtype=object)
-    return pd.Series(cleaned[codes], index=frame.index, dtype=object)  # code -1 → ""
+    return np.where(codes < 0, len(uniques), codes), cleaned
+
+
+def _text(frame: pd.DataFrame, column: str, *, upper: bool = False) -> pd.Series:
+    """Column as stripped text ("" for missing), computed once per distinct value."""
+    codes, cleaned = _coded_text(frame, column, upper=upper)
+    return pd.Series(cleaned[codes], index=frame.index, dtype=object)
 
 
 def _evaluator(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
-    """Adds EVAL (display), RSEVAL, RSEVALID and the engine key ``evaluator``."""
+    """Adds EVAL (display), RSEVAL, RSEVALID and the engine key ``evaluator``.
+
+    Everything is built once per distinct (evaluator, evaluator id) pair, not once per record.
+    """
     out = frame.copy(deep=False)
-    evaluation = _text(out, f"{prefix}EVAL", upper=True)
-    out["RSEVAL"] = evaluation.where(evaluation != "", "INVESTIGATOR")
-    out["RSEVALID"] = _text(out, f"{prefix}EVALID", upper=True)
-    # the key "EVAL|EVALID" is built once per distinct pair, not once per record
-    eval_codes, evals = pd.factorize(out["RSEVAL"])
-    id_codes, ids = pd.factorize(out["RSEVALID"])
+    eval_codes, evals = _coded_text(out, f"{prefix}EVAL", upper=True)
+    evals = np.where(evals == "", "INVESTIGATOR", evals).astype(object)
+    id_codes, ids = _coded_text(out, f"{prefix}EVALID", upper=True)
     pair_codes, pairs = pd.factorize(eval_codes * len(ids) + id_codes)
-    eval_names = [str(e) for e in evals]
-    id_names = [str(i) for i in ids]
     keys = np.asarray(
         [
-            eval_names[p // len(ids)]
-            + ("|" + id_names[p % len(ids)] if id_names[p % len(ids)] else "")
+            str(evals[p // len(ids)]) + ("|" + str(ids[p % len(ids)]) if ids[p % len(ids)] else "")
             for p in pairs.tolist()
         ],
         dtype=object,
     )
+    out["RSEVAL"] = evals[eval_codes]
+    out["RSEVALID"] = ids[id_codes]
     out["evaluator"] = keys[pair_codes]
     out["EVAL"] = out["evaluator"]
     out["USUBJID"] = _text(out, "USUBJID")
@@ -242,6 +249,31 @@ def _result_text(tr: pd.DataFrame, rows: npt.NDArray[np.bool_]) -> npt.NDArray[n
     return text
 
 
+def _unit_factors(tr: pd.DataFrame) -> tuple[pd.Series, npt.NDArray[np.float64]]:
+    """Unit per record (TRSTRESU, else TRORRESU) and its factor to mm (NaN when not mm/cm),
+    looked up once per distinct unit."""
+    unit = _text(tr, "TRSTRESU", upper=True)
+    if "TRORRESU" in tr.columns:
+        unit = unit.where(unit != "", _text(tr, "TRORRESU", upper=True))
+    codes, uniques = pd.factorize(unit)
+    factors = np.array([_UNIT_FACTORS.get(str(u), np.nan) for u in uniques] + [np.nan])
+    return unit, factors[codes]  # code -1 (never: _text gives no NaN) → NaN
+
+
+def _states(
+    text: npt.NDArray[np.object_], rows: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
+    """Engine state per record from the result text of *rows* ("" elsewhere) and a mask of
+    the records with a recognised state."""
+    state = np.full(len(text), "", dtype=object)
+    if rows.any():
+        upper = _text(pd.DataFrame({"T": text[rows]}), "T", upper=True)
+        state[rows] = upper.map(_STATES).fillna("").to_numpy(dtype=object)
+    recognised = np.zeros(len(text), dtype=bool)
+    recognised[rows] = state[rows] != ""
+    return state, recognised
+
+
 def _values(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     """Numeric diameter in mm and state per TR record (text is read only where needed)."""
     test = tr["TRTESTCD"].to_numpy()
@@ -255,9 +287,7 @@ def _values(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     if no_number.any():  # a result only in TRSTRESC/TRORRES
         number = number.copy()
         number[no_number] = pd.to_numeric(pd.Series(text[no_number]), errors="coerce")
-    unit = _text(tr, "TRSTRESU", upper=True)
-    unit = unit.where(unit != "", _text(tr, "TRORRESU", upper=True))
-    factor = unit.map(_UNIT_FACTORS).to_numpy(dtype=float, na_value=np.nan)
+    unit, factor = _unit_factors(tr)
     bad_unit = is_diameter & ~np.isnan(number) & np.isnan(factor)
     log.add(
         tr.loc[bad_unit].assign(UNIT=unit[bad_unit]),
@@ -268,10 +298,10 @@ def _values(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
         action="measurement treated as not done",
         message="diameter unit must be mm or cm",
     )
-    upper = pd.Series(text, index=tr.index)
-    upper = _text(pd.DataFrame({"T": upper}), "T", upper=True)
-    state = upper.map(_STATES).fillna("").to_numpy(dtype=object)
-    unknown = is_state & (state == "") & (text != "")
+    state, recognised = _states(text, needs_text)
+    has_text = np.zeros(len(text), dtype=bool)
+    has_text[needs_text] = text[needs_text] != ""
+    unknown = is_state & ~recognised & has_text
     log.add(
         tr.loc[unknown].assign(RESULT=text[unknown]),
         domain="TR",
@@ -282,8 +312,11 @@ def _values(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
         message="TUMSTATE result not recognised (PRESENT, ABSENT, UNEQUIVOCAL PROGRESSION, "
         "EQUIVOCAL, NOT DONE, TOO SMALL TO MEASURE)",
     )
-    not_done = (_text(tr, "TRSTAT", upper=True) == "NOT DONE").to_numpy() | unknown | bad_unit
-    state = np.where(not_done | (is_state & (state == "")), "NOT DONE", state)
+    stat_not_done = np.zeros(len(tr), dtype=bool)
+    if "TRSTAT" in tr.columns:
+        stat_not_done = (_text(tr, "TRSTAT", upper=True) == "NOT DONE").to_numpy()
+    not_done = stat_not_done | unknown | bad_unit
+    state = np.where(not_done | (is_state & ~recognised), "NOT DONE", state)
     value = np.where(is_diameter & ~not_done, number * factor, np.nan)
     state = np.where(is_diameter & ~np.isnan(value), "", state)
     return pd.DataFrame({"value_mm": value, "state": state}, index=tr.index)

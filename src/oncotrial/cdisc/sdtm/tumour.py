@@ -225,7 +225,10 @@ def _reference_dates(
 
 
 def _iso(dates: pd.Series) -> pd.Series:
-    return pd.to_datetime(dates).dt.strftime("%Y-%m-%d").fillna("")
+    """Dates as YYYY-MM-DD text ("" for missing), formatted once per distinct date."""
+    codes, uniques = pd.factorize(pd.to_datetime(dates))  # NaT → code -1 → ""
+    text = np.append(pd.DatetimeIndex(uniques).strftime("%Y-%m-%d").to_numpy(dtype=object), "")
+    return pd.Series(text[codes], index=dates.index, dtype=object)
 
 
 def _rs_records(timepoints: pd.DataFrame, evaluators: pd.DataFrame, studyid: str) -> pd.DataFrame:
