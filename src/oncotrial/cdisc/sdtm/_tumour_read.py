@@ -202,7 +202,6 @@ def _parse_dates(
     statuses = np.full(n_unique + 1, "", dtype=object)
     for position, text in enumerate(uniques):
         dates[position], statuses[position] = _parse_one_date(text, variable)
-    status = pd.Series(statuses[codes], index=values.index)
     messages = {
         "partial_date_imputed": ("day imputed as last day of month", "date imputed"),
         "date_too_partial": (
@@ -213,7 +212,7 @@ def _parse_dates(
     }
     for issue, (message, action) in messages.items():
         log.add(
-            rows.loc[status == issue],
+            rows.loc[(statuses == issue)[codes]],
             domain=variable[:2],
             variable=variable,
             issue=issue,
@@ -520,7 +519,7 @@ def _combine(tr: pd.DataFrame, lesions: pd.DataFrame) -> pd.DataFrame:
     # then the TUMSTATE record; nothing at all means not assessed
     final = np.where(number, "", np.where(axis_state != "", axis_state, tumstate))
     final = np.where(final == "", np.where(number, "", "NOT DONE"), final)
-    keep_state = number & np.isin(tumstate, ["UNEQUIVOCAL", "EQUIVOCAL"])
+    keep_state = number & ((tumstate == "UNEQUIVOCAL") | (tumstate == "EQUIVOCAL"))
     return pd.DataFrame(
         {
             "lpos": lpos[first],
