@@ -377,7 +377,9 @@ def _measurement_rows(tr: pd.DataFrame, lesions: pd.DataFrame, log: IssueLog) ->
     sub["lpos"] = lpos[ok]
     sub["VISITNUM"] = visitnum[ok].astype(float)
     sub["date"] = _parse_dates(sub["TRDTC"], log, sub)
-    sub = sub.loc[sub["date"].notna()]
+    dated = sub["date"].notna().to_numpy()
+    if not dated.all():  # filtering copies every column: only when a record is dropped
+        sub = sub.loc[dated]
     values = _values(sub, log)
     sub["value_mm"] = values["value_mm"].to_numpy()
     sub["state"] = values["state"].to_numpy()
