@@ -73,7 +73,7 @@ def test_write_dataset_refuses_long_names(tmp_path: Path) -> None:
 
 
 def test_adam_dates_are_sas_dates_with_date9(tmp_path: Path) -> None:
-    """``*DT`` variables are numeric SAS dates formatted DATE9 (ADaMIG 1.3 §3.3.3), also when
+    """``*DT`` variables are numeric SAS dates formatted DATE9 (ADaMIG v1.2 §3.1.2), also when
     all missing; pyreadstat reads them back as the same days. A ``*DTC`` text stays text."""
     frame = pd.DataFrame({
         "USUBJID": ["A", "B"],

@@ -234,36 +234,42 @@ def test_phase_ib_slots_and_dlt_flag(store: Store, world: World, protocol: Proto
         protocol.phase_ib.start_regimen, 2, "zero_or_one_of_three")
 
 
-def test_decided_dose_is_checked_like_a_recommended_one(
+def test_decided_doses_are_checked_like_recommended_ones(
     store: Store, world: World, protocol: Protocol
 ) -> None:
-    """A dose decided by the engine elsewhere: off-ladder level, unknown drug and a departure
-    without reason are refused (naming field, value, subject and visit); the decision's dose
-    is recorded with the rules that fired."""
+    """Doses decided by the engine elsewhere: off-ladder level, unknown drug, negative dose and
+    a departure without reason are refused (naming field, value, subject and visit) and a batch
+    with one bad dose writes none; a good one is recorded with the rules that fired."""
     number = register(store, world)
-    decided = dosing.DecidedDose("lenvatinib", DoseAction.REDUCE, 10.0, 10.0,
-                                 ("lenvatinib_resume_reduced",))
+    reduce = dosing.DecidedDose("lenvatinib", DoseAction.REDUCE, 10.0, 10.0,
+                                ("lenvatinib_resume_reduced",))
+    on = START + timedelta(days=21)
+
+    def given(decided: dosing.DecidedDose, mg: float) -> dosing.GivenDose:
+        return dosing.GivenDose(decided, cycle=2, day=1, administered_on=on, given_dose_mg=mg)
+
+    bad = [
+        (given(reduce, 14.0), "reason is required"),
+        (given(reduce, -1.0), "cannot be negative"),
+        (given(dosing.DecidedDose("lenvatinib", DoseAction.GIVE, 12.0, 12.0, ()), 12.0),
+         "ladder"),
+        (given(dosing.DecidedDose("pazopanib", DoseAction.GIVE, 800.0, 800.0, ()), 800.0),
+         "not in the protocol"),
+    ]
     with open_unit(store, world.inv_a) as unit:
         enrolment.enrol_subject(unit, number, screening=screening_values(), phase="II",
                                 enrolled_on=START, protocol=protocol, reference_start_date=START)
-        common = {"cycle": 2, "day": 1, "administered_on": START + timedelta(days=21),
-                  "protocol": protocol}
-        with pytest.raises(DataError, match="reason is required") as refused:
-            dosing.record_decided_dose(unit, number, decided=decided, given_dose_mg=14.0,
-                                       **common)
-        assert refused.value.visit == "cycle 2 day 1"
-        with pytest.raises(DataError, match="ladder"):
-            dosing.record_decided_dose(
-                unit, number, decided=dosing.DecidedDose("lenvatinib", DoseAction.GIVE, 12.0,
-                                                         12.0, ()),
-                given_dose_mg=12.0, **common)
-        with pytest.raises(DataError, match="not in the protocol"):
-            dosing.record_decided_dose(
-                unit, number, decided=dosing.DecidedDose("pazopanib", DoseAction.GIVE, 800.0,
-                                                         800.0, ()),
-                given_dose_mg=800.0, **common)
-        row_id = dosing.record_decided_dose(unit, number, decided=decided, given_dose_mg=10.0,
-                                            **common)
+        owner = unit.subject(number, write=False)
+        for dose, message in bad:
+            with pytest.raises(DataError, match=message) as refused:
+                dosing.record_decided_doses(unit, number, [given(reduce, 10.0), dose],
+                                            protocol=protocol)
+            assert (refused.value.subject, refused.value.visit) == (number, "cycle 2 day 1")
+        written = unit.session.scalars(
+            select(DrugAdministration).where(DrugAdministration.subject_id == owner.id)).all()
+        assert written == []  # all or none
+        (row_id,) = dosing.record_decided_doses(unit, number, [given(reduce, 10.0)],
+                                                protocol=protocol)
         row = unit.session.get(DrugAdministration, row_id)
     assert row is not None
     assert (row.action, row.given_dose, row.decision_rules) == (

@@ -147,9 +147,9 @@ def _is_date_variable(name: str, values: pd.Series) -> bool:
 
 
 def _xpt_ready(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
-    """ADaM dates (``*DT``) become SAS dates with format DATE9 (numeric days, as ADaMIG 1.3
-    §3.3.3 requires), also when every value is missing; missing text values become empty
-    strings so XPT stores them as blanks. Returns the frame and the variable formats."""
+    """ADaM dates (``*DT``) become SAS dates with format DATE9 (numeric dates: ADaMIG v1.2
+    §3.1.2 timing variable conventions), also when every value is missing; missing text
+    becomes empty strings so XPT stores them as blanks. Returns the frame and the formats."""
     out = frame.copy()
     formats: dict[str, str] = {}
     for column in out.columns:

@@ -3,7 +3,7 @@
 Every record goes through a service. Enrolment uses :func:`.enrolment.enrol_subject`
 (eligibility stored per criterion; the phase Ib slot from the dose-finding rule on what the
 database holds on the enrolment date), which must assign the simulator's regimen. Doses use
-:func:`.dosing.record_decided_dose`: each carries the decision the simulator took with
+:func:`.dosing.record_decided_doses`: each carries the decision the simulator took with
 :func:`oncotrial.rules.decide_dose` (action, level, dose, fired rules), and a given dose that
 departs from it is refused. Eribulin has one record per decision (days 1 and 8, 0 mg when held
 or omitted); lenvatinib one per day taken, plus the held dose on a decision day when nothing

@@ -5,7 +5,7 @@ hold status per drug from the last administration, the latest labs and blood pre
 past week, ongoing adverse events with attribution, height and weight) and asks the safety
 engine (:func:`oncotrial.rules.dosing.decide_dose`). :func:`record_dose` stores the engine's
 recommendation beside the dose given; a deviation beyond the protocol's rounding tolerance
-needs a reason. :func:`record_decided_dose` records a dose whose engine decision was taken
+needs a reason. :func:`record_decided_doses` records doses whose engine decisions were taken
 outside the casebook (the simulator, or an import from a system that ran the same engine) with
 the same checks.
 """
@@ -50,7 +50,6 @@ __all__ = [
     "DoseRecord",
     "GivenDose",
     "recommend_dose",
-    "record_decided_dose",
     "record_decided_doses",
     "record_dose",
 ]
@@ -239,6 +238,38 @@ def _deviates(given: float, recommended: float, *, tolerance_pct: float) -> bool
     return abs(given - recommended) / recommended * 100 > tolerance_pct
 
 
+def _check_deviation(
+    given_mg: float,
+    recommended_mg: float,
+    *,
+    action: DoseAction,
+    reason: str | None,
+    protocol: Protocol,
+    subject: str,
+    visit: str,
+) -> bool:
+    """Refuse a negative dose, and one departing from the engine's by more than the protocol's
+    rounding tolerance without a reason; returns whether it departs."""
+    if given_mg < 0:
+        raise DataError("a dose cannot be negative", field="given_dose_mg", value=given_mg,
+                        allowed=">= 0 mg", subject=subject, visit=visit)
+    deviation = _deviates(given_mg, recommended_mg,
+                          tolerance_pct=protocol.bsa.max_rounding_deviation_pct)
+    if deviation and not (reason and reason.strip()):
+        raise DataError(
+            f"differs from the engine's {recommended_mg:g} mg ({action.value}); "
+            "a reason is required",
+            field="given_dose_mg", value=given_mg, subject=subject, visit=visit)
+    return deviation
+
+
+def _recorded_action(action: DoseAction, given_mg: float, *, deviation: bool) -> str:
+    """The engine's action, or what was done instead when the dose departs from it."""
+    if not deviation:
+        return action.value
+    return DoseAction.GIVE.value if given_mg > 0 else DoseAction.OMIT.value
+
+
 def record_dose(
     unit: Unit,
     subject: str,
@@ -259,10 +290,10 @@ def record_dose(
         The drug is not due that day, the dose is negative, or it departs from the engine's
         recommendation by more than the protocol's rounding tolerance without a reason.
     """
-    if given_dose_mg < 0:
-        raise DataError(
-            "a dose cannot be negative", field="given_dose_mg", value=given_dose_mg, subject=subject
-        )
+    visit = f"cycle {cycle} day {day}"
+    if given_dose_mg < 0:  # before asking the engine
+        _check_deviation(given_dose_mg, 0.0, action=DoseAction.GIVE, reason=reason,
+                         protocol=protocol, subject=subject, visit=visit)
     decision = recommend_dose(
         unit, subject, cycle=cycle, day=day, on=administered_on, protocol=protocol
     )
@@ -281,21 +312,9 @@ def record_dose(
     if level is None:  # held or discontinued: keep the level the drug was at
         current = _drug_states(unit, unit.subject(subject, write=False), protocol).get(drug)
         level = engine.held_from_level or (current.level if current is not None else 0.0)
-    deviation = _deviates(
-        given_dose_mg, recommended, tolerance_pct=protocol.bsa.max_rounding_deviation_pct
-    )
-    if deviation and not (reason and reason.strip()):
-        raise DataError(
-            f"differs from the recommended {recommended:g} mg ({engine.action.value}); "
-            "a reason is required",
-            field="given_dose_mg",
-            value=given_dose_mg,
-            subject=subject,
-            visit=f"cycle {cycle} day {day}",
-        )
-    action = engine.action.value
-    if deviation:
-        action = DoseAction.GIVE.value if given_dose_mg > 0 else DoseAction.OMIT.value
+    deviation = _check_deviation(given_dose_mg, recommended, action=engine.action,
+                                 reason=reason, protocol=protocol, subject=subject, visit=visit)
+    action = _recorded_action(engine.action, given_dose_mg, deviation=deviation)
     with unit.step() as session:
         owner = unit.subject(subject, write=True)
         row = DrugAdministration(
@@ -354,19 +373,10 @@ def _check_given(given: GivenDose, *, subject: str, protocol: Protocol) -> bool:
         raise DataError("dose level not on the protocol's ladder", field="level",
                         value=decided.level, allowed=", ".join(f"{v:g}" for v in ladder),
                         subject=subject, visit=visit)
-    if given.given_dose_mg < 0:
-        raise DataError("a dose cannot be negative", field="given_dose_mg",
-                        value=given.given_dose_mg, subject=subject, visit=visit)
-    recommended = decided.dose_mg or 0.0
     to_give = decided.action in (DoseAction.GIVE, DoseAction.REDUCE)
-    deviation = _deviates(given.given_dose_mg, recommended if to_give else 0.0,
-                          tolerance_pct=protocol.bsa.max_rounding_deviation_pct)
-    if deviation and not (given.reason and given.reason.strip()):
-        raise DataError(
-            f"differs from the decided {recommended:g} mg ({decided.action.value}); "
-            "a reason is required",
-            field="given_dose_mg", value=given.given_dose_mg, subject=subject, visit=visit)
-    return deviation
+    return _check_deviation(given.given_dose_mg, (decided.dose_mg or 0.0) if to_give else 0.0,
+                            action=decided.action, reason=given.reason, protocol=protocol,
+                            subject=subject, visit=visit)
 
 
 def record_decided_doses(
@@ -386,9 +396,7 @@ def record_decided_doses(
         rows = []
         for given, deviation in zip(doses, deviations, strict=True):
             decided = given.decided
-            action = decided.action.value
-            if deviation:
-                action = DoseAction.GIVE.value if given.given_dose_mg > 0 else DoseAction.OMIT.value
+            action = _recorded_action(decided.action, given.given_dose_mg, deviation=deviation)
             rows.append(DrugAdministration(
                 subject_id=owner.id, drug=decided.drug, cycle=given.cycle, day=given.day,
                 administered_on=given.administered_on, planned_level=float(decided.level or 0.0),
@@ -399,20 +407,3 @@ def record_decided_doses(
         session.flush()
         return [row.id for row in rows]
 
-
-def record_decided_dose(
-    unit: Unit,
-    subject: str,
-    *,
-    decided: DecidedDose,
-    cycle: int,
-    day: int,
-    administered_on: date,
-    given_dose_mg: float,
-    protocol: Protocol,
-    reason: str | None = None,
-) -> int:
-    """Record one dose given against a decision taken elsewhere (see
-    :func:`record_decided_doses`); returns the administration id."""
-    given = GivenDose(decided, cycle, day, administered_on, given_dose_mg, reason)
-    return record_decided_doses(unit, subject, [given], protocol=protocol)[0]

@@ -213,16 +213,17 @@ def _anticancer_starts(cm: pd.DataFrame) -> pd.DataFrame:
 
 def prior_lines(cm: pd.DataFrame | None, trtsdt: pd.Series) -> pd.Series | None:
     """PRIORLN: prior anticancer therapies (CM anticancer records starting before TRTSDT, one
-    record per line of therapy), 0 for a subject with none; ``None`` without a CM domain."""
+    record per line of therapy), 0 for a treated subject with none, missing for an untreated
+    one (no first dose to count from); ``None`` without a CM domain."""
     if cm is None:
         return None
-    counts = pd.Series(0, index=trtsdt.index, dtype="int64")
+    counts = pd.Series(0.0, index=trtsdt.index).where(trtsdt.notna())
     if cm.empty:
         return counts
     frame = _anticancer_starts(cm)
     before = frame[frame["DT"] < frame["USUBJID"].map(trtsdt)]
-    found = before.groupby("USUBJID").size()
-    return counts.add(found.reindex(counts.index, fill_value=0), fill_value=0).astype("int64")
+    found = before.groupby("USUBJID").size().reindex(counts.index, fill_value=0)
+    return counts + found
 
 
 def disease_sites(tu: pd.DataFrame | None) -> pd.Series | None:
