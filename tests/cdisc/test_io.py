@@ -84,10 +84,14 @@ def test_adam_dates_are_sas_dates_with_date9(tmp_path: Path) -> None:
     })
     write_dataset(frame, tmp_path, "ADXX", formats=("xpt",))
     back, meta = pyreadstat.read_xport(str(tmp_path / "adxx.xpt"))
-    assert meta.original_variable_types["TRTSDT"] == "DATE9"
-    assert meta.original_variable_types["ADT"] == "DATE9"
-    assert meta.original_variable_types["RANDDT"] == "DATE9"
+    # The format is DATE9 however the reader spells it (readstat 1.3.8 adds SAS's final ".").
+    for name in ("TRTSDT", "ADT", "RANDDT"):
+        assert meta.original_variable_types[name].rstrip(".") == "DATE9", name
     assert meta.readstat_variable_types["TRTSDT"] == "double"
+    # Stored as SAS day numbers: days since 1960-01-01.
+    raw, _ = pyreadstat.read_xport(str(tmp_path / "adxx.xpt"), disable_datetime_conversion=True)
+    assert raw["TRTSDT"].iloc[0] == (date(2019, 3, 4) - date(1960, 1, 1)).days
+    assert raw["ADT"].iloc[0] == (date(2019, 5, 6) - date(1960, 1, 1)).days
     assert meta.readstat_variable_types["RSDTC"] == "string"
     assert back["TRTSDT"].iloc[0] == date(2019, 3, 4)
     assert back["ADT"].iloc[0] == date(2019, 5, 6)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from oncotrial.cli import app
@@ -15,11 +14,12 @@ from oncotrial.services import admin, interchange
 from oncotrial.services._unit import open_unit
 from oncotrial.store import Store, upgrade
 from tests.cdisc.test_odm_transactional import _signed_and_corrected
+from tests.conftest import require_module
 from tests.store.backends import World, admin_actor, backend, store, world
 
 __all__ = ["admin_actor", "backend", "store", "world"]  # fixtures used by pytest
 
-xmlschema = pytest.importorskip("xmlschema", reason="xmlschema is not installed")
+xmlschema = require_module("xmlschema", "xmlschema (Python package)")
 
 
 def test_transactional_export_is_valid_for_xmlschema(store: Store, world: World) -> None:

@@ -26,7 +26,7 @@ from oncotrial.report import (
     render_report,
 )
 from oncotrial.report import _prepare as prep
-from tests.conftest import require_env
+from tests.conftest import require_env, require_module
 from tests.report.synthetic import build_adam, build_scores
 
 EXPECTED_FIGURES = {"consort", "waterfall", "spider", "swimmer", "km-pfs", "km-os"}
@@ -134,7 +134,7 @@ def test_report_opens_in_headless_chromium(rendered: Path) -> None:
     chromium = os.environ.get("ONCOTRIAL_TEST_CHROMIUM") or shutil.which("chromium")
     if chromium is None:
         require_env("ONCOTRIAL_TEST_CHROMIUM", "a headless Chromium (Debian chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+    sync_api = require_module("playwright.sync_api", "playwright (Python package)")
     errors: list[str] = []
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(

@@ -25,7 +25,9 @@ from oncotrial.translational import (
 from tests.conftest import SHARED
 from tests.translational.conftest import rcc_text, synthetic_matrix
 
-RCC_FILES = sorted(p.name for p in (SHARED / "validation/nanostring/rcc").glob("*.RCC"))
+# Without shared/ the one placeholder case asks for rcc_dir, which skips (or fails in CI).
+RCC_FILES = sorted(p.name for p in (SHARED / "validation/nanostring/rcc").glob("*.RCC")) or [
+    "no-shared-folder"]
 
 
 def test_ten_rcc_files_present(rcc_dir: Path) -> None:
