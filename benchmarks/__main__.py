@@ -15,6 +15,7 @@ import time
 
 # (name, module, extra arguments); the order puts the quick ones first.
 BENCHMARKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("cli", "benchmarks.cli_startup", ()),
     ("simon", "benchmarks.stats_simon", ()),
     ("km", "benchmarks.stats_km", ()),
     ("binomial", "benchmarks.stats_binomial", ()),

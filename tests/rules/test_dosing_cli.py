@@ -76,3 +76,74 @@ def test_state_names_its_protocol_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["dose", "decide", str(path)])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["drugs"][0]["action"] == "give"
+
+
+def _jsonl(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_batch_decides_one_line_per_state_in_order(tmp_path: Path) -> None:
+    """A .jsonl file gives one decision per line, in input order, each equal to the decision
+    of the same state given alone."""
+    labs = [{"term": "Neutrophil count decreased", "value": 1800, "unit": "/mm3"},
+            {"term": "Platelet count decreased", "value": 150, "unit": "10^9/L"}]
+    other = STATE | {"subject": "01-007", "cycle": 3, "day": 1, "labs": labs,
+                     "adverse_events": []}
+    batch = _jsonl(tmp_path / "states.jsonl", [json.dumps(STATE), "", json.dumps(other)])
+    result = CliRunner().invoke(app, ["dose", "decide", str(batch)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [d["subject"] for d in lines] == ["01-003", "01-007"]
+    single = tmp_path / "one.json"
+    single.write_text(json.dumps(other), encoding="utf-8")
+    alone = CliRunner().invoke(app, ["dose", "decide", str(single)])
+    assert json.loads(alone.stdout) == lines[1]
+    assert {d["drug"]: d["action"] for d in lines[1]["drugs"]} == {
+        "eribulin": "give", "lenvatinib": "give"}
+
+
+def test_batch_reports_bad_lines_with_line_subject_and_visit(tmp_path: Path) -> None:
+    """Bad lines become {"line": N, "error": ...} naming the field, value, subject and visit;
+    good lines are still decided; --strict stops with exit 1 and writes nothing."""
+    batch = _jsonl(tmp_path / "states.jsonl", [
+        json.dumps(STATE),
+        "{not json",
+        json.dumps(STATE | {"weight_kg": "heavy"}),
+        json.dumps(STATE | {"day": 30}),
+    ])
+    result = CliRunner().invoke(app, ["dose", "decide", str(batch)])
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "drugs" in out[0]
+    assert out[1] == {"line": 2, "error": out[1]["error"]}
+    assert "not valid JSON" in out[1]["error"]
+    assert out[2]["line"] == 3
+    assert "subject 01-003, visit cycle 2 day 8" in out[2]["error"]
+    assert "weight_kg" in out[2]["error"]
+    assert "'heavy'" in out[2]["error"]
+    assert out[3]["line"] == 4
+    assert "day=30" in out[3]["error"]
+    assert "1–21" in out[3]["error"]
+    assert "line 2:" in result.stderr
+    assert "line 4:" in result.stderr
+    target = tmp_path / "decisions.jsonl"
+    strict = CliRunner().invoke(app, ["dose", "decide", str(batch), "--strict", "--out",
+                                      str(target)])
+    assert strict.exit_code == 1
+    assert "line 2" in str(strict.exception)
+    assert not target.exists()
+
+
+def test_batch_from_stdin(tmp_path: Path) -> None:
+    """`-` reads JSON lines from standard input."""
+    result = CliRunner().invoke(app, ["dose", "decide", "-"], input=json.dumps(STATE) + "\n")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["subject"] == "01-003"
+
+
+def test_missing_state_file_is_named(tmp_path: Path) -> None:
+    """A missing file is a clear error with the allowed inputs, exit code 1."""
+    result = CliRunner().invoke(app, ["dose", "decide", str(tmp_path / "nope.json")])
+    assert result.exit_code == 1
+    assert "state file not found" in str(result.exception)

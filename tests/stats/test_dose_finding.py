@@ -133,3 +133,18 @@ def test_boin_early_stop_caps_patients_per_dose() -> None:
                          rng=np.random.default_rng(5))
     assert max(oc.mean_patients) <= 9.0
     assert sum(oc.mean_patients) <= 18.0
+
+
+def test_elimination_posterior_equals_scipy_beta_tail() -> None:
+    """The exact binomial-sum form of Pr(p > target | y, n) under Beta(1, 1) equals scipy's
+    Beta(y + 1, n - y + 1) upper tail for every y at n = 3..60 and common targets."""
+    from scipy import stats
+
+    from oncotrial.stats.dose_finding import _posterior_over
+
+    for n in range(3, 61):
+        y = np.arange(n + 1)
+        for target in (0.1, 0.2, 0.25, 0.3, 1 / 3, 0.4, 0.5):
+            ours = np.array([_posterior_over(target, int(k), n) for k in y])
+            np.testing.assert_allclose(ours, stats.beta.sf(target, y + 1, n - y + 1),
+                                       rtol=1e-12, atol=1e-14)

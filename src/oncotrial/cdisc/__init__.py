@@ -1,6 +1,6 @@
 """CDISC datasets: SDTM/ADaM models, derivations and XPT/CSV/ODM I/O (DataFrames, no database)."""
 
-from oncotrial.cdisc.dates import ImputedDate, parse_dtc
-from oncotrial.cdisc.io import read_domain, read_domains, write_dataset
+import lazy_loader
 
-__all__ = ["ImputedDate", "parse_dtc", "read_domain", "read_domains", "write_dataset"]
+# Submodules load on first use of a name, so a command imports only what it runs.
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -8,7 +8,7 @@ import typer
 
 from oncotrial.services.database import DEFAULT_DB_URL, verify_audit_chain
 
-app = typer.Typer(help="Audit trail checks.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)  # help: cli.COMMANDS
 
 
 @app.command("verify")

@@ -25,7 +25,7 @@ from oncotrial.rules.ctcae import RESULT_COLUMNS, RowGrade, grade_lab_rows
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Grade lab values and vital signs by CTCAE v5.0.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)  # help: cli.COMMANDS
 
 
 @app.command("grade")

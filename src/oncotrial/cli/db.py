@@ -8,7 +8,7 @@ import typer
 
 from oncotrial.services.database import DEFAULT_DB_URL, grant_role, upgrade_database
 
-app = typer.Typer(help="Create, migrate and secure the trial database.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)  # help: cli.COMMANDS
 
 DbOption = Annotated[str, typer.Option("--db", help="SQLAlchemy URL (SQLite file or PostgreSQL).")]
 

@@ -59,7 +59,7 @@ def demo(
     """Simulate LEADER, enter it through the services, export SDTM, derive ADaM, estimate."""
     # The demo pulls in the store, SDTM export and ADaM: import them only when it runs, so
     # that every other command starts fast.
-    from oncotrial.services.simulation import run_demo  # noqa: PLC0415
+    from oncotrial.services.simulation import run_demo
 
     console = Console()
     with Progress("[progress.description]{task.description}", BarColumn(),

@@ -4,29 +4,22 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
 from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 
 from oncotrial.errors import DesignError
-from oncotrial.protocol import load_protocol
-from oncotrial.stats import (
-    DoseFindingOC,
-    SimonDesign,
-    compute_3plus3_oc,
-    compute_boin_boundaries,
-    compute_boin_decision_table,
-    compute_boin_oc,
-    design_simon_two_stage,
-)
+
+if TYPE_CHECKING:
+    from oncotrial.stats import DoseFindingOC, SimonDesign
+
+# Each command imports the numerics it needs when it runs (the CLI starts at once).
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Trial designs: Simon two-stage, BOIN, 3+3.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)  # help: cli.COMMANDS
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -51,6 +44,8 @@ def simon(
     as_json: JsonOption = False,
 ) -> None:
     """Minimax, admissible and optimal Simon two-stage designs (Simon 1989; Jung et al. 2004)."""
+    from oncotrial.stats.simon import design_simon_two_stage
+
     res = design_simon_two_stage(p0, p1, alpha=alpha, beta=beta, nmax=nmax)
     if as_json:
         typer.echo(json.dumps({"designs": [_design_json(d) for d in res.designs]}))
@@ -76,6 +71,8 @@ def boin(
     as_json: JsonOption = False,
 ) -> None:
     """BOIN decision table (Liu & Yuan 2015; as BOIN::get.boundary)."""
+    from oncotrial.stats.dose_finding import compute_boin_boundaries, compute_boin_decision_table
+
     b = compute_boin_boundaries(target)
     tab = compute_boin_decision_table(target, cohort_size=cohort_size, max_n=max_n)
     rows = [
@@ -110,6 +107,8 @@ def _parse_scenario(text: str) -> list[float]:
 
 def _leader_ladder() -> tuple[list[str], int]:
     """LEADER regimens in increasing toxicity (the protocol lists them highest first)."""
+    from oncotrial.protocol import load_protocol
+
     ib = load_protocol().phase_ib
     names = [reg.name for reg in reversed(ib.regimens)]
     return names, names.index(ib.start_regimen)
@@ -146,6 +145,11 @@ def oc(
     as_json: JsonOption = False,
 ) -> None:
     """Operating characteristics over true-toxicity scenarios (3+3 exact, BOIN simulated)."""
+    import numpy as np
+    from rich.progress import Progress
+
+    from oncotrial.stats.dose_finding import compute_3plus3_oc, compute_boin_oc
+
     if design not in ("boin", "3+3"):
         raise DesignError(f"--design {design!r} is not allowed (allowed: boin, 3+3)")
     labels: list[str] | None = None

@@ -10,7 +10,7 @@ import typer
 from oncotrial.protocol import load_protocol
 from oncotrial.services.database import DEFAULT_DB_URL, export_sdtm_from
 
-app = typer.Typer(help="Export the trial database.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)  # help: cli.COMMANDS
 
 
 @app.command("sdtm")

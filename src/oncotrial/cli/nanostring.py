@@ -38,8 +38,7 @@ from oncotrial.translational.pipeline import BatchRun, derive_batch_run
 
 __all__ = ["app"]
 
-app = typer.Typer(help="NanoString nCounter QC, normalisation and immune scores.",
-                  no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)  # help: cli.COMMANDS
 
 RccDir = Annotated[Path, typer.Argument(help="Folder of .RCC files (one per lane).",
                                         exists=True, file_okay=False)]

@@ -11,7 +11,7 @@ from oncotrial.protocol import load_protocol
 from oncotrial.services.database import DEFAULT_DB_URL
 from oncotrial.services.interchange import OdmKind, export_odm_file, import_odm_file
 
-app = typer.Typer(help="CDISC ODM 1.3.2 interchange of the trial database.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)  # help: cli.COMMANDS
 
 DbOption = Annotated[str, typer.Option("--db", help="SQLAlchemy URL (SQLite file or PostgreSQL).")]
 UserOption = Annotated[str, typer.Option("--user", help="Acting user (audited).")]

@@ -13,7 +13,7 @@ from oncotrial.protocol import Protocol, load_protocol, read_protocol_problems
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Check and show trial protocol files.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)  # help: cli.COMMANDS
 
 FileArg = Annotated[
     Path | None,

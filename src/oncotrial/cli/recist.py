@@ -17,9 +17,7 @@ from oncotrial.rules.recist import RecistSettings
 
 __all__ = ["app"]
 
-app = typer.Typer(
-    help="RECIST 1.1 response evaluation from lesion measurements.", no_args_is_help=True
-)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)  # help: cli.COMMANDS
 
 
 SdtmOption = Annotated[

@@ -24,8 +24,7 @@ from oncotrial.sim.oc import DEFAULT_SCENARIOS
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Virtual LEADER trials: calibration and operating characteristics.",
-                  no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)  # help: cli.COMMANDS
 
 ProtocolOpt = Annotated[Path | None, typer.Option("--protocol",
                                                   help="Protocol YAML (default: LEADER).")]
@@ -68,7 +67,7 @@ def calibrate(
 
 
 def _client(stack: ExitStack, scheduler: str | None, workers: int) -> Any:
-    from distributed import Client, LocalCluster  # noqa: PLC0415 — heavy; only `sim oc` needs it
+    from distributed import Client, LocalCluster
 
     if scheduler:
         return stack.enter_context(Client(scheduler))  # type: ignore[no-untyped-call]

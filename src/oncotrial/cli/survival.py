@@ -23,7 +23,7 @@ from oncotrial.stats import (
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Survival estimates: Kaplan-Meier, log-rank.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)  # help: cli.COMMANDS
 
 
 def _num(value: float | None) -> float | None:

@@ -6,9 +6,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import TypeAdapter, ValidationError
 
+from oncotrial._yaml import YAMLError, read_yaml
 from oncotrial.errors import ProtocolError
 from oncotrial.protocol.models import (
     Criterion,
@@ -71,12 +71,12 @@ def _section_problems(raw: dict[str, Any]) -> list[str]:
 def _read_yaml(path: Path | None) -> tuple[str, Any]:
     if path is None:
         ref = resources.files("oncotrial.protocol").joinpath("protocols", LEADER_PROTOCOL)
-        return f"<shipped {LEADER_PROTOCOL}>", yaml.safe_load(ref.read_text(encoding="utf-8"))
+        return f"<shipped {LEADER_PROTOCOL}>", read_yaml(ref.read_text(encoding="utf-8"))
     if not path.is_file():
         raise ProtocolError(f"{path}: protocol file not found")
     try:
-        return str(path), yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
+        return str(path), read_yaml(path.read_text(encoding="utf-8"))
+    except YAMLError as exc:
         raise ProtocolError(f"{path}: not valid YAML: {exc}") from exc
 
 

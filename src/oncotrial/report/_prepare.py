@@ -33,6 +33,7 @@ __all__ = [
     "best_change",
     "by_histology_tables",
     "change_over_time",
+    "compute_simon_table",
     "consort_stages",
     "disposition_table",
     "dlt_tables",
@@ -41,7 +42,6 @@ __all__ = [
     "population_label",
     "relatedness_columns",
     "serious_and_fatal_tables",
-    "simon_table",
     "swimmer_data",
 ]
 
@@ -214,7 +214,7 @@ def graded_lab_params(adlb: pd.DataFrame) -> list[str]:
     return sorted(graded["PARAM"].astype(str).unique())
 
 
-def simon_table(adrs: pd.DataFrame, adsl: pd.DataFrame, design: SimonDesign) -> ReportTable:
+def compute_simon_table(adrs: pd.DataFrame, adsl: pd.DataFrame, design: SimonDesign) -> ReportTable:
     """Stage decisions of the Simon two-stage design on the confirmed responses of phase II.
 
     Stage 1 is the first ``n1`` response-evaluable phase II subjects by treatment start; the

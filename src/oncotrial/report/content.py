@@ -178,7 +178,7 @@ def _efficacy(adam: Mapping[str, pd.DataFrame], design: prep.SimonDesign | None)
     section.tables.append(compute_bor_table(adrs, adsl, paramcd="CBOR"))
     section.tables.append(compute_bor_table(adrs, adsl, paramcd="BOR"))
     if design is not None:
-        section.tables.append(prep.simon_table(adrs, adsl, design))
+        section.tables.append(prep.compute_simon_table(adrs, adsl, design))
     section.tables.extend(prep.by_histology_tables(adrs, adsl))
     if "ADTR" in adam:
         best = prep.best_change(adam["ADTR"], adrs)

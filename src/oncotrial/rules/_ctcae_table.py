@@ -16,9 +16,9 @@ from importlib import resources
 from itertools import pairwise
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from oncotrial._yaml import read_yaml
 from oncotrial.errors import RuleError
 from oncotrial.rules.units import normalize_unit, units_for
 
@@ -253,4 +253,4 @@ def load_table(version: str = "5") -> CtcaeTable:
     resource = resources.files("oncotrial.rules").joinpath("data", name)
     if not resource.is_file():
         raise RuleError(f"no CTCAE table {name!r} is shipped")
-    return parse_table(yaml.safe_load(resource.read_text(encoding="utf-8")))
+    return parse_table(read_yaml(resource.read_text(encoding="utf-8")))

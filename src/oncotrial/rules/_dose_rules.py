@@ -6,9 +6,9 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from oncotrial._yaml import read_yaml
 from oncotrial.errors import RuleError
 from oncotrial.protocol import Protocol
 from oncotrial.types import DoseAction
@@ -170,7 +170,7 @@ def load_dose_rules() -> DoseRuleTable:
     """Load and check the shipped rule table (cached; the table is immutable)."""
     text = resources.files("oncotrial.rules").joinpath("data", "dose_rules.yaml").read_text("utf-8")
     try:
-        table = DoseRuleTable.model_validate(yaml.safe_load(text))
+        table = DoseRuleTable.model_validate(read_yaml(text))
     except ValidationError as exc:
         raise RuleError(f"dose_rules.yaml is invalid:\n{exc}") from exc
     problems = _check_table(table)

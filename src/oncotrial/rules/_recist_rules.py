@@ -13,9 +13,9 @@ from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from oncotrial._yaml import read_yaml
 from oncotrial.errors import RuleError
 
 __all__ = [
@@ -267,7 +267,7 @@ def validate_recist_rules(raw: dict[str, Any]) -> RecistRules:
 def load_recist_rules() -> RecistRules:
     """Load the shipped RECIST 1.1 rule file (cached; the result is immutable)."""
     text = resources.files("oncotrial.rules").joinpath("data/recist_1_1.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = read_yaml(text)
     if not isinstance(raw, dict):
         raise RuleError("RECIST rule data: top level must be a mapping")
     return validate_recist_rules(raw)

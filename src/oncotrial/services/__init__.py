@@ -15,6 +15,7 @@ measurements, vitals, labs, AEs with DLT), :mod:`.dosing`, :mod:`.assessments` (
 :mod:`.database` (upgrade, grant, verify).
 """
 
-from oncotrial.services._unit import Unit, open_unit
+import lazy_loader
 
-__all__ = ["Unit", "open_unit"]
+# Submodules load on first use of a name, so a command imports only what it runs.
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -5,49 +5,7 @@ fast path for many trials (:func:`simulate_trials`) and the detailed path where 
 from ``oncotrial.rules.decide_dose``.  Assumptions are named once in :mod:`.parameters`.
 """
 
-from oncotrial.sim.calibration import (
-    PUBLISHED_TARGETS,
-    CalibrationReport,
-    CalibrationRow,
-    PublishedTarget,
-    estimate_calibration,
-    fit_kinetics,
-)
-from oncotrial.sim.design import TrialDesign, design_from_protocol
-from oncotrial.sim.fast import TrialSummaries, simulate_trials, trial_seed
-from oncotrial.sim.oc import (
-    DEFAULT_SCENARIOS,
-    OperatingCharacteristics,
-    Scenario,
-    estimate_operating_characteristics,
-    simulate_trials_parallel,
-)
-from oncotrial.sim.parameters import DEFAULT_PARAMETERS, SimParameters
-from oncotrial.sim.patients import VirtualPatients, simulate_patients
-from oncotrial.sim.trial import AdverseEventRecord, SimulatedTrial, simulate_trial
+import lazy_loader
 
-__all__ = [
-    "DEFAULT_PARAMETERS",
-    "DEFAULT_SCENARIOS",
-    "PUBLISHED_TARGETS",
-    "AdverseEventRecord",
-    "CalibrationReport",
-    "CalibrationRow",
-    "OperatingCharacteristics",
-    "PublishedTarget",
-    "Scenario",
-    "SimParameters",
-    "SimulatedTrial",
-    "TrialDesign",
-    "TrialSummaries",
-    "VirtualPatients",
-    "design_from_protocol",
-    "estimate_calibration",
-    "estimate_operating_characteristics",
-    "fit_kinetics",
-    "simulate_patients",
-    "simulate_trial",
-    "simulate_trials",
-    "simulate_trials_parallel",
-    "trial_seed",
-]
+# Submodules load on first use of a name, so a command imports only what it runs.
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

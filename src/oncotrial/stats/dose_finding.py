@@ -25,7 +25,6 @@ from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 from oncotrial.errors import DesignError
 
@@ -141,13 +140,23 @@ def compute_boin_boundaries(
     return BoinBoundaries(target=target, phi1=p1, phi2=p2, lambda_e=lam_e, lambda_d=lam_d)
 
 
+def _binomial_pmf(k: int, n: int, p: float) -> float:
+    return math.comb(n, k) * p**k * (1.0 - p) ** (n - k)
+
+
+def _posterior_over(target: float, y: int, n: int) -> float:
+    """Pr(p > target | y DLTs in n) under a Beta(1, 1) prior, i.e. the upper tail of
+    Beta(y + 1, n - y + 1). For integer shape parameters a, b the tail equals a binomial
+    cumulative probability: Pr(Beta(a, b) > t) = Pr(Binomial(a + b - 1, t) <= a - 1)
+    (Johnson, Kotz & Balakrishnan, Continuous Univariate Distributions 2, 2nd ed., §25.2),
+    an exact finite sum."""
+    return math.fsum(_binomial_pmf(k, n + 1, target) for k in range(y + 1))
+
+
 def _elimination_cut(n: int, target: float, cutoff: float) -> int | None:
     if n < _MIN_N_ELIMINATION:
         return None
-    y = np.arange(n + 1)
-    posterior_over = stats.beta.sf(target, y + 1, n - y + 1)
-    hits = np.flatnonzero(posterior_over > cutoff)
-    return int(hits[0]) if hits.size else None
+    return next((y for y in range(n + 1) if _posterior_over(target, y, n) > cutoff), None)
 
 
 def compute_boin_decision_table(
@@ -389,7 +398,7 @@ class _ThreePlusThree:
 
     def __init__(self, p: FloatArray) -> None:
         self.k = p.size
-        self.pmf = [stats.binom.pmf(np.arange(4), 3, pi) for pi in p.tolist()]
+        self.pmf = [np.array([_binomial_pmf(k, 3, pi) for k in range(4)]) for pi in p.tolist()]
         self.memo: dict[State, Outcome] = {}
 
     def treat(self, state: State) -> Outcome:

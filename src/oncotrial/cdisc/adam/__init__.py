@@ -1,24 +1,7 @@
 """ADaM efficacy derivations (ADSL, ADRS, ADTTE) from SDTM DataFrames, following
 admiral/admiralonco except where the reference derivation is known to be wrong (commented)."""
 
-from oncotrial.cdisc.adam._settings import ResponseOptions
-from oncotrial.cdisc.adam.adrs import ADRS_PARAMS, derive_adrs
-from oncotrial.cdisc.adam.adsl import derive_adsl, select_start_date
-from oncotrial.cdisc.adam.adtte import ADTTE_PARAMS, derive_adtte
-from oncotrial.cdisc.adam.issues import derive_adrs_issues
-from oncotrial.cdisc.adam.pipeline import AdamDatasets, derive_adam, domains_for, write_adam
+import lazy_loader
 
-__all__ = [
-    "ADRS_PARAMS",
-    "ADTTE_PARAMS",
-    "AdamDatasets",
-    "ResponseOptions",
-    "derive_adam",
-    "derive_adrs",
-    "derive_adrs_issues",
-    "derive_adsl",
-    "derive_adtte",
-    "domains_for",
-    "select_start_date",
-    "write_adam",
-]
+# Submodules load on first use of a name, so a command imports only what it runs.
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)
