@@ -10,6 +10,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from oncotrial._yaml import YAMLError, read_yaml
 from oncotrial.errors import ProtocolError
+from oncotrial.protocol.edc import EdcDefinition
 from oncotrial.protocol.models import (
     Criterion,
     Drug,
@@ -64,6 +65,7 @@ def _section_problems(raw: dict[str, Any]) -> list[str]:
         phase_ib=_section(raw, "phase_ib", TypeAdapter(PhaseIb)),
         phase_ii=_section(raw, "phase_ii", TypeAdapter(PhaseII)),
         eligibility=_section(raw, "eligibility", TypeAdapter(list[Criterion])),
+        edc=_section(raw, "edc", TypeAdapter(EdcDefinition)),
     )
     return find_section_problems(parts)
 

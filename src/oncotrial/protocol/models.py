@@ -19,6 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from oncotrial.protocol.edc import EdcDefinition, find_edc_problems
 from oncotrial.types import Histology
 
 __all__ = [
@@ -275,6 +276,7 @@ class Protocol(_Model):
     bsa: BsaPolicy
     safety: SafetyParameters
     dose_modification: dict[str, DoseModificationParameter] = Field(default_factory=dict)
+    edc: EdcDefinition | None = None
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Protocol:
@@ -478,6 +480,7 @@ class ProtocolParts:
     phase_ib: PhaseIb | None
     phase_ii: PhaseII | None
     eligibility: list[Criterion] | None
+    edc: EdcDefinition | None = None
 
 
 def find_section_problems(parts: ProtocolParts) -> list[str]:
@@ -495,6 +498,8 @@ def find_section_problems(parts: ProtocolParts) -> list[str]:
         problems += _check_design(ii.design)
     if parts.eligibility is not None:
         problems += _check_eligibility(parts.eligibility)
+    if parts.edc is not None and cycle is not None:
+        problems += find_edc_problems(parts.edc, cycle_length=cycle)
     if ib is not None and cycle is not None and ib.dlt_window_days > cycle * 2:
         problems.append(
             f"phase_ib.dlt_window_days: {ib.dlt_window_days} is longer than two "
@@ -512,5 +517,6 @@ def find_protocol_problems(protocol: Protocol) -> list[str]:
             protocol.phase_ib,
             protocol.phase_ii,
             protocol.eligibility,
+            protocol.edc,
         )
     )

@@ -27,8 +27,11 @@ from oncotrial.store.schema import (
     LabResult,
     Lesion,
     LesionMeasurement,
+    MedicalHistory,
+    PerformanceStatus,
     Site,
     Subject,
+    SurvivalContact,
     TilAssessment,
     TumourAssessment,
     Visit,
@@ -37,13 +40,16 @@ from oncotrial.store.schema import (
 
 __all__ = [
     "CASEBOOK_TABLES",
+    "DATE_COLUMNS",
     "ColumnSpec",
     "casebook_hash",
     "model_for",
     "read_tables",
+    "row_date",
     "row_to_dict",
     "sync_sequences",
     "table_columns",
+    "visit_hash",
 ]
 
 #: a subject's casebook, parents before children (the order rows are imported in)
@@ -58,6 +64,9 @@ CASEBOOK_TABLES: tuple[type[CasebookRow], ...] = (
     AdverseEvent,
     DrugAdministration,
     ConcomitantTherapy,
+    MedicalHistory,
+    PerformanceStatus,
+    SurvivalContact,
     Disposition,
     Lesion,
     TumourAssessment,
@@ -66,6 +75,18 @@ CASEBOOK_TABLES: tuple[type[CasebookRow], ...] = (
     TilAssessment,
     AssayFile,
 )
+#: the column that dates a row of a visit-based form: a row belongs to the visit of its
+#: subject whose actual date is that day (tumour assessments also name their visit)
+DATE_COLUMNS: dict[str, str] = {
+    "visit": "actual_date",
+    "body_measurement": "measured_on",
+    "vital_sign": "measured_on",
+    "lab_result": "collected_on",
+    "drug_administration": "administered_on",
+    "performance_status": "assessed_on",
+    "tumour_assessment": "assessed_on",
+    "survival_contact": "contacted_on",
+}
 _ALL: tuple[type[CasebookRow], ...] = (*CASEBOOK_TABLES, Site)
 _BY_NAME: dict[str, type[CasebookRow]] = {m.__tablename__: m for m in _ALL}
 _HIDDEN = frozenset({"version", "deleted"})
@@ -163,6 +184,35 @@ def casebook_hash(session: Session, subject_id: int) -> str:
         key = model.id if model is Subject else model.__table__.c.subject_id
         rows = session.scalars(
             select(model).where(key == subject_id, model.deleted.is_(False)).order_by(model.id)
+        )
+        content[model.__tablename__] = [
+            {k: _jsonable(v) for k, v in row_to_dict(r).items()} for r in rows
+        ]
+    text_ = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text_.encode("utf-8")).hexdigest()
+
+
+def row_date(row: CasebookRow) -> date | None:
+    """The visit day of a row of a visit-based form (``None`` for subject-level rows)."""
+    column = DATE_COLUMNS.get(row.__tablename__)
+    value = None if column is None else getattr(row, column)
+    return value if isinstance(value, date) else None
+
+
+def visit_hash(session: Session, subject_id: int, day: date) -> str:
+    """SHA-256 of the rows of one visit of a subject: every non-deleted row dated *day*
+    (canonical JSON), the content a visit signature covers."""
+    content: dict[str, list[dict[str, object]]] = {}
+    for model in CASEBOOK_TABLES:
+        column = DATE_COLUMNS.get(model.__tablename__)
+        if column is None:
+            continue
+        rows = session.scalars(
+            select(model).where(
+                model.__table__.c.subject_id == subject_id,
+                model.__table__.c[column] == day,
+                model.deleted.is_(False),
+            ).order_by(model.id)
         )
         content[model.__tablename__] = [
             {k: _jsonable(v) for k, v in row_to_dict(r).items()} for r in rows

@@ -48,12 +48,16 @@ __all__ = [
     "LabResult",
     "Lesion",
     "LesionMeasurement",
+    "MedicalHistory",
+    "PerformanceStatus",
     "QueryMessage",
     "RecordLock",
     "Signature",
     "Site",
+    "SourceVerification",
     "Subject",
     "SubjectRow",
+    "SurvivalContact",
     "TilAssessment",
     "TumourAssessment",
     "UTCDateTime",
@@ -145,12 +149,17 @@ class AppUser(CasebookRow):
 
 
 class UserSite(CasebookRow):
-    """A user's assignment to a site (site-scoped roles see only their sites)."""
+    """A user's assignment to a site, with the role held there (``None``: the user's role).
+
+    A user may hold different roles at different sites (a coordinator at one, an
+    investigator at another); site-scoped roles see only their sites.
+    """
 
     __tablename__ = "user_site"
     __table_args__ = (UniqueConstraint("user_id", "site_id"),)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     site_id: Mapped[int] = mapped_column(ForeignKey("site.id"))
+    role: Mapped[str | None] = mapped_column(String(20))
 
 
 # --- subject, eligibility, enrolment ----------------------------------------------------------
@@ -270,6 +279,7 @@ class AdverseEvent(SubjectRow):
     outcome: Mapped[str] = mapped_column(String(40), default="NOT RECOVERED/NOT RESOLVED")
     dlt: Mapped[bool | None]
     dlt_rule: Mapped[str | None] = mapped_column(String(120))
+    flags: Mapped[str] = mapped_column(String(200), default="")  # comma-separated DLT/dose flags
 
 
 class DrugAdministration(SubjectRow):
@@ -299,6 +309,37 @@ class ConcomitantTherapy(SubjectRow):
     indication: Mapped[str] = mapped_column(String(200), default="")
     start_date: Mapped[date | None]
     end_date: Mapped[date | None]
+    # ISO 8601 as collected, partial allowed (SDTMIG §4.4.4); the dates above when complete
+    start_dtc: Mapped[str | None] = mapped_column(String(10))
+    end_dtc: Mapped[str | None] = mapped_column(String(10))
+
+
+class MedicalHistory(SubjectRow):
+    """A condition in the medical history, with partial ISO 8601 dates (CDISC MH)."""
+
+    __tablename__ = "medical_history"
+    term: Mapped[str] = mapped_column(String(200))
+    start_dtc: Mapped[str] = mapped_column(String(10))
+    end_dtc: Mapped[str | None] = mapped_column(String(10))
+    ongoing: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PerformanceStatus(SubjectRow):
+    """An ECOG performance status score on a date (0 fully active … 4 completely disabled)."""
+
+    __tablename__ = "performance_status"
+    assessed_on: Mapped[date]
+    scale: Mapped[str] = mapped_column(String(10), default="ECOG")
+    score: Mapped[int]
+
+
+class SurvivalContact(SubjectRow):
+    """A survival follow-up contact: alive, dead or lost, and any new anticancer therapy."""
+
+    __tablename__ = "survival_contact"
+    contacted_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20))
+    new_anticancer_therapy: Mapped[str] = mapped_column(String(120), default="")
 
 
 class Disposition(SubjectRow):
@@ -430,9 +471,12 @@ class QueryMessage(SubjectRow):
 
 
 class Signature(SubjectRow):
-    """An electronic signature of a subject's casebook: signer, meaning, time, content hash."""
+    """An electronic signature of a subject's casebook or of one visit: signer, meaning, time,
+    content hash (``scope`` casebook or visit; ``visit_name`` for a visit)."""
 
     __tablename__ = "signature"
+    scope: Mapped[str] = mapped_column(String(10), default="casebook")
+    visit_name: Mapped[str | None] = mapped_column(String(40))
     signer_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     signer_name: Mapped[str] = mapped_column(String(200))
     meaning: Mapped[str] = mapped_column(String(200))
@@ -441,6 +485,25 @@ class Signature(SubjectRow):
     state: Mapped[str] = mapped_column(String(12), default="valid")
     invalidated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     invalidated_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class SourceVerification(SubjectRow):
+    """Source data verification of one field of one row by a monitor.
+
+    ``state`` is ``verified`` until the value changes, when the store sets it to ``revoked``
+    with the change as the reason (any write path, so no verified value changes unnoticed).
+    """
+
+    __tablename__ = "source_verification"
+    __table_args__ = (Index("ix_source_verification_row", "table_name", "row_id", "field"),)
+    table_name: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[int]
+    field: Mapped[str] = mapped_column(String(60))
+    verified_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    verified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(10), default="verified")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class RecordLock(CasebookRow):
@@ -486,3 +549,8 @@ class AuditLog(Base):
     channel: Mapped[str] = mapped_column(String(12))
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+# The authentication tables live in their own module; importing it here registers them on
+# Base.metadata wherever the schema is used (migrations, comparisons).
+from oncotrial.store import auth_schema as _auth_schema  # noqa: E402, F401

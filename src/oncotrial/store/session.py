@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, select
@@ -28,7 +28,15 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from oncotrial.errors import ConcurrencyError, DataError, LockedError
 from oncotrial.store.audit import PendingEntry, chain_pending, encode_value
-from oncotrial.store.schema import CasebookRow, RecordLock, Signature, Subject
+from oncotrial.store.rows import DATE_COLUMNS, row_date
+from oncotrial.store.schema import (
+    CasebookRow,
+    RecordLock,
+    Signature,
+    SourceVerification,
+    Subject,
+    Visit,
+)
 
 __all__ = [
     "Actor",
@@ -41,7 +49,9 @@ __all__ = [
 ]
 
 #: rows of these tables are data management, not signed casebook content
-NOT_CASEBOOK = frozenset({"signature", "data_query", "query_message", "record_lock"})
+NOT_CASEBOOK = frozenset(
+    {"signature", "data_query", "query_message", "record_lock", "source_verification"}
+)
 _SKIP_FIELDS = frozenset({"id", "version"})
 
 
@@ -75,6 +85,38 @@ class _TxState:
     pending: list[PendingEntry] = field(default_factory=list)
     inserted: set[tuple[str, int]] = field(default_factory=set)
     touched: dict[int, str] = field(default_factory=dict)  # subject id -> first change
+    touched_days: dict[int, set[date]] = field(default_factory=dict)  # subject -> visit days
+    changed: list[tuple[str, int, str, Any, Any]] = field(default_factory=list)  # updates
+
+    def mark(self) -> _Mark:
+        """What to restore if the current savepoint is rolled back."""
+        return _Mark(len(self.pending), set(self.inserted), dict(self.touched),
+                     {k: set(v) for k, v in self.touched_days.items()}, len(self.changed))
+
+    def restore(self, mark: _Mark) -> None:
+        """Forget everything recorded since *mark*."""
+        del self.pending[mark.pending:]
+        self.inserted = mark.inserted
+        self.touched = mark.touched
+        self.touched_days = mark.touched_days
+        del self.changed[mark.changed:]
+
+    def clear(self) -> None:
+        """Forget everything (after commit or a full rollback)."""
+        self.pending.clear()
+        self.inserted.clear()
+        self.touched.clear()
+        self.touched_days.clear()
+        self.changed.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    pending: int
+    inserted: set[tuple[str, int]]
+    touched: dict[int, str]
+    touched_days: dict[int, set[date]]
+    changed: int
 
 
 class Store:
@@ -138,14 +180,15 @@ class Store:
     def _before_commit(self, session: Session) -> None:
         state = tx_state(session)
         session.flush()
+        if state.changed:
+            _revoke_verifications(session, state, now=self.clock())
+            session.flush()
         if state.touched:
             _invalidate_signatures(session, state, now=self.clock())
             session.flush()
         if state.pending:
             chain_pending(session, state.pending, now=self.clock())
-        state.pending.clear()
-        state.inserted.clear()
-        state.touched.clear()
+        state.clear()
 
 
 def tx_state(session: Session) -> _TxState:
@@ -209,7 +252,7 @@ def reason_for_change(session: Session, reason: str | None) -> Iterator[None]:
 def savepoint(session: Session) -> Iterator[None]:
     """Run the block in a SAVEPOINT; on error undo its rows *and* its pending audit entries."""
     state = tx_state(session)
-    marks = (len(state.pending), set(state.inserted), dict(state.touched))
+    marks = state.mark()
     nested = session.begin_nested()
     try:
         yield
@@ -229,17 +272,10 @@ def savepoint(session: Session) -> Iterator[None]:
         raise
 
 
-def _undo(
-    session: Session,
-    nested: Any,
-    state: _TxState,
-    marks: tuple[int, set[tuple[str, int]], dict[int, str]],
-) -> None:
+def _undo(session: Session, nested: Any, state: _TxState, marks: _Mark) -> None:
     if nested.is_active:
         nested.rollback()
-    del state.pending[marks[0] :]
-    state.inserted = marks[1]
-    state.touched = marks[2]
+    state.restore(marks)
 
 
 # --- engine ----------------------------------------------------------------------------------
@@ -359,6 +395,9 @@ def _entry(
     )
     if subject_id is not None and obj.__tablename__ not in NOT_CASEBOOK:
         state.touched.setdefault(subject_id, f"{obj.__tablename__} row {obj.id} field {name}")
+        day = row_date(obj)
+        if day is not None:
+            state.touched_days.setdefault(subject_id, set()).add(day)
 
 
 def _capture_insert(state: _TxState, obj: CasebookRow) -> None:
@@ -393,9 +432,49 @@ def _capture_update(state: _TxState, obj: CasebookRow) -> None:
             continue
         action = "delete" if name == "deleted" and new is True else "update"
         _entry(state, obj, action, name, old=old, new=new)
+        if obj.__tablename__ not in NOT_CASEBOOK:
+            state.changed.append((obj.__tablename__, obj.id, name, old, new))
+        subject_id = getattr(obj, "subject_id", None)
+        if DATE_COLUMNS.get(obj.__tablename__) == name and isinstance(old, date) and subject_id:
+            state.touched_days.setdefault(subject_id, set()).add(old)  # the day it left
+
+
+def _revoke_verifications(session: Session, state: _TxState, *, now: datetime) -> None:
+    """A verified value that changed is no longer verified; the reason names the change."""
+    changes = {(table, row_id, name): (old, new) for table, row_id, name, old, new in state.changed}
+    rows = session.scalars(
+        select(SourceVerification).where(
+            SourceVerification.state == "verified",
+            SourceVerification.row_id.in_({row_id for _t, row_id, _f in changes}),
+        )
+    ).all()
+    previous = state.reason
+    who = state.actor.username
+    for sdv in rows:
+        change = changes.get((sdv.table_name, sdv.row_id, sdv.field))
+        if change is None:
+            continue
+        old, new = change
+        state.reason = (f"verified value changed by {who}: {sdv.field} "
+                        f"{encode_value(old)} → {encode_value(new)}")
+        sdv.state = "revoked"
+        sdv.revoked_at = now
+        sdv.revoked_reason = state.reason
+        session.flush()
+    state.reason = previous
+
+
+def _visit_day(session: Session, signature: Signature) -> date | None:
+    return session.scalar(
+        select(Visit.actual_date).where(
+            Visit.subject_id == signature.subject_id, Visit.name == signature.visit_name
+        )
+    )
 
 
 def _invalidate_signatures(session: Session, state: _TxState, *, now: datetime) -> None:
+    """A casebook signature falls with any change to the subject's casebook; a visit
+    signature with a change to a row of that visit's day (what :func:`visit_hash` covers)."""
     signatures = session.scalars(
         select(Signature).where(
             Signature.subject_id.in_(list(state.touched)), Signature.state == "valid"
@@ -405,6 +484,10 @@ def _invalidate_signatures(session: Session, state: _TxState, *, now: datetime) 
         return
     previous = state.reason
     for signature in signatures:
+        if signature.scope == "visit":
+            day = _visit_day(session, signature)
+            if day not in state.touched_days.get(signature.subject_id, set()):
+                continue
         cause = state.touched[signature.subject_id]
         state.reason = f"signed data changed after signing: {cause}"
         signature.state = "invalidated"
@@ -417,6 +500,4 @@ def _invalidate_signatures(session: Session, state: _TxState, *, now: datetime) 
 def _after_rollback(session: Session) -> None:
     state = session.info.get("tx")
     if isinstance(state, _TxState) and not session.in_nested_transaction():
-        state.pending.clear()
-        state.inserted.clear()
-        state.touched.clear()
+        state.clear()
