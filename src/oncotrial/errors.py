@@ -7,6 +7,7 @@
     ├── DataError                input data are wrong: field, value, allowed values, subject, visit
     │   ├── ConcurrencyError     a record changed since it was read (optimistic locking)
     │   ├── AccessError          the user may not read or write this record
+    │   ├── NotFoundError        no such record (or one the user may not know exists)
     │   └── LockedError          the record is locked or signed and cannot change
     ├── RuleError                a clinical rule cannot be applied (unknown unit, gap in a table)
     └── DesignError              a statistical design or estimate cannot be computed
@@ -24,6 +25,7 @@ __all__ = [
     "DataError",
     "DesignError",
     "LockedError",
+    "NotFoundError",
     "OncotrialError",
     "ProtocolError",
     "RuleError",
@@ -101,3 +103,8 @@ class DesignError(OncotrialError):
 
 class StatisticalWarning(UserWarning):
     """A caveat on a statistical result (small sample, extrapolation, approximation)."""
+
+
+class NotFoundError(DataError):
+    """No such record, or one at a site the user may not see (answered alike, so that the
+    existence of another site's subject does not leak)."""

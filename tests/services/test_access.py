@@ -1,4 +1,5 @@
-"""Site-scoped access: a user of site A can neither read nor write site B's subjects."""
+"""Site-scoped access: a user of site A can neither read nor write site B's subjects, and is
+answered as if they did not exist (their existence does not leak)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from oncotrial.errors import AccessError
+from oncotrial.errors import AccessError, NotFoundError
 from oncotrial.services import data_management as dm
 from oncotrial.services import subjects
 from oncotrial.services._unit import open_unit
@@ -16,19 +17,25 @@ from tests.store.backends import World
 
 
 def test_site_a_user_cannot_write_site_b_subject(store: Store, world: World) -> None:
-    """Recording a visit for another site's subject is refused."""
+    """Recording a visit for another site's subject is refused as for a missing subject."""
     number_b = register(store, world, site_b=True)
-    with open_unit(store, world.inv_a) as unit, pytest.raises(AccessError, match="no access"):
+    with open_unit(store, world.inv_a) as unit, pytest.raises(NotFoundError, match="no such"):
         subjects.record_visit(unit, number_b, name="C1D1", visitnum=1, actual_date=date(2019, 4, 1))
 
 
 def test_site_a_user_cannot_read_site_b_subject(store: Store, world: World) -> None:
     """Reading another site's subject history is refused; own site and study roles may read."""
     number_b = register(store, world, site_b=True)
-    with open_unit(store, world.inv_a) as unit, pytest.raises(AccessError, match="no access"):
+    with open_unit(store, world.inv_a) as unit, pytest.raises(NotFoundError, match="no such"):
         dm.subject_history(unit, number_b)
-    with open_unit(store, world.monitor_a) as unit, pytest.raises(AccessError):
+    with open_unit(store, world.monitor_a) as unit, pytest.raises(NotFoundError):
         dm.subject_history(unit, number_b)
+    with open_unit(store, world.inv_a) as unit, pytest.raises(NotFoundError) as missing:
+        dm.subject_history(unit, world.subject_number(999))
+    with open_unit(store, world.inv_a) as unit, pytest.raises(NotFoundError) as hidden:
+        dm.subject_history(unit, number_b)
+    absent = repr(world.subject_number(999))
+    assert str(missing.value).replace(absent, "X") == str(hidden.value).replace(repr(number_b), "X")
     with open_unit(store, world.inv_b) as unit:
         assert dm.subject_history(unit, number_b)
     with open_unit(store, world.data_manager) as unit:

@@ -7,7 +7,13 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from oncotrial.errors import AccessError, ConcurrencyError, DataError, LockedError
+from oncotrial.errors import (
+    AccessError,
+    ConcurrencyError,
+    DataError,
+    LockedError,
+    NotFoundError,
+)
 from oncotrial.services import data_management as dm
 from oncotrial.services import subjects
 from oncotrial.services._unit import open_unit
@@ -162,7 +168,7 @@ def test_query_workflow_open_answer_close(store: Store, world: World) -> None:
         )
     with open_unit(store, world.monitor_a) as unit, pytest.raises(DataError, match="Open"):
         dm.close_query(unit, qid, text="closing")
-    with open_unit(store, world.inv_b) as unit, pytest.raises(AccessError):
+    with open_unit(store, world.inv_b) as unit, pytest.raises(NotFoundError):
         dm.answer_query(unit, qid, text="not mine")
     with open_unit(store, world.coord_a) as unit:
         dm.answer_query(unit, qid, text="Source corrected")

@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oncotrial.errors import AccessError, ConcurrencyError, DataError
+from oncotrial.errors import AccessError, ConcurrencyError, DataError, NotFoundError
+from oncotrial.services.permissions import PERMISSIONS, STUDY_WIDE_ROLES, Action
 from oncotrial.store import Actor, Store, reason_for_change, savepoint
 from oncotrial.store.schema import CasebookRow, Subject
 from oncotrial.types import Role
@@ -24,10 +25,8 @@ __all__ = [
     "require_text",
 ]
 
-#: roles that see every site; the others see the sites they are assigned to
-STUDY_WIDE_ROLES = frozenset({Role.DATA_MANAGER, Role.STATISTICIAN, Role.ADMIN})
 #: roles that enter casebook data at their sites
-DATA_ENTRY_ROLES = frozenset({Role.INVESTIGATOR, Role.COORDINATOR})
+DATA_ENTRY_ROLES = PERMISSIONS[Action.ENTER_DATA]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,29 +52,47 @@ class Unit:
         with savepoint(self.session), reason_for_change(self.session, reason):
             yield self.session
 
-    def subject(self, screening_number: str, *, write: bool) -> Subject:
-        """Load a subject by screening number, checking the actor's site access."""
+    def subject(
+        self, screening_number: str, *, write: bool, action: Action | None = None
+    ) -> Subject:
+        """Load a subject by screening number for the actor.
+
+        A subject at a site the actor may not see is refused exactly as one that does not
+        exist (:class:`NotFoundError`). With *write*, the actor's role at the subject's site
+        must enter data; with *action*, it must hold that permission there.
+        """
         subject = self.session.scalar(
             select(Subject).where(
                 Subject.screening_number == screening_number, Subject.deleted.is_(False)
             )
         )
-        if subject is None:
-            raise DataError("no such subject", field="subject", value=screening_number)
-        self.check_site(subject.site_id, subject=screening_number)
-        if write and self.actor.role not in DATA_ENTRY_ROLES:
-            raise AccessError(
-                f"role {self.actor.role} may not enter casebook data",
-                field="role",
-                value=self.actor.role,
-                allowed=", ".join(sorted(DATA_ENTRY_ROLES)),
-                subject=screening_number,
-            )
+        if subject is None or not self.sees_site(subject.site_id):
+            raise NotFoundError("no such subject", field="subject", value=screening_number)
+        needed = Action.ENTER_DATA if write else action
+        if needed is not None:
+            self.require_at(subject.site_id, needed, subject=screening_number)
         return subject
+
+    def sees_site(self, site_id: int) -> bool:
+        """Whether the actor may see subjects of *site_id*."""
+        return self.actor.all_sites or site_id in self.actor.site_ids
+
+    def require_at(self, site_id: int, action: Action, *, subject: str | None = None) -> None:
+        """Refuse unless the role the actor holds at *site_id* permits *action*."""
+        role = self.actor.role_at(site_id)
+        if role not in PERMISSIONS[action]:  # Role is a StrEnum: its members equal their text
+            allowed = ", ".join(sorted(str(r) for r in PERMISSIONS[action]))
+            raise AccessError(
+                f"role {role} may not {action.value}",
+                field="role",
+                value=role,
+                allowed=allowed,
+                subject=subject,
+            )
 
     def check_site(self, site_id: int, *, subject: str | None = None) -> None:
         """Refuse access to a site the actor is not assigned to (study-wide roles pass)."""
-        if self.actor.all_sites or site_id in self.actor.site_ids:
+        if self.sees_site(site_id):
             return
         raise AccessError(
             f"user {self.actor.username} has no access to this site",
@@ -100,8 +117,9 @@ def open_unit(store: Store, actor: Actor) -> Iterator[Unit]:
 
 
 def require_role(actor: Actor, allowed: frozenset[Role] | set[Role], *, what: str) -> None:
-    """Raise :class:`AccessError` unless the actor's role is in *allowed*."""
-    if actor.role not in allowed:
+    """Raise :class:`AccessError` unless the actor holds a role in *allowed* (at some site:
+    a site-scoped action checks the role at the subject's site as well)."""
+    if not actor.roles & {str(r) for r in allowed}:
         raise AccessError(
             f"role {actor.role} may not {what}",
             field="role",

@@ -1,18 +1,50 @@
-"""Sites, user accounts, roles, site assignments and log-in (each change audited)."""
+"""Sites, user accounts, roles (per site), site assignments and the actor of a known user.
+
+Every change is audited. Passwords, sessions and tokens are in :mod:`oncotrial.services.auth`.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-from oncotrial.errors import AccessError, DataError
-from oncotrial.services._unit import STUDY_WIDE_ROLES, Unit, require_role
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from oncotrial.errors import AccessError, DataError, NotFoundError
+from oncotrial.services._unit import Unit, require_role
+from oncotrial.services.permissions import STUDY_WIDE_ROLES
 from oncotrial.store import Actor, Store, record_event, set_actor
 from oncotrial.store.schema import AppUser, Site, UserSite
 from oncotrial.types import Channel, Role
 
-__all__ = ["assign_site", "bootstrap_admin", "create_site", "create_user", "log_in"]
+__all__ = [
+    "UserSummary",
+    "actor_for",
+    "assign_site",
+    "bootstrap_admin",
+    "create_site",
+    "create_user",
+    "list_users",
+    "log_in",
+    "set_user_active",
+]
 
 _ADMIN = frozenset({Role.ADMIN})
+_USERNAME_CHARS = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UserSummary:
+    """A user as the administrator sees it (never a password or hash)."""
+
+    username: str
+    full_name: str
+    role: str
+    active: bool
+    sites: tuple[tuple[str, str], ...]  # (site code, role there)
 
 
 def bootstrap_admin(store: Store, *, username: str, full_name: str) -> Actor:
@@ -27,7 +59,8 @@ def bootstrap_admin(store: Store, *, username: str, full_name: str) -> Actor:
     with store.transaction(system) as session:
         if session.scalar(select(func.count()).select_from(AppUser)):
             raise AccessError("the database already has users", field="username", value=username)
-        user = AppUser(username=username, full_name=full_name, role=Role.ADMIN, active=True)
+        user = AppUser(username=_username(username), full_name=full_name, role=Role.ADMIN,
+                       active=True)
         session.add(user)
         session.flush()
         user_id = user.id
@@ -51,33 +84,100 @@ def create_site(unit: Unit, code: str, *, name: str) -> int:
         return site.id
 
 
-def create_user(
-    unit: Unit, username: str, *, full_name: str, role: Role | str, sites: list[str] | None = None
-) -> int:
-    """Create a user with a role and site assignments (admin only); returns the user id."""
-    require_role(unit.actor, _ADMIN, what="create users")
+def _role(value: Role | str, *, field: str = "role") -> Role:
     try:
-        role = Role(role)
+        return Role(value)
     except ValueError as exc:
         allowed = ", ".join(r.value for r in Role)
-        raise DataError("unknown role", field="role", value=role, allowed=allowed) from exc
+        raise DataError("unknown role", field=field, value=value, allowed=allowed) from exc
+
+
+def _username(value: str) -> str:
+    if not 2 <= len(value) <= 80 or not set(value) <= _USERNAME_CHARS:
+        raise DataError("not a valid user name", field="username", value=value,
+                        allowed="2–80 characters of A–Z, a–z, 0–9, '.', '_', '-'")
+    return value
+
+
+def create_user(
+    unit: Unit,
+    username: str,
+    *,
+    full_name: str,
+    role: Role | str,
+    sites: list[str] | None = None,
+    site_roles: Mapping[str, Role | str] | None = None,
+) -> int:
+    """Create a user with a role and site assignments (admin only); returns the user id.
+
+    *sites* are assigned with the user's *role*; *site_roles* maps further site codes to a
+    different role held there (a user may be a coordinator at one site and an investigator at
+    another).
+    """
+    require_role(unit.actor, _ADMIN, what="create users")
+    role = _role(role)
+    assignments = dict.fromkeys(sites or [])
+    assignments.update({code: _role(r, field=f"site_roles.{code}")
+                        for code, r in (site_roles or {}).items()})
     with unit.step() as session:
-        user = AppUser(username=username, full_name=full_name, role=role.value, active=True)
+        if session.scalar(select(AppUser.id).where(AppUser.username == username)) is not None:
+            raise DataError("user name already taken", field="username", value=username)
+        user = AppUser(username=_username(username), full_name=full_name, role=role.value,
+                       active=True)
         session.add(user)
         session.flush()
-        for code in sites or []:
-            session.add(UserSite(user_id=user.id, site_id=_site_id(unit, code)))
+        for code, at_site in assignments.items():
+            session.add(UserSite(user_id=user.id, site_id=_site_id(unit, code),
+                                 role=None if at_site in (None, role) else str(at_site)))
         return user.id
 
 
-def assign_site(unit: Unit, username: str, *, site: str) -> None:
-    """Give an existing user access to one more site (admin only)."""
+def assign_site(unit: Unit, username: str, *, site: str, role: Role | str | None = None) -> None:
+    """Give an existing user access to one more site, optionally with another role there."""
     require_role(unit.actor, _ADMIN, what="assign sites")
     with unit.step() as session:
-        user = session.scalar(select(AppUser).where(AppUser.username == username))
-        if user is None:
-            raise DataError("no such user", field="username", value=username)
-        session.add(UserSite(user_id=user.id, site_id=_site_id(unit, site)))
+        user = _user(session, username)
+        at_site = None if role is None else _role(role)
+        session.add(UserSite(user_id=user.id, site_id=_site_id(unit, site),
+                             role=None if at_site in (None, user.role) else str(at_site)))
+
+
+def set_user_active(unit: Unit, username: str, *, active: bool, reason: str) -> None:
+    """Disable (or re-enable) a user account (admin only); a disabled user cannot log in."""
+    require_role(unit.actor, _ADMIN, what="disable users")
+    if unit.actor.username == username and not active:
+        raise DataError("an administrator cannot disable their own account", field="username",
+                        value=username)
+    with unit.step(reason=reason) as session:
+        user = _user(session, username)
+        user.active = active
+        record_event(session, action="enable" if active else "disable", table_name="app_user",
+                     row_id=user.id, reason=reason)
+
+
+def list_users(unit: Unit) -> list[UserSummary]:
+    """Every user with role, state and sites (admin only)."""
+    require_role(unit.actor, _ADMIN, what="list users")
+    codes = {site_id: code for site_id, code in unit.session.execute(select(Site.id, Site.code))}
+    users = unit.session.scalars(select(AppUser).where(AppUser.deleted.is_(False))
+                                 .order_by(AppUser.username)).all()
+    links = unit.session.scalars(select(UserSite).where(UserSite.deleted.is_(False))).all()
+    return [
+        UserSummary(
+            username=u.username, full_name=u.full_name, role=u.role, active=u.active,
+            sites=tuple(sorted((codes[link.site_id], link.role or u.role)
+                               for link in links if link.user_id == u.id)),
+        )
+        for u in users
+    ]
+
+
+def _user(session: Session, username: str) -> AppUser:
+    user = session.scalar(select(AppUser).where(AppUser.username == username,
+                                                AppUser.deleted.is_(False)))
+    if user is None:
+        raise NotFoundError("no such user", field="username", value=username)
+    return user
 
 
 def _site_id(unit: Unit, code: str) -> int:
@@ -87,10 +187,31 @@ def _site_id(unit: Unit, code: str) -> int:
     return site_id
 
 
-def log_in(store: Store, username: str, *, channel: Channel | str) -> Actor:
-    """Identify an active user and return the actor for later units; the log-in is audited.
+def actor_for(session: Session, user: AppUser, *, channel: Channel | str) -> Actor:
+    """The actor of an active user: role, sites and the roles held at each site."""
+    links = session.execute(
+        select(UserSite.site_id, UserSite.role).where(
+            UserSite.user_id == user.id, UserSite.deleted.is_(False)
+        )
+    ).all()
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        role=user.role,
+        channel=str(Channel(channel)),
+        full_name=user.full_name,
+        site_ids=frozenset(site for site, _role in links),
+        all_sites=user.role in STUDY_WIDE_ROLES,
+        site_roles=tuple(sorted((site, role) for site, role in links if role)),
+    )
 
-    Authentication (password, SSO) belongs to the web/CLI adapter; this records who acted.
+
+def log_in(store: Store, username: str, *, channel: Channel | str) -> Actor:
+    """The actor of an active user, for trusted in-process callers (simulation, import jobs
+    run by an operator, tests); the start of a session is audited.
+
+    People log in through :func:`oncotrial.services.auth.authenticate`, which checks the
+    password; this function does not and is never reachable from the web or the API.
     """
     channel = Channel(channel)
     probe = Actor(user_id=None, username=username, role="", channel=channel)
@@ -100,22 +221,7 @@ def log_in(store: Store, username: str, *, channel: Channel | str) -> Actor:
         )
         if user is None or not user.active:
             raise AccessError("unknown or inactive user", field="username", value=username)
-        site_ids = frozenset(
-            session.scalars(
-                select(UserSite.site_id).where(
-                    UserSite.user_id == user.id, UserSite.deleted.is_(False)
-                )
-            )
-        )
-        actor = Actor(
-            user_id=user.id,
-            username=user.username,
-            role=user.role,
-            channel=channel,
-            full_name=user.full_name,
-            site_ids=site_ids,
-            all_sites=Role(user.role) in STUDY_WIDE_ROLES,
-        )
+        actor = actor_for(session, user, channel=channel)
         set_actor(session, actor)
         record_event(session, action="login", table_name="app_user", row_id=user.id)
     return actor

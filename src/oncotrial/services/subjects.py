@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from oncotrial.errors import DataError
 from oncotrial.services._unit import DATA_ENTRY_ROLES, Unit, check_version, require_role
+from oncotrial.services.permissions import Action
 from oncotrial.store.schema import (
     AssayFile,
     Biospecimen,
@@ -87,6 +88,7 @@ def register_subject(
         if site_id is None:
             raise DataError("no such site", field="site", value=site, subject=screening_number)
         unit.check_site(site_id, subject=screening_number)
+        unit.require_at(site_id, Action.ENTER_DATA, subject=screening_number)
         subject = Subject(
             site_id=site_id,
             screening_number=screening_number,

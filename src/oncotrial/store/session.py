@@ -74,6 +74,20 @@ class Actor:
     full_name: str = ""
     site_ids: frozenset[int] = field(default_factory=frozenset)
     all_sites: bool = False
+    #: (site id, role) where the user holds a role other than ``role`` at that site
+    site_roles: tuple[tuple[int, str], ...] = ()
+
+    def role_at(self, site_id: int) -> str:
+        """The role the user holds at *site_id* (their own role unless the site says other)."""
+        for site, role in self.site_roles:
+            if site == site_id:
+                return role
+        return self.role
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """Every role the user holds somewhere."""
+        return frozenset({self.role, *(role for _site, role in self.site_roles)})
 
 
 @dataclass(slots=True)
