@@ -295,7 +295,7 @@ def confirm_password(store: Store, actor: Actor, password: str) -> Reauthenticat
         ok = _check_password(credential, password)
         outcome = _outcome(user, credential, ok, now)
         if outcome != "ok":
-            record_event(session, action="reauth_failed", table_name="app_user",
+            record_event(session, action="reauth_fail", table_name="app_user",
                          row_id=actor.user_id, detail=outcome)
             if _count_failure(session, credential, outcome, now, DEFAULT_POLICY):
                 _record_lockout(session, credential, DEFAULT_POLICY)
@@ -343,23 +343,28 @@ def resolve_session(store: Store, token: str, *,
                     policy: AuthPolicy = DEFAULT_POLICY) -> SessionContext:
     """The session of a cookie token, if it is live; refreshes its last-seen time."""
     now = store.clock()
+    ended: str | None = None
     with store.transaction(_system(Channel.UI, "session")) as session:
         row = session.scalar(select(UserSession).where(UserSession.token_hash == _digest(token)))
         if row is None or row.revoked_at is not None:
             raise AccessError("not signed in", field="session", value=None)
         user = session.get(AppUser, row.user_id)
-        expired = _expiry(row, now, policy)
-        if expired or user is None or not user.active:
-            reason = expired or "account disabled"
-            _end(session, row, now, reason)
-            raise AccessError(f"session ended: {reason}; sign in again", field="session",
-                              value=None)
-        if now - row.last_seen_at >= policy.last_seen_resolution:
-            row.last_seen_at = now
-        actor = actor_for(session, user, channel=Channel.UI)
-        credential = _credential(session, user.id)
-        return SessionContext(actor=actor, session_id=row.id, csrf_token=row.csrf_token,
-                              must_change_password=bool(credential and credential.must_change))
+        ended = _expiry(row, now, policy) or (
+            None if user is not None and user.active else "account disabled")
+        if ended is not None:
+            _end(session, row, now, ended)  # committed before the refusal below
+        else:
+            assert user is not None
+            if now - row.last_seen_at >= policy.last_seen_resolution:
+                row.last_seen_at = now
+            actor = actor_for(session, user, channel=Channel.UI)
+            credential = _credential(session, user.id)
+            context = SessionContext(
+                actor=actor, session_id=row.id, csrf_token=row.csrf_token,
+                must_change_password=bool(credential and credential.must_change))
+    if ended is not None:
+        raise AccessError(f"session ended: {ended}; sign in again", field="session", value=None)
+    return context
 
 
 def _expiry(row: UserSession, now: datetime, policy: AuthPolicy) -> str | None:
