@@ -158,7 +158,7 @@ def set_user_active(unit: Unit, username: str, *, active: bool, reason: str) -> 
 def list_users(unit: Unit) -> list[UserSummary]:
     """Every user with role, state and sites (admin only)."""
     require_role(unit.actor, _ADMIN, what="list users")
-    codes = {site_id: code for site_id, code in unit.session.execute(select(Site.id, Site.code))}
+    codes: dict[int, str] = dict(unit.session.execute(select(Site.id, Site.code)).all())
     users = unit.session.scalars(select(AppUser).where(AppUser.deleted.is_(False))
                                  .order_by(AppUser.username)).all()
     links = unit.session.scalars(select(UserSite).where(UserSite.deleted.is_(False))).all()
