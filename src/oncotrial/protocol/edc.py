@@ -93,6 +93,7 @@ class FormDef(_Model):
     cycle_days: list[int] = Field(default_factory=list)
     repeating: bool = False
     tests: list[str] = Field(default_factory=list)
+    optional_tests: list[str] = Field(default_factory=list)
     fields: list[FormField] = Field(default_factory=list)
     source: str
 
