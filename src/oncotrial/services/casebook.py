@@ -552,15 +552,15 @@ def casebook_matrix(
         page = min(max(page, 1), pages)
         subjects = subjects[(page - 1) * per_page: page * per_page]
     index = _load_dates(unit, subjects)
-    plans = {}
+    plans: dict[int, list[PlannedVisit]] = {}
     for subject in subjects:
-        enrolment = index.enrolment.get(subject.id)
-        start = None if enrolment is None else (enrolment.reference_start_date
-                                                 or enrolment.enrolled_on)
-        plans[subject.id] = _planned(
-            index, subject, protocol, today,
-            lambda v, start=start: _in_cycles(v, cycles, protocol.cycle_length_days, start)
-            and _matches_visit(v.name, visit))
+        start = _subject_dates(index, subject).reference_start
+
+        def shown(v: PlannedVisit, start: date | None = start) -> bool:
+            return _in_cycles(v, cycles, protocol.cycle_length_days, start) and \
+                _matches_visit(v.name, visit)
+
+        plans[subject.id] = _planned(index, subject, protocol, today, shown)
     names = {v.name for visits in plans.values() for v in visits if v.kind != "log"}
     _load_rows(unit, index, window=_window(index, plans), assessments=names)
     rows = _matrix_rows(unit, index, plans, protocol=protocol, today=today, counts=counts)
