@@ -32,6 +32,7 @@ __all__ = [
     "HYPERTENSION",
     "CtcaeGrade",
     "ctcae_terms",
+    "ctcae_units",
     "grade_hypertension",
     "grade_lab",
     "load_ctcae_table",
@@ -71,6 +72,14 @@ def load_ctcae_table() -> CtcaeTable:
 def ctcae_terms() -> tuple[str, ...]:
     """Every term the shipped table can grade, spelled as in CTCAE v5.0."""
     return tuple(t.term for t in load_ctcae_table().terms)
+
+
+def ctcae_units(term: str) -> tuple[str, ...]:
+    """Every unit a value of *term* may be given in (CDISC spelling, table order)."""
+    for entry in load_ctcae_table().terms:
+        if entry.term == term:
+            return units_for(entry.analyte)
+    raise RuleError(f"no CTCAE v5.0 grading for {term!r}")
 
 
 def grade_lab(

@@ -23,6 +23,7 @@ from __future__ import annotations
 from oncotrial.rules._ctcae_grade import (
     CtcaeGrade,
     ctcae_terms,
+    ctcae_units,
     grade_hypertension,
     grade_lab,
     load_ctcae_table,
@@ -34,6 +35,7 @@ __all__ = [
     "CtcaeGrade",
     "RowGrade",
     "ctcae_terms",
+    "ctcae_units",
     "grade_hypertension",
     "grade_lab",
     "grade_lab_rows",

@@ -20,7 +20,7 @@ from oncotrial.services._unit import Unit
 from oncotrial.store.schema import Lesion, LesionMeasurement, TumourAssessment
 from oncotrial.types import Response
 
-__all__ = ["LesionReading", "record_tumour_assessment"]
+__all__ = ["LesionReading", "record_tumour_assessment", "rederive_tumour_responses"]
 
 _CATEGORIES = ("TARGET", "NON-TARGET", "NEW")
 _STATES = ("", "PRESENT", "ABSENT", "UNEQUIVOCAL", "EQUIVOCAL", "NOT DONE", "TOO SMALL TO MEASURE")
@@ -233,3 +233,16 @@ def _derive(
     total = row["sum_mm"]
     assessment.sum_diameters_mm = None if pd.isna(total) else float(total)
     session.flush()
+
+
+def rederive_tumour_responses(unit: Unit, subject_id: int, *, evaluator: str,
+                              protocol: Protocol) -> None:
+    """Assess every timepoint of an evaluator again (after a measurement was corrected)."""
+    for assessment in unit.session.scalars(
+        select(TumourAssessment).where(
+            TumourAssessment.subject_id == subject_id,
+            TumourAssessment.evaluator == evaluator,
+            TumourAssessment.deleted.is_(False),
+        ).order_by(TumourAssessment.visitnum)
+    ):
+        _derive(unit, subject_id, assessment, protocol=protocol)

@@ -17,6 +17,7 @@ from oncotrial.protocol import Protocol
 from oncotrial.protocol.models import DltFlag
 from oncotrial.rules.bsa import compute_bsa_for_dosing
 from oncotrial.rules.ctcae import grade_hypertension, grade_lab
+from oncotrial.rules.ctcae_terms import check_ae_grade
 from oncotrial.rules.dlt import DltEvent, classify_dlt
 from oncotrial.services._unit import Unit
 from oncotrial.store.schema import (
@@ -31,10 +32,14 @@ __all__ = [
     "ATTRIBUTIONS",
     "LAB_TESTS",
     "LabTest",
+    "reclassify_dlt",
+    "recompute_bsa",
     "record_adverse_event",
     "record_body_measurement",
     "record_lab",
     "record_vital_signs",
+    "regrade_blood_pressure",
+    "regrade_lab",
 ]
 
 #: NCI attribution scale (CTCAE/CTEP AE reporting), as the protocol spells it
@@ -282,6 +287,10 @@ def record_adverse_event(
     """
     if not 1 <= grade <= 5:
         raise DataError("CTCAE grades are 1-5", field="grade", value=grade, subject=subject)
+    try:
+        check_ae_grade(term, grade)
+    except DataError as exc:
+        raise DataError(str(exc), subject=subject) from exc
     if end_date is not None and end_date < start_date:
         raise DataError(
             "end before start", field="end_date", value=end_date.isoformat(), subject=subject
@@ -312,6 +321,44 @@ def record_adverse_event(
         )
         if protocol is not None:
             row.dlt, row.dlt_rule = _classify_dlt(unit, owner.id, row, flags or [], protocol)
+        row.flags = ",".join(flags or [])
         session.add(row)
         session.flush()
         return row
+
+
+def regrade_lab(row: LabResult, *, baseline: float | None = None) -> None:
+    """Grade a lab row again after its value, unit or limits changed (CTCAE v5.0)."""
+    test = LAB_TESTS.get(row.test_code)
+    if test is None or test.ctcae_term is None:
+        return
+    grade = grade_lab(test.ctcae_term, row.value, row.unit, lln=row.lln, uln=row.uln,
+                      baseline=baseline)
+    row.grade, row.grade_rule, row.grade_reason = grade.grade, grade.rule, grade.reason
+
+
+def regrade_blood_pressure(rows: list[VitalSign], *, previously_normal: bool | None) -> None:
+    """Grade CTCAE Hypertension again on a day's systolic and diastolic rows."""
+    by_code = {r.test_code: r for r in rows}
+    systolic, diastolic = by_code.get("SYSBP"), by_code.get("DIABP")
+    if systolic is None or diastolic is None:
+        return
+    if diastolic.value >= systolic.value:
+        raise DataError("diastolic must be below systolic", field="diastolic_mmhg",
+                        value=diastolic.value)
+    htn = grade_hypertension(systolic.value, diastolic.value, previously_normal=previously_normal)
+    for row in (systolic, diastolic):
+        row.ctcae_term, row.grade, row.grade_rule = htn.term, htn.grade, htn.rule
+
+
+def reclassify_dlt(unit: Unit, row: AdverseEvent, *, protocol: Protocol) -> None:
+    """Decide again whether an adverse event is a DLT after it changed."""
+    flags = [f for f in row.flags.split(",") if f] if row.flags else []
+    row.dlt, row.dlt_rule = _classify_dlt(unit, row.subject_id, row, flags,  # type: ignore[arg-type]
+                                          protocol)
+
+
+def recompute_bsa(row: BodyMeasurement, *, protocol: Protocol) -> None:
+    """BSA again after height or weight changed, under the protocol's BSA policy."""
+    bsa = compute_bsa_for_dosing(row.height_cm, row.weight_kg, policy=protocol.bsa)
+    row.bsa_m2, row.bsa_formula = bsa.bsa_used_m2, bsa.formula

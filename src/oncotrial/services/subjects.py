@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from oncotrial.errors import DataError
 from oncotrial.services._unit import DATA_ENTRY_ROLES, Unit, check_version, require_role
+from oncotrial.services.form_fields import parse_partial_date
 from oncotrial.services.permissions import Action
 from oncotrial.store.schema import (
     AssayFile,
@@ -167,6 +168,18 @@ def record_disposition(
         return row.id
 
 
+def _dtc(value: str | None, *, field: str, subject: str) -> tuple[str | None, date | None]:
+    """A partial ISO 8601 date as collected, and the date itself when it is complete."""
+    if value is None:
+        return None, None
+    try:
+        text = parse_partial_date(value)
+    except ValueError as exc:
+        raise DataError(str(exc), field=field, value=value,
+                        allowed="YYYY, YYYY-MM or YYYY-MM-DD", subject=subject) from exc
+    return text, (date.fromisoformat(text) if len(text) == 10 else None)
+
+
 def record_concomitant_therapy(
     unit: Unit,
     subject: str,
@@ -176,23 +189,39 @@ def record_concomitant_therapy(
     indication: str = "",
     start_date: date | None = None,
     end_date: date | None = None,
+    start: str | None = None,
+    end: str | None = None,
 ) -> int:
     """Record a concomitant medication, a prior anticancer therapy (one record per line) or a
-    subsequent anticancer therapy."""
+    subsequent anticancer therapy.
+
+    Dates are complete (*start_date*, *end_date*) or partial ISO 8601 as collected (*start*,
+    *end*: ``2017``, ``2017-05``, SDTMIG §4.4.4); a complete partial date fills the date too.
+    """
     _choice(category, _THERAPY_CATEGORIES, field="category", subject=subject)
+    if not name.strip():
+        raise DataError("must not be blank", field="name", value=name, subject=subject)
+    start_dtc, start_full = _dtc(start, field="start", subject=subject)
+    end_dtc, end_full = _dtc(end, field="end", subject=subject)
+    start_date = start_date or start_full
+    end_date = end_date or end_full
     if start_date and end_date and end_date < start_date:
         raise DataError(
             "end before start", field="end_date", value=end_date.isoformat(), subject=subject
         )
+    if start_dtc and end_dtc and end_dtc[: len(start_dtc)] < start_dtc[: len(end_dtc)]:
+        raise DataError("end before start", field="end", value=end, subject=subject)
     with unit.step() as session:
         owner = unit.subject(subject, write=True)
         row = ConcomitantTherapy(
             subject_id=owner.id,
-            name=name,
+            name=name.strip(),
             category=category,
             indication=indication,
             start_date=start_date,
             end_date=end_date,
+            start_dtc=start_dtc or (None if start_date is None else start_date.isoformat()),
+            end_dtc=end_dtc or (None if end_date is None else end_date.isoformat()),
         )
         session.add(row)
         session.flush()
