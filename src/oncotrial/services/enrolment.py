@@ -23,7 +23,7 @@ from oncotrial.services._unit import Unit
 from oncotrial.store.schema import AdverseEvent, EligibilityResult, Enrolment, Subject
 from oncotrial.types import Phase
 
-__all__ = ["EnrolmentOutcome", "enrol_subject", "set_reference_start"]
+__all__ = ["EnrolmentOutcome", "enrol_subject", "regimen_counts", "set_reference_start"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ class EnrolmentOutcome:
     rule: str
 
 
-def _regimen_counts(unit: Unit, regimen: str, on: date, window: int) -> tuple[int, int, int]:
+def regimen_counts(unit: Unit, regimen: str, on: date, window: int) -> tuple[int, int, int]:
     """Enrolled, DLT-evaluable and with-DLT phase Ib subjects at *regimen*, as known on *on*
     (a DLT counts from its onset; a subject without one once the window has passed)."""
     rows = unit.session.execute(
@@ -76,7 +76,7 @@ def _phase_ib_slot(unit: Unit, protocol: Protocol, on: date) -> tuple[str, int, 
     ib = protocol.phase_ib
     regimen: str | None = ib.start_regimen
     while regimen is not None:
-        enrolled, evaluable, dlts = _regimen_counts(unit, regimen, on, ib.dlt_window_days)
+        enrolled, evaluable, dlts = regimen_counts(unit, regimen, on, ib.dlt_window_days)
         decision = decide_cohort(evaluable, dlts, regimen=regimen, protocol=protocol)
         if decision.action is CohortAction.DE_ESCALATE:
             regimen = decision.next_regimen

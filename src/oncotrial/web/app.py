@@ -1,0 +1,131 @@
+"""``create_app(settings)``: the web EDC on the services.
+
+Errors become responses in one place (:func:`_errors`): a missing or hidden record is 404, a
+refusal 403, a stale or concurrent change 409, a locked record 423, bad input 422; an HTML
+page shows the message, the API answers JSON. No traceback reaches a browser.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from oncotrial.errors import (
+    AccessError,
+    ConcurrencyError,
+    DataError,
+    LockedError,
+    NotFoundError,
+    OncotrialError,
+)
+from oncotrial.protocol import load_protocol
+from oncotrial.store import Store
+from oncotrial.web.deps import AppState, NotSignedIn, render
+from oncotrial.web.security import SecurityMiddleware
+from oncotrial.web.settings import WebSettings
+
+__all__ = ["create_app"]
+
+_LOG = logging.getLogger("oncotrial.web")
+
+
+def _status(exc: OncotrialError) -> int:
+    if isinstance(exc, NotFoundError):
+        return 404
+    if isinstance(exc, AccessError):
+        return 403
+    if isinstance(exc, ConcurrencyError):
+        return 409
+    if isinstance(exc, LockedError):
+        return 423
+    if isinstance(exc, DataError):
+        return 422
+    return 400
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": "not signed in"}, status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": "/login"})
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(OncotrialError)
+    async def refused(request: Request, exc: OncotrialError) -> Response:
+        status = _status(exc)
+        if _is_api(request):
+            return JSONResponse({"error": str(exc), "field": getattr(exc, "field", None)},
+                                status_code=status)
+        return render(request, "error.html", None, status=status, message=str(exc),
+                      code=status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
+        return render(request, "error.html", None, status=exc.status_code,
+                      message=str(exc.detail), code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {e['msg']}"
+            for e in exc.errors())
+        if _is_api(request):
+            return JSONResponse({"error": problems}, status_code=422)
+        return render(request, "error.html", None, status=422, message=problems, code=422)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        _LOG.exception("unexpected error on %s %s", request.method, request.url.path)
+        message = "an unexpected error occurred; it has been logged"
+        if _is_api(request):
+            return JSONResponse({"error": message}, status_code=500)
+        return render(request, "error.html", None, status=500, message=message, code=500)
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    """The web EDC for *settings* (``None``: from the ``ONCOTRIAL_*`` environment)."""
+    settings = settings or WebSettings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = Store(settings.db_url)
+        app.state.oncotrial = AppState(settings=settings, store=store,
+                                       protocol=load_protocol(settings.protocol_path))
+        try:
+            yield
+        finally:
+            store.dispose()
+
+    app = FastAPI(title="oncotrial API", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url="/api/openapi.json",
+                  description="Read subjects, visits, forms and the audit trail of your sites; "
+                              "submit lab results and tumour measurements. Bearer token per "
+                              "user (create one under Account).")
+    app.add_middleware(SecurityMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")),
+              name="static")
+    _errors(app)
+    from oncotrial.web.routers import ROUTERS  # noqa: PLC0415  (routers need the app's deps)
+
+    for router in ROUTERS:
+        app.include_router(router)
+    return app
