@@ -64,7 +64,7 @@ def dashboard(unit: Unit, *, protocol: Protocol, today: date) -> Dashboard:
              .join(Site, Site.id == Subject.site_id).where(Enrolment.deleted.is_(False)))
     if not unit.actor.all_sites:
         query = query.where(Subject.site_id.in_(unit.actor.site_ids))
-    rows = session.execute(query).all()
+    rows = [(e, s, site) for e, s, site in session.execute(query).all()]
     per_day = Counter(e.enrolled_on for e, _s, _site in rows)
     running, curve = 0, []
     for day in sorted(per_day):
