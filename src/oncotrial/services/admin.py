@@ -25,6 +25,7 @@ __all__ = [
     "bootstrap_admin",
     "create_site",
     "create_user",
+    "list_sites",
     "list_users",
     "log_in",
     "set_user_active",
@@ -225,3 +226,10 @@ def log_in(store: Store, username: str, *, channel: Channel | str) -> Actor:
         set_actor(session, actor)
         record_event(session, action="login", table_name="app_user", row_id=user.id)
     return actor
+
+
+def list_sites(unit: Unit) -> list[tuple[str, str]]:
+    """(code, name) of every site (admin only)."""
+    require_role(unit.actor, _ADMIN, what="list sites")
+    return [(code, name) for code, name in unit.session.execute(
+        select(Site.code, Site.name).where(Site.deleted.is_(False)).order_by(Site.code))]

@@ -62,10 +62,13 @@ __all__ = [
     "MatrixRow",
     "RowRef",
     "SubjectCasebook",
+    "SubjectSummary",
     "VisitStatus",
     "casebook_matrix",
+    "list_subjects",
     "rows_of_form",
     "subject_casebook",
+    "visible_sites",
     "visit_status",
 ]
 
@@ -629,3 +632,31 @@ def visit_status(unit: Unit, subject: Subject, visit: str, *, protocol: Protocol
     if visit == LOG_VISIT:
         raise KeyError(visit)
     raise KeyError(f"visit {visit!r} is not in this subject's plan")
+
+
+def visible_sites(unit: Unit) -> list[tuple[str, str]]:
+    """(code, name) of the sites the user sees."""
+    query = select(Site.code, Site.name).where(Site.deleted.is_(False)).order_by(Site.code)
+    if not unit.actor.all_sites:
+        query = query.where(Site.id.in_(unit.actor.site_ids))
+    return [(code, name) for code, name in unit.session.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectSummary:
+    """A subject as listed."""
+
+    screening_number: str
+    site: str
+    status: str
+    phase: str | None
+
+
+def list_subjects(unit: Unit, *, site: str | None = None) -> list[SubjectSummary]:
+    """The subjects of the sites the user sees (a site filter within them)."""
+    subjects = _visible_subjects(unit, site=site, status=None)
+    codes = _site_codes(unit)
+    phases = dict(unit.session.execute(select(Enrolment.subject_id, Enrolment.phase).where(
+        Enrolment.subject_id.in_([s.id for s in subjects]), Enrolment.deleted.is_(False))).all())
+    return [SubjectSummary(screening_number=s.screening_number, site=codes.get(s.site_id, "?"),
+                           status=s.status, phase=phases.get(s.id)) for s in subjects]

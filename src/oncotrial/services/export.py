@@ -7,14 +7,12 @@ from pathlib import Path
 from oncotrial.cdisc.sdtm.export import build_sdtm, write_sdtm
 from oncotrial.protocol import Protocol
 from oncotrial.services._unit import Unit, require_role
+from oncotrial.services.permissions import PERMISSIONS, Action
 from oncotrial.store import read_tables, record_event
-from oncotrial.types import Role
 
 __all__ = ["export_sdtm"]
 
-_EXPORTERS = frozenset(
-    {Role.DATA_MANAGER, Role.STATISTICIAN, Role.ADMIN, Role.MONITOR, Role.INVESTIGATOR}
-)
+_EXPORTERS = PERMISSIONS[Action.EXPORT]
 _ROUTES = {"oral": "ORAL", "iv": "INTRAVENOUS"}  # protocol route -> CDISC CT C66729
 
 

@@ -26,6 +26,7 @@ from oncotrial.cdisc.odm import (
 from oncotrial.errors import DataError
 from oncotrial.services._unit import Unit, open_unit, require_role
 from oncotrial.services.admin import log_in
+from oncotrial.services.permissions import PERMISSIONS, Action
 from oncotrial.store import CASEBOOK_TABLES, Store, read_tables, record_event, table_columns
 from oncotrial.store.audit import AuditEntry, history_of_subject
 from oncotrial.store.rows import new_row, sync_sequences
@@ -70,6 +71,7 @@ def _columns() -> dict[str, list[OdmColumn]]:
 
 def export_odm(unit: Unit, *, study_oid: str) -> bytes:
     """An XSD-valid ODM 1.3.2 Snapshot of every casebook the actor may see."""
+    require_role(unit.actor, PERMISSIONS[Action.EXPORT], what="export data")
     sites = None if unit.actor.all_sites else unit.actor.site_ids
     tables = read_tables(unit.session, site_ids=sites)
     subjects = {int(s["id"]): str(s["screening_number"]) for s in tables["subject"]}
@@ -189,6 +191,7 @@ def _changes(
 def export_odm_transactional(unit: Unit, *, study_oid: str) -> bytes:
     """An XSD-valid ODM 1.3.2 Transactional file of the casebooks the actor may see: every
     change with its audit record (user, site, UTC time, reason), and every signature."""
+    require_role(unit.actor, PERMISSIONS[Action.EXPORT], what="export data")
     sites = None if unit.actor.all_sites else unit.actor.site_ids
     tables = read_tables(unit.session, site_ids=sites)
     keys = {int(s["id"]): str(s["screening_number"]) for s in tables["subject"]}

@@ -8,7 +8,8 @@ systems, 21 CFR 11.10(d) and (g): access limited to authorised individuals, auth
 - monitor: reads the sites assigned, raises and closes queries, verifies source data; never
   edits clinical data;
 - data manager: every site; queries, locks and unlocks; no clinical edits;
-- statistician: every site, read-only; exports and dashboards;
+- statistician: every site, read-only; exports and dashboards (an investigator may export
+  the sites they are assigned to);
 - administrator: users and sites; no clinical data at all.
 
 A user may hold different roles at different sites; site-scoped actions are decided by the role
@@ -61,7 +62,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.LOCK: frozenset({_R.DATA_MANAGER}),
     Action.VIEW_AUDIT: frozenset({_R.MONITOR, _R.DATA_MANAGER, _R.INVESTIGATOR,
                                   _R.COORDINATOR, _R.STATISTICIAN}),
-    Action.EXPORT: frozenset({_R.DATA_MANAGER, _R.STATISTICIAN}),
+    Action.EXPORT: frozenset({_R.DATA_MANAGER, _R.STATISTICIAN, _R.INVESTIGATOR}),
     Action.VIEW_DASHBOARD: frozenset({_R.STATISTICIAN, _R.DATA_MANAGER, _R.INVESTIGATOR,
                                       _R.MONITOR}),
     Action.MANAGE_USERS: frozenset({_R.ADMIN}),

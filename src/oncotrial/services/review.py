@@ -32,6 +32,7 @@ from oncotrial.store.schema import (
     AuditLog,
     DataQuery,
     QueryMessage,
+    RecordLock,
     Signature,
     Site,
     SourceVerification,
@@ -42,11 +43,13 @@ from oncotrial.store.schema import (
 __all__ = [
     "QUERY_STATES",
     "AuditRow",
+    "LockRow",
     "QueryRow",
     "SignatureRow",
     "audit_count",
     "audit_csv",
     "audit_rows",
+    "list_locks",
     "list_queries",
     "list_signatures",
     "query_thread",
@@ -379,3 +382,31 @@ def audit_count(unit: Unit, *, since: datetime | None, until: datetime | None) -
     query = _audit_query(unit, subject=None, table=None, row_id=None, field=None, since=since,
                          until=until).subquery()
     return int(unit.session.scalar(select(func.count()).select_from(query)) or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class LockRow:
+    """A lock as listed."""
+
+    id: int
+    level: str
+    site: str | None
+    subject: str | None
+    form: str | None
+    active: bool
+    reason: str
+    locked_by: str
+    unlock_reason: str | None
+
+
+def list_locks(unit: Unit) -> list[LockRow]:
+    """Every lock, newest first (data manager)."""
+    require_role(unit.actor, PERMISSIONS[Action.LOCK], what="see locks")
+    names = dict(unit.session.execute(select(AppUser.id, AppUser.username)).all())
+    sites = dict(unit.session.execute(select(Site.id, Site.code)).all())
+    subjects = dict(unit.session.execute(select(Subject.id, Subject.screening_number)).all())
+    return [LockRow(id=r.id, level=r.level, site=sites.get(r.site_id) if r.site_id else None,
+                    subject=subjects.get(r.subject_id) if r.subject_id else None,
+                    form=r.form_name, active=r.active, reason=r.reason,
+                    locked_by=names.get(r.locked_by, "?"), unlock_reason=r.unlock_reason)
+            for r in unit.session.scalars(select(RecordLock).order_by(RecordLock.id.desc()))]

@@ -56,49 +56,52 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+async def _not_signed_in(request: Request, exc: Exception) -> Response:
+    if _is_api(request):
+        return JSONResponse({"error": "not signed in"}, status_code=401,
+                            headers={"WWW-Authenticate": "Bearer"})
+    if request.headers.get("hx-request"):
+        return Response(status_code=401, headers={"HX-Redirect": "/login"})
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+
+def _answer(request: Request, status: int, message: str,
+            field: str | None = None) -> Response:
+    if _is_api(request):
+        return JSONResponse({"error": message, "field": field}, status_code=status)
+    return render(request, "error.html", None, status=status, message=message, code=status)
+
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OncotrialError)
+    return _answer(request, _status(exc), str(exc), getattr(exc, "field", None))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    return _answer(request, exc.status_code, str(exc.detail))
+
+
+async def _invalid(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {e['msg']}"
+        for e in exc.errors())
+    return _answer(request, 422, problems)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    _LOG.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _answer(request, 500, "an unexpected error occurred; it has been logged")
+
+
 def _errors(app: FastAPI) -> None:
-    @app.exception_handler(NotSignedIn)
-    async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
-        if _is_api(request):
-            return JSONResponse({"error": "not signed in"}, status_code=401,
-                                headers={"WWW-Authenticate": "Bearer"})
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        if request.headers.get("hx-request"):
-            return Response(status_code=401, headers={"HX-Redirect": "/login"})
-        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-
-    @app.exception_handler(OncotrialError)
-    async def refused(request: Request, exc: OncotrialError) -> Response:
-        status = _status(exc)
-        if _is_api(request):
-            return JSONResponse({"error": str(exc), "field": getattr(exc, "field", None)},
-                                status_code=status)
-        return render(request, "error.html", None, status=status, message=str(exc),
-                      code=status)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if _is_api(request):
-            return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
-        return render(request, "error.html", None, status=exc.status_code,
-                      message=str(exc.detail), code=exc.status_code)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {e['msg']}"
-            for e in exc.errors())
-        if _is_api(request):
-            return JSONResponse({"error": problems}, status_code=422)
-        return render(request, "error.html", None, status=422, message=problems, code=422)
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        _LOG.exception("unexpected error on %s %s", request.method, request.url.path)
-        message = "an unexpected error occurred; it has been logged"
-        if _is_api(request):
-            return JSONResponse({"error": message}, status_code=500)
-        return render(request, "error.html", None, status=500, message=message, code=500)
+    app.add_exception_handler(NotSignedIn, _not_signed_in)
+    app.add_exception_handler(OncotrialError, _refused)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(Exception, _unexpected)
 
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:

@@ -12,6 +12,7 @@ from oncotrial.errors import DataError
 __all__ = ["WebSettings"]
 
 ENV_DB = "ONCOTRIAL_DB_URL"
+DEFAULT_DB_URL = "sqlite:///oncotrial.db"
 ENV_PROTOCOL = "ONCOTRIAL_PROTOCOL"
 ENV_AS_OF = "ONCOTRIAL_AS_OF"
 ENV_INSECURE = "ONCOTRIAL_INSECURE_COOKIES"
@@ -25,7 +26,7 @@ class WebSettings:
     leaves it unset. ``secure_cookies`` is off only for plain-HTTP test clients.
     """
 
-    db_url: str = "sqlite:///oncotrial.db"
+    db_url: str = DEFAULT_DB_URL
     protocol_path: Path | None = None
     as_of: date | None = None
     secure_cookies: bool = True
@@ -42,7 +43,7 @@ class WebSettings:
                             allowed="YYYY-MM-DD") from exc
         protocol = os.environ.get(ENV_PROTOCOL)
         return cls(
-            db_url=os.environ.get(ENV_DB, cls.db_url),
+            db_url=os.environ.get(ENV_DB, DEFAULT_DB_URL),
             protocol_path=Path(protocol) if protocol else None,
             as_of=day,
             secure_cookies=os.environ.get(ENV_INSECURE, "") != "1",
