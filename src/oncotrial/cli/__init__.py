@@ -56,10 +56,14 @@ COMMANDS: dict[str, Entry] = {
                     "RECIST 1.1 response evaluation from lesion measurements."),
     "report": Entry("oncotrial.cli.report", "report",
                     "Write report.html (self-contained), report.pdf and every table as CSV."),
+    "serve": Entry("oncotrial.cli.serve", "serve",
+                   "Serve the web EDC and the JSON API (http://HOST:PORT)."),
     "sim": Entry("oncotrial.cli.sim", "app",
                  "Virtual LEADER trials: calibration and operating characteristics."),
     "survival": Entry("oncotrial.cli.survival", "app",
                       "Survival estimates: Kaplan-Meier, log-rank."),
+    "user": Entry("oncotrial.cli.user", "app",
+                  "Accounts, sites and roles (as an authenticated administrator)."),
 }
 
 

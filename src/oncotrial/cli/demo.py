@@ -45,6 +45,14 @@ def _print(summary: DemoSummary, out: Path, console: Console) -> None:
     report = out / "report" / "report.html"
     if report.exists():
         console.print(f"  Clinical study report: {report} (and report.pdf, tables/*.csv)")
+    from oncotrial.services.simulation import DEMO_PASSWORD, DEMO_USERS
+
+    console.print("\n[bold]Web EDC[/bold] (demo accounts, password "
+                  f"[bold]{DEMO_PASSWORD}[/bold]):")
+    console.print(f"  oncotrial serve --db {summary.db_url} --as-of {summary.cutoff.isoformat()}")
+    console.print("  then open http://127.0.0.1:8000 and sign in as one of: "
+                  + ", ".join(f"{u} ({role.value.replace('_', ' ')})"
+                              for u, _name, role, _sites in DEMO_USERS) + ", admin")
 
 
 def demo(

@@ -25,7 +25,8 @@ from oncotrial.protocol import Protocol
 from oncotrial.report import compute_simon_table, read_adam
 from oncotrial.services import _simulation as entry
 from oncotrial.services._unit import open_unit
-from oncotrial.services.admin import assign_site, bootstrap_admin, create_site, create_user, log_in
+from oncotrial.services.admin import bootstrap_admin, create_site, create_user, log_in
+from oncotrial.services.auth import set_password
 from oncotrial.services.export import export_sdtm
 from oncotrial.services.reporting import report_for_protocol, simon_design_of
 from oncotrial.sim import SimulatedTrial, simulate_trial
@@ -35,7 +36,7 @@ from oncotrial.stats.results import BinomialInterval, Interval
 from oncotrial.store import Store, upgrade
 from oncotrial.types import Channel, Role
 
-__all__ = ["DemoSummary", "run_demo"]
+__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "DemoSummary", "run_demo"]
 
 SITES = (("01", "National Taiwan University Hospital"), ("02", "Taipei Veterans General Hospital"))
 DEFAULT_START = date(2018, 6, 1)  # LEADER registered May 2018 (NCT03526679); virtual start
@@ -57,6 +58,8 @@ class DemoSummary:
     median_pfs_months: Interval
     grade3_rates: tuple[tuple[str, float], ...]  # most frequent grade ≥ 3 AE terms
     files: tuple[Path, ...]
+    cutoff: date  # the data cut-off: "today" of the virtual trial
+    db_url: str
 
 
 def _clock(start: date) -> Callable[[], datetime]:
@@ -99,16 +102,29 @@ def _fresh_store(out: Path, db_url: str | None, start: date) -> Store:
     return Store(db_url, clock=_clock(start))
 
 
+#: the password of every demo account (demo databases only; a real trial sets each one)
+DEMO_PASSWORD = "virtual sarcoma casebook 2018"  # noqa: S105  (printed for the demo's users)
+#: (user, full name, role, sites) of the demo accounts, one per role
+DEMO_USERS: tuple[tuple[str, str, Role, tuple[str, ...]], ...] = (
+    *((f"inv{code}", f"Investigator site {code}", Role.INVESTIGATOR, (code,))
+      for code, _name in SITES),
+    *((f"coord{code}", f"Coordinator site {code}", Role.COORDINATOR, (code,))
+      for code, _name in SITES),
+    ("monitor", "Clinical Research Monitor", Role.MONITOR, tuple(c for c, _n in SITES)),
+    ("dm", "Data Manager", Role.DATA_MANAGER, ()),
+    ("stat", "Trial Statistician", Role.STATISTICIAN, ()),
+)
+
+
 def _set_up_users(store: Store) -> None:
     admin = bootstrap_admin(store, username="admin", full_name="Demo Administrator")
     with open_unit(store, admin) as unit:
         for code, name in SITES:
             create_site(unit, code, name=name)
-            create_user(
-                unit, f"inv{code}", full_name=f"Investigator site {code}", role=Role.INVESTIGATOR
-            )
-            assign_site(unit, f"inv{code}", site=code)
-        create_user(unit, "stat", full_name="Trial Statistician", role=Role.STATISTICIAN)
+        for username, full_name, role, sites in DEMO_USERS:
+            create_user(unit, username, full_name=full_name, role=role, sites=list(sites))
+        for username in ("admin", *(u[0] for u in DEMO_USERS)):
+            set_password(unit, username, DEMO_PASSWORD)
 
 
 def _enter_trial(
@@ -229,4 +245,6 @@ def run_demo(
         median_pfs_months=median,
         grade3_rates=_grade3(dict(sdtm), n_patients),
         files=tuple(files),
+        cutoff=cutoff,
+        db_url=store.url,
     )
