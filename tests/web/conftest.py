@@ -22,7 +22,7 @@ from tests.store.backends import Backend, admin_actor, backend, store
 
 __all__ = ["admin_actor", "backend", "store"]
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # noqa: S105  (the test accounts' password)
 AS_OF = date(2019, 6, 1)
 ROLES = ("coordinator", "investigator", "monitor", "data_manager", "statistician", "admin")
 _TAGS = itertools.count(1)
@@ -44,8 +44,13 @@ class Trial:
         return self.users[role]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def trial(store: Store, admin_actor: Actor) -> Trial:
+    """A trial of its own for each test."""
+    return build_trial(store, admin_actor)
+
+
+def build_trial(store: Store, admin_actor: Actor) -> Trial:
     """Sites A and B, one user per role (site roles at A, a coordinator at B), two subjects."""
     tag = f"W{next(_TAGS)}"
     site_a, site_b = f"{tag}A", f"{tag}B"
@@ -102,6 +107,6 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> str:
     answer = client.post("/login", data={"username": username, "password": password,
                                          "csrf_token": csrf_of(page.text), "next": "/"})
     assert answer.status_code == 303, answer.text[:500]
-    home = client.get("/")
+    home = client.get("/account")
     assert home.status_code == 200
     return csrf_of(home.text)

@@ -26,7 +26,7 @@ from sqlalchemy import and_, func, or_, select
 
 from oncotrial.protocol import Protocol
 from oncotrial.protocol.edc import FormDef
-from oncotrial.services._unit import Unit
+from oncotrial.services._unit import Unit, require_role
 from oncotrial.services.permissions import PERMISSIONS, Action
 from oncotrial.services.visits import LOG_VISIT, PlannedVisit, SubjectDates, plan_visits
 from oncotrial.store.schema import (
@@ -66,6 +66,7 @@ __all__ = [
     "VisitStatus",
     "casebook_matrix",
     "list_subjects",
+    "registration_sites",
     "rows_of_form",
     "subject_casebook",
     "visible_sites",
@@ -477,6 +478,7 @@ def _visits(index: _Index, subject: Subject, protocol: Protocol, today: date,
 
 
 def _visible_subjects(unit: Unit, *, site: str | None, status: str | None) -> list[Subject]:
+    require_role(unit.actor, PERMISSIONS[Action.VIEW_CASEBOOK], what="view the casebook")
     query = select(Subject).where(Subject.deleted.is_(False)).order_by(Subject.screening_number)
     if not unit.actor.all_sites:
         query = query.where(Subject.site_id.in_(unit.actor.site_ids))
@@ -660,3 +662,11 @@ def list_subjects(unit: Unit, *, site: str | None = None) -> list[SubjectSummary
         Enrolment.subject_id.in_([s.id for s in subjects]), Enrolment.deleted.is_(False))).all())
     return [SubjectSummary(screening_number=s.screening_number, site=codes.get(s.site_id, "?"),
                            status=s.status, phase=phases.get(s.id)) for s in subjects]
+
+
+def registration_sites(unit: Unit) -> list[tuple[str, str]]:
+    """(code, name) of the sites where the user may register subjects."""
+    require_role(unit.actor, PERMISSIONS[Action.ENTER_DATA], what="register subjects")
+    ids = dict(unit.session.execute(select(Site.code, Site.id)).all())
+    return [(code, name) for code, name in visible_sites(unit)
+            if unit.actor.role_at(ids[code]) in PERMISSIONS[Action.ENTER_DATA]]

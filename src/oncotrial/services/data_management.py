@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from oncotrial.errors import DataError
 from oncotrial.services._unit import Unit, check_version, require_role, require_text
+from oncotrial.services.permissions import PERMISSIONS, Action
 from oncotrial.store import (
     AuditEntry,
     casebook_hash,
@@ -35,7 +36,6 @@ from oncotrial.store.schema import (
     Site,
     Subject,
 )
-from oncotrial.types import Role
 
 __all__ = [
     "SignatureStatus",
@@ -52,10 +52,10 @@ __all__ = [
     "verify_signature",
 ]
 
-_QUERY_RAISERS = frozenset({Role.MONITOR, Role.DATA_MANAGER})
-_QUERY_ANSWERERS = frozenset({Role.INVESTIGATOR, Role.COORDINATOR})
-_SIGNERS = frozenset({Role.INVESTIGATOR})
-_LOCKERS = frozenset({Role.DATA_MANAGER, Role.ADMIN})
+_QUERY_RAISERS = PERMISSIONS[Action.RAISE_QUERY]
+_QUERY_ANSWERERS = PERMISSIONS[Action.ANSWER_QUERY]
+_SIGNERS = PERMISSIONS[Action.SIGN]
+_LOCKERS = PERMISSIONS[Action.LOCK]
 _LEVELS = ("study", "site", "subject", "form")
 _PROTECTED = frozenset({"id", "subject_id", "version", "deleted"})
 

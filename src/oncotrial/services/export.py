@@ -10,7 +10,7 @@ from oncotrial.services._unit import Unit, require_role
 from oncotrial.services.permissions import PERMISSIONS, Action
 from oncotrial.store import read_tables, record_event
 
-__all__ = ["export_sdtm"]
+__all__ = ["check_export", "export_sdtm"]
 
 _EXPORTERS = PERMISSIONS[Action.EXPORT]
 _ROUTES = {"oral": "ORAL", "iv": "INTRAVENOUS"}  # protocol route -> CDISC CT C66729
@@ -35,3 +35,8 @@ def export_sdtm(unit: Unit, directory: Path, *, protocol: Protocol) -> list[Path
             detail=f"SDTM {','.join(domains)} to {directory}",
         )
     return written
+
+
+def check_export(unit: Unit) -> None:
+    """Refuse users who may not export (the export page itself)."""
+    require_role(unit.actor, _EXPORTERS, what="export data")

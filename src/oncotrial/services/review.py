@@ -103,6 +103,7 @@ def list_queries(
     subject: str | None = None, min_age_days: int | None = None, limit: int = 500,
 ) -> list[QueryRow]:
     """Queries of the sites the user sees, oldest first, with their thread."""
+    require_role(unit.actor, PERMISSIONS[Action.VIEW_CASEBOOK], what="see queries")
     query = _query_base(unit)
     if state:
         store_states = [k for k, v in QUERY_STATES.items() if state in (v, k)]

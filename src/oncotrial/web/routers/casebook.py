@@ -62,7 +62,7 @@ def matrix(
 def new_subject(request: Request, current: CurrentUser, state: State) -> Response:
     """The registration form (consent, demographics) of a new subject."""
     with state.unit(current) as unit:
-        sites = casebook.visible_sites(unit)
+        sites = casebook.registration_sites(unit)
     return render(request, "register.html", current, sites=sites, values={}, problem=None)
 
 
@@ -91,7 +91,7 @@ def register(
                 histology=histology or None)
     except DataError as exc:
         with state.unit(current) as unit:
-            sites = casebook.visible_sites(unit)
+            sites = casebook.registration_sites(unit)
         return render(request, "register.html", current, status=422, sites=sites,
                       values=values, problem=str(exc))
     return RedirectResponse(f"/subjects/{screening_number.strip()}", status_code=303)

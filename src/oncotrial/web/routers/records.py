@@ -59,6 +59,8 @@ def audit_export(current: CurrentUser, state: State,
     """The audit trail between two dates as CSV, streamed a batch at a time."""
     start, end = _day(since, "since"), _day(until, "until")
     stop = None if end is None else end + timedelta(days=1)
+    with state.unit(current) as unit:  # refuse before the response starts
+        review.audit_count(unit, since=start, until=stop)
 
     def rows() -> Iterator[str]:
         with state.unit(current) as unit:
@@ -72,6 +74,8 @@ def audit_export(current: CurrentUser, state: State,
 @router.get("/exports")
 def exports(request: Request, current: CurrentUser, state: State) -> Response:
     """Links to every export the user may take."""
+    with state.unit(current) as unit:
+        export.check_export(unit)
     return render(request, "exports.html", current)
 
 
