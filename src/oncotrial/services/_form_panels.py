@@ -120,12 +120,16 @@ class Eligibility(Kind):
                 if value == _OTHER:
                     screening[crit.field] = "OTHER"
                 continue
-            if isinstance(value, float | int) and not isinstance(value, bool) and crit.unit:
-                measured: dict[str, object] = {"value": float(value), "unit": crit.unit}
+            number = isinstance(value, float | int) and not isinstance(value, bool)
+            if number and crit.basis == "xULN":
                 uln = values.get(f"{crit.field}_uln")
-                if uln is not None:
-                    measured["uln"] = uln
-                screening[crit.field] = measured
+                if uln is None:
+                    raise FieldRefused(f"{crit.field}_uln", "", "the upper limit of normal is "
+                                       "needed: the criterion is a multiple of it")
+                screening[crit.field] = {"value": float(value), "uln": uln,  # type: ignore[arg-type]
+                                         "unit": crit.unit or "same unit as the ULN"}
+            elif number and crit.unit:
+                screening[crit.field] = {"value": float(value), "unit": crit.unit}  # type: ignore[arg-type]
             else:
                 screening[crit.field] = value
         enrolled_on = values.get("enrolled_on")
@@ -360,9 +364,14 @@ class Tumour(Kind):
         if assessment is None:
             return ()
         if assessment.computed_response is None:
-            return (f"baseline assessment of {assessment.assessed_on.isoformat()}"
-                    + (f": sum of diameters {assessment.sum_diameters_mm:g} mm"
-                       if assessment.sum_diameters_mm is not None else ""),)
+            diameters = view.unit.session.scalars(
+                select(LesionMeasurement.diameter_mm)
+                .join(Lesion, Lesion.id == LesionMeasurement.lesion_id)
+                .where(LesionMeasurement.assessment_id == assessment.id,
+                       LesionMeasurement.deleted.is_(False), Lesion.category == "TARGET")).all()
+            known = [d for d in diameters if d is not None]
+            total = f": sum of diameters {sum(known):g} mm (RECIST 1.1 §4.2)" if known else ""
+            return (f"baseline assessment of {assessment.assessed_on.isoformat()}{total}",)
         total = assessment.sum_diameters_mm
         return (f"RECIST 1.1 timepoint response: {assessment.computed_response} (target "
                 f"{assessment.computed_target}, non-target {assessment.computed_nontarget}, "

@@ -447,10 +447,11 @@ def _subject_dates(index: _Index, subject: Subject) -> SubjectDates:
     events = {r.code: r.day for r in index.by_table.get((subject.id, "disposition"), ())}
     study_end = events.get("DEATH") or events.get("END OF STUDY")
     end = events.get("END OF TREATMENT") or study_end
-    return SubjectDates(
-        consent=subject.consent_date,
-        reference_start=None if enrolment is None else enrolment.reference_start_date,
-        treatment_end=end, study_end=study_end)
+    # Until the first dose fixes cycle 1 day 1, the enrolment date stands in for it.
+    start = None if enrolment is None else (enrolment.reference_start_date
+                                             or enrolment.enrolled_on)
+    return SubjectDates(consent=subject.consent_date, reference_start=start,
+                        treatment_end=end, study_end=study_end)
 
 
 def _planned(index: _Index, subject: Subject, protocol: Protocol, today: date,

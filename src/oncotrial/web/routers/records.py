@@ -34,7 +34,7 @@ def _day(value: str, field: str) -> datetime | None:
 def audit(request: Request, current: CurrentUser, state: State,
           subject: Annotated[str, Query(max_length=40)] = "",
           table: Annotated[str, Query(max_length=40)] = "",
-          row: Annotated[int | None, Query(ge=0)] = None,
+          row: Annotated[str, Query(max_length=12, pattern=r"^[0-9]*$")] = "",
           field: Annotated[str, Query(max_length=60)] = "",
           since: Annotated[str, Query(max_length=10)] = "",
           until: Annotated[str, Query(max_length=10)] = "",
@@ -43,10 +43,11 @@ def audit(request: Request, current: CurrentUser, state: State,
     start, end = _day(since, "since"), _day(until, "until")
     with state.unit(current) as unit:
         rows = review.audit_rows(unit, subject=subject or None, table=table or None,
-                                 row_id=row, field=field or None, since=start,
+                                 row_id=int(row) if row else None, field=field or None,
+                                 since=start,
                                  until=None if end is None else end + timedelta(days=1),
                                  after_seq=after, limit=200)
-    filters = {"subject": subject, "table": table, "row": "" if row is None else row,
+    filters = {"subject": subject, "table": table, "row": row,
                "field": field, "since": since, "until": until}
     return render(request, "audit.html", current, rows=rows, filters=filters,
                   next_after=rows[-1].seq if len(rows) == 200 else None)
