@@ -370,8 +370,8 @@ class Tumour(Kind):
                 .where(LesionMeasurement.assessment_id == assessment.id,
                        LesionMeasurement.deleted.is_(False), Lesion.category == "TARGET")).all()
             known = [d for d in diameters if d is not None]
-            total = f": sum of diameters {sum(known):g} mm (RECIST 1.1 §4.2)" if known else ""
-            return (f"baseline assessment of {assessment.assessed_on.isoformat()}{total}",)
+            text = f": sum of diameters {sum(known):g} mm (RECIST 1.1 §4.2)" if known else ""
+            return (f"baseline assessment of {assessment.assessed_on.isoformat()}{text}",)
         total = assessment.sum_diameters_mm
         return (f"RECIST 1.1 timepoint response: {assessment.computed_response} (target "
                 f"{assessment.computed_target}, non-target {assessment.computed_nontarget}, "
