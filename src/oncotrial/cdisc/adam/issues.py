@@ -23,7 +23,7 @@ def derive_adrs_issues(adrs: pd.DataFrame, *, start_date: StartDate) -> pd.DataF
 
     *start_date* names the ADSL variable (carried on ADRS) used as the reference date.
 
-    Listed: no valid response (ND, blank); no usable date (missing or month missing); day of
+    Listed: no valid response (ND, blank, or text such as ``CHECK``); no usable date (missing or month missing); day of
     the date imputed; assessment before the reference start date; a second assessment on the
     same date (the worst is kept); CR followed by PR, SD or NON-CR/NON-PD (admiralonco
     ``signal_crpr``; RECIST 1.1 Table 3 footnote), noting whether it was recoded to PD.
@@ -34,7 +34,8 @@ def derive_adrs_issues(adrs: pd.DataFrame, *, start_date: StartDate) -> pd.DataF
     analysed = ovr["ANL01FL"] == "Y"
     before = ovr["ADT"] < ovr[start_date]
     checks: list[tuple[pd.Series, str, str]] = [
-        (~valid, "no valid response (ND or blank)", "not analysed"),
+        (~valid, "not a RECIST 1.1 overall response (ND, blank or other text)",
+         "not analysed"),
         (valid & ~dated, "assessment date missing or without month", "not analysed"),
         (ovr["ADTF"] == "D", "day of assessment date missing", "imputed to last day of month"),
         (valid & dated & ~analysed & before,
