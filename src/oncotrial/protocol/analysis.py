@@ -248,7 +248,8 @@ def override_profile(profile: AnalysisProfile, **values: object) -> AnalysisProf
     sources = dict(profile.sources)
     for name in given:
         sources["recist" if name in _RECIST_FIELDS else name] = "set on the command line"
-    recist = replace(profile.recist, **recist_values) if recist_values else profile.recist
+    recist = (replace(profile.recist, **recist_values)  # type: ignore[arg-type]  # checked after
+              if recist_values else profile.recist)
     return replace(profile, recist=recist, sources=sources, **top)  # type: ignore[arg-type]
 
 
@@ -266,7 +267,7 @@ def describe_profile(profile: AnalysisProfile) -> list[tuple[str, str, str]]:
     planned = "; ".join(f"{drug}: days {','.join(map(str, days))}"
                         for drug, days in sorted(profile.planned_days.items()))
     source = profile.sources.get
-    rows = [
+    return [
         ("profile", profile.name, profile.origin),
         ("confirmation_interval_days", str(recist.confirmation_interval_days),
          source("recist", "")),
@@ -286,7 +287,6 @@ def describe_profile(profile: AnalysisProfile) -> list[tuple[str, str, str]]:
         ("dlt_window_days", "" if profile.dlt_window_days is None
          else str(profile.dlt_window_days), source("dlt_window_days", "")),
     ]
-    return rows
 
 
 def choose_profile(protocol_path: Path | None, study_ids: Iterable[str]) -> AnalysisProfile:

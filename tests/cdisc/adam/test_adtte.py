@@ -177,20 +177,20 @@ def test_matches_admiral_derive_param_tte_tests(leader: Protocol) -> None:
 # LEADER imaging every 42 ± 7 days: more than one missed assessment = an event more than
 # 2 × 42 + 7 = 91 days after the last adequate assessment (or the start).
 @pytest.mark.parametrize(
-    ("death", "rule", "cnsr", "adt", "arule"),
+    ("death", "rule", "expected"),
     [
         # FDA row "death before first PD assessment": 91 days after the start → event
-        ("2020-04-01", "fda", 0, "2020-04-01", "event_death"),
+        ("2020-04-01", "fda", (0, "2020-04-01", "event_death")),
         # FDA row "death ... after more than one missed visit": 92 days → censored at start
-        ("2020-04-02", "fda", 1, START, "censor_missed_assessments"),
+        ("2020-04-02", "fda", (1, START, "censor_missed_assessments")),
         # admiralonco template (death_event, no missed-visit rule): an event either way
-        ("2020-04-01", "event", 0, "2020-04-01", "event_death"),
-        ("2020-04-02", "event", 0, "2020-04-02", "event_death"),
-        ("2020-12-31", "event", 0, "2020-12-31", "event_death"),
+        ("2020-04-01", "event", (0, "2020-04-01", "event_death")),
+        ("2020-04-02", "event", (0, "2020-04-02", "event_death")),
+        ("2020-12-31", "event", (0, "2020-12-31", "event_death")),
     ],
 )
 def test_death_without_post_baseline_assessment(
-    leader: Protocol, death: str, rule: str, cnsr: int, adt: str, arule: str
+    leader: Protocol, death: str, rule: str, expected: tuple[int, str, str]
 ) -> None:
     """A death with no adequate post-baseline assessment: the FDA 2018 table censors it after
     more than one missed assessment (either side of day 91), admiralonco counts it."""
@@ -199,6 +199,7 @@ def test_death_without_post_baseline_assessment(
     adrs = derive_adrs(rs, adsl=frame, protocol=leader)
     adtte = derive_adtte(adrs, adsl=frame, protocol=leader,
                          death_without_assessment=rule)  # type: ignore[arg-type]
+    cnsr, adt, arule = expected
     _check(pick(adtte, "S1", "PFS"), cnsr=cnsr, day=adt, rule=arule)
     assert pick(adtte, "S1", "OS")["CNSR"] == 0  # OS counts every death
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from oncotrial.cdisc.adam._dates import dates_from_dtc, day_numbers
 from oncotrial.cdisc.adam._text import upper_text
+
 __all__ = [
     "RESPONSES",
     "Event",

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 
 from oncotrial.cdisc.adam._settings import PfsRules, ProtocolLike, StartDate
-from oncotrial.protocol.analysis import DeathWithoutAssessment
 from oncotrial.cdisc.adam._text import upper_text
 from oncotrial.cdisc.adam.adsl import select_start_date
 from oncotrial.errors import DataError
+from oncotrial.protocol.analysis import DeathWithoutAssessment
 
 __all__ = ["ADTTE_PARAMS", "derive_adtte"]
 

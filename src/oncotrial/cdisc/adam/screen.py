@@ -84,9 +84,9 @@ def _check_keys(name: str, frame: pd.DataFrame) -> None:
     if seq is None or seq not in frame.columns:
         return
     keys = frame[["USUBJID", seq]]
-    repeated = keys[keys.notna().all(axis=1) & keys.duplicated(keep=False)]
-    if not repeated.empty:
-        first = repeated.iloc[0]
+    clashes = keys[keys.notna().all(axis=1) & keys.duplicated(keep=False)]
+    if not clashes.empty:
+        first = clashes.iloc[0]
         raise DataError(f"{seq} repeated within a subject in {name}", field=seq,
                         value=first[seq], subject=str(first["USUBJID"]),
                         allowed=f"one record per USUBJID and {seq}")
