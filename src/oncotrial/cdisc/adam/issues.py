@@ -24,8 +24,8 @@ def derive_adrs_issues(adrs: pd.DataFrame, *, start_date: StartDate) -> pd.DataF
     *start_date* names the ADSL variable (carried on ADRS) used as the reference date.
 
     Listed: no valid response (ND, blank, or text such as ``CHECK``); no usable date (missing
-    or month missing); day of the date imputed; assessment before the reference start date; a second assessment on the
-    same date (the worst is kept); CR followed by PR, SD or NON-CR/NON-PD (admiralonco
+    or month missing); day of the date imputed; assessment before the reference start date; a
+    second assessment on the same date (the worst is kept); CR followed by PR, SD or NON-CR/NON-PD (admiralonco
     ``signal_crpr``; RECIST 1.1 Table 3 footnote), noting whether it was recoded to PD.
     """
     ovr = adrs.loc[adrs["PARAMCD"] == "OVR"]
