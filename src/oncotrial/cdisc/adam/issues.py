@@ -25,8 +25,9 @@ def derive_adrs_issues(adrs: pd.DataFrame, *, start_date: StartDate) -> pd.DataF
 
     Listed: no valid response (ND, blank, or text such as ``CHECK``); no usable date (missing
     or month missing); day of the date imputed; assessment before the reference start date; a
-    second assessment on the same date (the worst is kept); CR followed by PR, SD or NON-CR/NON-PD (admiralonco
-    ``signal_crpr``; RECIST 1.1 Table 3 footnote), noting whether it was recoded to PD.
+    second assessment on the same date (the worst is kept); CR followed by PR, SD or
+    NON-CR/NON-PD (admiralonco ``signal_crpr``; RECIST 1.1 Table 3 footnote), noting whether it
+    was recoded to PD.
     """
     ovr = adrs.loc[adrs["PARAMCD"] == "OVR"]
     valid = ovr["AVALC"].isin(_RESPONSES)
