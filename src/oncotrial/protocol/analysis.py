@@ -149,13 +149,15 @@ def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
         raise DataError("unknown choice", field=name, value=value, allowed=", ".join(allowed))
 
 
-_RECIST_SOURCE = (
-    "RECIST 1.1 (Eisenhauer 2009): confirmation ≥ 4 weeks (§4.6); SD minimum protocol-defined, "
-    "6 weeks as in the admiralonco ADRS template (ref_start_window = 42); imaging every 6-8 "
-    "weeks reasonable in phase II (§4.5), 6 weeks ± 7 days taken; 5 targets, 2 per organ, "
-    "5 mm too small to measure (§3.2, §4)"
-)
-
+_RECIST_SOURCES = {
+    "confirmation_interval_days": "RECIST 1.1 §4.6 (Eisenhauer 2009): confirmation no less "
+                                  "than 4 weeks later; admiralonco ADRS template 28 days",
+    "min_sd_duration_days": "RECIST 1.1 §4.4: protocol-defined; admiralonco ADRS template "
+                            "ref_start_window = 42 days",
+    "imaging_interval_days": "RECIST 1.1 §4.5 (follow-up every 6-8 weeks reasonable in phase "
+                             "II): 6 weeks",
+    "imaging_window_days": "common practice (assumption): ± 7 days around each assessment",
+}
 GENERIC_PROFILE = AnalysisProfile(
     name="generic oncology profile",
     origin="no protocol file given and the data are not LEADER's",
@@ -168,7 +170,7 @@ GENERIC_PROFILE = AnalysisProfile(
         imaging_window_days=7,
     ),
     sources={
-        "recist": _RECIST_SOURCE,
+        **_RECIST_SOURCES,
         "start_date": "admiralonco templates use RANDDT; without randomisation ENRLDT, else "
                       "the first dose (reference note §5)",
         "pfs_rules": "FDA guidance 'Clinical Trial Endpoints for the Approval of Cancer Drugs "
@@ -211,7 +213,7 @@ def profile_from_protocol(protocol: Protocol, *, origin: str) -> AnalysisProfile
         design=(design.p0, design.p1, design.r1, design.n1, design.r, design.n),
         sources={
             **GENERIC_PROFILE.sources,
-            "recist": f"protocol {protocol.id}: {recist.source}",
+            **dict.fromkeys(_RECIST_SOURCES, f"protocol {protocol.id}, recist section"),
             "treatment_emergent_window_days": f"protocol {protocol.id}: "
                                               f"{protocol.safety.source}",
             "cycle_length_days": f"protocol {protocol.id} (cycle length, drugs' dosing days)",
@@ -247,7 +249,7 @@ def override_profile(profile: AnalysisProfile, **values: object) -> AnalysisProf
         top["alive_dates"] = tuple(str(v).strip().upper() for v in _as_list(top["alive_dates"]))
     sources = dict(profile.sources)
     for name in given:
-        sources["recist" if name in _RECIST_FIELDS else name] = "set on the command line"
+        sources[name] = "set on the command line"
     recist = (replace(profile.recist, **recist_values)  # type: ignore[arg-type]  # checked after
               if recist_values else profile.recist)
     return replace(profile, recist=recist, sources=sources, **top)  # type: ignore[arg-type]
@@ -269,11 +271,7 @@ def describe_profile(profile: AnalysisProfile) -> list[tuple[str, str, str]]:
     source = profile.sources.get
     return [
         ("profile", profile.name, profile.origin),
-        ("confirmation_interval_days", str(recist.confirmation_interval_days),
-         source("recist", "")),
-        ("min_sd_duration_days", str(recist.min_sd_duration_days), source("recist", "")),
-        ("imaging_interval_days", str(recist.imaging_interval_days), source("recist", "")),
-        ("imaging_window_days", str(recist.imaging_window_days), source("recist", "")),
+        *((name, str(getattr(recist, name)), source(name, "")) for name in _RECIST_SOURCES),
         ("start_date", profile.start_date, source("start_date", "")),
         ("pfs_rules", profile.pfs_rules, source("pfs_rules", "")),
         ("death_without_assessment", profile.death_without_assessment,

@@ -88,7 +88,8 @@ def disposition(ds: pd.DataFrame | None) -> pd.DataFrame:
     record when DSCAT is absent). Those with ``EPOCH = TREATMENT`` end treatment (EOTSTT,
     DCTREAS), the others end the study (EOSSTT, DCSREAS), as the ADaM IG ADSL variables
     distinguish them; the last one of each kind counts: ``COMPLETED``, or ``DISCONTINUED``
-    with the reason = its DSDECOD. Without one the status is ``ONGOING``. SCRFREAS is the
+    with the reason = its DSDECOD. Without one the status is ``ONGOING``. Without EPOCH in DS
+    every event ends the study and EOTSTT is left blank (unknown, not ``ONGOING``). SCRFREAS is the
     DSTERM (reason as recorded) of a ``SCREEN FAILURE`` record.
     """
     columns = ["RANDDT", "ENRLDT", "DSDTHDT", "EOSSTT", "DCSREAS", "EOTSTT", "DCTREAS",
@@ -110,6 +111,8 @@ def disposition(ds: pd.DataFrame | None) -> pd.DataFrame:
     treatment = _text(ds, "EPOCH") == "TREATMENT"
     out["EOSSTT"], out["DCSREAS"] = _last_status(frame[is_event & ~treatment], out.index)
     out["EOTSTT"], out["DCTREAS"] = _last_status(frame[is_event & treatment], out.index)
+    if "EPOCH" not in ds.columns:  # no way to tell end of treatment from end of study
+        out["EOTSTT"], out["DCTREAS"] = "", ""
     failed = ds.loc[decod == "SCREEN FAILURE"]
     recorded = failed["DSTERM"] if "DSTERM" in failed.columns else failed["DSDECOD"]
     terms = pd.Series(recorded.astype(str).str.strip().to_numpy(), index=failed["USUBJID"])

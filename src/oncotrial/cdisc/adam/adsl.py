@@ -122,7 +122,10 @@ def derive_adsl(
         adsl[column] = adsl[column].fillna("")
     adsl["EOSSTT"] = adsl["EOSSTT"].fillna("ONGOING")
     # end of treatment applies to treated subjects only
-    adsl["EOTSTT"] = adsl["EOTSTT"].fillna("ONGOING").where(adsl["TRTSDT"].notna(), "")
+    ds = sdtm.get("DS")
+    known = ds is not None and "EPOCH" in ds.columns
+    adsl["EOTSTT"] = adsl["EOTSTT"].fillna("ONGOING" if known else "").where(
+        adsl["TRTSDT"].notna(), "")
     for column in ("DCSREAS", "DCTREAS", "SCRFREAS"):
         adsl[column] = adsl[column].fillna("")
     return adsl.reset_index(drop=True)

@@ -12,10 +12,15 @@ import pandas as pd
 
 from oncotrial.cdisc.adam._settings import StartDate
 
-__all__ = ["ISSUE_COLUMNS", "derive_adrs_issues"]
+__all__ = ["ISSUE_COLUMNS", "ISSUE_VARIABLES", "derive_adrs_issues"]
 
 ISSUE_COLUMNS = ("USUBJID", "VISIT", "RSDTC", "RSSTRESC", "ISSUE", "ACTION")
 _RESPONSES = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
+_NO_DATE = "assessment date missing or without month"
+_DAY_MISSING = "day of assessment date missing"
+_BEFORE_START = "assessment before the reference start date"
+# The RS variable each issue is about (the others are about RSSTRESC).
+ISSUE_VARIABLES = {_NO_DATE: "RSDTC", _DAY_MISSING: "RSDTC", _BEFORE_START: "RSDTC"}
 
 
 def derive_adrs_issues(adrs: pd.DataFrame, *, start_date: StartDate) -> pd.DataFrame:
@@ -37,10 +42,9 @@ def derive_adrs_issues(adrs: pd.DataFrame, *, start_date: StartDate) -> pd.DataF
     checks: list[tuple[pd.Series, str, str]] = [
         (~valid, "not a RECIST 1.1 overall response (ND, blank or other text)",
          "not analysed"),
-        (valid & ~dated, "assessment date missing or without month", "not analysed"),
-        (ovr["ADTF"] == "D", "day of assessment date missing", "imputed to last day of month"),
-        (valid & dated & ~analysed & before,
-         "assessment before the reference start date", "not analysed"),
+        (valid & ~dated, _NO_DATE, "not analysed"),
+        (ovr["ADTF"] == "D", _DAY_MISSING, "imputed to last day of month"),
+        (valid & dated & ~analysed & before, _BEFORE_START, "not analysed"),
         (valid & dated & ~analysed & ~before,
          "another assessment on the same date", "worst response of the day kept"),
         (_after_cr(ovr), "CR followed by PR, SD or NON-CR/NON-PD",

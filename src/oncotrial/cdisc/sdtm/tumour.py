@@ -34,6 +34,7 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "TumourAssessment",
     "derive_recist_input",
+    "derive_rs_and_issues_from_tr",
     "derive_rs_from_tr",
     "derive_tumour_assessment",
     "read_tumour_domains",
@@ -384,12 +385,21 @@ def derive_rs_from_tr(
     The fast path for ADaM ``--source TR``: timepoint responses only (no best response, no
     summary); data issues are those of :func:`derive_tumour_assessment`, which lists them.
     """
+    return derive_rs_and_issues_from_tr(sdtm, settings=settings)[0]
+
+
+def derive_rs_and_issues_from_tr(
+    sdtm: Mapping[str, pd.DataFrame], *, settings: RecistSettings
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """As :func:`derive_rs_from_tr`, with the TU/TR records that could not be used as recorded
+    (columns :data:`ISSUE_COLUMNS`)."""
     _require_domains(sdtm)
-    recist_input = build_recist_input(sdtm["TU"], sdtm["TR"], IssueLog())
+    log = IssueLog()
+    recist_input = build_recist_input(sdtm["TU"], sdtm["TR"], log)
     timepoints = classify_timepoints(
         recist_input.lesions, recist_input.measurements, settings=settings
     )
-    return _rs_records(timepoints, recist_input.evaluators, _study_id(sdtm))
+    return _rs_records(timepoints, recist_input.evaluators, _study_id(sdtm)), log.frame()
 
 
 def _require_domains(sdtm: Mapping[str, pd.DataFrame]) -> None:
