@@ -13,7 +13,6 @@ pass :func:`oncotrial._outputs.safe_cell`.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -22,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 
+from oncotrial._inputs import csv_header, read_csv_text
 from oncotrial._outputs import write_csv
 from oncotrial.cdisc._transport import prepare_transport
 from oncotrial.errors import DataError
@@ -37,7 +37,6 @@ __all__ = [
 ]
 
 DATASET_SUFFIXES = ("xpt", "sas7bdat", "csv")  # preference when a domain has several files
-_SNIFF_BYTES = 65536
 
 
 def locate_domain(directory: Path, domain: str) -> Path | None:
@@ -130,52 +129,12 @@ def _is_character(column: str) -> bool:
     return column.endswith(_CHARACTER_SUFFIXES) or column in {"DOMAIN", "STUDYID"}
 
 
-def _text_of(path: Path) -> str:
-    """The file as text: UTF-8 (with or without BOM); anything else is a clear error."""
-    data = path.read_bytes()
-    if not data.strip():
-        raise DataError("the file is empty", field="file", value=path.name,
-                        allowed="a CSV file with a header row")
-    if b"\x00" in data[:_SNIFF_BYTES]:
-        raise DataError("not a text file (binary content)", field="file", value=path.name,
-                        allowed="a CSV file in UTF-8")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise DataError(
-            f"not UTF-8 text (byte 0x{data[exc.start]:02X} on line {line}; "
-            "Latin-1 or Windows-1252 perhaps)", field="file", value=path.name,
-            allowed="a CSV file saved as UTF-8") from exc
-
-
-def _header(text: str, path: Path) -> list[str]:
-    try:
-        row = next(csv.reader(io.StringIO(text)))
-    except (StopIteration, csv.Error) as exc:
-        raise DataError("no header row", field="file", value=path.name,
-                        allowed="a CSV file with a header row") from exc
-    header = [c.strip() for c in row]
-    if len(header) == 1 and ";" in header[0]:
-        raise DataError("columns are separated by ';', not ','", field="file", value=path.name,
-                        allowed="comma-separated values")
-    upper = [c.upper() for c in header]
-    repeated = sorted({c for i, c in enumerate(upper) if c in upper[:i]})
-    if repeated:
-        raise DataError("duplicate column(s) (case is ignored)", field=path.name,
-                        value=repeated, allowed="each column once")
-    if any(c == "" for c in header):
-        raise DataError("a column has no name", field=path.name, value=header,
-                        allowed="a name for every column")
-    return header
-
-
 def _read_csv(path: Path) -> pd.DataFrame:
     """CDISC character variables (identifiers, codes, ``--DTC``, flags) stay text with empty
     strings for blanks; every other column becomes numeric when all its non-empty values are
     numbers (the parser's own inference, with only the empty string as missing), else text."""
-    text = _text_of(path)
-    header = _header(text, path)
+    text = read_csv_text(path)
+    header = csv_header(text, path)
     character = [c for c in header if _is_character(c.upper())]
     try:
         frame = pd.read_csv(

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from oncotrial._outputs import atomic_folder, final_path, write_csv
 from oncotrial.cdisc.dates import parse_dtc
 from oncotrial.cdisc.io import read_domains, write_dataset
 from oncotrial.cdisc.sdtm._tumour_issues import ISSUE_COLUMNS, IssueLog
@@ -414,12 +415,13 @@ def _require_domains(sdtm: Mapping[str, pd.DataFrame]) -> None:
 
 
 def write_tumour_assessment(assessment: TumourAssessment, directory: Path) -> list[Path]:
-    """Write ``rs.xpt`` (XPT v5), ``rs.csv``, ``summary.csv`` and ``issues.csv`` to *directory*."""
-    written = write_dataset(
-        assessment.rs, directory, "RS", labels=RS_LABELS, table_label="Disease Response"
-    )
-    for name, frame in (("summary", assessment.summary), ("issues", assessment.issues)):
-        path = directory / f"{name}.csv"
-        frame.to_csv(path, index=False)
-        written.append(path)
-    return written
+    """Write ``rs.xpt`` (XPT v5), ``rs.csv``, ``summary.csv`` and ``issues.csv`` to *directory*,
+    all at once or not at all (:func:`oncotrial._outputs.atomic_folder`)."""
+    with atomic_folder(directory) as temp:
+        written = write_dataset(
+            assessment.rs, temp, "RS", labels=RS_LABELS, table_label="Disease Response"
+        )
+        written += [write_csv(frame, temp / f"{name}.csv")
+                    for name, frame in (("summary", assessment.summary),
+                                        ("issues", assessment.issues))]
+    return [final_path(path, temp, directory) for path in written]
