@@ -124,3 +124,47 @@ def test_unexpected_exception_is_one_line_and_a_log(
                            str(tmp_path / "a")], capsys)
     assert code == 1
     assert "Traceback (most recent call last)" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("time,event\n", "no rows to estimate from"),
+        ("", "the file is empty"),
+        ("time,event\n5,1\nsix,0\n", "time='six': not a number in km.csv, data row 2"),
+        ("time,event\n5,1\n7,yes\n", "event='yes': not a number in km.csv, data row 2"),
+        ("time,event\n5,1\n1e400,0\n", "time='1e400': not a number"),
+        ("t,e\n5,1\n", "column not in km.csv"),
+    ],
+    ids=["header-only", "empty", "text-time", "text-event", "huge", "wrong-columns"],
+)
+def test_survival_km_refuses_bad_input_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, message: str
+) -> None:
+    """survival km on an empty file or a non-numeric time/event exits 1 with one line naming
+    the column, the row and the value."""
+    path = tmp_path / "km.csv"
+    path.write_text(content)
+    code, out, err = run(["survival", "km", str(path), "--time", "time", "--event", "event"],
+                         capsys)
+    assert code == 1
+    assert out == ""
+    assert message in _one_error_line(err)
+
+
+def test_survival_km_writes_its_table_atomically(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--out writes the Kaplan-Meier table per group (R survfit columns) as CSV; an --out in a
+    missing folder is one error line and writes nothing."""
+    path = tmp_path / "km.csv"
+    path.write_text("time,event,arm\n5,1,A\n8,0,A\n3,1,B\n9,1,B\n")
+    out = tmp_path / "km_table.csv"
+    args = ["survival", "km", str(path), "--time", "time", "--event", "event", "--group", "arm"]
+    assert run([*args, "--out", str(out)], capsys)[0] == 0
+    table = out.read_text().splitlines()
+    assert table[0] == "group,time,n_risk,n_event,n_censor,survival,std_err,lower,upper"
+    assert table[1].startswith("A,5.0,2,1,0,0.5,")
+    code, _out, err = run([*args, "--out", str(tmp_path / "no" / "t.csv")], capsys)
+    assert code == 1
+    assert "does not exist" in _one_error_line(err)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -102,16 +103,34 @@ def _read_sas(path: Path, suffix: str) -> pd.DataFrame:
     frame: pd.DataFrame | None = None
     for encoding in (None, "LATIN1"):  # XPT v5 is ASCII; older files are often Latin-1
         try:
-            frame, _meta = reader(str(path), dates_as_pandas_datetime=True, encoding=encoding)
+            frame, _meta = reader(str(path), encoding=encoding)
             break
-        except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, UnicodeError,
-                ValueError) as exc:
+        except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, UnicodeError) as exc:
             failure = exc
     if frame is None:
         raise DataError(f"not readable as {kind}: {failure}", field="file", value=path.name,
                         allowed=f"{kind} (or a .csv)")
     _upper_names(frame, path)
-    return _blank_strings(frame)
+    return _blank_strings(_dates_as_datetimes(frame))
+
+
+def _dates_as_datetimes(frame: pd.DataFrame) -> pd.DataFrame:
+    """SAS date and datetime columns (read as ``date``/``datetime`` objects) as datetime64,
+    unless a value lies outside its range (before 1677 or after 2262), which stays as read.
+
+    pyreadstat's own conversion fails on the whole file for one such value."""
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != object:
+            continue
+        present = values.dropna()
+        if present.empty or not all(isinstance(v, date | datetime) for v in present):
+            continue
+        try:
+            frame[column] = pd.to_datetime(values).astype("datetime64[ns]")
+        except (pd.errors.OutOfBoundsDatetime, OverflowError):
+            continue
+    return frame
 
 
 def _upper_names(frame: pd.DataFrame, path: Path) -> None:
@@ -154,13 +173,28 @@ def _read_csv(path: Path) -> pd.DataFrame:
     for column in frame.columns:
         if frame[column].dtype == object:
             frame[column] = frame[column].fillna("")
+            if column not in {c.upper() for c in character}:
+                _refuse_infinite(frame[column], column, path)
         elif pd.api.types.is_float_dtype(frame[column]):
             _refuse_infinite(frame[column], column, path)
     return frame
 
 
+def _as_float(value: object) -> float:
+    try:
+        return float(str(value))  # float("1e400") is inf; pandas would give NaN
+    except ValueError:
+        return float("nan")
+
+
 def _refuse_infinite(values: pd.Series, column: str, path: Path) -> None:
-    infinite = np.isinf(values.to_numpy(dtype=float))
+    """Refuse a number column holding a value no double can hold (``1e400``, ``inf``): the
+    parser keeps such a column as text, and any later conversion would make it infinite."""
+    numbers = values.map(_as_float) if values.dtype == object else values.astype(float)
+    given = values.astype(str).str.strip() != ""
+    if values.dtype == object and (numbers.isna() & given).any():
+        return  # a text column, not a number column
+    infinite = np.isinf(numbers.to_numpy(dtype=float))
     if infinite.any():
         row = int(np.flatnonzero(infinite)[0]) + 1
         raise DataError(f"number too large for a double in {path.name}, data row {row}",

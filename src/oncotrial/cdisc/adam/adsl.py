@@ -88,6 +88,8 @@ def derive_adsl(
 
     adsl = adsl.join(_subject.treatment_dates(sdtm.get("EX")))
     adsl = adsl.join(_subject.disposition(sdtm.get("DS")))
+    for column in ("TRTSDTM", "TRTEDTM", "TRTSDT", "TRTEDT", "RANDDT", "ENRLDT", "DSDTHDT"):
+        adsl[column] = pd.to_datetime(adsl[column]).astype("datetime64[ns]")  # also when empty
     adsl["TRTDURD"] = (adsl["TRTEDT"] - adsl["TRTSDT"]).dt.days + 1
     nact = _subject.new_therapy_dates(sdtm.get("CM"), adsl["TRTSDT"])
     adsl["NACTDT"] = nact.reindex(adsl.index)
