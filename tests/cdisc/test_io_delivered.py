@@ -56,7 +56,7 @@ def test_suffixed_file_names_are_found_once(tmp_path: Path) -> None:
     assert locate_domain(tmp_path, "RS") == tmp_path / "rs.csv"
     (tmp_path / "rs.csv").unlink()
     (tmp_path / "rs_recist.csv").write_text("USUBJID\n1\n")
-    with pytest.raises(DataError, match="rs_onco.csv.*rs_recist.csv"):
+    with pytest.raises(DataError, match=r"rs_onco\.csv.*rs_recist\.csv"):
         locate_domain(tmp_path, "RS")
 
 

@@ -106,9 +106,9 @@ def test_report_out_onto_a_file_is_one_error_line(
     target.write_text("mine")
     code, _out, err = run(["report", "--adam", str(adam), "--out", str(target)], capsys)
     assert code == 1
-    assert err.strip().splitlines() == [
-        f"error: out='{target}': is a file, not a folder (allowed: a folder (created if "
-        "missing))"]
+    expected = (f"error: out='{target}': is a file, not a folder (allowed: a folder (created "
+                "if missing))")
+    assert err.strip().splitlines() == [expected]
     assert target.read_text() == "mine"
 
 

@@ -94,12 +94,7 @@ def derive_adsl(
     nact = _subject.new_therapy_dates(sdtm.get("CM"), adsl["TRTSDT"])
     adsl["NACTDT"] = nact.reindex(adsl.index)
     adsl["ECOGBL"] = _subject.baseline_ecog(sdtm, adsl["TRTSDT"]).reindex(adsl.index).astype(float)
-    prior = _subject.prior_lines(sdtm.get("CM"), adsl["TRTSDT"])
-    if prior is not None:
-        adsl["PRIORLN"] = prior.reindex(adsl.index).astype(float)
-    sites = _subject.disease_sites(sdtm.get("TU"))
-    if sites is not None:
-        adsl["NSITES"] = sites.reindex(adsl.index).astype(float)
+    _add_disease_history(adsl, sdtm)
     alive = _subject.last_alive_dates(
         sdtm, adsl["TRTEDT"], sources=ALIVE_DATES if profile is None else profile.alive_dates)
     adsl = adsl.join(alive)
@@ -120,17 +115,31 @@ def derive_adsl(
         )
     for column in _DATE_COLUMNS:
         adsl[column] = pd.to_datetime(adsl[column]).astype("datetime64[ns]")
-    for column in ("TRTSTMF", "TRTETMF"):
+    _fill_status(adsl, sdtm.get("DS"))
+    return adsl.reset_index(drop=True)
+
+
+def _add_disease_history(adsl: pd.DataFrame, sdtm: Mapping[str, pd.DataFrame]) -> None:
+    """PRIORLN (CM) and NSITES (TU) when those domains exist; *adsl* is the local being
+    built and is changed in place."""
+    prior = _subject.prior_lines(sdtm.get("CM"), adsl["TRTSDT"])
+    if prior is not None:
+        adsl["PRIORLN"] = prior.reindex(adsl.index).astype(float)
+    sites = _subject.disease_sites(sdtm.get("TU"))
+    if sites is not None:
+        adsl["NSITES"] = sites.reindex(adsl.index).astype(float)
+
+
+def _fill_status(adsl: pd.DataFrame, ds: pd.DataFrame | None) -> None:
+    """Blank text for missing flags and reasons; EOSSTT ONGOING without a disposition event;
+    EOTSTT ONGOING for treated subjects only, and blank (unknown) when DS has no EPOCH to tell
+    end of treatment from end of study. *adsl* is the local being built, changed in place."""
+    for column in ("TRTSTMF", "TRTETMF", "DCSREAS", "DCTREAS", "SCRFREAS"):
         adsl[column] = adsl[column].fillna("")
     adsl["EOSSTT"] = adsl["EOSSTT"].fillna("ONGOING")
-    # end of treatment applies to treated subjects only
-    ds = sdtm.get("DS")
     known = ds is not None and "EPOCH" in ds.columns
     adsl["EOTSTT"] = adsl["EOTSTT"].fillna("ONGOING" if known else "").where(
         adsl["TRTSDT"].notna(), "")
-    for column in ("DCSREAS", "DCTREAS", "SCRFREAS"):
-        adsl[column] = adsl[column].fillna("")
-    return adsl.reset_index(drop=True)
 
 
 def _add_death(adsl: pd.DataFrame, dm: pd.DataFrame) -> None:
