@@ -131,6 +131,7 @@ def derive_adam(
                    for drug in undosed_drugs(domains.get("EX"), profile)]
     if "ADTR" in extra:
         adsl = _with_baseline_sum(adsl, extra["ADTR"])
+    issues.append(_alive_after_death(adsl))
     issues.append(_adrs_issues(derive_adrs_issues(adrs, start_date=chosen)))
     return AdamDatasets(adsl=adsl, adrs=adrs, adtte=adtte, issues=_combine(issues),
                         start_date=chosen, evaluator=evaluator, source=source, pfs_rules=rules,
@@ -141,6 +142,18 @@ def _issue(dataset: str, issue: str, action: str, *, variable: str = "",
            value: object = "") -> pd.DataFrame:
     return pd.DataFrame([{"DATASET": dataset, "USUBJID": "", "VISIT": "", "VARIABLE": variable,
                           "VALUE": str(value), "ISSUE": issue, "ACTION": action}])
+
+
+def _alive_after_death(adsl: pd.DataFrame) -> pd.DataFrame:
+    """Subjects with a record dated after their death date (the CDISC pilot has a visit the
+    day after a death): listed, kept as recorded; OS uses the death date."""
+    late = adsl[adsl["DTHDT"].notna() & (adsl["LSTALVDT"] > adsl["DTHDT"])]
+    return pd.DataFrame({
+        "DATASET": late["LALVDOM"], "USUBJID": late["USUBJID"], "VISIT": "",
+        "VARIABLE": late["LALVVAR"], "VALUE": late["LSTALVDT"].dt.strftime("%Y-%m-%d"),
+        "ISSUE": "dated after the death date (DTHDT " + late["DTHDT"].dt.strftime("%Y-%m-%d")
+                 + ")",
+        "ACTION": "kept as recorded: LSTALVDT is later than DTHDT; OS ends at the death"})
 
 
 def _adrs_issues(found: pd.DataFrame) -> pd.DataFrame:
