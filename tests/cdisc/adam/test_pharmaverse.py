@@ -15,8 +15,6 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from tests.cli.test_errors import run
-
 pytestmark = pytest.mark.slow
 
 
