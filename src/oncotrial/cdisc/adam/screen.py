@@ -88,5 +88,5 @@ def _check_keys(name: str, frame: pd.DataFrame) -> None:
     if not clashes.empty:
         first = clashes.iloc[0]
         raise DataError(f"{seq} repeated within a subject in {name}", field=seq,
-                        value=first[seq], subject=str(first["USUBJID"]),
+                        value=str(first[seq]), subject=str(first["USUBJID"]),
                         allowed=f"one record per USUBJID and {seq}")
