@@ -87,3 +87,18 @@ def test_generic_profile_without_randomisation_starts_at_first_dose() -> None:
     result = derive_adam(sdtm, protocol=GENERIC_PROFILE)
     assert result.start_date == "TRTSDT"
     assert "DLTEVLFL" not in result.adsl.columns
+
+
+def test_study_without_tumour_data(leader: Protocol) -> None:
+    """Without RS and TU nothing about response can be derived, but nothing is refused: every
+    subject's BOR is MISSING, PFS is censored at the start (or the death counts, as for any
+    subject without assessments), OS is derived, and the absence of RS is listed."""
+    sdtm = {k: v for k, v in sdtm_domains().items() if k not in {"RS", "TU"}}
+    result = derive_adam(sdtm, protocol=leader)
+    bor = result.adrs[result.adrs["PARAMCD"] == "BOR"]
+    assert set(bor["AVALC"]) == {"MISSING"}
+    assert result.issues["ISSUE"].str.startswith("no RS domain").any()
+    os_ = result.adtte[result.adtte["PARAMCD"] == "OS"].set_index("USUBJID")
+    assert os_.loc["S2", "CNSR"] == 0  # S2 died 2020-05 (imputed to its last AE, 05-02)
+    pfs = result.adtte[result.adtte["PARAMCD"] == "PFS"].set_index("USUBJID")
+    assert pfs.loc["S1", "ARULE"] == "censor_no_assessment"
