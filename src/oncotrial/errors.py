@@ -14,10 +14,15 @@
 
     StatisticalWarning           a caveat on a statistical result (small n, extrapolation)
 
-The web and CLI layers map these to HTTP codes or exit codes in one place each.
+The web and CLI layers map these to HTTP codes or exit codes in one place each. Any other
+exception is a defect; :func:`failure_context` lets the code say which step, dataset or subject
+it was working on, so that the one-line message the CLI prints can name it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 __all__ = [
     "AccessError",
@@ -30,6 +35,7 @@ __all__ = [
     "ProtocolError",
     "RuleError",
     "StatisticalWarning",
+    "failure_context",
 ]
 
 
@@ -108,3 +114,16 @@ class StatisticalWarning(UserWarning):
 class NotFoundError(DataError):
     """No such record, or one at a site the user may not see (answered alike, so that the
     existence of another site's subject does not leak)."""
+
+
+@contextmanager
+def failure_context(what: str) -> Iterator[None]:
+    """Note *what* was being done (``"writing ADRS"``, ``"deriving ADEX for subject 01"``) on
+    any unexpected exception that leaves the block; oncotrial's own errors already say it."""
+    try:
+        yield
+    except OncotrialError:
+        raise
+    except Exception as exc:
+        exc.add_note(what)
+        raise

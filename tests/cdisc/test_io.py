@@ -122,3 +122,15 @@ def test_csv_columns_typed_as_cdisc_reads_them(tmp_path: Path) -> None:
     assert frame["TRTEST"].tolist() == ["Longest", ""]
     assert frame["NOTE"].tolist() == ["True", "False"]
     assert frame["ANL01FL"].tolist() == ["Y", ""]
+
+
+def test_csv_copies_neutralise_formula_cells(tmp_path: Path) -> None:
+    """An SDTM/ADaM CSV never holds a cell a spreadsheet would run (OWASP CSV injection): text
+    starting with = + - @ gets a leading quote; numbers, dates and the XPT copy are unchanged."""
+    frame = pd.DataFrame({"USUBJID": ["01", "02"], "AETERM": ["=1+2", "@SUM(A1)"],
+                          "AVAL": [-1.5, 2.0], "ADTC": ["2019-01-02", "-"]})
+    write_dataset(frame, tmp_path, "ADX")
+    lines = (tmp_path / "adx.csv").read_text().splitlines()
+    assert lines[1:] == ["01,'=1+2,-1.5,2019-01-02", "02,'@SUM(A1),2.0,'-"]
+    back, _meta = pyreadstat.read_xport(str(tmp_path / "adx.xpt"))
+    assert back["AETERM"].tolist() == ["=1+2", "@SUM(A1)"]

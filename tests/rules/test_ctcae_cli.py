@@ -95,13 +95,13 @@ def test_strict_with_clean_input_succeeds(tmp_path: Path) -> None:
     assert len(_read(result.stdout)) == 6
 
 
-def test_missing_required_column_is_an_error_per_row(tmp_path: Path) -> None:
-    """Without a unit column every row reports the missing column by row number."""
+def test_missing_required_column_is_an_error_for_the_file(tmp_path: Path) -> None:
+    """Without a unit column nothing can be graded: exit 1 naming the missing column."""
     text = "term,value\nNeutrophil count decreased,1.0\n"
     result = CliRunner().invoke(app, ["ctcae", "grade", str(_write(tmp_path, text))])
-    assert result.exit_code == 0
-    assert "row 1: columns=" in result.stderr
-    assert "missing column(s) unit" in result.stderr
+    assert result.exit_code == 1
+    assert isinstance(result.exception, DataError)
+    assert "lacks column(s) unit" in str(result.exception)
 
 
 def test_result_column_clash_is_refused(tmp_path: Path) -> None:
@@ -179,3 +179,19 @@ def test_bad_text_is_reported_with_row_number(row: dict[str, str], message: str)
     assert result.error is not None
     assert result.error.startswith("row 1: ")
     assert message in result.error
+
+
+def test_missing_limit_is_a_row_error_naming_it(tmp_path: Path) -> None:
+    """An ALT value without ULN cannot be graded: a row error naming uln, on its own line; a
+    lab's LLN of 0 is accepted."""
+    text = ("term,value,unit,lln,uln\n"
+            "Alanine aminotransferase increased,120,U/L,0,\n"
+            "Alanine aminotransferase increased,120,U/L,0,40\n")
+    result = CliRunner().invoke(app, ["ctcae", "grade", str(_write(tmp_path, text))])
+    assert result.exit_code == 0
+    lines = result.stderr.splitlines()
+    expected = ("row 1: uln='': Alanine aminotransferase increased: this value needs uln "
+                "to be graded (allowed: the lab's limit of normal (or baseline) in the "
+                "unit of value)")
+    assert lines == [expected]
+    assert [r["grade"] for r in _read(result.stdout)] == ["", "1"]

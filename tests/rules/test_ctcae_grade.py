@@ -101,19 +101,54 @@ def test_hypertension_through_grade_lab_is_redirected() -> None:
         ({"value": math.inf}, "value"),
         ({"value": True}, "value"),
         ({"value": "1.2"}, "value"),
-        ({"value": 1.2, "lln": 0.0}, "lln"),
         ({"value": 1.2, "uln": -1.0}, "uln"),
         ({"value": 1.2, "baseline": math.nan}, "baseline"),
     ],
-    ids=["nan", "inf", "bool", "text", "zero_lln", "negative_uln", "nan_baseline"],
+    ids=["nan", "inf", "bool", "text", "negative_uln", "nan_baseline"],
 )
 def test_impossible_numbers_raise_data_error(kwargs: dict[str, object], field: str) -> None:
-    """NaN, infinite, boolean, text or non-positive limits raise DataError naming the field."""
+    """NaN, infinite, boolean, text or negative limits raise DataError naming the field."""
     value = kwargs.pop("value")
     with pytest.raises(DataError) as info:
         grade_lab("Neutrophil count decreased", value, "10^9/L", **kwargs)  # type: ignore[arg-type]
     assert info.value.field == field
     assert "Neutrophil count decreased" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("term", "value", "unit", "uln", "grade"),
+    [
+        # CTCAE v5.0 ALT increased, baseline normal: grade 1 ">ULN - 3.0 x ULN", grade 2
+        # ">3.0 - 5.0 x ULN"; a lab printing 0-40 U/L gives LLN 0, which ALT never uses.
+        ("Alanine aminotransferase increased", 120.0, "U/L", 40.0, 1),
+        ("Alanine aminotransferase increased", 121.0, "U/L", 40.0, 2),
+        # Blood bilirubin increased: grade 1 ">ULN - 1.5 x ULN", grade 2 ">1.5 - 3.0 x ULN";
+        # 0-21 umol/L printed as the normal range.
+        ("Blood bilirubin increased", 31.5, "umol/L", 21.0, 1),
+        ("Blood bilirubin increased", 31.6, "umol/L", 21.0, 2),
+    ],
+)
+def test_lower_limit_of_zero_is_accepted_where_unused(
+    term: str, value: float, unit: str, uln: float, grade: int
+) -> None:
+    """LLN = 0 (labs print ALT 0-40 U/L, bilirubin 0-21 umol/L) grades as without it, on
+    both sides of the CTCAE cut-point."""
+    assert grade_lab(term, value, unit, lln=0.0, uln=uln).grade == grade
+    assert grade_lab(term, value, unit, uln=uln).grade == grade
+
+
+@pytest.mark.parametrize(("value", "grade"), [(1.2, 2), (1.6, 0)])
+def test_lower_limit_of_zero_as_a_cut_point(value: float, grade: int) -> None:
+    """Neutrophils with LLN 0: grade 1 "<LLN - 1500/mm3" holds no value, the absolute bands
+    (grade 2 "<1.5 - 1.0 x 10e9/L") still apply."""
+    assert grade_lab("Neutrophil count decreased", value, "10^9/L", lln=0.0).grade == grade
+
+
+def test_zero_upper_limit_of_a_scaled_criterion_is_an_error() -> None:
+    """ULN = 0 would put every "x ULN" cut-point at 0: a DataError naming uln and the term."""
+    with pytest.raises(DataError, match="Alanine aminotransferase increased") as info:
+        grade_lab("Alanine aminotransferase increased", 50.0, "U/L", lln=0.0, uln=0.0)
+    assert info.value.field == "uln"
 
 
 def test_wrong_unit_error_names_term_unit_and_allowed() -> None:

@@ -10,9 +10,14 @@ from typing import Literal
 
 from oncotrial.errors import DataError
 
-__all__ = ["ImputedDate", "parse_dtc"]
+__all__ = ["TIME_PART", "ImputedDate", "parse_dtc"]
 
-_DTC = re.compile(r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2}))?)?(?:T[\d:.]*)?$")
+# SDTMIG v3.3 §4.4.4: YYYY[-MM[-DD]][Thh[:mm[:ss[.f]]]], a zone (Z, ±hh[:mm]), unknown parts as
+# "-" ("2003-12-15T-:15", or "2003---15": year known, month not, so taken as a year only).
+TIME_PART = r"(?:T[\d:.\-]*(?:Z|[+\-]\d{2}(?::?\d{2})?)?)?"
+_DTC = re.compile(
+    r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2}))?|---\d{2}|--)?" + TIME_PART + "$"
+)
 
 Imputation = Literal["first", "last", "mid", "none"]
 

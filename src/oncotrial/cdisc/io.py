@@ -1,40 +1,147 @@
-"""Read and write CDISC datasets as SAS transport (XPT) or CSV, one file per domain."""
+"""Read and write CDISC datasets as SAS transport (XPT), SAS7BDAT or CSV, one file per domain.
+
+Readers take SDTM as it is delivered: ``dm.xpt``, ``DM.XPT``, ``dm.sas7bdat`` or ``dm.csv``
+(or one file named ``dm_<suffix>``, as the pharmaverse example data name theirs), variable
+names in any case (upper-cased on reading), CSV in UTF-8. A file that cannot be read is a
+:class:`DataError` naming it and saying why (not UTF-8, binary, empty, not a SAS file, duplicate
+variables, a number too large for a double).
+
+The writer puts XPT v5 through :func:`oncotrial.cdisc._transport.prepare_transport`, so any
+frame can be written; what it had to change is returned by :func:`transport_issues`. CSV cells
+pass :func:`oncotrial._outputs.safe_cell`.
+"""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyreadstat
 
+from oncotrial._inputs import csv_header, read_csv_text
+from oncotrial._outputs import write_csv
+from oncotrial.cdisc._transport import prepare_transport
 from oncotrial.errors import DataError
 
-__all__ = ["read_domain", "read_domains", "write_dataset"]
+__all__ = [
+    "DATASET_SUFFIXES",
+    "locate_domain",
+    "read_dataset",
+    "read_domain",
+    "read_domains",
+    "transport_issues",
+    "write_dataset",
+]
 
-_MAX_XPT_NAME = 8  # SAS transport v5: variable names of at most 8 characters
-_MAX_XPT_LABEL = 40  # and labels of at most 40
+DATASET_SUFFIXES = ("xpt", "sas7bdat", "csv")  # preference when a domain has several files
+
+
+def locate_domain(directory: Path, domain: str) -> Path | None:
+    """The file holding *domain* in *directory*, or ``None``.
+
+    ``<domain>.xpt``, ``.sas7bdat`` or ``.csv`` in any case, in that order of preference;
+    failing those, the one file named ``<domain>_<anything>`` with such a suffix.
+
+    Raises
+    ------
+    DataError
+        When several ``<domain>_…`` files could hold the domain.
+    """
+    files = {p.name.lower(): p for p in directory.iterdir() if p.is_file()}
+    stem = domain.lower()
+    for suffix in DATASET_SUFFIXES:
+        if f"{stem}.{suffix}" in files:
+            return files[f"{stem}.{suffix}"]
+    candidates = [p for name, p in files.items()
+                  if name.startswith(f"{stem}_") and name.rsplit(".", 1)[-1] in DATASET_SUFFIXES]
+    stems = sorted({p.name.rsplit(".", 1)[0].lower() for p in candidates})
+    if len(stems) > 1:
+        raise DataError(f"several files could hold domain {domain.upper()}", field="files",
+                        value=sorted(p.name for p in candidates),
+                        allowed=f"one file per domain, e.g. {stem}.xpt")
+    if not candidates:
+        return None
+    rank = {suffix: order for order, suffix in enumerate(DATASET_SUFFIXES)}
+    return min(candidates, key=lambda p: rank[p.name.rsplit(".", 1)[-1].lower()])
 
 
 def read_domain(directory: Path, domain: str) -> pd.DataFrame | None:
-    """Read one domain (``rs.xpt``/``RS.XPT`` or ``rs.csv``) from *directory*; ``None`` if absent.
+    """Read one domain from *directory* (see :func:`locate_domain`); ``None`` if absent.
 
-    XPT v5 and v8 are both read by pyreadstat. Column names are upper-cased; character columns
-    keep empty strings as ``""`` (CSV empties are read as ``""``, not NaN).
+    Column names are upper-cased; character columns keep empty strings as ``""``.
     """
-    for name in (domain.lower(), domain.upper()):
-        xpt = directory / f"{name}.xpt"
-        xpt_upper = directory / f"{name}.XPT"
-        for path in (xpt, xpt_upper):
-            if path.is_file():
-                frame, _meta = pyreadstat.read_xport(str(path), dates_as_pandas_datetime=True)
-                frame.columns = [str(c).upper() for c in frame.columns]
-                return _blank_strings(frame)
-        csv = directory / f"{name}.csv"
-        if csv.is_file():
-            return _read_csv(csv)
-    return None
+    path = locate_domain(directory, domain)
+    return None if path is None else read_dataset(path)
+
+
+def read_dataset(path: Path) -> pd.DataFrame:
+    """Read one dataset file (``.xpt`` v5/v8, ``.sas7bdat`` or ``.csv``) with upper-case names.
+
+    Raises
+    ------
+    DataError
+        For a file that cannot be read as its suffix says, naming the file and the reason.
+    """
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix == "csv":
+        frame = _read_csv(path)
+    elif suffix in ("xpt", "sas7bdat"):
+        frame = _read_sas(path, suffix)
+    else:
+        raise DataError("unknown dataset file type", field="file", value=path.name,
+                        allowed=", ".join(f".{s}" for s in DATASET_SUFFIXES))
+    return frame
+
+
+def _read_sas(path: Path, suffix: str) -> pd.DataFrame:
+    reader = pyreadstat.read_xport if suffix == "xpt" else pyreadstat.read_sas7bdat
+    kind = "a SAS transport (XPT) file" if suffix == "xpt" else "a SAS7BDAT file"
+    frame: pd.DataFrame | None = None
+    for encoding in (None, "LATIN1"):  # XPT v5 is ASCII; older files are often Latin-1
+        try:
+            frame, _meta = reader(str(path), encoding=encoding)
+            break
+        except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, UnicodeError) as exc:
+            failure = exc
+    if frame is None:
+        raise DataError(f"not readable as {kind}: {failure}", field="file", value=path.name,
+                        allowed=f"{kind} (or a .csv)")
+    _upper_names(frame, path)
+    return _blank_strings(_dates_as_datetimes(frame))
+
+
+def _dates_as_datetimes(frame: pd.DataFrame) -> pd.DataFrame:
+    """SAS date and datetime columns (read as ``date``/``datetime`` objects) as datetime64,
+    unless a value lies outside its range (before 1677 or after 2262), which stays as read.
+
+    pyreadstat's own conversion fails on the whole file for one such value."""
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != object:
+            continue
+        present = values.dropna()
+        if present.empty or not all(isinstance(v, date | datetime) for v in present):
+            continue
+        try:
+            frame[column] = pd.to_datetime(values).astype("datetime64[ns]")
+        except (pd.errors.OutOfBoundsDatetime, OverflowError):
+            continue
+    return frame
+
+
+def _upper_names(frame: pd.DataFrame, path: Path) -> None:
+    """Upper-case the names of *frame* (read just now, changed in place) and refuse
+    duplicates."""
+    names = [str(c).strip().upper() for c in frame.columns]
+    repeated = sorted({n for i, n in enumerate(names) if n in names[:i]})
+    if repeated:
+        raise DataError("duplicate variable(s) in the file (case is ignored)", field=path.name,
+                        value=repeated, allowed="each variable once")
+    frame.columns = names
 
 
 def _is_character(column: str) -> bool:
@@ -45,22 +152,54 @@ def _read_csv(path: Path) -> pd.DataFrame:
     """CDISC character variables (identifiers, codes, ``--DTC``, flags) stay text with empty
     strings for blanks; every other column becomes numeric when all its non-empty values are
     numbers (the parser's own inference, with only the empty string as missing), else text."""
-    header = [str(c) for c in pd.read_csv(path, nrows=0).columns]
-    text = [c for c in header if _is_character(c.upper())]
-    frame = pd.read_csv(
-        path,
-        dtype=dict.fromkeys(text, str),
-        keep_default_na=False,
-        na_values={c: [""] for c in header if c not in text},
-    )
+    text = read_csv_text(path)
+    header = csv_header(text, path)
+    character = [c for c in header if _is_character(c.upper())]
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=dict.fromkeys(character, str),
+            keep_default_na=False,
+            na_values={c: [""] for c in header if c not in character},
+        )
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise DataError(f"not a readable CSV file: {exc}", field="file", value=path.name,
+                        allowed="comma-separated values with one header row") from exc
     flags = [c for c in header if frame[c].dtype == bool]  # the parser reads True/False as bool
     if flags:
-        frame[flags] = pd.read_csv(path, usecols=flags, dtype=str, keep_default_na=False)
+        frame[flags] = pd.read_csv(io.StringIO(text), usecols=flags, dtype=str,
+                                   keep_default_na=False)
     frame.columns = [c.upper() for c in header]
     for column in frame.columns:
         if frame[column].dtype == object:
             frame[column] = frame[column].fillna("")
+            if column not in {c.upper() for c in character}:
+                _refuse_infinite(frame[column], column, path)
+        elif pd.api.types.is_float_dtype(frame[column]):
+            _refuse_infinite(frame[column], column, path)
     return frame
+
+
+def _as_float(value: object) -> float:
+    try:
+        return float(str(value))  # float("1e400") is inf; pandas would give NaN
+    except ValueError:
+        return float("nan")
+
+
+def _refuse_infinite(values: pd.Series, column: str, path: Path) -> None:
+    """Refuse a number column holding a value no double can hold (``1e400``, ``inf``): the
+    parser keeps such a column as text, and any later conversion would make it infinite."""
+    numbers = values.map(_as_float) if values.dtype == object else values.astype(float)
+    given = values.astype(str).str.strip() != ""
+    if values.dtype == object and (numbers.isna() & given).any():
+        return  # a text column, not a number column
+    infinite = np.isinf(numbers.to_numpy(dtype=float))
+    if infinite.any():
+        row = int(np.flatnonzero(infinite)[0]) + 1
+        raise DataError(f"number too large for a double in {path.name}, data row {row}",
+                        field=column, value=str(values.iloc[row - 1]),
+                        allowed="a finite number (at most about 1.8e308)")
 
 
 def read_domains(directory: Path, domains: Iterable[str]) -> dict[str, pd.DataFrame]:
@@ -75,6 +214,15 @@ def read_domains(directory: Path, domains: Iterable[str]) -> dict[str, pd.DataFr
     return found
 
 
+def transport_issues(
+    frame: pd.DataFrame, name: str, *, labels: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """What writing *frame* as XPT v5 dataset *name* changes (transliterated text, values cut
+    to 200 characters, labels cut to 40, numbers beyond the IBM range), one row per variable
+    and kind (columns DATASET, VARIABLE, NVALUES, VALUE, ISSUE, ACTION)."""
+    return prepare_transport(frame, name=name.upper(), labels=labels).issues
+
+
 def write_dataset(
     frame: pd.DataFrame,
     directory: Path,
@@ -86,83 +234,34 @@ def write_dataset(
 ) -> list[Path]:
     """Write *frame* as ``name.xpt`` (SAS transport v5) and/or ``name.csv`` in *directory*.
 
-    Variable names must be at most 8 characters and labels at most 40 for XPT v5; a longer one
-    is a :class:`DataError` rather than a silent truncation.
+    XPT: see :mod:`oncotrial.cdisc._transport` (dates as DATE9, text in ASCII up to 200
+    characters, labels up to 40; :func:`transport_issues` lists what changed). A variable name
+    XPT v5 cannot hold is a :class:`DataError`, never a silent rename. CSV keeps every value as
+    it is, UTF-8, with formula-leading text neutralised.
     """
     directory.mkdir(parents=True, exist_ok=True)
-    labels = dict(labels or {})
     written: list[Path] = []
     stem = name.lower()
     for fmt in formats:
         if fmt == "csv":
-            path = directory / f"{stem}.csv"
-            frame.to_csv(path, index=False)
+            written.append(write_csv(frame, directory / f"{stem}.csv"))
         elif fmt == "xpt":
+            ready = prepare_transport(frame, name=name.upper(), labels=labels,
+                                      table_label=table_label)
             path = directory / f"{stem}.xpt"
-            _check_xpt_names(frame, labels, name)
-            column_labels: list[str | None] = [labels.get(str(c), "") for c in frame.columns]
-            ready, date_formats = _xpt_ready(frame)
             pyreadstat.write_xport(
-                ready,
+                ready.frame,
                 str(path),
-                file_label=table_label[:_MAX_XPT_LABEL],
-                column_labels=column_labels,
-                table_name=name.upper()[:_MAX_XPT_NAME],
+                file_label=ready.table_label,
+                column_labels=ready.labels,  # type: ignore[arg-type]
+                table_name=name.upper(),
                 file_format_version=5,
-                variable_format=date_formats,
+                variable_format=ready.formats,
             )
+            written.append(path)
         else:
             raise DataError("unknown output format", field="format", value=fmt, allowed="xpt, csv")
-        written.append(path)
     return written
-
-
-def _check_xpt_names(frame: pd.DataFrame, labels: Mapping[str, str], name: str) -> None:
-    for column in frame.columns:
-        if len(str(column)) > _MAX_XPT_NAME:
-            raise DataError(
-                f"variable name too long for XPT v5 in {name}",
-                field="variable",
-                value=str(column),
-                allowed="at most 8 characters",
-            )
-    for column, label in labels.items():
-        if len(label) > _MAX_XPT_LABEL:
-            raise DataError(
-                f"label too long for XPT v5 in {name}",
-                field=f"label of {column}",
-                value=label,
-                allowed="at most 40 characters",
-            )
-
-
-def _is_date_variable(name: str, values: pd.Series) -> bool:
-    """An ADaM date (``*DT``): datetime64 values, date objects, or nothing at all."""
-    if not name.endswith("DT"):
-        return False
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return True
-    present = values.dropna()
-    return values.dtype == object and all(isinstance(v, date) for v in present)
-
-
-def _xpt_ready(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
-    """ADaM dates (``*DT``) become SAS dates with format DATE9 (numeric dates: ADaMIG v1.2
-    §3.1.2 timing variable conventions), also when every value is missing; missing text
-    becomes empty strings so XPT stores them as blanks. Returns the frame and the formats."""
-    out = frame.copy()
-    formats: dict[str, str] = {}
-    for column in out.columns:
-        values = out[column]
-        if _is_date_variable(str(column), values):
-            as_dates = pd.to_datetime(values, errors="raise")
-            out[column] = [None if pd.isna(v) else v.date() for v in as_dates]
-            if as_dates.isna().all():
-                out[column] = values.map(lambda _: float("nan"))
-            formats[str(column)] = "DATE9"
-        elif values.dtype == object:
-            out[column] = values.map(lambda v: "" if v is None or v != v else v)  # noqa: PLR0124
-    return out, formats
 
 
 def _blank_strings(frame: pd.DataFrame) -> pd.DataFrame:

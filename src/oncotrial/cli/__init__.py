@@ -128,10 +128,16 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    debug: bool = typer.Option(  # read by _errors.run from the arguments
+        False, _errors.DEBUG_OPTION,
+        help="Print the full traceback of an unexpected error (it is always logged)."),
+) -> None:
     """Run a single-arm phase Ib/II oncology trial from protocol to published analysis."""
+    del debug  # _errors.run reads it from the arguments, before any command runs
 
 
-def main() -> None:
-    """Console entry point: run the app and turn oncotrial errors into exit code 1."""
-    _errors.run(app)
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the app; errors become one line on stderr and exit code 1."""
+    groups = frozenset(name for name, entry in COMMANDS.items() if entry.attr == "app")
+    _errors.run(app, argv, groups=groups)

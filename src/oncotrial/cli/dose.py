@@ -145,7 +145,10 @@ def decide(
     if out is None:
         sys.stdout.write(text)
         return
-    out.write_text(text, encoding="utf-8")
+    from oncotrial._outputs import atomic_file
+
+    with atomic_file(out) as temp:
+        temp.write_text(text, encoding="utf-8")
     if batch:
         typer.echo(f"{len(lines)} state(s) decided into {out}; {bad} bad line(s)", err=True)
 

@@ -2,11 +2,14 @@
 
 Thin adapter over :mod:`oncotrial.translational`: reads a folder of RCC files, writes CSV tables
 and PNG/SVG figures. Files that cannot be used get ``pass=false`` and a ``reason`` in
-``qc.csv``; the other files are still processed.
+``qc.csv``; the other files are still processed. The sample sheet is read and checked before any
+work; every output is written into a temporary folder that replaces the ``--out`` entries at the
+end, so a failure leaves nothing half-written. CSV cells are spreadsheet-safe.
 """
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +17,9 @@ import pandas as pd
 import typer
 from matplotlib.figure import Figure
 
+from oncotrial._inputs import csv_header, read_csv_text
+from oncotrial._outputs import atomic_folder, write_csv
+from oncotrial.errors import DataError
 from oncotrial.translational import (
     DC_GENES,
     Normalization,
@@ -33,6 +39,7 @@ from oncotrial.translational import (
     read_probe_aliases,
     read_rcc_batch,
     read_rlf,
+    validate_sample_sheet,
 )
 from oncotrial.translational.pipeline import BatchRun, derive_batch_run
 
@@ -63,21 +70,32 @@ def _save(fig: Figure, out: Path, stem: str) -> None:
         fig.savefig(out / "figures" / f"{stem}.{suffix}", dpi=120, bbox_inches="tight")
 
 
-def _write_qc(run: BatchRun, out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
+def _read_sheet(path: Path | None) -> pd.DataFrame | None:
+    """The sample sheet, checked before any work (UTF-8 CSV, file/subject/timepoint columns,
+    known timepoints, no file or subject/timepoint twice)."""
+    if path is None:
+        return None
+    text = read_csv_text(path, field="samples")
+    csv_header(text, path, fold_case=False)
+    sheet = pd.read_csv(io.StringIO(text), dtype={"file": str, "subject": str})
+    validate_sample_sheet(sheet)
+    return sheet
+
+
+def _write_qc(run: BatchRun, out: Path, *, shown: Path) -> None:
     table = run.qc.copy()
     for column in [c for c in table.columns if c == "pass" or c.startswith("flag_")]:
         table[column] = table[column].map({True: "true", False: "false"})
-    table.to_csv(out / "qc.csv", index=False)
+    write_csv(table, out / "qc.csv")
     if not run.duplicates.empty:
-        run.duplicates.to_csv(out / "duplicate_probes.csv", index=False)
+        write_csv(run.duplicates, out / "duplicate_probes.csv")
     fig = Figure(figsize=(12, 7))
     for i, metric in enumerate(_QC_METRICS, start=1):
         plot_qc_panel(run.qc, ax=fig.add_subplot(2, 3, i), metric=metric)
     fig.tight_layout()
     _save(fig, out, "qc_panel")
     passed = int(run.qc["pass"].astype(bool).sum())
-    typer.echo(f"QC: {passed}/{len(run.qc)} files pass → {out / 'qc.csv'}")
+    typer.echo(f"QC: {passed}/{len(run.qc)} files pass → {shown / 'qc.csv'}")
 
 
 def _run(rcc_dir: Path, rlf: Path | None, settings: NormalizationSettings, *,
@@ -91,10 +109,10 @@ def _write_normalization(norm: Normalization, out: Path) -> None:
     def flat(frame: pd.DataFrame) -> pd.DataFrame:
         return frame.reset_index()
 
-    flat(norm.counts).to_csv(out / "normalized_counts.csv", index=False)
-    flat(norm.log2).to_csv(out / "normalized_log2.csv", index=False)
-    flat(norm.below_background).to_csv(out / "below_background.csv", index=False)
-    norm.factors.to_csv(out / "normalization_factors.csv")
+    write_csv(flat(norm.counts), out / "normalized_counts.csv")
+    write_csv(flat(norm.log2), out / "normalized_log2.csv")
+    write_csv(flat(norm.below_background), out / "below_background.csv")
+    write_csv(norm.factors, out / "normalization_factors.csv", index=True)
     typer.echo(f"normalised {norm.counts.shape[1]} lanes; POS target {norm.pos_target:.6g}, "
                f"HK target {norm.hk_target:.6g} (reuse with --pos-target/--hk-target)")
 
@@ -106,16 +124,16 @@ def _settings(background: str, pos_target: float | None,
 
 
 def _normalized_run(rcc_dir: Path, rlf: Path | None, out: Path, settings: NormalizationSettings,
-                    genorm: bool) -> BatchRun:
+                    genorm: bool, *, shown: Path) -> BatchRun:
     run = _run(rcc_dir, rlf, settings, normalize=True)
-    _write_qc(run, out)
+    _write_qc(run, out, shown=shown)
     if run.normalization is not None and genorm:
         norm = run.normalization
         hk_rows = norm.counts.index.get_level_values("name").isin(norm.housekeepers)
         pos_only = norm.counts[hk_rows].div(norm.factors["hk_factor"], axis=1)
         pos_only.index = pos_only.index.get_level_values("name")
         result = estimate_genorm(pos_only)
-        pd.DataFrame({"gene": result.ranking}).to_csv(out / "genorm_ranking.csv", index=False)
+        write_csv(pd.DataFrame({"gene": result.ranking}), out / "genorm_ranking.csv")
         settings = NormalizationSettings(
             background=settings.background, pos_target=settings.pos_target,
             hk_target=settings.hk_target, housekeepers=result.selected)
@@ -128,8 +146,9 @@ def _normalized_run(rcc_dir: Path, rlf: Path | None, out: Path, settings: Normal
 @app.command("qc")
 def qc(rcc_dir: RccDir, *, out: OutOpt, rlf: RlfOpt = None, samples: SamplesOpt = None) -> None:
     """Per-lane QC: writes DIR/qc.csv (one row per file) and a QC panel figure."""
-    del samples  # accepted for a uniform interface; QC does not use the sample sheet
-    _write_qc(_run(rcc_dir, rlf, NormalizationSettings(), normalize=False), out)
+    _read_sheet(samples)  # accepted for a uniform interface; checked, not used by QC
+    with atomic_folder(out) as temp:
+        _write_qc(_run(rcc_dir, rlf, NormalizationSettings(), normalize=False), temp, shown=out)
 
 
 @app.command("normalize")
@@ -137,12 +156,14 @@ def normalize(rcc_dir: RccDir, *, out: OutOpt, rlf: RlfOpt = None, samples: Samp
               background: BackgroundOpt = "threshold", pos_target: TargetOpt = None,
               hk_target: TargetOpt = None, genorm: GenormOpt = False) -> None:
     """QC, then normalise passing lanes (POS → background → HK → log2) with all factors."""
-    del samples
-    _normalized_run(rcc_dir, rlf, out, _settings(background, pos_target, hk_target), genorm)
+    _read_sheet(samples)  # checked for a uniform interface; normalisation does not use it
+    with atomic_folder(out) as temp:
+        _normalized_run(rcc_dir, rlf, temp, _settings(background, pos_target, hk_target),
+                        genorm, shown=out)
 
 
 def _write_tests(result: TestTable, out: Path, name: str) -> None:
-    result.table.to_csv(out / f"{name}.csv", index=False)
+    write_csv(result.table, out / f"{name}.csv")
 
 
 def _paired_outputs(scores: pd.DataFrame, genes: pd.DataFrame, sheet: pd.DataFrame,
@@ -152,7 +173,7 @@ def _paired_outputs(scores: pd.DataFrame, genes: pd.DataFrame, sheet: pd.DataFra
     _write_tests(cell, out, "paired_tests_scores")
     _write_tests(gene, out, "paired_tests_genes")
     paired = derive_paired_values(scores, samples=sheet)
-    paired.to_csv(out / "paired_values.csv", index=False)
+    write_csv(paired, out / "paired_values.csv")
     features = [f for f in scores.columns if scores[f].notna().any()]
     ncol = 4
     fig = Figure(figsize=(3 * ncol, 3 * ((len(features) + ncol - 1) // ncol)))
@@ -183,25 +204,27 @@ def score(rcc_dir: RccDir, *, out: OutOpt, rlf: RlfOpt = None, samples: SamplesO
           hk_target: TargetOpt = None, genorm: GenormOpt = False) -> None:
     """QC, normalise, score (Danaher cell types, CD4, TIS, DC genes); with --samples also
     paired pre/post tests, responder tests, baseline-PFS Cox and figures."""
-    run = _normalized_run(rcc_dir, rlf, out, _settings(background, pos_target, hk_target),
-                          genorm)
-    if run.normalization is None:
-        typer.echo("no lane passed QC: nothing to score", err=True)
-        raise typer.Exit(code=1)
-    aliases = read_probe_aliases(run.codeset)
-    expression = derive_marker_expression(run.normalization.log2, aliases=aliases)
-    result = compute_scores(expression)
-    result.scores.to_csv(out / "scores.csv")
-    result.coverage.to_csv(out / "score_coverage.csv", index=False)
-    fig = Figure(figsize=(8, 6))
-    plot_score_heatmap(result.scores, ax=fig.add_subplot())
-    _save(fig, out, "score_heatmap")
+    sheet = _read_sheet(samples)
+    with atomic_folder(out) as temp:
+        run = _normalized_run(rcc_dir, rlf, temp, _settings(background, pos_target, hk_target),
+                              genorm, shown=out)
+        if run.normalization is None:
+            raise DataError("no lane passed QC: nothing to score", field="rcc_dir",
+                            value=str(rcc_dir), allowed="at least one lane passing QC "
+                            "(see qc.csv of `oncotrial nanostring qc`)")
+        aliases = read_probe_aliases(run.codeset)
+        expression = derive_marker_expression(run.normalization.log2, aliases=aliases)
+        result = compute_scores(expression)
+        write_csv(result.scores, temp / "scores.csv", index=True)
+        write_csv(result.coverage, temp / "score_coverage.csv")
+        fig = Figure(figsize=(8, 6))
+        plot_score_heatmap(result.scores, ax=fig.add_subplot())
+        _save(fig, temp, "score_heatmap")
+        if sheet is not None:
+            genes = run.normalization.log2.copy()
+            endogenous = genes.index.get_level_values("code_class") == "Endogenous"
+            genes = genes[endogenous]
+            genes.index = genes.index.get_level_values("name")
+            _paired_outputs(result.scores, genes.T, sheet, temp)
     typer.echo(f"scores for {len(result.scores)} samples → {out / 'scores.csv'} "
                f"(DC genes reported alone: {', '.join(DC_GENES)})")
-    if samples is not None:
-        sheet = pd.read_csv(samples, dtype={"file": str, "subject": str})
-        genes = run.normalization.log2.copy()
-        endogenous = genes.index.get_level_values("code_class") == "Endogenous"
-        genes = genes[endogenous]
-        genes.index = genes.index.get_level_values("name")
-        _paired_outputs(result.scores, genes.T, sheet, out)

@@ -7,14 +7,6 @@ from typing import Annotated
 
 import typer
 
-from oncotrial.cdisc.sdtm.tumour import (
-    derive_tumour_assessment,
-    read_tumour_domains,
-    write_tumour_assessment,
-)
-from oncotrial.protocol import load_protocol
-from oncotrial.rules.recist import RecistSettings
-
 __all__ = ["app"]
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)  # help: cli.COMMANDS
@@ -32,14 +24,35 @@ OutOption = Annotated[
 def assess(
     sdtm: SdtmOption,
     out: OutOption,
-    protocol: Annotated[
-        Path | None,
-        typer.Option("--protocol", help="Protocol YAML (default: the shipped LEADER protocol)."),
-    ] = None,
+    protocol: Annotated[Path | None, typer.Option(
+        "--protocol", help="Protocol YAML. Default: the shipped LEADER protocol for LEADER "
+        "data, else the generic oncology analysis profile.")] = None,
+    confirmation_days: Annotated[int | None, typer.Option(
+        help="Minimum days between a response and its confirmation (RECIST 1.1 §4.6).")] = None,
+    min_sd_days: Annotated[int | None, typer.Option(
+        help="Minimum days from the start for SD to count as best response.")] = None,
 ) -> None:
     """Compute timepoint responses from TU/TR, write them as SDTM RS with a summary and issues."""
-    settings = RecistSettings.from_protocol(load_protocol(protocol))
-    assessment = derive_tumour_assessment(read_tumour_domains(sdtm), settings=settings)
+    from oncotrial.cdisc.sdtm.tumour import (
+        derive_tumour_assessment,
+        read_tumour_domains,
+        write_tumour_assessment,
+    )
+    from oncotrial.protocol import choose_profile, override_profile
+    from oncotrial.rules.recist import RecistSettings
+
+    domains = read_tumour_domains(sdtm)
+    found = domains.get("DM", domains["TU"])
+    studies: list[str] = (found["STUDYID"].astype(str).unique().tolist()
+                          if "STUDYID" in found.columns else [])
+    profile = override_profile(choose_profile(protocol, studies),
+                               confirmation_interval_days=confirmation_days,
+                               min_sd_duration_days=min_sd_days)
+    settings = RecistSettings.from_protocol(profile)
+    assessment = derive_tumour_assessment(domains, settings=settings)
+    typer.echo(f"analysis profile: {profile.name} ({profile.origin}); confirmation "
+               f"{settings.confirmation_interval_days} days, SD minimum "
+               f"{settings.min_sd_duration_days} days")
     for path in write_tumour_assessment(assessment, out):
         typer.echo(f"wrote {path}")
     n_subjects = assessment.summary["USUBJID"].nunique()

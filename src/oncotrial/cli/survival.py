@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from pathlib import Path
@@ -13,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from oncotrial._inputs import csv_header, read_csv_text
+from oncotrial._outputs import atomic_file, write_csv
 from oncotrial.errors import DataError
 from oncotrial.stats import (
     CONF_TYPES,
@@ -33,8 +36,8 @@ def _num(value: float | None) -> float | None:
     return float(value)
 
 
-def _km_json(label: str | None, km: KaplanMeierResult) -> dict[str, object]:
-    table = [
+def _km_rows(km: KaplanMeierResult) -> list[dict[str, object]]:
+    return [
         {"time": float(t), "n_risk": int(nr), "n_event": int(ne), "n_censor": int(nc),
          "survival": _num(float(s)), "std_err": _num(float(se)), "lower": _num(float(lo)),
          "upper": _num(float(up))}
@@ -42,6 +45,10 @@ def _km_json(label: str | None, km: KaplanMeierResult) -> dict[str, object]:
             km.time, km.n_risk, km.n_event, km.n_censor, km.survival, km.std_err, km.lower,
             km.upper, strict=True)
     ]
+
+
+def _km_json(label: str | None, km: KaplanMeierResult) -> dict[str, object]:
+    table = _km_rows(km)
     med = km.median
     return {
         "group": label, "n": km.n, "events": km.events,
@@ -51,14 +58,42 @@ def _km_json(label: str | None, km: KaplanMeierResult) -> dict[str, object]:
 
 
 def _read(path: Path, columns: list[str]) -> pd.DataFrame:
-    if not path.is_file():
-        raise DataError("file not found", field="INPUT", value=str(path))
-    header = pd.read_csv(path, nrows=0).columns.tolist()
+    """The chosen columns of the CSV *path*, time and event as numbers.
+
+    Raises
+    ------
+    DataError
+        For a file that is not UTF-8 CSV, a missing column, no rows, or a time or event value
+        that is not a number (naming the column, row and value).
+    """
+    text = read_csv_text(path, field="INPUT")
+    header = csv_header(text, path, fold_case=False)
     missing = [c for c in columns if c not in header]
     if missing:
         raise DataError(f"column not in {path.name}", field="column", value=missing,
                         allowed=", ".join(header))
-    return pd.read_csv(path, usecols=columns)
+    data = pd.read_csv(io.StringIO(text), usecols=columns, dtype=str, keep_default_na=False)
+    if data.empty:
+        raise DataError("no rows to estimate from", field="INPUT", value=str(path),
+                        allowed="a header and one row per subject")
+    for column in columns[:2]:
+        values = pd.to_numeric(data[column].str.strip(), errors="coerce")
+        bad = values.isna() | ~np.isfinite(values)
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(f"not a number in {path.name}, data row {row + 1}", field=column,
+                            value=data[column].iloc[row], allowed="a finite number")
+        data[column] = values
+    return data
+
+
+def _write_table(fits: list[tuple[str | None, KaplanMeierResult]], out: Path) -> None:
+    """The Kaplan-Meier table of every group as CSV, written all at once."""
+    rows = [{"group": "" if label is None else label, **entry}
+            for label, fit in fits for entry in _km_rows(fit)]
+    with atomic_file(out) as temp:
+        write_csv(pd.DataFrame(rows, columns=["group", "time", "n_risk", "n_event", "n_censor",
+                                              "survival", "std_err", "lower", "upper"]), temp)
 
 
 def _print_km(console: Console, label: str | None, km: KaplanMeierResult) -> None:
@@ -93,6 +128,8 @@ def km(
         "--conf-type", help=f"Interval type: {', '.join(CONF_TYPES)}.")] = "log-log",
     conf_level: Annotated[float, typer.Option("--conf-level")] = 0.95,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Also write the Kaplan-Meier table(s) to this CSV file.")] = None,
 ) -> None:
     """Kaplan-Meier curve(s) with Greenwood SE, pointwise intervals and median (R survfit)."""
     cols = [time, event] + ([group] if group else [])
@@ -110,15 +147,17 @@ def km(
                                                       conf_type=conf_type)))
     log_rank = estimate_log_rank(t, e, data[group].astype(str).to_numpy()) if (
         group is not None and len(fits) > 1) else None
+    if out is not None:
+        _write_table(fits, out)
     if as_json:
-        out: dict[str, object] = {
+        result: dict[str, object] = {
             "conf_type": conf_type, "conf_level": conf_level,
             "groups": [_km_json(label, fit) for label, fit in fits],
         }
         if log_rank is not None:
-            out["log_rank"] = {"chisq": log_rank.chisq, "df": log_rank.df,
-                               "p_value": log_rank.p_value}
-        typer.echo(json.dumps(out))
+            result["log_rank"] = {"chisq": log_rank.chisq, "df": log_rank.df,
+                                  "p_value": log_rank.p_value}
+        typer.echo(json.dumps(result))
         return
     console = Console()
     for label, fit in fits:

@@ -1,5 +1,14 @@
 """The protocol model and loader (LEADER, NCT03526679, ships as the default protocol)."""
 
+from oncotrial.protocol.analysis import (
+    GENERIC_PROFILE,
+    AnalysisProfile,
+    as_profile,
+    choose_profile,
+    describe_profile,
+    override_profile,
+    profile_from_protocol,
+)
 from oncotrial.protocol.loader import load_protocol, read_protocol_problems
 from oncotrial.protocol.models import (
     Assessment,
@@ -23,6 +32,8 @@ from oncotrial.protocol.models import (
 )
 
 __all__ = [
+    "GENERIC_PROFILE",
+    "AnalysisProfile",
     "Assessment",
     "BsaPolicy",
     "CohortAction",
@@ -40,7 +51,12 @@ __all__ = [
     "Regimen",
     "SafetyParameters",
     "SimonDesignParameters",
+    "as_profile",
+    "choose_profile",
+    "describe_profile",
     "find_protocol_problems",
     "load_protocol",
+    "override_profile",
+    "profile_from_protocol",
     "read_protocol_problems",
 ]

@@ -86,8 +86,7 @@ def consort_stages(adsl: pd.DataFrame) -> list[Stage]:
     stages.append(("Screened", len(adsl),
                    _reasons(failures) if "SCRFREAS" in adsl and len(failures) else
                    ([("Screen failure", int((~enrolled).sum()))] if (~enrolled).any() else [])))
-    by_phase = adsl.loc[enrolled, "PHASE"].astype(str).value_counts() if "PHASE" in adsl else {}
-    phase_text = [(f"Phase {p}", int(n)) for p, n in sorted(dict(by_phase).items())]
+    phase_text = _enrolled_by_group(adsl.loc[enrolled])
     treated = enrolled & _flag(adsl, "SAFFL")
     stages.append(("Enrolled", int(enrolled.sum()), phase_text))
     off = treated & (adsl["EOTSTT"].astype(str) == "DISCONTINUED") if "EOTSTT" in adsl else None
@@ -97,6 +96,34 @@ def consort_stages(adsl: pd.DataFrame) -> list[Stage]:
                                                    for r, n in discontinued]))
     stages.append(("Evaluable for response", int((treated & _flag(adsl, "EFFFL")).sum()), []))
     return stages
+
+
+def arm_column(adsl: pd.DataFrame) -> str | None:
+    """The ADSL variable naming the planned arm (TRT01P, else ARM) when treated subjects are in
+    more than one arm, else ``None`` (a single-arm study)."""
+    treated = adsl[_flag(adsl, "SAFFL")]
+    for column in ("TRT01P", "ARM"):
+        if column in treated and treated[column].astype(str).str.strip().ne("").any():
+            return column if treated[column].astype(str).nunique() > 1 else None
+    return None
+
+
+def _enrolled_by_group(enrolled: pd.DataFrame) -> list[tuple[str, int]]:
+    """Enrolled subjects by trial part (PHASE, when recorded) or else by arm."""
+    if "PHASE" in enrolled and enrolled["PHASE"].astype(str).str.strip().ne("").any():
+        counts = enrolled["PHASE"].astype(str).value_counts()
+        return [(f"Phase {p}", int(n)) for p, n in sorted(counts.items())]
+    arm = arm_column(enrolled)
+    if arm is None:
+        return []
+    counts = enrolled[arm].astype(str).value_counts()
+    return [(str(a), int(n)) for a, n in sorted(counts.items())]
+
+
+def has_dose_finding(adsl: pd.DataFrame) -> bool:
+    """Whether ADSL describes a dose-finding part (a DLT-evaluable flag or phase Ib subjects)."""
+    phase_ib = "PHASE" in adsl and bool((adsl["PHASE"].astype(str) == "Ib").any())
+    return "DLTEVLFL" in adsl or phase_ib
 
 
 def disposition_table(stages: list[Stage]) -> ReportTable:
@@ -274,8 +301,9 @@ def _design_adjusted(design: SimonDesign, responded: np.ndarray) -> list[dict[st
 
 
 def by_histology_tables(adrs: pd.DataFrame, adsl: pd.DataFrame) -> list[ReportTable]:
-    """Confirmed ORR by histology (LMS, LPS) with exact CIs."""
-    if "HISTOL" not in adsl:
+    """Confirmed ORR by histology (LMS, LPS) with exact CIs; none when no histology is
+    recorded (a study without the sponsor-defined HISTOL qualifier)."""
+    if "HISTOL" not in adsl or not adsl["HISTOL"].astype(str).str.strip().ne("").any():
         return []
     population = adsl[_flag(adsl, "EFFFL")]
     crsp = adrs[adrs["PARAMCD"] == "CRSP"].set_index("USUBJID")["AVALC"]

@@ -7,8 +7,9 @@ section with a note saying which dataset is missing, never with made-up numbers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import pandas as pd
@@ -99,14 +100,10 @@ def build_sections(
     translational: TranslationalInputs | None = None,
 ) -> list[ReportSection]:
     """Build every section of the report from the ADaM datasets in *adam* (keys ``ADSL`` …)."""
-    sections = [
-        _disposition(adam),
-        _baseline(adam),
-        _phase_ib(adam),
-        _exposure(adam),
-        _safety(adam),
-        _efficacy(adam, design),
-    ]
+    sections = [_disposition(adam), _baseline(adam)]
+    if "ADSL" not in adam or prep.has_dose_finding(adam["ADSL"]):
+        sections.append(_phase_ib(adam))
+    sections += [_exposure(adam), _safety(adam), _efficacy(adam, design)]
     if translational is not None:
         sections.append(_translational(translational))
     return sections
@@ -177,6 +174,7 @@ def _efficacy(adam: Mapping[str, pd.DataFrame], design: prep.SimonDesign | None)
     efficacy_population = prep.population_label(adsl, "EFFFL")
     section.tables.append(compute_bor_table(adrs, adsl, paramcd="CBOR"))
     section.tables.append(compute_bor_table(adrs, adsl, paramcd="BOR"))
+    section.tables.extend(_by_arm(adam))
     if design is not None:
         section.tables.append(prep.compute_simon_table(adrs, adsl, design))
     section.tables.extend(prep.by_histology_tables(adrs, adsl))
@@ -210,6 +208,29 @@ def _efficacy(adam: Mapping[str, pd.DataFrame], design: prep.SimonDesign | None)
     if _need(adam, section, "ADTTE"):
         _time_to_event(adam["ADTTE"], section, prep.population_label(adsl, "SAFFL"))
     return section
+
+
+def _by_arm(adam: Mapping[str, pd.DataFrame]) -> list[ReportTable]:
+    """For a study of several arms, confirmed best response and time to event per planned arm
+    (TRT01P, else ARM): pooling arms of a randomised study would mean nothing."""
+    adsl = adam["ADSL"]
+    arm = prep.arm_column(adsl)
+    if arm is None:
+        return []
+    tables: list[ReportTable] = []
+    arms = adsl[arm].astype(str)
+    treated = set(arms[adsl["SAFFL"].astype(str) == "Y"]) if "SAFFL" in adsl else set(arms)
+    for name in sorted(treated):  # screen failures are in no treatment arm
+        subjects = adsl[arms == name]
+        slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") or "blank"
+        bor = compute_bor_table(adam["ADRS"], subjects, paramcd="CBOR")
+        tables.append(replace(bor, key=f"{bor.key}_{slug}", title=f"{bor.title}: {name}"))
+        if "ADTTE" in adam:
+            adtte = adam["ADTTE"][adam["ADTTE"]["USUBJID"].isin(set(subjects["USUBJID"]))]
+            tte = compute_time_to_event_table(
+                adtte, population=f"{arm} = {name}: {prep.population_label(subjects, 'SAFFL')}")
+            tables.append(replace(tte, key=f"{tte.key}_{slug}", title=f"{tte.title}: {name}"))
+    return tables
 
 
 def _time_to_event(adtte: pd.DataFrame, section: ReportSection, population: str) -> None:

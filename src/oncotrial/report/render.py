@@ -14,8 +14,9 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 import oncotrial
+from oncotrial._outputs import atomic_folder, final_path, write_csv
 from oncotrial.cdisc.io import read_domain
-from oncotrial.errors import DataError
+from oncotrial.errors import DataError, failure_context
 from oncotrial.report import _prepare as prep
 from oncotrial.report._style import figure_style
 from oncotrial.report.content import ReportSection, TranslationalInputs, build_sections
@@ -55,23 +56,29 @@ def render_report(
 
     Returns the written paths: ``report.html`` and/or ``report.pdf`` plus one CSV per table
     under ``tables/``. The data cut-off defaults to the latest date found in the datasets.
+    Everything is written into a temporary folder that replaces *out_dir*'s entries at the end
+    (:func:`oncotrial._outputs.atomic_folder`): a failed or killed run never leaves a
+    truncated ``report.pdf`` under its final name.
     """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise DataError("unknown report format", field="format", value=",".join(unknown),
                         allowed=", ".join(FORMATS))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    sections = build_sections(adam, design=design, translational=translational)
+    with failure_context("computing the report's tables and figures"):
+        sections = build_sections(adam, design=design, translational=translational)
     cutoff_date = cutoff or _latest_date(adam.values())
     cutoff_text = cutoff_date.isoformat() if cutoff_date else "not determined"
-    written = _write_tables(sections, out_dir / "tables")
     meta = {"title": title, "subtitle": subtitle, "cutoff": cutoff_text,
             "datasets": ", ".join(sorted(adam)), "version": oncotrial.__version__}
-    if "html" in formats:
-        written.append(_write_html(sections, out_dir / "report.html", meta))
-    if "pdf" in formats:
-        written.append(_write_pdf(sections, out_dir / "report.pdf", meta))
-    return written
+    with atomic_folder(out_dir) as temp:
+        written = _write_tables(sections, temp / "tables")
+        if "html" in formats:
+            with failure_context("writing report.html"):
+                written.append(_write_html(sections, temp / "report.html", meta))
+        if "pdf" in formats:
+            with failure_context("writing report.pdf"):
+                written.append(_write_pdf(sections, temp / "report.pdf", meta))
+    return [final_path(path, temp, out_dir) for path in written]
 
 
 def _latest_date(frames: Iterable[pd.DataFrame]) -> date | None:
@@ -87,13 +94,8 @@ def _latest_date(frames: Iterable[pd.DataFrame]) -> date | None:
 
 def _write_tables(sections: list[ReportSection], directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for section in sections:
-        for table in section.tables:
-            path = directory / f"{table.key}.csv"
-            table.rows.to_csv(path, index=False)
-            paths.append(path)
-    return paths
+    return [write_csv(table.rows, directory / f"{table.key}.csv")
+            for section in sections for table in section.tables]
 
 
 def _svg(figure: Figure) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from oncotrial.errors import RuleError
+from oncotrial.errors import DataError, RuleError
 from oncotrial.rules._ctcae_table import Band, Basis, Bound, Scheme, Term
 
 __all__ = ["Facts", "Outcome", "Refs", "evaluate_scheme"]
@@ -48,6 +48,7 @@ class Outcome:
     max_grade: int
     rule: str
     reason: str
+    missing: frozenset[str] = frozenset()  # references the grade needs but were not given
 
 
 def _round(x: float) -> float:
@@ -127,7 +128,13 @@ def _finish(band: Band, facts: Facts) -> tuple[int | None, str]:
 def evaluate_scheme(
     term: Term, scheme: Scheme, value: float, *, unit: str, refs: Refs, facts: Facts
 ) -> Outcome:
-    """Grade *value* (already in *unit*, one of the scheme's units) by *scheme*."""
+    """Grade *value* (already in *unit*, one of the scheme's units) by *scheme*.
+
+    A limit of normal of 0 is accepted where the scheme uses it as a cut-point itself (``<LLN``,
+    as lab sheets print ALT 0-40 U/L); a scheme that scales it (``>3.0 x ULN``, ``<0.75 x LLN``)
+    would put every cut-point at 0, so a zero limit there is a :class:`DataError` naming it.
+    """
+    _refuse_zero_scaled_limits(term, scheme, unit, refs)
     ordered = scheme.bands[::-1] if term.direction == "increased" else scheme.bands
     pending: list[Band] = []
     for band in ordered:
@@ -162,4 +169,19 @@ def _undecided(bands: list[Band], refs: Refs) -> Outcome:
         "|".join(b.rule for b in bands),
         f"cannot grade without {', '.join(sorted(missing))}: value lies in a band that depends "
         f"on it (possible grades {grades})",
+        frozenset(missing),
     )
+
+
+def _refuse_zero_scaled_limits(term: Term, scheme: Scheme, unit: str, refs: Refs) -> None:
+    limits = {Basis.LLN: ("lln", refs.lln), Basis.ULN: ("uln", refs.uln)}
+    for band in scheme.bands:
+        for bound in (band.lower, band.upper):
+            if bound is None or bound.basis not in limits:
+                continue
+            name, limit = limits[bound.basis]
+            if limit == 0 and bound.value_for(unit) != 1:
+                raise DataError(
+                    f"{term.term}: a limit of 0 cannot scale the criterion "
+                    f"'{bound.value_for(unit):g} x {name.upper()}' ({band.rule})",
+                    field=name, value=0.0, allowed="a limit of normal > 0 for this term")

@@ -56,12 +56,16 @@ class CtcaeGrade:
         Name of the table entry that fired (``a|b`` when the grade lies between entries).
     reason
         The CTCAE wording applied, unit conversions, assumptions, and what is missing.
+    missing
+        The references (``lln``, ``uln``, ``baseline``) the grade needs but were not given,
+        when that is why ``grade`` is ``None``.
     """
 
     term: str
     grade: int | None
     rule: str
     reason: str
+    missing: tuple[str, ...] = ()
 
 
 def load_ctcae_table() -> CtcaeTable:
@@ -145,7 +149,7 @@ def grade_lab(
         names = ", ".join(s.name for s in selected)
         raise RuleError(f"{entry.term}: table selects more than one scheme ({names})")
     if not selected:
-        return CtcaeGrade(entry.term, None, "baseline_status", assumption)
+        return CtcaeGrade(entry.term, None, "baseline_status", assumption, ("uln",))
     facts = Facts(symptomatic=symptomatic)
     outcomes = [
         evaluate_scheme(entry, s, number, unit=target, refs=refs, facts=facts) for s in selected
@@ -209,15 +213,7 @@ def _check_number(field: str, value: object, term: str) -> float:
 def _check_reference(field: str, value: float | None, term: str) -> float | None:
     if value is None:
         return None
-    number = _check_number(field, value, term)
-    if number == 0:
-        raise DataError(
-            f"{term}: a limit of normal must be positive",
-            field=field,
-            value=value,
-            allowed="a finite number > 0",
-        )
-    return number
+    return _check_number(field, value, term)  # 0 allowed: see _ctcae_eval.evaluate_scheme
 
 
 def _to_stated_unit(
@@ -292,7 +288,9 @@ def _combine(term: str, outcomes: list[Outcome], notes: list[str]) -> CtcaeGrade
     reason = "; ".join(dict.fromkeys(parts))  # the same note from two schemes is said once
     if best is not None:
         reason += f"; at least grade {best.grade} by {best.rule}"
-    return CtcaeGrade(term, None, "|".join(o.rule for o in open_), _join(reason, extra))
+    missing = tuple(sorted(set().union(*(o.missing for o in open_))))
+    return CtcaeGrade(term, None, "|".join(o.rule for o in open_), _join(reason, extra),
+                      missing)
 
 
 def _join(reason: str, extra: str) -> str:

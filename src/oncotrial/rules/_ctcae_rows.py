@@ -59,12 +59,25 @@ def grade_lab_rows(rows: Iterable[Mapping[str, str]], *, strict: bool = False) -
     out: list[RowGrade] = []
     for number, row in enumerate(rows, start=1):
         try:
-            out.append(RowGrade(number, _grade_row(row), None))
+            out.append(RowGrade(number, _graded_or_refused(row), None))
         except OncotrialError as exc:
+            message = " ".join(f"row {number}: {exc}".split())  # one message, one line
             if strict:
-                raise type(exc)(f"row {number}: {exc}") from exc
-            out.append(RowGrade(number, None, f"row {number}: {exc}"))
+                raise type(exc)(message) from exc
+            out.append(RowGrade(number, None, message))
     return out
+
+
+def _graded_or_refused(row: Mapping[str, str]) -> CtcaeGrade:
+    """The row's grade; a grade that needs a limit of normal (or baseline) the row does not
+    give is a row error naming it, since the file's author can add it."""
+    graded = _grade_row(row)
+    if graded.grade is None and graded.missing:
+        needed = " and ".join(graded.missing)
+        raise DataError(f"{graded.term}: this value needs {needed} to be graded",
+                        field=graded.missing[0], value=_text(row, graded.missing[0]),
+                        allowed="the lab's limit of normal (or baseline) in the unit of value")
+    return graded
 
 
 def _grade_row(row: Mapping[str, str]) -> CtcaeGrade:

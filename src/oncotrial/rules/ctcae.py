@@ -28,9 +28,10 @@ from oncotrial.rules._ctcae_grade import (
     grade_lab,
     load_ctcae_table,
 )
-from oncotrial.rules._ctcae_rows import RESULT_COLUMNS, RowGrade, grade_lab_rows
+from oncotrial.rules._ctcae_rows import REQUIRED_COLUMNS, RESULT_COLUMNS, RowGrade, grade_lab_rows
 
 __all__ = [
+    "REQUIRED_COLUMNS",
     "RESULT_COLUMNS",
     "CtcaeGrade",
     "RowGrade",

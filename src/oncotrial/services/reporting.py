@@ -9,18 +9,20 @@ from pathlib import Path
 import pandas as pd
 
 from oncotrial.errors import DataError
-from oncotrial.protocol import Protocol, load_protocol
+from oncotrial.protocol import AnalysisProfile, Protocol, as_profile, choose_profile
 from oncotrial.report import SimonDesign, TranslationalInputs, read_adam, render_report
 
 __all__ = ["report_for_protocol", "simon_design_of", "write_report"]
 
 
-def simon_design_of(protocol: Protocol) -> SimonDesign:
-    """The phase II two-stage design the protocol specifies."""
-    design = protocol.phase_ii.design
-    return SimonDesign(
-        p0=design.p0, p1=design.p1, r1=design.r1, n1=design.n1, r=design.r, n=design.n
-    )
+def simon_design_of(protocol: Protocol | AnalysisProfile) -> SimonDesign | None:
+    """The phase II two-stage design the protocol specifies (``None`` for a profile without
+    one, such as the generic oncology profile)."""
+    design = as_profile(protocol).design
+    if design is None:
+        return None
+    p0, p1, r1, n1, r, n = design
+    return SimonDesign(p0=p0, p1=p1, r1=r1, n1=n1, r=r, n=n)
 
 
 def write_report(
@@ -34,10 +36,12 @@ def write_report(
 ) -> list[Path]:
     """Read ADaM from *adam_dir* and write ``report.html``/``report.pdf`` and table CSVs.
 
-    With *scores_path* (``scores.csv`` of ``oncotrial nanostring score``) and *samples_path*
-    (its sample sheet) the report adds the paired pre/post immune-score analysis.
+    The protocol file *protocol_path* gives the title and the two-stage design; without one,
+    the shipped LEADER protocol is used for LEADER data (ADSL STUDYID) and the generic
+    oncology profile otherwise (title from STUDYID, no two-stage design section). With
+    *scores_path* (``scores.csv`` of ``oncotrial nanostring score``) and *samples_path* (its
+    sample sheet) the report adds the paired pre/post immune-score analysis.
     """
-    protocol = load_protocol(protocol_path)
     translational = None
     if (scores_path is None) != (samples_path is None):
         raise DataError(
@@ -51,7 +55,12 @@ def write_report(
             scores=pd.read_csv(scores_path, index_col=0),
             samples=pd.read_csv(samples_path, dtype={"file": str, "subject": str}),
         )
-    return report_for_protocol(read_adam(adam_dir), out_dir, protocol=protocol, formats=formats,
+    adam = read_adam(adam_dir)
+    adsl = adam["ADSL"]
+    studies: list[str] = (adsl["STUDYID"].astype(str).unique().tolist()
+                          if "STUDYID" in adsl else [])
+    profile = choose_profile(protocol_path, studies)
+    return report_for_protocol(adam, out_dir, protocol=profile, formats=formats,
                                translational=translational)
 
 
@@ -59,19 +68,27 @@ def report_for_protocol(
     adam: Mapping[str, pd.DataFrame],
     out_dir: Path,
     *,
-    protocol: Protocol,
+    protocol: Protocol | AnalysisProfile,
     formats: Sequence[str] = ("html", "pdf"),
     translational: TranslationalInputs | None = None,
     cutoff: date | None = None,
 ) -> list[Path]:
-    """Render the report of *adam* under *protocol*'s title and Simon design."""
+    """Render the report of *adam* under *protocol*'s title and Simon design (a profile
+    without a title is named by the study's STUDYID)."""
+    profile = as_profile(protocol)
+    adsl = adam.get("ADSL")
+    studies = sorted(set(adsl["STUDYID"].astype(str))) if adsl is not None and \
+        "STUDYID" in adsl else []
+    title = profile.title or f"Study {', '.join(studies) or '(no STUDYID)'}"
+    subtitle = " · ".join(part for part in (profile.nct_id, "clinical study report",
+                                            f"analysis profile: {profile.name}") if part)
     return render_report(
         adam,
         out_dir,
         formats=formats,
-        title=f"{protocol.title}",
-        subtitle=f"{protocol.nct_id} · clinical study report",
+        title=title,
+        subtitle=subtitle,
         cutoff=cutoff,
-        design=simon_design_of(protocol),
+        design=simon_design_of(profile),
         translational=translational,
     )

@@ -21,6 +21,7 @@ import pandas as pd
 
 from oncotrial.cdisc.adam import derive_adam, write_adam
 from oncotrial.cdisc.sdtm import read_sdtm
+from oncotrial.errors import DataError
 from oncotrial.protocol import Protocol
 from oncotrial.report import compute_simon_table, read_adam
 from oncotrial.services import _simulation as entry
@@ -154,7 +155,11 @@ def _estimate(
     n = len(efficacy)
     x = int(crsp.loc[crsp["AVALC"] == "Y", "USUBJID"].nunique())
     orr = estimate_binomial_ci(x, max(n, 1), method="clopper-pearson")
-    simon = compute_simon_table(adrs, adsl, simon_design_of(protocol)).rows
+    design = simon_design_of(protocol)
+    if design is None:  # a Protocol always has its phase II design
+        raise DataError("the protocol has no two-stage design", field="phase_ii.design",
+                        value=None)
+    simon = compute_simon_table(adrs, adsl, design).rows
     steps = simon[simon["Step"].isin(["Stage 1", "Final"])]
     verdict = "; ".join(f"{step.lower()}: {result}" for step, result in steps.itertuples(
         index=False))

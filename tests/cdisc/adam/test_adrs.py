@@ -172,10 +172,20 @@ def test_independent_reader_uses_accepted_records(leader: Protocol) -> None:
                                                      "(confirmation not required)")
 
 
-def test_unknown_response_raises_with_subject_and_visit(leader: Protocol) -> None:
-    """An unknown RSSTRESC raises a DataError naming value, subject and visit."""
-    with pytest.raises(DataError, match=r"subject S1, visit WEEK 0.*iCR"):
-        _one_subject(leader, [("2020-02-12", "iCR")])
+def test_unknown_response_is_listed_not_analysed(leader: Protocol) -> None:
+    """An RSSTRESC that is no RECIST 1.1 response (iCR, or CHECK in the pharmaverse data) is
+    kept as recorded without AVAL, never analysed (admiralonco ``aval_resp()`` gives it none),
+    and listed as a data issue naming subject and visit; the other records still count."""
+    adrs = _one_subject(leader, [("2020-02-12", "iCR"), ("2020-03-25", "SD")])
+    ovr = adrs[adrs["PARAMCD"] == "OVR"].set_index("RSDTC")
+    assert ovr.loc["2020-02-12", "AVALC"] == "ICR"
+    assert pd.isna(ovr.loc["2020-02-12", "AVAL"])
+    assert ovr.loc["2020-02-12", "ANL01FL"] == ""
+    assert _value(adrs, "BOR") == ("SD", "2020-03-25")
+    issues = derive_adrs_issues(adrs, start_date="TRTSDT")
+    row = issues.iloc[0]
+    assert (row["USUBJID"], row["VISIT"], row["RSSTRESC"]) == ("S1", "WEEK 0", "iCR")
+    assert row["ISSUE"].startswith("not a RECIST 1.1 overall response")
 
 
 def test_bad_date_raises(leader: Protocol) -> None:
@@ -241,7 +251,7 @@ def test_data_issues_are_listed(leader: Protocol) -> None:
         ("2020-02", "day of assessment date missing"),
         ("2020-03-11", "another assessment on the same date"),
         ("2020-04-22", "CR followed by PR, SD or NON-CR/NON-PD"),
-        ("2020-05-06", "no valid response (ND or blank)"),
+        ("2020-05-06", "not a RECIST 1.1 overall response (ND, blank or other text)"),
         ("2020", "assessment date missing or without month"),
     }
     assert list(issues.columns) == ["USUBJID", "VISIT", "RSDTC", "RSSTRESC", "ISSUE", "ACTION"]

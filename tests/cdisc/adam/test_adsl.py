@@ -7,7 +7,8 @@ import pytest
 
 from oncotrial.cdisc.adam import derive_adsl, select_start_date
 from oncotrial.errors import DataError
-from oncotrial.protocol import Protocol
+from oncotrial.protocol import Protocol, as_profile, override_profile
+from oncotrial.protocol.analysis import ADMIRAL_ALIVE_DATES
 
 
 def sdtm_domains() -> dict[str, pd.DataFrame]:
@@ -93,8 +94,34 @@ def test_disposition_and_death(adsl: pd.DataFrame) -> None:
 
 
 def test_last_alive_includes_tumour_assessments(adsl: pd.DataFrame) -> None:
-    """LSTALVDT includes RS dates and disposition (admiral's template ignores RS)."""
-    assert adsl.loc["S1", "LSTALVDT"] == pd.Timestamp("2020-09-01")
+    """LSTALVDT counts RS, DS and CM dates too (admiral's template ignores them); a partial
+    date is imputed to the first day as the template's ``convert_dtc_to_dt(highest_imputation
+    = "M")`` does, flagged, and traced to its domain and variable."""
+    s1 = adsl.loc["S1"]
+    # CM 2020-10 (a new therapy was started, so alive in October) beats RS/DS 2020-09-01
+    assert (s1["LSTALVDT"], s1["LALVDTF"]) == (pd.Timestamp("2020-10-01"), "D")
+    assert (s1["LALVDOM"], s1["LALVVAR"]) == ("CM", "CMSTDTC")
+    # S2: the fatal AE's end date (2020-05-10) is the death, not evidence of being alive
+    assert adsl.loc["S2", "LSTALVDT"] == pd.Timestamp("2020-05-02")
+
+
+def test_last_alive_with_the_admiral_template_sources(leader: Protocol) -> None:
+    """With the template's sources (AE start/end, LB, TRTEDT) RS, DS and CM do not count:
+    S1's last known alive date is its last dose, 2020-06-30, traced to ADSL.TRTEDT."""
+    profile = override_profile(as_profile(leader), alive_dates=ADMIRAL_ALIVE_DATES)
+    adsl = derive_adsl(sdtm_domains(), protocol=profile).set_index("USUBJID")
+    assert adsl.loc["S1", "LSTALVDT"] == pd.Timestamp("2020-06-30")
+    assert (adsl.loc["S1", "LALVDOM"], adsl.loc["S1", "LALVVAR"]) == ("ADSL", "TRTEDT")
+    assert pd.isna(adsl.loc["S3", "LSTALVDT"])
+
+
+def test_treatment_datetimes_impute_time_as_admiral(adsl: pd.DataFrame) -> None:
+    """TRTSDTM/TRTEDTM: a date without a time gets 00:00:00 (start) or 23:59:59 (end), flagged
+    H in TRTSTMF/TRTETMF (admiral ``derive_vars_dtm``, highest_imputation = "h")."""
+    s1 = adsl.loc["S1"]
+    assert (s1["TRTSDTM"], s1["TRTSTMF"]) == (pd.Timestamp("2020-01-01 00:00:00"), "H")
+    assert (s1["TRTEDTM"], s1["TRTETMF"]) == (pd.Timestamp("2020-06-30 23:59:59"), "H")
+    assert list(adsl["TRT01P"]) == list(adsl["ARM"])
 
 
 def test_histology_ecog_and_new_therapy(adsl: pd.DataFrame) -> None:

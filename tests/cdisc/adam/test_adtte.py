@@ -172,3 +172,52 @@ def test_matches_admiral_derive_param_tte_tests(leader: Protocol) -> None:
         assert got["CNSR"] == int(str(row.CNSR)), row
         assert got["SRCDOM"] == row.SRCDOM, row
     assert set(adtte.loc[adtte["PARAMCD"] == "DOR", "USUBJID"]) == {"01", "04"}
+
+
+# LEADER imaging every 42 ± 7 days: more than one missed assessment = an event more than
+# 2 × 42 + 7 = 91 days after the last adequate assessment (or the start).
+@pytest.mark.parametrize(
+    ("death", "rule", "expected"),
+    [
+        # FDA row "death before first PD assessment": 91 days after the start → event
+        ("2020-04-01", "fda", (0, "2020-04-01", "event_death")),
+        # FDA row "death ... after more than one missed visit": 92 days → censored at start
+        ("2020-04-02", "fda", (1, START, "censor_missed_assessments")),
+        # admiralonco template (death_event, no missed-visit rule): an event either way
+        ("2020-04-01", "event", (0, "2020-04-01", "event_death")),
+        ("2020-04-02", "event", (0, "2020-04-02", "event_death")),
+        ("2020-12-31", "event", (0, "2020-12-31", "event_death")),
+    ],
+)
+def test_death_without_post_baseline_assessment(
+    leader: Protocol, death: str, rule: str, expected: tuple[int, str, str]
+) -> None:
+    """A death with no adequate post-baseline assessment: the FDA 2018 table censors it after
+    more than one missed assessment (either side of day 91), admiralonco counts it."""
+    frame = make_adsl({"S1": {"TRTSDT": START, "DTHDT": death}})
+    rs = make_rs([("S1", "2020-02-12", "NE")])
+    adrs = derive_adrs(rs, adsl=frame, protocol=leader)
+    adtte = derive_adtte(adrs, adsl=frame, protocol=leader,
+                         death_without_assessment=rule)  # type: ignore[arg-type]
+    cnsr, adt, arule = expected
+    _check(pick(adtte, "S1", "PFS"), cnsr=cnsr, day=adt, rule=arule)
+    assert pick(adtte, "S1", "OS")["CNSR"] == 0  # OS counts every death
+
+
+@pytest.mark.parametrize(("rule", "cnsr", "arule"),
+                         [("fda", 1, "censor_no_baseline"), ("event", 0, "event_death")])
+def test_death_without_baseline_assessment(
+    leader: Protocol, rule: str, cnsr: int, arule: str
+) -> None:
+    """No tumour data at all and a death 30 days in: FDA row 1 censors at the start (day 1);
+    the admiralonco template has no baseline rule and counts the death (day 31)."""
+    frame = make_adsl({"S1": {"TRTSDT": START, "DTHDT": "2020-01-31"}})
+    rs = pd.DataFrame(columns=["USUBJID", "RSTESTCD", "RSSTRESC", "RSDTC", "RSEVAL"])
+    tu = pd.DataFrame({"USUBJID": ["S9"], "TUSTRESC": ["TARGET"]})
+    adrs = derive_adrs(rs, adsl=frame, protocol=leader)
+    adtte = derive_adtte(adrs, adsl=frame, protocol=leader, tu=tu,
+                         death_without_assessment=rule)  # type: ignore[arg-type]
+    pfs = pick(adtte, "S1", "PFS")
+    assert (pfs["CNSR"], pfs["ARULE"]) == (cnsr, arule)
+    assert pfs["AVAL"] == (1.0 if cnsr else 31.0)
+    assert pick(adrs, "S1", "BOR")["AVALC"] == "MISSING"

@@ -76,12 +76,20 @@ def test_relative_dose_intensity_against_hand_computation() -> None:
     assert values["NADJ"] == 1
 
 
-def test_exposure_of_unknown_drug_is_refused() -> None:
-    """A drug that is not in the protocol is an error naming it and the subject."""
-    ex = pd.DataFrame({"USUBJID": ["S1"], "EXTRT": ["ASPIRIN"], "EXDOSE": [100],
-                       "EXSTDTC": ["2019-01-01"], "EXENDTC": ["2019-01-01"]})
-    with pytest.raises(DataError, match="ASPIRIN"):
-        derive_adex(ex, ADSL, cycle_length_days=21, planned_days={"eribulin": [1, 8]})
+@pytest.mark.parametrize("cycle", [21, None])
+def test_exposure_of_a_drug_without_planned_days_is_summarised(cycle: int | None) -> None:
+    """A drug the profile does not know (PLACEBO, XANOMELINE in the CDISC pilot), or any drug
+    when no cycle length is known, gets its total dose and adjustments, never a refusal; cycles
+    and RDI need planned days and are left out."""
+    ex = pd.DataFrame({"USUBJID": ["S1", "S1"], "EXTRT": ["XANOMELINE", "XANOMELINE"],
+                       "EXDOSE": [54, 54], "EXDOSU": ["mg", "mg"],
+                       "EXSTDTC": ["2019-01-01", "2019-01-15"],
+                       "EXENDTC": ["2019-01-14", "2019-01-20"]})
+    adex = derive_adex(ex, ADSL, cycle_length_days=cycle, planned_days={"eribulin": [1, 8]})
+    values = adex.set_index("PARAMCD")["AVAL"]
+    assert values["TDOSE"] == 54 * (14 + 6)
+    assert {"NCYCLE", "RDI", "DOSEINT"}.isdisjoint(values.index)
+    assert values["NADJ"] == 0
 
 
 def test_lab_baseline_is_last_value_on_or_before_first_dose() -> None:

@@ -12,14 +12,14 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from oncotrial.cdisc.dates import parse_dtc
+from oncotrial.cdisc.dates import TIME_PART, parse_dtc
 from oncotrial.errors import DataError
 
-__all__ = ["dates_from_dtc", "day_numbers"]
+__all__ = ["dates_from_dtc", "day_numbers", "malformed_dtc"]
 
-_COMPLETE = r"^\d{4}-\d{2}-\d{2}(?:T[\d:.]*)?$"
-_YEAR_MONTH = r"^\d{4}-\d{2}$"
-_YEAR = r"^\d{4}$"
+_COMPLETE = r"^\d{4}-\d{2}-\d{2}" + TIME_PART + "$"
+_YEAR_MONTH = r"^\d{4}-\d{2}(?:-{1,2})?" + TIME_PART + "$"  # "2019-03", "2019-03-", time kept
+_YEAR = r"^\d{4}(?:---\d{2}|-{1,2})?" + TIME_PART + "$"  # "2019", "2019---15" (month unknown)
 
 
 def dates_from_dtc(
@@ -93,6 +93,7 @@ def _parse_distinct(
     year = text.str.match(_YEAR)
     bad = (text != "") & ~(complete | year_month | year)
     out = pd.to_datetime(text.str.slice(0, 10).where(complete), format="%Y-%m-%d", errors="coerce")
+    text = text.where(~year_month, text.str.slice(0, 7)).where(~year, text.str.slice(0, 4))
     bad |= complete & out.isna()
     if bad.any():
         _raise_first_bad(text, bad, field=field, subjects=subjects)
@@ -135,3 +136,52 @@ def _raise_first_bad(
 def day_numbers(dates: pd.Series) -> np.ndarray:
     """Dates as integer day numbers since 1970-01-01 (missing as the minimum int64)."""
     return dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+
+
+def malformed_dtc(values: pd.Series) -> pd.Series:
+    """Rows of an SDTM ``--DTC`` column that are neither empty nor an ISO 8601 date (complete or
+    partial, with or without a time) naming a real calendar day; evaluated per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = pd.Series(list(uniques), dtype=object).astype("string").fillna("").str.strip()
+    complete = text.str.match(_COMPLETE)
+    partial = text.str.match(_YEAR_MONTH) | text.str.match(_YEAR)
+    parsed = pd.to_datetime(text.str.slice(0, 10).where(complete), format="%Y-%m-%d",
+                            errors="coerce")
+    months = pd.to_numeric(text.str.slice(5, 7).where(text.str.match(_YEAR_MONTH)),
+                           errors="coerce")
+    bad = ((text != "") & ~(complete | partial)) | (complete & parsed.isna())
+    bad |= months.notna() & ~months.between(1, 12)
+    flags = np.append(bad.to_numpy(dtype=bool), False)
+    return pd.Series(flags[np.where(codes >= 0, codes, len(uniques))], index=values.index)
+
+
+_TIME = r"^\d{4}-\d{2}-\d{2}T(?P<h>\d{2})?(?::(?P<m>\d{2}))?(?::(?P<s>\d{2}))?"
+
+
+def datetimes_from_dtc(
+    values: pd.Series, *, time_imputation: Literal["first", "last"]
+) -> tuple[pd.Series, pd.Series]:
+    """``--DTC`` text → datetimes and ADaM time imputation flags (``--TMF``), column-wise.
+
+    As admiral ``derive_vars_dtm()`` with its default ``highest_imputation = "h"``: the date must
+    be complete (otherwise missing); a missing hour, minute or second is imputed as the first
+    (00) or last (23/59) possible value and flagged ``H``, ``M`` or ``S`` for the highest
+    component imputed. Time zones are ignored. Rows must already be valid dates
+    (:func:`malformed_dtc`).
+    """
+    text = values.astype("string").fillna("").str.strip()
+    complete = text.str.match(_COMPLETE)
+    parts = text.where(complete, "").str.extract(_TIME)
+    day = pd.to_datetime(text.str.slice(0, 10).where(complete), format="%Y-%m-%d",
+                         errors="coerce")
+    fill = {"first": ("0", "0", "0"), "last": ("23", "59", "59")}[time_imputation]
+    hours = pd.to_numeric(parts["h"], errors="coerce")
+    minutes = pd.to_numeric(parts["m"], errors="coerce")
+    seconds = pd.to_numeric(parts["s"], errors="coerce")
+    flag = np.select([hours.isna(), minutes.isna(), seconds.isna()], ["H", "M", "S"], "")
+    hours = hours.fillna(float(fill[0]))
+    minutes = minutes.where(parts["h"].notna(), np.nan).fillna(float(fill[1]))
+    seconds = seconds.where(parts["m"].notna(), np.nan).fillna(float(fill[2]))
+    stamp = day + pd.to_timedelta(hours * 3600 + minutes * 60 + seconds, unit="s")
+    flags = pd.Series(flag, index=values.index, dtype=object).where(day.notna(), "")
+    return stamp.astype("datetime64[ns]"), flags

@@ -17,7 +17,6 @@ import pandas as pd
 
 from oncotrial.cdisc.adam._dates import dates_from_dtc, day_numbers
 from oncotrial.cdisc.adam._text import upper_text
-from oncotrial.errors import DataError
 
 __all__ = [
     "RESPONSES",
@@ -89,25 +88,13 @@ def normalise_responses(ovr: pd.DataFrame) -> pd.DataFrame:
     """OVR records with ADT/ADTF (day imputed to the last of the month, admiralonco template),
     AVALC (RECIST code, or the recorded text when not a response) and AVAL.
 
-    Raises
-    ------
-    DataError
-        For a response value that is neither a RECIST 1.1 category nor a not-done spelling,
-        naming subject and visit.
+    A value that is neither a RECIST 1.1 category nor a not-done spelling (e.g. ``CHECK`` in the
+    pharmaverse example data) is kept as recorded with no AVAL and never analysed, as
+    admiralonco's ``aval_resp()`` gives it no value; :func:`oncotrial.cdisc.adam.issues.
+    derive_adrs_issues` lists it.
     """
     text = _upper(ovr, "RSSTRESC")
     code = text.map(_SPELLINGS)
-    unknown = code.isna() & ~text.isin(_NOT_DONE)
-    if unknown.any():
-        row = ovr.loc[unknown].iloc[0]
-        raise DataError(
-            "not a RECIST 1.1 overall response",
-            field="RSSTRESC",
-            value=str(row["RSSTRESC"]),
-            allowed=", ".join(RESPONSES) + " (or ND/NOT DONE)",
-            subject=str(row["USUBJID"]),
-            visit=str(row.get("VISIT", "")) or None,
-        )
     adt, adtf = dates_from_dtc(ovr["RSDTC"], field="RSDTC", impute="last",
                                subjects=ovr["USUBJID"])
     out = pd.DataFrame({

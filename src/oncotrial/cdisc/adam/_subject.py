@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from oncotrial.cdisc.adam._dates import dates_from_dtc
+from oncotrial.cdisc.adam._dates import dates_from_dtc, datetimes_from_dtc
 from oncotrial.cdisc.adam._text import upper_text
 
 __all__ = [
@@ -42,24 +42,39 @@ def _complete_dates(frame: pd.DataFrame, column: str) -> pd.Series:
     return dates
 
 
-def treatment_dates(ex: pd.DataFrame | None) -> pd.DataFrame:
-    """TRTSDT/TRTEDT: first and last date of a valid dose in EX.
+_TREATMENT_COLUMNS = ["TRTSDTM", "TRTSTMF", "TRTEDTM", "TRTETMF", "TRTSDT", "TRTEDT"]
 
-    A dose is valid when EXDOSE > 0, or EXDOSE = 0 for a placebo (admiral ADSL template,
-    ``ex_ext`` filter); only complete dates count (admiral imputes the time, never the date).
+
+def treatment_dates(ex: pd.DataFrame | None) -> pd.DataFrame:
+    """TRTSDTM/TRTSTMF, TRTEDTM/TRTETMF and their dates TRTSDT/TRTEDT from valid doses in EX.
+
+    As the admiral ADSL template: a dose is valid when EXDOSE > 0, or EXDOSE = 0 for a placebo
+    (``ex_ext`` filter); dates must be complete, a missing time is imputed (start 00:00:00, end
+    23:59:59) and flagged in ``--TMF``; the first start and the last end win (ties by EXSEQ).
+    oncotrial difference: a dose record without EXENDTC ends on its EXSTDTC (a single
+    administration), where the template ignores it for TRTEDTM.
     """
     if ex is None or ex.empty:
-        return pd.DataFrame(columns=["TRTSDT", "TRTEDT"], dtype="datetime64[ns]")
+        return pd.DataFrame(columns=_TREATMENT_COLUMNS)
     valid = pd.Series(True, index=ex.index)
     if "EXDOSE" in ex.columns:
         dose = pd.to_numeric(ex["EXDOSE"], errors="coerce")
         valid = (dose > 0) | ((dose == 0) & _text(ex, "EXTRT").str.contains("PLACEBO"))
-    start = _complete_dates(ex, "EXSTDTC")
-    end = _complete_dates(ex, "EXENDTC") if "EXENDTC" in ex.columns else start
-    end = end.fillna(start)
-    frame = pd.DataFrame({"USUBJID": ex["USUBJID"], "S": start, "E": end})[valid]
-    grouped = frame.groupby("USUBJID")
-    return pd.DataFrame({"TRTSDT": grouped["S"].min(), "TRTEDT": grouped["E"].max()})
+    start, start_flag = datetimes_from_dtc(ex["EXSTDTC"], time_imputation="first")
+    end_text = ex["EXENDTC"] if "EXENDTC" in ex.columns else pd.Series("", index=ex.index)
+    end_text = end_text.where(end_text.astype(str).str.strip() != "", ex["EXSTDTC"])
+    end, end_flag = datetimes_from_dtc(end_text, time_imputation="last")
+    frame = pd.DataFrame({"USUBJID": ex["USUBJID"], "S": start, "SF": start_flag, "E": end,
+                          "EF": end_flag, "SEQ": numbers(ex, "EXSEQ")})[valid]
+    first = frame.dropna(subset=["S"]).sort_values(["USUBJID", "S", "SEQ"], kind="stable")
+    first = first.drop_duplicates("USUBJID").set_index("USUBJID")
+    last = frame.dropna(subset=["E"]).sort_values(["USUBJID", "E", "SEQ"], kind="stable")
+    last = last.drop_duplicates("USUBJID", keep="last").set_index("USUBJID")
+    out = pd.DataFrame({"TRTSDTM": first["S"], "TRTSTMF": first["SF"]})
+    out = out.join(pd.DataFrame({"TRTEDTM": last["E"], "TRTETMF": last["EF"]}), how="outer")
+    out["TRTSDT"] = out["TRTSDTM"].dt.normalize()
+    out["TRTEDT"] = out["TRTEDTM"].dt.normalize()
+    return out
 
 
 _MILESTONES = {"RANDOMIZED", "ENROLLED", "INFORMED CONSENT OBTAINED", "ELIGIBILITY CRITERIA MET"}
@@ -73,7 +88,8 @@ def disposition(ds: pd.DataFrame | None) -> pd.DataFrame:
     record when DSCAT is absent). Those with ``EPOCH = TREATMENT`` end treatment (EOTSTT,
     DCTREAS), the others end the study (EOSSTT, DCSREAS), as the ADaM IG ADSL variables
     distinguish them; the last one of each kind counts: ``COMPLETED``, or ``DISCONTINUED``
-    with the reason = its DSDECOD. Without one the status is ``ONGOING``. SCRFREAS is the
+    with the reason = its DSDECOD. Without one the status is ``ONGOING``. Without EPOCH in DS
+    every event ends the study and EOTSTT is left blank (unknown, not ``ONGOING``). SCRFREAS is the
     DSTERM (reason as recorded) of a ``SCREEN FAILURE`` record.
     """
     columns = ["RANDDT", "ENRLDT", "DSDTHDT", "EOSSTT", "DCSREAS", "EOTSTT", "DCTREAS",
@@ -95,6 +111,8 @@ def disposition(ds: pd.DataFrame | None) -> pd.DataFrame:
     treatment = _text(ds, "EPOCH") == "TREATMENT"
     out["EOSSTT"], out["DCSREAS"] = _last_status(frame[is_event & ~treatment], out.index)
     out["EOTSTT"], out["DCTREAS"] = _last_status(frame[is_event & treatment], out.index)
+    if "EPOCH" not in ds.columns:  # no way to tell end of treatment from end of study
+        out["EOTSTT"], out["DCTREAS"] = "", ""
     failed = ds.loc[decod == "SCREEN FAILURE"]
     recorded = failed["DSTERM"] if "DSTERM" in failed.columns else failed["DSDECOD"]
     terms = pd.Series(recorded.astype(str).str.strip().to_numpy(), index=failed["USUBJID"])
@@ -143,46 +161,56 @@ def _dm_or_supp(
     return out
 
 
-# (domain, date variables) whose complete dates show the subject alive. The admiral ADSL
-# template uses AE, LB and TRTEDT only; tumour assessments (RS/TR), visits and dosing also
-# prove the subject alive, so they are included here (admiral's LSTALVDT can fall before the
-# last tumour assessment — a known defect of the template, reference note §3.3).
-_ALIVE_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("AE", ("AESTDTC", "AEENDTC")),
-    ("LB", ("LBDTC",)),
-    ("VS", ("VSDTC",)),
-    ("EX", ("EXSTDTC", "EXENDTC")),
-    ("SV", ("SVSTDTC", "SVENDTC")),
-    ("RS", ("RSDTC",)),
-    ("TR", ("TRDTC",)),
-    ("CM", ("CMSTDTC",)),
-    ("DS", ("DSSTDTC",)),
-)
+def last_alive_dates(
+    sdtm: Mapping[str, pd.DataFrame], trtedt: pd.Series, *, sources: Sequence[str]
+) -> pd.DataFrame:
+    """LSTALVDT with its traceability (LALVDOM, LALVVAR, LALVSEQ) and imputation flag LALVDTF.
 
-
-def last_alive_dates(sdtm: Mapping[str, pd.DataFrame]) -> pd.Series:
-    """LSTALVDT: the latest complete date on which a record shows the subject alive."""
+    *sources* are ``DOMAIN.VARIABLE`` dates (``ADSL.TRTEDT`` = the last dose, *trtedt*), as the
+    admiral ADSL template's ``derive_vars_extreme_event()`` call lists them (AE.AESTDTC,
+    AE.AEENDTC, LB.LBDTC, ADSL.TRTEDT). Partial dates are imputed to the first day and month
+    (``highest_imputation = "M"``, as the template's ``convert_dtc_to_dt``) and flagged; the
+    latest date wins, ties to the source listed later (template ``mode = "last"``).
+    oncotrial additions to the template: DS records of death and the end date of a fatal AE
+    (AEOUT = FATAL) are not evidence of being alive and are skipped.
+    """
     parts: list[pd.DataFrame] = []
-    for domain, variables in _ALIVE_SOURCES:
-        frame = sdtm.get(domain)
-        if frame is None or frame.empty:
+    for order, source in enumerate(sources):
+        domain, _, variable = source.partition(".")
+        if domain == "ADSL":
+            if variable == "TRTEDT":
+                dates = trtedt.dropna()
+                parts.append(pd.DataFrame({
+                    "USUBJID": dates.index, "DT": dates.to_numpy(), "FLAG": "", "DOM": "ADSL",
+                    "VAR": "TRTEDT", "SEQ": np.nan, "ORDER": order}))
             continue
-        keep = pd.Series(True, index=frame.index)
-        if domain == "DS":
-            keep = _text(frame, "DSDECOD") != "DEATH"
-        if domain == "AE" and "AEOUT" in frame.columns:
-            fatal = _text(frame, "AEOUT") == "FATAL"
-        else:
-            fatal = pd.Series(False, index=frame.index)
-        for variable in variables:
-            if variable not in frame.columns:
-                continue
-            rows = keep & ~(fatal & (variable == "AEENDTC"))  # a fatal AE ends at death
-            dates = _complete_dates(frame, variable)
-            parts.append(pd.DataFrame({"USUBJID": frame["USUBJID"], "DT": dates})[rows])
+        frame = sdtm.get(domain)
+        if frame is None or frame.empty or variable not in frame.columns:
+            continue
+        keep = _alive_rows(frame, domain, variable)
+        dates, flags = dates_from_dtc(frame[variable], field=variable, impute="first",
+                                      highest="M", subjects=frame["USUBJID"])
+        parts.append(pd.DataFrame({
+            "USUBJID": frame["USUBJID"], "DT": dates, "FLAG": flags, "DOM": domain,
+            "VAR": variable, "SEQ": numbers(frame, f"{domain}SEQ"), "ORDER": order})[keep])
+    columns = ["LSTALVDT", "LALVDTF", "LALVDOM", "LALVVAR", "LALVSEQ"]
     if not parts:
-        return _EMPTY_DATES
-    return pd.concat(parts).dropna().groupby("USUBJID")["DT"].max()
+        return pd.DataFrame(columns=columns)
+    every = pd.concat(parts, ignore_index=True).dropna(subset=["DT"])
+    every = every.sort_values(["USUBJID", "DT", "ORDER", "SEQ"], kind="stable")
+    last = every.drop_duplicates("USUBJID", keep="last").set_index("USUBJID")
+    return pd.DataFrame({"LSTALVDT": last["DT"], "LALVDTF": last["FLAG"],
+                         "LALVDOM": last["DOM"], "LALVVAR": last["VAR"],
+                         "LALVSEQ": last["SEQ"].astype(float)})
+
+
+def _alive_rows(frame: pd.DataFrame, domain: str, variable: str) -> pd.Series:
+    keep = pd.Series(True, index=frame.index)
+    if domain == "DS":
+        keep &= _text(frame, "DSDECOD") != "DEATH"
+    if domain == "AE" and variable == "AEENDTC" and "AEOUT" in frame.columns:
+        keep &= _text(frame, "AEOUT") != "FATAL"  # a fatal AE ends at death
+    return keep
 
 
 def new_therapy_dates(cm: pd.DataFrame | None, trtsdt: pd.Series) -> pd.Series:

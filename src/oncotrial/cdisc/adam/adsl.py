@@ -14,20 +14,22 @@ from oncotrial.cdisc.adam._settings import START_DATES, StartDate
 from oncotrial.cdisc.adam._text import upper_text
 from oncotrial.cdisc.adam.safety import merge_supplemental
 from oncotrial.errors import DataError
-from oncotrial.protocol import Protocol
+from oncotrial.protocol import AnalysisProfile, Protocol, as_profile
+from oncotrial.protocol.analysis import ALIVE_DATES
 
 __all__ = ["derive_adsl", "measurable_subjects", "select_start_date"]
 
 _DM_COPY = ("STUDYID", "USUBJID", "SUBJID", "SITEID", "AGE", "AGEU", "SEX", "RACE", "ETHNIC",
             "COUNTRY", "ARMCD", "ARM", "ACTARMCD", "ACTARM")
-_DATE_COLUMNS = ("RANDDT", "ENRLDT", "TRTSDT", "TRTEDT", "NACTDT", "DTHDT", "LSTALVDT")
+_DATE_COLUMNS = ("RANDDT", "ENRLDT", "TRTSDTM", "TRTEDTM", "TRTSDT", "TRTEDT", "NACTDT",
+                 "DTHDT", "LSTALVDT")
 
 
 def derive_adsl(
     sdtm: Mapping[str, pd.DataFrame],
     *,
     evaluator: str = "INVESTIGATOR",
-    protocol: Protocol | None = None,
+    protocol: Protocol | AnalysisProfile | None = None,
 ) -> pd.DataFrame:
     """Derive ADSL from SDTM DM (required) and DS, EX, SV, AE, CM, LB, VS, QS, RS, TU, SUPPDM.
 
@@ -38,19 +40,25 @@ def derive_adsl(
     evaluator
         RSEVAL/TUEVAL whose assessments decide the response-evaluable flag.
     protocol
-        When given, DLTEVLFL is derived with ``protocol.phase_ib.dlt_window_days``.
+        Protocol or analysis profile: its ``alive_dates`` define LSTALVDT (default
+        :data:`oncotrial.protocol.analysis.ALIVE_DATES`) and, when it has a DLT window,
+        DLTEVLFL is derived with it.
 
     Returns
     -------
     DataFrame
-        One row per DM subject: DM identifiers and demography; HISTOL and PHASE (DM column or
-        SUPPDM, see :func:`_subject.histology`); ECOGBL; RANDDT (DS RANDOMIZED), ENRLDT (DS
-        ENROLLED), TRTSDT/TRTEDT (EX valid doses), TRTDURD; NACTDT (first new anticancer
-        therapy, CM); DTHDT/DTHDTF/DTHFL; LSTALVDT; EOSSTT/DCSREAS (study), EOTSTT/DCTREAS
+        One row per DM subject: DM identifiers and demography; TRT01P/TRT01A (ARM/ACTARM, as
+        the admiral ADSL template maps them for a study without periods); HISTOL and PHASE (DM
+        column or SUPPDM, see :func:`_subject.histology`); ECOGBL; RANDDT (DS RANDOMIZED, a
+        complete date: never imputed, as admiral), ENRLDT (DS ENROLLED), TRTSDTM/TRTSTMF,
+        TRTEDTM/TRTETMF, TRTSDT/TRTEDT (EX valid doses, :func:`_subject.treatment_dates`),
+        TRTDURD; NACTDT (first new anticancer therapy, CM); DTHDT/DTHDTF/DTHFL; LSTALVDT with
+        LALVDTF/LALVDOM/LALVVAR/LALVSEQ (:func:`_subject.last_alive_dates`); EOSSTT/DCSREAS
+        (study), EOTSTT/DCTREAS
         (treatment), SCRFREAS; and the population flags SAFFL (≥ 1 dose), ITTFL (randomised),
         ENRLFL and FASFL (enrolled, randomised or treated) and EFFFL (response-evaluable:
         treated, measurable disease at baseline when TU is given, and ≥ 1 post-baseline
-        response assessment other than NE) and, with a protocol, DLTEVLFL
+        response assessment other than NE) and, with a DLT window, DLTEVLFL
         (DLT-evaluable: a DLT recorded — AE/SUPPAE ``AEDLT = Y`` — or dosed through the whole
         DLT window, TRTEDT ≥ TRTSDT + window − 1; the usual phase Ib rule that subjects
         leaving the window early without a DLT are replaced). The flag is derived for every
@@ -70,24 +78,29 @@ def derive_adsl(
             "duplicate subject in DM", field="DM.USUBJID",
             value=str(dm.loc[duplicated, "USUBJID"].iloc[0]), allowed="one DM record per subject",
         )
+    profile = None if protocol is None else as_profile(protocol)
     adsl = pd.DataFrame({c: dm[c].to_numpy() for c in _DM_COPY if c in dm.columns})
     adsl.index = pd.Index(dm["USUBJID"].to_numpy(), name="USUBJID")
+    for planned, source in (("TRT01P", "ARM"), ("TRT01A", "ACTARM")):
+        adsl[planned] = dm[source].to_numpy() if source in dm.columns else ""
     adsl["HISTOL"] = _subject.histology(dm, sdtm.get("SUPPDM")).to_numpy()
     adsl["PHASE"] = _subject.phase(dm, sdtm.get("SUPPDM")).to_numpy()
 
     adsl = adsl.join(_subject.treatment_dates(sdtm.get("EX")))
     adsl = adsl.join(_subject.disposition(sdtm.get("DS")))
+    for column in ("TRTSDTM", "TRTEDTM", "TRTSDT", "TRTEDT", "RANDDT", "ENRLDT", "DSDTHDT"):
+        adsl[column] = pd.to_datetime(adsl[column]).astype("datetime64[ns]")  # also when empty
     adsl["TRTDURD"] = (adsl["TRTEDT"] - adsl["TRTSDT"]).dt.days + 1
     nact = _subject.new_therapy_dates(sdtm.get("CM"), adsl["TRTSDT"])
     adsl["NACTDT"] = nact.reindex(adsl.index)
     adsl["ECOGBL"] = _subject.baseline_ecog(sdtm, adsl["TRTSDT"]).reindex(adsl.index).astype(float)
-    prior = _subject.prior_lines(sdtm.get("CM"), adsl["TRTSDT"])
-    if prior is not None:
-        adsl["PRIORLN"] = prior.reindex(adsl.index).astype(float)
-    sites = _subject.disease_sites(sdtm.get("TU"))
-    if sites is not None:
-        adsl["NSITES"] = sites.reindex(adsl.index).astype(float)
-    adsl["LSTALVDT"] = _subject.last_alive_dates(sdtm).reindex(adsl.index)
+    _add_disease_history(adsl, sdtm)
+    alive = _subject.last_alive_dates(
+        sdtm, adsl["TRTEDT"], sources=ALIVE_DATES if profile is None else profile.alive_dates)
+    adsl = adsl.join(alive)
+    adsl["LALVDTF"] = adsl["LALVDTF"].fillna("")
+    adsl["LALVDOM"] = adsl["LALVDOM"].fillna("")
+    adsl["LALVVAR"] = adsl["LALVVAR"].fillna("")
     _add_death(adsl, dm)
 
     adsl["SAFFL"] = np.where(adsl["TRTSDT"].notna(), "Y", "N")
@@ -96,18 +109,37 @@ def derive_adsl(
     adsl["ENRLFL"] = np.where(enrolled, "Y", "N")
     adsl["FASFL"] = np.where(enrolled, "Y", "N")
     adsl["EFFFL"] = np.where(_response_evaluable(sdtm, adsl, evaluator=evaluator), "Y", "N")
-    if protocol is not None:
+    if profile is not None and profile.dlt_window_days is not None:
         adsl["DLTEVLFL"] = np.where(
-            _dlt_evaluable(sdtm, adsl, window_days=protocol.phase_ib.dlt_window_days), "Y", "N"
+            _dlt_evaluable(sdtm, adsl, window_days=profile.dlt_window_days), "Y", "N"
         )
     for column in _DATE_COLUMNS:
         adsl[column] = pd.to_datetime(adsl[column]).astype("datetime64[ns]")
-    adsl["EOSSTT"] = adsl["EOSSTT"].fillna("ONGOING")
-    # end of treatment applies to treated subjects only
-    adsl["EOTSTT"] = adsl["EOTSTT"].fillna("ONGOING").where(adsl["TRTSDT"].notna(), "")
-    for column in ("DCSREAS", "DCTREAS", "SCRFREAS"):
-        adsl[column] = adsl[column].fillna("")
+    _fill_status(adsl, sdtm.get("DS"))
     return adsl.reset_index(drop=True)
+
+
+def _add_disease_history(adsl: pd.DataFrame, sdtm: Mapping[str, pd.DataFrame]) -> None:
+    """PRIORLN (CM) and NSITES (TU) when those domains exist; *adsl* is the local being
+    built and is changed in place."""
+    prior = _subject.prior_lines(sdtm.get("CM"), adsl["TRTSDT"])
+    if prior is not None:
+        adsl["PRIORLN"] = prior.reindex(adsl.index).astype(float)
+    sites = _subject.disease_sites(sdtm.get("TU"))
+    if sites is not None:
+        adsl["NSITES"] = sites.reindex(adsl.index).astype(float)
+
+
+def _fill_status(adsl: pd.DataFrame, ds: pd.DataFrame | None) -> None:
+    """Blank text for missing flags and reasons; EOSSTT ONGOING without a disposition event;
+    EOTSTT ONGOING for treated subjects only, and blank (unknown) when DS has no EPOCH to tell
+    end of treatment from end of study. *adsl* is the local being built, changed in place."""
+    for column in ("TRTSTMF", "TRTETMF", "DCSREAS", "DCTREAS", "SCRFREAS"):
+        adsl[column] = adsl[column].fillna("")
+    adsl["EOSSTT"] = adsl["EOSSTT"].fillna("ONGOING")
+    known = ds is not None and "EPOCH" in ds.columns
+    adsl["EOTSTT"] = adsl["EOTSTT"].fillna("ONGOING" if known else "").where(
+        adsl["TRTSDT"].notna(), "")
 
 
 def _add_death(adsl: pd.DataFrame, dm: pd.DataFrame) -> None:

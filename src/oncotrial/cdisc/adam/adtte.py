@@ -22,6 +22,7 @@ from oncotrial.cdisc.adam._settings import PfsRules, ProtocolLike, StartDate
 from oncotrial.cdisc.adam._text import upper_text
 from oncotrial.cdisc.adam.adsl import select_start_date
 from oncotrial.errors import DataError
+from oncotrial.protocol.analysis import DeathWithoutAssessment
 
 __all__ = ["ADTTE_PARAMS", "derive_adtte"]
 
@@ -51,6 +52,7 @@ class _Source:
 class _Schedule:
     rules: PfsRules
     gap_days: int  # an event later than this after the previous adequate assessment = missed
+    death_always_event: bool  # death without an adequate assessment: event (admiralonco)
 
 
 def derive_adtte(
@@ -63,6 +65,7 @@ def derive_adtte(
     max_missed_assessments: int = 1,
     dor_confirmed: bool = True,
     tu: pd.DataFrame | None = None,
+    death_without_assessment: DeathWithoutAssessment = "fda",
 ) -> pd.DataFrame:
     """Derive ADTTE (OS, PFS, TTP, DOR) from ADRS and ADSL.
 
@@ -90,7 +93,13 @@ def derive_adtte(
     tu
         SDTM TU. When given, subjects without any baseline TARGET/NON-TARGET lesion record
         have no baseline tumour assessment: PFS and TTP are censored at the start date (FDA
-        2018 table, row 1), whatever happens later.
+        2018 table, row 1), whatever happens later (but see *death_without_assessment*).
+    death_without_assessment
+        A death with no adequate tumour assessment before it: ``"fda"`` applies the FDA 2018
+        table (no baseline assessment → censored at the start; after more than one missed
+        assessment → censored at the last adequate assessment, i.e. the start) or ``"event"``
+        counts the death as a PFS/DOR event at its date, as the admiralonco template does (its
+        PFS has ``death_event`` and no missed-visit or baseline rule).
 
     Returns
     -------
@@ -103,6 +112,10 @@ def derive_adtte(
     if pfs_rules not in ("FDA", "EMA"):
         raise DataError("unknown PFS censoring rules", field="pfs_rules", value=pfs_rules,
                         allowed="FDA, EMA")
+    if death_without_assessment not in ("fda", "event"):
+        raise DataError("unknown rule for a death without tumour assessment",
+                        field="death_without_assessment", value=death_without_assessment,
+                        allowed="fda, event")
     start_var = select_start_date(adsl, start_date)
     by_subject = adsl.set_index("USUBJID")
     start = by_subject[start_var].dropna()
@@ -111,6 +124,7 @@ def derive_adtte(
         rules=pfs_rules,
         gap_days=(max_missed_assessments + 1) * recist.imaging_interval_days
         + recist.imaging_window_days,
+        death_always_event=death_without_assessment == "event",
     )
     paramcd = adrs["PARAMCD"]
     analysed = (paramcd == "OVR") & (adrs["ANL01FL"] == "Y")
@@ -139,14 +153,17 @@ def derive_adtte(
     ]
     frame = pd.concat(frames, ignore_index=True)
     if tu is not None:
-        _censor_without_baseline(frame, tu, start_desc=start_desc, start_var=start_var)
+        _censor_without_baseline(frame, tu, start_desc=start_desc, start_var=start_var,
+                                 keep_deaths=schedule.death_always_event)
     return _finish(frame, adsl=adsl)
 
 
 def _censor_without_baseline(
-    frame: pd.DataFrame, tu: pd.DataFrame, *, start_desc: str, start_var: str
+    frame: pd.DataFrame, tu: pd.DataFrame, *, start_desc: str, start_var: str,
+    keep_deaths: bool,
 ) -> None:
-    """FDA 2018 row 1: no baseline tumour assessment → PFS/TTP censored at the start date.
+    """FDA 2018 row 1: no baseline tumour assessment → PFS/TTP censored at the start date
+    (with *keep_deaths*, a death stays a PFS event, as in the admiralonco template).
 
     Baseline disease is recorded in TU as TARGET or NON-TARGET lesions (NEW lesions appear
     only after baseline). *frame* is the local ADTTE being built and is updated in place.
@@ -154,6 +171,8 @@ def _censor_without_baseline(
     baseline = upper_text(tu["TUSTRESC"]).isin(["TARGET", "NON-TARGET"])
     assessed = set(tu.loc[baseline, "USUBJID"])
     rows = frame["PARAMCD"].isin(["PFS", "TTP"]) & ~frame["USUBJID"].isin(assessed)
+    if keep_deaths:
+        rows &= frame["ARULE"] != "event_death"
     frame.loc[rows, "ADT"] = frame.loc[rows, "STARTDT"]
     frame.loc[rows, "CNSR"] = 1
     frame.loc[rows, "EVNTDESC"] = "No Baseline Tumor Assessment"
@@ -256,6 +275,9 @@ def _progression_endpoint(
         & event_date.notna()
         & ((event_date - gap_from).dt.days > schedule.gap_days)
     )
+    if schedule.death_always_event:
+        death_order = next((i for i, s in enumerate(sources) if s.rule == "event_death"), -1)
+        missed &= ~(prev_date.isna() & (order == death_order))
     is_event = event_date.notna() & ~missed
     last_date, last_seq = _last_before(adequate, start, cutoff)
     last_date = last_date.reindex(subjects)

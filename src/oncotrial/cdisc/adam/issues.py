@@ -12,10 +12,15 @@ import pandas as pd
 
 from oncotrial.cdisc.adam._settings import StartDate
 
-__all__ = ["ISSUE_COLUMNS", "derive_adrs_issues"]
+__all__ = ["ISSUE_COLUMNS", "ISSUE_VARIABLES", "derive_adrs_issues"]
 
 ISSUE_COLUMNS = ("USUBJID", "VISIT", "RSDTC", "RSSTRESC", "ISSUE", "ACTION")
 _RESPONSES = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
+_NO_DATE = "assessment date missing or without month"
+_DAY_MISSING = "day of assessment date missing"
+_BEFORE_START = "assessment before the reference start date"
+# The RS variable each issue is about (the others are about RSSTRESC).
+ISSUE_VARIABLES = {_NO_DATE: "RSDTC", _DAY_MISSING: "RSDTC", _BEFORE_START: "RSDTC"}
 
 
 def derive_adrs_issues(adrs: pd.DataFrame, *, start_date: StartDate) -> pd.DataFrame:
@@ -23,10 +28,11 @@ def derive_adrs_issues(adrs: pd.DataFrame, *, start_date: StartDate) -> pd.DataF
 
     *start_date* names the ADSL variable (carried on ADRS) used as the reference date.
 
-    Listed: no valid response (ND, blank); no usable date (missing or month missing); day of
-    the date imputed; assessment before the reference start date; a second assessment on the
-    same date (the worst is kept); CR followed by PR, SD or NON-CR/NON-PD (admiralonco
-    ``signal_crpr``; RECIST 1.1 Table 3 footnote), noting whether it was recoded to PD.
+    Listed: no valid response (ND, blank, or text such as ``CHECK``); no usable date (missing
+    or month missing); day of the date imputed; assessment before the reference start date; a
+    second assessment on the same date (the worst is kept); CR followed by PR, SD or
+    NON-CR/NON-PD (admiralonco ``signal_crpr``; RECIST 1.1 Table 3 footnote), noting whether it
+    was recoded to PD.
     """
     ovr = adrs.loc[adrs["PARAMCD"] == "OVR"]
     valid = ovr["AVALC"].isin(_RESPONSES)
@@ -34,11 +40,11 @@ def derive_adrs_issues(adrs: pd.DataFrame, *, start_date: StartDate) -> pd.DataF
     analysed = ovr["ANL01FL"] == "Y"
     before = ovr["ADT"] < ovr[start_date]
     checks: list[tuple[pd.Series, str, str]] = [
-        (~valid, "no valid response (ND or blank)", "not analysed"),
-        (valid & ~dated, "assessment date missing or without month", "not analysed"),
-        (ovr["ADTF"] == "D", "day of assessment date missing", "imputed to last day of month"),
-        (valid & dated & ~analysed & before,
-         "assessment before the reference start date", "not analysed"),
+        (~valid, "not a RECIST 1.1 overall response (ND, blank or other text)",
+         "not analysed"),
+        (valid & ~dated, _NO_DATE, "not analysed"),
+        (ovr["ADTF"] == "D", _DAY_MISSING, "imputed to last day of month"),
+        (valid & dated & ~analysed & before, _BEFORE_START, "not analysed"),
         (valid & dated & ~analysed & ~before,
          "another assessment on the same date", "worst response of the day kept"),
         (_after_cr(ovr), "CR followed by PR, SD or NON-CR/NON-PD",

@@ -1,4 +1,12 @@
-"""SDTM directory → ADSL, ADRS, ADTTE: the whole derivation chain and its XPT/CSV output."""
+"""SDTM domains → ADSL, ADRS, ADTTE (+ ADAE, ADEX, ADLB, ADTR): the whole derivation chain,
+its data issues, and its XPT/CSV output.
+
+The chain works on SDTM from any study: protocol values come from an
+:class:`oncotrial.protocol.AnalysisProfile` (a protocol file, or the generic oncology profile),
+and what cannot be used as recorded is listed in ``adam_issues.csv`` rather than raised:
+malformed dates, responses that are no RECIST category, records XPT v5 cannot hold as they are,
+drugs without planned dosing days, a study without RS.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +17,34 @@ from typing import Literal
 
 import pandas as pd
 
+from oncotrial._outputs import atomic_folder, final_path, write_csv
 from oncotrial.cdisc.adam._settings import PfsRules, ResponseOptions, StartDate
 from oncotrial.cdisc.adam.adrs import derive_adrs
 from oncotrial.cdisc.adam.adsl import derive_adsl, select_start_date
 from oncotrial.cdisc.adam.adtte import derive_adtte
-from oncotrial.cdisc.adam.issues import derive_adrs_issues
-from oncotrial.cdisc.adam.supporting import derive_supporting_adam
-from oncotrial.cdisc.io import write_dataset
-from oncotrial.cdisc.sdtm import ANALYSIS_DOMAINS, derive_rs_from_tr
+from oncotrial.cdisc.adam.issues import ISSUE_VARIABLES, derive_adrs_issues
+from oncotrial.cdisc.adam.screen import ISSUE_COLUMNS, screen_sdtm
+from oncotrial.cdisc.adam.supporting import derive_supporting_adam, undosed_drugs
+from oncotrial.cdisc.io import transport_issues, write_dataset
+from oncotrial.cdisc.sdtm import ANALYSIS_DOMAINS
+from oncotrial.cdisc.sdtm.tumour import derive_rs_and_issues_from_tr
 from oncotrial.cdisc.terminology import DATASET_LABELS, labels_for
-from oncotrial.errors import DataError
-from oncotrial.protocol import Protocol
+from oncotrial.errors import DataError, failure_context
+from oncotrial.protocol import AnalysisProfile, Protocol, as_profile, describe_profile
 from oncotrial.rules.recist import RecistSettings
 
-__all__ = ["AdamDatasets", "ResponseSource", "derive_adam", "domains_for", "write_adam"]
+__all__ = [
+    "ISSUE_COLUMNS",
+    "PROFILE_FILE",
+    "AdamDatasets",
+    "ResponseSource",
+    "derive_adam",
+    "domains_for",
+    "write_adam",
+]
 
 ResponseSource = Literal["RS", "TR"]
+PROFILE_FILE = "analysis_profile.csv"
 
 
 def domains_for(source: ResponseSource) -> tuple[str, ...]:
@@ -37,7 +57,8 @@ def domains_for(source: ResponseSource) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class AdamDatasets:
-    """The efficacy analysis datasets and the choices they were derived with."""
+    """The analysis datasets, the data issues met (:data:`ISSUE_COLUMNS`) and the choices they
+    were derived with."""
 
     adsl: pd.DataFrame
     adrs: pd.DataFrame
@@ -48,16 +69,17 @@ class AdamDatasets:
     source: ResponseSource
     pfs_rules: PfsRules
     supporting: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    profile: AnalysisProfile | None = None
 
 
 def derive_adam(
     sdtm: Mapping[str, pd.DataFrame],
     *,
-    protocol: Protocol,
+    protocol: Protocol | AnalysisProfile,
     evaluator: str = "INVESTIGATOR",
     source: ResponseSource = "RS",
     start_date: StartDate | None = None,
-    pfs_rules: PfsRules = "FDA",
+    pfs_rules: PfsRules | None = None,
     options: ResponseOptions | None = None,
     supporting: bool = False,
 ) -> AdamDatasets:
@@ -67,30 +89,86 @@ def derive_adam(
     ``source="TR"`` first computes the timepoint responses from the lesion measurements in
     TU/TR with the RECIST 1.1 engine and derives from those instead. With *supporting* the
     report's ADAE, ADEX, ADLB and ADTR are derived too, from the domains present.
+
+    *protocol* is a trial protocol or an analysis profile; *start_date* and *pfs_rules*, when
+    given, override the profile's choices. Without RS (and without ``source="TR"``) every
+    subject's response is MISSING and the absence is listed as a data issue.
     """
-    domains = dict(sdtm)
+    profile = as_profile(protocol)
+    screened = screen_sdtm(sdtm)
+    domains = dict(screened.domains)
+    issues = [screened.issues]
+    settings = RecistSettings.from_protocol(profile)
     if source == "TR":
-        domains["RS"] = _responses_from_measurements(domains, protocol=protocol)
+        with failure_context("computing responses from TU/TR"):
+            domains["RS"], tumour_issues = _responses_from_measurements(domains, settings)
+        issues.append(tumour_issues)
     elif source != "RS":
         raise DataError("unknown response source", field="source", value=source,
                         allowed="RS, TR")
     if "RS" not in domains:
-        raise DataError("ADRS needs SDTM RS (or TU/TR with --source TR)", field="RS",
-                        value=None, allowed="an rs.xpt or rs.csv file")
-    adsl = derive_adsl(domains, evaluator=evaluator, protocol=protocol)
-    chosen = select_start_date(adsl, start_date)
-    adrs = derive_adrs(domains["RS"], adsl=adsl, protocol=protocol, evaluator=evaluator,
-                       start_date=chosen, tu=domains.get("TU"), options=options)
-    adtte = derive_adtte(adrs, adsl=adsl, protocol=protocol, start_date=chosen,
-                         pfs_rules=pfs_rules, tu=domains.get("TU"))
-    extra = (derive_supporting_adam(domains, adsl, protocol=protocol, evaluator=evaluator)
-             if supporting else {})
+        domains["RS"] = pd.DataFrame(columns=["USUBJID", "RSTESTCD", "RSSTRESC", "RSDTC"])
+        issues.append(_issue("RS", "no RS domain (and responses not computed from TR)",
+                             "no tumour response: BOR MISSING, PFS censored at the start"))
+    with failure_context("deriving ADSL"):
+        adsl = derive_adsl(domains, evaluator=evaluator, protocol=profile)
+    wanted = start_date or (None if profile.start_date == "auto" else profile.start_date)
+    chosen = select_start_date(adsl, wanted)
+    rules = pfs_rules or profile.pfs_rules
+    with failure_context("deriving ADRS"):
+        adrs = derive_adrs(domains["RS"], adsl=adsl, protocol=profile, evaluator=evaluator,
+                           start_date=chosen, tu=domains.get("TU"), options=options)
+    with failure_context("deriving ADTTE"):
+        adtte = derive_adtte(adrs, adsl=adsl, protocol=profile, start_date=chosen,
+                             pfs_rules=rules, tu=domains.get("TU"),
+                             death_without_assessment=profile.death_without_assessment)
+    extra: dict[str, pd.DataFrame] = {}
+    if supporting:
+        extra = derive_supporting_adam(domains, adsl, protocol=profile, evaluator=evaluator)
+        issues += [_issue("EX", "no planned dosing days for this drug in the analysis profile",
+                          "cycles, dose intensity and relative dose intensity not derived",
+                          variable="EXTRT", value=drug)
+                   for drug in undosed_drugs(domains.get("EX"), profile)]
     if "ADTR" in extra:
         adsl = _with_baseline_sum(adsl, extra["ADTR"])
-    issues = derive_adrs_issues(adrs, start_date=chosen)
-    return AdamDatasets(adsl=adsl, adrs=adrs, adtte=adtte, issues=issues, start_date=chosen,
-                        evaluator=evaluator, source=source, pfs_rules=pfs_rules,
-                        supporting=extra)
+    issues.append(_alive_after_death(adsl))
+    issues.append(_adrs_issues(derive_adrs_issues(adrs, start_date=chosen)))
+    return AdamDatasets(adsl=adsl, adrs=adrs, adtte=adtte, issues=_combine(issues),
+                        start_date=chosen, evaluator=evaluator, source=source, pfs_rules=rules,
+                        supporting=extra, profile=profile)
+
+
+def _issue(dataset: str, issue: str, action: str, *, variable: str = "",
+           value: object = "") -> pd.DataFrame:
+    return pd.DataFrame([{"DATASET": dataset, "USUBJID": "", "VISIT": "", "VARIABLE": variable,
+                          "VALUE": str(value), "ISSUE": issue, "ACTION": action}])
+
+
+def _alive_after_death(adsl: pd.DataFrame) -> pd.DataFrame:
+    """Subjects with a record dated after their death date (the CDISC pilot has a visit the
+    day after a death): listed, kept as recorded; OS uses the death date."""
+    late = adsl[adsl["DTHDT"].notna() & (adsl["LSTALVDT"] > adsl["DTHDT"])]
+    return pd.DataFrame({
+        "DATASET": late["LALVDOM"], "USUBJID": late["USUBJID"], "VISIT": "",
+        "VARIABLE": late["LALVVAR"], "VALUE": late["LSTALVDT"].dt.strftime("%Y-%m-%d"),
+        "ISSUE": "dated after the death date (DTHDT " + late["DTHDT"].dt.strftime("%Y-%m-%d")
+                 + ")",
+        "ACTION": "kept as recorded: LSTALVDT is later than DTHDT; OS ends at the death"})
+
+
+def _adrs_issues(found: pd.DataFrame) -> pd.DataFrame:
+    variable = found["ISSUE"].map(ISSUE_VARIABLES).fillna("RSSTRESC")
+    value = found["RSDTC"].where(variable == "RSDTC", found["RSSTRESC"])
+    return pd.DataFrame({"DATASET": "RS", "USUBJID": found["USUBJID"], "VISIT": found["VISIT"],
+                         "VARIABLE": variable, "VALUE": value, "ISSUE": found["ISSUE"],
+                         "ACTION": found["ACTION"]})
+
+
+def _combine(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    used = [p.reindex(columns=list(ISSUE_COLUMNS)) for p in parts if not p.empty]
+    if not used:
+        return pd.DataFrame(columns=list(ISSUE_COLUMNS))
+    return pd.concat(used, ignore_index=True).fillna("")
 
 
 def _with_baseline_sum(adsl: pd.DataFrame, adtr: pd.DataFrame) -> pd.DataFrame:
@@ -104,28 +182,55 @@ _RECIST_TESTS = ("TRGRESP", "NTRGRESP", "NEWLPROG", "OVRLRESP")
 
 
 def _responses_from_measurements(
-    sdtm: Mapping[str, pd.DataFrame], *, protocol: Protocol
-) -> pd.DataFrame:
-    """RS computed from TU/TR by the RECIST 1.1 engine, replacing recorded RECIST results.
+    sdtm: Mapping[str, pd.DataFrame], settings: RecistSettings
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """RS computed from TU/TR by the RECIST 1.1 engine, replacing recorded RECIST results, and
+    the TU/TR data issues met (in :data:`ISSUE_COLUMNS`).
 
     Other RS records (e.g. ECOG, a clinical classification) are kept as recorded.
     """
-    computed = derive_rs_from_tr(sdtm, settings=RecistSettings.from_protocol(protocol))
+    computed, found = derive_rs_and_issues_from_tr(sdtm, settings=settings)
+    issues = pd.DataFrame({
+        "DATASET": found["DOMAIN"], "USUBJID": found["USUBJID"], "VISIT": found["VISIT"],
+        "VARIABLE": found["VARIABLE"], "VALUE": found["VALUE"].astype(str),
+        "ISSUE": found["MESSAGE"] + (" (evaluator " + found["EVAL"].astype(str) + ")").where(
+            found["EVAL"].astype(str) != "", ""),
+        "ACTION": found["ACTION"]})
     recorded = sdtm.get("RS")
     if recorded is None or recorded.empty:
-        return computed
+        return computed, issues
     testcd = recorded["RSTESTCD"].astype(str).str.strip().str.upper()
     others = recorded.loc[~testcd.isin(_RECIST_TESTS)]
-    return pd.concat([computed, others], ignore_index=True)
+    return pd.concat([computed, others], ignore_index=True), issues
 
 
 def write_adam(datasets: AdamDatasets, directory: Path) -> list[Path]:
-    """Write ``adsl``, ``adrs`` and ``adtte`` as XPT v5 and CSV, and the data issues met on
-    the way as ``adam_issues.csv``, into *directory*."""
+    """Write every dataset as XPT v5 and CSV, the data issues as ``adam_issues.csv`` (with what
+    writing XPT changed) and the analysis profile as ``analysis_profile.csv``, into *directory*.
+
+    All files are written into a temporary folder that replaces *directory*'s entries at the
+    end (:func:`oncotrial._outputs.atomic_folder`): a failure leaves the earlier output as it
+    was.
+    """
+    frames = {"ADSL": datasets.adsl, "ADRS": datasets.adrs, "ADTTE": datasets.adtte,
+              **datasets.supporting}
     written: list[Path] = []
-    for name, frame in (("ADSL", datasets.adsl), ("ADRS", datasets.adrs),
-                        ("ADTTE", datasets.adtte), *datasets.supporting.items()):
-        written += write_dataset(frame, directory, name, labels=labels_for(list(frame.columns)),
-                                 table_label=DATASET_LABELS[name])
-    written += write_dataset(datasets.issues, directory, "adam_issues", formats=("csv",))
-    return written
+    with atomic_folder(directory) as temp:
+        issues = [datasets.issues]
+        for name, frame in frames.items():
+            with failure_context(f"writing {name}"):
+                labels = labels_for(list(frame.columns))
+                issues.append(transport_issues(frame, name, labels=labels).assign(
+                    USUBJID="", VISIT="", ISSUE=lambda t: t["ISSUE"] + " ("
+                    + t["NVALUES"].astype(str) + " value(s))"))
+                written += write_dataset(frame, temp, name, labels=labels,
+                                         table_label=DATASET_LABELS[name])
+        written.append(write_csv(_combine(issues), temp / "adam_issues.csv"))
+        if datasets.profile is not None:
+            rows = describe_profile(datasets.profile)
+            rows += [("start_date_used", datasets.start_date, "ADSL variable used"),
+                     ("evaluator", datasets.evaluator, ""),
+                     ("response_source", datasets.source, "")]
+            written.append(write_csv(pd.DataFrame(rows, columns=["SETTING", "VALUE", "SOURCE"]),
+                                     temp / PROFILE_FILE))
+    return [final_path(path, temp, directory) for path in written]

@@ -116,12 +116,13 @@ def derive_adex(
     ex: pd.DataFrame,
     adsl: pd.DataFrame,
     *,
-    cycle_length_days: int,
+    cycle_length_days: int | None,
     planned_days: Mapping[str, list[int]],
 ) -> pd.DataFrame:
-    """ADEX (BDS): per subject and drug, cycles started, total dose, dose intensity, RDI, the
-    numbers of reductions and holds, and one ``DOSEADJ`` record per adjustment (AVALC
-    ``REDUCED``/``HELD``, ADT, ADJREAS = EXADJ).
+    """ADEX (BDS): per subject and drug (EXTRT as recorded), the total dose, the numbers of
+    adjustments, reductions and holds, one ``DOSEADJ`` record per adjustment (AVALC
+    ``REDUCED``/``HELD``, ADT, ADJREAS = EXADJ) and, where the cycle length and the drug's
+    planned dosing days are known, cycles started, dose intensity and RDI.
 
     Parameters
     ----------
@@ -129,8 +130,9 @@ def derive_adex(
         SDTM EX, one record per administration or dosing period (EXSTDTC–EXENDTC, dose per
         day EXDOSE; EXDOSE 0 marks a held dose; EXADJ gives the reason for an adjustment).
     cycle_length_days, planned_days
-        Protocol values: the cycle length and, per drug (EXTRT, case-insensitive), the planned
-        dosing days of a cycle (lenvatinib 1–21, eribulin 1 and 8).
+        Profile values: the cycle length (``None`` when unknown) and, per drug (EXTRT,
+        case-insensitive), the planned dosing days of a cycle (lenvatinib 1–21, eribulin 1 and
+        8). A drug without planned days is still summarised, without NCYCLE, DOSEINT and RDI.
 
     Relative dose intensity = delivered cumulative dose / (starting dose × planned dosing
     days in the cycles started) × 100, the usual definition (Hryniuk & Goodyear 1990).
@@ -140,45 +142,55 @@ def derive_adex(
     start = _dates(frame["EXSTDTC"], impute="none", field="EXSTDTC")
     end = _dates(frame.get("EXENDTC", frame["EXSTDTC"]).replace("", np.nan).fillna(
         frame["EXSTDTC"]), impute="none", field="EXENDTC")
-    frame["DAYS"] = (end - start).dt.days + 1
-    frame["DOSE"] = pd.to_numeric(frame["EXDOSE"], errors="coerce").fillna(0.0)
-    frame["CYCLE"] = (start - frame["TRTSDT"]).dt.days // cycle_length_days + 1
+    frame["DAYS"] = ((end - start).dt.days + 1).fillna(1)
+    dose = frame["EXDOSE"] if "EXDOSE" in frame else pd.Series(0.0, index=frame.index)
+    frame["DOSE"] = pd.to_numeric(dose, errors="coerce").fillna(0.0)
+    if cycle_length_days:
+        frame["CYCLE"] = (start - frame["TRTSDT"]).dt.days // cycle_length_days + 1
     records: list[dict[str, object]] = []
     for (subject, drug), rows in frame.groupby(["USUBJID", "EXTRT"], sort=True):
-        days = planned_days.get(str(drug).lower())
-        if days is None:
-            raise DataError("drug not in the protocol", field="EXTRT", value=drug,
-                            allowed=", ".join(sorted(planned_days)), subject=str(subject))
-        given = rows[rows["DOSE"] > 0]
+        days = planned_days.get(str(drug).strip().lower()) if cycle_length_days else None
+        records += _exposure_records(str(subject), str(drug), rows, start, days)
+    return pd.DataFrame(records, columns=["USUBJID", "EXTRT", "PARAMCD", "PARAM", "AVAL",
+                                          "AVALU", "AVALC", "ADT", "ADJREAS"])
+
+
+def _exposure_records(
+    subject: str, drug: str, rows: pd.DataFrame, start: pd.Series, days: list[int] | None
+) -> list[dict[str, object]]:
+    given = rows[rows["DOSE"] > 0]
+    total = float((rows["DOSE"] * rows["DAYS"]).sum())
+    unit = str(rows["EXDOSU"].iloc[0]) if "EXDOSU" in rows else ""
+    reason = rows.get("EXADJ", pd.Series("", index=rows.index)).fillna("").astype(str)
+    adjusted = rows[reason != ""]
+    held = adjusted["DOSE"] <= 0
+    values: list[tuple[str, str, float, str]] = [("TDOSE", "Total dose delivered", total, unit)]
+    if days is not None:
         cycles = int(given["CYCLE"].nunique())
-        total = float((rows["DOSE"] * rows["DAYS"]).sum())
         first_dose = float(given.sort_values("CYCLE")["DOSE"].iloc[0]) if len(given) else 0.0
         planned = first_dose * len(days) * cycles
-        unit = str(rows["EXDOSU"].iloc[0]) if "EXDOSU" in rows else ""
-        reason = rows.get("EXADJ", pd.Series("", index=rows.index)).fillna("").astype(str)
-        adjusted = rows[reason != ""]
-        held = adjusted["DOSE"] <= 0
-        values = (
-            ("NCYCLE", "Number of cycles started", float(cycles), "cycles"),
-            ("TDOSE", "Total dose delivered", total, unit),
+        values = [
+            ("NCYCLE", "Number of cycles started", float(cycles), "cycles"), *values,
             ("DOSEINT", "Dose intensity per cycle", total / cycles if cycles else np.nan,
              f"{unit}/cycle"),
             ("RDI", "Relative dose intensity (%)",
              100.0 * total / planned if planned else np.nan, "%"),
-            ("NADJ", "Number of dose adjustments", float(len(adjusted)), "records"),
-            ("NRED", "Number of dose reductions", float((~held).sum()), "records"),
-            ("NHOLD", "Number of doses held or omitted", float(held.sum()), "records"),
-        )
-        records += [{"USUBJID": subject, "EXTRT": drug, "PARAMCD": code, "PARAM": label,
-                     "AVAL": value, "AVALU": avalu} for code, label, value, avalu in values]
-        # One record per adjustment, its kind in AVALC and its reason (EXADJ) in ADJREAS.
-        records += [{"USUBJID": subject, "EXTRT": drug, "PARAMCD": "DOSEADJ",
-                     "PARAM": "Dose adjustment", "AVALC": "HELD" if dose <= 0 else "REDUCED",
-                     "ADT": day, "ADJREAS": why}
-                    for dose, day, why in zip(adjusted["DOSE"], start[adjusted.index],
-                                              reason[adjusted.index], strict=True)]
-    return pd.DataFrame(records, columns=["USUBJID", "EXTRT", "PARAMCD", "PARAM", "AVAL",
-                                          "AVALU", "AVALC", "ADT", "ADJREAS"])
+        ]
+    values += [
+        ("NADJ", "Number of dose adjustments", float(len(adjusted)), "records"),
+        ("NRED", "Number of dose reductions", float((~held).sum()), "records"),
+        ("NHOLD", "Number of doses held or omitted", float(held.sum()), "records"),
+    ]
+    records: list[dict[str, object]] = [
+        {"USUBJID": subject, "EXTRT": drug, "PARAMCD": code, "PARAM": label, "AVAL": value,
+         "AVALU": avalu} for code, label, value, avalu in values]
+    # One record per adjustment, its kind in AVALC and its reason (EXADJ) in ADJREAS.
+    records += [{"USUBJID": subject, "EXTRT": drug, "PARAMCD": "DOSEADJ",
+                 "PARAM": "Dose adjustment", "AVALC": "HELD" if dose <= 0 else "REDUCED",
+                 "ADT": day, "ADJREAS": why}
+                for dose, day, why in zip(adjusted["DOSE"], start[adjusted.index],
+                                          reason[adjusted.index], strict=True)]
+    return records
 
 
 def derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:

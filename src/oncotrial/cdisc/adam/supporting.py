@@ -9,10 +9,11 @@ import pandas as pd
 
 from oncotrial.cdisc.adam.adtr import derive_adtr
 from oncotrial.cdisc.adam.safety import derive_adae, derive_adex, derive_adlb
-from oncotrial.protocol import Protocol
+from oncotrial.errors import failure_context
+from oncotrial.protocol import AnalysisProfile, Protocol, as_profile
 from oncotrial.rules.recist import RecistSettings
 
-__all__ = ["SUPPORTING_DATASETS", "derive_supporting_adam"]
+__all__ = ["SUPPORTING_DATASETS", "derive_supporting_adam", "undosed_drugs"]
 
 SUPPORTING_DATASETS = ("ADAE", "ADEX", "ADLB", "ADTR")
 
@@ -21,28 +22,45 @@ def derive_supporting_adam(
     sdtm: Mapping[str, pd.DataFrame],
     adsl: pd.DataFrame,
     *,
-    protocol: Protocol,
+    protocol: Protocol | AnalysisProfile,
     evaluator: str = "INVESTIGATOR",
 ) -> dict[str, pd.DataFrame]:
     """ADAE (from AE, SUPPAE), ADEX (EX), ADLB (LB) and ADTR (TU, TR) where the domains exist.
 
-    Protocol values used: the treatment-emergent window (``safety``), the cycle length and each
-    drug's planned dosing days, and the RECIST parameters.
+    Profile values used: the treatment-emergent window, the cycle length and each drug's
+    planned dosing days (drugs EX names but the profile does not are still summarised, without
+    cycles or dose intensity: :func:`undosed_drugs`), and the RECIST parameters.
     """
+    profile = as_profile(protocol)
     adsl_dates = adsl.reset_index(drop="USUBJID" in adsl.columns)
     out: dict[str, pd.DataFrame] = {}
     if "AE" in sdtm:
-        out["ADAE"] = derive_adae(
-            sdtm["AE"], adsl_dates, suppae=sdtm.get("SUPPAE"),
-            emergent_window_days=protocol.safety.treatment_emergent_window_days)
+        with failure_context("deriving ADAE"):
+            out["ADAE"] = derive_adae(
+                sdtm["AE"], adsl_dates, suppae=sdtm.get("SUPPAE"),
+                emergent_window_days=profile.treatment_emergent_window_days)
     if "EX" in sdtm:
-        out["ADEX"] = derive_adex(
-            sdtm["EX"], adsl_dates, cycle_length_days=protocol.cycle_length_days,
-            planned_days={drug.name.lower(): list(drug.days) for drug in protocol.drugs})
+        with failure_context("deriving ADEX"):
+            out["ADEX"] = derive_adex(
+                sdtm["EX"], adsl_dates, cycle_length_days=profile.cycle_length_days,
+                planned_days={drug: list(days) for drug, days in profile.planned_days.items()})
     if "LB" in sdtm:
-        out["ADLB"] = derive_adlb(sdtm["LB"], adsl_dates)
+        with failure_context("deriving ADLB"):
+            out["ADLB"] = derive_adlb(sdtm["LB"], adsl_dates)
     if "TU" in sdtm and "TR" in sdtm:
-        out["ADTR"] = derive_adtr(sdtm, adsl_dates,
-                                  settings=RecistSettings.from_protocol(protocol),
-                                  evaluator=evaluator)
+        with failure_context("deriving ADTR"):
+            out["ADTR"] = derive_adtr(sdtm, adsl_dates,
+                                      settings=RecistSettings.from_protocol(profile),
+                                      evaluator=evaluator)
     return out
+
+
+def undosed_drugs(ex: pd.DataFrame | None, profile: AnalysisProfile) -> list[str]:
+    """EXTRT values (as recorded) for which *profile* has no planned dosing days or no cycle
+    length, so ADEX carries no cycles or dose intensity for them."""
+    if ex is None or ex.empty or "EXTRT" not in ex.columns:
+        return []
+    drugs = sorted(str(d) for d in ex["EXTRT"].dropna().unique() if str(d).strip())
+    if profile.cycle_length_days is None:
+        return drugs
+    return [d for d in drugs if d.strip().lower() not in profile.planned_days]

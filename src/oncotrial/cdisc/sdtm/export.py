@@ -31,6 +31,7 @@ from typing import Any
 
 import pandas as pd
 
+from oncotrial._outputs import atomic_folder, final_path
 from oncotrial.cdisc.io import write_dataset
 from oncotrial.errors import DataError
 
@@ -696,8 +697,10 @@ def build_sdtm(
 
 
 def write_sdtm(domains: Mapping[str, pd.DataFrame], directory: Path) -> list[Path]:
-    """Write every domain as ``<domain>.xpt`` (SAS transport v5) and ``<domain>.csv``."""
+    """Write every domain as ``<domain>.xpt`` (SAS transport v5) and ``<domain>.csv``, all at
+    once or not at all (:func:`oncotrial._outputs.atomic_folder`)."""
     written: list[Path] = []
-    for name, frame in domains.items():
-        written += write_dataset(frame, directory, name, table_label=f"SDTM {name}")
-    return written
+    with atomic_folder(directory) as temp:
+        for name, frame in domains.items():
+            written += write_dataset(frame, temp, name, table_label=f"SDTM {name}")
+    return [final_path(path, temp, directory) for path in written]

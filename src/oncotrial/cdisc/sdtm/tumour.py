@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from oncotrial._outputs import atomic_folder, final_path, write_csv
 from oncotrial.cdisc.dates import parse_dtc
 from oncotrial.cdisc.io import read_domains, write_dataset
 from oncotrial.cdisc.sdtm._tumour_issues import ISSUE_COLUMNS, IssueLog
@@ -34,6 +35,7 @@ __all__ = [
     "SUMMARY_COLUMNS",
     "TumourAssessment",
     "derive_recist_input",
+    "derive_rs_and_issues_from_tr",
     "derive_rs_from_tr",
     "derive_tumour_assessment",
     "read_tumour_domains",
@@ -384,12 +386,21 @@ def derive_rs_from_tr(
     The fast path for ADaM ``--source TR``: timepoint responses only (no best response, no
     summary); data issues are those of :func:`derive_tumour_assessment`, which lists them.
     """
+    return derive_rs_and_issues_from_tr(sdtm, settings=settings)[0]
+
+
+def derive_rs_and_issues_from_tr(
+    sdtm: Mapping[str, pd.DataFrame], *, settings: RecistSettings
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """As :func:`derive_rs_from_tr`, with the TU/TR records that could not be used as recorded
+    (columns :data:`ISSUE_COLUMNS`)."""
     _require_domains(sdtm)
-    recist_input = build_recist_input(sdtm["TU"], sdtm["TR"], IssueLog())
+    log = IssueLog()
+    recist_input = build_recist_input(sdtm["TU"], sdtm["TR"], log)
     timepoints = classify_timepoints(
         recist_input.lesions, recist_input.measurements, settings=settings
     )
-    return _rs_records(timepoints, recist_input.evaluators, _study_id(sdtm))
+    return _rs_records(timepoints, recist_input.evaluators, _study_id(sdtm)), log.frame()
 
 
 def _require_domains(sdtm: Mapping[str, pd.DataFrame]) -> None:
@@ -404,12 +415,13 @@ def _require_domains(sdtm: Mapping[str, pd.DataFrame]) -> None:
 
 
 def write_tumour_assessment(assessment: TumourAssessment, directory: Path) -> list[Path]:
-    """Write ``rs.xpt`` (XPT v5), ``rs.csv``, ``summary.csv`` and ``issues.csv`` to *directory*."""
-    written = write_dataset(
-        assessment.rs, directory, "RS", labels=RS_LABELS, table_label="Disease Response"
-    )
-    for name, frame in (("summary", assessment.summary), ("issues", assessment.issues)):
-        path = directory / f"{name}.csv"
-        frame.to_csv(path, index=False)
-        written.append(path)
-    return written
+    """Write ``rs.xpt`` (XPT v5), ``rs.csv``, ``summary.csv`` and ``issues.csv`` to *directory*,
+    all at once or not at all (:func:`oncotrial._outputs.atomic_folder`)."""
+    with atomic_folder(directory) as temp:
+        written = write_dataset(
+            assessment.rs, temp, "RS", labels=RS_LABELS, table_label="Disease Response"
+        )
+        written += [write_csv(frame, temp / f"{name}.csv")
+                    for name, frame in (("summary", assessment.summary),
+                                        ("issues", assessment.issues))]
+    return [final_path(path, temp, directory) for path in written]
