@@ -168,6 +168,7 @@ def test_query_workflow_open_answer_close(store: Store, world: World) -> None:
         dm.answer_query(unit, qid, text="Source corrected")
     with open_unit(store, world.monitor_a) as unit:
         dm.close_query(unit, qid, text="Resolved")
+    with open_unit(store, world.monitor_a) as unit:  # the log holds committed changes
         history = dm.subject_history(unit, number)
     states = [e.new_value for e in history if e.table_name == "data_query" and e.field == "state"]
     assert states == ["Open", "Answered", "Closed"]

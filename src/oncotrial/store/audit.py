@@ -22,9 +22,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from oncotrial.errors import DataError
+from oncotrial.errors import ConcurrencyError, DataError
 from oncotrial.store.schema import AuditLog
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "history_of_row",
     "history_of_subject",
     "install_pg_protection",
+    "is_lock_wait_timeout",
     "value_as_of",
     "verify_chain",
 ]
@@ -46,6 +48,7 @@ __all__ = [
 GENESIS_HASH = "0" * 64
 _ADVISORY_LOCK_KEY = 5_208_661_997  # any constant shared by every writer of one database
 _VERIFY_BATCH = 5000
+_LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL SQLSTATE of a lock_timeout
 
 
 def encode_value(value: object) -> str | None:
@@ -138,15 +141,50 @@ def _entry_hash(row: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def chain_pending(session: Session, pending: Sequence[PendingEntry], *, now: datetime) -> int:
+def is_lock_wait_timeout(exc: DBAPIError) -> bool:
+    """Whether PostgreSQL gave up waiting for a lock (``lock_timeout``)."""
+    return getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE
+
+
+def _take_chain_lock(connection: Connection, timeout_s: float) -> None:
+    """PostgreSQL: the advisory transaction lock every appender takes, waiting at most
+    *timeout_s* (released at commit or rollback)."""
+    connection.execute(
+        text("SELECT set_config('lock_timeout', :t, true)"), {"t": f"{int(timeout_s * 1000)}ms"}
+    )
+    try:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
+    except OperationalError as exc:
+        if not is_lock_wait_timeout(exc):
+            raise
+        raise ConcurrencyError(
+            f"the change log's chain lock was not free within {timeout_s:g} s (another "
+            "transaction is committing and holds it); nothing was written, try again",
+            field="audit_log",
+        ) from exc
+
+
+def chain_pending(
+    session: Session,
+    pending: Sequence[PendingEntry],
+    *,
+    now: datetime,
+    lock_timeout_s: float = 30.0,
+) -> int:
     """Number, time-stamp, hash and insert *pending* entries in the session's transaction.
 
-    Takes the chain lock first (PostgreSQL advisory transaction lock; released at commit), so
-    concurrent writers append one after the other. Returns the last sequence number written.
+    Takes the chain lock first (PostgreSQL advisory transaction lock, waiting at most
+    *lock_timeout_s*; released at commit), so concurrent writers append one after the other.
+    Returns the last sequence number written.
+
+    Raises
+    ------
+    ConcurrencyError
+        The chain lock was not free in time.
     """
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
+        _take_chain_lock(connection, lock_timeout_s)
     last = connection.execute(
         select(AuditLog.seq, AuditLog.entry_hash).order_by(AuditLog.seq.desc()).limit(1)
     ).first()
@@ -320,20 +358,39 @@ def install_pg_protection(connection: Connection) -> None:
 
 
 def grant_application_role(connection: Connection, role: str) -> None:
-    """Grant *role* read/write on the casebook but only SELECT and INSERT on the change log.
+    """Grant *role* exactly what the application's commands need, and nothing more.
 
-    PostgreSQL only. *role* must be an existing role name (letters, digits, underscore).
+    - casebook tables: SELECT, INSERT, UPDATE (rows are never deleted: deletes are logical);
+    - ``audit_log``: SELECT and INSERT only (append-only; the trigger refuses the rest anyway);
+    - ``alembic_version``: SELECT (commands check the schema revision; ``db upgrade`` runs as
+      the owner);
+    - sequences: USAGE and SELECT (new ids) and UPDATE (an ODM import keeps the file's row ids
+      and moves the sequence past them with ``setval``);
+    - no DELETE, TRUNCATE, REFERENCES, TRIGGER or DDL anywhere.
+
+    Earlier grants are revoked first, so running it again after ``db upgrade`` (new tables)
+    leaves exactly this. PostgreSQL only. *role* must be an existing role name (letters,
+    digits, underscore).
     """
     if connection.dialect.name != "postgresql":
         raise DataError("roles exist on PostgreSQL only", field="db", value=connection.dialect.name)
     if not role.replace("_", "").isalnum():
         raise DataError("not a plain role name", field="role", value=role, allowed="[A-Za-z0-9_]")
+    exists = connection.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
+    if not exists:
+        raise DataError(
+            "no such PostgreSQL role; create it first (CREATE ROLE ... LOGIN)",
+            field="role",
+            value=role,
+        )
     quoted = f'"{role}"'
     for statement in (
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {quoted}",
+        f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {quoted}",
         f"GRANT USAGE ON SCHEMA public TO {quoted}",
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
-        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
-        f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {quoted}",
-        f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {quoted}",
+        f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO {quoted}",
+        f"REVOKE UPDATE ON audit_log FROM {quoted}",
+        f"REVOKE INSERT, UPDATE ON alembic_version FROM {quoted}",
+        f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
     ):
         connection.execute(text(statement))
