@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -31,6 +31,7 @@ from oncotrial.store.schema import AuditLog
 __all__ = [
     "GENESIS_HASH",
     "AuditEntry",
+    "ChainCheck",
     "ChainVerification",
     "PendingEntry",
     "chain_pending",
@@ -41,6 +42,7 @@ __all__ = [
     "history_of_subject",
     "install_pg_protection",
     "is_lock_wait_timeout",
+    "iter_log",
     "value_as_of",
     "verify_chain",
 ]
@@ -116,7 +118,7 @@ class ChainVerification:
     problems: tuple[str, ...] = field(default=())
 
 
-def _entry_hash(row: dict[str, Any]) -> str:
+def _entry_hash(row: Mapping[str, Any]) -> str:
     payload = json.dumps(
         [
             row["seq"],
@@ -216,7 +218,8 @@ def chain_pending(
     return seq
 
 
-def _iter_log(connection: Connection | Session) -> Iterator[dict[str, Any]]:
+def iter_log(connection: Connection | Session) -> Iterator[dict[str, Any]]:
+    """Every change-log row as a mapping, in sequence order (read in batches)."""
     after = 0
     while True:
         batch = connection.execute(
@@ -232,31 +235,59 @@ def _iter_log(connection: Connection | Session) -> Iterator[dict[str, Any]]:
         after = rows[-1]["seq"]
 
 
+class ChainCheck:
+    """Checks change-log rows one by one, in sequence order, against the hash chain.
+
+    Detects an altered entry (its hash no longer matches its content), a removed or inserted
+    entry (a gap in ``seq`` or a ``prev_hash`` that is not the previous entry's hash). Feeding
+    continues after the first break (so a caller can go on replaying the log); the result
+    names the first one.
+    """
+
+    def __init__(self) -> None:
+        self._prev = GENESIS_HASH
+        self._expected_seq = 1
+        self._checked = 0
+        self._bad: tuple[int, str] | None = None
+
+    def feed(self, row: Mapping[str, Any]) -> None:
+        """Check the next entry."""
+        if self._bad is None:
+            problem = ""
+            if row["seq"] != self._expected_seq:
+                problem = f"sequence gap: expected {self._expected_seq}, found {row['seq']}"
+            elif row["prev_hash"] != self._prev:
+                problem = "prev_hash does not match the previous entry's hash"
+            elif _entry_hash(row) != row["entry_hash"]:
+                problem = "content does not match its hash (entry altered)"
+            if problem:
+                self._bad = (row["seq"], problem)
+            else:
+                self._checked += 1
+        self._prev = row["entry_hash"]
+        self._expected_seq = row["seq"] + 1
+
+    def result(self) -> ChainVerification:
+        """The verdict over every entry fed so far."""
+        if self._bad is not None:
+            return ChainVerification(
+                ok=False, checked=self._checked, first_bad_seq=self._bad[0], problem=self._bad[1]
+            )
+        return ChainVerification(ok=True, checked=self._checked, last_hash=self._prev)
+
+
 def verify_chain(connection: Connection | Session) -> ChainVerification:
     """Recompute every hash of the change log in sequence order and check every link.
 
     Detects an altered entry (its hash no longer matches its content), a removed or inserted
     entry (a gap in ``seq`` or a ``prev_hash`` that is not the previous entry's hash).
     """
-    prev = GENESIS_HASH
-    expected_seq = 1
-    checked = 0
-    for row in _iter_log(connection):
-        problem = ""
-        if row["seq"] != expected_seq:
-            problem = f"sequence gap: expected {expected_seq}, found {row['seq']}"
-        elif row["prev_hash"] != prev:
-            problem = "prev_hash does not match the previous entry's hash"
-        elif _entry_hash(row) != row["entry_hash"]:
-            problem = "content does not match its hash (entry altered)"
-        if problem:
-            return ChainVerification(
-                ok=False, checked=checked, first_bad_seq=row["seq"], problem=problem
-            )
-        prev = row["entry_hash"]
-        expected_seq += 1
-        checked += 1
-    return ChainVerification(ok=True, checked=checked, last_hash=prev)
+    check = ChainCheck()
+    for row in iter_log(connection):
+        check.feed(row)
+        if not check.result().ok:
+            break
+    return check.result()
 
 
 def _to_entry(row: AuditLog) -> AuditEntry:
