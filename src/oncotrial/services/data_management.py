@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from oncotrial.errors import DataError
 from oncotrial.services._unit import Unit, check_version, require_role, require_text
+from oncotrial.services._validation import row_problems
 from oncotrial.services._vocabulary import DERIVED_FIELDS, LOCK_LEVELS
 from oncotrial.store import (
     AuditEntry,
@@ -107,6 +108,9 @@ def _check_correctable(table: str, name: str, value: object, *, subject: str) ->
         raise DataError(
             why, field=name, value=value, allowed=", ".join(sorted(correctable)), subject=subject
         )
+    problems = row_problems(table, {name: value})  # the value alone (the row is checked on save)
+    if problems:
+        raise problems[0].error(subject=subject)
 
 
 def correct_record(
