@@ -1,8 +1,8 @@
 """Run every benchmark in turn (``make bench``): ``python -m benchmarks [--only NAME ...]``.
 
 Each benchmark runs in its own process with its default settings and writes its figures to
-``benchmarks/results/``. The store load benchmark needs a PostgreSQL superuser URL in
-``ONCOTRIAL_BENCH_PG_ADMIN_URL`` and is left out (with a message) without one.
+``benchmarks/results/``. The store load benchmark runs on SQLite, and on PostgreSQL too when
+``ONCOTRIAL_BENCH_PG_ADMIN_URL`` names a superuser URL.
 """
 
 from __future__ import annotations
@@ -40,11 +40,12 @@ def main() -> None:
         arguments = list(extra)
         if extra == ("--admin-url",):
             url = os.environ.get("ONCOTRIAL_BENCH_PG_ADMIN_URL")
-            if not url:
-                print(f"[{name}] skipped: set ONCOTRIAL_BENCH_PG_ADMIN_URL to a PostgreSQL "
-                      "superuser URL to run it", flush=True)
-                continue
-            arguments.append(url)
+            if url:
+                arguments += [url, "--backend", "both"]
+            else:
+                print(f"[{name}] PostgreSQL left out: set ONCOTRIAL_BENCH_PG_ADMIN_URL to a "
+                      "PostgreSQL superuser URL to run it too", flush=True)
+                arguments = ["--backend", "sqlite"]
         print(f"[{name}] python -m {module} {' '.join(arguments)}", flush=True)
         began = time.perf_counter()
         code = subprocess.call([sys.executable, "-m", module, *arguments])

@@ -14,12 +14,13 @@ from oncotrial.errors import (
     LockedError,
     NotFoundError,
 )
+from oncotrial.protocol import load_protocol
 from oncotrial.services import data_management as dm
-from oncotrial.services import subjects
+from oncotrial.services import enrolment, subjects
 from oncotrial.services._unit import open_unit
 from oncotrial.store import Store, reason_for_change, savepoint
 from oncotrial.store.schema import Visit
-from tests.services.helpers import register
+from tests.services.helpers import register, screening_values
 from tests.store.backends import Backend, World
 
 
@@ -174,8 +175,38 @@ def test_query_workflow_open_answer_close(store: Store, world: World) -> None:
         dm.answer_query(unit, qid, text="Source corrected")
     with open_unit(store, world.monitor_a) as unit:
         dm.close_query(unit, qid, text="Resolved")
+    with open_unit(store, world.monitor_a) as unit:  # the log holds committed changes
         history = dm.subject_history(unit, number)
     states = [e.new_value for e in history if e.table_name == "data_query" and e.field == "state"]
     assert states == ["Open", "Answered", "Closed"]
     with open_unit(store, world.inv_a) as unit:
         assert unit.session.scalar(select(Visit.id).where(Visit.id == vid)) == vid
+
+
+@pytest.mark.parametrize("form", ["eligibility", "eligibility_result"])
+def test_form_lock_on_eligibility_blocks_enrolment(store: Store, world: World, form: str) -> None:
+    """A form lock on the eligibility form (by form or table name) refuses writing eligibility
+    results until it is unlocked."""
+    number = register(store, world)
+    with open_unit(store, world.data_manager) as unit:
+        lock_id = dm.lock(unit, level="form", reason="eligibility review", subject=number,
+                          form=form)
+    try:
+        with open_unit(store, world.inv_a) as unit, pytest.raises(LockedError, match="form"):
+            enrolment.enrol_subject(unit, number, screening=screening_values(), phase="II",
+                                    enrolled_on=date(2019, 3, 20), protocol=load_protocol())
+    finally:
+        with open_unit(store, world.data_manager) as unit:
+            dm.unlock(unit, lock_id, reason="review done")
+    with open_unit(store, world.inv_a) as unit:
+        outcome = enrolment.enrol_subject(unit, number, screening=screening_values(),
+                                          phase="II", enrolled_on=date(2019, 3, 20),
+                                          protocol=load_protocol())
+    assert outcome.eligible
+
+
+def test_unknown_form_cannot_be_locked(store: Store, world: World) -> None:
+    """A form lock names a form; an unknown name lists the forms."""
+    number = register(store, world)
+    with open_unit(store, world.data_manager) as unit, pytest.raises(DataError, match="eligib"):
+        dm.lock(unit, level="form", reason="x", subject=number, form="nonsense")

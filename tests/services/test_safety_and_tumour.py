@@ -124,8 +124,10 @@ def test_adverse_event_validation(store: Store, world: World) -> None:
             safety.record_adverse_event(
                 unit, number, grade=2, **{**base, "related_eribulin": "maybe"}
             )  # type: ignore[arg-type]
-        with pytest.raises(DataError, match="FATAL"):
-            safety.record_adverse_event(unit, number, grade=5, **base)  # type: ignore[arg-type]
+        with pytest.raises(DataError, match="FATAL"):  # CTCAE v5.0 defines grade 5 for sepsis
+            safety.record_adverse_event(unit, number, grade=5, **{**base, "term": "Sepsis"})  # type: ignore[arg-type]
+        with pytest.raises(DataError, match=r"does not define this grade for Fatigue.*1, 2, 3"):
+            safety.record_adverse_event(unit, number, grade=4, **base)  # type: ignore[arg-type]
         row = safety.record_adverse_event(unit, number, grade=3, serious=True, **base)  # type: ignore[arg-type]
     assert (row.grade, row.serious) == (3, True)
 

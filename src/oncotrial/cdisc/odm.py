@@ -37,6 +37,7 @@ __all__ = [
     "OdmSignature",
     "OdmUser",
     "format_value",
+    "item_oid",
     "location_oid",
     "read_odm",
     "validate_odm",
@@ -114,19 +115,20 @@ def _metadata(study: etree._Element, columns: Mapping[str, Sequence[OdmColumn]])
     for table, cols in columns.items():
         group = _sub(mdv, "ItemGroupDef", OID=f"IG.{table.upper()}", Name=table, Repeating="No")
         for col in cols:
-            _sub(group, "ItemRef", ItemOID=_item_oid(table, col.name), Mandatory="No")
+            _sub(group, "ItemRef", ItemOID=item_oid(table, col.name), Mandatory="No")
     for table, cols in columns.items():
         for col in cols:
             _sub(
                 mdv,
                 "ItemDef",
-                OID=_item_oid(table, col.name),
+                OID=item_oid(table, col.name),
                 Name=col.name,
                 DataType=col.data_type,
             )
 
 
-def _item_oid(table: str, column: str) -> str:
+def item_oid(table: str, column: str) -> str:
+    """The ItemOID of a table's column (``IT.<TABLE>.<COLUMN>``)."""
     return f"IT.{table.upper()}.{column.upper()}"
 
 
@@ -209,7 +211,7 @@ def write_odm(
                     _sub(
                         group,
                         "ItemData",
-                        ItemOID=_item_oid(table, col.name),
+                        ItemOID=item_oid(table, col.name),
                         Value=format_value(row[col.name]),
                     )
     document = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
@@ -281,7 +283,7 @@ def _change(clinical: etree._Element, change: OdmChange) -> None:
     if change.transaction == "Remove":
         return
     for column, value in change.items:
-        attrs = {"ItemOID": _item_oid(change.table, column),
+        attrs = {"ItemOID": item_oid(change.table, column),
                  "TransactionType": change.transaction}
         attrs |= {"IsNull": "Yes"} if value is None else {"Value": value}
         _sub(group, "ItemData", **attrs)

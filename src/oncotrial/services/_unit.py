@@ -11,9 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oncotrial.errors import AccessError, ConcurrencyError, DataError, NotFoundError
+from oncotrial.services._validation import check_row
 from oncotrial.services.permissions import PERMISSIONS, STUDY_WIDE_ROLES, Action
 from oncotrial.store import Actor, Store, reason_for_change, savepoint
 from oncotrial.store.schema import CasebookRow, Subject
+from oncotrial.store.session import set_row_check
 from oncotrial.types import Role
 
 __all__ = [
@@ -106,6 +108,9 @@ class Unit:
 def open_unit(store: Store, actor: Actor) -> Iterator[Unit]:
     """Open a unit of work for *actor*; commits at the end, rolls back on any error.
 
+    Every row the unit writes, by any service, correction or import, passes
+    :func:`oncotrial.services._validation.check_row` before it is written.
+
     Example
     -------
     >>> with open_unit(store, actor) as unit:            # doctest: +SKIP
@@ -113,6 +118,7 @@ def open_unit(store: Store, actor: Actor) -> Iterator[Unit]:
     ...                unit_of_measure="10^9/L", lln=1.8, uln=7.5)
     """
     with store.transaction(actor) as session:
+        set_row_check(session, check_row)
         yield Unit(store=store, session=session, actor=actor)
 
 

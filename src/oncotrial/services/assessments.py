@@ -17,13 +17,14 @@ from oncotrial.errors import DataError
 from oncotrial.protocol import Protocol
 from oncotrial.rules.recist import RecistSettings, classify_timepoints
 from oncotrial.services._unit import Unit
+from oncotrial.services._vocabulary import LESION_CATEGORIES, LESION_STATES
 from oncotrial.store.schema import Lesion, LesionMeasurement, TumourAssessment
 from oncotrial.types import Response
 
 __all__ = ["LesionReading", "record_tumour_assessment", "rederive_tumour_responses"]
 
-_CATEGORIES = ("TARGET", "NON-TARGET", "NEW")
-_STATES = ("", "PRESENT", "ABSENT", "UNEQUIVOCAL", "EQUIVOCAL", "NOT DONE", "TOO SMALL TO MEASURE")
+_CATEGORIES = LESION_CATEGORIES
+_STATES = ("", *LESION_STATES)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from oncotrial.errors import DataError
 from oncotrial.services._unit import Unit, check_version, require_role, require_text
+from oncotrial.services._validation import row_problems
+from oncotrial.services._vocabulary import DERIVED_FIELDS, LOCK_LEVELS
 from oncotrial.services.permissions import PERMISSIONS, Action
 from oncotrial.store import (
     AuditEntry,
@@ -25,7 +27,7 @@ from oncotrial.store import (
     record_event,
     value_as_of,
 )
-from oncotrial.store.rows import model_for, table_columns
+from oncotrial.store.rows import CASEBOOK_TABLES, model_for, table_columns
 from oncotrial.store.schema import (
     AppUser,
     CasebookRow,
@@ -44,6 +46,7 @@ __all__ = [
     "correct_record",
     "delete_record",
     "field_as_of",
+    "form_name",
     "lock",
     "raise_query",
     "sign_casebook",
@@ -56,7 +59,7 @@ _QUERY_RAISERS = PERMISSIONS[Action.RAISE_QUERY]
 _QUERY_ANSWERERS = PERMISSIONS[Action.ANSWER_QUERY]
 _SIGNERS = PERMISSIONS[Action.SIGN]
 _LOCKERS = PERMISSIONS[Action.LOCK]
-_LEVELS = ("study", "site", "subject", "form")
+_LEVELS = LOCK_LEVELS
 _PROTECTED = frozenset({"id", "subject_id", "version", "deleted"})
 
 
@@ -89,31 +92,25 @@ def _load_row(unit: Unit, table: str, row_id: int) -> tuple[CasebookRow, Subject
     return row, subject
 
 
-def _convert(table: str, name: str, value: object) -> object:
-    specs = {s.name: s for s in table_columns(table)}
-    spec = specs.get(name)
-    if spec is None or name in _PROTECTED:
-        allowed = ", ".join(sorted(set(specs) - _PROTECTED))
-        raise DataError(
-            f"not a correctable field of {table}", field=name, value=value, allowed=allowed
+def _check_correctable(table: str, name: str, value: object, *, subject: str) -> None:
+    """Only entered fields can be corrected: not keys, versions, the delete flag, nor what an
+    engine or the workflow derived (grades, RECIST responses, BSA, status)."""
+    fixed = _PROTECTED | DERIVED_FIELDS.get(table, frozenset())
+    correctable = {s.name for s in table_columns(table)} - fixed
+    if name not in correctable:
+        derived = name in DERIVED_FIELDS.get(table, frozenset())
+        why = (
+            "derived by oncotrial; correct the fields it is derived from through the form's "
+            "service instead"
+            if derived
+            else f"not a correctable field of {table}"
         )
-    if value is None:
-        if not spec.nullable:
-            raise DataError("is required", field=name, value=value)
-        return None
-    expected: dict[str, type | tuple[type, ...]] = {
-        "integer": int,
-        "float": (int, float),
-        "boolean": bool,
-        "date": date,
-        "datetime": datetime,
-        "text": str,
-    }
-    if not isinstance(value, expected[spec.data_type]):
         raise DataError(
-            f"wrong type for {table}.{name}", field=name, value=value, allowed=spec.data_type
+            why, field=name, value=value, allowed=", ".join(sorted(correctable)), subject=subject
         )
-    return value
+    problems = row_problems(table, {name: value})  # the value alone (the row is checked on save)
+    if problems:
+        raise problems[0].error(subject=subject)
 
 
 def correct_record(
@@ -127,15 +124,28 @@ def correct_record(
 ) -> int:
     """Correct fields of a saved row: needs the version read and a reason; returns new version.
 
-    Derived fields (lab grades, RECIST responses) are not re-derived here; correct the source
-    through the form's own service (e.g. :func:`oncotrial.services.safety.record_lab`) instead.
+    The corrected row passes the same checks as every other write
+    (:func:`oncotrial.services._validation.check_row`): types, ranges, vocabularies, plausible
+    dates, the actor's access to the subject's site before and after, and links to rows of the
+    same subject. Derived fields (lab grades, RECIST responses, BSA, subject status) cannot be
+    corrected; they are not re-derived here either: correct the source through the form's own
+    service (e.g. :func:`oncotrial.services.safety.record_lab`) instead.
+
+    Raises
+    ------
+    DataError
+        A field that cannot be corrected or a value another write path would refuse.
+    AccessError
+        The row, or the site it would move to, is outside the actor's sites.
     """
     reason = require_text(reason, field="reason")
     with unit.step(reason=reason) as session:
         row, subject = _load_row(unit, table, row_id)
         check_version(row, version, subject=subject.screening_number)
         for name, value in changes.items():
-            setattr(row, name, _convert(table, name, value))
+            _check_correctable(table, name, value, subject=subject.screening_number)
+        for name, value in changes.items():
+            setattr(row, name, value)
         session.flush()
         return row.version
 
@@ -320,15 +330,20 @@ def lock(
     subject: str | None = None,
     form: str | None = None,
 ) -> int:
-    """Lock the study, a site, a subject or one form of a subject; returns the lock id."""
+    """Lock the study, a site, a subject or one form of a subject; returns the lock id.
+
+    *form* is a form name or its table name (``eligibility`` or ``eligibility_result``);
+    only a form lock keeps it.
+    """
     require_role(unit.actor, _LOCKERS, what="lock data")
     if level not in _LEVELS:
         raise DataError(
             "unknown lock level", field="level", value=level, allowed=", ".join(_LEVELS)
         )
     reason = require_text(reason, field="reason")
+    form = form_name(form) if level == "form" else None
     with unit.step() as session:
-        site_id, subject_id = _lock_target(unit, level, site=site, subject=subject, form=form)
+        site_id, subject_id = _lock_target(unit, level, site=site, subject=subject)
         row = RecordLock(
             level=level,
             site_id=site_id,
@@ -353,7 +368,7 @@ def lock(
 
 
 def _lock_target(
-    unit: Unit, level: str, *, site: str | None, subject: str | None, form: str | None
+    unit: Unit, level: str, *, site: str | None, subject: str | None
 ) -> tuple[int | None, int | None]:
     if level == "site":
         site_id = unit.session.scalar(select(Site.id).where(Site.code == site))
@@ -364,10 +379,21 @@ def _lock_target(
         if subject is None:
             raise DataError("a subject is required", field="subject", value=None)
         owner = unit.subject(subject, write=False)
-        if level == "form":
-            model_for(require_text(form, field="form"))
         return owner.site_id, owner.id
     return None, None
+
+
+def form_name(form: str | None) -> str:
+    """The form name locks and the lock check use, from a form or table name.
+
+    ``eligibility`` and ``eligibility_result`` both name the eligibility form.
+    """
+    name = require_text(form, field="form")
+    forms = {m.form or m.__tablename__: m for m in CASEBOOK_TABLES}
+    for model in CASEBOOK_TABLES:
+        if name in (model.form, model.__tablename__):
+            return model.form or model.__tablename__
+    raise DataError("unknown form", field="form", value=form, allowed=", ".join(sorted(forms)))
 
 
 def unlock(unit: Unit, lock_id: int, *, reason: str) -> None:
@@ -395,7 +421,8 @@ def unlock(unit: Unit, lock_id: int, *, reason: str) -> None:
 
 
 def subject_history(unit: Unit, subject: str) -> list[AuditEntry]:
-    """Every change ever made to one subject's data, oldest first."""
+    """Every committed change to one subject's data, oldest first (a unit's own changes are
+    numbered into the log when it commits)."""
     owner = unit.subject(subject, write=False)
     return history_of_subject(unit.session, owner.id)
 

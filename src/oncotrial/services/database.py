@@ -1,62 +1,190 @@
-"""Database administration use cases: create/migrate, grant the application role, verify."""
+"""Database administration use cases: where the database is, create/migrate, grant the
+application role, verify the data against the audit trail, checkpoint the trail.
+
+The database URL is taken from the command line, else from ``$ONCOTRIAL_DB_URL``, else from the
+first line of the file named by ``$ONCOTRIAL_DB_URL_FILE`` (so a password need not appear in
+``ps`` or the shell history), else ``sqlite:///oncotrial.db``. No message shows its password.
+"""
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
+from oncotrial.errors import DataError
 from oncotrial.protocol import Protocol
 from oncotrial.services._unit import open_unit
 from oncotrial.services.admin import log_in
 from oncotrial.services.export import export_sdtm
-from oncotrial.store import ChainVerification, Store, grant_application_role, upgrade, verify_chain
-from oncotrial.store.session import Actor
-from oncotrial.types import Channel, Role
+from oncotrial.store import grant_application_role, upgrade
+from oncotrial.store.checkpoint import (
+    Checkpoint,
+    append_checkpoint,
+    check_checkpoint,
+    create_key,
+    read_checkpoints,
+    read_key,
+    take_checkpoint,
+)
+from oncotrial.store.connect import check_database_url, database_errors, open_store, redact_url
+from oncotrial.store.verify import StoreVerification, verify_store
+from oncotrial.types import Channel
 
 __all__ = [
+    "DB_URL_ENV",
+    "DB_URL_FILE_ENV",
     "DEFAULT_DB_URL",
+    "AuditReport",
+    "create_checkpoint_key",
     "export_sdtm_from",
     "grant_role",
+    "resolve_db_url",
     "upgrade_database",
-    "verify_audit_chain",
+    "verify_audit",
 ]
 
 DEFAULT_DB_URL = "sqlite:///oncotrial.db"
+DB_URL_ENV = "ONCOTRIAL_DB_URL"
+DB_URL_FILE_ENV = "ONCOTRIAL_DB_URL_FILE"
+
+
+def resolve_db_url(given: str | None) -> str:
+    """The database URL: *given*, else ``$ONCOTRIAL_DB_URL``, else the first line of the file
+    named by ``$ONCOTRIAL_DB_URL_FILE``, else :data:`DEFAULT_DB_URL`."""
+    if given:
+        return given
+    from_env = os.environ.get(DB_URL_ENV, "").strip()
+    if from_env:
+        return from_env
+    file_name = os.environ.get(DB_URL_FILE_ENV, "").strip()
+    if not file_name:
+        return DEFAULT_DB_URL
+    try:
+        lines = Path(file_name).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DataError(f"cannot read the database URL file: {exc.strerror}",
+                        field=DB_URL_FILE_ENV, value=file_name) from exc
+    url = next((line.strip() for line in lines if line.strip()), "")
+    if not url:
+        raise DataError("the database URL file is empty", field=DB_URL_FILE_ENV,
+                        value=file_name, allowed="a file whose first line is the URL")
+    return url
 
 
 def upgrade_database(url: str = DEFAULT_DB_URL) -> str:
-    """Create or migrate the database at *url*; returns the revision it is now at."""
-    return upgrade(url)
+    """Create or migrate the database at *url*; returns the revision it is now at.
+
+    The one command that creates a SQLite file (in an existing folder).
+    """
+    check_database_url(url, must_exist=False)
+    with database_errors(url):
+        return upgrade(url)
 
 
 def grant_role(url: str, role: str) -> None:
-    """PostgreSQL: grant *role* casebook read/write and only SELECT/INSERT on the change log."""
+    """PostgreSQL: grant *role* exactly what the application needs
+    (:func:`oncotrial.store.grant_application_role`)."""
+    check_database_url(url, must_exist=True)
+    if make_url(url).get_backend_name() != "postgresql":
+        raise DataError("roles exist on PostgreSQL only", field="db", value=redact_url(url),
+                        allowed="a postgresql+psycopg:// URL")
     engine = create_engine(url)
     try:
-        with engine.begin() as connection:
+        with database_errors(url), engine.begin() as connection:
             grant_application_role(connection, role)
     finally:
         engine.dispose()
 
 
-def verify_audit_chain(url: str) -> ChainVerification:
-    """Recompute the hash chain of the change log of the database at *url*."""
-    store = Store(url)
-    reader = Actor(user_id=None, username="audit-verify", role=Role.ADMIN, channel=Channel.CLI)
-    try:
-        with store.session(reader) as session:
-            return verify_chain(session)
-    finally:
-        store.dispose()
+@dataclass(frozen=True, slots=True)
+class AuditReport:
+    """What ``audit verify`` checked, what it found and how long it took."""
+
+    store: StoreVerification
+    checkpoints_checked: int
+    checkpoint_problems: tuple[str, ...]
+    checkpoint_written: Checkpoint | None
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        """Chain, rows and every checkpoint agree."""
+        return self.store.ok and not self.checkpoint_problems
+
+
+def _key_for(checkpoints: Path | None, key_file: Path | None, *, record: bool) -> bytes | None:
+    if checkpoints is None and key_file is None and not record:
+        return None
+    if checkpoints is None or key_file is None:
+        raise DataError(
+            "checkpoints need both the checkpoint file and the key that signs them",
+            field="key_file" if key_file is None else "checkpoints",
+            value=None,
+            allowed="--checkpoints FILE and --key-file FILE",
+        )
+    return read_key(key_file)
+
+
+def verify_audit(
+    url: str,
+    *,
+    checkpoints: Path | None = None,
+    key_file: Path | None = None,
+    record: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> AuditReport:
+    """Verify the change log of the database at *url* against itself, the data and the
+    checkpoints kept outside the database; with *record*, append a new checkpoint when all
+    agree.
+
+    Everything is read from one consistent snapshot (writers may carry on meanwhile).
+    """
+    began = time.perf_counter()
+    key = _key_for(checkpoints, key_file, record=record)
+    known: list[Checkpoint] = []
+    if checkpoints is not None and (checkpoints.exists() or not record):
+        known = read_checkpoints(checkpoints)
+    with database_errors(url):
+        store = open_store(url)
+        try:
+            with store.snapshot() as session:
+                result = verify_store(session, progress=progress)
+                found = [check_checkpoint(session, cp, key) for cp in known if key is not None]
+                problems = tuple(p for p in found if p)
+                written = None
+                agreed = result.ok and not problems
+                if record and agreed and key is not None and checkpoints is not None:
+                    written = take_checkpoint(session, key, now=store.clock())
+                    append_checkpoint(checkpoints, written)
+        finally:
+            store.dispose()
+    return AuditReport(
+        store=result,
+        checkpoints_checked=len(known),
+        checkpoint_problems=problems,
+        checkpoint_written=written,
+        seconds=time.perf_counter() - began,
+    )
+
+
+def create_checkpoint_key(path: Path) -> None:
+    """Write a new checkpoint key to *path* (never overwrites one)."""
+    create_key(path)
 
 
 def export_sdtm_from(url: str, directory: Path, *, username: str, protocol: Protocol) -> list[Path]:
     """Export SDTM from the database at *url* as *username* (audited; site access applies)."""
-    store = Store(url)
-    try:
-        actor = log_in(store, username, channel=Channel.CLI)
-        with open_unit(store, actor) as unit:
-            return export_sdtm(unit, directory, protocol=protocol)
-    finally:
-        store.dispose()
+    with database_errors(url):
+        store = open_store(url)
+        try:
+            actor = log_in(store, username, channel=Channel.CLI)
+            with open_unit(store, actor) as unit:
+                return export_sdtm(unit, directory, protocol=protocol)
+        finally:
+            store.dispose()

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from oncotrial.errors import DataError, LockedError, NotFoundError
 from oncotrial.protocol import Protocol
 from oncotrial.protocol.edc import FormDef, FormField
-from oncotrial.rules.ctcae_terms import load_ctcae_terms
+from oncotrial.rules.ae_terms import load_ctcae_terms
 from oncotrial.services import _form_kinds as kinds
 from oncotrial.services._form_kinds import Entry, FieldView
 from oncotrial.services._unit import Unit

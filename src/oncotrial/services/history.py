@@ -6,6 +6,7 @@ from datetime import date
 
 from oncotrial.errors import DataError
 from oncotrial.services._unit import Unit
+from oncotrial.services._vocabulary import SURVIVAL_STATUSES
 from oncotrial.services.form_fields import parse_partial_date
 from oncotrial.store.schema import MedicalHistory, PerformanceStatus, SurvivalContact
 
@@ -16,7 +17,6 @@ __all__ = [
     "record_survival_contact",
 ]
 
-SURVIVAL_STATUSES = ("ALIVE", "DEAD", "LOST TO FOLLOW-UP")
 
 
 def _partial(value: str | None, *, field: str, subject: str) -> str | None:

@@ -3,21 +3,24 @@ casebooks (audited; imports run on channel import)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import select
 
 from oncotrial.cdisc.odm import (
     OdmChange,
     OdmColumn,
+    OdmContent,
     OdmRowError,
     OdmSignature,
     OdmUser,
     format_value,
+    item_oid,
     location_oid,
     read_odm,
     write_odm,
@@ -25,12 +28,14 @@ from oncotrial.cdisc.odm import (
 )
 from oncotrial.errors import DataError
 from oncotrial.services._unit import Unit, open_unit, require_role
+from oncotrial.services._validation import row_problems
 from oncotrial.services.admin import log_in
 from oncotrial.services.permissions import PERMISSIONS, Action
-from oncotrial.store import CASEBOOK_TABLES, Store, read_tables, record_event, table_columns
+from oncotrial.store import CASEBOOK_TABLES, read_tables, record_event, table_columns
 from oncotrial.store.audit import AuditEntry, history_of_subject
+from oncotrial.store.connect import database_errors, open_store
 from oncotrial.store.rows import new_row, sync_sequences
-from oncotrial.store.schema import AppUser, Signature, Site
+from oncotrial.store.schema import AppUser, Signature, Site, Subject
 from oncotrial.types import Channel, Role
 
 __all__ = [
@@ -70,7 +75,19 @@ def _columns() -> dict[str, list[OdmColumn]]:
 
 
 def export_odm(unit: Unit, *, study_oid: str) -> bytes:
-    """An XSD-valid ODM 1.3.2 Snapshot of every casebook the actor may see."""
+    """An XSD-valid ODM 1.3.2 Snapshot of every casebook the actor may see (the export is
+    audited in the same unit)."""
+    document, detail = _snapshot(unit, study_oid=study_oid)
+    _record_export(unit, detail)
+    return document
+
+
+def _record_export(unit: Unit, detail: str) -> None:
+    with unit.step():
+        record_event(unit.session, action="export", table_name="odm", detail=detail)
+
+
+def _snapshot(unit: Unit, *, study_oid: str) -> tuple[bytes, str]:
     require_role(unit.actor, PERMISSIONS[Action.EXPORT], what="export data")
     sites = None if unit.actor.all_sites else unit.actor.site_ids
     tables = read_tables(unit.session, site_ids=sites)
@@ -85,26 +102,24 @@ def export_odm(unit: Unit, *, study_oid: str) -> bytes:
         file_oid=f"{study_oid}.{unit.now():%Y%m%dT%H%M%S}",
         created=unit.now(),
     )
-    with unit.step():
-        record_event(
-            unit.session,
-            action="export",
-            table_name="odm",
-            detail=f"ODM snapshot, {len(subjects)} subjects",
-        )
-    return document
+    return document, f"ODM snapshot, {len(subjects)} subjects"
 
 
 def import_odm(unit: Unit, document: bytes) -> ImportReport:
     """Import an ODM Snapshot: every row or none. Row ids and subject keys are kept.
 
-    Invalid XML/XSD raises :class:`DataError`; unreadable values and rows the database refuses
-    are reported per row (subject, table, repeat key, item) and nothing is written.
+    Every row passes the checks of every other write path (:mod:`.._validation`) before
+    anything is written, and again as it is written. Invalid XML/XSD raises
+    :class:`DataError`; unreadable or refused values, unknown forms and columns, rows whose id
+    or screening number is already in the database, sites that clash with this database's, and
+    rows the database refuses are reported per row (subject, table, repeat key, item), and
+    nothing is written.
     """
     require_role(unit.actor, _IMPORTERS, what="import data")
     content = read_odm(document)
-    if content.errors:
-        return ImportReport(imported={}, errors=content.errors)
+    errors = list(content.errors) or _file_problems(unit, content)
+    if errors:
+        return ImportReport(imported={}, errors=errors)
     counts: dict[str, int] = {}
     try:
         with unit.step() as session:
@@ -127,10 +142,89 @@ def import_odm(unit: Unit, document: bytes) -> ImportReport:
             )
     except DataError as exc:
         error = OdmRowError(
-            subject="", table=str(exc.field or ""), repeat_key="", item="", message=str(exc)
+            subject=exc.subject or "", table="", repeat_key="", item=str(exc.field or ""),
+            message=str(exc),
         )
         return ImportReport(imported={}, errors=[error])
     return ImportReport(imported=counts, errors=[])
+
+
+_FORMS = {m.__tablename__: m for m in CASEBOOK_TABLES}
+_ID_CHUNK = 500
+
+
+def _existing(session: Any, column: Any, values: Sequence[object]) -> set[object]:
+    found: set[object] = set()
+    for start in range(0, len(values), _ID_CHUNK):
+        chunk = list(values[start : start + _ID_CHUNK])
+        found |= set(session.scalars(select(column).where(column.in_(chunk))))
+    return found
+
+
+def _site_problems(unit: Unit, sites: list[dict[str, Any]]) -> list[OdmRowError]:
+    """A site of the file must be new to this database or the same site (id and code)."""
+    errors = []
+    for site in sites:
+        held = unit.session.get(Site, site["id"])
+        clash = held if held is not None and held.code != site["code"] else unit.session.scalar(
+            select(Site).where(Site.code == site["code"], Site.id != site["id"]))
+        if clash is not None:
+            errors.append(OdmRowError(
+                "", "site", str(site["id"]), location_oid(site),
+                f"site {site['id']} {site['code']!r} clashes with this database's site "
+                f"{clash.id} {clash.code!r}"))
+    return errors
+
+
+def _row_problems(
+    name: str, rows: list[dict[str, Any]], subjects: Mapping[int, dict[str, Any]],
+    existing: set[object], keys: Mapping[int, str],
+) -> list[OdmRowError]:
+    known = {c.name for c in table_columns(name)}
+    errors = []
+    for row in rows:
+        owner = row.get("id") if name == "subject" else row.get("subject_id")
+        key = keys.get(owner, "") if isinstance(owner, int) else ""
+        repeat = str(row.get("id", ""))
+
+        def add(item: str, message: str, key: str = key, repeat: str = repeat) -> None:
+            errors.append(OdmRowError(key, name, repeat, item, message))
+
+        if not isinstance(row.get("id"), int):
+            add(item_oid(name, "id"), "every row needs its id")
+        elif row["id"] in existing:
+            add(item_oid(name, "id"), f"{name} row {row['id']} is already in this database")
+        if name != "subject" and owner not in subjects:
+            add(item_oid(name, "subject_id"), f"subject_id={owner!r}: not a subject of this file")
+        for column in sorted(set(row) - known):
+            add(item_oid(name, column), f"{column}: not a column of {name}")
+        consent = subjects.get(owner, {}).get("consent_date") if isinstance(owner, int) else None
+        for problem in row_problems(name, row, consent_date=consent):
+            add(item_oid(name, problem.field), str(problem.error()))
+    return errors
+
+
+def _file_problems(unit: Unit, content: OdmContent) -> list[OdmRowError]:
+    """Everything in the file any write path would refuse, before anything is written."""
+    errors = _site_problems(unit, content.sites)
+    errors += [OdmRowError("", name, "", f"F.{name.upper()}", "not a casebook form")
+               for name in sorted(set(content.tables) - set(_FORMS))]
+    subject_rows = content.tables.get("subject", [])
+    subjects = {r["id"]: r for r in subject_rows if isinstance(r.get("id"), int)}
+    numbers = [r.get("screening_number") for r in subject_rows]
+    taken = _existing(unit.session, Subject.screening_number, numbers)
+    errors += [
+        OdmRowError(str(n), "subject", "", item_oid("subject", "screening_number"),
+                    f"subject {n} is already in this database")
+        for n in numbers if n in taken
+    ]
+    for name, model in _FORMS.items():
+        rows = content.tables.get(name, [])
+        column: Any = model.id
+        ids = [r["id"] for r in rows if isinstance(r.get("id"), int)]
+        existing = _existing(unit.session, column, ids)
+        errors += _row_problems(name, rows, subjects, existing, content.subject_keys)
+    return errors
 
 
 def _transaction(entries: list[AuditEntry]) -> str:
@@ -190,7 +284,14 @@ def _changes(
 
 def export_odm_transactional(unit: Unit, *, study_oid: str) -> bytes:
     """An XSD-valid ODM 1.3.2 Transactional file of the casebooks the actor may see: every
-    change with its audit record (user, site, UTC time, reason), and every signature."""
+    change with its audit record (user, site, UTC time, reason), and every signature (the
+    export is audited in the same unit)."""
+    document, detail = _transactional(unit, study_oid=study_oid)
+    _record_export(unit, detail)
+    return document
+
+
+def _transactional(unit: Unit, *, study_oid: str) -> tuple[bytes, str]:
     require_role(unit.actor, PERMISSIONS[Action.EXPORT], what="export data")
     sites = None if unit.actor.all_sites else unit.actor.site_ids
     tables = read_tables(unit.session, site_ids=sites)
@@ -222,33 +323,63 @@ def export_odm_transactional(unit: Unit, *, study_oid: str) -> bytes:
         study_oid=study_oid, file_oid=f"{study_oid}.TX.{unit.now():%Y%m%dT%H%M%S}",
         created=unit.now(),
     )
-    with unit.step():
-        record_event(unit.session, action="export", table_name="odm",
-                     detail=f"ODM transactional, {len(keys)} subjects, {len(changes)} changes")
-    return document
+    return document, f"ODM transactional, {len(keys)} subjects, {len(changes)} changes"
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write *data* to a temporary file beside *path*, then rename it: *path* is either the
+    whole new file or untouched."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise DataError(f"cannot write the file: {exc.strerror}", field="out",
+                        value=str(path)) from exc
 
 
 def export_odm_file(url: str, path: Path, *, username: str, study_oid: str,
                     kind: OdmKind = "snapshot") -> int:
-    """Write an ODM file of the database at *url* as *username*; returns its size in bytes."""
-    store = Store(url)
-    try:
-        actor = log_in(store, username, channel=Channel.CLI)
-        with open_unit(store, actor) as unit:
-            exporter = export_odm_transactional if kind == "transactional" else export_odm
-            document = exporter(unit, study_oid=study_oid)
-    finally:
-        store.dispose()
-    path.write_bytes(document)
+    """Write an ODM file of the database at *url* as *username*; returns its size in bytes.
+
+    The file is written under a temporary name and renamed; the export is entered in the audit
+    trail only once the file is in place (and the file is removed if that entry fails).
+    """
+    with database_errors(url):
+        store = open_store(url)
+        try:
+            actor = log_in(store, username, channel=Channel.CLI)
+            builder = _transactional if kind == "transactional" else _snapshot
+            with open_unit(store, actor) as unit:
+                document, detail = builder(unit, study_oid=study_oid)
+            _write_atomically(path, document)
+            try:
+                with open_unit(store, actor) as unit:
+                    _record_export(unit, f"{detail} to {path}")
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
+        finally:
+            store.dispose()
     return len(document)
 
 
 def import_odm_file(url: str, path: Path, *, username: str) -> ImportReport:
     """Import an ODM Snapshot file into the database at *url* as *username* (channel import)."""
-    store = Store(url)
     try:
-        actor = log_in(store, username, channel=Channel.IMPORT)
-        with open_unit(store, actor) as unit:
-            return import_odm(unit, path.read_bytes())
-    finally:
-        store.dispose()
+        document = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read the file: {exc.strerror}", field="file",
+                        value=str(path)) from exc
+    with database_errors(url):
+        store = open_store(url)
+        try:
+            actor = log_in(store, username, channel=Channel.IMPORT)
+            with open_unit(store, actor) as unit:
+                return import_odm(unit, document)
+        finally:
+            store.dispose()

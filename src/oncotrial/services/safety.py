@@ -7,7 +7,6 @@ and are stored with the name of the rule that fired; BSA comes from the protocol
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -15,11 +14,14 @@ from sqlalchemy import select
 from oncotrial.errors import DataError
 from oncotrial.protocol import Protocol
 from oncotrial.protocol.models import DltFlag
+from oncotrial.rules.ae_terms import check_ae_grade
 from oncotrial.rules.bsa import compute_bsa_for_dosing
 from oncotrial.rules.ctcae import grade_hypertension, grade_lab
-from oncotrial.rules.ctcae_terms import check_ae_grade
 from oncotrial.rules.dlt import DltEvent, classify_dlt
 from oncotrial.services._unit import Unit
+from oncotrial.services._vocabulary import AE_ACTIONS as _ACTIONS
+from oncotrial.services._vocabulary import AE_OUTCOMES as _OUTCOMES
+from oncotrial.services._vocabulary import ATTRIBUTIONS, LAB_TESTS, LabTest
 from oncotrial.store.schema import (
     AdverseEvent,
     BodyMeasurement,
@@ -41,57 +43,6 @@ __all__ = [
     "regrade_blood_pressure",
     "regrade_lab",
 ]
-
-#: NCI attribution scale (CTCAE/CTEP AE reporting), as the protocol spells it
-ATTRIBUTIONS = ("unrelated", "unlikely", "possible", "probable", "definite")
-_OUTCOMES = (
-    "RECOVERED/RESOLVED",
-    "RECOVERING/RESOLVING",
-    "NOT RECOVERED/NOT RESOLVED",
-    "RECOVERED/RESOLVED WITH SEQUELAE",
-    "FATAL",
-    "UNKNOWN",
-)  # CDISC CT C66768 (AEOUT)
-_ACTIONS = (
-    "DOSE NOT CHANGED",
-    "DOSE REDUCED",
-    "DRUG INTERRUPTED",
-    "DRUG WITHDRAWN",
-    "NOT APPLICABLE",
-    "UNKNOWN",
-)  # CDISC CT C66767 (AEACN)
-
-
-@dataclass(frozen=True, slots=True)
-class LabTest:
-    """A CDISC LBTESTCD with its LBTEST name and the CTCAE v5.0 term that grades it."""
-
-    code: str
-    name: str
-    ctcae_term: str | None
-
-
-#: LBTESTCD (CDISC CT C65047) -> LBTEST and the CTCAE v5.0 term graded from it
-LAB_TESTS: dict[str, LabTest] = {
-    t.code: t
-    for t in (
-        LabTest("NEUT", "Neutrophils", "Neutrophil count decreased"),
-        LabTest("PLAT", "Platelets", "Platelet count decreased"),
-        LabTest("WBC", "Leukocytes", "White blood cell decreased"),
-        LabTest("LYM", "Lymphocytes", "Lymphocyte count decreased"),
-        LabTest("HGB", "Hemoglobin", "Anemia"),
-        LabTest("ALT", "Alanine Aminotransferase", "Alanine aminotransferase increased"),
-        LabTest("AST", "Aspartate Aminotransferase", "Aspartate aminotransferase increased"),
-        LabTest("BILI", "Bilirubin", "Blood bilirubin increased"),
-        LabTest("CREAT", "Creatinine", "Creatinine increased"),
-        LabTest("K", "Potassium", "Hypokalemia"),
-        LabTest("SODIUM", "Sodium", "Hyponatremia"),
-        LabTest("MG", "Magnesium", "Hypomagnesemia"),
-        LabTest("PROT", "Protein", "Proteinuria"),
-        LabTest("ALB", "Albumin", None),
-        LabTest("TSH", "Thyrotropin", None),
-    )
-}
 
 
 def _choice(value: str, allowed: tuple[str, ...], *, field: str, subject: str) -> None:

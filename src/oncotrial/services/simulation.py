@@ -35,6 +35,7 @@ from oncotrial.sim.parameters import DAYS_PER_MONTH
 from oncotrial.stats import estimate_binomial_ci, estimate_kaplan_meier
 from oncotrial.stats.results import BinomialInterval, Interval
 from oncotrial.store import Store, upgrade
+from oncotrial.store.connect import check_database_url, database_errors, open_store
 from oncotrial.types import Channel, Role
 
 __all__ = ["DEMO_PASSWORD", "DEMO_USERS", "DemoSummary", "run_demo"]
@@ -99,8 +100,10 @@ def _fresh_store(out: Path, db_url: str | None, start: date) -> Store:
         path = out / "demo.sqlite"
         path.unlink(missing_ok=True)
         db_url = f"sqlite:///{path}"
-    upgrade(db_url)
-    return Store(db_url, clock=_clock(start))
+    check_database_url(db_url, must_exist=False)
+    with database_errors(db_url):
+        upgrade(db_url)
+    return open_store(db_url, clock=_clock(start))
 
 
 #: the password of every demo account (demo databases only; a real trial sets each one)

@@ -8,6 +8,13 @@ from sqlalchemy import select
 
 from oncotrial.errors import DataError
 from oncotrial.services._unit import DATA_ENTRY_ROLES, Unit, check_version, require_role
+from oncotrial.services._vocabulary import (
+    DISPOSITION_EVENTS,
+    SECTION_TYPES,
+    SEXES,
+    THERAPY_CATEGORIES,
+    TIMEPOINTS,
+)
 from oncotrial.services.form_fields import parse_partial_date
 from oncotrial.services.permissions import Action
 from oncotrial.store.schema import (
@@ -32,11 +39,11 @@ __all__ = [
     "register_subject",
 ]
 
-_SEXES = ("F", "M", "U")
-_DISPOSITION_EVENTS = ("END OF TREATMENT", "END OF STUDY", "DEATH")
-_THERAPY_CATEGORIES = ("CONCOMITANT", "PRIOR ANTICANCER", "SUBSEQUENT ANTICANCER")
-_TIMEPOINTS = ("PRE", "POST", "OTHER")
-_SECTION_TYPES = ("FULL SECTION", "CORE BIOPSY")
+_SEXES = SEXES
+_DISPOSITION_EVENTS = DISPOSITION_EVENTS
+_THERAPY_CATEGORIES = THERAPY_CATEGORIES
+_TIMEPOINTS = TIMEPOINTS
+_SECTION_TYPES = SECTION_TYPES
 
 
 def _choice(value: str, allowed: tuple[str, ...], *, field: str, subject: str | None = None) -> str:

@@ -21,6 +21,18 @@ from .audit import (
 from .audit import (
     verify_chain as verify_chain,
 )
+from .checkpoint import (
+    Checkpoint as Checkpoint,
+)
+from .connect import (
+    check_database_url as check_database_url,
+)
+from .connect import (
+    open_store as open_store,
+)
+from .connect import (
+    redact_url as redact_url,
+)
 from .migrate import (
     current_revision as current_revision,
 )
@@ -66,22 +78,33 @@ from .session import (
 from .session import (
     utc_now as utc_now,
 )
+from .verify import (
+    StoreVerification as StoreVerification,
+)
+from .verify import (
+    verify_store as verify_store,
+)
 
 __all__ = [
     "CASEBOOK_TABLES",
     "Actor",
     "AuditEntry",
     "ChainVerification",
+    "Checkpoint",
     "Store",
+    "StoreVerification",
     "casebook_hash",
+    "check_database_url",
     "current_revision",
     "grant_application_role",
     "head_revision",
     "history_of_row",
     "history_of_subject",
+    "open_store",
     "read_tables",
     "reason_for_change",
     "record_event",
+    "redact_url",
     "row_to_dict",
     "savepoint",
     "set_actor",
@@ -90,4 +113,5 @@ __all__ = [
     "utc_now",
     "value_as_of",
     "verify_chain",
+    "verify_store",
 ]

@@ -16,20 +16,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from oncotrial.errors import DataError
+from oncotrial.errors import ConcurrencyError, DataError
 from oncotrial.store.schema import AuditLog
 
 __all__ = [
     "GENESIS_HASH",
     "AuditEntry",
+    "ChainCheck",
     "ChainVerification",
     "PendingEntry",
     "chain_pending",
@@ -39,6 +41,8 @@ __all__ = [
     "history_of_row",
     "history_of_subject",
     "install_pg_protection",
+    "is_lock_wait_timeout",
+    "iter_log",
     "value_as_of",
     "verify_chain",
 ]
@@ -46,6 +50,7 @@ __all__ = [
 GENESIS_HASH = "0" * 64
 _ADVISORY_LOCK_KEY = 5_208_661_997  # any constant shared by every writer of one database
 _VERIFY_BATCH = 5000
+_LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL SQLSTATE of a lock_timeout
 
 
 def encode_value(value: object) -> str | None:
@@ -113,7 +118,7 @@ class ChainVerification:
     problems: tuple[str, ...] = field(default=())
 
 
-def _entry_hash(row: dict[str, Any]) -> str:
+def _entry_hash(row: Mapping[str, Any]) -> str:
     payload = json.dumps(
         [
             row["seq"],
@@ -138,15 +143,50 @@ def _entry_hash(row: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def chain_pending(session: Session, pending: Sequence[PendingEntry], *, now: datetime) -> int:
+def is_lock_wait_timeout(exc: DBAPIError) -> bool:
+    """Whether PostgreSQL gave up waiting for a lock (``lock_timeout``)."""
+    return getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE
+
+
+def _take_chain_lock(connection: Connection, timeout_s: float) -> None:
+    """PostgreSQL: the advisory transaction lock every appender takes, waiting at most
+    *timeout_s* (released at commit or rollback)."""
+    connection.execute(
+        text("SELECT set_config('lock_timeout', :t, true)"), {"t": f"{int(timeout_s * 1000)}ms"}
+    )
+    try:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
+    except OperationalError as exc:
+        if not is_lock_wait_timeout(exc):
+            raise
+        raise ConcurrencyError(
+            f"the change log's chain lock was not free within {timeout_s:g} s (another "
+            "transaction is committing and holds it); nothing was written, try again",
+            field="audit_log",
+        ) from exc
+
+
+def chain_pending(
+    session: Session,
+    pending: Sequence[PendingEntry],
+    *,
+    now: datetime,
+    lock_timeout_s: float = 30.0,
+) -> int:
     """Number, time-stamp, hash and insert *pending* entries in the session's transaction.
 
-    Takes the chain lock first (PostgreSQL advisory transaction lock; released at commit), so
-    concurrent writers append one after the other. Returns the last sequence number written.
+    Takes the chain lock first (PostgreSQL advisory transaction lock, waiting at most
+    *lock_timeout_s*; released at commit), so concurrent writers append one after the other.
+    Returns the last sequence number written.
+
+    Raises
+    ------
+    ConcurrencyError
+        The chain lock was not free in time.
     """
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
+        _take_chain_lock(connection, lock_timeout_s)
     last = connection.execute(
         select(AuditLog.seq, AuditLog.entry_hash).order_by(AuditLog.seq.desc()).limit(1)
     ).first()
@@ -178,7 +218,8 @@ def chain_pending(session: Session, pending: Sequence[PendingEntry], *, now: dat
     return seq
 
 
-def _iter_log(connection: Connection | Session) -> Iterator[dict[str, Any]]:
+def iter_log(connection: Connection | Session) -> Iterator[dict[str, Any]]:
+    """Every change-log row as a mapping, in sequence order (read in batches)."""
     after = 0
     while True:
         batch = connection.execute(
@@ -194,31 +235,59 @@ def _iter_log(connection: Connection | Session) -> Iterator[dict[str, Any]]:
         after = rows[-1]["seq"]
 
 
+class ChainCheck:
+    """Checks change-log rows one by one, in sequence order, against the hash chain.
+
+    Detects an altered entry (its hash no longer matches its content), a removed or inserted
+    entry (a gap in ``seq`` or a ``prev_hash`` that is not the previous entry's hash). Feeding
+    continues after the first break (so a caller can go on replaying the log); the result
+    names the first one.
+    """
+
+    def __init__(self) -> None:
+        self._prev = GENESIS_HASH
+        self._expected_seq = 1
+        self._checked = 0
+        self._bad: tuple[int, str] | None = None
+
+    def feed(self, row: Mapping[str, Any]) -> None:
+        """Check the next entry."""
+        if self._bad is None:
+            problem = ""
+            if row["seq"] != self._expected_seq:
+                problem = f"sequence gap: expected {self._expected_seq}, found {row['seq']}"
+            elif row["prev_hash"] != self._prev:
+                problem = "prev_hash does not match the previous entry's hash"
+            elif _entry_hash(row) != row["entry_hash"]:
+                problem = "content does not match its hash (entry altered)"
+            if problem:
+                self._bad = (row["seq"], problem)
+            else:
+                self._checked += 1
+        self._prev = row["entry_hash"]
+        self._expected_seq = row["seq"] + 1
+
+    def result(self) -> ChainVerification:
+        """The verdict over every entry fed so far."""
+        if self._bad is not None:
+            return ChainVerification(
+                ok=False, checked=self._checked, first_bad_seq=self._bad[0], problem=self._bad[1]
+            )
+        return ChainVerification(ok=True, checked=self._checked, last_hash=self._prev)
+
+
 def verify_chain(connection: Connection | Session) -> ChainVerification:
     """Recompute every hash of the change log in sequence order and check every link.
 
     Detects an altered entry (its hash no longer matches its content), a removed or inserted
     entry (a gap in ``seq`` or a ``prev_hash`` that is not the previous entry's hash).
     """
-    prev = GENESIS_HASH
-    expected_seq = 1
-    checked = 0
-    for row in _iter_log(connection):
-        problem = ""
-        if row["seq"] != expected_seq:
-            problem = f"sequence gap: expected {expected_seq}, found {row['seq']}"
-        elif row["prev_hash"] != prev:
-            problem = "prev_hash does not match the previous entry's hash"
-        elif _entry_hash(row) != row["entry_hash"]:
-            problem = "content does not match its hash (entry altered)"
-        if problem:
-            return ChainVerification(
-                ok=False, checked=checked, first_bad_seq=row["seq"], problem=problem
-            )
-        prev = row["entry_hash"]
-        expected_seq += 1
-        checked += 1
-    return ChainVerification(ok=True, checked=checked, last_hash=prev)
+    check = ChainCheck()
+    for row in iter_log(connection):
+        check.feed(row)
+        if not check.result().ok:
+            break
+    return check.result()
 
 
 def _to_entry(row: AuditLog) -> AuditEntry:
@@ -320,20 +389,39 @@ def install_pg_protection(connection: Connection) -> None:
 
 
 def grant_application_role(connection: Connection, role: str) -> None:
-    """Grant *role* read/write on the casebook but only SELECT and INSERT on the change log.
+    """Grant *role* exactly what the application's commands need, and nothing more.
 
-    PostgreSQL only. *role* must be an existing role name (letters, digits, underscore).
+    - casebook tables: SELECT, INSERT, UPDATE (rows are never deleted: deletes are logical);
+    - ``audit_log``: SELECT and INSERT only (append-only; the trigger refuses the rest anyway);
+    - ``alembic_version``: SELECT (commands check the schema revision; ``db upgrade`` runs as
+      the owner);
+    - sequences: USAGE and SELECT (new ids) and UPDATE (an ODM import keeps the file's row ids
+      and moves the sequence past them with ``setval``);
+    - no DELETE, TRUNCATE, REFERENCES, TRIGGER or DDL anywhere.
+
+    Earlier grants are revoked first, so running it again after ``db upgrade`` (new tables)
+    leaves exactly this. PostgreSQL only. *role* must be an existing role name (letters,
+    digits, underscore).
     """
     if connection.dialect.name != "postgresql":
         raise DataError("roles exist on PostgreSQL only", field="db", value=connection.dialect.name)
     if not role.replace("_", "").isalnum():
         raise DataError("not a plain role name", field="role", value=role, allowed="[A-Za-z0-9_]")
+    exists = connection.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
+    if not exists:
+        raise DataError(
+            "no such PostgreSQL role; create it first (CREATE ROLE ... LOGIN)",
+            field="role",
+            value=role,
+        )
     quoted = f'"{role}"'
     for statement in (
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {quoted}",
+        f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {quoted}",
         f"GRANT USAGE ON SCHEMA public TO {quoted}",
-        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
-        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
-        f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {quoted}",
-        f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {quoted}",
+        f"GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO {quoted}",
+        f"REVOKE UPDATE ON audit_log FROM {quoted}",
+        f"REVOKE INSERT, UPDATE ON alembic_version FROM {quoted}",
+        f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
     ):
         connection.execute(text(statement))

@@ -7,12 +7,22 @@ A :class:`Store` owns one engine and a session factory whose sessions
 - refuse changes to rows under an active lock (study, site, subject or form),
 - require a reason for a change to a row saved in an earlier transaction,
 - record every inserted or changed field with old and new value, and
-- at commit invalidate valid signatures of every subject whose casebook changed, then number,
-  time-stamp (the store's UTC clock) and hash-chain the entries in the same transaction.
+- run the unit of work's row check (value rules, site ownership; installed by the services)
+  on every inserted or changed row before it is written, and
+- at the outermost commit invalidate valid signatures of every subject whose casebook changed,
+  then number, time-stamp (the store's UTC clock) and hash-chain the entries in the same
+  transaction (a savepoint's commit does not chain, so the chain lock is held only for the
+  final commit).
+
+On SQLite every writing transaction begins ``IMMEDIATE`` (WAL journal): a second writer waits
+for the first at ``BEGIN`` (busy timeout) instead of failing half-way with "database is locked".
+Read-only snapshots (:meth:`Store.snapshot`) begin deferred on SQLite and run ``REPEATABLE READ
+READ ONLY`` on PostgreSQL, so a long verification sees one consistent state and blocks no writer.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,14 +30,16 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError as SqlDataError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from oncotrial.errors import ConcurrencyError, DataError, LockedError
-from oncotrial.store.audit import PendingEntry, chain_pending, encode_value
+from oncotrial.store.audit import PendingEntry, chain_pending, encode_value, is_lock_wait_timeout
 from oncotrial.store.rows import DATE_COLUMNS, row_date
 from oncotrial.store.schema import (
     CasebookRow,
@@ -40,11 +52,14 @@ from oncotrial.store.schema import (
 
 __all__ = [
     "Actor",
+    "RowCheck",
     "Store",
+    "current_actor",
     "reason_for_change",
     "record_event",
     "savepoint",
     "set_actor",
+    "set_row_check",
     "utc_now",
 ]
 
@@ -53,6 +68,11 @@ NOT_CASEBOOK = frozenset(
     {"signature", "data_query", "query_message", "record_lock", "source_verification"}
 )
 _SKIP_FIELDS = frozenset({"id", "version"})
+_READ_ONLY = "oncotrial_read_only"  # execution option of snapshot sessions
+SQLITE_BUSY_TIMEOUT_S = 30
+_PG_CONNECT_TIMEOUT_S = 10
+#: checks one row before it is written: (session, row, changed columns or None for an insert)
+RowCheck = Callable[[Session, CasebookRow, frozenset[str] | None], None]
 
 
 def utc_now() -> datetime:
@@ -99,6 +119,7 @@ class _TxState:
     pending: list[PendingEntry] = field(default_factory=list)
     inserted: set[tuple[str, int]] = field(default_factory=set)
     touched: dict[int, str] = field(default_factory=dict)  # subject id -> first change
+    row_check: RowCheck | None = None
     touched_days: dict[int, set[date]] = field(default_factory=dict)  # subject -> visit days
     changed: list[tuple[str, int, str, Any, Any]] = field(default_factory=list)  # updates
 
@@ -145,19 +166,35 @@ class Store:
         Returns the current aware UTC time; used for audit time stamps and signatures.
     pool_size
         PostgreSQL connection pool size (concurrent writers).
+    lock_timeout_s
+        PostgreSQL: how long a commit waits for the change log's chain lock before it fails
+        with :class:`ConcurrencyError` (instead of waiting for ever).
     """
 
     def __init__(
-        self, url: str, *, clock: Callable[[], datetime] = utc_now, pool_size: int = 5
+        self,
+        url: str,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        pool_size: int = 5,
+        lock_timeout_s: float = 30.0,
     ) -> None:
         self.url = url
         self.clock = clock
+        self.lock_timeout_s = lock_timeout_s
         self.engine = _make_engine(url, pool_size=pool_size)
         self._factory = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
         event.listen(self._factory, "before_flush", _before_flush)
         event.listen(self._factory, "after_flush", _after_flush)
         event.listen(self._factory, "before_commit", self._before_commit)
         event.listen(self._factory, "after_rollback", _after_rollback)
+        snapshot_engine = self.engine.execution_options(**{_READ_ONLY: True})
+        if self.dialect == "postgresql":
+            snapshot_engine = snapshot_engine.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        self._snapshots = sessionmaker(snapshot_engine, expire_on_commit=False, autoflush=False)
+        event.listen(self._snapshots, "before_flush", _refuse_write)
 
     @property
     def dialect(self) -> str:
@@ -169,6 +206,18 @@ class Store:
         session = self._factory()
         session.info["tx"] = _TxState(actor=actor)
         return session
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A read-only session on one consistent state of the database (nothing can be written).
+
+        PostgreSQL: ``REPEATABLE READ READ ONLY``; SQLite: a deferred read transaction (WAL).
+        """
+        with self._snapshots() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
 
     @contextmanager
     def transaction(self, actor: Actor) -> Iterator[Session]:
@@ -183,6 +232,15 @@ class Store:
                     "the record was changed by another user since it was read; reload it",
                     field="version",
                 ) from exc
+            except OperationalError as exc:
+                session.rollback()
+                if _is_busy(exc):
+                    raise ConcurrencyError(
+                        f"the database stayed busy for {SQLITE_BUSY_TIMEOUT_S} s (another "
+                        "transaction holds the write lock); try again",
+                        field="db",
+                    ) from exc
+                raise
             except BaseException:
                 session.rollback()
                 raise
@@ -192,6 +250,8 @@ class Store:
         self.engine.dispose()
 
     def _before_commit(self, session: Session) -> None:
+        if session.in_nested_transaction():
+            return  # a savepoint: entries wait for the outermost commit (and its chain lock)
         state = tx_state(session)
         session.flush()
         if state.changed:
@@ -201,7 +261,9 @@ class Store:
             _invalidate_signatures(session, state, now=self.clock())
             session.flush()
         if state.pending:
-            chain_pending(session, state.pending, now=self.clock())
+            chain_pending(
+                session, state.pending, now=self.clock(), lock_timeout_s=self.lock_timeout_s
+            )
         state.clear()
 
 
@@ -216,6 +278,16 @@ def tx_state(session: Session) -> _TxState:
 def set_actor(session: Session, actor: Actor) -> None:
     """Attribute the session's further writes to *actor* (used once the user is identified)."""
     tx_state(session).actor = actor
+
+
+def current_actor(session: Session) -> Actor:
+    """The actor the session's writes are attributed to."""
+    return tx_state(session).actor
+
+
+def set_row_check(session: Session, check: RowCheck) -> None:
+    """Run *check* on every row the session inserts or changes, before it is written."""
+    tx_state(session).row_check = check
 
 
 def record_event(
@@ -278,16 +350,19 @@ def savepoint(session: Session) -> Iterator[None]:
             "the record was changed by another user since it was read; reload it",
             field="version",
         ) from exc
-    except IntegrityError as exc:
+    except (IntegrityError, SqlDataError) as exc:
         _undo(session, nested, state, marks)
-        raise DataError(f"refused by a database constraint: {exc.orig}", field="row") from exc
+        first = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+        raise DataError(f"refused by the database: {first}", field="row") from exc
     except BaseException:
         _undo(session, nested, state, marks)
         raise
 
 
 def _undo(session: Session, nested: Any, state: _TxState, marks: _Mark) -> None:
-    if nested.is_active:
+    if nested.is_active or session.in_nested_transaction():
+        # a failed flush leaves the savepoint inactive but open: roll it back all the same,
+        # or the enclosing transaction can never commit (PendingRollbackError)
         nested.rollback()
     state.restore(marks)
 
@@ -297,11 +372,27 @@ def _undo(session: Session, nested: Any, state: _TxState, marks: _Mark) -> None:
 
 def _make_engine(url: str, *, pool_size: int) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        in_memory = make_url(url).database in (None, "", ":memory:")
+        pooling = {} if in_memory else {"pool_size": pool_size, "max_overflow": pool_size}
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **pooling)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": _PG_CONNECT_TIMEOUT_S},
+    )
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    """SQLite's busy timeout ran out, or PostgreSQL's lock timeout did."""
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    if code is not None:
+        return bool(code & 0xFF == sqlite3.SQLITE_BUSY)
+    return is_lock_wait_timeout(exc)
 
 
 def _sqlite_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -312,12 +403,17 @@ def _sqlite_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
     cursor.close()
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # Writers take the write lock at BEGIN (and wait there for the busy timeout); a deferred
+    # BEGIN would upgrade half-way through and fail at once when another writer holds it.
+    if connection.get_execution_options().get(_READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 # --- unit-of-work hooks ------------------------------------------------------------------------
@@ -334,11 +430,30 @@ def _before_flush(session: Session, _context: object, _instances: object) -> Non
     changed = [o for o in (*session.new, *session.dirty) if isinstance(o, CasebookRow)]
     if not changed:
         return
+    state = tx_state(session)
     with session.no_autoflush:
         locks = list(session.scalars(select(RecordLock).where(RecordLock.active.is_(True))))
         for obj in changed:
             if locks and not isinstance(obj, RecordLock):
                 _check_locks(session, obj, locks)
+        if state.row_check is not None:
+            for obj in changed:
+                columns = None if obj in session.new else _changed_columns(obj)
+                if columns is None or columns:
+                    state.row_check(session, obj, columns)
+
+
+def _refuse_write(session: Session, _context: object, _instances: object) -> None:
+    raise DataError("a snapshot session is read-only", field="session", value="snapshot")
+
+
+def _changed_columns(obj: CasebookRow) -> frozenset[str]:
+    insp = inspect(obj)
+    return frozenset(
+        attr.key
+        for attr in insp.mapper.column_attrs
+        if attr.key not in _SKIP_FIELDS and insp.attrs[attr.key].history.has_changes()
+    )
 
 
 def _subject_and_site(session: Session, obj: CasebookRow) -> tuple[int | None, int | None]:
