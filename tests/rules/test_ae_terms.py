@@ -47,5 +47,5 @@ def test_grade_must_be_defined_for_the_term(term: str, grade: int, ok: bool) -> 
 
 def test_unknown_term_suggests_spellings() -> None:
     """A near miss names close CTCAE spellings."""
-    with pytest.raises(DataError, match="did you mean .*Febrile neutropenia"):
+    with pytest.raises(DataError, match=r"did you mean .*Febrile neutropenia"):
         ctcae_term("febrile neutropenia ")
