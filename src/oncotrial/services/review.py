@@ -14,7 +14,7 @@ import csv
 import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import Select, and_, func, or_, select
 
@@ -49,6 +49,7 @@ __all__ = [
     "audit_count",
     "audit_csv",
     "audit_rows",
+    "count_open_queries",
     "list_locks",
     "list_queries",
     "list_signatures",
@@ -99,7 +100,7 @@ def _query_base(unit: Unit) -> Select[DataQuery, Subject, Site]:
 
 
 def list_queries(
-    unit: Unit, *, today: date, state: str | None = None, site: str | None = None,
+    unit: Unit, *, state: str | None = None, site: str | None = None,
     subject: str | None = None, min_age_days: int | None = None, limit: int = 500,
 ) -> list[QueryRow]:
     """Queries of the sites the user sees, oldest first, with their thread."""
@@ -122,7 +123,7 @@ def list_queries(
     rows = []
     for q, s, site_row in found:
         raised = threads[q.id][0][3] if threads[q.id] else None
-        age = (today - raised.date()).days if raised else 0
+        age = (unit.now().date() - raised.date()).days if raised else 0  # the store clock
         if min_age_days is not None and age < min_age_days:
             continue
         rows.append(QueryRow(
@@ -133,12 +134,12 @@ def list_queries(
     return rows
 
 
-def query_thread(unit: Unit, query_id: int, *, today: date) -> QueryRow:
+def query_thread(unit: Unit, query_id: int) -> QueryRow:
     """One query with its thread (a query at a hidden site is not found)."""
     found = unit.session.execute(_query_base(unit).where(DataQuery.id == query_id)).first()
     if found is None:
         raise NotFoundError("no such query", field="query_id", value=query_id)
-    rows = list_queries(unit, today=today, subject=found[1].screening_number)
+    rows = list_queries(unit, subject=found[1].screening_number)
     return next(r for r in rows if r.id == query_id)
 
 
@@ -411,3 +412,10 @@ def list_locks(unit: Unit) -> list[LockRow]:
                     form=r.form_name, active=r.active, reason=r.reason,
                     locked_by=names.get(r.locked_by, "?"), unlock_reason=r.unlock_reason)
             for r in unit.session.scalars(select(RecordLock).order_by(RecordLock.id.desc()))]
+
+
+def count_open_queries(unit: Unit) -> int:
+    """New and updated queries of the sites the user sees."""
+    require_role(unit.actor, PERMISSIONS[Action.VIEW_CASEBOOK], what="see queries")
+    query = _query_base(unit).where(DataQuery.state.in_(("Open", "Answered"))).subquery()
+    return int(unit.session.scalar(select(func.count()).select_from(query)) or 0)

@@ -22,7 +22,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from oncotrial.errors import (
     AccessError,
     ConcurrencyError,
-    DataError,
     LockedError,
     NotFoundError,
     OncotrialError,
@@ -47,9 +46,7 @@ def _status(exc: OncotrialError) -> int:
         return 409
     if isinstance(exc, LockedError):
         return 423
-    if isinstance(exc, DataError):
-        return 422
-    return 400
+    return 422  # bad input: a value the rules refuse (DataError, RuleError, ProtocolError…)
 
 
 def _is_api(request: Request) -> bool:

@@ -18,7 +18,22 @@ from oncotrial.services._unit import open_unit
 from oncotrial.store import Actor
 from oncotrial.web.deps import NotSignedIn, State, state_of
 
-router = APIRouter(prefix="/api", tags=["api"])
+
+class ErrorOut(BaseModel):
+    """A refusal: what was wrong, and the field when one is to blame."""
+
+    model_config = ConfigDict(frozen=True)
+
+    error: str
+    field: str | None = None
+
+
+_REFUSALS = {401: "not signed in (no or a bad bearer token)", 403: "not allowed for this user",
+             404: "no such record (or one at a site the user may not see)",
+             409: "changed by someone else", 422: "the request or a value is not accepted",
+             423: "locked"}
+router = APIRouter(prefix="/api", tags=["api"], responses={
+    code: {"model": ErrorOut, "description": text} for code, text in _REFUSALS.items()})
 
 
 def api_user(request: Request) -> Actor:
@@ -124,10 +139,14 @@ class AuditOut(_Out):
     channel: str
 
 
+LabCode = Literal["NEUT", "PLAT", "WBC", "LYM", "HGB", "ALT", "AST", "BILI", "CREAT", "K",
+                  "SODIUM", "MG", "PROT", "ALB", "TSH"]
+
+
 class LabIn(_In):
     """One lab result as a laboratory system sends it."""
 
-    test_code: str = Field(min_length=1, max_length=8, description="CDISC LBTESTCD, e.g. NEUT")
+    test_code: LabCode = Field(description="CDISC LBTESTCD")
     value: float = Field(allow_inf_nan=False, ge=0, le=1e6)
     unit: str = Field(min_length=1, max_length=20, description="CDISC LBSTRESU, e.g. 10^9/L")
     lln: float | None = Field(default=None, allow_inf_nan=False, ge=0, le=1e6)

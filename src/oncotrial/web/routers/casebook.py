@@ -50,8 +50,7 @@ def matrix(
             unit, protocol=state.protocol, today=state.today(), site=site or None,
             status=status or None, visit=visit or None, state=cell or None,
             cycles=_cycles(cycles), page=page)
-        open_queries = len(review.list_queries(unit, today=state.today(), state="New")) + \
-            len(review.list_queries(unit, today=state.today(), state="Updated"))
+        open_queries = review.count_open_queries(unit)
     return render(request, "matrix.html", current, grid=grid, sites=sites,
                   statuses=SUBJECT_STATUSES, states=casebook.STATES,
                   filters={"site": site, "status": status, "visit": visit, "state": cell,

@@ -35,7 +35,7 @@ def form_page(request: Request, subject: str, visit: str, form: str, current: Cu
     with state.unit(current) as unit:
         page = forms.form_page(unit, subject, visit, form, protocol=state.protocol,
                                today=state.today())
-        queries = review.list_queries(unit, today=state.today(), subject=subject)
+        queries = review.list_queries(unit, subject=subject)
     mine = [q for q in queries
             if any(f.row is not None and (f.row.table, f.row.id) == (q.table, q.row_id)
                    for e in page.entries for f in e.fields)]

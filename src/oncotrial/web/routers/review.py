@@ -26,7 +26,7 @@ def queries(request: Request, current: CurrentUser, state: State,
             min_age: Annotated[int | None, Query(ge=0, le=3650)] = None) -> Response:
     """Queries of the user's sites with their age, filtered by state, site and age."""
     with state.unit(current) as unit:
-        found = review.list_queries(unit, today=state.today(), state=status or None,
+        found = review.list_queries(unit, state=status or None,
                                     site=site or None, subject=subject or None,
                                     min_age_days=min_age)
         sites = visible_sites(unit)
