@@ -1,7 +1,7 @@
 """The JSON API fuzzed from its own OpenAPI schema (schemathesis) against the running server,
 authenticated as a coordinator: no server error, and every response — refusals included — has
 a documented status, content type and body. A bounded number of examples per operation keeps
-the run short; the API test checks what the answers mean."""
+the run short."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 import schemathesis
-from schemathesis.checks import positive_data_acceptance
 import uvicorn
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import positive_data_acceptance
 
 from oncotrial.services import admin, auth, subjects
 from oncotrial.services._unit import open_unit
@@ -92,4 +92,4 @@ def test_api_answers_every_generated_request_as_documented(api_schema: Any) -> N
         check()
         counts[operation.label] = seen
     assert len(counts) == 6
-    print("schemathesis:", ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))  # noqa: T201
+    print("schemathesis:", ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
