@@ -2,7 +2,7 @@
 
 Each benchmark runs in its own process with its default settings and writes its figures to
 ``benchmarks/results/``. The store load benchmark runs on SQLite, and on PostgreSQL too when
-``ONCOTRIAL_BENCH_PG_ADMIN_URL`` names a superuser URL.
+``ONCOTRIAL_BENCH_PG_ADMIN_URL`` names a superuser URL; the web load benchmark runs only then.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ BENCHMARKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("sim", "benchmarks.sim_benchmark", ()),
     ("report", "benchmarks.report_benchmark", ()),
     ("store", "benchmarks.store_load", ("--admin-url",)),
+    ("web", "benchmarks.web_benchmark", ()),
+    ("web-load", "benchmarks.web_load", ("--postgresql-only",)),
 )
 
 
@@ -38,13 +40,25 @@ def main() -> None:
         if args.only and name not in args.only:
             continue
         arguments = list(extra)
-        if extra == ("--admin-url",):
-            url = os.environ.get("ONCOTRIAL_BENCH_PG_ADMIN_URL")
+        url = os.environ.get("ONCOTRIAL_BENCH_PG_ADMIN_URL")
+        if extra == ("--postgresql-only",):
+            if not url:
+                print(
+                    f"[{name}] left out: it runs on PostgreSQL only; set "
+                    "ONCOTRIAL_BENCH_PG_ADMIN_URL to a PostgreSQL superuser URL",
+                    flush=True,
+                )
+                continue
+            arguments = ["--admin-url", url]
+        elif extra == ("--admin-url",):
             if url:
                 arguments += [url, "--backend", "both"]
             else:
-                print(f"[{name}] PostgreSQL left out: set ONCOTRIAL_BENCH_PG_ADMIN_URL to a "
-                      "PostgreSQL superuser URL to run it too", flush=True)
+                print(
+                    f"[{name}] PostgreSQL left out: set ONCOTRIAL_BENCH_PG_ADMIN_URL to a "
+                    "PostgreSQL superuser URL to run it too",
+                    flush=True,
+                )
                 arguments = ["--backend", "sqlite"]
         print(f"[{name}] python -m {module} {' '.join(arguments)}", flush=True)
         began = time.perf_counter()
