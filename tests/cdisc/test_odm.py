@@ -17,7 +17,15 @@ from oncotrial.store import Store, read_tables, upgrade, verify_chain
 from oncotrial.store.schema import AuditLog
 from oncotrial.types import Channel
 from tests.cdisc.test_sdtm_export import _trial
-from tests.store.backends import World, admin_actor, backend, store, world
+from tests.store.backends import (
+    CLI_PASSWORD,
+    World,
+    admin_actor,
+    backend,
+    give_password,
+    store,
+    world,
+)
 
 __all__ = ["admin_actor", "backend", "store", "world"]  # fixtures used by pytest
 
@@ -169,13 +177,14 @@ def test_failed_export_is_not_audited_and_leaves_no_file(
     """An ODM export into a folder that does not exist fails with one error naming the path;
     no export is entered in the audit trail and no partial or temporary file is left."""
     _trial(store, world)
+    give_password(store, world.data_manager.username)
     out = tmp_path / "missing" / "odm.xml"
     with store.session(world.data_manager) as session:
         before = session.scalar(select(func.count()).select_from(AuditLog)
                                 .where(AuditLog.action == "export"))
     with pytest.raises(DataError, match="cannot write") as caught:
         interchange.export_odm_file(store.url, out, username=world.data_manager.username,
-                                    study_oid="LEADER")
+                                    password=CLI_PASSWORD, study_oid="LEADER")
     assert caught.value.value == str(out)
     with store.session(world.data_manager) as session:
         after = session.scalar(select(func.count()).select_from(AuditLog)
@@ -184,7 +193,7 @@ def test_failed_export_is_not_audited_and_leaves_no_file(
     assert not out.parent.exists()
     good = tmp_path / "odm.xml"
     interchange.export_odm_file(store.url, good, username=world.data_manager.username,
-                                study_oid="LEADER")
+                                password=CLI_PASSWORD, study_oid="LEADER")
     validate_odm(good.read_bytes())
     assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ["odm.xml"]
     with store.session(world.data_manager) as session:

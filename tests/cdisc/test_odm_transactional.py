@@ -19,7 +19,7 @@ from oncotrial.services._unit import open_unit
 from oncotrial.store import Store, read_tables, upgrade
 from oncotrial.store.schema import LabResult
 from tests.cdisc.test_sdtm_export import _trial
-from tests.store.backends import World, admin_actor, backend, store, world
+from tests.store.backends import World, admin_actor, backend, give_password, store, world
 
 __all__ = ["admin_actor", "backend", "store", "world"]  # fixtures used by pytest
 NS = {"o": "http://www.cdisc.org/ns/odm/v1.3"}
@@ -121,8 +121,8 @@ def test_cli_exports_both_kinds_and_imports_a_snapshot(store: Store, world: Worl
     """`oncotrial odm export --type snapshot|transactional` then `odm import` into an empty
     database copies the casebook; a bad --type is refused with the allowed values."""
     _trial(store, world)
-    runner = CliRunner()
     user = world.data_manager.username
+    runner = CliRunner(env=give_password(store, user))
     for kind in ("snapshot", "transactional"):
         out = tmp_path / f"{kind}.xml"
         result = runner.invoke(app, ["odm", "export", "--db", store.url, "--out", str(out),
@@ -138,6 +138,7 @@ def test_cli_exports_both_kinds_and_imports_a_snapshot(store: Store, world: Worl
     target_store = Store(target)
     from oncotrial.services import admin
     admin.bootstrap_admin(target_store, username="importer", full_name="Ida Importer")
+    give_password(target_store, "importer")
     target_store.dispose()
     result = runner.invoke(app, ["odm", "import", "--db", target, "--file",
                                  str(tmp_path / "snapshot.xml"), "--user", "importer"])

@@ -15,7 +15,7 @@ from oncotrial.services._unit import open_unit
 from oncotrial.store import Store, upgrade
 from tests.cdisc.test_odm_transactional import _signed_and_corrected
 from tests.conftest import require_module
-from tests.store.backends import World, admin_actor, backend, store, world
+from tests.store.backends import World, admin_actor, backend, give_password, store, world
 
 __all__ = ["admin_actor", "backend", "store", "world"]  # fixtures used by pytest
 
@@ -40,10 +40,11 @@ def test_cli_import_of_a_malformed_file_is_a_clear_data_error(tmp_path: Path) ->
     upgrade(url)
     target = Store(url)
     admin.bootstrap_admin(target, username="importer", full_name="Ida Importer")
+    env = give_password(target, "importer")
     target.dispose()
     bad = tmp_path / "bad.xml"
     bad.write_text("not xml", encoding="utf-8")
-    result = CliRunner().invoke(app, ["odm", "import", "--db", url, "--file", str(bad),
+    result = CliRunner(env=env).invoke(app, ["odm", "import", "--db", url, "--file", str(bad),
                                       "--user", "importer"])
     assert result.exit_code == 1
     assert isinstance(result.exception, DataError)

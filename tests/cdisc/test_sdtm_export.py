@@ -16,7 +16,7 @@ from oncotrial.services import assessments, dosing, enrolment, safety, subjects
 from oncotrial.services._unit import open_unit
 from oncotrial.store import Store
 from tests.services.helpers import register, screening_values
-from tests.store.backends import World, admin_actor, backend, store, world
+from tests.store.backends import World, admin_actor, backend, give_password, store, world
 
 __all__ = ["admin_actor", "backend", "store", "world"]  # fixtures used by pytest
 R = assessments.LesionReading
@@ -110,7 +110,8 @@ def _trial(store: Store, world: World) -> str:
 def test_export_sdtm_round_trips_into_adam(store: Store, world: World, tmp_path: Path) -> None:
     """`oncotrial export sdtm` writes XPT v5 + CSV that read_sdtm and derive_adsl accept."""
     number = _trial(store, world)
-    result = CliRunner().invoke(
+    env = give_password(store, world.data_manager.username)
+    result = CliRunner(env=env).invoke(
         app,
         [
             "export",
@@ -155,7 +156,7 @@ def test_site_user_exports_only_own_site(store: Store, world: World, tmp_path: P
     """An investigator's export holds only the subjects of their sites."""
     mine = register(store, world, 1)
     theirs = register(store, world, 1, site_b=True)
-    result = CliRunner().invoke(
+    result = CliRunner(env=give_password(store, world.inv_a.username)).invoke(
         app,
         [
             "export",

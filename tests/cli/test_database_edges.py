@@ -53,6 +53,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("ONCOTRIAL_DB_URL", raising=False)
     monkeypatch.delenv("ONCOTRIAL_DB_URL_FILE", raising=False)
+    monkeypatch.setenv("ONCOTRIAL_PASSWORD", "not checked: the database is never reached")
     (tmp_path / "in.xml").write_text("<ODM/>")
     (tmp_path / "key.txt").write_text("k" * 64)
     return tmp_path

@@ -146,3 +146,17 @@ def world(store: Store, admin_actor: Actor) -> World:
             )
     actors = {key: admin.log_in(store, f"{key}_{tag}", channel=Channel.API) for key in users}
     return World(site_a=site_a, site_b=site_b, tag=tag, **actors)
+
+
+CLI_PASSWORD = "quiet harbour casebook 7"  # noqa: S105 - the test users' password
+
+
+def give_password(store: Store, username: str) -> dict[str, str]:
+    """Give *username* the password :data:`CLI_PASSWORD` (set by the user themself, so it
+    works for any role) and return the environment a CLI command reads it from."""
+    from oncotrial.services import auth
+
+    actor = admin.log_in(store, username, channel=Channel.CLI)
+    with open_unit(store, actor) as unit:
+        auth.set_password(unit, username, CLI_PASSWORD)
+    return {"ONCOTRIAL_PASSWORD": CLI_PASSWORD}

@@ -27,6 +27,7 @@ from tests.store.backends import (
     World,
     create_pg_database,
     drop_pg_database,
+    give_password,
     pg_admin_url,
 )
 
@@ -127,8 +128,12 @@ def test_every_store_command_runs_as_the_application_role(
     _populate(app_url)
     _populate_target = Store(target)
     admin.bootstrap_admin(_populate_target, username="dm", full_name="Dana Manager")
+    give_password(_populate_target, "dm")
     _populate_target.dispose()
-    runner = CliRunner()
+    source = Store(app_url)
+    env = give_password(source, "dm")
+    source.dispose()
+    runner = CliRunner(env=env)
     key = tmp_path / "key"
     key.write_text("k" * 64)
     commands = [

@@ -7,14 +7,12 @@ from typing import Annotated
 
 import typer
 
-from oncotrial.cli._options import DbOption
+from oncotrial.cli._options import DbOption, UserOption, password
 from oncotrial.protocol import load_protocol
 from oncotrial.services.database import resolve_db_url
 from oncotrial.services.interchange import OdmKind, export_odm_file, import_odm_file
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)  # help: cli.COMMANDS
-
-UserOption = Annotated[str, typer.Option("--user", help="Acting user (audited).")]
 
 
 @app.command("export")
@@ -32,6 +30,7 @@ def export_command(
         raise typer.BadParameter(f"--type {kind!r}: allowed are snapshot, transactional")
     chosen: OdmKind = "transactional" if kind == "transactional" else "snapshot"
     size = export_odm_file(resolve_db_url(db), out, username=user,
+                           password=password(f"Password for {user}"),
                            study_oid=load_protocol(protocol).id, kind=chosen)
     typer.echo(f"wrote ODM 1.3.2 {kind} ({size:,} bytes) to {out}")
 
@@ -44,7 +43,8 @@ def import_command(
     db: DbOption = None,
 ) -> None:
     """Import an ODM Snapshot: every row or none; row-level errors are listed."""
-    report = import_odm_file(resolve_db_url(db), file, username=user)
+    report = import_odm_file(resolve_db_url(db), file, username=user,
+                             password=password(f"Password for {user}"))
     if not report.ok:
         for e in report.errors:
             typer.echo(f"subject {e.subject or '-'}, {e.table} row {e.repeat_key or '-'}, "

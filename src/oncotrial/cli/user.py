@@ -7,11 +7,11 @@ and asks for their password (or reads ``ONCOTRIAL_PASSWORD``); new passwords are
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
 
+from oncotrial.cli._options import password
 from oncotrial.errors import DataError
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)  # help: cli.COMMANDS
@@ -22,19 +22,12 @@ AsOption = Annotated[str, typer.Option("--as", help="The administrator running t
 DEFAULT_DB = "sqlite:///oncotrial.db"
 
 
-def _password(prompt: str, *, env: str, confirm: bool = False) -> str:
-    value = os.environ.get(env)
-    if value:
-        return value
-    return str(typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm))
-
-
 def _admin_password() -> str:
-    return _password("Your password", env="ONCOTRIAL_PASSWORD")
+    return password("Your password", env="ONCOTRIAL_PASSWORD")
 
 
 def _new_password() -> str:
-    return _password("New password", env="ONCOTRIAL_NEW_PASSWORD", confirm=True)
+    return password("New password", env="ONCOTRIAL_NEW_PASSWORD", confirm=True)
 
 
 def _site_roles(values: list[str]) -> tuple[list[str], dict[str, str]]:

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from oncotrial.errors import DataError
 from oncotrial.protocol import Protocol
 from oncotrial.services._unit import open_unit
-from oncotrial.services.admin import log_in
+from oncotrial.services.auth import authenticate
 from oncotrial.services.export import export_sdtm
 from oncotrial.store import grant_application_role, upgrade
 from oncotrial.store.checkpoint import (
@@ -178,12 +178,15 @@ def create_checkpoint_key(path: Path) -> None:
     create_key(path)
 
 
-def export_sdtm_from(url: str, directory: Path, *, username: str, protocol: Protocol) -> list[Path]:
-    """Export SDTM from the database at *url* as *username* (audited; site access applies)."""
+def export_sdtm_from(url: str, directory: Path, *, username: str, password: str,
+                     protocol: Protocol) -> list[Path]:
+    """Export SDTM from the database at *url* as *username*, once their password is checked
+    (audited; site access applies)."""
     with database_errors(url):
         store = open_store(url)
         try:
-            actor = log_in(store, username, channel=Channel.CLI)
+            actor = authenticate(store, username, password, channel=Channel.CLI,
+                                 client="oncotrial CLI")
             with open_unit(store, actor) as unit:
                 return export_sdtm(unit, directory, protocol=protocol)
         finally:

@@ -29,7 +29,7 @@ from oncotrial.cdisc.odm import (
 from oncotrial.errors import DataError
 from oncotrial.services._unit import Unit, open_unit, require_role
 from oncotrial.services._validation import row_problems
-from oncotrial.services.admin import log_in
+from oncotrial.services.auth import authenticate
 from oncotrial.services.permissions import PERMISSIONS, Action
 from oncotrial.store import CASEBOOK_TABLES, read_tables, record_event, table_columns
 from oncotrial.store.audit import AuditEntry, history_of_subject
@@ -342,9 +342,10 @@ def _write_atomically(path: Path, data: bytes) -> None:
                         value=str(path)) from exc
 
 
-def export_odm_file(url: str, path: Path, *, username: str, study_oid: str,
+def export_odm_file(url: str, path: Path, *, username: str, password: str, study_oid: str,
                     kind: OdmKind = "snapshot") -> int:
-    """Write an ODM file of the database at *url* as *username*; returns its size in bytes.
+    """Write an ODM file of the database at *url* as *username*, once their password is
+    checked; returns its size in bytes.
 
     The file is written under a temporary name and renamed; the export is entered in the audit
     trail only once the file is in place (and the file is removed if that entry fails).
@@ -352,7 +353,8 @@ def export_odm_file(url: str, path: Path, *, username: str, study_oid: str,
     with database_errors(url):
         store = open_store(url)
         try:
-            actor = log_in(store, username, channel=Channel.CLI)
+            actor = authenticate(store, username, password, channel=Channel.CLI,
+                                 client="oncotrial CLI")
             builder = _transactional if kind == "transactional" else _snapshot
             with open_unit(store, actor) as unit:
                 document, detail = builder(unit, study_oid=study_oid)
@@ -368,8 +370,9 @@ def export_odm_file(url: str, path: Path, *, username: str, study_oid: str,
     return len(document)
 
 
-def import_odm_file(url: str, path: Path, *, username: str) -> ImportReport:
-    """Import an ODM Snapshot file into the database at *url* as *username* (channel import)."""
+def import_odm_file(url: str, path: Path, *, username: str, password: str) -> ImportReport:
+    """Import an ODM Snapshot file into the database at *url* as *username*, once their
+    password is checked (channel import)."""
     try:
         document = path.read_bytes()
     except OSError as exc:
@@ -378,7 +381,8 @@ def import_odm_file(url: str, path: Path, *, username: str) -> ImportReport:
     with database_errors(url):
         store = open_store(url)
         try:
-            actor = log_in(store, username, channel=Channel.IMPORT)
+            actor = authenticate(store, username, password, channel=Channel.IMPORT,
+                                 client="oncotrial CLI")
             with open_unit(store, actor) as unit:
                 return import_odm(unit, document)
         finally:
