@@ -14,7 +14,7 @@ from oncotrial.errors import AccessError, ConcurrencyError, DataError, NotFoundE
 from oncotrial.services._validation import check_row
 from oncotrial.services.permissions import PERMISSIONS, STUDY_WIDE_ROLES, Action
 from oncotrial.store import Actor, Store, reason_for_change, savepoint
-from oncotrial.store.schema import CasebookRow, Subject
+from oncotrial.store.schema import AppUser, CasebookRow, Subject, UserSite
 from oncotrial.store.session import set_row_check
 from oncotrial.types import Role
 
@@ -118,8 +118,38 @@ def open_unit(store: Store, actor: Actor) -> Iterator[Unit]:
     ...                unit_of_measure="10^9/L", lln=1.8, uln=7.5)
     """
     with store.transaction(actor) as session:
+        _check_actor(session, actor)
         set_row_check(session, check_row)
         yield Unit(store=store, session=session, actor=actor)
+
+
+def _check_actor(session: Session, actor: Actor) -> None:
+    """Refuse an actor that is not an active user exactly as the user database has them.
+
+    Actors come from the sign-in (web, API token, CLI password) or from trusted in-process
+    code; a hand-made or stale one (another user's id, a role or site the user does not hold,
+    a disabled account, a role changed since sign-in) would otherwise write under a name that
+    is not the one acting, so every unit of work checks it against the database first.
+    """
+    refused = "the acting user does not match the user database (sign in again)"
+    if actor.user_id is None:
+        raise AccessError("a unit of work needs a signed-in user", field="actor",
+                          value=actor.username)
+    user = session.get(AppUser, actor.user_id)
+    if user is None or user.deleted or not user.active or user.username != actor.username:
+        raise AccessError(refused, field="actor", value=actor.username)
+    links = session.execute(select(UserSite.site_id, UserSite.role).where(
+        UserSite.user_id == user.id, UserSite.deleted.is_(False))).all()
+    stored = (
+        str(user.role),
+        frozenset(site for site, _role in links),
+        tuple(sorted((site, str(role)) for site, role in links if role)),
+        user.role in STUDY_WIDE_ROLES,
+    )
+    given = (str(actor.role), actor.site_ids,
+             tuple((site, str(role)) for site, role in actor.site_roles), actor.all_sites)
+    if given != stored:
+        raise AccessError(refused, field="actor", value=actor.username)
 
 
 def require_role(actor: Actor, allowed: frozenset[Role] | set[Role], *, what: str) -> None:
