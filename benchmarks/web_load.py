@@ -344,6 +344,10 @@ def _report(owner_url: str, tallies: list[Tally], args: argparse.Namespace) -> N
         doses = session.scalar(select(func.count()).select_from(DrugAdministration)) or 0
         verified = verify_store(session)
     store.dispose()
+    cli = subprocess.run(  # the operator's command, as the issue asks, beside the library call
+        [str(Path(sys.executable).with_name("oncotrial")), "audit", "verify"],
+        env={**os.environ, "ONCOTRIAL_DB_URL": owner_url}, capture_output=True, text=True,
+        check=False)
     times: dict[str, list[float]] = defaultdict(list)
     for t in tallies:
         for route, values in t.times.items():
@@ -391,6 +395,12 @@ def _report(owner_url: str, tallies: list[Tally], args: argparse.Namespace) -> N
             f"{verified.mismatch_count} differ."
         ),
         "",
+        f"`oncotrial audit verify` (exit {cli.returncode}):",
+        "",
+        "```",
+        *(cli.stdout + cli.stderr).strip().splitlines(),
+        "```",
+        "",
         (
             f"Run on {time.strftime('%Y-%m-%d')} (load average {os.getloadavg()[0]:.2f}, "
             f"{os.cpu_count()} CPUs)."
@@ -402,7 +412,7 @@ def _report(owner_url: str, tallies: list[Tally], args: argparse.Namespace) -> N
     print("\n".join(lines))
     lost = acked - lab_ids or len(lab_ids) != len(acked)
     counted = (aes, doses) != (sum(t.aes for t in tallies), sum(t.doses for t in tallies))
-    if errors or lost or counted or not chain.ok or verified.mismatch_count:
+    if errors or lost or counted or not chain.ok or verified.mismatch_count or cli.returncode:
         sys.exit("web load: failed requests, lost or duplicated writes, or an audit mismatch")
 
 

@@ -177,3 +177,52 @@ def test_sign_out_ends_the_session(client: TestClient, trial: Trial) -> None:
     assert client.post("/logout", data={"csrf_token": csrf}).status_code == 303
     client.cookies.set("oncotrial_session", cookie or "", domain="testserver")
     assert client.get("/").status_code == 303
+
+
+SQL_STRINGS = (
+    "Robert'); DROP TABLE subject;--",
+    "' OR '1'='1",
+    "1; SELECT pg_sleep(5)--",
+    '" UNION SELECT password_hash FROM user_credential --',
+)
+TEXT_FIELDS = {  # every free-text field of the repeating log forms (protocol edc: section)
+    "medical_history": ("term", {"start": "2015", "ongoing": "true"}),
+    "prior_therapy": ("name", {"start": "2016-01", "end": "2016-06"}),
+    "con_meds": ("name", {"indication": "pain", "start_date": "2019-03-01"}),
+}
+
+
+def test_sql_strings_in_text_fields_are_stored_verbatim(client: TestClient,
+                                                        trial: Trial) -> None:
+    """SQL injection strings typed into every free-text field are saved as typed (all
+    statements are parameterised) and shown back escaped; the tables are still there."""
+    from markupsafe import escape
+
+    csrf = sign_in(client, trial.user("coordinator"))
+    for form, (field, others) in TEXT_FIELDS.items():
+        for text in SQL_STRINGS:
+            saved = client.post(f"/subjects/{trial.subject_a}/visits/LOG/forms/{form}", data={
+                "csrf_token": csrf, "entry": "new", field: text, **others})
+            assert saved.status_code == 303, (form, text, saved.text[:800])
+        page = client.get(f"/subjects/{trial.subject_a}/visits/LOG/forms/{form}")
+        for text in SQL_STRINGS:
+            assert str(escape(text)) in page.text, (form, text)
+    assert client.get(f"/subjects/{trial.subject_a}").status_code == 200
+    assert trial.subject_a in client.get("/").text
+
+
+def test_repeated_wrong_passwords_lock_the_account(client: TestClient, trial: Trial) -> None:
+    """Brute force over HTTP: after five wrong passwords even the right one is refused for
+    the lockout period, with the same message (nothing tells the guesser it is locked)."""
+    user = trial.user("investigator")
+    for attempt in range(5):
+        page = client.get("/login")
+        wrong = client.post("/login", data={"username": user, "password": f"guess {attempt} "
+                                            "of a brute force", "csrf_token": csrf_of(page.text)})
+        assert wrong.status_code == 401
+    page = client.get("/login")
+    right = client.post("/login", data={"username": user, "password": PASSWORD,
+                                        "csrf_token": csrf_of(page.text)})
+    assert right.status_code == 401
+    assert "wrong user name or password" in right.text
+    assert "oncotrial_session" not in right.headers.get("set-cookie", "")
