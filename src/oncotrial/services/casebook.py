@@ -265,17 +265,24 @@ class _Index:
 
 
 def _select_rows(unit: Unit, index: _Index, model: type[Any], ids: list[int], *,
-                 day_col: Any, code_col: Any, where: Any = None) -> None:
+                 day_col: Any, code_col: Any, where: Any = None,
+                 windows: dict[int, Window] | None = None) -> None:
+    """File the rows of *model* for subjects *ids* in *index* (with *windows*, only the rows
+    dated inside their subject's window: the SQL reads the span of all of them)."""
     columns = [model.id, model.__table__.c.subject_id, day_col, code_col]
     query = select(*[c for c in columns if c is not None]).where(
         model.__table__.c.subject_id.in_(ids), model.deleted.is_(False))
     if where is not None:
         query = query.where(where)
     table = model.__tablename__
-    for values in unit.session.execute(query):
+    for values in unit.session.connection().execute(query).all():
         row_id, subject_id, *rest = values
         day = rest.pop(0) if day_col is not None else None
         code = rest.pop(0) if code_col is not None else None
+        if windows is not None:
+            window = windows.get(subject_id)
+            if window is None or day is None or not window[0] <= day <= window[1]:
+                continue
         index.add(RowRef(table, row_id, subject_id, day, None if code is None else str(code)))
 
 
@@ -285,6 +292,7 @@ def _load_dates(unit: Unit, subjects: Sequence[Subject]) -> _Index:
     ids = list(index.subjects)
     if not ids:
         return index
+    unit.session.flush()  # the row queries run on the connection (no ORM loading, no autoflush)
     for model, day_col, code_col in _SUBJECT_LEVEL:
         _select_rows(unit, index, model, ids, day_col=day_col, code_col=code_col)
     for subject_id, name, day in unit.session.execute(
@@ -297,18 +305,22 @@ def _load_dates(unit: Unit, subjects: Sequence[Subject]) -> _Index:
     return index
 
 
-def _load_rows(unit: Unit, index: _Index, *, window: Window | None,
+def _load_rows(unit: Unit, index: _Index, *, windows: dict[int, Window] | None,
                assessments: Iterable[str] | None) -> None:
-    """The visit rows (dated on days inside *window*, all without one) and the overlays.
+    """The visit rows (dated inside each subject's window in *windows*, all without it) and
+    the overlays.
 
     *assessments* limits lesion measurements to the tumour visits of those names.
     """
     ids = list(index.subjects)
     if not ids:
         return
+    span = None if not windows else (min(w[0] for w in windows.values()),
+                                     max(w[1] for w in windows.values()))
     for model, day_col, code_col in _DATED:
-        where = None if window is None else day_col.between(*window)
-        _select_rows(unit, index, model, ids, day_col=day_col, code_col=code_col, where=where)
+        where = None if span is None else day_col.between(*span)
+        _select_rows(unit, index, model, ids, day_col=day_col, code_col=code_col, where=where,
+                     windows=windows)
     tumour = select(TumourAssessment.id).where(TumourAssessment.subject_id.in_(ids))
     if assessments is not None:
         tumour = tumour.where(TumourAssessment.visit_name.in_(list(assessments)))
@@ -320,7 +332,7 @@ def _load_rows(unit: Unit, index: _Index, *, window: Window | None,
 
 def _load(unit: Unit, subjects: Sequence[Subject]) -> _Index:
     index = _load_dates(unit, subjects)
-    _load_rows(unit, index, window=None, assessments=None)
+    _load_rows(unit, index, windows=None, assessments=None)
     return index
 
 
@@ -455,8 +467,10 @@ def _subject_dates(index: _Index, subject: Subject) -> SubjectDates:
 
 
 def _planned(index: _Index, subject: Subject, protocol: Protocol, today: date,
-             keep: Callable[[PlannedVisit], bool]) -> list[PlannedVisit]:
-    return [v for v in plan_visits(protocol, _subject_dates(index, subject), through=today)
+             keep: Callable[[PlannedVisit], bool], *,
+             last_cycle: int | None = None) -> list[PlannedVisit]:
+    dates = _subject_dates(index, subject)
+    return [v for v in plan_visits(protocol, dates, through=today, last_cycle=last_cycle)
             if keep(v)]
 
 
@@ -526,15 +540,20 @@ def _in_cycles(visit: PlannedVisit, cycles: tuple[int, int], cycle_length: int,
     return first <= cycle <= last or (visit.kind != "imaging" and cycle > last and first == 1)
 
 
-def _window(index: _Index, plans: dict[int, list[PlannedVisit]]) -> Window | None:
-    days: list[date] = []
+def _windows(index: _Index, plans: dict[int, list[PlannedVisit]]) -> dict[int, Window]:
+    """Per subject, the days spanned by the windows and actual dates of the visits shown
+    (each subject's own span: subjects enrolled years apart would otherwise read it all)."""
+    windows: dict[int, Window] = {}
     for subject_id, visits in plans.items():
+        days: list[date] = []
         for v in visits:
             days += [d for d in (v.earliest, v.latest) if d is not None]
             actual = index.visit_days.get((subject_id, v.name))
             if actual is not None:
                 days.append(actual)
-    return (min(days), max(days)) if days else None
+        if days:
+            windows[subject_id] = (min(days), max(days))
+    return windows
 
 
 def casebook_matrix(
@@ -566,9 +585,10 @@ def casebook_matrix(
             return _in_cycles(v, cycles, protocol.cycle_length_days, start) and \
                 _matches_visit(v.name, visit)
 
-        plans[subject.id] = _planned(index, subject, protocol, today, shown)
+        plans[subject.id] = _planned(index, subject, protocol, today, shown,
+                                     last_cycle=cycles[1])
     names = {v.name for visits in plans.values() for v in visits if v.kind != "log"}
-    _load_rows(unit, index, window=_window(index, plans), assessments=names)
+    _load_rows(unit, index, windows=_windows(index, plans), assessments=names)
     rows = _matrix_rows(unit, index, plans, protocol=protocol, today=today, counts=counts)
     if state:
         rows = [r for r in rows

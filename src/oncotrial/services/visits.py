@@ -83,9 +83,9 @@ def _before_start(template: VisitDef, edc: EdcDefinition, dates: SubjectDates,
 
 
 def _treatment(template: VisitDef, edc: EdcDefinition, start: date, *, cycle_length: int,
-               horizon: date, stop: date | None) -> list[PlannedVisit]:
+               horizon: date, stop: date | None, last_cycle: int) -> list[PlannedVisit]:
     visits: list[PlannedVisit] = []
-    for cycle in range(1, _MAX_REPEATS + 1):
+    for cycle in range(1, min(_MAX_REPEATS, last_cycle) + 1):
         cycle_start = start + timedelta(days=(cycle - 1) * cycle_length)
         if cycle_start > horizon or (stop is not None and cycle_start > stop):
             break
@@ -116,8 +116,21 @@ def _repeating(template: VisitDef, edc: EdcDefinition, anchor: date, *, horizon:
     return visits
 
 
-def plan_visits(protocol: Protocol, dates: SubjectDates, *, through: date) -> list[PlannedVisit]:
-    """The visits of one subject in order, up to *through* and one ahead of each kind.
+def _bounds(protocol: Protocol, start: date | None, *, through: date,
+            last_cycle: int | None) -> tuple[int, date]:
+    """The last treatment cycle to plan and the horizon of imaging visits."""
+    if last_cycle is None:
+        return _MAX_REPEATS, through
+    if start is None:
+        return last_cycle, through
+    return last_cycle, min(through, start + timedelta(days=last_cycle * protocol.cycle_length_days))
+
+
+def plan_visits(protocol: Protocol, dates: SubjectDates, *, through: date,
+                last_cycle: int | None = None) -> list[PlannedVisit]:
+    """The visits of one subject in order, up to *through* and one ahead of each kind
+    (treatment visits up to cycle *last_cycle* and imaging up to its end, when given: a page
+    showing cycles 1–3 need not plan cycle 40).
 
     Visit numbers follow the SDTM export: screening 0, baseline imaging 1, cycle *c* day *d*
     ``c + d/100``, imaging *n* ``9 + n``, end of treatment 900, follow-up *n* ``1000 + n``.
@@ -127,6 +140,7 @@ def plan_visits(protocol: Protocol, dates: SubjectDates, *, through: date) -> li
         return []
     visits: list[PlannedVisit] = []
     start, end = dates.reference_start, dates.treatment_end
+    cycles, imaging_horizon = _bounds(protocol, start, through=through, last_cycle=last_cycle)
     for template in edc.visits:
         kind = template.kind
         if kind == "screening":
@@ -135,9 +149,10 @@ def plan_visits(protocol: Protocol, dates: SubjectDates, *, through: date) -> li
             visits.append(_before_start(template, edc, dates, 1.0))
         elif kind == "treatment" and start is not None:
             visits += _treatment(template, edc, start, cycle_length=protocol.cycle_length_days,
-                                 horizon=through, stop=end)
+                                 horizon=through, stop=end, last_cycle=cycles)
         elif kind == "imaging" and start is not None:
-            visits += _repeating(template, edc, start, horizon=through, stop=end, base=10.0)
+            visits += _repeating(template, edc, start, horizon=imaging_horizon, stop=end,
+                                 base=10.0)
         elif kind == "end_of_treatment" and end is not None:
             visits.append(_visit(template, edc, name=template.id, label=template.label,
                                  visitnum=900.0, planned=end))
