@@ -253,7 +253,7 @@ async def _one_round(
     assert page.status_code == 200
 
 
-def _serve(app_url: str) -> tuple[subprocess.Popen[bytes], str]:
+def _serve(app_url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     import socket
 
     with socket.socket() as sock:
@@ -270,6 +270,8 @@ def _serve(app_url: str) -> tuple[subprocess.Popen[bytes], str]:
             str(port),
             "--as-of",
             AS_OF.isoformat(),
+            "--workers",
+            str(workers),
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -304,6 +306,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--sites", type=int, default=5)
     parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=1, help="oncotrial serve --workers")
     args = parser.parse_args()
     if not args.admin_url:
         parser.error(
@@ -313,7 +316,7 @@ def main() -> None:
     with _database("postgresql", args.admin_url) as owner_url:
         upgrade(owner_url)
         tokens = _setup(owner_url, args.users, args.sites)
-        server, base = _serve(_grant(owner_url))
+        server, base = _serve(_grant(owner_url), args.workers)
         try:
             tallies = asyncio.run(_load(base, tokens, args.duration))
         finally:
@@ -359,14 +362,14 @@ def _report(owner_url: str, tallies: list[Tally], args: argparse.Namespace) -> N
         "",
         (
             f"Command: `.venv/bin/python -m benchmarks.web_load --users {args.users} "
-            f"--sites {args.sites} --duration {args.duration:g}`"
+            f"--sites {args.sites} --duration {args.duration:g} --workers {args.workers}`"
         ),
         "",
         (
             f"{args.users} coordinators at {args.sites} sites, each with a browser session "
-            "and an API token, for {d:g} s against `oncotrial serve` (one process, the "
-            "application role) on loopback."
-        ).replace("{d:g}", f"{args.duration:g}"),
+            "and an API token, for {d:g} s against `oncotrial serve` ({w} server process(es), "
+            "the application role) on loopback; PostgreSQL and this client on the same machine."
+        ).replace("{d:g}", f"{args.duration:g}").replace("{w}", str(args.workers)),
         "",
         "| route | requests | per s | p50 (ms) | p95 (ms) | p99 (ms) |",
         "|---|---|---|---|---|---|",

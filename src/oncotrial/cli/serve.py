@@ -15,9 +15,6 @@ app = typer.Typer(no_args_is_help=False, rich_markup_mode=None)  # help: cli.COM
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-_GC_YOUNG = 20_000  # allocations between young collections (CPython's default is 700)
-
-
 @app.command("serve")
 def serve(
     *,
@@ -29,6 +26,9 @@ def serve(
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="The casebook's 'today' (YYYY-MM-DD) for a virtual trial.")] = None,
     protocol: Annotated[Path | None, typer.Option("--protocol", help="Protocol file.")] = None,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, max=64, help="Server processes (up to one per CPU core the server "
+        "may use).")] = 1,
     insecure_cookies: Annotated[bool, typer.Option(
         "--insecure-cookies", help="Send cookies over plain HTTP to a non-local host (only "
         "behind a trusted proxy that adds TLS).")] = False,
@@ -57,19 +57,9 @@ def serve(
     if host not in _LOOPBACK and not insecure_cookies:
         typer.echo("note: cookies are Secure: put a TLS proxy in front of a non-local host",
                    err=True)
-    import gc
-
     import uvicorn
 
-    from oncotrial.web import create_app
-
-    web_app = create_app()
-    # A long-lived server: the objects alive after start-up (protocol, templates, mappers)
-    # move to the permanent generation, so the collector's full passes stop rescanning them
-    # on every request (the Python docs' advice for gc.freeze), and young collections run
-    # less often on pages that make thousands of small objects.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(_GC_YOUNG, 20, 20)
+    os.environ["ONCOTRIAL_SERVER_GC"] = "1"
     typer.echo(f"oncotrial web EDC on http://{host}:{port} (database {db.split('@')[-1]})")
-    uvicorn.run(web_app, host=host, port=port, log_level="warning", proxy_headers=False)
+    uvicorn.run("oncotrial.web:create_app", factory=True, host=host, port=port,
+                workers=workers, log_level="warning", proxy_headers=False)

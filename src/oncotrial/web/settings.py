@@ -16,6 +16,7 @@ DEFAULT_DB_URL = "sqlite:///oncotrial.db"
 ENV_PROTOCOL = "ONCOTRIAL_PROTOCOL"
 ENV_AS_OF = "ONCOTRIAL_AS_OF"
 ENV_INSECURE = "ONCOTRIAL_INSECURE_COOKIES"
+ENV_TUNE_GC = "ONCOTRIAL_SERVER_GC"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,8 @@ class WebSettings:
 
     ``as_of`` fixes "today" for a virtual trial (the demo runs in 2018–2021); a real trial
     leaves it unset. ``secure_cookies`` is off only for plain-HTTP test clients.
+    ``tune_gc`` (set by ``oncotrial serve``) tunes the garbage collector for a long-lived
+    server process once the app has started.
     """
 
     db_url: str = DEFAULT_DB_URL
@@ -31,6 +34,7 @@ class WebSettings:
     as_of: date | None = None
     secure_cookies: bool = True
     max_body_bytes: int = 1_000_000
+    tune_gc: bool = False
 
     @classmethod
     def from_env(cls) -> WebSettings:
@@ -47,6 +51,7 @@ class WebSettings:
             protocol_path=Path(protocol) if protocol else None,
             as_of=day,
             secure_cookies=os.environ.get(ENV_INSECURE, "") != "1",
+            tune_gc=os.environ.get(ENV_TUNE_GC, "") == "1",
         )
 
     def today(self) -> date:
