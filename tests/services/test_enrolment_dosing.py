@@ -237,19 +237,23 @@ def test_phase_ib_slots_and_dlt_flag(store: Store, world: World, protocol: Proto
 def test_decided_doses_are_checked_like_recommended_ones(
     store: Store, world: World, protocol: Protocol
 ) -> None:
-    """Doses decided by the engine elsewhere: off-ladder level, unknown drug, negative dose and
-    a departure without reason are refused (naming field, value, subject and visit) and a batch
-    with one bad dose writes none; a good one is recorded with the rules that fired."""
+    """Doses decided by the engine elsewhere (an import): one without its reason (which system
+    decided it), an off-ladder level, an unknown drug and a negative dose are refused (naming
+    field, value, subject and visit) and a batch with one bad dose writes none; a good one is
+    recorded with the rules that fired, as a decision that holds the drug's state."""
     number = register(store, world)
     reduce = dosing.DecidedDose("lenvatinib", DoseAction.REDUCE, 10.0, 10.0,
                                 ("lenvatinib_resume_reduced",))
     on = START + timedelta(days=21)
 
-    def given(decided: dosing.DecidedDose, mg: float) -> dosing.GivenDose:
-        return dosing.GivenDose(decided, cycle=2, day=1, administered_on=on, given_dose_mg=mg)
+    def given(decided: dosing.DecidedDose, mg: float,
+              reason: str | None = "decided by the coordinating centre") -> dosing.GivenDose:
+        return dosing.GivenDose(decided, cycle=2, day=1, administered_on=on, given_dose_mg=mg,
+                                reason=reason)
 
     bad = [
-        (given(reduce, 14.0), "reason is required"),
+        (given(reduce, 10.0, reason=None), "needs a reason"),
+        (given(reduce, 10.0, reason="  "), "needs a reason"),
         (given(reduce, -1.0), "cannot be negative"),
         (given(dosing.DecidedDose("lenvatinib", DoseAction.GIVE, 12.0, 12.0, ()), 12.0),
          "ladder"),
@@ -272,5 +276,5 @@ def test_decided_doses_are_checked_like_recommended_ones(
                                                 protocol=protocol)
         row = unit.session.get(DrugAdministration, row_id)
     assert row is not None
-    assert (row.action, row.given_dose, row.decision_rules) == (
-        "reduce", 10.0, "lenvatinib_resume_reduced")
+    assert (row.action, row.given_dose, row.decision_rules, row.decision, row.on_hold) == (
+        "reduce", 10.0, "lenvatinib_resume_reduced", True, False)

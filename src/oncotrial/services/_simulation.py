@@ -19,6 +19,7 @@ attributed to lenvatinib; a hold's rule and level are rebuilt from the stored ro
 
 from __future__ import annotations
 
+import bisect
 from datetime import date, timedelta
 
 import numpy as np
@@ -26,9 +27,10 @@ import numpy as np
 from oncotrial.errors import DataError
 from oncotrial.protocol import Protocol
 from oncotrial.rules import Measured, Screening
+from oncotrial.rules.dosing import DrugDecision
 from oncotrial.services._unit import Unit
 from oncotrial.services.assessments import LesionReading, record_tumour_assessment
-from oncotrial.services.dosing import DecidedDose, GivenDose, record_decided_doses
+from oncotrial.services.dosing import DailyDose, record_daily_doses, record_dose
 from oncotrial.services.enrolment import enrol_subject
 from oncotrial.services.safety import (
     record_adverse_event,
@@ -142,43 +144,79 @@ def _enrol(
         )
 
 
-def _decided(d: DoseRecord, *, continued: bool = False) -> DecidedDose:
-    """The engine decision the simulator applied; a continuation day gives the dose in force."""
-    if continued:
-        return DecidedDose(d.drug, DoseAction.GIVE, d.level, d.dose_mg, ())
-    return DecidedDose(d.drug, d.action, d.level, d.dose_mg, d.rules)
+def _agrees(d: DoseRecord, engine: DrugDecision) -> bool:
+    """The casebook's decision is the simulator's: action, level, dose and every rule fired."""
+    dose = None if engine.dose_mg is None else round(engine.dose_mg, 6)
+    wanted = None if d.dose_mg is None else round(d.dose_mg, 6)
+    return (engine.action, engine.level, dose, tuple(r.name for r in engine.rules)) == (
+        d.action, d.level, wanted, d.rules)
+
+
+def _given(d: DoseRecord, taken: np.ndarray) -> float:
+    """What the simulator gave on a decision day: eribulin as decided, lenvatinib as taken."""
+    if d.drug == "eribulin":
+        to_give = d.action in (DoseAction.GIVE, DoseAction.REDUCE) and d.dose_mg
+        return float(d.dose_mg or 0.0) if to_give else 0.0
+    return float(taken[d.day - 1]) if 0 < d.day <= len(taken) else 0.0
+
+
+def _daily(by_day: dict[int, list[DoseRecord]], taken: np.ndarray, first_dose: date
+           ) -> list[DailyDose]:
+    """Lenvatinib taken on the days between its decisions, each under the decision in force."""
+    lenvatinib = {day: d for day, ds in by_day.items() for d in ds if d.drug == "lenvatinib"}
+    decision_days = sorted(lenvatinib)
+    daily: list[DailyDose] = []
+    for day in (int(x) + 1 for x in np.flatnonzero(taken > 0)):
+        if day in lenvatinib:
+            continue
+        decided = lenvatinib[decision_days[bisect.bisect_right(decision_days, day) - 1]]
+        daily.append(DailyDose(cycle=decided.cycle, day=decided.cycle_day + day - decided.day,
+                               taken_on=_day(first_dose, day), dose_mg=float(taken[day - 1])))
+    return daily
 
 
 def _doses(
     unit: Unit, trial: SimulatedTrial, i: int, subject: str, *, first_dose: date,
-    protocol: Protocol,
-) -> None:
-    """Eribulin per decision; lenvatinib per day taken, tied to the decision in force, and a
-    held record where a hold starts on a day nothing was taken — each through the dosing
-    service against the decision the simulator applied (no reason: no deviation allowed)."""
-    decisions = [d for d in trial.doses if d.patient == i]
-    given: list[GivenDose] = []
-
-    def add(d: DoseRecord, day: int, cycle_day: int, dose: float, *, continued: bool) -> None:
-        given.append(GivenDose(_decided(d, continued=continued), d.cycle, cycle_day,
-                               _day(first_dose, day), dose))
-
-    for d in (d for d in decisions if d.drug == "eribulin"):
-        to_give = d.action in (DoseAction.GIVE, DoseAction.REDUCE) and d.dose_mg is not None
-        add(d, d.day, d.cycle_day, float(d.dose_mg or 0.0) if to_give else 0.0, continued=False)
-    lenv = [d for d in decisions if d.drug == "lenvatinib"]
+    protocol: Protocol, strict: bool = True,
+) -> list[str]:
+    """Every decision day through :func:`.dosing.record_dose` (the engine re-run on what the
+    casebook holds), given as the simulator gave; then lenvatinib's other days through
+    :func:`.dosing.record_daily_doses` against the decision in force. Returns the decisions
+    where the casebook's engine decision differs from the simulator's; with *strict* (the
+    demo) any difference is an error, so the casebook is shown to decide as the trial did."""
     taken = trial.lenvatinib_mg_daily[i]
-    k = -1
-    for day in (int(x) + 1 for x in np.flatnonzero(taken > 0)):
-        while k + 1 < len(lenv) and lenv[k + 1].day <= day:
-            k += 1
-        d = lenv[k]
-        add(d, day, int(d.cycle_day + day - d.day), float(taken[day - 1]), continued=day != d.day)
-    for d in lenv:  # a hold decided on a day nothing was taken: the held dose itself
-        held = d.action in (DoseAction.HOLD, DoseAction.OMIT)
-        if held and 0 < d.day <= len(taken) and taken[d.day - 1] == 0:
-            add(d, d.day, d.cycle_day, 0.0, continued=False)
-    record_decided_doses(unit, subject, given, protocol=protocol)
+    by_day: dict[int, list[DoseRecord]] = {}
+    for d in trial.doses:
+        if d.patient == i:
+            by_day.setdefault(d.day, []).append(d)
+    differences: list[str] = []
+    for day in sorted(by_day):
+        when = _day(first_dose, day)
+        for d in by_day[day]:
+            try:
+                record = record_dose(unit, subject, drug=d.drug, cycle=d.cycle, day=d.cycle_day,
+                                     administered_on=when, given_dose_mg=_given(d, taken),
+                                     protocol=protocol, reason=None if strict else "replay")
+            except DataError as exc:
+                if strict:
+                    raise
+                differences.append(f"{subject} {when.isoformat()} {d.drug}: simulator "
+                                   f"{d.action.value} {d.level} {list(d.rules)}, casebook "
+                                   f"refused: {exc}")
+                continue
+            if not _agrees(d, record.decision):
+                ours = record.decision
+                differences.append(
+                    f"{subject} {when.isoformat()} {d.drug}: simulator {d.action.value} "
+                    f"{d.level} {list(d.rules)}, casebook {ours.action.value} {ours.level} "
+                    f"{[r.name + ' (' + r.reason + ')' for r in ours.rules]}")
+    record_daily_doses(unit, subject, drug="lenvatinib", protocol=protocol,
+                       doses=_daily(by_day, taken, first_dose))
+    if strict and differences:
+        raise DataError(f"the casebook decided {len(differences)} dose(s) otherwise than the "
+                        f"simulated trial; first: {differences[0]}", field="dose",
+                        value=len(differences), subject=subject)
+    return differences
 
 
 def _register(
@@ -284,6 +322,7 @@ def _adverse_events(
             end_date=_day(first_dose, ae.end_day) if resolved else None,
             related_lenvatinib=_attribution(ae, "lenvatinib"),
             related_eribulin=_attribution(ae, "eribulin"),
+            flags=list(ae.flags),  # type: ignore[arg-type]
             outcome="RECOVERED/RESOLVED" if resolved else "NOT RECOVERED/NOT RESOLVED",
             dlt=ae.dlt if trial.phase[i].value == "Ib" else None,
         )
@@ -396,16 +435,20 @@ def _disposition(unit: Unit, trial: SimulatedTrial, i: int, subject: str, first_
 
 
 def enter_patient(
-    unit: Unit, trial: SimulatedTrial, i: int, *, site: str, protocol: Protocol, start: date
-) -> str:
-    """Enter everything about simulated patient *i* through the services; returns its id."""
+    unit: Unit, trial: SimulatedTrial, i: int, *, site: str, protocol: Protocol, start: date,
+    strict: bool = True,
+) -> list[str]:
+    """Enter everything about simulated patient *i* through the services; returns the dose
+    decisions where the casebook's engine differs from the simulator's (an error if
+    *strict*)."""
     organ_names = trial.organs
     first_dose = start + timedelta(days=int(trial.enrol_day[i]))
     subject = _register(unit, trial, i, site=site, protocol=protocol, first_dose=first_dose)
     _enrol(unit, trial, i, subject, protocol=protocol, first_dose=first_dose)
-    _doses(unit, trial, i, subject, first_dose=first_dose, protocol=protocol)
     _treatment_records(unit, trial, i, subject, first_dose)
     _adverse_events(unit, trial, i, subject, first_dose)
+    differences = _doses(unit, trial, i, subject, first_dose=first_dose, protocol=protocol,
+                         strict=strict)
     _tumour(unit, trial, i, subject, first_dose=first_dose, protocol=protocol, organs=organ_names)
     _disposition(unit, trial, i, subject, first_dose)
-    return subject
+    return differences

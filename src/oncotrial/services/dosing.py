@@ -1,13 +1,21 @@
 """Ask for a dose and record the dose given.
 
-:func:`recommend_dose` rebuilds the subject's dosing state from the store (current level and
-hold status per drug from the last administration, the latest labs and blood pressure of the
-past week, ongoing adverse events with attribution, height and weight) and asks the safety
-engine (:func:`oncotrial.rules.dosing.decide_dose`). :func:`record_dose` stores the engine's
-recommendation beside the dose given; a deviation beyond the protocol's rounding tolerance
-needs a reason. :func:`record_decided_doses` records doses whose engine decisions were taken
-outside the casebook (the simulator, or an import from a system that ran the same engine) with
-the same checks.
+:func:`recommend_dose` asks the safety engine (:func:`oncotrial.rules.dosing.decide_dose`) with
+what the casebook holds on the day: each drug's state as the last decision left it (level, hold,
+the rule and terms of the hold, the level held from), the labs drawn within the protocol's
+``dose_lab_max_age_days`` before the dose (blood counts graded by the engine; urine protein as
+the measurement the proteinuria rules read), blood pressure of the same days, the adverse
+events ongoing that day with their attribution, flags and elapsed duration (an event is new
+when it began after the last decision, and a change of grade is new only when it worsens),
+height and weight. Laboratory toxicities reach the engine as the values of the day, not as
+adverse-event records, so a lab AE logged with an older grade does not stand in for today's
+count.
+
+:func:`record_dose` stores the engine's decision beside the dose given, with the hold state it
+leaves; a deviation beyond the protocol's rounding tolerance needs a reason.
+:func:`record_daily_doses` records a daily drug taken between decision days against the
+decision in force. :func:`record_decided_doses` imports doses decided outside the casebook
+(another system), each with its reason.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from oncotrial.rules.dosing import (
     decide_dose,
 )
 from oncotrial.services._unit import Unit
+from oncotrial.services._vocabulary import LAB_TESTS
 from oncotrial.services.safety import ATTRIBUTIONS
 from oncotrial.store.schema import (
     AdverseEvent,
@@ -46,16 +55,23 @@ from oncotrial.store.schema import (
 from oncotrial.types import DoseAction
 
 __all__ = [
+    "DailyDose",
     "DecidedDose",
     "DoseRecord",
     "GivenDose",
     "recommend_dose",
+    "record_daily_doses",
     "record_decided_doses",
     "record_dose",
 ]
 
-_LOOKBACK = timedelta(days=7)  # labs and BP older than a week do not inform today's dose
 _RELATED = frozenset(ATTRIBUTIONS[2:])  # possible, probable, definite
+#: the protocol value saying how old a lab may be to count as the dose day's
+LAB_AGE_PARAM = "dose_lab_max_age_days"
+#: lab tests the dose rules read as measurements (LBTESTCD, unit) -> Measurements field
+_MEASURED_LABS = {("PROT", "g/24h"): "urine_protein_g_24h"}
+#: CTCAE terms graded from lab values: the engine reads the value of the day, not the AE log
+_LAB_TERMS = frozenset(t.ctcae_term for t in LAB_TESTS.values() if t.ctcae_term)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +91,7 @@ def _regimen_doses(protocol: Protocol, enrolment: Enrolment) -> dict[str, float]
     return dict(regimen.doses)
 
 
-def _drug_states(unit: Unit, subject: Subject, protocol: Protocol) -> dict[str, DrugState]:
+def _enrolment(unit: Unit, subject: Subject) -> Enrolment:
     enrolment = unit.session.scalar(
         select(Enrolment).where(Enrolment.subject_id == subject.id, Enrolment.deleted.is_(False))
     )
@@ -86,59 +102,97 @@ def _drug_states(unit: Unit, subject: Subject, protocol: Protocol) -> dict[str, 
             value=subject.screening_number,
             subject=subject.screening_number,
         )
-    start = _regimen_doses(protocol, enrolment)
+    return enrolment
+
+
+def _last_decision(unit: Unit, subject_id: int, drug: str, before: date
+                   ) -> DrugAdministration | None:
+    return unit.session.scalar(
+        select(DrugAdministration)
+        .where(
+            DrugAdministration.subject_id == subject_id,
+            DrugAdministration.drug == drug,
+            DrugAdministration.deleted.is_(False),
+            DrugAdministration.decision.is_(True),
+            DrugAdministration.administered_on < before,
+        )
+        .order_by(DrugAdministration.administered_on.desc(), DrugAdministration.id.desc())
+        .limit(1)
+    )
+
+
+def _state_of(row: DrugAdministration) -> DrugState:
+    """The state a stored decision leaves its drug in (what the next decision starts from)."""
+    return DrugState(
+        level=row.planned_level,
+        on_hold=row.on_hold,
+        hold_rule=row.hold_rule,
+        hold_terms=[t for t in row.hold_terms.split(";") if t],
+        held_from_level=row.held_from_level,
+    )
+
+
+def _drug_states(unit: Unit, subject: Subject, protocol: Protocol, on: date
+                 ) -> dict[str, DrugState]:
+    """Each drug as the last decision before *on* left it; discontinued drugs are left out."""
+    start = _regimen_doses(protocol, _enrolment(unit, subject))
     states: dict[str, DrugState] = {}
     for drug in protocol.drugs:
-        last = unit.session.scalar(
-            select(DrugAdministration)
-            .where(
-                DrugAdministration.subject_id == subject.id,
-                DrugAdministration.drug == drug.name,
-                DrugAdministration.deleted.is_(False),
-            )
-            .order_by(DrugAdministration.administered_on.desc(), DrugAdministration.id.desc())
-            .limit(1)
-        )
+        last = _last_decision(unit, subject.id, drug.name, on)
         if last is None:
             states[drug.name] = DrugState(level=start.get(drug.name, drug.starting_level))
-        elif last.action == DoseAction.DISCONTINUE:
-            continue
-        elif last.action == DoseAction.HOLD:
-            rule = last.decision_rules.split(";")[0] or None
-            states[drug.name] = DrugState(
-                level=last.planned_level,
-                on_hold=True,
-                hold_rule=rule,
-                held_from_level=last.planned_level,
-            )
-        else:
-            states[drug.name] = DrugState(level=last.planned_level)
+        elif last.action != DoseAction.DISCONTINUE:
+            states[drug.name] = _state_of(last)
     return states
 
 
-def _labs(unit: Unit, subject_id: int, on: date) -> list[LabValue]:
+def _lab_window(protocol: Protocol, on: date) -> tuple[date, date]:
+    parameter = protocol.dose_modification.get(LAB_AGE_PARAM)
+    days = 0 if parameter is None else int(parameter.value)
+    return on - timedelta(days=days), on
+
+
+def _labs(unit: Unit, subject_id: int, on: date, protocol: Protocol
+          ) -> tuple[list[LabValue], dict[str, float]]:
+    """The graded labs of the dose day (latest per test inside the protocol's window) and the
+    lab values the rules read as measurements."""
+    earliest, latest_day = _lab_window(protocol, on)
     rows = unit.session.scalars(
         select(LabResult)
         .where(
             LabResult.subject_id == subject_id,
             LabResult.deleted.is_(False),
-            LabResult.collected_on <= on,
-            LabResult.collected_on >= on - _LOOKBACK,
-            LabResult.ctcae_term.is_not(None),
+            LabResult.collected_on <= latest_day,
+            LabResult.collected_on >= earliest,
         )
         .order_by(LabResult.collected_on, LabResult.id)
     )
     latest = {r.test_code: r for r in rows}
-    return [
-        LabValue(term=r.ctcae_term or "", value=r.value, unit=r.unit, lln=r.lln, uln=r.uln)
-        for r in latest.values()
-    ]
+    labs: list[LabValue] = []
+    measured: dict[str, float] = {}
+    for row in latest.values():
+        measure = _MEASURED_LABS.get((row.test_code, row.unit))
+        if measure is not None:
+            measured[measure] = row.value
+        elif row.ctcae_term:
+            labs.append(LabValue(term=row.ctcae_term, value=row.value, unit=row.unit,
+                                 lln=row.lln, uln=row.uln))
+    return labs, measured
+
+
+def _related(ae: AdverseEvent) -> list[str]:
+    return [drug for drug, rel in (("lenvatinib", ae.related_lenvatinib),
+                                   ("eribulin", ae.related_eribulin)) if rel in _RELATED]
 
 
 def _adverse_events(
-    unit: Unit, subject_id: int, on: date, last_dose: date | None
+    unit: Unit, subject_id: int, on: date, last_decision: date | None
 ) -> list[EngineAdverseEvent]:
-    rows = unit.session.scalars(
+    """The adverse events ongoing on *on* (lab-graded terms excepted: the engine reads their
+    values). An event is new when it began after the last decision, unless it only continues
+    an episode of the same term at an equal or higher grade that ended the day before
+    (one record per grade: an improvement is not a new event)."""
+    rows = list(unit.session.scalars(
         select(AdverseEvent)
         .where(
             AdverseEvent.subject_id == subject_id,
@@ -146,47 +200,48 @@ def _adverse_events(
             AdverseEvent.start_date <= on,
         )
         .order_by(AdverseEvent.start_date, AdverseEvent.id)
-    )
+    ))
+    ended: dict[tuple[str, date], int] = {}
+    for ae in rows:
+        if ae.end_date is not None:
+            key = (ae.term, ae.end_date)
+            ended[key] = max(ended.get(key, 0), ae.grade)
     out = []
     for ae in rows:
-        if ae.end_date is not None and ae.end_date < on:
+        if ae.term in _LAB_TERMS or (ae.end_date is not None and ae.end_date < on):
             continue
-        attributed = [
-            drug
-            for drug, rel in (
-                ("lenvatinib", ae.related_lenvatinib),
-                ("eribulin", ae.related_eribulin),
-            )
-            if rel in _RELATED
-        ]
+        began_since = last_decision is None or ae.start_date > last_decision
+        before = ended.get((ae.term, ae.start_date - timedelta(days=1)), 0)
         out.append(
             EngineAdverseEvent(
                 term=ae.term,
                 grade=ae.grade,
-                new=last_dose is None or ae.start_date > last_dose,
-                attributed_to=attributed,
-                duration_days=None
-                if ae.end_date is None
-                else float((ae.end_date - ae.start_date).days),
+                new=began_since and ae.grade > before,
+                attributed_to=_related(ae),
+                duration_days=float((on - ae.start_date).days),
+                flags=[f for f in ae.flags.split(",") if f],
             )
         )
     return out
 
 
-def _measurements(unit: Unit, subject_id: int, on: date) -> Measurements:
+def _measurements(unit: Unit, subject_id: int, on: date, protocol: Protocol,
+                  measured: dict[str, float]) -> Measurements:
+    earliest, latest_day = _lab_window(protocol, on)
     rows = unit.session.scalars(
         select(VitalSign)
         .where(
             VitalSign.subject_id == subject_id,
             VitalSign.deleted.is_(False),
-            VitalSign.measured_on <= on,
-            VitalSign.measured_on >= on - _LOOKBACK,
+            VitalSign.measured_on <= latest_day,
+            VitalSign.measured_on >= earliest,
             VitalSign.test_code.in_(["SYSBP", "DIABP"]),
         )
         .order_by(VitalSign.measured_on, VitalSign.id)
     )
     latest = {r.test_code: r.value for r in rows}
-    return Measurements(systolic_bp=latest.get("SYSBP"), diastolic_bp=latest.get("DIABP"))
+    return Measurements(systolic_bp=latest.get("SYSBP"), diastolic_bp=latest.get("DIABP"),
+                        **measured)
 
 
 def recommend_dose(
@@ -194,7 +249,7 @@ def recommend_dose(
 ) -> DoseDecision:
     """The safety engine's decision for every drug due on this cycle day (nothing written)."""
     owner = unit.subject(subject, write=False)
-    drugs = _drug_states(unit, owner, protocol)
+    drugs = _drug_states(unit, owner, protocol, on)
     session = unit.session
     body = list(
         session.scalars(
@@ -207,16 +262,18 @@ def recommend_dose(
             .order_by(BodyMeasurement.measured_on, BodyMeasurement.id)
         )
     )
-    last_dose = session.scalar(
+    last_decision = session.scalar(
         select(DrugAdministration.administered_on)
         .where(
             DrugAdministration.subject_id == owner.id,
             DrugAdministration.deleted.is_(False),
+            DrugAdministration.decision.is_(True),
             DrugAdministration.administered_on < on,
         )
         .order_by(DrugAdministration.administered_on.desc())
         .limit(1)
     )
+    labs, measured = _labs(unit, owner.id, on, protocol)
     state = DoseState(
         subject=subject,
         cycle=cycle,
@@ -225,9 +282,9 @@ def recommend_dose(
         weight_kg=body[-1].weight_kg if body else None,
         bsa_weight_kg=body[0].weight_kg if body else None,
         drugs=drugs,
-        labs=_labs(unit, owner.id, on),
-        adverse_events=_adverse_events(unit, owner.id, on, last_dose),
-        measurements=_measurements(unit, owner.id, on),
+        labs=labs,
+        adverse_events=_adverse_events(unit, owner.id, on, last_decision),
+        measurements=_measurements(unit, owner.id, on, protocol, measured),
     )
     return decide_dose(state, protocol=protocol)
 
@@ -309,8 +366,9 @@ def record_dose(
         ) from None
     recommended = engine.dose_mg or 0.0
     level = engine.level
-    if level is None:  # held or discontinued: keep the level the drug was at
-        current = _drug_states(unit, unit.subject(subject, write=False), protocol).get(drug)
+    if level is None:  # discontinued: keep the level the drug was at
+        current = _drug_states(unit, unit.subject(subject, write=False), protocol,
+                               administered_on).get(drug)
         level = engine.held_from_level or (current.level if current is not None else 0.0)
     deviation = _check_deviation(given_dose_mg, recommended, action=engine.action,
                                  reason=reason, protocol=protocol, subject=subject, visit=visit)
@@ -331,10 +389,73 @@ def record_dose(
             action=action,
             reason=reason,
             decision_rules=";".join(r.name for r in engine.rules),
+            decision=True,
+            on_hold=engine.on_hold,
+            hold_rule=engine.hold_rule,
+            hold_terms=";".join(engine.hold_terms),
+            held_from_level=engine.held_from_level,
         )
         session.add(row)
         session.flush()
         return DoseRecord(administration_id=row.id, decision=engine, deviation=deviation)
+
+
+@dataclass(frozen=True, slots=True)
+class DailyDose:
+    """A daily drug taken on a day between decision days (mg; 0 if not taken)."""
+
+    cycle: int
+    day: int
+    taken_on: date
+    dose_mg: float
+    reason: str | None = None
+
+
+def record_daily_doses(
+    unit: Unit, subject: str, *, drug: str, doses: Sequence[DailyDose], protocol: Protocol
+) -> list[int]:
+    """Record the days a daily drug was taken between decision days, all or none.
+
+    Each day is checked against the decision in force (the last one before or on that day):
+    the drug must be given every day of its cycle, not discontinued, and taken at the decided
+    dose (none while on hold) unless a reason says why not.
+    """
+    known = {d.name: d for d in protocol.drugs}
+    spec = known.get(drug)
+    if spec is None:
+        raise DataError("drug not in the protocol", field="drug", value=drug,
+                        allowed=", ".join(known), subject=subject)
+    if len(spec.days) < protocol.cycle_length_days:
+        raise DataError(f"{drug} is given on cycle days {spec.days}, not daily: record each dose "
+                        "with its decision", field="drug", value=drug, subject=subject)
+    owner = unit.subject(subject, write=True)
+    rows = []
+    for dose in sorted(doses, key=lambda d: d.taken_on):
+        visit = f"cycle {dose.cycle} day {dose.day}"
+        decided = _last_decision(unit, owner.id, drug, dose.taken_on + timedelta(days=1))
+        if decided is None or decided.action == DoseAction.DISCONTINUE:
+            raise DataError(f"no decision in force for {drug} on {dose.taken_on.isoformat()}"
+                            + ("" if decided is None else " (discontinued)"),
+                            field="taken_on", value=dose.taken_on.isoformat(),
+                            subject=subject, visit=visit)
+        in_force = 0.0 if decided.on_hold or decided.given_dose == 0 else decided.planned_level
+        deviation = _check_deviation(dose.dose_mg, in_force, action=DoseAction.GIVE,
+                                     reason=dose.reason, protocol=protocol, subject=subject,
+                                     visit=visit)
+        rows.append(DrugAdministration(
+            subject_id=owner.id, drug=drug, cycle=dose.cycle, day=dose.day,
+            administered_on=dose.taken_on, planned_level=decided.planned_level,
+            recommended_action=(DoseAction.HOLD if in_force == 0 else DoseAction.GIVE).value,
+            recommended_dose=in_force, given_dose=dose.dose_mg, unit="mg",
+            action=_recorded_action(DoseAction.GIVE if in_force else DoseAction.HOLD,
+                                    dose.dose_mg, deviation=deviation),
+            reason=dose.reason, decision_rules="", decision=False,
+            on_hold=decided.on_hold, hold_rule=decided.hold_rule, hold_terms=decided.hold_terms,
+            held_from_level=decided.held_from_level))
+    with unit.step() as session:
+        session.add_all(rows)
+        session.flush()
+        return [row.id for row in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,6 +511,12 @@ def record_decided_doses(
     dose is not negative, and a dose departing from the decision beyond the rounding tolerance
     needs a reason.
     """
+    for given in doses:
+        if not (given.reason and given.reason.strip()):
+            raise DataError("a dose decided outside the casebook needs a reason (which system "
+                            "decided it)", field="reason", value=given.reason,
+                            subject=subject,
+                            visit=f"cycle {given.cycle} day {given.day}")
     deviations = [_check_given(g, subject=subject, protocol=protocol) for g in doses]
     with unit.step() as session:
         owner = unit.subject(subject, write=True)
@@ -402,7 +529,11 @@ def record_decided_doses(
                 administered_on=given.administered_on, planned_level=float(decided.level or 0.0),
                 recommended_action=decided.action.value, recommended_dose=decided.dose_mg or 0.0,
                 given_dose=given.given_dose_mg, unit="mg", action=action, reason=given.reason,
-                decision_rules=";".join(decided.rules)))
+                decision_rules=";".join(decided.rules), decision=True,
+                on_hold=decided.action == DoseAction.HOLD,
+                hold_rule=decided.rules[0] if decided.action == DoseAction.HOLD
+                and decided.rules else None,
+                held_from_level=decided.level if decided.action == DoseAction.HOLD else None))
         session.add_all(rows)
         session.flush()
         return [row.id for row in rows]

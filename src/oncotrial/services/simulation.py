@@ -38,7 +38,15 @@ from oncotrial.store import Store, upgrade
 from oncotrial.store.connect import check_database_url, database_errors, open_store
 from oncotrial.types import Channel, Role
 
-__all__ = ["DEMO_PASSWORD", "DEMO_USERS", "DemoSummary", "run_demo"]
+__all__ = [
+    "DEMO_PASSWORD",
+    "DEMO_USERS",
+    "DemoSummary",
+    "enter_trial",
+    "fresh_demo_store",
+    "run_demo",
+    "set_up_demo_users",
+]
 
 SITES = (("01", "National Taiwan University Hospital"), ("02", "Taipei Veterans General Hospital"))
 DEFAULT_START = date(2018, 6, 1)  # LEADER registered May 2018 (NCT03526679); virtual start
@@ -95,7 +103,9 @@ def _stamp_xpt(paths: list[Path], when: date) -> None:
         path.write_bytes(head + data[cut:])
 
 
-def _fresh_store(out: Path, db_url: str | None, start: date) -> Store:
+def fresh_demo_store(out: Path, db_url: str | None, start: date) -> Store:
+    """A migrated store for the demo: *db_url*, or a new ``out/demo.sqlite``; its clock starts
+    on the trial's *start* date."""
     if db_url is None:
         path = out / "demo.sqlite"
         path.unlink(missing_ok=True)
@@ -120,7 +130,8 @@ DEMO_USERS: tuple[tuple[str, str, Role, tuple[str, ...]], ...] = (
 )
 
 
-def _set_up_users(store: Store) -> None:
+def set_up_demo_users(store: Store) -> None:
+    """The administrator, the sites and one account per role, with the demo password."""
     admin = bootstrap_admin(store, username="admin", full_name="Demo Administrator")
     with open_unit(store, admin) as unit:
         for code, name in SITES:
@@ -131,21 +142,29 @@ def _set_up_users(store: Store) -> None:
             set_password(unit, username, DEMO_PASSWORD)
 
 
-def _enter_trial(
+def enter_trial(
     store: Store,
     trial: SimulatedTrial,
     *,
     protocol: Protocol,
     start: date,
-    on_progress: Callable[[int], None] | None,
-) -> None:
+    on_progress: Callable[[int], None] | None = None,
+    strict: bool = True,
+) -> list[str]:
+    """Enter every simulated patient through the site services (the demo accounts must
+    exist). Every dose goes through the dosing service, which decides from the casebook; the
+    decisions where it differs from the simulator are returned (with *strict*, the first one
+    is an error instead)."""
     actors = {code: log_in(store, f"inv{code}", channel=Channel.SIMULATION) for code, _ in SITES}
+    differences: list[str] = []
     for i in range(trial.patients.n):
         site = SITES[i % len(SITES)][0]
         with open_unit(store, actors[site]) as unit:
-            entry.enter_patient(unit, trial, i, site=site, protocol=protocol, start=start)
+            differences += entry.enter_patient(unit, trial, i, site=site, protocol=protocol,
+                                               start=start, strict=strict)
         if on_progress is not None:
             on_progress(1)
+    return differences
 
 
 def _estimate(
@@ -212,9 +231,9 @@ def run_demo(
     """
     out.mkdir(parents=True, exist_ok=True)
     trial = simulate_trial(protocol, n_patients=n_patients, seed=seed)
-    store = _fresh_store(out, db_url, start)
-    _set_up_users(store)
-    _enter_trial(store, trial, protocol=protocol, start=start, on_progress=on_progress)
+    store = fresh_demo_store(out, db_url, start)
+    set_up_demo_users(store)
+    enter_trial(store, trial, protocol=protocol, start=start, on_progress=on_progress)
     sdtm_dir, adam_dir = out / "sdtm", out / "adam"
     for folder in (sdtm_dir, adam_dir):
         shutil.rmtree(folder, ignore_errors=True)

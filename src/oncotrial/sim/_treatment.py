@@ -53,6 +53,7 @@ class LabRecord:
     unit: str
     value2: float | None  # diastolic for blood pressure
     grade: int | None
+    flags: tuple[str, ...] = ()  # dose-rule facts of the reading (hypertension despite therapy)
 
 
 @dataclass(frozen=True)
@@ -140,10 +141,12 @@ class _Treatment:
         hyp = grade_hypertension(float(snap.systolic[i]), float(snap.diastolic[i]),
                                  previously_normal=bool(self.baseline_bp_normal[i]))
         if hyp.grade:
-            persists = self.tox.antihypertensives[i] >= 2 and hyp.grade >= 3
+            # attributed as the casebook records it: hypertension is a lenvatinib reaction
+            # ([LENVIMA] W&P 5.1; not among [HALAVEN]'s)
             aes.append(AdverseEvent(term="Hypertension", grade=hyp.grade,
                                     new=hyp.grade > st.lab_grades.get("Hypertension", 0),
-                                    flags=["persists_despite_therapy"] if persists else []))
+                                    attributed_to=[LENVATINIB],
+                                    flags=list(self._hypertension_flags(i, hyp.grade))))
         if np.isfinite(snap.anc[i]) and snap.anc[i] < 1.0 and self.rng.random() < (
                 self.params.p_fever_if_neutropenic):
             aes.append(AdverseEvent(term="Febrile neutropenia", grade=3, new=True,
@@ -151,6 +154,10 @@ class _Treatment:
             self.symptoms.append(SymptomEvent(i, "Febrile neutropenia", 3, day, day + 4,
                                               ERIBULIN))
         return aes
+
+    def _hypertension_flags(self, i: int, grade: int) -> tuple[str, ...]:
+        persists = self.tox.antihypertensives[i] >= 2 and grade >= 3
+        return ("persists_despite_therapy",) if persists else ()
 
     def _record_labs(self, i: int, day: int, st: _PatientState, snap: LabSnapshot) -> None:
         cday = day - st.cycle_start + 1
@@ -168,7 +175,7 @@ class _Treatment:
                                  previously_normal=bool(self.baseline_bp_normal[i]))
         self.labs.append(LabRecord(i, day, st.cycle, cday, "Hypertension",
                                    float(snap.systolic[i]), "mmHg", float(snap.diastolic[i]),
-                                   hyp.grade))
+                                   hyp.grade, self._hypertension_flags(i, hyp.grade or 0)))
         st.lab_grades["Hypertension"] = hyp.grade or 0
 
     def _visit(self, i: int, day: int, snap: LabSnapshot) -> DoseDecision:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,6 +32,7 @@ from oncotrial.sim.fast import compute_horizon
 from oncotrial.sim.observe import PatientOutcomes, compute_outcomes
 from oncotrial.sim.parameters import DAYS_PER_MONTH, SimParameters
 from oncotrial.sim.patients import VirtualPatients, make_patients
+from oncotrial.sim.toxicity import SymptomEvent
 from oncotrial.sim.tumour import make_kinetics
 from oncotrial.types import DoseAction, Phase
 
@@ -52,6 +54,7 @@ class AdverseEventRecord:
     attribution: str  # drug(s) it is attributed to
     laboratory: bool
     dlt: bool
+    flags: tuple[str, ...] = ()  # the dose-rule facts of the episode (intolerable, fever, ...)
 
 
 @dataclass(frozen=True)
@@ -85,32 +88,46 @@ def _take(patients: VirtualPatients, idx: IntArray) -> VirtualPatients:
 
 
 def _lab_episodes(labs: tuple[LabRecord, ...]) -> list[AdverseEventRecord]:
-    """Consecutive graded visits of one term make one episode (worst grade kept)."""
+    """Consecutive graded visits of one term make one episode (worst grade kept); blood
+    pressure makes one episode per grade and flags, as the dose engine saw it at each visit."""
     out: list[AdverseEventRecord] = []
-    open_: dict[tuple[int, str], list[int]] = {}
+    open_: dict[tuple[int, str], list[Any]] = {}
     for lab in sorted(labs, key=lambda r: (r.patient, r.test, r.day)):
         key = (lab.patient, lab.test)
         grade = lab.grade or 0
+        split = lab.test == "Hypertension"
+        ep = open_.get(key)
+        if ep is not None and (grade == 0 or (split and (grade, lab.flags) != (ep[2], ep[3]))):
+            del open_[key]
+            out.append(_lab_ae(lab.patient, lab.test, ep[2], ep[0], lab.day - 1, flags=ep[3]))
+            ep = None
         if grade > 0:
-            ep = open_.setdefault(key, [lab.day, lab.day, grade])
-            ep[1], ep[2] = lab.day, max(ep[2], grade)
-        elif key in open_:
-            start, _, worst = open_.pop(key)
-            out.append(_lab_ae(lab.patient, lab.test, worst, start, lab.day - 1))
-    out.extend(_lab_ae(p, t, ep[2], ep[0], ep[1] + 6) for (p, t), ep in open_.items())
+            if ep is None:
+                open_[key] = [lab.day, lab.day, grade, lab.flags]
+            else:
+                ep[1], ep[2] = lab.day, max(ep[2], grade)
+    out.extend(_lab_ae(p, t, ep[2], ep[0], ep[1] + 6, flags=ep[3])
+               for (p, t), ep in open_.items())
     return out
 
 
-def _lab_ae(patient: int, term: str, grade: int, start: int, end: int) -> AdverseEventRecord:
+def _lab_ae(patient: int, term: str, grade: int, start: int, end: int, *,
+            flags: tuple[str, ...] = ()) -> AdverseEventRecord:
     drug = "lenvatinib" if term in {"Hypertension", "Proteinuria"} else "eribulin"
     return AdverseEventRecord(patient, term, grade, start, max(end, start), drug,
-                              term != "Hypertension", False)
+                              term != "Hypertension", False, flags)
+
+
+def _symptom_flags(event: SymptomEvent) -> tuple[str, ...]:
+    if event.term == "Febrile neutropenia":
+        return ("fever",)
+    return ("intolerable",) if event.intolerable else ()
 
 
 def _course_aes(course: TreatmentCourse) -> list[AdverseEventRecord]:
     aes = _lab_episodes(course.labs)
     aes.extend(AdverseEventRecord(s.patient, s.term, s.grade, s.start_day, s.end_day, s.drug,
-                                  False, False) for s in course.symptoms)
+                                  False, False, _symptom_flags(s)) for s in course.symptoms)
     return aes
 
 

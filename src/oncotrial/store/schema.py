@@ -26,6 +26,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -298,6 +300,13 @@ class DrugAdministration(SubjectRow):
     action: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
     decision_rules: Mapped[str] = mapped_column(Text, default="")
+    # the engine's decision of its day (False: a daily drug taken between decision days)
+    decision: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # the hold state the decision leaves, read back as the next decision's starting point
+    on_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
+    hold_rule: Mapped[str | None] = mapped_column(String(80))
+    hold_terms: Mapped[str] = mapped_column(Text, default="", server_default="")  # ';'-joined
+    held_from_level: Mapped[float | None]
 
 
 class ConcomitantTherapy(SubjectRow):
