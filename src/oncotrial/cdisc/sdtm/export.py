@@ -130,7 +130,7 @@ def _age(birth: date | None, on: date) -> float | None:
 # --- DM and DS ----------------------------------------------------------------------------------
 
 
-def _dm(ctx: _Context) -> pd.DataFrame:
+def _dm(ctx: _Context, country: str) -> pd.DataFrame:
     given = [r for r in ctx.rows("drug_administration") if float(r["given_dose"]) > 0]
     doses = _by_subject(given)
     enrol = {int(r["subject_id"]): r for r in ctx.rows("enrolment")}
@@ -153,6 +153,7 @@ def _dm(ctx: _Context) -> pd.DataFrame:
         "ARM",
         "ACTARMCD",
         "ACTARM",
+        "COUNTRY",
         "HISTOL",
         "PHASE",
     ]
@@ -184,6 +185,7 @@ def _dm(ctx: _Context) -> pd.DataFrame:
                 "ARM": arm,
                 "ACTARMCD": actual,
                 "ACTARM": actual,
+                "COUNTRY": country,
                 "HISTOL": s["histology"] or "",
                 "PHASE": enrol[sid]["phase"] if sid in enrol else "",
             }
@@ -662,7 +664,8 @@ def _rs(ctx: _Context) -> pd.DataFrame:
 
 
 def build_sdtm(
-    tables: Tables, *, study_id: str, routes: Mapping[str, str] | None = None
+    tables: Tables, *, study_id: str, routes: Mapping[str, str] | None = None,
+    country: str = "",
 ) -> dict[str, pd.DataFrame]:
     """Build the SDTM domains DM, DS, EX, AE, LB, VS, TU, TR, RS, SV and CM.
 
@@ -676,12 +679,14 @@ def build_sdtm(
         STUDYID (e.g. the protocol id).
     routes
         Drug name -> EXROUTE (CDISC CT C66729, e.g. ``ORAL``, ``INTRAVENOUS``).
+    country
+        DM.COUNTRY (ISO 3166-1 alpha-3) of every subject.
     """
     if not study_id:
         raise DataError("STUDYID is required", field="study_id", value=study_id)
     ctx = _context(tables, study_id)
     builders: dict[str, Callable[[_Context], pd.DataFrame]] = {
-        "DM": _dm,
+        "DM": lambda c: _dm(c, country),
         "DS": _ds,
         "EX": lambda c: _ex(c, routes or {}),
         "AE": _ae,
