@@ -25,14 +25,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from oncotrial._outputs import atomic_folder, final_path
+from oncotrial.cdisc.define import StudyInfo
 from oncotrial.cdisc.io import write_dataset
+from oncotrial.cdisc.submission import dataset_labels, study_info, write_submission_files
 from oncotrial.errors import DataError
 
 __all__ = ["SDTM_DOMAINS", "build_sdtm", "write_sdtm"]
@@ -701,11 +703,19 @@ def build_sdtm(
     return {name: build(ctx) for name, build in builders.items()}
 
 
-def write_sdtm(domains: Mapping[str, pd.DataFrame], directory: Path) -> list[Path]:
-    """Write every domain as ``<domain>.xpt`` (SAS transport v5) and ``<domain>.csv``, all at
-    once or not at all (:func:`oncotrial._outputs.atomic_folder`)."""
+def write_sdtm(domains: Mapping[str, pd.DataFrame], directory: Path, *,
+               study: StudyInfo | None = None, created: datetime | None = None) -> list[Path]:
+    """Write every domain as ``<domain>.xpt`` (SAS transport v5, labels from the SDTM
+    specification), ``<domain>.csv`` and ``<domain>.json`` (Dataset-JSON 1.1), with
+    ``define.xml`` (Define-XML 2.1) and ``define.html``, all at once or not at all
+    (:func:`oncotrial._outputs.atomic_folder`). *created* stamps define.xml and the JSON files
+    (default now)."""
     written: list[Path] = []
     with atomic_folder(directory) as temp:
         for name, frame in domains.items():
-            written += write_dataset(frame, temp, name, table_label=f"SDTM {name}")
+            labels, table = dataset_labels(name, frame, "SDTM")
+            written += write_dataset(frame, temp, name, labels=labels, table_label=table)
+        written += write_submission_files(
+            domains, temp, standard="SDTM", study=study or study_info(domains),
+            created=created or datetime.now(UTC))
     return [final_path(path, temp, directory) for path in written]
