@@ -97,7 +97,8 @@ def _rejection(found: _Findings, frames: Mapping[str, pd.DataFrame], directory: 
     if ts is None or "TSPARMCD" not in ts.columns:
         found.add("FDA-TRC-1734", "error", "TS", "no TS dataset (Trial Summary)")
         return
-    start = ts.loc[_text(ts["TSPARMCD"]) == "SSTDTC", "TSVAL"] if "TSVAL" in ts else []
+    start: list[object] = (ts.loc[_text(ts["TSPARMCD"]) == "SSTDTC", "TSVAL"].tolist()
+                           if "TSVAL" in ts else [])
     if not any(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(v).strip()) for v in start):
         found.add("FDA-TRC-1734", "error", "TS", "TS has no SSTDTC with a complete ISO 8601 "
                   "study start date", variable="TSVAL")
@@ -141,7 +142,7 @@ def _sequence(found: _Findings, name: str, frame: pd.DataFrame) -> None:
                   value=frame.loc[repeated, by].iloc[0], count=int(repeated.sum()))
 
 
-def _codelist_check(found: _Findings, spec: Specification, name: str, variable: str,
+def _codelist_check(found: _Findings, spec: Specification, name: str, variable: str, *,
                     values: pd.Series, codelist: str, where: str = "") -> None:
     cl = spec.codelists[codelist]
     counts = _text(values)[_text(values) != ""].value_counts()
@@ -166,14 +167,16 @@ def _terminology(found: _Findings, spec: Specification, name: str, frame: pd.Dat
         if v.name not in frame.columns:
             continue
         if v.codelist:
-            _codelist_check(found, spec, name, v.name, frame[v.name], v.codelist)
+            _codelist_check(found, spec, name, v.name, values=frame[v.name],
+                            codelist=v.codelist)
         if v.value_level and v.value_level_by in frame.columns:
             by = _text(frame[v.value_level_by])
             for level in v.value_level:
                 if level.codelist:
-                    _codelist_check(found, spec, name, v.name, frame.loc[by == level.value,
-                                                                         v.name],
-                                    level.codelist, f"{v.value_level_by} = {level.value}")
+                    _codelist_check(found, spec, name, v.name,
+                                    values=frame.loc[by == level.value, v.name],
+                                    codelist=level.codelist,
+                                    where=f"{v.value_level_by} = {level.value}")
 
 
 def _adam(found: _Findings, frames: Mapping[str, pd.DataFrame]) -> None:

@@ -58,7 +58,7 @@ def _cell(value: Any, kind: str) -> Any:
     return number
 
 
-def _column(name: str, label: str, kind: str, values: pd.Series, item_oid: str,
+def _column(name: str, label: str, kind: str, values: pd.Series, *, item_oid: str,
             key: int | None) -> dict[str, Any]:
     column: dict[str, Any] = {"itemOID": item_oid, "name": name, "label": label,
                               "dataType": _JSON_TYPES[kind]}
@@ -99,8 +99,8 @@ def write_dataset_json(
         kinds.append(kind)
         label = variable.label if variable else given.get(column, ready.labels[position])
         columns.append(_column(column, label, kind, ready.frame[column],
-                               f"IT.{name.upper()}.{column}",
-                               keys.index(column) + 1 if column in keys else None))
+                               item_oid=f"IT.{name.upper()}.{column}",
+                               key=keys.index(column) + 1 if column in keys else None))
     cells = ready.frame.to_numpy(dtype=object)
     rows = [[_cell(_plain(value), kinds[j]) for j, value in enumerate(row)] for row in cells]
     document = {

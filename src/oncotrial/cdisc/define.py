@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
+from typing import Any
 
 import pandas as pd
 from lxml import etree
@@ -60,10 +61,10 @@ class StudyInfo:
     protocol: str
 
 
-def _text(model: object, content: str) -> object:
+def _text(model: Any, content: str) -> Any:
     """A Description with one English TranslatedText."""
-    description = model.Description()  # type: ignore[attr-defined]
-    description.TranslatedText.append(model.TranslatedText(_content=content, lang="en"))  # type: ignore[attr-defined]
+    description = model.Description()
+    description.TranslatedText.append(model.TranslatedText(_content=content, lang="en"))
     return description
 
 
@@ -111,10 +112,10 @@ def _inferred(name: str, values: pd.Series) -> VariableSpec:
 class _Builder:
     """Collects the definitions of one define.xml as they are met."""
 
-    def __init__(self, model: object, spec: Specification) -> None:
+    def __init__(self, model: Any, spec: Specification) -> None:
         self.m = model
         self.spec = spec
-        self.mdv = model.MetaDataVersion(  # type: ignore[attr-defined]
+        self.mdv = model.MetaDataVersion(
             OID=f"MDV.{spec.standard}", Name=f"{spec.standard} metadata",
             Description=f"{spec.standard} {spec.ig_name} {spec.ig_version}",
             DefineVersion="2.1.0")
@@ -127,11 +128,11 @@ class _Builder:
 
     def standards(self) -> None:
         m, spec = self.m, self.spec
-        standards = m.Standards()  # type: ignore[attr-defined]
-        standards.Standard.append(m.Standard(  # type: ignore[attr-defined]
+        standards = m.Standards()
+        standards.Standard.append(m.Standard(
             OID="STD.IG", Name=spec.ig_name, Type="IG", Version=spec.ig_version, Status="Final"))
         for publishing, version in spec.ct_versions.items():
-            standards.Standard.append(m.Standard(  # type: ignore[attr-defined]
+            standards.Standard.append(m.Standard(
                 OID=f"STD.CT.{publishing}", Name="CDISC/NCI", Type="CT",
                 PublishingSet=publishing, Version=version, Status="Final"))
         self.mdv.Standards = standards
@@ -141,7 +142,7 @@ class _Builder:
         m = self.m
         sdtm = self.spec.standard == "SDTM"
         label = dataset.label if dataset else name
-        group = m.ItemGroupDef(  # type: ignore[attr-defined]
+        group = m.ItemGroupDef(
             OID=_oid("IG", name), Name=name,
             Repeating="No" if name in _ONE_PER_SUBJECT + _REFERENCE else "Yes",
             IsReferenceData="Yes" if name in _REFERENCE else "No", SASDatasetName=name,
@@ -162,18 +163,18 @@ class _Builder:
                     "Not in oncotrial's specification: described from the values as read.")
             self.variable(group, name, variable, frame, order=order,
                           key=keys.index(column) + 1 if column in keys else None)
-        group.Class = m.Class(Name=dataset.cls if dataset else "")  # type: ignore[attr-defined]
+        group.Class = m.Class(Name=dataset.cls if dataset else "")
         if dataset and dataset.subclass:
-            group.Class.SubClass.append(m.SubClass(Name=dataset.subclass))  # type: ignore[attr-defined]
-        group.leaf = m.leaf(ID=_oid("LF", name), href=href,  # type: ignore[attr-defined]
-                            title=m.title(_content=href))  # type: ignore[attr-defined]
+            group.Class.SubClass.append(m.SubClass(Name=dataset.subclass))
+        group.leaf = m.leaf(ID=_oid("LF", name), href=href,
+                            title=m.title(_content=href))
         self.mdv.ItemGroupDef.append(group)
 
-    def variable(self, group: object, dataset: str, v: VariableSpec, frame: pd.DataFrame, *,
+    def variable(self, group: Any, dataset: str, v: VariableSpec, frame: pd.DataFrame, *,
                  order: int, key: int | None) -> None:
         m = self.m
         oid = _oid("IT", dataset, v.name)
-        ref = m.ItemRef(ItemOID=oid, OrderNumber=order,  # type: ignore[attr-defined]
+        ref = m.ItemRef(ItemOID=oid, OrderNumber=order,
                         Mandatory="Yes" if v.core == "Req" else "No")
         if key is not None:
             ref.KeySequence = key
@@ -182,22 +183,22 @@ class _Builder:
             self.methods.add(v.method)
         if v.nonstandard:
             ref.IsNonStandard = "Yes"
-        group.ItemRef.append(ref)  # type: ignore[attr-defined]
+        group.ItemRef.append(ref)
         item = self.item(oid, v, frame[v.name])
         if _oid("COM", dataset, v.name) in self.comments:
             item.CommentOID = _oid("COM", dataset, v.name)
         if v.value_level and v.value_level_by in frame.columns:
             levels = self.value_list(dataset, v, frame)
             if levels:
-                item.ValueListRef = m.ValueListRef(ValueListOID=levels)  # type: ignore[attr-defined]
+                item.ValueListRef = m.ValueListRef(ValueListOID=levels)
         self.mdv.ItemDef.append(item)
 
     def item(self, oid: str, v: VariableSpec, values: pd.Series, *,
-             level: ValueLevel | None = None) -> object:
+             level: ValueLevel | None = None) -> Any:
         m = self.m
         kind = level.type if level else v.type
         length, digits = _length(values, kind)
-        item = m.ItemDef(OID=oid, Name=v.name, DataType=_DATA_TYPES[kind],  # type: ignore[attr-defined]
+        item = m.ItemDef(OID=oid, Name=v.name, DataType=_DATA_TYPES[kind],
                          SASFieldName=v.name)
         if length is not None and _DATA_TYPES[kind] in ("text", "integer", "float"):
             item.Length = length
@@ -208,24 +209,24 @@ class _Builder:
         item.Description = _text(m, v.label)
         codelist = level.codelist if level else v.codelist
         if codelist:
-            item.CodeListRef = m.CodeListRef(CodeListOID=_oid("CL", codelist))  # type: ignore[attr-defined]
+            item.CodeListRef = m.CodeListRef(CodeListOID=_oid("CL", codelist))
             self.codelist_values.setdefault(codelist, set()).update(
                 str(x).strip() for x in values if not _missing(x))
         item.Origin.append(self.origin(v, level))
         return item
 
-    def origin(self, v: VariableSpec, level: ValueLevel | None) -> object:
+    def origin(self, v: VariableSpec, level: ValueLevel | None) -> Any:
         m = self.m
         kind = level.origin if level else v.origin
         if kind == "Predecessor":
-            return m.Origin(Type="Predecessor", Description=_text(m, v.predecessor))  # type: ignore[attr-defined]
+            return m.Origin(Type="Predecessor", Description=_text(m, v.predecessor))
         source = "Investigator" if kind == "Collected" else "Sponsor"
-        return m.Origin(Type=kind, Source=source)  # type: ignore[attr-defined]
+        return m.Origin(Type=kind, Source=source)
 
     def value_list(self, dataset: str, v: VariableSpec, frame: pd.DataFrame) -> str | None:
         m = self.m
         by = frame[v.value_level_by].astype(str).str.strip()
-        listing = m.ValueListDef(OID=_oid("VL", dataset, v.name))  # type: ignore[attr-defined]
+        listing = m.ValueListDef(OID=_oid("VL", dataset, v.name))
         for number, level in enumerate(v.value_level, start=1):
             rows = by == level.value
             if not rows.any():
@@ -233,9 +234,9 @@ class _Builder:
             where = _oid("WC", dataset, v.name, str(number))
             self.where[where] = (_oid("IT", dataset, v.value_level_by), level.value)
             item_oid = _oid("IT", dataset, v.name, str(number))
-            ref = m.ItemRef(ItemOID=item_oid, OrderNumber=number,  # type: ignore[attr-defined]
+            ref = m.ItemRef(ItemOID=item_oid, OrderNumber=number,
                             Mandatory="No")
-            ref.WhereClauseRef.append(m.WhereClauseRef(WhereClauseOID=where))  # type: ignore[attr-defined]
+            ref.WhereClauseRef.append(m.WhereClauseRef(WhereClauseOID=where))
             if level.method and level.origin == "Derived":
                 ref.MethodOID = _oid("MT", level.method)
                 self.methods.add(level.method)
@@ -252,9 +253,9 @@ class _Builder:
     def finish(self) -> None:
         m = self.m
         for oid, (item, value) in self.where.items():
-            clause = m.WhereClauseDef(OID=oid)  # type: ignore[attr-defined]
-            check = m.RangeCheck(Comparator="EQ", SoftHard="Soft", ItemOID=item)  # type: ignore[attr-defined]
-            check.CheckValue.append(m.CheckValue(_content=value))  # type: ignore[attr-defined]
+            clause = m.WhereClauseDef(OID=oid)
+            check = m.RangeCheck(Comparator="EQ", SoftHard="Soft", ItemOID=item)
+            check.CheckValue.append(m.CheckValue(_content=value))
             clause.RangeCheck.append(check)
             self.mdv.WhereClauseDef.append(clause)
         for key in sorted(self.codelist_values):
@@ -262,35 +263,35 @@ class _Builder:
                                                    self.codelist_values[key]))
         for key in sorted(self.methods):
             method = self.spec.methods[key]
-            self.mdv.MethodDef.append(m.MethodDef(  # type: ignore[attr-defined]
+            self.mdv.MethodDef.append(m.MethodDef(
                 OID=_oid("MT", key), Name=method.name, Type="Computation",
                 Description=_text(m, f"{method.text} Source: {method.citation}.")))
         for oid, text in self.comments.items():
-            self.mdv.CommentDef.append(m.CommentDef(OID=oid, Description=_text(m, text)))  # type: ignore[attr-defined]
+            self.mdv.CommentDef.append(m.CommentDef(OID=oid, Description=_text(m, text)))
 
-    def codelist(self, codelist: Codelist, used: set[str]) -> object:
+    def codelist(self, codelist: Codelist, used: set[str]) -> Any:
         m = self.m
         terms = [t for t in codelist.terms if t.value in used] or list(codelist.terms)
-        out = m.CodeList(OID=_oid("CL", codelist.key), Name=codelist.name,  # type: ignore[attr-defined]
+        out = m.CodeList(OID=_oid("CL", codelist.key), Name=codelist.name,
                          DataType="text")
         if codelist.is_cdisc:
             out.StandardOID = f"STD.CT.{codelist.standard}"
         decoded = any(t.decode != t.value for t in terms)
         for order, term in enumerate(terms, start=1):
             if decoded:
-                entry = m.CodeListItem(CodedValue=term.value, OrderNumber=order)  # type: ignore[attr-defined]
-                entry.Decode = m.Decode()  # type: ignore[attr-defined]
-                entry.Decode.TranslatedText.append(m.TranslatedText(_content=term.decode,  # type: ignore[attr-defined]
+                entry = m.CodeListItem(CodedValue=term.value, OrderNumber=order)
+                entry.Decode = m.Decode()
+                entry.Decode.TranslatedText.append(m.TranslatedText(_content=term.decode,
                                                                     lang="en"))
             else:
-                entry = m.EnumeratedItem(CodedValue=term.value, OrderNumber=order)  # type: ignore[attr-defined]
+                entry = m.EnumeratedItem(CodedValue=term.value, OrderNumber=order)
             if codelist.is_cdisc and not term.code:
                 entry.ExtendedValue = "Yes"
             if term.code:
-                entry.Alias.append(m.Alias(Context="nci:ExtCodeID", Name=term.code))  # type: ignore[attr-defined]
+                entry.Alias.append(m.Alias(Context="nci:ExtCodeID", Name=term.code))
             (out.CodeListItem if decoded else out.EnumeratedItem).append(entry)
         if codelist.is_cdisc:
-            out.Alias.append(m.Alias(Context="nci:ExtCodeID", Name=codelist.code))  # type: ignore[attr-defined]
+            out.Alias.append(m.Alias(Context="nci:ExtCodeID", Name=codelist.code))
         return out
 
     # --- analysis results metadata -----------------------------------------------------------
@@ -303,48 +304,49 @@ class _Builder:
             return
         self.where["WC.ARM.CRSP"] = ("IT.ADRS.PARAMCD", "CRSP")
         self.where["WC.ARM.EFFFL"] = ("IT.ADSL.EFFFL", "Y")
-        result = m.AnalysisResult(  # type: ignore[attr-defined]
+        result = m.AnalysisResult(
             OID="AR.ORR", ParameterOID="IT.ADRS.PARAMCD", AnalysisReason="SPECIFIED IN PROTOCOL",
             AnalysisPurpose="PRIMARY OUTCOME MEASURE",
             Description=_text(m, "Confirmed objective response rate (RECIST 1.1) with its exact "
                                  "95% confidence interval, response-evaluable population"))
-        datasets = m.AnalysisDatasets()  # type: ignore[attr-defined]
+        datasets = m.AnalysisDatasets()
         for group, where, variable in (("IG.ADSL", "WC.ARM.EFFFL", "IT.ADSL.EFFFL"),
                                        ("IG.ADRS", "WC.ARM.CRSP", "IT.ADRS.AVALC")):
-            dataset = m.AnalysisDataset(ItemGroupOID=group)  # type: ignore[attr-defined]
-            dataset.WhereClauseRef = m.WhereClauseRef(WhereClauseOID=where)  # type: ignore[attr-defined]
-            dataset.AnalysisVariable.append(m.AnalysisVariable(ItemOID=variable))  # type: ignore[attr-defined]
+            dataset = m.AnalysisDataset(ItemGroupOID=group)
+            dataset.WhereClauseRef = m.WhereClauseRef(WhereClauseOID=where)
+            dataset.AnalysisVariable.append(m.AnalysisVariable(ItemOID=variable))
             datasets.AnalysisDataset.append(dataset)
         result.AnalysisDatasets = datasets
-        result.Documentation = m.Documentation(Description=_text(  # type: ignore[attr-defined]
+        result.Documentation = m.Documentation(Description=_text(
             m, "Responders: subjects with AVALC = Y for PARAMCD = CRSP (best confirmed overall "
                "response CR or PR, RECIST 1.1 §4.6) among subjects with EFFFL = Y; estimate "
                "x/n with the Clopper-Pearson exact 95% interval (Clopper and Pearson 1934); "
                "Simon two-stage decision against the protocol's design."))
-        result.ProgrammingCode = m.ProgrammingCode(  # type: ignore[attr-defined]
+        result.ProgrammingCode = m.ProgrammingCode(
             Context="Python 3 (oncotrial)",
-            Code=m.Code(_content='oncotrial.stats.estimate_binomial_ci(x, n, '  # type: ignore[attr-defined]
+            Code=m.Code(_content='oncotrial.stats.estimate_binomial_ci(x, n, '
                                  'method="clopper-pearson", conf_level=0.95)'))
-        display = m.ResultDisplay(  # type: ignore[attr-defined]
+        display = m.ResultDisplay(
             OID="RD.ORR", Name="Table 14.2.1",
             Description=_text(m, "Confirmed objective response rate (primary endpoint)"))
         display.AnalysisResult.append(result)
-        displays = m.AnalysisResultDisplays()  # type: ignore[attr-defined]
+        displays = m.AnalysisResultDisplays()
         displays.ResultDisplay.append(display)
         self.mdv.AnalysisResultDisplays = displays
 
 
-def _model(with_arm: bool) -> object:
+def _model(with_arm: bool) -> Any:
     import odmlib.arm_1_0.model as arm_model  # noqa: PLC0415 - heavy, only when written
     import odmlib.define_2_1.model as define_model  # noqa: PLC0415
     from odmlib import ns_registry  # noqa: PLC0415
 
-    ns_registry.NamespaceRegistry(prefix="odm", uri="http://www.cdisc.org/ns/odm/v1.3",
+    registry: Any = ns_registry.NamespaceRegistry
+    registry(prefix="odm", uri="http://www.cdisc.org/ns/odm/v1.3",
                                   is_default=True, is_reset=True)
-    ns_registry.NamespaceRegistry(prefix="def", uri="http://www.cdisc.org/ns/def/v2.1")
-    ns_registry.NamespaceRegistry(prefix="xlink", uri="http://www.w3.org/1999/xlink")
+    registry(prefix="def", uri="http://www.cdisc.org/ns/def/v2.1")
+    registry(prefix="xlink", uri="http://www.w3.org/1999/xlink")
     if with_arm:
-        ns_registry.NamespaceRegistry(prefix="arm", uri="http://www.cdisc.org/ns/arm/v1.0")
+        registry(prefix="arm", uri="http://www.cdisc.org/ns/arm/v1.0")
         return arm_model
     return define_model
 
@@ -391,20 +393,20 @@ def build_define(
     builder.finish()
     m = model
     stamp = created.isoformat(timespec="seconds")
-    odm = m.ODM(FileOID=_oid("DEF", study.study_id, standard), FileType="Snapshot",  # type: ignore[attr-defined]
+    odm = m.ODM(FileOID=_oid("DEF", study.study_id, standard), FileType="Snapshot",
                 ODMVersion="1.3.2", CreationDateTime=stamp, AsOfDateTime=stamp,
                 Originator="oncotrial", SourceSystem="oncotrial", SourceSystemVersion="0.1.0",
                 Context="Submission")
-    odm_study = m.Study(OID=_oid("ST", study.study_id))  # type: ignore[attr-defined]
-    odm_study.GlobalVariables = m.GlobalVariables(  # type: ignore[attr-defined]
-        StudyName=m.StudyName(_content=study.name),  # type: ignore[attr-defined]
-        StudyDescription=m.StudyDescription(_content=study.description),  # type: ignore[attr-defined]
-        ProtocolName=m.ProtocolName(_content=study.protocol))  # type: ignore[attr-defined]
+    odm_study = m.Study(OID=_oid("ST", study.study_id))
+    odm_study.GlobalVariables = m.GlobalVariables(
+        StudyName=m.StudyName(_content=study.name),
+        StudyDescription=m.StudyDescription(_content=study.description),
+        ProtocolName=m.ProtocolName(_content=study.protocol))
     odm_study.MetaDataVersion = builder.mdv
     odm.Study = odm_study
     text = odm.to_xml_string()
-    document = etree.tostring(etree.fromstring(text.encode("utf-8")), xml_declaration=True,
-                              encoding="UTF-8", pretty_print=True)
+    document: bytes = etree.tostring(etree.fromstring(text.encode("utf-8")),
+                                     xml_declaration=True, encoding="UTF-8", pretty_print=True)
     validate_define(document)
     return document
 

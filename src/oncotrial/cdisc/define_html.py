@@ -32,7 +32,7 @@ def _t(element: etree._Element | None) -> str:
     if element is None:
         return ""
     text = element.find("odm:Description/odm:TranslatedText", _NS)
-    return "" if text is None or text.text is None else text.text
+    return "" if text is None or text.text is None else str(text.text)
 
 
 def _table(head: list[str], rows: list[list[str]]) -> str:
@@ -137,8 +137,8 @@ def _results(root: etree._Element) -> str:
                 escape(_t(result)), escape(result.get("AnalysisReason", "")),
                 escape(result.get("AnalysisPurpose", "")), "<br>".join(datasets),
                 escape(_t(result.find("arm:Documentation", _NS))),
-                f"<code>{escape(result.findtext('arm:ProgrammingCode/arm:Code', '', _NS))}"
-                "</code>"]]))
+                ("<code>" + escape(result.findtext("arm:ProgrammingCode/arm:Code", "", _NS))
+                 + "</code>")]]))
     return "".join(parts)
 
 
@@ -147,7 +147,7 @@ def _class(group: etree._Element) -> str:
     if found is None:
         return ""
     sub = found.find("def:SubClass", _NS)
-    return found.get("Name", "") + ("" if sub is None else f" / {sub.get('Name', '')}")
+    return str(found.get("Name", "")) + ("" if sub is None else f" / {sub.get('Name', '')}")
 
 
 def render_define_html(document: bytes) -> str:

@@ -30,8 +30,11 @@ def validate(
     if sdtm is None and adam is None:
         raise DataError("nothing to check", field="--sdtm/--adam", value="",
                         allowed="--sdtm DIR and/or --adam DIR")
-    parts = [check_folder(folder, standard=standard)
-             for folder, standard in ((sdtm, "SDTM"), (adam, "ADaM")) if folder is not None]
+    parts = []
+    if sdtm is not None:
+        parts.append(check_folder(sdtm, standard="SDTM"))
+    if adam is not None:
+        parts.append(check_folder(adam, standard="ADaM"))
     findings = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=list(FINDING_COLUMNS))
     for row in findings.itertuples(index=False):

@@ -34,7 +34,7 @@ def trial_visits(protocol: Protocol) -> list[TrialVisit]:
         if v.planned is None or v.kind == "log":
             continue
         offset = (v.planned - start).days
-        day = offset + 1 if offset >= 0 else offset
+        day: int | None = offset + 1 if offset >= 0 else offset
         repeats = {"treatment": f"repeats every cycle of {cycle} days",
                    "imaging": "repeats at the imaging interval until progression",
                    "follow_up": "repeats until death or end of study"}.get(v.kind, "")

@@ -26,10 +26,10 @@ from oncotrial.cdisc.adam.adtte import derive_adtte
 from oncotrial.cdisc.adam.issues import ISSUE_VARIABLES, derive_adrs_issues
 from oncotrial.cdisc.adam.screen import ISSUE_COLUMNS, screen_sdtm
 from oncotrial.cdisc.adam.supporting import derive_supporting_adam, undosed_drugs
+from oncotrial.cdisc.define import StudyInfo
 from oncotrial.cdisc.io import transport_issues, write_dataset
 from oncotrial.cdisc.sdtm import ANALYSIS_DOMAINS
 from oncotrial.cdisc.sdtm.tumour import derive_rs_and_issues_from_tr
-from oncotrial.cdisc.define import StudyInfo
 from oncotrial.cdisc.submission import dataset_labels, study_info, write_submission_files
 from oncotrial.errors import DataError, failure_context
 from oncotrial.protocol import AnalysisProfile, Protocol, as_profile, describe_profile
