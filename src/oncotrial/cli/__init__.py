@@ -64,6 +64,9 @@ COMMANDS: dict[str, Entry] = {
                       "Survival estimates: Kaplan-Meier, log-rank."),
     "user": Entry("oncotrial.cli.user", "app",
                   "Accounts, sites and roles (as an authenticated administrator)."),
+    "validate": Entry("oncotrial.cli.validate", "validate",
+                      "Check SDTM and ADaM folders against the conformance rules that matter "
+                      "most."),
 }
 
 

@@ -264,6 +264,7 @@ class Protocol(_Model):
     title: str
     sponsor: str
     collaborators: list[str] = Field(default_factory=list)
+    country: str = Field(default="", pattern=r"^([A-Z]{3})?$")  # ISO 3166-1 alpha-3 (DM.COUNTRY)
     version: str
     population: Population
     cycle_length_days: int = Field(gt=0)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from oncotrial.cdisc.adam import derive_adam, write_adam
+from oncotrial.cdisc.define import StudyInfo
 from oncotrial.cdisc.sdtm import read_sdtm
 from oncotrial.errors import DataError
 from oncotrial.protocol import Protocol
@@ -238,16 +239,19 @@ def run_demo(
     for folder in (sdtm_dir, adam_dir):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-    statistician = log_in(store, "stat", channel=Channel.SIMULATION)
-    with open_unit(store, statistician) as unit:
-        files = export_sdtm(unit, sdtm_dir, protocol=protocol)
-    store.engine.dispose()
-    sdtm = read_sdtm(sdtm_dir)
-    adam = derive_adam(sdtm, protocol=protocol, supporting=True)
-    files += write_adam(adam, adam_dir)
     cutoff = start + timedelta(
         days=int(trial.enrol_day.max()) + int(trial.outcomes.off_study_day.max())
     )
+    stamp = datetime(cutoff.year, cutoff.month, cutoff.day, tzinfo=UTC)  # reproducible files
+    statistician = log_in(store, "stat", channel=Channel.SIMULATION)
+    with open_unit(store, statistician) as unit:
+        files = export_sdtm(unit, sdtm_dir, protocol=protocol, created=stamp)
+    store.engine.dispose()
+    sdtm = read_sdtm(sdtm_dir)
+    adam = derive_adam(sdtm, protocol=protocol, supporting=True)
+    study = StudyInfo(study_id=protocol.id, name=protocol.id, description=protocol.title,
+                      protocol=protocol.nct_id)
+    files += write_adam(adam, adam_dir, study=study, created=stamp)
     _stamp_xpt(files, cutoff)
     report_dir = out / "report"
     shutil.rmtree(report_dir, ignore_errors=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -25,10 +26,11 @@ from oncotrial.cdisc.adam.adtte import derive_adtte
 from oncotrial.cdisc.adam.issues import ISSUE_VARIABLES, derive_adrs_issues
 from oncotrial.cdisc.adam.screen import ISSUE_COLUMNS, screen_sdtm
 from oncotrial.cdisc.adam.supporting import derive_supporting_adam, undosed_drugs
+from oncotrial.cdisc.define import StudyInfo
 from oncotrial.cdisc.io import transport_issues, write_dataset
 from oncotrial.cdisc.sdtm import ANALYSIS_DOMAINS
 from oncotrial.cdisc.sdtm.tumour import derive_rs_and_issues_from_tr
-from oncotrial.cdisc.terminology import DATASET_LABELS, labels_for
+from oncotrial.cdisc.submission import dataset_labels, study_info, write_submission_files
 from oncotrial.errors import DataError, failure_context
 from oncotrial.protocol import AnalysisProfile, Protocol, as_profile, describe_profile
 from oncotrial.rules.recist import RecistSettings
@@ -204,8 +206,11 @@ def _responses_from_measurements(
     return pd.concat([computed, others], ignore_index=True), issues
 
 
-def write_adam(datasets: AdamDatasets, directory: Path) -> list[Path]:
-    """Write every dataset as XPT v5 and CSV, the data issues as ``adam_issues.csv`` (with what
+def write_adam(datasets: AdamDatasets, directory: Path, *, study: StudyInfo | None = None,
+               created: datetime | None = None) -> list[Path]:
+    """Write every dataset as XPT v5 (labels from the ADaM specification), CSV and
+    Dataset-JSON 1.1 with ``define.xml`` (Define-XML 2.1 with the analysis results metadata of
+    the primary endpoint) and ``define.html``, the data issues as ``adam_issues.csv`` (with what
     writing XPT changed) and the analysis profile as ``analysis_profile.csv``, into *directory*.
 
     All files are written into a temporary folder that replaces *directory*'s entries at the
@@ -219,12 +224,14 @@ def write_adam(datasets: AdamDatasets, directory: Path) -> list[Path]:
         issues = [datasets.issues]
         for name, frame in frames.items():
             with failure_context(f"writing {name}"):
-                labels = labels_for(list(frame.columns))
+                labels, table = dataset_labels(name, frame, "ADaM")
                 issues.append(transport_issues(frame, name, labels=labels).assign(
                     USUBJID="", VISIT="", ISSUE=lambda t: t["ISSUE"] + " ("
                     + t["NVALUES"].astype(str) + " value(s))"))
-                written += write_dataset(frame, temp, name, labels=labels,
-                                         table_label=DATASET_LABELS[name])
+                written += write_dataset(frame, temp, name, labels=labels, table_label=table)
+        written += write_submission_files(
+            frames, temp, standard="ADaM", study=study or study_info(frames),
+            created=created or datetime.now(UTC))
         written.append(write_csv(_combine(issues), temp / "adam_issues.csv"))
         if datasets.profile is not None:
             rows = describe_profile(datasets.profile)

@@ -52,6 +52,17 @@ def derive_supporting_adam(
             out["ADTR"] = derive_adtr(sdtm, adsl_dates,
                                       settings=RecistSettings.from_protocol(profile),
                                       evaluator=evaluator)
+    return {name: _with_study(frame, adsl_dates) for name, frame in out.items()}
+
+
+def _with_study(frame: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
+    """STUDYID first in every ADaM dataset (ADaMIG 1.1 §3.1: STUDYID and USUBJID in each),
+    from ADSL by USUBJID where the derivation did not carry it."""
+    if "STUDYID" in frame.columns or "STUDYID" not in adsl.columns:
+        return frame
+    studies = adsl.drop_duplicates("USUBJID").set_index("USUBJID")["STUDYID"]
+    out = frame.copy()
+    out.insert(0, "STUDYID", out["USUBJID"].map(studies).fillna("").astype(object))
     return out
 
 

@@ -25,14 +25,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from oncotrial._outputs import atomic_folder, final_path
+from oncotrial.cdisc.define import StudyInfo
 from oncotrial.cdisc.io import write_dataset
+from oncotrial.cdisc.submission import dataset_labels, study_info, write_submission_files
 from oncotrial.errors import DataError
 
 __all__ = ["SDTM_DOMAINS", "build_sdtm", "write_sdtm"]
@@ -130,7 +132,7 @@ def _age(birth: date | None, on: date) -> float | None:
 # --- DM and DS ----------------------------------------------------------------------------------
 
 
-def _dm(ctx: _Context) -> pd.DataFrame:
+def _dm(ctx: _Context, country: str) -> pd.DataFrame:
     given = [r for r in ctx.rows("drug_administration") if float(r["given_dose"]) > 0]
     doses = _by_subject(given)
     enrol = {int(r["subject_id"]): r for r in ctx.rows("enrolment")}
@@ -153,6 +155,7 @@ def _dm(ctx: _Context) -> pd.DataFrame:
         "ARM",
         "ACTARMCD",
         "ACTARM",
+        "COUNTRY",
         "HISTOL",
         "PHASE",
     ]
@@ -184,6 +187,7 @@ def _dm(ctx: _Context) -> pd.DataFrame:
                 "ARM": arm,
                 "ACTARMCD": actual,
                 "ACTARM": actual,
+                "COUNTRY": country,
                 "HISTOL": s["histology"] or "",
                 "PHASE": enrol[sid]["phase"] if sid in enrol else "",
             }
@@ -662,7 +666,8 @@ def _rs(ctx: _Context) -> pd.DataFrame:
 
 
 def build_sdtm(
-    tables: Tables, *, study_id: str, routes: Mapping[str, str] | None = None
+    tables: Tables, *, study_id: str, routes: Mapping[str, str] | None = None,
+    country: str = "",
 ) -> dict[str, pd.DataFrame]:
     """Build the SDTM domains DM, DS, EX, AE, LB, VS, TU, TR, RS, SV and CM.
 
@@ -676,12 +681,14 @@ def build_sdtm(
         STUDYID (e.g. the protocol id).
     routes
         Drug name -> EXROUTE (CDISC CT C66729, e.g. ``ORAL``, ``INTRAVENOUS``).
+    country
+        DM.COUNTRY (ISO 3166-1 alpha-3) of every subject.
     """
     if not study_id:
         raise DataError("STUDYID is required", field="study_id", value=study_id)
     ctx = _context(tables, study_id)
     builders: dict[str, Callable[[_Context], pd.DataFrame]] = {
-        "DM": _dm,
+        "DM": lambda c: _dm(c, country),
         "DS": _ds,
         "EX": lambda c: _ex(c, routes or {}),
         "AE": _ae,
@@ -696,11 +703,19 @@ def build_sdtm(
     return {name: build(ctx) for name, build in builders.items()}
 
 
-def write_sdtm(domains: Mapping[str, pd.DataFrame], directory: Path) -> list[Path]:
-    """Write every domain as ``<domain>.xpt`` (SAS transport v5) and ``<domain>.csv``, all at
-    once or not at all (:func:`oncotrial._outputs.atomic_folder`)."""
+def write_sdtm(domains: Mapping[str, pd.DataFrame], directory: Path, *,
+               study: StudyInfo | None = None, created: datetime | None = None) -> list[Path]:
+    """Write every domain as ``<domain>.xpt`` (SAS transport v5, labels from the SDTM
+    specification), ``<domain>.csv`` and ``<domain>.json`` (Dataset-JSON 1.1), with
+    ``define.xml`` (Define-XML 2.1) and ``define.html``, all at once or not at all
+    (:func:`oncotrial._outputs.atomic_folder`). *created* stamps define.xml and the JSON files
+    (default now)."""
     written: list[Path] = []
     with atomic_folder(directory) as temp:
         for name, frame in domains.items():
-            written += write_dataset(frame, temp, name, table_label=f"SDTM {name}")
+            labels, table = dataset_labels(name, frame, "SDTM")
+            written += write_dataset(frame, temp, name, labels=labels, table_label=table)
+        written += write_submission_files(
+            domains, temp, standard="SDTM", study=study or study_info(domains),
+            created=created or datetime.now(UTC))
     return [final_path(path, temp, directory) for path in written]
