@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from oncotrial._yaml import read_yaml
 from oncotrial.errors import RuleError
 from oncotrial.protocol import Protocol
+from oncotrial.rules.ae_terms import load_ctcae_terms
 from oncotrial.types import DoseAction
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "MissingCondition",
     "Resume",
     "ScheduleRule",
+    "TermGroup",
     "check_rules_against_protocol",
     "load_dose_rules",
 ]
@@ -50,6 +52,9 @@ class EventCondition(_Frozen):
 
     kind: Literal["event"]
     terms: list[str] = Field(default_factory=list)
+    groups: list[str] = Field(
+        default_factory=list, description="Named term groups (term_groups), resolved at load."
+    )
     exclude_terms: list[str] = Field(default_factory=list)
     category: Literal["hematologic", "non_hematologic", "any"] = "any"
     min_grade: int = Field(ge=0, le=5)
@@ -59,6 +64,9 @@ class EventCondition(_Frozen):
     lasting_more_than_param: str | None = None
     new_only: bool = False
     current_only: bool = False
+    attributed_only: bool = Field(
+        default=False, description="Only events reported as attributed to the rule's drug."
+    )
 
 
 class MeasureCondition(_Frozen):
@@ -92,6 +100,28 @@ class Resume(_Frozen):
     param: str | None = None
 
 
+class TermGroup(_Frozen):
+    """A kind of event a label names ("gastrointestinal perforation"): the CTCAE v5.0 terms of
+    the given system organ classes whose name contains one of the words, plus listed terms."""
+
+    socs: list[str] = Field(default_factory=list)
+    name_contains: list[str] = Field(default_factory=list)
+    terms: list[str] = Field(default_factory=list)
+    source: str
+
+    def resolve(self) -> list[str]:
+        """The CTCAE v5.0 terms of the group, in term-table order."""
+        words = [w.lower() for w in self.name_contains]
+        found = [
+            t.term
+            for t in load_ctcae_terms().values()
+            if words
+            and (not self.socs or t.soc in self.socs)
+            and any(w in t.term.lower() for w in words)
+        ]
+        return list(dict.fromkeys([*found, *self.terms]))
+
+
 class DoseRule(_Frozen):
     """One named rule: any of its conditions fires it; it carries its source wording."""
 
@@ -123,6 +153,7 @@ class DoseRuleTable(_Frozen):
     schedule_rules: list[ScheduleRule]
     measurement_attribution: dict[str, list[str]]
     hematologic_terms: list[str]
+    term_groups: dict[str, TermGroup] = Field(default_factory=dict)
     rules: list[DoseRule]
 
     def schedule_rule(self, name: str) -> ScheduleRule:
@@ -145,8 +176,61 @@ class DoseRuleTable(_Frozen):
         return [r for r in self.rules if r.drug == drug and r.stage == stage]
 
 
+def _named_terms(rule: DoseRule) -> list[str]:
+    terms = [
+        t
+        for c in rule.conditions
+        if isinstance(c, EventCondition)
+        for t in (*c.terms, *c.exclude_terms)
+    ]
+    return terms + ([] if rule.resume is None else list(rule.resume.terms))
+
+
+def _check_terms(table: DoseRuleTable) -> list[str]:
+    known = load_ctcae_terms()
+    problems = [
+        f"rule {rule.name}: {term!r} is not a CTCAE v5.0 term"
+        for rule in table.rules
+        for term in _named_terms(rule)
+        if term not in known
+    ]
+    problems += [
+        f"hematologic_terms: {term!r} is not a CTCAE v5.0 term"
+        for term in table.hematologic_terms
+        if term not in known
+    ]
+    for name, group in table.term_groups.items():
+        socs = {t.soc for t in known.values()}
+        problems += [f"term_groups.{name}: no system organ class {s!r}" for s in group.socs
+                     if s not in socs]
+        problems += [f"term_groups.{name}: {t!r} is not a CTCAE v5.0 term" for t in group.terms
+                     if t not in known]
+        if not group.resolve():
+            problems.append(f"term_groups.{name}: matches no CTCAE v5.0 term")
+    for rule in table.rules:
+        for c in rule.conditions:
+            if isinstance(c, EventCondition):
+                problems += [f"rule {rule.name}: no term group {g!r}" for g in c.groups
+                             if g not in table.term_groups]
+    return problems
+
+
+def _expand_groups(table: DoseRuleTable) -> DoseRuleTable:
+    """The table with every condition's groups added to its terms (groups stay for display)."""
+
+    def expand(c: Condition) -> Condition:
+        if not isinstance(c, EventCondition) or not c.groups:
+            return c
+        grouped = [t for g in c.groups for t in table.term_groups[g].resolve()]
+        return c.model_copy(update={"terms": list(dict.fromkeys([*c.terms, *grouped]))})
+
+    rules = [r.model_copy(update={"conditions": [expand(c) for c in r.conditions]})
+             for r in table.rules]
+    return table.model_copy(update={"rules": rules})
+
+
 def _check_table(table: DoseRuleTable) -> list[str]:
-    problems: list[str] = []
+    problems: list[str] = _check_terms(table)
     seen: set[str] = set()
     for i, rule in enumerate(table.rules):
         where = f"rules[{i}] ({rule.name})"
@@ -176,7 +260,7 @@ def load_dose_rules() -> DoseRuleTable:
     problems = _check_table(table)
     if problems:
         raise RuleError("dose_rules.yaml is invalid:\n" + "\n".join(problems))
-    return table
+    return _expand_groups(table)
 
 
 def _params_of(rule: DoseRule) -> list[str]:

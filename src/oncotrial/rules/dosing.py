@@ -43,7 +43,6 @@ from oncotrial.rules._dose_rules import (
     Flag,
     MeasureCondition,
     MissingCondition,
-    Resume,
     check_rules_against_protocol,
     load_dose_rules,
 )
@@ -58,6 +57,7 @@ from oncotrial.types import DoseAction
 
 __all__ = [
     "AdverseEvent",
+    "BlockedRule",
     "DoseDecision",
     "DoseState",
     "DrugDecision",
@@ -168,6 +168,15 @@ class FiredRule:
 
 
 @dataclass(frozen=True)
+class BlockedRule:
+    """A rule that could not act today, and why: a resume that is not met, or a rule whose
+    measurement was not given (so a site sees what is missing)."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class DrugDecision:
     """The decision for one drug: action, level, dose in mg and the rules that fired."""
 
@@ -182,6 +191,7 @@ class DrugDecision:
     hold_terms: tuple[str, ...] = ()
     held_from_level: float | None = None
     next_cycle_not_before_day: int | None = None
+    blocked: tuple[BlockedRule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -221,6 +231,7 @@ def _drug_dict(d: DrugDecision) -> dict[str, Any]:
     out["action"] = d.action.value
     out["hold_terms"] = list(d.hold_terms)
     out["rules"] = [{**vars(r), "terms": list(r.terms)} for r in d.rules]
+    out["blocked"] = [vars(b) for b in d.blocked]
     return out
 
 
@@ -286,10 +297,14 @@ def _collect_events(state: DoseState, table: DoseRuleTable) -> tuple[_Event, ...
         events.append(
             _Event(bp.term, bp.grade, False, True, False, drugs, None, frozenset(), measured=True)
         )
+    # A value measured today settles today's grade of an AE that is still open from before (it
+    # keeps its flags and attribution): a BP reading of grade 1 ends a grade 3 hypertension's
+    # hold. A new report keeps its own grade (it is what happened since the last decision).
+    measured_grade = {e.term: e.grade for e in events}
     events += [
         _Event(
             ae.term,
-            ae.grade,
+            ae.grade if ae.new or not ae.ongoing else measured_grade.get(ae.term, ae.grade),
             ae.new,
             ae.ongoing,
             ae.laboratory,
@@ -336,6 +351,7 @@ def _event_matches(cond: EventCondition, event: _Event, ctx: _Context, drug: str
         not cond.current_only or event.ongoing,
         event.new or event.ongoing,
         event.attributed_to is None or drug in event.attributed_to,
+        not cond.attributed_only or event.attributed_to is not None,
     )
     if not all(checks):
         return False
@@ -539,10 +555,32 @@ def _decide_delayed(
 # ------------------------------------------------------------- engine 2: daily drugs
 
 
-def _resumed(resume: Resume, hold_terms: Sequence[str], ctx: _Context, drug: str) -> bool:
+_MEASURE_LABEL = {
+    "urine_protein_g_24h": "urine protein (g/24 h)",
+    "qtc_ms": "QTc (ms)",
+    "qtc_increase_ms": "QTc and its baseline (ms)",
+}
+
+
+def _resume_blocks(
+    rule: DoseRule, hold_terms: Sequence[str], ctx: _Context, drug: str
+) -> list[BlockedRule]:
+    """Why a held drug may not resume today (empty = the recovery condition is met)."""
+    resume = rule.resume
+    if resume is None:
+        return [BlockedRule(rule.name, "resume blocked: the rule has no recovery condition")]
     if resume.measure is not None and resume.op is not None and resume.param is not None:
         value = ctx.measured.get(resume.measure)
-        return value is not None and _OPS[resume.op](value, ctx.param(resume.param))
+        limit = ctx.param(resume.param)
+        if value is None:
+            label = _MEASURE_LABEL.get(resume.measure, resume.measure)
+            return [BlockedRule(rule.name, f"resume blocked: no {label} value today")]
+        if not _OPS[resume.op](value, limit):
+            return [BlockedRule(
+                rule.name,
+                f"resume blocked: {resume.measure} {value:g}, needs {resume.op} {limit:g}",
+            )]
+        return []
     terms = set(resume.terms or hold_terms)
     ceiling = resume.max_grade if resume.max_grade is not None else 1
     relevant = [
@@ -550,19 +588,48 @@ def _resumed(resume: Resume, hold_terms: Sequence[str], ctx: _Context, drug: str
         for e in ctx.events
         if e.ongoing and e.term in terms and (e.attributed_to is None or drug in e.attributed_to)
     ]
-    return all(e.grade is not None and e.grade <= ceiling for e in relevant)
+    return [
+        BlockedRule(
+            rule.name,
+            f"resume blocked: grade of {e.term} unknown"
+            if e.grade is None
+            else f"resume blocked: {e.term} grade {e.grade}, needs ≤ {ceiling}",
+        )
+        for e in relevant
+        if e.grade is None or e.grade > ceiling
+    ]
+
+
+def _not_evaluated(rules: Sequence[DoseRule], fired: Sequence[FiredRule], ctx: _Context) -> list[
+    BlockedRule
+]:
+    """Rules that act on a measurement not given today (and did not fire on another condition)."""
+    names = {f.name for f in fired}
+    out: list[BlockedRule] = []
+    for rule in rules:
+        measures = [c.measure for c in rule.conditions if isinstance(c, MeasureCondition)]
+        missing = [m for m in dict.fromkeys(measures) if m not in ctx.measured]
+        if rule.name in names or not missing:
+            continue
+        labels = " or ".join(_MEASURE_LABEL.get(m, m) for m in missing)
+        out.append(BlockedRule(rule.name, f"not evaluated: no {labels} today"))
+    return out
 
 
 def _decide_daily(drug: Drug, ctx: _Context) -> DrugDecision | None:
     ds = ctx.state.drugs[drug.name]
     if ctx.state.day not in drug.days and not ds.on_hold:
         return None
-    stop = _fired(ctx.table.for_drug(drug.name, "discontinue"), ctx, drug.name)
+    stop_rules = ctx.table.for_drug(drug.name, "discontinue")
+    stop = _fired(stop_rules, ctx, drug.name)
     if stop:
         return _discontinue(drug, stop, ctx, ds.level)
-    holds = _fired(ctx.table.for_drug(drug.name, "hold"), ctx, drug.name)
+    hold_rules = ctx.table.for_drug(drug.name, "hold")
+    holds = _fired(hold_rules, ctx, drug.name)
+    unseen = tuple(_not_evaluated([*stop_rules, *hold_rules], holds, ctx))
     if ds.on_hold:
-        return _decide_held(drug, ds, holds, ctx)
+        return replace(_decide_held(drug, ds, holds, ctx), blocked=_held_blocks(ds, holds, ctx)
+                       + unseen)
     if holds:
         first = holds[0]
         return DrugDecision(
@@ -575,8 +642,18 @@ def _decide_daily(drug: Drug, ctx: _Context) -> DrugDecision | None:
             on_hold=True,
             hold_rule=first.name,
             hold_terms=first.terms,
+            blocked=unseen,
         )
-    return _give(drug, ds.level, ctx, current=ds.level)
+    return replace(_give(drug, ds.level, ctx, current=ds.level), blocked=unseen)
+
+
+def _held_blocks(ds: DrugState, holds: list[FiredRule], ctx: _Context) -> tuple[BlockedRule, ...]:
+    """Why a held drug stays on hold: hold rules that still fire, and the unmet recovery."""
+    if ds.hold_rule is None:
+        return ()
+    rule = ctx.table.rule(ds.hold_rule)
+    still = [BlockedRule(rule.name, f"resume blocked: {h.name} fires ({h.reason})") for h in holds]
+    return (*still, *_resume_blocks(rule, ds.hold_terms, ctx, rule.drug))
 
 
 def _decide_held(drug: Drug, ds: DrugState, holds: list[FiredRule], ctx: _Context) -> DrugDecision:
@@ -588,7 +665,7 @@ def _decide_held(drug: Drug, ds: DrugState, holds: list[FiredRule], ctx: _Contex
             allowed=", ".join(r.name for r in ctx.table.for_drug(drug.name, "hold")),
         )
     rule = ctx.table.rule(ds.hold_rule)
-    if holds or rule.resume is None or not _resumed(rule.resume, ds.hold_terms, ctx, drug.name):
+    if holds or _resume_blocks(rule, ds.hold_terms, ctx, drug.name):
         return DrugDecision(
             drug.name,
             DoseAction.HOLD,
