@@ -205,6 +205,8 @@ def test_a_trial_day_in_the_browser(server: str, browser: Any) -> None:
     coord.go("/subjects/A-001/visits/C1D1/forms/dosing")
     text = coord.text()
     assert "recommended: hold" in text  # ANC 0.9 < 1.0: no eribulin (HALAVEN Table 1)
+    # what the site has not given is named: no urine protein, so the proteinuria rule did not run
+    assert "lenvatinib_hold_proteinuria: not evaluated: no urine protein (g/24 h) today" in text
     coord.shot("08-dosing-recommendation")
     coord.fill({"lenvatinib_dose_mg": "14", "eribulin_dose_mg": "0"})
     coord.save()

@@ -202,7 +202,8 @@ class Dosing(Kind):
                     dose = "no dose" if d.dose_mg is None else f"{d.dose_mg:g} mg"
                     advice = (f"recommended: {d.action.value}, {dose}"
                               + (f" (level {d.level:g})" if d.level is not None else ""),
-                              *[f"{r.name}: {r.reason}" for r in d.rules])
+                              *[f"{r.name}: {r.reason}" for r in d.rules],
+                              *[f"{b.name}: {b.reason}" for b in d.blocked])
                 except KeyError:
                     advice = ()
             if row is None:
