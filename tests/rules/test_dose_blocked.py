@@ -149,7 +149,10 @@ def test_rules_whose_measurement_is_missing_are_listed_as_not_evaluated(leader: 
     d = _lenvatinib(leader)
     unseen = {b.name: b.reason for b in d.blocked}
     assert unseen["lenvatinib_hold_proteinuria"] == "not evaluated: no urine protein (g/24 h) today"
-    assert unseen["lenvatinib_hold_qtc_prolongation"].startswith("not evaluated: no QTc")
+    assert unseen["lenvatinib_hold_qtc_prolongation"] == "not evaluated: no QTc (ms) today"
+    no_baseline = _lenvatinib(leader, measurements={"qtc_ms": 430})
+    assert {b.name: b.reason for b in no_baseline.blocked}[
+        "lenvatinib_hold_qtc_prolongation"] == "partly evaluated: no QTc baseline (ms) today"
     measured = _lenvatinib(leader, measurements={"urine_protein_g_24h": 0.3, "qtc_ms": 430,
                                                  "qtc_baseline_ms": 420})
     assert measured.blocked == ()

@@ -33,7 +33,7 @@ VisitKind = Literal["screening", "baseline_imaging", "treatment", "imaging", "en
 FormKind = Literal[
     "demographics", "eligibility", "body_measurement", "medical_history", "prior_therapy",
     "labs", "vital_signs", "ecog", "adverse_event", "concomitant_medication", "dosing",
-    "tumour", "end_of_treatment", "death", "survival_contact",
+    "tumour", "end_of_treatment", "death", "survival_contact", "ecg", "protocol_deviation",
 ]
 FieldType = Literal["date", "partial_date", "number", "integer", "text", "choice", "boolean"]
 

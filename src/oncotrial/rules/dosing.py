@@ -558,7 +558,7 @@ def _decide_delayed(
 _MEASURE_LABEL = {
     "urine_protein_g_24h": "urine protein (g/24 h)",
     "qtc_ms": "QTc (ms)",
-    "qtc_increase_ms": "QTc and its baseline (ms)",
+    "qtc_increase_ms": "QTc baseline (ms)",
 }
 
 
@@ -607,12 +607,17 @@ def _not_evaluated(rules: Sequence[DoseRule], fired: Sequence[FiredRule], ctx: _
     names = {f.name for f in fired}
     out: list[BlockedRule] = []
     for rule in rules:
-        measures = [c.measure for c in rule.conditions if isinstance(c, MeasureCondition)]
-        missing = [m for m in dict.fromkeys(measures) if m not in ctx.measured]
+        measures = list(dict.fromkeys(
+            c.measure for c in rule.conditions if isinstance(c, MeasureCondition)))
+        missing = [m for m in measures if m not in ctx.measured]
+        if "qtc_ms" in missing:  # no QTc: its increase over baseline is not asked for either
+            missing = [m for m in missing if m != "qtc_increase_ms"]
         if rule.name in names or not missing:
             continue
         labels = " or ".join(_MEASURE_LABEL.get(m, m) for m in missing)
-        out.append(BlockedRule(rule.name, f"not evaluated: no {labels} today"))
+        partly = any(m in ctx.measured for m in measures)
+        how = "partly evaluated" if partly else "not evaluated"
+        out.append(BlockedRule(rule.name, f"{how}: no {labels} today"))
     return out
 
 

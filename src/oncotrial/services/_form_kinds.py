@@ -30,9 +30,11 @@ from oncotrial.store.schema import (
     CasebookRow,
     ConcomitantTherapy,
     Disposition,
+    EcgResult,
     LabResult,
     MedicalHistory,
     PerformanceStatus,
+    ProtocolDeviation,
     Subject,
     SurvivalContact,
     VitalSign,
@@ -356,6 +358,62 @@ class MedicalHistoryLog(_Log):
                 view.unit, view.number, term=_s(values, "term"), start=_s(values, "start"),
                 ongoing=bool(values.get("ongoing")), end=_s(values, "end") or None)
         return ["condition added to the medical history"]
+
+
+class EcgLog(_Log):
+    """12-lead ECGs with their corrected QT (the dose rules read the dose day's and the
+    baseline before the first dose)."""
+
+    model = EcgResult
+    columns: ClassVar[Mapping[str, str]] = {"qtc_ms": "value", "correction": "test_code"}
+
+    def value_of(self, row: CasebookRow, name: str) -> object:
+        value = super().value_of(row, name)
+        if name == "correction":
+            names = {code: n for n, code in history.QTC_CORRECTIONS.items()}
+            return names.get(str(value), value)
+        return value
+
+    def update(self, view: View, key: str, values: Mapping[str, Value], *, version: int,
+               reason: str) -> list[str]:
+        coded = dict(values)
+        if "correction" in coded:
+            correction = str(coded["correction"])
+            if correction not in history.QTC_CORRECTIONS:
+                raise FieldRefused("correction", correction,
+                                   f"one of {', '.join(history.QTC_CORRECTIONS)}")
+            coded["correction"] = history.QTC_CORRECTIONS[correction]
+        return super().update(view, key, coded, version=version, reason=reason)
+
+    def title(self, row: CasebookRow) -> str:
+        assert isinstance(row, EcgResult)
+        return f"{row.performed_on.isoformat()}: {row.test_code} {row.value:g} msec"
+
+    def create(self, view: View, values: Mapping[str, Value],
+               raw: Mapping[str, str]) -> list[str]:
+        with _refusing("qtc_ms", values.get("qtc_ms")):
+            history.record_ecg(view.unit, view.number, performed_on=_d(values, "performed_on"),
+                               qtc_ms=float(_f(values, "qtc_ms") or 0),
+                               correction=_s(values, "correction", "fridericia"))
+        return ["ECG saved"]
+
+
+class DeviationLog(_Log):
+    """Protocol deviations (doses recorded against the rules add their own)."""
+
+    model = ProtocolDeviation
+
+    def title(self, row: CasebookRow) -> str:
+        assert isinstance(row, ProtocolDeviation)
+        return f"{row.category}: {row.start_date.isoformat()}"
+
+    def create(self, view: View, values: Mapping[str, Value],
+               raw: Mapping[str, str]) -> list[str]:
+        with _refusing("term", values.get("term")):
+            history.record_protocol_deviation(
+                view.unit, view.number, start_date=_d(values, "start_date"),
+                category=_s(values, "category"), term=_s(values, "term"))
+        return ["protocol deviation recorded"]
 
 
 class TherapyLog(_Log):
@@ -690,7 +748,7 @@ def kind_of(kind: str) -> Kind:
         "prior_therapy": TherapyLog("PRIOR ANTICANCER"),
         "concomitant_medication": TherapyLog("CONCOMITANT"), "adverse_event": AdverseEventLog(),
         "end_of_treatment": EndOfTreatment(), "death": Death(), "labs": Labs(),
-        "vital_signs": Vitals(), **PANELS,
+        "vital_signs": Vitals(), "ecg": EcgLog(), "protocol_deviation": DeviationLog(), **PANELS,
     }
     return table[kind]
 

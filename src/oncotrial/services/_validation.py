@@ -45,7 +45,9 @@ from oncotrial.services._vocabulary import (
     AE_OUTCOMES,
     ATTRIBUTIONS,
     CRITERION_KINDS,
+    DEVIATION_CATEGORIES,
     DISPOSITION_EVENTS,
+    ECG_TESTS,
     LAB_TESTS,
     LESION_CATEGORIES,
     LESION_STATES,
@@ -385,6 +387,19 @@ class _MedicalHistoryRules(_Rules):
     end_dtc: PartialDate | None = None
 
 
+class _EcgRules(_Rules):
+    test_code: Annotated[str, _one_of(tuple(ECG_TESTS))] | None = None
+    # a corrected QT outside 200–800 msec is not a reading of a living heart (typing error)
+    value: Annotated[float, _within(200, 800, "msec")] | None = None
+    unit: Annotated[str, _one_of(("msec",))] | None = None
+    method: Annotated[str, _one_of(("12 LEAD STANDARD",))] | None = None
+
+
+class _DeviationRules(_Rules):
+    category: Annotated[str, _one_of(DEVIATION_CATEGORIES)] | None = None
+    term: Text | None = None
+
+
 class _PerformanceRules(_Rules):
     scale: Annotated[str, _one_of(("ECOG",))] | None = None
     score: Annotated[int, _within(0, 4)] | None = None  # ECOG 5 is death (Oken 1982)
@@ -430,6 +445,8 @@ _RULES: dict[str, type[_Rules]] = {
     "record_lock": _LockRules,
     "medical_history": _MedicalHistoryRules,
     "performance_status": _PerformanceRules,
+    "ecg_result": _EcgRules,
+    "protocol_deviation": _DeviationRules,
     "survival_contact": _SurvivalRules,
     "source_verification": _VerificationRules,
 }

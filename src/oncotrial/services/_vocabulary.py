@@ -14,7 +14,9 @@ __all__ = [
     "ATTRIBUTIONS",
     "CRITERION_KINDS",
     "DERIVED_FIELDS",
+    "DEVIATION_CATEGORIES",
     "DISPOSITION_EVENTS",
+    "ECG_TESTS",
     "LAB_TESTS",
     "LESION_CATEGORIES",
     "LESION_STATES",
@@ -65,6 +67,21 @@ QUERY_STATES = ("Open", "Answered", "Closed", "Cancelled")  # ODM 2.0 query stat
 QUERY_MESSAGE_KINDS = ("raise", "answer", "close", "cancel", "reopen")
 SIGNATURE_STATES = ("valid", "invalidated")
 SURVIVAL_STATUSES = ("ALIVE", "DEAD", "LOST TO FOLLOW-UP")
+#: EGTESTCD -> EGTEST of the corrected QT (CDISC SDTM CT 2015-12-18, C71153/C71152):
+#: Fridericia's (QTcF) and Bazett's (QTcB) correction, aggregate of the beats read
+ECG_TESTS: dict[str, str] = {
+    "QTCFAG": "QTcF Interval, Aggregate",
+    "QTCBAG": "QTcB Interval, Aggregate",
+}
+#: DVCAT (sponsor-defined: SDTM CT has no deviation codelist; SDTMIG 3.3 DV)
+DEVIATION_CATEGORIES = (
+    "DOSING",
+    "ELIGIBILITY",
+    "INFORMED CONSENT",
+    "VISIT SCHEDULE",
+    "PROCEDURE",
+    "OTHER",
+)
 #: VSTESTCD -> (unit, lowest, highest plausible value)
 VITAL_SIGNS: dict[str, tuple[str, float, float]] = {
     "SYSBP": ("mmHg", 0.0, 300.0),

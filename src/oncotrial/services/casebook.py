@@ -36,12 +36,14 @@ from oncotrial.store.schema import (
     DataQuery,
     Disposition,
     DrugAdministration,
+    EcgResult,
     EligibilityResult,
     Enrolment,
     LabResult,
     LesionMeasurement,
     MedicalHistory,
     PerformanceStatus,
+    ProtocolDeviation,
     RecordLock,
     Signature,
     Site,
@@ -81,7 +83,8 @@ FORM_TABLES: dict[str, str] = {
     "ecog": "performance_status", "adverse_event": "adverse_event",
     "concomitant_medication": "concomitant_therapy", "dosing": "drug_administration",
     "tumour": "tumour_assessment", "end_of_treatment": "disposition", "death": "disposition",
-    "survival_contact": "survival_contact",
+    "survival_contact": "survival_contact", "ecg": "ecg_result",
+    "protocol_deviation": "protocol_deviation",
 }
 
 #: the fields a monitor verifies against source, per table (derived values are not source)
@@ -94,6 +97,8 @@ VERIFIABLE: dict[str, tuple[str, ...]] = {
     "lab_result": ("collected_on", "value", "unit", "lln", "uln"),
     "vital_sign": ("measured_on", "value", "unit"),
     "performance_status": ("assessed_on", "score"),
+    "ecg_result": ("performed_on", "test_code", "value"),
+    "protocol_deviation": ("start_date", "category", "term"),
     "adverse_event": ("term", "grade", "start_date", "end_date", "serious",
                       "related_lenvatinib", "related_eribulin", "action_taken", "outcome"),
     "drug_administration": ("administered_on", "given_dose", "reason"),
@@ -225,11 +230,13 @@ _DATED = (
     (LabResult, LabResult.collected_on, LabResult.test_code),
     (DrugAdministration, DrugAdministration.administered_on, DrugAdministration.drug),
     (PerformanceStatus, PerformanceStatus.assessed_on, None),
+    (EcgResult, EcgResult.performed_on, EcgResult.test_code),
     (SurvivalContact, SurvivalContact.contacted_on, None),
 )
 _SUBJECT_LEVEL = (
     (EligibilityResult, None, None),
     (MedicalHistory, None, None),
+    (ProtocolDeviation, None, ProtocolDeviation.category),
     (ConcomitantTherapy, None, ConcomitantTherapy.category),
     (AdverseEvent, None, None),
     (Disposition, Disposition.occurred_on, Disposition.event),

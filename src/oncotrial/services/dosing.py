@@ -47,8 +47,10 @@ from oncotrial.store.schema import (
     AdverseEvent,
     BodyMeasurement,
     DrugAdministration,
+    EcgResult,
     Enrolment,
     LabResult,
+    ProtocolDeviation,
     Subject,
     VitalSign,
 )
@@ -241,7 +243,43 @@ def _measurements(unit: Unit, subject_id: int, on: date, protocol: Protocol,
     )
     latest = {r.test_code: r.value for r in rows}
     return Measurements(systolic_bp=latest.get("SYSBP"), diastolic_bp=latest.get("DIABP"),
-                        **measured)
+                        **_qtc(unit, subject_id, on, protocol), **measured)
+
+
+def _qtc(unit: Unit, subject_id: int, on: date, protocol: Protocol) -> dict[str, float]:
+    """The QTc of the dose day (an ECG within the lab window) and its baseline: the last ECG
+    of the same correction before the first dose (LENVIMA Table 1: > 500 ms or > 60 ms above
+    baseline)."""
+    earliest, latest_day = _lab_window(protocol, on)
+    session = unit.session
+    today = session.scalars(
+        select(EcgResult)
+        .where(EcgResult.subject_id == subject_id, EcgResult.deleted.is_(False),
+               EcgResult.performed_on >= earliest, EcgResult.performed_on <= latest_day)
+        .order_by(EcgResult.performed_on.desc(), EcgResult.id.desc())
+        .limit(1)
+    ).first()
+    if today is None:
+        return {}
+    first_dose = session.scalar(
+        select(DrugAdministration.administered_on)
+        .where(DrugAdministration.subject_id == subject_id,
+               DrugAdministration.deleted.is_(False), DrugAdministration.given_dose > 0)
+        .order_by(DrugAdministration.administered_on)
+        .limit(1)
+    )
+    baseline = session.scalars(
+        select(EcgResult)
+        .where(EcgResult.subject_id == subject_id, EcgResult.deleted.is_(False),
+               EcgResult.test_code == today.test_code,
+               EcgResult.performed_on < (first_dose or on))
+        .order_by(EcgResult.performed_on.desc(), EcgResult.id.desc())
+        .limit(1)
+    ).first()
+    out = {"qtc_ms": today.value}
+    if baseline is not None and baseline.id != today.id:
+        out["qtc_baseline_ms"] = baseline.value
+    return out
 
 
 def recommend_dose(
@@ -327,6 +365,14 @@ def _recorded_action(action: DoseAction, given_mg: float, *, deviation: bool) ->
     return DoseAction.GIVE.value if given_mg > 0 else DoseAction.OMIT.value
 
 
+def _dose_deviation(subject_id: int, on: date, drug: str, *, action: str, recommended: float,
+                    given: float, reason: str) -> ProtocolDeviation:
+    term = (f"{drug} {given:g} mg given where the dose rules decided {action} "
+            f"{recommended:g} mg: {reason.strip()}")
+    return ProtocolDeviation(subject_id=subject_id, start_date=on, category="DOSING",
+                             term=term[:200])
+
+
 def record_dose(
     unit: Unit,
     subject: str,
@@ -396,6 +442,10 @@ def record_dose(
             held_from_level=engine.held_from_level,
         )
         session.add(row)
+        if deviation:  # a dose against the protocol's rule is a protocol deviation (SDTM DV)
+            session.add(_dose_deviation(owner.id, administered_on, drug,
+                                        action=engine.action.value, recommended=recommended,
+                                        given=given_dose_mg, reason=reason or ""))
         session.flush()
         return DoseRecord(administration_id=row.id, decision=engine, deviation=deviation)
 
@@ -430,6 +480,7 @@ def record_daily_doses(
                         "with its decision", field="drug", value=drug, subject=subject)
     owner = unit.subject(subject, write=True)
     rows = []
+    deviations: list[ProtocolDeviation] = []
     for dose in sorted(doses, key=lambda d: d.taken_on):
         visit = f"cycle {dose.cycle} day {dose.day}"
         decided = _last_decision(unit, owner.id, drug, dose.taken_on + timedelta(days=1))
@@ -452,8 +503,13 @@ def record_daily_doses(
             reason=dose.reason, decision_rules="", decision=False,
             on_hold=decided.on_hold, hold_rule=decided.hold_rule, hold_terms=decided.hold_terms,
             held_from_level=decided.held_from_level))
+        if deviation:
+            deviations.append(_dose_deviation(
+                owner.id, dose.taken_on, drug, action="hold" if in_force == 0 else "give",
+                recommended=in_force, given=dose.dose_mg, reason=dose.reason or ""))
     with unit.step() as session:
         session.add_all(rows)
+        session.add_all(deviations)
         session.flush()
         return [row.id for row in rows]
 
@@ -534,6 +590,11 @@ def record_decided_doses(
                 hold_rule=decided.rules[0] if decided.action == DoseAction.HOLD
                 and decided.rules else None,
                 held_from_level=decided.level if decided.action == DoseAction.HOLD else None))
+            if deviation:
+                session.add(_dose_deviation(
+                    owner.id, given.administered_on, decided.drug, action=decided.action.value,
+                    recommended=decided.dose_mg or 0.0, given=given.given_dose_mg,
+                    reason=given.reason or ""))
         session.add_all(rows)
         session.flush()
         return [row.id for row in rows]

@@ -1,4 +1,5 @@
-"""Medical history, ECOG performance status and survival follow-up contacts."""
+"""Medical history, ECOG performance status, ECGs, protocol deviations and survival
+follow-up contacts."""
 
 from __future__ import annotations
 
@@ -6,14 +7,23 @@ from datetime import date
 
 from oncotrial.errors import DataError
 from oncotrial.services._unit import Unit
-from oncotrial.services._vocabulary import SURVIVAL_STATUSES
+from oncotrial.services._vocabulary import DEVIATION_CATEGORIES, ECG_TESTS, SURVIVAL_STATUSES
 from oncotrial.services.form_fields import parse_partial_date
-from oncotrial.store.schema import MedicalHistory, PerformanceStatus, SurvivalContact
+from oncotrial.store.schema import (
+    EcgResult,
+    MedicalHistory,
+    PerformanceStatus,
+    ProtocolDeviation,
+    SurvivalContact,
+)
 
 __all__ = [
+    "QTC_CORRECTIONS",
     "SURVIVAL_STATUSES",
+    "record_ecg",
     "record_medical_history",
     "record_performance_status",
+    "record_protocol_deviation",
     "record_survival_contact",
 ]
 
@@ -47,6 +57,60 @@ def record_medical_history(
         owner = unit.subject(subject, write=True)
         row = MedicalHistory(subject_id=owner.id, term=term, start_dtc=start_dtc or "",
                              end_dtc=end_dtc, ongoing=ongoing)
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+#: QT correction as the form names it -> EGTESTCD
+QTC_CORRECTIONS = {"fridericia": "QTCFAG", "bazett": "QTCBAG"}
+_QTC_RANGE = (200.0, 800.0)  # msec; outside it the value is a typing error, not a reading
+
+
+def record_ecg(
+    unit: Unit, subject: str, *, performed_on: date, qtc_ms: float,
+    correction: str = "fridericia",
+) -> int:
+    """Record the corrected QT interval of a 12-lead ECG (SDTM EG, EGTESTCD QTCFAG or QTCBAG).
+
+    The dose rules read the QTc of the dose day and the last one before the first dose as its
+    baseline (LENVIMA Table 1: QTc above 500 ms, or more than 60 ms above baseline).
+    """
+    code = QTC_CORRECTIONS.get(correction)
+    if code is None:
+        raise DataError("unknown QT correction", field="correction", value=correction,
+                        allowed=", ".join(QTC_CORRECTIONS), subject=subject)
+    low, high = _QTC_RANGE
+    if not low <= qtc_ms <= high:
+        raise DataError("not a QTc a 12-lead ECG reads", field="qtc_ms", value=qtc_ms,
+                        allowed=f"{low:g}–{high:g} msec", subject=subject)
+    assert code in ECG_TESTS
+    with unit.step() as session:
+        owner = unit.subject(subject, write=True)
+        row = EcgResult(subject_id=owner.id, performed_on=performed_on, test_code=code,
+                        value=float(qtc_ms), unit="msec", method="12 LEAD STANDARD")
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def record_protocol_deviation(
+    unit: Unit, subject: str, *, start_date: date, category: str, term: str
+) -> int:
+    """Record a protocol deviation (SDTM DV): what happened, its category, when it began."""
+    if category not in DEVIATION_CATEGORIES:
+        raise DataError("unknown deviation category", field="category", value=category,
+                        allowed=", ".join(DEVIATION_CATEGORIES), subject=subject)
+    term = term.strip()
+    if not term:
+        raise DataError("must not be blank", field="term", value=term, subject=subject)
+    if len(term) > 200:
+        raise DataError("too long", field="term", value=f"{len(term)} characters",
+                        allowed="at most 200 characters", subject=subject)
+    with unit.step() as session:
+        owner = unit.subject(subject, write=True)
+        row = ProtocolDeviation(subject_id=owner.id, start_date=start_date, category=category,
+                                term=term)
         session.add(row)
         session.flush()
         return row.id

@@ -333,6 +333,28 @@ class MedicalHistory(SubjectRow):
     ongoing: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class EcgResult(SubjectRow):
+    """One ECG interval (SDTM EG): the corrected QT of a 12-lead ECG, in msec (CDISC EGTESTCD
+    QTCFAG/QTCBAG: Fridericia's or Bazett's correction, aggregate of the beats read)."""
+
+    __tablename__ = "ecg_result"
+    performed_on: Mapped[date]
+    test_code: Mapped[str] = mapped_column(String(8))
+    value: Mapped[float]
+    unit: Mapped[str] = mapped_column(String(10), default="msec")
+    method: Mapped[str] = mapped_column(String(40), default="12 LEAD STANDARD")
+
+
+class ProtocolDeviation(SubjectRow):
+    """A protocol deviation (SDTM DV): what happened, its category and when it began; a dose
+    recorded against the engine's decision writes one itself."""
+
+    __tablename__ = "protocol_deviation"
+    start_date: Mapped[date]
+    category: Mapped[str] = mapped_column(String(40))
+    term: Mapped[str] = mapped_column(String(200))
+
+
 class PerformanceStatus(SubjectRow):
     """An ECOG performance status score on a date (0 fully active … 4 completely disabled)."""
 

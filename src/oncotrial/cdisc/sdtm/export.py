@@ -19,6 +19,10 @@ with the names the RECIST and ADaM code reads. Choices worth knowing:
   the engine's own OVRLRESP with ``RSEVAL = OTHER``, ``RSEVALID = RECIST ENGINE``; baseline
   ECOG as ``RSCAT = ECOG``.
 - AE carries AERELLEN/AERELERI (attribution to lenvatinib/eribulin) and AEDLT beside AEREL.
+- EG holds the corrected QT of each ECG (EGTESTCD QTCFAG/QTCBAG); MH the medical history with
+  partial dates as collected and MHENRTPT ONGOING against MHENTPT SCREENING; DV the protocol
+  deviations (a dose recorded against the dose rules writes one itself); CM and MH keep
+  partial dates (SDTMIG 3.3 §4.4.4).
 """
 
 from __future__ import annotations
@@ -42,7 +46,9 @@ __all__ = ["SDTM_DOMAINS", "build_sdtm", "write_sdtm"]
 Rows = Sequence[Mapping[str, Any]]
 Tables = Mapping[str, Rows]
 
-SDTM_DOMAINS = ("DM", "DS", "EX", "AE", "LB", "VS", "TU", "TR", "RS", "SV", "CM")
+SDTM_DOMAINS = (
+    "DM", "DS", "EX", "AE", "LB", "VS", "EG", "TU", "TR", "RS", "SV", "CM", "MH", "DV",
+)
 _RELATED = {"possible", "probable", "definite"}  # NCI attribution: related if possible or more
 _NCOMPLT = {
     "ADVERSE EVENT",
@@ -359,15 +365,72 @@ def _cm(ctx: _Context) -> pd.DataFrame:
             "CMTRT": r["name"],
             "CMCAT": r["category"],
             "CMINDC": r["indication"],
-            "CMSTDTC": _dtc(r["start_date"]),
-            "CMENDTC": _dtc(r["end_date"]),
+            "CMSTDTC": r.get("start_dtc") or _dtc(r["start_date"]),
+            "CMENDTC": r.get("end_dtc") or _dtc(r["end_date"]),
         }
         for r in ctx.rows("concomitant_therapy")
     ]
     return _frame("CM", records, ["CMSTDTC", "CMTRT", "CMCAT", "CMINDC", "CMENDTC"], ctx)
 
 
+def _mh(ctx: _Context) -> pd.DataFrame:
+    records = [
+        {
+            "USUBJID": ctx.usubjid[int(r["subject_id"])],
+            "MHTERM": r["term"],
+            "MHSTDTC": r["start_dtc"] or "",
+            "MHENDTC": r["end_dtc"] or "",
+            "MHENRTPT": "ONGOING" if r["ongoing"] else "",
+            "MHENTPT": "SCREENING" if r["ongoing"] else "",
+        }
+        for r in ctx.rows("medical_history")
+    ]
+    return _frame("MH", records, ["MHSTDTC", "MHTERM", "MHENDTC", "MHENRTPT", "MHENTPT"], ctx)
+
+
+def _dv(ctx: _Context) -> pd.DataFrame:
+    records = [
+        {
+            "USUBJID": ctx.usubjid[int(r["subject_id"])],
+            "DVTERM": r["term"],
+            "DVCAT": r["category"],
+            "DVSTDTC": _dtc(r["start_date"]),
+        }
+        for r in ctx.rows("protocol_deviation")
+    ]
+    return _frame("DV", records, ["DVSTDTC", "DVTERM", "DVCAT"], ctx)
+
+
 # --- findings -----------------------------------------------------------------------------------
+
+
+_EG_NAMES = {"QTCFAG": "QTcF Interval, Aggregate", "QTCBAG": "QTcB Interval, Aggregate"}
+
+
+def _eg(ctx: _Context) -> pd.DataFrame:
+    records = [
+        {
+            "USUBJID": ctx.usubjid[int(r["subject_id"])],
+            "EGTESTCD": r["test_code"],
+            "EGTEST": _EG_NAMES.get(str(r["test_code"]), r["test_code"]),
+            "EGORRES": f"{r['value']:g}",
+            "EGORRESU": r["unit"],
+            "EGSTRESC": f"{r['value']:g}",
+            "EGSTRESN": float(r["value"]),
+            "EGSTRESU": r["unit"],
+            "EGMETHOD": r["method"],
+            "EGDTC": _dtc(r["performed_on"]),
+        }
+        for r in ctx.rows("ecg_result")
+    ]
+    return _frame(
+        "EG",
+        records,
+        ["EGDTC", "EGTESTCD", "EGTEST", "EGORRES", "EGORRESU", "EGSTRESC", "EGSTRESN",
+         "EGSTRESU", "EGMETHOD"],
+        ctx,
+    )
+
 
 
 def _lb(ctx: _Context) -> pd.DataFrame:
@@ -669,7 +732,7 @@ def build_sdtm(
     tables: Tables, *, study_id: str, routes: Mapping[str, str] | None = None,
     country: str = "",
 ) -> dict[str, pd.DataFrame]:
-    """Build the SDTM domains DM, DS, EX, AE, LB, VS, TU, TR, RS, SV and CM.
+    """Build the SDTM domains DM, DS, EX, AE, LB, VS, EG, TU, TR, RS, SV, CM, MH and DV.
 
     Parameters
     ----------
@@ -694,11 +757,14 @@ def build_sdtm(
         "AE": _ae,
         "LB": _lb,
         "VS": _vs,
+        "EG": _eg,
         "TU": _tu,
         "TR": _tr,
         "RS": _rs,
         "SV": _sv,
         "CM": _cm,
+        "MH": _mh,
+        "DV": _dv,
     }
     return {name: build(ctx) for name, build in builders.items()}
 
