@@ -145,6 +145,8 @@ def test_ecg_history_and_deviations_are_exported_as_eg_mh_dv(
     with open_unit(store, world.data_manager) as unit:
         export_sdtm(unit, tmp_path, protocol=protocol)
     usubjid = f"{protocol.id}-{number}"
+    define = (tmp_path / "define.xml").read_text(encoding="utf-8")
+    assert all(f'Name="{d}"' in define for d in ("EG", "MH", "DV"))
     eg, _ = pyreadstat.read_xport(str(tmp_path / "eg.xpt"))
     mine = eg[eg["USUBJID"] == usubjid]
     assert mine[["EGTESTCD", "EGTEST", "EGORRES", "EGORRESU", "EGSTRESN", "EGMETHOD",
@@ -162,3 +164,16 @@ def test_ecg_history_and_deviations_are_exported_as_eg_mh_dv(
     assert dosing_term.startswith("lenvatinib 10 mg given where the dose rules decided give 14 mg")
     assert dosing_term.endswith("patient asked for a lower dose")
     assert (mine_dv["DVSTDTC"] == "2019-04-01").all()
+
+
+def test_empty_eg_mh_dv_are_not_written(tmp_path: Path) -> None:
+    """FDA's technical conformance guide: no empty datasets (EG, MH, DV here; DM always)."""
+    from oncotrial.cdisc.sdtm import build_sdtm, write_sdtm
+
+    domains = build_sdtm({"site": [], "subject": []}, study_id="EMPTY")
+    write_sdtm(domains, tmp_path)
+    assert (tmp_path / "dm.xpt").is_file()
+    for name in ("eg", "mh", "dv"):
+        assert not (tmp_path / f"{name}.xpt").exists()
+        assert not (tmp_path / f"{name}.json").exists()
+    assert 'Name="MH"' not in (tmp_path / "define.xml").read_text(encoding="utf-8")

@@ -32,6 +32,7 @@ from oncotrial.services._unit import Unit
 from oncotrial.services.assessments import LesionReading, record_tumour_assessment
 from oncotrial.services.dosing import DailyDose, record_daily_doses, record_dose
 from oncotrial.services.enrolment import enrol_subject
+from oncotrial.services.history import record_ecg
 from oncotrial.services.safety import (
     record_adverse_event,
     record_body_measurement,
@@ -118,15 +119,22 @@ def _enrol(
     """Enrol through the enrolment service (eligibility stored per criterion, the phase Ib
     slot from the dose-finding rule on what the database holds), which must agree with the
     simulated dose finding."""
+    screening = _screening(trial, i)
     outcome = enrol_subject(
         unit,
         subject,
-        screening=_screening(trial, i),
+        screening=screening,
         phase=trial.phase[i],
         enrolled_on=first_dose - timedelta(days=1),
         protocol=protocol,
         reference_start_date=first_dose,
     )
+    qtc = screening.values["qtc_ms"]
+    assert isinstance(qtc, Measured)
+    # the screening ECG, two weeks before the first dose (ASSUMPTION: LEADER's screening
+    # window is not public); it is the QTc baseline of the dose rules
+    record_ecg(unit, subject, performed_on=first_dose - timedelta(days=14),
+               qtc_ms=round(qtc.value))  # ECG machines report whole msec
     if not outcome.eligible:
         raise DataError(
             "simulated patient is not eligible",

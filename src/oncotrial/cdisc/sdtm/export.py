@@ -49,6 +49,7 @@ Tables = Mapping[str, Rows]
 SDTM_DOMAINS = (
     "DM", "DS", "EX", "AE", "LB", "VS", "EG", "TU", "TR", "RS", "SV", "CM", "MH", "DV",
 )
+_OMIT_WHEN_EMPTY = frozenset({"EG", "MH", "DV"})
 _RELATED = {"possible", "probable", "definite"}  # NCI attribution: related if possible or more
 _NCOMPLT = {
     "ADVERSE EVENT",
@@ -776,6 +777,10 @@ def write_sdtm(domains: Mapping[str, pd.DataFrame], directory: Path, *,
     ``define.xml`` (Define-XML 2.1) and ``define.html``, all at once or not at all
     (:func:`oncotrial._outputs.atomic_folder`). *created* stamps define.xml and the JSON files
     (default now)."""
+    # An empty dataset is not submitted (FDA Study Data Technical Conformance Guide §4.1.1.1);
+    # only the domains nothing downstream reads are left out when empty.
+    domains = {name: frame for name, frame in domains.items()
+               if not (frame.empty and name in _OMIT_WHEN_EMPTY)}
     written: list[Path] = []
     with atomic_folder(directory) as temp:
         for name, frame in domains.items():
