@@ -313,6 +313,14 @@ def _attribution(ae: AdverseEventRecord, drug: str) -> str:
     return "possible" if ae.attribution in {drug, "both"} else "unlikely"
 
 
+def _outcome(ae: AdverseEventRecord, *, resolved: bool) -> str:
+    """AEOUT of one grade record: resolved, or going on at a lower (resolving) or higher
+    grade (CDISC CT C66768)."""
+    if not resolved or ae.next_grade > ae.grade:
+        return "NOT RECOVERED/NOT RESOLVED"
+    return "RECOVERING/RESOLVING" if ae.next_grade else "RECOVERED/RESOLVED"
+
+
 def _adverse_events(
     unit: Unit, trial: SimulatedTrial, i: int, subject: str, first_dose: date
 ) -> None:
@@ -331,7 +339,7 @@ def _adverse_events(
             related_lenvatinib=_attribution(ae, "lenvatinib"),
             related_eribulin=_attribution(ae, "eribulin"),
             flags=list(ae.flags),  # type: ignore[arg-type]
-            outcome="RECOVERED/RESOLVED" if resolved else "NOT RECOVERED/NOT RESOLVED",
+            outcome=_outcome(ae, resolved=resolved),
             dlt=ae.dlt if trial.phase[i].value == "Ib" else None,
         )
 

@@ -55,6 +55,7 @@ class AdverseEventRecord:
     laboratory: bool
     dlt: bool
     flags: tuple[str, ...] = ()  # the dose-rule facts of the episode (intolerable, fever, ...)
+    next_grade: int = 0  # grade of the record that continues it the next day (0: resolved)
 
 
 @dataclass(frozen=True)
@@ -88,34 +89,35 @@ def _take(patients: VirtualPatients, idx: IntArray) -> VirtualPatients:
 
 
 def _lab_episodes(labs: tuple[LabRecord, ...]) -> list[AdverseEventRecord]:
-    """Consecutive graded visits of one term make one episode (worst grade kept); blood
-    pressure makes one episode per grade and flags, as the dose engine saw it at each visit."""
+    """One record per grade (and dose-rule flags) of each term, as SDTM AE expects per
+    episode: a change of grade ends the record the day before and opens the next one, which
+    the ended record names (``next_grade``) so its outcome can say resolving or worsening."""
     out: list[AdverseEventRecord] = []
     open_: dict[tuple[int, str], list[Any]] = {}
     for lab in sorted(labs, key=lambda r: (r.patient, r.test, r.day)):
         key = (lab.patient, lab.test)
         grade = lab.grade or 0
-        split = lab.test == "Hypertension"
         ep = open_.get(key)
-        if ep is not None and (grade == 0 or (split and (grade, lab.flags) != (ep[2], ep[3]))):
+        if ep is not None and (grade, lab.flags) != (ep[2], ep[3]):
             del open_[key]
-            out.append(_lab_ae(lab.patient, lab.test, ep[2], ep[0], lab.day - 1, flags=ep[3]))
+            out.append(_lab_ae(lab.patient, lab.test, ep[2], ep[0], lab.day - 1, flags=ep[3],
+                               next_grade=grade))
             ep = None
         if grade > 0:
             if ep is None:
                 open_[key] = [lab.day, lab.day, grade, lab.flags]
             else:
-                ep[1], ep[2] = lab.day, max(ep[2], grade)
+                ep[1] = lab.day
     out.extend(_lab_ae(p, t, ep[2], ep[0], ep[1] + 6, flags=ep[3])
                for (p, t), ep in open_.items())
     return out
 
 
 def _lab_ae(patient: int, term: str, grade: int, start: int, end: int, *,
-            flags: tuple[str, ...] = ()) -> AdverseEventRecord:
+            flags: tuple[str, ...] = (), next_grade: int = 0) -> AdverseEventRecord:
     drug = "lenvatinib" if term in {"Hypertension", "Proteinuria"} else "eribulin"
     return AdverseEventRecord(patient, term, grade, start, max(end, start), drug,
-                              term != "Hypertension", False, flags)
+                              term != "Hypertension", False, flags, next_grade)
 
 
 def _symptom_flags(event: SymptomEvent) -> tuple[str, ...]:

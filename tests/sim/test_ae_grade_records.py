@@ -1,0 +1,36 @@
+"""Laboratory adverse events of the virtual trial: one record per grade, as SDTM AE expects
+per episode (SDTMIG 3.3 AE: a change in toxicity grade is recorded as a new record), each
+ended record naming the grade that follows so its outcome says resolving or worsening
+(AEOUT, CDISC CT C66768)."""
+
+from __future__ import annotations
+
+from oncotrial.services._simulation import _outcome
+from oncotrial.sim._treatment import LabRecord
+from oncotrial.sim.trial import _lab_episodes
+
+ANC = "Neutrophil count decreased"
+
+
+def _anc(day: int, grade: int | None) -> LabRecord:
+    return LabRecord(patient=0, day=day, cycle=1, cycle_day=day, test=ANC, value=1.0,
+                     unit="10^9/L", value2=None, grade=grade)
+
+
+def test_each_grade_is_its_own_record_with_the_grade_that_follows() -> None:
+    labs = (_anc(1, 0), _anc(8, 1), _anc(15, 3), _anc(22, 3), _anc(29, 2), _anc(36, 0))
+    records = sorted(_lab_episodes(labs), key=lambda r: r.start_day)
+    assert [(r.grade, r.start_day, r.end_day, r.next_grade) for r in records] == [
+        (1, 8, 14, 3),   # worsened on day 15: ends day 14
+        (3, 15, 28, 2),  # improved to grade 2 on day 29
+        (2, 29, 35, 0),  # resolved on day 36
+    ]
+    outcomes = [_outcome(r, resolved=True) for r in records]
+    assert outcomes == ["NOT RECOVERED/NOT RESOLVED", "RECOVERING/RESOLVING",
+                        "RECOVERED/RESOLVED"]
+
+
+def test_the_same_grade_on_consecutive_visits_is_one_record() -> None:
+    records = _lab_episodes((_anc(8, 2), _anc(15, 2), _anc(22, 0)))
+    assert [(r.grade, r.start_day, r.end_day) for r in records] == [(2, 8, 21)]
+    assert _outcome(records[0], resolved=False) == "NOT RECOVERED/NOT RESOLVED"
