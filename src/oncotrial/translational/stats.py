@@ -89,7 +89,27 @@ def validate_sample_sheet(samples: pd.DataFrame) -> pd.DataFrame:
         raise DataError("file listed twice", field="file",
                         value=list(sheet.loc[sheet["file"].duplicated(), "file"]),
                         allowed="each file once")
+    if "response" in sheet.columns:
+        _responders(sheet)  # unknown categories refused here, before any analysis
+    _check_pfs(sheet)
     return sheet.set_index("file")
+
+
+def _check_pfs(sheet: pd.DataFrame) -> None:
+    """PFS columns, when present: months a number ≥ 0, event 0 or 1 (blank = not known)."""
+    checks = (("pfs_months", lambda v: v >= 0, "a number ≥ 0 or blank"),
+              ("pfs_event", lambda v: v.isin([0, 1]), "0 (censored), 1 (event) or blank"))
+    for column, rule, allowed in checks:
+        if column not in sheet.columns:
+            continue
+        raw = sheet[column]
+        given = raw.notna() & (raw.astype(str).str.strip() != "")
+        number = pd.to_numeric(raw.where(given), errors="coerce")
+        bad = given & (number.isna() | ~rule(number.fillna(0)))
+        if bad.any():
+            row = sheet.loc[bad].iloc[0]
+            raise DataError("bad value in sample sheet", field=column, value=row[column],
+                            allowed=allowed, subject=str(row["subject"]))
 
 
 def derive_paired_values(values: pd.DataFrame, *, samples: pd.DataFrame) -> pd.DataFrame:
