@@ -28,7 +28,6 @@ from oncotrial._outputs import atomic_folder, write_csv
 from oncotrial.errors import DataError
 from oncotrial.translational import (
     DC_GENES,
-    Normalization,
     NormalizationSettings,
     ScoreResult,
     TestTable,
@@ -394,8 +393,8 @@ def _paired_outputs(scores: pd.DataFrame, genes: pd.DataFrame, sheet: pd.DataFra
     for i, feature in enumerate(features, start=1):
         ax = fig.add_subplot(nrow, ncol, i)
         plot_paired_lines(paired, feature=feature, ax=ax,
-                          p_value=float(table.at[feature, "wilcoxon_p"]),
-                          q_value=float(table.at[feature, "wilcoxon_q"]))
+                          p_value=float(table["wilcoxon_p"].astype(float)[feature]),
+                          q_value=float(table["wilcoxon_q"].astype(float)[feature]))
         if table.at[feature, "n_pairs_qc_flagged"]:
             ax.set_title(ax.get_title() + f"\n{table.at[feature, 'n_pairs_qc_flagged']} "
                          "pair(s) with a QC-flagged lane", fontsize=7)
@@ -454,7 +453,7 @@ def score(rcc_dir: RccDir, *, out: OutOpt, rlf: RlfOpt = None, samples: SamplesO
         raise DataError("no lane passed QC: nothing to score", field="rcc_dir",
                         value=str(rcc_dir), allowed="at least one lane passing QC "
                         "(see qc.csv of `oncotrial nanostring qc`, or --keep-flagged)")
-    result = _score(dict((c, n.log2) for c, n in run.batches.items()), run,
+    result = _score({c: n.log2 for c, n in run.batches.items()}, run,
                     min_above_background)
     ruv_result = (_score({c: r.log2 for c, r in analysis.ruvg.items()}, run,
                          min_above_background) if analysis.ruvg else None)

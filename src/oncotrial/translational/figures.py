@@ -46,7 +46,7 @@ QC_FAILURE_COLOURS: dict[str, str] = {
     "pos_factor": "tab:cyan",
     "hk_factor": "tab:red",
 }
-QC_PASS_COLOUR = "tab:blue"
+QC_PASS_COLOUR = "tab:blue"  # noqa: S105 - a colour, not a password
 QC_REFUSED_COLOUR = "lightgrey"
 _RULE_GROUP = {
     "imaging": "imaging", "binding_density_low": "binding_density",
@@ -205,8 +205,7 @@ def plot_score_heatmap(
     z = z.where(data.isna() | z.notna(), 0.0)  # constant score: 0, not missing
     from matplotlib import colormaps  # noqa: PLC0415 - matplotlib only when plotting
 
-    cmap = colormaps["RdBu_r"].copy()
-    cmap.set_bad("lightgrey")
+    cmap = colormaps["RdBu_r"].with_extremes(bad="lightgrey")
     image = ax.imshow(np.ma.masked_invalid(z.to_numpy()), aspect="auto", cmap=cmap,
                       vmin=-2.5, vmax=2.5)
     ax.set_yticks(range(z.shape[0]), list(z.index), fontsize=6)

@@ -141,7 +141,7 @@ def _coverage_row(name: str, markers: tuple[str, ...], present: list[str],
 
 
 def _detect(
-    name: str, genes: list[str], values: pd.Series, above: pd.DataFrame | None,
+    name: str, genes: list[str], values: pd.Series, above: pd.DataFrame | None, *,
     min_above_fraction: float, present_minimum: int,
 ) -> tuple[pd.Series, list[dict[str, object]]]:
     """Mask *values* where too few of *genes* are above background; the detection rows."""
@@ -217,7 +217,8 @@ def compute_scores(
         raw = (expression.loc[present].mean(axis=0) if len(present) >= minimum
                else pd.Series(np.nan, index=expression.columns))
         scores[cell_type], rows = _detect(cell_type, present, raw, above_background,
-                                          min_above_fraction, minimum)
+                                          min_above_fraction=min_above_fraction,
+                                          present_minimum=minimum)
         detection.extend(rows)
     if "T-cells" in scores and "CD8 T cells" in scores:
         scores[CD4_SCORE] = scores["T-cells"] - scores["CD8 T cells"]
@@ -239,7 +240,8 @@ def compute_scores(
     raw = (expression.loc[present].mul(w, axis=0).sum(axis=0) if len(present) >= minimum
            else pd.Series(np.nan, index=expression.columns))
     scores[TIS_SCORE], rows = _detect(TIS_SCORE, present, raw, above_background,
-                                      min_above_fraction, minimum)
+                                      min_above_fraction=min_above_fraction,
+                                      present_minimum=minimum)
     detection.extend(rows)
     for gene in DC_GENES:
         name = f"gene:{gene}"
@@ -247,7 +249,8 @@ def compute_scores(
         coverage.append(_coverage_row(name, (gene,), found, 1))
         raw = (expression.loc[[gene]].iloc[0] if found
                else pd.Series(np.nan, index=expression.columns))
-        scores[name], rows = _detect(name, found, raw, above_background, min_above_fraction, 1)
+        scores[name], rows = _detect(name, found, raw, above_background,
+                                     min_above_fraction=min_above_fraction, present_minimum=1)
         detection.extend(rows)
     table = pd.DataFrame(scores)
     table.index.name = "sample"

@@ -97,15 +97,16 @@ def validate_sample_sheet(samples: pd.DataFrame) -> pd.DataFrame:
 
 def _check_pfs(sheet: pd.DataFrame) -> None:
     """PFS columns, when present: months a number ≥ 0, event 0 or 1 (blank = not known)."""
-    checks = (("pfs_months", lambda v: v >= 0, "a number ≥ 0 or blank"),
-              ("pfs_event", lambda v: v.isin([0, 1]), "0 (censored), 1 (event) or blank"))
-    for column, rule, allowed in checks:
+    checks = (("pfs_months", "a number ≥ 0 or blank"),
+              ("pfs_event", "0 (censored), 1 (event) or blank"))
+    for column, allowed in checks:
         if column not in sheet.columns:
             continue
         raw = sheet[column]
         given = raw.notna() & (raw.astype(str).str.strip() != "")
-        number = pd.to_numeric(raw.where(given), errors="coerce")
-        bad = given & (number.isna() | ~rule(number.fillna(0)))
+        number = pd.to_numeric(raw.where(given), errors="coerce").fillna(-1.0)
+        valid = number >= 0 if column == "pfs_months" else number.isin([0.0, 1.0])
+        bad = given & ~valid
         if bad.any():
             row = sheet.loc[bad].iloc[0]
             raise DataError("bad value in sample sheet", field=column, value=row[column],
