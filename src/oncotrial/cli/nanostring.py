@@ -13,6 +13,7 @@ spreadsheet-safe.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +64,13 @@ RlfOpt = Annotated[Path | None, typer.Option("--rlf", help="RLF of the codeset t
                                              exists=True, dir_okay=False)]
 SamplesOpt = Annotated[Path | None, typer.Option(
     "--samples", help="CSV: file, subject, timepoint (pre/post)[, response, pfs_months, "
-    "pfs_event].", exists=True, dir_okay=False)]
+    "pfs_event, til_stromal_percent].", exists=True, dir_okay=False)]
+ScoreDbOpt = Annotated[str | None, typer.Option(
+    "--db", help="Build the sample sheet from the casebook at this SQLAlchemy URL (biopsies "
+    "with their linked RCC files and stromal TILs) instead of --samples; needs --user.",
+    show_default=False)]
+ScoreUserOpt = Annotated[str | None, typer.Option(
+    "--user", help="Casebook user for --db (password asked, or $ONCOTRIAL_PASSWORD).")]
 OutOpt = Annotated[Path, typer.Option("--out", help="Output folder (created).")]
 BackgroundOpt = Annotated[str, typer.Option(help="threshold | subtract | none")]
 TargetOpt = Annotated[float | None, typer.Option(help="Fixed target (default: batch mean).")]
@@ -433,17 +440,106 @@ def _score_table(run: BatchRun, result: ScoreResult) -> pd.DataFrame:
     return _with_lanes(run, result.scores.rename_axis("sample").reset_index())
 
 
+TIL_FEATURE = "stromal TILs (%)"
+
+
+def _with_til(result: ScoreResult, sheet: pd.DataFrame | None) -> ScoreResult:
+    """The biopsies' stromal TIL scores (sheet column ``til_stromal_percent``) joined to the
+    score table as one more feature (a percentage, not log2)."""
+    if sheet is None or "til_stromal_percent" not in sheet.columns:
+        return result
+    til = pd.to_numeric(sheet.set_index("file")["til_stromal_percent"], errors="coerce")
+    scores = result.scores.copy()
+    scores[TIL_FEATURE] = [til.get(f, np.nan) for f in scores.index]
+    return ScoreResult(scores=scores, coverage=result.coverage, detection=result.detection)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _sheet_from_db(db: str, user: str | None, rcc_dir: Path) -> pd.DataFrame:
+    """The sample sheet built from the casebook: each RCC linked to a PRE or POST biopsy, its
+    subject and TIL score; every linked file must be in *rcc_dir* with the linked content."""
+    from oncotrial.cli._options import password
+    from oncotrial.services.assays import read_assay_samples_at
+    from oncotrial.services.database import resolve_db_url
+
+    if not user:
+        raise DataError("--db needs the casebook user", field="user", value=None,
+                        allowed="--user NAME (password asked or $ONCOTRIAL_PASSWORD)")
+    linked = read_assay_samples_at(resolve_db_url(db), username=user,
+                                   password=password(f"Password for {user}"))
+    rows = []
+    for sample in linked:
+        if sample.timepoint not in ("PRE", "POST"):
+            continue
+        path = rcc_dir / sample.file_name
+        if not path.is_file():
+            raise DataError("an RCC linked in the casebook is not in the RCC folder",
+                            field="file", value=sample.file_name, subject=sample.subject,
+                            allowed=f"the linked files in {rcc_dir}")
+        if _sha256(path) != sample.sha256:
+            raise DataError("the RCC file differs from the one linked in the casebook",
+                            field="file", value=sample.file_name, subject=sample.subject,
+                            allowed=f"content with SHA-256 {sample.sha256}")
+        rows.append({"file": sample.file_name, "subject": sample.subject,
+                     "timepoint": sample.timepoint.lower(), "specimen_code":
+                     sample.specimen_code, "collected_on": sample.collected_on.isoformat(),
+                     "anatomic_site": sample.anatomic_site,
+                     "til_stromal_percent": sample.til_stromal_percent})
+    if not rows:
+        raise DataError("no RCC file is linked to a pre- or post-treatment biopsy", field="db",
+                        value=db, allowed="biopsies with RCC files linked "
+                        "(oncotrial nanostring link)")
+    sheet = pd.DataFrame(rows)
+    validate_sample_sheet(sheet)
+    return sheet
+
+
+@app.command("link")
+def link(rcc_file: Annotated[Path, typer.Argument(help="The RCC file to link.", exists=True,
+                                                  dir_okay=False)], *,
+         subject: Annotated[str, typer.Option(help="Screening number of the subject.")],
+         specimen: Annotated[str, typer.Option(help="Block id of the biopsy.")],
+         user: Annotated[str, typer.Option(help="Casebook user (password asked, or "
+                                           "$ONCOTRIAL_PASSWORD).")],
+         db: ScoreDbOpt = None) -> None:
+    """Import an RCC file into the casebook: checked as a gene-expression RCC, then linked
+    (name, SHA-256, size) to the subject's biopsy; a file linked twice is refused."""
+    from oncotrial.cli._options import password
+    from oncotrial.services.assays import link_assay_file_at
+    from oncotrial.services.database import resolve_db_url
+    from oncotrial.translational import read_rcc, validate_gene_expression
+
+    validate_gene_expression(read_rcc(rcc_file))
+    row = link_assay_file_at(resolve_db_url(db), username=user,
+                             password=password(f"Password for {user}"), subject=subject,
+                             specimen_code=specimen, file_name=rcc_file.name,
+                             sha256=_sha256(rcc_file), size_bytes=rcc_file.stat().st_size)
+    typer.echo(f"linked {rcc_file.name} to biopsy {specimen} of {subject} (assay file {row})")
+
+
 @app.command("score")
 def score(rcc_dir: RccDir, *, out: OutOpt, rlf: RlfOpt = None, samples: SamplesOpt = None,
           background: BackgroundOpt = "threshold", pos_target: TargetOpt = None,
           hk_target: TargetOpt = None, genorm: GenormOpt = False,
           keep_flagged: KeepFlaggedOpt = False, ruvg_k: RuvgKOpt = 1,
-          min_above_background: MinAboveOpt = 0.5) -> None:
+          min_above_background: MinAboveOpt = 0.5, db: ScoreDbOpt = None,
+          user: ScoreUserOpt = None) -> None:
     """QC, normalise, score (Danaher cell types, CD4, TIS, DC genes; each with the number of
-    its genes above background per sample); with --samples also paired pre/post tests under
-    nSolver-style and RUVg normalisation, responder tests, baseline-PFS Cox and figures."""
+    its genes above background per sample); with --samples (or --db: pairs from the casebook's
+    biopsies) also paired pre/post tests under nSolver-style and RUVg normalisation, stromal
+    TILs beside the scores, responder tests, baseline-PFS Cox and figures."""
     _check_ruvg_k(ruvg_k)
-    sheet = _read_sheet(samples)
+    if db is not None and samples is not None:
+        raise DataError("give the pairs once", field="samples", value=str(samples),
+                        allowed="--samples SHEET or --db URL, not both")
+    sheet = _sheet_from_db(db, user, rcc_dir) if db is not None else _read_sheet(samples)
     analysis = _analyse(rcc_dir, rlf, _settings(background, pos_target, hk_target),
                         genorm=genorm, keep_flagged=keep_flagged, ruvg_k=ruvg_k)
     run = analysis.run
@@ -453,10 +549,10 @@ def score(rcc_dir: RccDir, *, out: OutOpt, rlf: RlfOpt = None, samples: SamplesO
         raise DataError("no lane passed QC: nothing to score", field="rcc_dir",
                         value=str(rcc_dir), allowed="at least one lane passing QC "
                         "(see qc.csv of `oncotrial nanostring qc`, or --keep-flagged)")
-    result = _score({c: n.log2 for c, n in run.batches.items()}, run,
-                    min_above_background)
-    ruv_result = (_score({c: r.log2 for c, r in analysis.ruvg.items()}, run,
-                         min_above_background) if analysis.ruvg else None)
+    result = _with_til(_score({c: n.log2 for c, n in run.batches.items()}, run,
+                              min_above_background), sheet)
+    ruv_result = (_with_til(_score({c: r.log2 for c, r in analysis.ruvg.items()}, run,
+                                   min_above_background), sheet) if analysis.ruvg else None)
     with atomic_folder(out) as temp:
         _write_qc(run, temp, shown=out)
         _write_normalization(analysis, temp)

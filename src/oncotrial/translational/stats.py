@@ -96,16 +96,19 @@ def validate_sample_sheet(samples: pd.DataFrame) -> pd.DataFrame:
 
 
 def _check_pfs(sheet: pd.DataFrame) -> None:
-    """PFS columns, when present: months a number ≥ 0, event 0 or 1 (blank = not known)."""
+    """PFS and TIL columns, when present: months a number ≥ 0, event 0 or 1, stromal TILs a
+    percentage (blank = not known)."""
     checks = (("pfs_months", "a number ≥ 0 or blank"),
-              ("pfs_event", "0 (censored), 1 (event) or blank"))
+              ("pfs_event", "0 (censored), 1 (event) or blank"),
+              ("til_stromal_percent", "a percentage 0-100 or blank"))
     for column, allowed in checks:
         if column not in sheet.columns:
             continue
         raw = sheet[column]
         given = raw.notna() & (raw.astype(str).str.strip() != "")
         number = pd.to_numeric(raw.where(given), errors="coerce").fillna(-1.0)
-        valid = number >= 0 if column == "pfs_months" else number.isin([0.0, 1.0])
+        valid = (number.isin([0.0, 1.0]) if column == "pfs_event"
+                 else (number >= 0) & ((number <= 100) | (column == "pfs_months")))
         bad = given & ~valid
         if bad.any():
             row = sheet.loc[bad].iloc[0]
