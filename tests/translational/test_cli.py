@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from oncotrial.cli import app
+from tests.report.synthetic import build_adam
 from tests.translational.conftest import rcc_text, synthetic_matrix
 from tests.translational.test_stats import _sheet
 
@@ -205,3 +206,15 @@ def test_score_with_sample_sheet(tmp_path: Path, rng: np.random.Generator) -> No
                  "response_baseline_mannwhitney.csv", "figures/volcano.svg",
                  "figures/paired_lines.png", "figures/score_heatmap.png"):
         assert (out / name).exists(), name
+    # scores.csv (with its batch and qc_pass columns) still feeds the report.
+    adam_dir = tmp_path / "adam"
+    adam_dir.mkdir()
+    for name, frame in build_adam(12, seed=3).items():
+        frame.to_csv(adam_dir / f"{name.lower()}.csv", index=False)
+    report = CliRunner().invoke(app, ["report", "--adam", str(adam_dir), "--out",
+                                      str(tmp_path / "report"), "--format", "html",
+                                      "--scores", str(out / "scores.csv"),
+                                      "--samples", str(tmp_path / "sheet.csv")])
+    assert report.exit_code == 0, report.output
+    paired = pd.read_csv(tmp_path / "report" / "tables" / "translational_paired.csv")
+    assert paired["Pairs"].max() == 6
