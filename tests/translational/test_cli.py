@@ -172,7 +172,13 @@ def test_score_public_files_keep_flagged_background_ruvg_pca(rcc_dir: Path,
     assert comparison["median_delta_ruvg"].notna().sum() > 0
     pca = pd.read_csv(out / "pca.csv")
     assert set(pca["batch"]) == {"NQCP_example"}
-    assert len(pca) == 4
+    assert pca.groupby("normalisation").size().to_dict() == {"RUVg": 4, "nSolver-style": 4}
+    # After RUVg (as after nSolver-style normalisation) the one stimulated lane (C3-stim)
+    # stands apart on PC1 from the three unstimulated ones.
+    ruvg = pca[pca["normalisation"] == "RUVg"].set_index("sample")["PC1"]
+    stim = "NanoStringQCPro__20140604_C3-stim_C3-stim_02.RCC"
+    others = ruvg.drop(stim)
+    assert (np.sign(others) != np.sign(ruvg[stim])).all()
     for figure in ("pca", "qc_panel", "score_heatmap", "paired_lines"):
         assert (out / "figures" / f"{figure}.png").stat().st_size > 0
     svg = (out / "figures" / "qc_panel.svg").read_text()

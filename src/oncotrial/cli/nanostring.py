@@ -266,21 +266,26 @@ def _endogenous(log2: pd.DataFrame) -> pd.DataFrame:
 
 
 def _pca_tables(analysis: _Analysis, sheet: pd.DataFrame | None
-                ) -> list[tuple[str, pd.DataFrame, pd.Series]]:
-    """PCA of each batch's nSolver-normalised endogenous genes (batches of ≥ 3 lanes)."""
+                ) -> list[tuple[str, str, pd.DataFrame, pd.Series]]:
+    """PCA of each batch's normalised endogenous genes (batches of ≥ 3 lanes), nSolver-style
+    and, where it ran, RUVg: (batch, normalisation, table, explained share)."""
     out = []
     lanes = analysis.run.lane_table().set_index("sample")
     for codeset, norm in analysis.run.batches.items():
-        genes = _endogenous(norm.log2)
-        if genes.shape[1] < 3:
-            analysis.notes.append(f"PCA not drawn for batch {codeset}: {genes.shape[1]} "
-                                  "lane(s), at least 3 needed")
-            continue
-        result = estimate_pca(genes)
-        table = lanes.join(result.scores, how="right")
-        if sheet is not None:
-            table = table.join(sheet.set_index("file")[["subject", "timepoint"]])
-        out.append((codeset, table, result.explained))
+        versions = [("nSolver-style", norm.log2)]
+        if codeset in analysis.ruvg:
+            versions.append(("RUVg", analysis.ruvg[codeset].log2))
+        for label, log2 in versions:
+            genes = _endogenous(log2)
+            if genes.shape[1] < 3:
+                analysis.notes.append(f"PCA not drawn for batch {codeset}: {genes.shape[1]} "
+                                      "lane(s), at least 3 needed")
+                break
+            result = estimate_pca(genes)
+            table = lanes.join(result.scores, how="right")
+            if sheet is not None:
+                table = table.join(sheet.set_index("file")[["subject", "timepoint"]])
+            out.append((codeset, label, table, result.explained))
     return out
 
 
@@ -288,14 +293,15 @@ def _write_pca(analysis: _Analysis, sheet: pd.DataFrame | None, out: Path) -> No
     tables = _pca_tables(analysis, sheet)
     if not tables:
         return
-    rows = [t.assign(pc1_explained=e["PC1"], pc2_explained=e["PC2"]) for _, t, e in tables]
+    rows = [t.assign(normalisation=label, pc1_explained=e["PC1"], pc2_explained=e["PC2"])
+            for _, label, t, e in tables]
     write_csv(_flag_text(pd.concat(rows).rename_axis("sample").reset_index()), out / "pca.csv")
-    fig = Figure(figsize=(7 * len(tables), 6))
-    for i, (codeset, table, explained) in enumerate(tables, start=1):
+    fig = Figure(figsize=(6.5 * len(tables), 6))
+    for i, (codeset, label, table, explained) in enumerate(tables, start=1):
         ax = fig.add_subplot(1, len(tables), i)
         plot_pca(table, ax=ax, explained=explained, samples=sheet,
                  flagged=set(analysis.run.kept_flagged))
-        ax.set_title(f"batch {codeset} (nSolver-style normalisation)", fontsize=9)
+        ax.set_title(f"batch {codeset} ({label} normalisation)", fontsize=9)
     fig.tight_layout()
     _save(fig, out, "pca")
 
@@ -402,6 +408,8 @@ def _paired_outputs(scores: pd.DataFrame, genes: pd.DataFrame, sheet: pd.DataFra
         plot_paired_lines(paired, feature=feature, ax=ax,
                           p_value=float(table["wilcoxon_p"].astype(float)[feature]),
                           q_value=float(table["wilcoxon_q"].astype(float)[feature]))
+        if feature == TIL_FEATURE:
+            ax.set_ylabel("% of stromal area")
         if table.at[feature, "n_pairs_qc_flagged"]:
             ax.set_title(ax.get_title() + f"\n{table.at[feature, 'n_pairs_qc_flagged']} "
                          "pair(s) with a QC-flagged lane", fontsize=7)
