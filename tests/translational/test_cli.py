@@ -224,3 +224,21 @@ def test_score_with_sample_sheet(tmp_path: Path, rng: np.random.Generator) -> No
     assert report.exit_code == 0, report.output
     paired = pd.read_csv(tmp_path / "report" / "tables" / "translational_paired.csv")
     assert paired["Pairs"].max() == 6
+
+
+def test_genorm_per_codeset_batch(rcc_dir: Path, tmp_path: Path) -> None:
+    """--genorm on the mixed public folder: each batch of ≥ 2 lanes gets its own geNorm
+    ranking and housekeepers; a one-lane batch keeps its codeset's housekeeping genes."""
+    out = tmp_path / "g"
+    result = CliRunner().invoke(app, ["nanostring", "normalize", str(rcc_dir), "--genorm",
+                                      "--out", str(out)])
+    assert result.exit_code == 0, _error(result)
+    assert "geNorm not run on batch OTTA2017_C6082" in result.output
+    rankings = sorted(p.name for p in out.glob("genorm_ranking__*.csv"))
+    assert rankings == ["genorm_ranking__3D_SolidTumor_Sig.csv",
+                        "genorm_ranking__NS_Immunology_v2_C2328.csv"]
+    factors = pd.read_csv(out / "normalization_factors.csv").set_index("sample")
+    assert factors.at["nanostringr__example.RCC", "n_housekeepers"] == 5
+    chosen = pd.read_csv(out / "genorm_ranking__NS_Immunology_v2_C2328.csv")
+    assert set(chosen["batch"]) == {"NS_Immunology_v2_C2328"}
+    assert len(chosen) == 15

@@ -156,10 +156,12 @@ def _write_qc(run: BatchRun, out: Path, *, shown: Path) -> None:
 
 
 def _run(rcc_dir: Path, rlf: Path | None, settings: NormalizationSettings, *,
-         normalize: bool, keep_flagged: bool = False) -> BatchRun:
+         normalize: bool, keep_flagged: bool = False,
+         housekeepers: dict[str, tuple[str, ...]] | None = None) -> BatchRun:
     batch = read_rcc_batch(rcc_dir)
     return derive_batch_run(batch, rlf=read_rlf(rlf) if rlf else None, settings=settings,
-                            normalize=normalize, keep_flagged=keep_flagged)
+                            normalize=normalize, keep_flagged=keep_flagged,
+                            housekeepers=housekeepers)
 
 
 def _settings(background: str, pos_target: float | None,
@@ -169,23 +171,27 @@ def _settings(background: str, pos_target: float | None,
 
 
 def _genorm_run(rcc_dir: Path, rlf: Path | None, settings: NormalizationSettings,
-                keep_flagged: bool) -> tuple[BatchRun, dict[str, tuple[str, ...]]]:
-    """Normalise, rank each batch's housekeepers with geNorm, renormalise with the chosen."""
+                keep_flagged: bool, notes: list[str]
+                ) -> tuple[BatchRun, dict[str, tuple[str, ...]]]:
+    """Normalise, rank each batch's housekeepers with geNorm, renormalise each batch with its
+    chosen genes (batches with fewer than 2 lanes or 3 housekeepers keep theirs)."""
     run = _run(rcc_dir, rlf, settings, normalize=True, keep_flagged=keep_flagged)
     rankings: dict[str, tuple[str, ...]] = {}
-    chosen: set[str] = set()
+    chosen: dict[str, tuple[str, ...]] = {}
     for codeset, norm in run.batches.items():
+        if norm.counts.shape[1] < 2 or len(norm.housekeepers) < 3:
+            notes.append(f"geNorm not run on batch {codeset}: {norm.counts.shape[1]} lane(s), "
+                         f"{len(norm.housekeepers)} housekeeping gene(s) (needs 2 and 3)")
+            continue
         hk_rows = norm.counts.index.get_level_values("name").isin(norm.housekeepers)
         pos_only = norm.counts[hk_rows].div(norm.factors["hk_factor"], axis=1)
         pos_only.index = pos_only.index.get_level_values("name")
         result = estimate_genorm(pos_only)
         rankings[codeset] = result.ranking
-        chosen.update(result.selected)
-    if rankings:
-        settings = NormalizationSettings(
-            background=settings.background, pos_target=settings.pos_target,
-            hk_target=settings.hk_target, housekeepers=tuple(sorted(chosen)))
-        run = _run(rcc_dir, rlf, settings, normalize=True, keep_flagged=keep_flagged)
+        chosen[codeset] = result.selected
+    if chosen:
+        run = _run(rcc_dir, rlf, settings, normalize=True, keep_flagged=keep_flagged,
+                   housekeepers=chosen)
     return run, rankings
 
 
@@ -201,12 +207,13 @@ class _Analysis:
 
 def _analyse(rcc_dir: Path, rlf: Path | None, settings: NormalizationSettings, *,
              genorm: bool, keep_flagged: bool, ruvg_k: int) -> _Analysis:
+    notes: list[str] = []
     if genorm:
-        run, rankings = _genorm_run(rcc_dir, rlf, settings, keep_flagged)
+        run, rankings = _genorm_run(rcc_dir, rlf, settings, keep_flagged, notes)
     else:
         run, rankings = _run(rcc_dir, rlf, settings, normalize=True,
                              keep_flagged=keep_flagged), {}
-    analysis = _Analysis(run=run, genorm=rankings)
+    analysis = _Analysis(run=run, genorm=rankings, notes=notes)
     if ruvg_k > 0:
         rccs = {r.source: r for r in read_rcc_batch(rcc_dir).rccs}
         for codeset, norm in run.batches.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -106,9 +106,19 @@ class BatchRun:
         return pd.DataFrame(rows, columns=["sample", "batch", "qc_pass", "qc_reason"])
 
 
+def _batch_settings(
+    settings: NormalizationSettings | None, codeset: str,
+    housekeepers: Mapping[str, tuple[str, ...]] | None,
+) -> NormalizationSettings | None:
+    if not housekeepers or codeset not in housekeepers:
+        return settings
+    return replace(settings or NormalizationSettings(), housekeepers=housekeepers[codeset])
+
+
 def _grade_groups(
     batch: RccBatch, *, rlf: Rlf | None, thresholds: QcThresholds | None,
     settings: NormalizationSettings | None,
+    housekeepers: Mapping[str, tuple[str, ...]] | None = None,
 ) -> tuple[list[tuple[Rcc, LaneQc]], dict[str, str]]:
     if rlf is not None:
         usable = derive_codeset_batch(batch, rlf=rlf)
@@ -122,7 +132,9 @@ def _grade_groups(
         refused = dict(batch.refused)
     graded: list[tuple[Rcc, LaneQc]] = []
     for group in groups:
-        lanes = grade_batch_qc(group, thresholds=thresholds, settings=settings)
+        lanes = grade_batch_qc(group, thresholds=thresholds,
+                               settings=_batch_settings(settings, group[0].codeset,
+                                                        housekeepers))
         graded.extend(zip(group, lanes, strict=True))
     return graded, refused
 
@@ -135,6 +147,7 @@ def derive_batch_run(
     settings: NormalizationSettings | None = None,
     normalize: bool = True,
     keep_flagged: bool = False,
+    housekeepers: Mapping[str, tuple[str, ...]] | None = None,
 ) -> BatchRun:
     """QC every lane, then normalise the lanes that pass QC, one batch per codeset.
 
@@ -142,9 +155,11 @@ def derive_batch_run(
     normalisation run per codeset (``GeneRLF``), each batch with its own targets; ``qc.csv``
     names each lane's batch. With *rlf*, only that codeset is used and lanes of another are
     refused with a reason. With *keep_flagged*, lanes that failed a QC rule are normalised too
-    (as nSolver allows), and stay marked ``pass=false`` in every table.
+    (as nSolver allows), and stay marked ``pass=false`` in every table. *housekeepers* (codeset
+    → names, e.g. chosen by geNorm) replaces the housekeeping genes of those batches.
     """
-    graded, refused = _grade_groups(batch, rlf=rlf, thresholds=thresholds, settings=settings)
+    graded, refused = _grade_groups(batch, rlf=rlf, thresholds=thresholds, settings=settings,
+                                    housekeepers=housekeepers)
     lanes = tuple(lane for _, lane in graded)
     qc = derive_qc_table(lanes, refused=refused)
     batch_of = {rcc.source: rcc.codeset for rcc, _ in graded}
@@ -156,8 +171,9 @@ def derive_batch_run(
         for rcc in chosen:
             by_codeset.setdefault(rcc.codeset, []).append(rcc)
         for codeset, rccs in sorted(by_codeset.items()):
-            batches[codeset] = derive_normalized_counts(derive_count_matrix(rccs),
-                                                        settings=settings)
+            batches[codeset] = derive_normalized_counts(
+                derive_count_matrix(rccs),
+                settings=_batch_settings(settings, codeset, housekeepers))
     duplicates = pd.DataFrame(
         [(rcc.source, *key) for rcc, _ in graded for key in rcc.duplicates],
         columns=["file", "code_class", "name", "accession"],
