@@ -108,3 +108,62 @@ def test_probe_names_mapped_case_insensitively_with_suffix() -> None:
     out = derive_marker_expression(log2)
     assert list(out.index) == ["CD3E", "CD8A", "CD274"]
     assert read_probe_aliases("ANY")["FCGR3A/B"] == "FCGR3B"
+
+
+@pytest.mark.parametrize(("above", "estimable"), [(2, True), (1, False)])
+def test_dc_score_needs_half_its_genes_above_background(above: int, estimable: bool) -> None:
+    """Issue 23: a score made of genes at the background floor was reported as a number. DC
+    (3 genes) needs ceil(0.5·3) = 2 above background: 2 → estimable, 1 → not, with reason."""
+    genes = ["CCL13", "CD209", "HSD11B1"]
+    expression = pd.DataFrame({"s1": [3.0, 4.0, 5.0]}, index=genes)
+    flags = pd.DataFrame({"s1": [i < above for i in range(3)]}, index=genes)
+    result = compute_scores(expression, above_background=flags)
+    row = result.detection.set_index(["sample", "score"]).loc[("s1", "DC")]
+    assert (row["n_genes"], row["n_above_background"], row["min_above_background"]) == (
+        3, above, 2)
+    assert bool(row["estimable"]) is estimable
+    if estimable:
+        assert result.scores.at["s1", "DC"] == pytest.approx(4.0)
+        assert row["reason"] == ""
+    else:
+        assert np.isnan(result.scores.at["s1", "DC"])
+        assert row["reason"] == "1 of 3 genes above background, fewer than the 2 required"
+    # Single DC genes: each needs itself above background.
+    single = result.detection.set_index(["sample", "score"])
+    assert bool(single.loc[("s1", "gene:CCL13"), "estimable"])
+    assert not bool(single.loc[("s1", "gene:HSD11B1"), "estimable"])
+    assert np.isnan(result.scores.at["s1", "gene:HSD11B1"])
+
+
+def test_background_minimum_is_a_setting_and_cd4_follows_its_parts() -> None:
+    """min_above_fraction = 1 asks every gene above background; CD4 is not estimable when
+    CD8 T cells is not; the fraction is checked."""
+    t_genes = read_danaher_markers()["T-cells"]
+    expression = pd.DataFrame({"s1": dict.fromkeys([*t_genes, "CD8A", "CD8B"], 6.0)})
+    flags = pd.DataFrame({"s1": {g: g != "CD8B" for g in expression.index}})
+    loose = compute_scores(expression, above_background=flags)
+    assert loose.scores.at["s1", "CD8 T cells"] == pytest.approx(6.0)
+    strict = compute_scores(expression, above_background=flags, min_above_fraction=1.0)
+    assert np.isnan(strict.scores.at["s1", "CD8 T cells"])
+    assert np.isnan(strict.scores.at["s1", CD4_SCORE])
+    cd4 = strict.detection.set_index("score").loc[CD4_SCORE]
+    assert cd4["reason"] == "T-cells or CD8 T cells not estimable"
+    with pytest.raises(DataError, match="min_above_fraction"):
+        compute_scores(expression, above_background=flags, min_above_fraction=0.0)
+
+
+def test_public_nanotube_dc_genes_below_background(rcc_dir: Path) -> None:
+    """The issue's example: on the NanoTube lanes CCL13 and CD209 sit at the background floor,
+    so DC and both single genes are not estimable, while T-cells (4 of 4 above) is."""
+    rccs = [read_rcc(p) for p in sorted(rcc_dir.glob("NanoTube__*.RCC"))]
+    norm = derive_normalized_counts(derive_count_matrix(rccs))
+    aliases = read_probe_aliases(rccs[0].codeset)
+    result = compute_scores(derive_marker_expression(norm.log2, aliases=aliases),
+                            above_background=derive_marker_expression(
+                                ~norm.below_background, aliases=aliases))
+    detection = result.detection.set_index("score")
+    for score in ("DC", "gene:CCL13", "gene:CD209"):
+        assert not detection.loc[score, "estimable"].any()
+        assert result.scores[score].isna().all()
+    assert detection.loc["T-cells", "n_above_background"].tolist() == [4, 4]
+    assert result.scores["T-cells"].notna().all()

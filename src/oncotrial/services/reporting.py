@@ -52,7 +52,9 @@ def write_report(
         )
     if scores_path is not None and samples_path is not None:
         translational = TranslationalInputs(
-            scores=pd.read_csv(scores_path, index_col=0),
+            # scores.csv names each lane's codeset batch and QC verdict beside the scores
+            scores=pd.read_csv(scores_path, index_col=0).drop(columns=["batch", "qc_pass"],
+                                                                 errors="ignore"),
             samples=pd.read_csv(samples_path, dtype={"file": str, "subject": str}),
         )
     adam = read_adam(adam_dir)

@@ -245,10 +245,22 @@ def record_biospecimen(
     collected_on: date,
     anatomic_site: str = "",
 ) -> int:
-    """Record a biospecimen (e.g. the pre- or post-treatment tumour biopsy)."""
+    """Record a biospecimen (e.g. the pre- or post-treatment tumour biopsy).
+
+    *specimen_code* is the block id: it names one specimen in the whole trial, so a second
+    specimen with the same code is refused.
+    """
     _choice(timepoint, _TIMEPOINTS, field="timepoint", subject=subject)
+    if not specimen_code.strip():
+        raise DataError("a block id is required", field="specimen_code", value=specimen_code,
+                        allowed="the block id of the specimen", subject=subject)
     with unit.step() as session:
         owner = unit.subject(subject, write=True)
+        if session.scalar(select(Biospecimen.id).where(
+                Biospecimen.specimen_code == specimen_code)) is not None:
+            raise DataError("a biospecimen with this block id is already recorded",
+                            field="specimen_code", value=specimen_code,
+                            allowed="a block id not yet used in the trial", subject=subject)
         row = Biospecimen(
             subject_id=owner.id,
             specimen_code=specimen_code,
@@ -341,13 +353,32 @@ def record_assay_file(
     sha256: str,
     size_bytes: int,
 ) -> int:
-    """Attach a translational assay file (name, SHA-256, size) to a biospecimen."""
+    """Attach a translational assay file (name, SHA-256, size) to a biospecimen.
+
+    A file (same content or same name for the assay) is linked to one biospecimen only: a
+    second link is refused, naming the specimen it is linked to.
+    """
     if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
         raise DataError(
             "not a lower-case hex SHA-256", field="sha256", value=sha256, subject=subject
         )
+    if size_bytes <= 0:
+        raise DataError("an assay file cannot be empty", field="size_bytes", value=size_bytes,
+                        allowed="> 0 bytes", subject=subject)
     with unit.step() as session:
         specimen = _specimen(unit, subject, specimen_code)
+        linked = session.execute(
+            select(AssayFile.file_name, Biospecimen.specimen_code)
+            .join(Biospecimen, Biospecimen.id == AssayFile.biospecimen_id)
+            .where(AssayFile.deleted.is_(False), AssayFile.assay == assay,
+                   (AssayFile.sha256 == sha256) | (AssayFile.file_name == file_name))
+        ).first()
+        if linked is not None:
+            raise DataError(
+                "this assay file is already linked to a biospecimen", field="file_name",
+                value=file_name, subject=subject,
+                allowed=f"a file linked once (already linked as {linked[0]!r} to "
+                        f"{linked[1]!r})")
         row = AssayFile(
             subject_id=specimen.subject_id,
             biospecimen_id=specimen.id,

@@ -4,6 +4,9 @@ from .figures import (
     plot_paired_lines as plot_paired_lines,
 )
 from .figures import (
+    plot_pca as plot_pca,
+)
+from .figures import (
     plot_qc_panel as plot_qc_panel,
 )
 from .figures import (
@@ -32,6 +35,12 @@ from .normalize import (
 )
 from .normalize import (
     estimate_genorm as estimate_genorm,
+)
+from .pca import (
+    PcaResult as PcaResult,
+)
+from .pca import (
+    estimate_pca as estimate_pca,
 )
 from .pipeline import (
     BatchRun as BatchRun,
@@ -114,6 +123,12 @@ from .rlf import (
 from .rlf import (
     read_rlf as read_rlf,
 )
+from .ruv import (
+    RuvResult as RuvResult,
+)
+from .ruv import (
+    derive_ruvg_normalized as derive_ruvg_normalized,
+)
 from .scores import (
     CD4_SCORE as CD4_SCORE,
 )
@@ -191,12 +206,14 @@ __all__ = [
     "LaneQc",
     "Normalization",
     "NormalizationSettings",
+    "PcaResult",
     "QcFlag",
     "QcRule",
     "QcThresholds",
     "Rcc",
     "RccBatch",
     "Rlf",
+    "RuvResult",
     "ScoreResult",
     "TestTable",
     "TilAssessment",
@@ -215,13 +232,16 @@ __all__ = [
     "derive_normalized_counts",
     "derive_paired_values",
     "derive_qc_table",
+    "derive_ruvg_normalized",
     "estimate_genorm",
     "estimate_paired_tests",
+    "estimate_pca",
     "estimate_pfs_association",
     "estimate_response_association",
     "grade_batch_qc",
     "grade_lane_qc",
     "plot_paired_lines",
+    "plot_pca",
     "plot_qc_panel",
     "plot_score_heatmap",
     "plot_volcano",

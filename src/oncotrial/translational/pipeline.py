@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -15,7 +15,7 @@ from oncotrial.translational.normalize import (
     derive_normalized_counts,
 )
 from oncotrial.translational.qc import LaneQc, QcThresholds, derive_qc_table, grade_batch_qc
-from oncotrial.translational.rcc import Rcc, RccBatch, derive_count_matrix, validate_same_codeset
+from oncotrial.translational.rcc import Rcc, RccBatch, derive_count_matrix
 from oncotrial.translational.rlf import Rlf
 
 __all__ = ["BatchRun", "derive_batch_run", "derive_codeset_batch"]
@@ -77,18 +77,48 @@ def derive_codeset_batch(batch: RccBatch, *, rlf: Rlf | None = None) -> RccBatch
 
 @dataclass(frozen=True)
 class BatchRun:
-    """QC of every file and the normalisation of the lanes that passed."""
+    """QC of every file and the normalisation of each codeset batch.
+
+    Attributes
+    ----------
+    qc
+        One row per file (:func:`derive_qc_table`) with its ``batch`` (codeset).
+    batches
+        Codeset → normalisation of that codeset's lanes, each with its own factors and
+        targets (empty when nothing was normalised).
+    kept_flagged
+        Files that failed QC but were normalised because *keep_flagged* was set.
+    """
 
     qc: pd.DataFrame = field(repr=False)
     lanes: tuple[LaneQc, ...] = field(repr=False)
-    normalization: Normalization | None = field(repr=False)
+    batches: Mapping[str, Normalization] = field(repr=False)
     duplicates: pd.DataFrame = field(repr=False)
-    codeset: str | None = None  # GeneRLF of the normalised lanes (None if nothing normalised)
+    kept_flagged: tuple[str, ...] = ()
+
+    def lane_table(self) -> pd.DataFrame:
+        """One row per normalised sample: ``sample``, ``batch``, ``qc_pass``, ``qc_reason``."""
+        qc = self.qc.set_index("file")
+        rows = [{"sample": sample, "batch": codeset,
+                 "qc_pass": bool(qc.at[sample, "pass"]),
+                 "qc_reason": str(qc.at[sample, "reason"] or "")}
+                for codeset, norm in self.batches.items() for sample in norm.counts.columns]
+        return pd.DataFrame(rows, columns=["sample", "batch", "qc_pass", "qc_reason"])
+
+
+def _batch_settings(
+    settings: NormalizationSettings | None, codeset: str,
+    housekeepers: Mapping[str, tuple[str, ...]] | None,
+) -> NormalizationSettings | None:
+    if not housekeepers or codeset not in housekeepers:
+        return settings
+    return replace(settings or NormalizationSettings(), housekeepers=housekeepers[codeset])
 
 
 def _grade_groups(
     batch: RccBatch, *, rlf: Rlf | None, thresholds: QcThresholds | None,
     settings: NormalizationSettings | None,
+    housekeepers: Mapping[str, tuple[str, ...]] | None = None,
 ) -> tuple[list[tuple[Rcc, LaneQc]], dict[str, str]]:
     if rlf is not None:
         usable = derive_codeset_batch(batch, rlf=rlf)
@@ -102,7 +132,9 @@ def _grade_groups(
         refused = dict(batch.refused)
     graded: list[tuple[Rcc, LaneQc]] = []
     for group in groups:
-        lanes = grade_batch_qc(group, thresholds=thresholds, settings=settings)
+        lanes = grade_batch_qc(group, thresholds=thresholds,
+                               settings=_batch_settings(settings, group[0].codeset,
+                                                        housekeepers))
         graded.extend(zip(group, lanes, strict=True))
     return graded, refused
 
@@ -114,30 +146,38 @@ def derive_batch_run(
     thresholds: QcThresholds | None = None,
     settings: NormalizationSettings | None = None,
     normalize: bool = True,
+    keep_flagged: bool = False,
+    housekeepers: Mapping[str, tuple[str, ...]] | None = None,
 ) -> BatchRun:
-    """QC every lane, then normalise the lanes that pass QC (factors recomputed on them).
+    """QC every lane, then normalise the lanes that pass QC, one batch per codeset.
 
-    Without *rlf*, QC (including the factor checks) runs per codeset, so one folder may mix
-    codesets; normalisation needs the passing lanes to share one codeset (pass *rlf* to
-    choose it). With *rlf*, lanes of another codeset are refused with a reason.
-
-    Raises
-    ------
-    DataError
-        When *normalize* is true and the passing lanes span more than one codeset.
+    Lanes of different codesets never share factors: QC (including the factor checks) and
+    normalisation run per codeset (``GeneRLF``), each batch with its own targets; ``qc.csv``
+    names each lane's batch. With *rlf*, only that codeset is used and lanes of another are
+    refused with a reason. With *keep_flagged*, lanes that failed a QC rule are normalised too
+    (as nSolver allows), and stay marked ``pass=false`` in every table. *housekeepers* (codeset
+    → names, e.g. chosen by geNorm) replaces the housekeeping genes of those batches.
     """
-    graded, refused = _grade_groups(batch, rlf=rlf, thresholds=thresholds, settings=settings)
+    graded, refused = _grade_groups(batch, rlf=rlf, thresholds=thresholds, settings=settings,
+                                    housekeepers=housekeepers)
     lanes = tuple(lane for _, lane in graded)
     qc = derive_qc_table(lanes, refused=refused)
-    passed = [rcc for rcc, lane in graded if lane.passed]
-    normalization = None
-    codeset = None
-    if normalize and passed:
-        codeset = validate_same_codeset(passed)
-        normalization = derive_normalized_counts(derive_count_matrix(passed), settings=settings)
+    batch_of = {rcc.source: rcc.codeset for rcc, _ in graded}
+    qc.insert(1, "batch", [batch_of.get(f) for f in qc["file"]])
+    chosen = [rcc for rcc, lane in graded if lane.passed or keep_flagged]
+    batches: dict[str, Normalization] = {}
+    if normalize:
+        by_codeset: dict[str, list[Rcc]] = {}
+        for rcc in chosen:
+            by_codeset.setdefault(rcc.codeset, []).append(rcc)
+        for codeset, rccs in sorted(by_codeset.items()):
+            batches[codeset] = derive_normalized_counts(
+                derive_count_matrix(rccs),
+                settings=_batch_settings(settings, codeset, housekeepers))
     duplicates = pd.DataFrame(
         [(rcc.source, *key) for rcc, _ in graded for key in rcc.duplicates],
         columns=["file", "code_class", "name", "accession"],
     )
-    return BatchRun(qc=qc, lanes=lanes, normalization=normalization, duplicates=duplicates,
-                    codeset=codeset)
+    kept = tuple(rcc.source for rcc, lane in graded if keep_flagged and not lane.passed)
+    return BatchRun(qc=qc, lanes=lanes, batches=batches, duplicates=duplicates,
+                    kept_flagged=kept)

@@ -11,6 +11,12 @@
   and is not the vendor's IO 360 TIS.
 * Each DC marker (CCL13, CD209, HSD11B1) is also reported alone, since the DC signature has
   only three genes and the weakest marker quality in Danaher 2017.
+* Background awareness: given which normalised values were below the lane's background
+  (:attr:`Normalization.below_background`), every score counts, per sample, how many of its
+  genes are above background. Fewer than ``ceil(min_above_fraction × genes used)`` (at least
+  1) makes the score *not estimable* in that sample: its value is left empty and the reason is
+  written (a mean of genes at the background floor measures the floor, not the cells; the
+  nSolver advanced-analysis cell-type module likewise drops genes below background).
 
 Probe names are mapped to marker symbols case-insensitively after removing any ``|…``
 probe-correction suffix, then through a per-codeset alias table
@@ -110,10 +116,15 @@ class ScoreResult:
     coverage
         One row per score: ``n_markers``, ``n_used``, ``min_required``, ``computed``,
         ``genes_used``, ``genes_missing`` (``;``-separated).
+    detection
+        One row per sample and score: ``n_genes`` (used), ``n_above_background`` (empty when
+        no background table was given), ``min_above_background``, ``estimable`` and
+        ``reason`` (empty when estimable).
     """
 
     scores: pd.DataFrame = field(repr=False)
     coverage: pd.DataFrame = field(repr=False)
+    detection: pd.DataFrame = field(repr=False)
 
 
 def _coverage_row(name: str, markers: tuple[str, ...], present: list[str],
@@ -129,12 +140,41 @@ def _coverage_row(name: str, markers: tuple[str, ...], present: list[str],
     }
 
 
+def _detect(
+    name: str, genes: list[str], values: pd.Series, above: pd.DataFrame | None, *,
+    min_above_fraction: float, present_minimum: int,
+) -> tuple[pd.Series, list[dict[str, object]]]:
+    """Mask *values* where too few of *genes* are above background; the detection rows."""
+    n_genes = len(genes)
+    minimum = max(1, math.ceil(min_above_fraction * n_genes))
+    rows: list[dict[str, object]] = []
+    out = values.copy()
+    for sample in values.index:
+        n_above = float("nan") if above is None else float(above.loc[genes, sample].sum())
+        if n_genes < present_minimum:
+            reason = (f"{n_genes} of its genes in the codeset, fewer than the "
+                      f"{present_minimum} required")
+        elif above is None or n_above >= minimum:
+            reason = ""
+        else:
+            reason = (f"{int(n_above)} of {n_genes} genes above background, fewer than the "
+                      f"{minimum} required")
+        if reason:
+            out[sample] = np.nan
+        rows.append({"sample": sample, "score": name, "n_genes": n_genes,
+                     "n_above_background": n_above, "min_above_background": minimum,
+                     "estimable": not reason, "reason": reason})
+    return out, rows
+
+
 def compute_scores(
     expression: pd.DataFrame,
     *,
     markers: Mapping[str, tuple[str, ...]] | None = None,
     min_fraction: float = 0.5,
     min_tis_fraction: float = 0.5,
+    above_background: pd.DataFrame | None = None,
+    min_above_fraction: float = 0.5,
 ) -> ScoreResult:
     """Danaher cell-type scores, CD4, TIS (GEP weights) and single DC genes.
 
@@ -149,40 +189,70 @@ def compute_scores(
         Minimum share of a cell type's markers that must be present (rounded up, ≥ 1).
     min_tis_fraction
         Minimum share of the 18 TIS genes that must be present.
+    above_background
+        Same shape as *expression*: True where the value is above the lane's background
+        (``~Normalization.below_background`` keyed by symbol). None: not checked.
+    min_above_fraction
+        Minimum share of a score's genes above background in a sample (rounded up, ≥ 1);
+        below it the score is not estimable in that sample.
     """
-    if not 0 < min_fraction <= 1 or not 0 < min_tis_fraction <= 1:
-        raise DataError("fraction must be in (0, 1]", field="min_fraction",
-                        value=(min_fraction, min_tis_fraction), allowed="0 < f ≤ 1")
+    for label, value in (("min_fraction", min_fraction), ("min_tis_fraction", min_tis_fraction),
+                         ("min_above_fraction", min_above_fraction)):
+        if not 0 < value <= 1:
+            raise DataError("fraction must be in (0, 1]", field=label, value=value,
+                            allowed="0 < f ≤ 1")
+    if above_background is not None:
+        above_background = above_background.reindex(index=expression.index,
+                                                    columns=expression.columns,
+                                                    fill_value=False).astype(bool)
     markers = read_danaher_markers() if markers is None else markers
     available = set(expression.index)
     scores: dict[str, pd.Series] = {}
     coverage = []
+    detection: list[dict[str, object]] = []
     for cell_type, genes in markers.items():
         present = [g for g in genes if g in available]
         minimum = max(1, math.ceil(min_fraction * len(genes)))
         coverage.append(_coverage_row(cell_type, tuple(genes), present, minimum))
-        scores[cell_type] = (expression.loc[present].mean(axis=0) if len(present) >= minimum
-                             else pd.Series(np.nan, index=expression.columns))
+        raw = (expression.loc[present].mean(axis=0) if len(present) >= minimum
+               else pd.Series(np.nan, index=expression.columns))
+        scores[cell_type], rows = _detect(cell_type, present, raw, above_background,
+                                          min_above_fraction=min_above_fraction,
+                                          present_minimum=minimum)
+        detection.extend(rows)
     if "T-cells" in scores and "CD8 T cells" in scores:
         scores[CD4_SCORE] = scores["T-cells"] - scores["CD8 T cells"]
         coverage.append({"score": CD4_SCORE, "n_markers": 0, "n_used": 0, "min_required": 0,
                          "computed": bool(scores[CD4_SCORE].notna().any()),
                          "genes_used": "T-cells − CD8 T cells", "genes_missing": ""})
+        for sample in expression.columns:
+            ok = bool(pd.notna(scores[CD4_SCORE][sample]))
+            detection.append({"sample": sample, "score": CD4_SCORE, "n_genes": 0,
+                              "n_above_background": float("nan"),
+                              "min_above_background": 0, "estimable": ok,
+                              "reason": "" if ok else "T-cells or CD8 T cells not estimable"})
     weights, _ = read_tis_signature()
     tis_genes = tuple(weights)
     present = [g for g in tis_genes if g in available]
     minimum = max(1, math.ceil(min_tis_fraction * len(tis_genes)))
     coverage.append(_coverage_row(TIS_SCORE, tis_genes, present, minimum))
     w = pd.Series({g: weights[g] for g in present}, dtype=float)
-    scores[TIS_SCORE] = (expression.loc[present].mul(w, axis=0).sum(axis=0)
-                         if len(present) >= minimum
-                         else pd.Series(np.nan, index=expression.columns))
+    raw = (expression.loc[present].mul(w, axis=0).sum(axis=0) if len(present) >= minimum
+           else pd.Series(np.nan, index=expression.columns))
+    scores[TIS_SCORE], rows = _detect(TIS_SCORE, present, raw, above_background,
+                                      min_above_fraction=min_above_fraction,
+                                      present_minimum=minimum)
+    detection.extend(rows)
     for gene in DC_GENES:
         name = f"gene:{gene}"
         found = [gene] if gene in available else []
         coverage.append(_coverage_row(name, (gene,), found, 1))
-        scores[name] = (expression.loc[[gene]].iloc[0] if found
-                        else pd.Series(np.nan, index=expression.columns))
+        raw = (expression.loc[[gene]].iloc[0] if found
+               else pd.Series(np.nan, index=expression.columns))
+        scores[name], rows = _detect(name, found, raw, above_background,
+                                     min_above_fraction=min_above_fraction, present_minimum=1)
+        detection.extend(rows)
     table = pd.DataFrame(scores)
     table.index.name = "sample"
-    return ScoreResult(scores=table, coverage=pd.DataFrame(coverage))
+    return ScoreResult(scores=table, coverage=pd.DataFrame(coverage),
+                       detection=pd.DataFrame(detection))

@@ -89,7 +89,31 @@ def validate_sample_sheet(samples: pd.DataFrame) -> pd.DataFrame:
         raise DataError("file listed twice", field="file",
                         value=list(sheet.loc[sheet["file"].duplicated(), "file"]),
                         allowed="each file once")
+    if "response" in sheet.columns:
+        _responders(sheet)  # unknown categories refused here, before any analysis
+    _check_pfs(sheet)
     return sheet.set_index("file")
+
+
+def _check_pfs(sheet: pd.DataFrame) -> None:
+    """PFS and TIL columns, when present: months a number ≥ 0, event 0 or 1, stromal TILs a
+    percentage (blank = not known)."""
+    checks = (("pfs_months", "a number ≥ 0 or blank"),
+              ("pfs_event", "0 (censored), 1 (event) or blank"),
+              ("til_stromal_percent", "a percentage 0-100 or blank"))
+    for column, allowed in checks:
+        if column not in sheet.columns:
+            continue
+        raw = sheet[column]
+        given = raw.notna() & (raw.astype(str).str.strip() != "")
+        number = pd.to_numeric(raw.where(given), errors="coerce").fillna(-1.0)
+        valid = (number.isin([0.0, 1.0]) if column == "pfs_event"
+                 else (number >= 0) & ((number <= 100) | (column == "pfs_months")))
+        bad = given & ~valid
+        if bad.any():
+            row = sheet.loc[bad].iloc[0]
+            raise DataError("bad value in sample sheet", field=column, value=row[column],
+                            allowed=allowed, subject=str(row["subject"]))
 
 
 def derive_paired_values(values: pd.DataFrame, *, samples: pd.DataFrame) -> pd.DataFrame:
