@@ -452,6 +452,9 @@ def _vs(ctx: _Context) -> pd.DataFrame:
 
 
 def _sv(ctx: _Context) -> pd.DataFrame:
+    """One record per visit a subject attended: the EDC visits with a date and the tumour
+    assessment visits (baseline and imaging, dated by their assessments), so that every VISITNUM
+    of TU, TR and RS has its SV record (SDTMIG 3.3 §5.2 SV; conformance rule CG0034)."""
     records = [
         {
             "USUBJID": ctx.usubjid[int(r["subject_id"])],
@@ -463,6 +466,20 @@ def _sv(ctx: _Context) -> pd.DataFrame:
         for r in ctx.rows("visit")
         if r["actual_date"] is not None
     ]
+    attended = {(rec["USUBJID"], rec["VISITNUM"]) for rec in records}
+    imaging: dict[tuple[str, float], tuple[str, date, date]] = {}
+    for a in ctx.rows("tumour_assessment"):
+        key = (ctx.usubjid[int(a["subject_id"])], float(a["visitnum"]))
+        day = a["assessed_on"]
+        if key in attended or day is None:
+            continue
+        name, first, last = imaging.get(key, (str(a["visit_name"]), day, day))
+        imaging[key] = (name, min(first, day), max(last, day))
+    records.extend(
+        {"USUBJID": subject, "VISITNUM": visitnum, "VISIT": name, "SVSTDTC": _dtc(first),
+         "SVENDTC": _dtc(last)}
+        for (subject, visitnum), (name, first, last) in imaging.items()
+    )
     return _frame("SV", records, ["VISITNUM", "VISIT", "SVSTDTC", "SVENDTC"], ctx)
 
 
