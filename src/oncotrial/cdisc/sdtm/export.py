@@ -37,7 +37,7 @@ from oncotrial.cdisc.io import write_dataset
 from oncotrial.cdisc.submission import dataset_labels, study_info, write_submission_files
 from oncotrial.errors import DataError
 
-__all__ = ["SDTM_DOMAINS", "build_sdtm", "write_sdtm"]
+__all__ = ["SDTM_DOMAINS", "build_sdtm", "study_day", "write_sdtm"]
 
 Rows = Sequence[Mapping[str, Any]]
 Tables = Mapping[str, Rows]
@@ -717,7 +717,38 @@ def build_sdtm(
         "SV": _sv,
         "CM": _cm,
     }
-    return {name: build(ctx) for name, build in builders.items()}
+    domains = {name: build(ctx) for name, build in builders.items()}
+    return _with_study_days(domains)
+
+
+def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:
+    """SDTM study day of each ISO 8601 date against the subject's RFSTDTC (SDTMIG 3.3 §4.4.4):
+    ``date − RFSTDTC + 1`` on or after RFSTDTC, ``date − RFSTDTC`` before it (no day 0); NaN
+    when either is missing or not a complete date."""
+    def complete(values: pd.Series) -> pd.Series:
+        text = values.astype(str).str.slice(0, 10).where(values.notna(), "")
+        text = text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}"), "")
+        return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+
+    days = (complete(dates) - complete(reference)).dt.days
+    return (days + (days >= 0)).astype(float)
+
+
+def _with_study_days(domains: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Add --DY/--STDY/--ENDY right after each --DTC/--STDTC/--ENDTC of the subject domains
+    (FDA business rules FB1601, FB3201-FB3203, checked by CDISC CORE)."""
+    dm = domains["DM"]
+    start = dict(zip(dm["USUBJID"], dm["RFSTDTC"], strict=True))
+    out = {}
+    for name, frame in domains.items():
+        if name != "DM":
+            for column in [c for c in frame.columns if c in (f"{name}DTC", f"{name}STDTC",
+                                                             f"{name}ENDTC")]:
+                target = column[:-3] + "DY" if column == f"{name}DTC" else column[:-2] + "Y"
+                frame.insert(list(frame.columns).index(column) + 1, target,
+                             study_day(frame[column], frame["USUBJID"].map(start)))
+        out[name] = frame
+    return out
 
 
 def write_sdtm(domains: Mapping[str, pd.DataFrame], directory: Path, *,
