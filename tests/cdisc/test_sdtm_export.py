@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from oncotrial.cdisc.adam import derive_adsl
 from oncotrial.cdisc.sdtm import read_sdtm
-from oncotrial.cdisc.sdtm.export import study_day
+from oncotrial.cdisc.sdtm.export import epoch, study_day
 from oncotrial.cli import app
 from oncotrial.protocol import load_protocol
 from oncotrial.services import assessments, dosing, enrolment, safety, subjects
@@ -214,3 +214,18 @@ def test_study_day_matches_the_cdisc_pilot(shared_dir: Path) -> None:
     differ = ae.loc[mine.notna() & (mine != theirs), ["USUBJID", "AESTDTC", "AESTDY"]]
     assert int(mine.notna().sum()) == 1165
     assert differ.values.tolist() == [["01-716-1063", "2013-05-09", "366.0"]]
+
+
+def test_epoch_boundaries_follow_the_subjects_elements() -> None:
+    """SDTMIG 3.3 §4.1.3.1 with the TA/TE elements: the day before consent none, consent day
+    SCREENING, the day before the first dose SCREENING, the first-dose day TREATMENT, the
+    end-of-treatment day TREATMENT, the day after FOLLOW-UP; no end of treatment: TREATMENT
+    onwards; never dosed: SCREENING; a partial date: none."""
+    dates = pd.Series(["2020-01-09", "2020-01-10", "2020-01-31", "2020-02-01", "2020-05-01",
+                       "2020-05-02", "2020-05-02", "2020-05-02", "2020-02"])
+    consent = pd.Series(["2020-01-10"] * 9)
+    first = pd.Series(["2020-02-01"] * 7 + ["", "2020-02-01"])
+    end = pd.Series(["2020-05-01"] * 6 + [None, None, "2020-05-01"])
+    assert epoch(dates, consent, first, end).tolist() == [
+        "", "SCREENING", "SCREENING", "TREATMENT", "TREATMENT", "FOLLOW-UP", "TREATMENT",
+        "SCREENING", ""]

@@ -37,12 +37,14 @@ from oncotrial.cdisc.io import write_dataset
 from oncotrial.cdisc.submission import dataset_labels, study_info, write_submission_files
 from oncotrial.errors import DataError
 
-__all__ = ["SDTM_DOMAINS", "build_sdtm", "study_day", "write_sdtm"]
+__all__ = ["SDTM_DOMAINS", "build_sdtm", "epoch", "study_day", "write_sdtm"]
 
 Rows = Sequence[Mapping[str, Any]]
 Tables = Mapping[str, Rows]
 
 SDTM_DOMAINS = ("DM", "DS", "EX", "AE", "LB", "VS", "TU", "TR", "RS", "SV", "CM")
+# the domains whose records get EPOCH from their date (DS sets its own from the event)
+_EPOCH_DOMAINS = ("EX", "AE", "LB", "VS", "TU", "TR", "RS", "CM")
 _RELATED = {"possible", "probable", "definite"}  # NCI attribution: related if possible or more
 _NCOMPLT = {
     "ADVERSE EVENT",
@@ -718,32 +720,66 @@ def build_sdtm(
         "CM": _cm,
     }
     domains = {name: build(ctx) for name, build in builders.items()}
-    return _with_study_days(domains)
+    return _with_timing(domains, ctx)
+
+
+def _complete_date(values: pd.Series) -> pd.Series:
+    """The date part of ISO 8601 values as datetime64; NaT when missing or partial."""
+    text = values.astype(str).str.slice(0, 10).where(values.notna(), "")
+    text = text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}"), "")
+    return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
 
 
 def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:
     """SDTM study day of each ISO 8601 date against the subject's RFSTDTC (SDTMIG 3.3 §4.4.4):
     ``date − RFSTDTC + 1`` on or after RFSTDTC, ``date − RFSTDTC`` before it (no day 0); NaN
     when either is missing or not a complete date."""
-    def complete(values: pd.Series) -> pd.Series:
-        text = values.astype(str).str.slice(0, 10).where(values.notna(), "")
-        text = text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}"), "")
-        return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-
-    days = (complete(dates) - complete(reference)).dt.days
+    days = (_complete_date(dates) - _complete_date(reference)).dt.days
     return (days + (days >= 0)).astype(float)
 
 
-def _with_study_days(domains: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Add --DY/--STDY/--ENDY right after each --DTC/--STDTC/--ENDTC of the subject domains
-    (FDA business rules FB1601, FB3201-FB3203, checked by CDISC CORE)."""
+def epoch(dates: pd.Series, consent: pd.Series, first_dose: pd.Series,
+          end_of_treatment: pd.Series) -> pd.Series:
+    """EPOCH of each record date from the subject's element dates (SDTMIG 3.3 §4.1.3.1; the
+    elements of TA/TE): SCREENING from informed consent to the day before the first dose (any
+    date after consent when never dosed), TREATMENT from the first-dose day through the
+    end-of-treatment decision (onwards while treatment goes on), FOLLOW-UP after it; empty
+    before consent or when the date is missing or partial. Dates only: records of the
+    first-dose day are TREATMENT."""
+    day, start = _complete_date(dates), _complete_date(consent)
+    dosed, end = _complete_date(first_dose), _complete_date(end_of_treatment)
+    out = pd.Series("", index=dates.index, dtype=object)
+    known = day.notna() & start.notna() & (day >= start)
+    out[known] = "SCREENING"
+    treated = known & dosed.notna() & (day >= dosed)
+    out[treated] = "TREATMENT"
+    out[treated & end.notna() & (day > end)] = "FOLLOW-UP"
+    return out
+
+
+def _with_timing(domains: dict[str, pd.DataFrame], ctx: _Context) -> dict[str, pd.DataFrame]:
+    """Add --DY/--STDY/--ENDY right after each --DTC/--STDTC/--ENDTC of the subject domains,
+    and EPOCH before the record's date in the general-observation-class domains (FDA business
+    rules FB1601, FB3201-FB3203 and FB2201, checked by CDISC CORE)."""
     dm = domains["DM"]
     start = dict(zip(dm["USUBJID"], dm["RFSTDTC"], strict=True))
+    consent = dict(zip(dm["USUBJID"], dm["RFICDTC"], strict=True))
+    first_dose = dict(zip(dm["USUBJID"], dm["RFXSTDTC"], strict=True))
+    ended: dict[str, str] = {}
+    for d in ctx.rows("disposition"):
+        if d["event"] == "END OF TREATMENT":
+            subject = ctx.usubjid[int(d["subject_id"])]
+            ended[subject] = min(ended.get(subject, "9999"), _dtc(d["occurred_on"]))
     out = {}
     for name, frame in domains.items():
+        dates = [c for c in frame.columns if c in (f"{name}DTC", f"{name}STDTC", f"{name}ENDTC")]
+        if name in _EPOCH_DOMAINS and dates:
+            who = frame["USUBJID"]
+            frame.insert(list(frame.columns).index(dates[0]), "EPOCH",
+                         epoch(frame[dates[0]], who.map(consent), who.map(first_dose),
+                               who.map(ended)))
         if name != "DM":
-            for column in [c for c in frame.columns if c in (f"{name}DTC", f"{name}STDTC",
-                                                             f"{name}ENDTC")]:
+            for column in dates:
                 target = column[:-3] + "DY" if column == f"{name}DTC" else column[:-2] + "Y"
                 frame.insert(list(frame.columns).index(column) + 1, target,
                              study_day(frame[column], frame["USUBJID"].map(start)))
