@@ -19,6 +19,10 @@ with the names the RECIST and ADaM code reads. Choices worth knowing:
   the engine's own OVRLRESP with ``RSEVAL = OTHER``, ``RSEVALID = RECIST ENGINE``; baseline
   ECOG as ``RSCAT = ECOG``.
 - AE carries AERELLEN/AERELERI (attribution to lenvatinib/eribulin) and AEDLT beside AEREL.
+- SV holds the EDC visits and the tumour assessment visits (baseline, imaging), so that every
+  VISITNUM of TU, TR and RS is an SV visit.
+- Every --DTC/--STDTC/--ENDTC has its study day (--DY/--STDY/--ENDY, from DM.RFSTDTC), and the
+  dated records of EX, AE, LB, VS, TU, TR, RS and CM their EPOCH (:func:`epoch`).
 """
 
 from __future__ import annotations
