@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from oncotrial.cdisc.adam import derive_adsl
 from oncotrial.cdisc.sdtm import read_sdtm
+from oncotrial.cdisc.sdtm.export import epoch, study_day
 from oncotrial.cli import app
 from oncotrial.protocol import load_protocol
 from oncotrial.services import assessments, dosing, enrolment, safety, subjects
@@ -182,3 +184,48 @@ def test_audit_verify_command(store: Store, world: World, argv: list[str]) -> No
     result = CliRunner().invoke(app, [*argv, "--db", store.url])
     assert result.exit_code == 0, result.output
     assert "intact" in result.output
+
+
+def test_study_day_has_no_day_zero_and_skips_partial_dates() -> None:
+    """SDTMIG 3.3 §4.4.4: RFSTDTC is day 1, the day before day -1; a partial or missing date
+    has no study day."""
+    dates = pd.Series(["2020-03-01", "2020-02-29", "2020-03-02T10:00", "2020-03", "", None])
+    days = study_day(dates, pd.Series(["2020-03-01"] * 6))
+    assert days.tolist()[:3] == [1.0, -1.0, 2.0]
+    assert days.iloc[3:].isna().all()
+
+
+def test_study_day_matches_the_cdisc_pilot(shared_dir: Path) -> None:
+    """EXSTDY/EXENDY and AESTDY of the CDISC pilot SDTM (pharmaversesdtm) recomputed from
+    their dates and DM.RFSTDTC: all 591 + 585 EX days agree; 1,164 of 1,165 AE start days
+    agree, the other being the pilot's own slip (01-716-1063: AESTDTC = RFSTDTC = 2013-05-09,
+    AESTDY 366)."""
+    folder = shared_dir / "validation" / "pharmaversesdtm"
+    dm = pd.read_csv(folder / "dm.csv", dtype=str)
+    start = dict(zip(dm["USUBJID"], dm["RFSTDTC"], strict=True))
+    ex = pd.read_csv(folder / "ex.csv", dtype=str)
+    for dtc, dy in (("EXSTDTC", "EXSTDY"), ("EXENDTC", "EXENDY")):
+        pd.testing.assert_series_equal(study_day(ex[dtc], ex["USUBJID"].map(start)),
+                                       pd.to_numeric(ex[dy]), check_names=False)
+    ae = pd.read_csv(folder / "ae.csv", dtype=str)
+    mine = study_day(ae["AESTDTC"], ae["USUBJID"].map(start))
+    theirs = pd.to_numeric(ae["AESTDY"])
+    assert (mine.isna() == theirs.isna()).all()
+    differ = ae.loc[mine.notna() & (mine != theirs), ["USUBJID", "AESTDTC", "AESTDY"]]
+    assert int(mine.notna().sum()) == 1165
+    assert differ.values.tolist() == [["01-716-1063", "2013-05-09", "366.0"]]
+
+
+def test_epoch_boundaries_follow_the_subjects_elements() -> None:
+    """SDTMIG 3.3 §4.1.3.1 with the TA/TE elements: the day before consent none, consent day
+    SCREENING, the day before the first dose SCREENING, the first-dose day TREATMENT, the
+    end-of-treatment day TREATMENT, the day after FOLLOW-UP; no end of treatment: TREATMENT
+    onwards; never dosed: SCREENING; a partial date: none."""
+    dates = pd.Series(["2020-01-09", "2020-01-10", "2020-01-31", "2020-02-01", "2020-05-01",
+                       "2020-05-02", "2020-05-02", "2020-05-02", "2020-02"])
+    consent = pd.Series(["2020-01-10"] * 9)
+    first = pd.Series(["2020-02-01"] * 7 + ["", "2020-02-01"])
+    end = pd.Series(["2020-05-01"] * 6 + [None, None, "2020-05-01"])
+    assert epoch(dates, consent, first, end).tolist() == [
+        "", "SCREENING", "SCREENING", "TREATMENT", "TREATMENT", "FOLLOW-UP", "TREATMENT",
+        "SCREENING", ""]

@@ -10,6 +10,7 @@ from pathlib import Path
 import pyreadstat
 import pytest
 
+from oncotrial.cdisc.spec import load_specification, spec_differences
 from oncotrial.errors import DataError
 from oncotrial.protocol import Protocol, load_protocol
 from oncotrial.services import dosing, enrolment, history, safety
@@ -157,6 +158,10 @@ def test_ecg_history_and_deviations_are_exported_as_eg_mh_dv(
     rows = mh[mh["USUBJID"] == usubjid][["MHTERM", "MHSTDTC", "MHENDTC", "MHENRTPT"]]
     assert rows.values.tolist() == [["Appendectomy", "1998", "1998", ""],
                                     ["Hypertension", "2015-06", "", "ONGOING"]]
+    spec = load_specification("SDTM")
+    for name in ("EG", "MH", "DV"):
+        frame, _ = pyreadstat.read_xport(str(tmp_path / f"{name.lower()}.xpt"))
+        assert spec_differences(list(frame.columns), spec.dataset(name)) == ([], []), name
     dv, _ = pyreadstat.read_xport(str(tmp_path / "dv.xpt"))
     mine_dv = dv[dv["USUBJID"] == usubjid].sort_values("DVCAT")
     assert mine_dv["DVCAT"].tolist() == ["DOSING", "PROCEDURE"]

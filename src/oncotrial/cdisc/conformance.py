@@ -1,7 +1,7 @@
 """Conformance checks of SDTM and ADaM folders: the rules that matter most for a submission.
 
-CDISC CORE cannot run here (it needs Python 3.12 and its rules from the CDISC Library), so these
-are oncotrial's own checks, each with a rule id and a severity:
+These are oncotrial's own checks, each with a rule id and a severity (CDISC CORE needs Python
+3.12 and its rules cache; ``tools/core_check.sh`` runs it where both are at hand):
 
 - ``FDA-TRC-1734``: SDTM has TS with a valid SSTDTC; ``FDA-TRC-1735``: define.xml beside the
   datasets; ``FDA-TRC-1736``: SDTM has DM and ADaM has ADSL (FDA Technical Rejection Criteria
@@ -15,6 +15,8 @@ are oncotrial's own checks, each with a rule id and a severity:
   CDISC codelist is an error; outside an extensible CDISC codelist or oncotrial's own sponsor
   codelist (another study's sponsor terms), or a term the specification lists as a sponsor
   extension, a warning (define.xml lists it with ``def:ExtendedValue="Yes"``);
+- ``VISIT-SV``: every (USUBJID, VISITNUM) of a subject-level SDTM domain has its SV record
+  (SDTMIG 3.3 §5.2 SV; SDTM conformance rule CG0034, CORE-000168) — error;
 - ``NSV``: a sponsor variable kept in its parent SDTM domain — warning (FDA expects SUPP--);
 - ``ADSL-ONE``: ADSL one record per subject; ``ADAM-SUBJ``: every ADaM subject in ADSL;
   ``PARAM``: PARAMCD and PARAM one-to-one in each dataset — errors.
@@ -142,6 +144,26 @@ def _sequence(found: _Findings, name: str, frame: pd.DataFrame) -> None:
                   value=frame.loc[repeated, by].iloc[0], count=int(repeated.sum()))
 
 
+def _visits(found: _Findings, frames: Mapping[str, pd.DataFrame]) -> None:
+    """VISIT-SV: a visit number used by a subject's records is one of the subject's SV visits."""
+    sv = frames.get("SV")
+    if sv is None or not {"USUBJID", "VISITNUM"} <= set(sv.columns):
+        return
+    have = set(zip(_text(sv["USUBJID"]), pd.to_numeric(sv["VISITNUM"], errors="coerce"),
+                   strict=True))
+    for name, frame in frames.items():
+        if name == "SV" or not {"USUBJID", "VISITNUM"} <= set(frame.columns):
+            continue
+        number = pd.to_numeric(frame["VISITNUM"], errors="coerce")
+        pairs = zip(_text(frame["USUBJID"]), number, strict=True)
+        missing = [(u, v) for u, v in pairs if u and pd.notna(v) and (u, v) not in have]
+        if missing:
+            subject, visit = missing[0]
+            found.add("VISIT-SV", "error", name, "VISITNUM not among the subject's SV visits "
+                      "(CG0034)", variable="VISITNUM", value=f"{subject} {visit:g}",
+                      count=len(missing))
+
+
 def _codelist_check(found: _Findings, spec: Specification, name: str, variable: str, *,
                     values: pd.Series, codelist: str, where: str = "") -> None:
     cl = spec.codelists[codelist]
@@ -219,6 +241,8 @@ def check_folder(directory: Path, *, standard: Standard) -> pd.DataFrame:
             _terminology(found, spec, name, frame, dataset)
         _dates(found, name, frame)
         _sequence(found, name, frame)
+    if standard == "SDTM":
+        _visits(found, frames)
     if standard == "ADaM":
         _adam(found, frames)
     return pd.DataFrame(found.rows, columns=list(FINDING_COLUMNS))

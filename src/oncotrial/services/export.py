@@ -29,8 +29,16 @@ def trial_visits(protocol: Protocol) -> list[TrialVisit]:
     dates = SubjectDates(consent=start - timedelta(days=14), reference_start=start,
                          treatment_end=start + timedelta(days=cycle),
                          study_end=start + timedelta(days=cycle + 365))
+    # imaging is planned only while treatment lasts: the first imaging visit comes from a plan
+    # whose treatment runs a year, every other visit from the one-cycle plan above
+    long = SubjectDates(consent=dates.consent, reference_start=start,
+                        treatment_end=start + timedelta(days=365), study_end=dates.study_end)
+    first_imaging = [v for v in plan_visits(protocol, long, through=start + timedelta(days=cycle),
+                                            last_cycle=1) if v.kind == "imaging"][:1]
+    planned = [v for v in plan_visits(protocol, dates, through=start + timedelta(days=cycle),
+                                      last_cycle=1) if v.kind != "imaging"]
     visits = []
-    for v in plan_visits(protocol, dates, through=start + timedelta(days=cycle), last_cycle=1):
+    for v in sorted((*planned, *first_imaging), key=lambda v: v.visitnum):
         if v.planned is None or v.kind == "log":
             continue
         offset = (v.planned - start).days

@@ -23,6 +23,10 @@ with the names the RECIST and ADaM code reads. Choices worth knowing:
   partial dates as collected and MHENRTPT ONGOING against MHENTPT SCREENING; DV the protocol
   deviations (a dose recorded against the dose rules writes one itself); CM and MH keep
   partial dates (SDTMIG 3.3 §4.4.4).
+- SV holds the EDC visits and the tumour assessment visits (baseline, imaging), so that every
+  VISITNUM of TU, TR and RS is an SV visit.
+- Every --DTC/--STDTC/--ENDTC has its study day (--DY/--STDY/--ENDY, from DM.RFSTDTC), and the
+  dated records of EX, AE, LB, VS, TU, TR, RS and CM their EPOCH (:func:`epoch`).
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from oncotrial.cdisc.io import write_dataset
 from oncotrial.cdisc.submission import dataset_labels, study_info, write_submission_files
 from oncotrial.errors import DataError
 
-__all__ = ["SDTM_DOMAINS", "build_sdtm", "write_sdtm"]
+__all__ = ["SDTM_DOMAINS", "build_sdtm", "epoch", "study_day", "write_sdtm"]
 
 Rows = Sequence[Mapping[str, Any]]
 Tables = Mapping[str, Rows]
@@ -50,6 +54,8 @@ SDTM_DOMAINS = (
     "DM", "DS", "EX", "AE", "LB", "VS", "EG", "TU", "TR", "RS", "SV", "CM", "MH", "DV",
 )
 _OMIT_WHEN_EMPTY = frozenset({"EG", "MH", "DV"})
+# the domains whose records get EPOCH from their date (DS sets its own from the event)
+_EPOCH_DOMAINS = ("EX", "AE", "LB", "VS", "EG", "TU", "TR", "RS", "CM", "DV")
 _RELATED = {"possible", "probable", "definite"}  # NCI attribution: related if possible or more
 _NCOMPLT = {
     "ADVERSE EVENT",
@@ -516,6 +522,9 @@ def _vs(ctx: _Context) -> pd.DataFrame:
 
 
 def _sv(ctx: _Context) -> pd.DataFrame:
+    """One record per visit a subject attended: the EDC visits with a date and the tumour
+    assessment visits (baseline and imaging, dated by their assessments), so that every VISITNUM
+    of TU, TR and RS has its SV record (SDTMIG 3.3 §5.2 SV; conformance rule CG0034)."""
     records = [
         {
             "USUBJID": ctx.usubjid[int(r["subject_id"])],
@@ -527,6 +536,20 @@ def _sv(ctx: _Context) -> pd.DataFrame:
         for r in ctx.rows("visit")
         if r["actual_date"] is not None
     ]
+    attended = {(rec["USUBJID"], rec["VISITNUM"]) for rec in records}
+    imaging: dict[tuple[str, float], tuple[str, date, date]] = {}
+    for a in ctx.rows("tumour_assessment"):
+        key = (ctx.usubjid[int(a["subject_id"])], float(a["visitnum"]))
+        day = a["assessed_on"]
+        if key in attended or day is None:
+            continue
+        name, first, last = imaging.get(key, (str(a["visit_name"]), day, day))
+        imaging[key] = (name, min(first, day), max(last, day))
+    records.extend(
+        {"USUBJID": subject, "VISITNUM": visitnum, "VISIT": name, "SVSTDTC": _dtc(first),
+         "SVENDTC": _dtc(last)}
+        for (subject, visitnum), (name, first, last) in imaging.items()
+    )
     return _frame("SV", records, ["VISITNUM", "VISIT", "SVSTDTC", "SVENDTC"], ctx)
 
 
@@ -767,7 +790,72 @@ def build_sdtm(
         "MH": _mh,
         "DV": _dv,
     }
-    return {name: build(ctx) for name, build in builders.items()}
+    domains = {name: build(ctx) for name, build in builders.items()}
+    return _with_timing(domains, ctx)
+
+
+def _complete_date(values: pd.Series) -> pd.Series:
+    """The date part of ISO 8601 values as datetime64; NaT when missing or partial."""
+    text = values.astype(str).str.slice(0, 10).where(values.notna(), "")
+    text = text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}"), "")
+    return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+
+
+def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:
+    """SDTM study day of each ISO 8601 date against the subject's RFSTDTC (SDTMIG 3.3 §4.4.4):
+    ``date − RFSTDTC + 1`` on or after RFSTDTC, ``date − RFSTDTC`` before it (no day 0); NaN
+    when either is missing or not a complete date."""
+    days = (_complete_date(dates) - _complete_date(reference)).dt.days
+    return (days + (days >= 0)).astype(float)
+
+
+def epoch(dates: pd.Series, consent: pd.Series, first_dose: pd.Series,
+          end_of_treatment: pd.Series) -> pd.Series:
+    """EPOCH of each record date from the subject's element dates (SDTMIG 3.3 §4.1.3.1; the
+    elements of TA/TE): SCREENING from informed consent to the day before the first dose (any
+    date after consent when never dosed), TREATMENT from the first-dose day through the
+    end-of-treatment decision (onwards while treatment goes on), FOLLOW-UP after it; empty
+    before consent or when the date is missing or partial. Dates only: records of the
+    first-dose day are TREATMENT."""
+    day, start = _complete_date(dates), _complete_date(consent)
+    dosed, end = _complete_date(first_dose), _complete_date(end_of_treatment)
+    out = pd.Series("", index=dates.index, dtype=object)
+    known = day.notna() & start.notna() & (day >= start)
+    out[known] = "SCREENING"
+    treated = known & dosed.notna() & (day >= dosed)
+    out[treated] = "TREATMENT"
+    out[treated & end.notna() & (day > end)] = "FOLLOW-UP"
+    return out
+
+
+def _with_timing(domains: dict[str, pd.DataFrame], ctx: _Context) -> dict[str, pd.DataFrame]:
+    """Add --DY/--STDY/--ENDY right after each --DTC/--STDTC/--ENDTC of the subject domains,
+    and EPOCH before the record's date in the general-observation-class domains (FDA business
+    rules FB1601, FB3201-FB3203 and FB2201, checked by CDISC CORE)."""
+    dm = domains["DM"]
+    start = dict(zip(dm["USUBJID"], dm["RFSTDTC"], strict=True))
+    consent = dict(zip(dm["USUBJID"], dm["RFICDTC"], strict=True))
+    first_dose = dict(zip(dm["USUBJID"], dm["RFXSTDTC"], strict=True))
+    ended: dict[str, str] = {}
+    for d in ctx.rows("disposition"):
+        if d["event"] == "END OF TREATMENT":
+            subject = ctx.usubjid[int(d["subject_id"])]
+            ended[subject] = min(ended.get(subject, "9999"), _dtc(d["occurred_on"]))
+    out = {}
+    for name, frame in domains.items():
+        dates = [c for c in frame.columns if c in (f"{name}DTC", f"{name}STDTC", f"{name}ENDTC")]
+        if name in _EPOCH_DOMAINS and dates:
+            who = frame["USUBJID"]
+            frame.insert(list(frame.columns).index(dates[0]), "EPOCH",
+                         epoch(frame[dates[0]], who.map(consent), who.map(first_dose),
+                               who.map(ended)))
+        if name != "DM":
+            for column in dates:
+                target = column[:-3] + "DY" if column == f"{name}DTC" else column[:-2] + "Y"
+                frame.insert(list(frame.columns).index(column) + 1, target,
+                             study_day(frame[column], frame["USUBJID"].map(start)))
+        out[name] = frame
+    return out
 
 
 def write_sdtm(domains: Mapping[str, pd.DataFrame], directory: Path, *,
