@@ -31,6 +31,27 @@ def test_each_grade_is_its_own_record_with_the_grade_that_follows() -> None:
 
 
 def test_the_same_grade_on_consecutive_visits_is_one_record() -> None:
-    records = _lab_episodes((_anc(8, 2), _anc(15, 2), _anc(22, 0)))
+    records = _lab_episodes((_anc(1, 0), _anc(8, 2), _anc(15, 2), _anc(22, 0)))
     assert [(r.grade, r.start_day, r.end_day) for r in records] == [(2, 8, 21)]
     assert _outcome(records[0], resolved=False) == "NOT RECOVERED/NOT RESOLVED"
+
+
+def test_a_grade_already_present_before_the_first_dose_is_not_an_adverse_event() -> None:
+    """Treatment-emergent only (ICH E9 glossary): grade 1 at the pre-dose visit stays grade 1
+    → no record; it worsens to grade 2 → a record of grade 2 only."""
+    records = _lab_episodes((_anc(1, 1), _anc(8, 1), _anc(15, 2), _anc(22, 1)))
+    assert [(r.grade, r.start_day, r.end_day, r.next_grade) for r in records] == [(2, 15, 21, 0)]
+
+
+def test_serious_by_ich_e2a_criteria() -> None:
+    from oncotrial.services._simulation import _serious
+    from oncotrial.sim.trial import AdverseEventRecord
+
+    def ae(term: str, grade: int, *, laboratory: bool = False) -> AdverseEventRecord:
+        return AdverseEventRecord(0, term, grade, 1, 5, "eribulin", laboratory, False)
+
+    assert _serious(ae("Febrile neutropenia", 3))  # hospitalisation
+    assert _serious(ae("Diarrhea", 4))  # life-threatening consequences
+    assert not _serious(ae("Diarrhea", 3))
+    assert not _serious(ae("Neutrophil count decreased", 4, laboratory=True))  # a value range
+    assert _serious(ae("Neutrophil count decreased", 5, laboratory=True))

@@ -313,6 +313,19 @@ def _attribution(ae: AdverseEventRecord, drug: str) -> str:
     return "possible" if ae.attribution in {drug, "both"} else "unlikely"
 
 
+# Serious by ICH E2A: death (grade 5), life-threatening (grade 4 of a clinical term, whose
+# CTCAE v5.0 wording is "life-threatening consequences"; a grade 4 laboratory value is a range,
+# not by itself an SAE), or hospitalisation: febrile neutropenia is managed in hospital unless
+# low-risk (IDSA 2010 / ASCO-IDSA 2018 outpatient criteria), so the virtual investigator reports
+# it as serious (ASSUMPTION: the real seriousness is the investigator's judgement per event).
+_SERIOUS_TERMS = frozenset({"Febrile neutropenia"})
+
+
+def _serious(ae: AdverseEventRecord) -> bool:
+    return (ae.grade >= 5 or (ae.grade == 4 and not ae.laboratory)
+            or ae.term in _SERIOUS_TERMS)
+
+
 def _outcome(ae: AdverseEventRecord, *, resolved: bool) -> str:
     """AEOUT of one grade record: resolved, or going on at a lower (resolving) or higher
     grade (CDISC CT C66768)."""
@@ -340,6 +353,7 @@ def _adverse_events(
             related_eribulin=_attribution(ae, "eribulin"),
             flags=list(ae.flags),  # type: ignore[arg-type]
             outcome=_outcome(ae, resolved=resolved),
+            serious=_serious(ae),
             dlt=ae.dlt if trial.phase[i].value == "Ib" else None,
         )
 

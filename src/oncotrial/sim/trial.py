@@ -94,9 +94,14 @@ def _lab_episodes(labs: tuple[LabRecord, ...]) -> list[AdverseEventRecord]:
     the ended record names (``next_grade``) so its outcome can say resolving or worsening."""
     out: list[AdverseEventRecord] = []
     open_: dict[tuple[int, str], list[Any]] = {}
+    baseline: dict[tuple[int, str], int] = {}
     for lab in sorted(labs, key=lambda r: (r.patient, r.test, r.day)):
         key = (lab.patient, lab.test)
-        grade = lab.grade or 0
+        # treatment-emergent only: a grade no worse than the pre-dose value of the first visit
+        # is not an adverse event (ICH E9 glossary; ADaM TRTEMFL), e.g. a blood pressure of
+        # 130/85 (CTCAE grade 1 hypertension) already present before the first dose
+        base = baseline.setdefault(key, lab.grade or 0)
+        grade = (lab.grade or 0) if (lab.grade or 0) > base else 0
         ep = open_.get(key)
         if ep is not None and (grade, lab.flags) != (ep[2], ep[3]):
             del open_[key]
