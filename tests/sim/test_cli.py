@@ -26,3 +26,14 @@ def test_oc_in_process_prints_each_scenario() -> None:
     assert "r1/n1 = 0/10" in result.output
     assert "kill × 0.5" in result.output
     assert "kill × 1.2" in result.output
+
+
+def test_calibrate_prints_the_phase_ib_course() -> None:
+    """Beside ORR and PFS: the published 1 DLT and 4/6 reductions of LEADER's phase Ib against
+    simulated 6-patient cohorts at the start regimen."""
+    result = CliRunner().invoke(app, ["sim", "calibrate", "--trials", "50", "--ib-cohorts", "8"],
+                                env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "Phase Ib course: 8 simulated cohorts of 6 at L18E1.1" in result.output
+    assert "1/6" in result.output
+    assert "4/6" in result.output

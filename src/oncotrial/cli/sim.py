@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from oncotrial.protocol import load_protocol
+from oncotrial.protocol import Protocol, load_protocol
 from oncotrial.sim import (
     DEFAULT_PARAMETERS,
     Scenario,
@@ -41,11 +41,16 @@ def _fmt(value: float, pct: bool) -> str:
 def calibrate(
     *,
     trials: Annotated[int, typer.Option("--trials", help="Simulated 30-patient trials.")] = 2000,
+    ib_cohorts: Annotated[int, typer.Option(
+        "--ib-cohorts", min=0,
+        help="Simulated 6-patient phase Ib cohorts at the start regimen (0: skip).")] = 200,
     seed: SeedOpt = 20220901,
     protocol: ProtocolOpt = None,
 ) -> None:
-    """Print simulated versus published LEADER targets (confirmed ORR, median PFS)."""
-    design = design_from_protocol(load_protocol(protocol))
+    """Print simulated versus published LEADER targets: confirmed ORR, median PFS, and the
+    phase Ib course (DLTs and lenvatinib reductions of 6 patients at the start regimen)."""
+    loaded = load_protocol(protocol)
+    design = design_from_protocol(loaded)
     report = estimate_calibration(design, params=DEFAULT_PARAMETERS, n_trials=trials, seed=seed)
     table = Table(title=f"Calibration: {trials} simulated trials of {report.n_patients} "
                         f"patients (seed {seed})")
@@ -64,6 +69,31 @@ def calibrate(
     console.print(f"P(≥ 6/{report.n_patients} confirmed responses) in simulated trials: "
                   f"{report.p_at_least_6_responders:.2f}")
     console.print("Sources: " + "; ".join(r.target.source for r in report.rows))
+    if ib_cohorts:
+        _print_phase_ib(console, loaded, n_cohorts=ib_cohorts, seed=seed)
+
+
+def _print_phase_ib(console: Console, protocol: Protocol, *, n_cohorts: int, seed: int) -> None:
+    from oncotrial.sim.phase_ib_course import PUBLISHED_IB, simulate_phase_ib_course
+
+    with console.status(f"simulating {n_cohorts} phase Ib cohorts"):
+        course = simulate_phase_ib_course(protocol, params=DEFAULT_PARAMETERS,
+                                          n_cohorts=n_cohorts, seed=seed)
+    size, dlts, reduced = PUBLISHED_IB
+    table = Table(title=f"Phase Ib course: {n_cohorts} simulated cohorts of {course.cohort} "
+                        f"at {course.regimen}, first {course.cycles} cycles")
+    for col in ("statistic", "published", "simulated P(= published)",
+                "simulated P(≥ published)", "simulated cohorts 5–95 %", "published inside"):
+        table.add_column(col)
+    for name, value, counts in (("DLTs in the DLT window", dlts, course.dlts),
+                                ("lenvatinib reduced or stopped", reduced, course.reduced)):
+        low, high = course.range_5_95(counts)
+        table.add_row(name, f"{value}/{size}", f"{course.share(counts, value):.2f}",
+                      f"{course.share(counts, value, at_least=True):.2f}",
+                      f"{low:g} – {high:g}", "yes" if low <= value <= high else "NO")
+    console.print(table)
+    console.print("Source: Chen 2022 CCR 28:5058 (abstract): 6 patients at L18E1.1, 1 DLT, "
+                  "4/6 reduced lenvatinib to 14 mg between cycles 2 and 3")
 
 
 def _client(stack: ExitStack, scheduler: str | None, workers: int) -> Any:
