@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from oncotrial.services import subjects
-from oncotrial.services._unit import open_unit
+from oncotrial.protocol import Protocol
+from oncotrial.services import enrolment, safety, subjects
+from oncotrial.services._unit import Unit, open_unit
 from oncotrial.store import Store
 from tests.store.backends import World
 
@@ -55,3 +56,12 @@ def screening_values(**override: object) -> dict[str, object]:
     }
     values.update(override)
     return values
+
+
+def enrol_with_body(unit: Unit, number: str, protocol: Protocol, start: date) -> None:
+    """Enrol a registered subject in phase II with the first dose on *start*, and record the
+    height and weight the per-m² dose needs."""
+    enrolment.enrol_subject(unit, number, screening=screening_values(), phase="II",
+                            enrolled_on=start, protocol=protocol, reference_start_date=start)
+    safety.record_body_measurement(unit, number, measured_on=start, height_cm=170,
+                                   weight_kg=70, protocol=protocol)

@@ -16,12 +16,12 @@ import pytest
 
 from oncotrial.errors import DataError
 from oncotrial.protocol import Protocol, load_protocol
-from oncotrial.services import dosing, enrolment, safety
+from oncotrial.services import dosing, safety
 from oncotrial.services._unit import Unit, open_unit
 from oncotrial.store import Store
 from oncotrial.store.schema import DrugAdministration
 from oncotrial.types import DoseAction
-from tests.services.helpers import register, screening_values
+from tests.services.helpers import enrol_with_body, register
 from tests.store.backends import World
 
 START = date(2019, 4, 1)  # cycle 1 day 1
@@ -34,10 +34,7 @@ def protocol() -> Protocol:
 
 
 def _enrolled(unit: Unit, number: str, protocol: Protocol) -> None:
-    enrolment.enrol_subject(unit, number, screening=screening_values(), phase="II",
-                            enrolled_on=START, protocol=protocol, reference_start_date=START)
-    safety.record_body_measurement(unit, number, measured_on=START, height_cm=170,
-                                   weight_kg=70, protocol=protocol)
+    enrol_with_body(unit, number, protocol, START)
 
 
 def _counts(unit: Unit, number: str, on: date, *, anc: float = 3.0, plt: float = 200) -> None:

@@ -13,12 +13,12 @@ import pytest
 from oncotrial.cdisc.spec import load_specification, spec_differences
 from oncotrial.errors import DataError
 from oncotrial.protocol import Protocol, load_protocol
-from oncotrial.services import dosing, enrolment, history, safety
+from oncotrial.services import dosing, history, safety
 from oncotrial.services._unit import Unit, open_unit
 from oncotrial.services.export import export_sdtm
 from oncotrial.store import Store
 from oncotrial.types import DoseAction
-from tests.services.helpers import register, screening_values
+from tests.services.helpers import enrol_with_body, register
 from tests.store.backends import World
 
 START = date(2019, 4, 1)  # cycle 1 day 1
@@ -30,10 +30,7 @@ def protocol() -> Protocol:
 
 
 def _enrolled(unit: Unit, number: str, protocol: Protocol) -> None:
-    enrolment.enrol_subject(unit, number, screening=screening_values(), phase="II",
-                            enrolled_on=START, protocol=protocol, reference_start_date=START)
-    safety.record_body_measurement(unit, number, measured_on=START, height_cm=170,
-                                   weight_kg=70, protocol=protocol)
+    enrol_with_body(unit, number, protocol, START)
     for code, value, lln, uln in (("NEUT", 3.0, 1.8, 7.5), ("PLAT", 200, 150, 400)):
         safety.record_lab(unit, number, collected_on=START, test_code=code, value=value,
                           unit_of_measure="10^9/L", lln=lln, uln=uln)

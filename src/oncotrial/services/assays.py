@@ -16,11 +16,9 @@ from datetime import date
 from sqlalchemy import select
 
 from oncotrial.services._unit import Unit, open_unit
-from oncotrial.services.auth import authenticate
+from oncotrial.services.auth import signed_in
 from oncotrial.services.subjects import record_assay_file
-from oncotrial.store.connect import database_errors, open_store
 from oncotrial.store.schema import AssayFile, Biospecimen, Subject, TilAssessment
-from oncotrial.types import Channel
 
 __all__ = ["NCOUNTER_RCC", "AssaySample", "link_assay_file_at", "list_assay_samples",
            "read_assay_samples_at"]
@@ -75,28 +73,14 @@ def link_assay_file_at(url: str, *, username: str, password: str, subject: str,
                        assay: str = NCOUNTER_RCC) -> int:
     """Link a file to a biopsy in the database at *url* as *username* (password checked);
     returns the assay-file row id."""
-    with database_errors(url):
-        store = open_store(url)
-        try:
-            actor = authenticate(store, username, password, channel=Channel.CLI,
-                                 client="oncotrial CLI")
-            with open_unit(store, actor) as unit:
-                return record_assay_file(unit, subject, specimen_code=specimen_code,
-                                         assay=assay, file_name=file_name, sha256=sha256,
-                                         size_bytes=size_bytes)
-        finally:
-            store.dispose()
+    with signed_in(url, username, password) as (store, actor), open_unit(store, actor) as unit:
+        return record_assay_file(unit, subject, specimen_code=specimen_code,
+                                 assay=assay, file_name=file_name, sha256=sha256,
+                                 size_bytes=size_bytes)
 
 
 def read_assay_samples_at(url: str, *, username: str, password: str,
                           assay: str = NCOUNTER_RCC) -> list[AssaySample]:
     """:func:`list_assay_samples` on the database at *url* as *username* (password checked)."""
-    with database_errors(url):
-        store = open_store(url)
-        try:
-            actor = authenticate(store, username, password, channel=Channel.CLI,
-                                 client="oncotrial CLI")
-            with open_unit(store, actor) as unit:
-                return list_assay_samples(unit, assay=assay)
-        finally:
-            store.dispose()
+    with signed_in(url, username, password) as (store, actor), open_unit(store, actor) as unit:
+        return list_assay_samples(unit, assay=assay)

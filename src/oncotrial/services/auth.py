@@ -22,7 +22,8 @@ import hmac
 import itertools
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -37,6 +38,7 @@ from oncotrial.services._unit import Unit, require_role
 from oncotrial.services.admin import actor_for
 from oncotrial.store import Actor, Store, record_event, set_actor
 from oncotrial.store.auth_schema import ApiToken, UserCredential, UserSession
+from oncotrial.store.connect import database_errors, open_store
 from oncotrial.store.schema import AppUser
 from oncotrial.types import Channel, Role
 
@@ -57,6 +59,7 @@ __all__ = [
     "revoke_api_token",
     "revoke_user_sessions",
     "set_password",
+    "signed_in",
     "tokens_match",
 ]
 
@@ -478,3 +481,18 @@ def revoke_api_token(unit: Unit, token_id: int) -> None:
 def tokens_match(expected: str, given: str | None) -> bool:
     """Constant-time comparison of a CSRF token (double submit)."""
     return given is not None and hmac.compare_digest(expected, given)
+
+
+@contextmanager
+def signed_in(url: str, username: str, password: str, *,
+              channel: Channel = Channel.CLI) -> Iterator[tuple[Store, Actor]]:
+    """The store at *url* and the actor of *username* once the password is checked (audited;
+    database errors in one line); the store is closed afterwards. For the command-line paths
+    that act as a named user."""
+    with database_errors(url):
+        store = open_store(url)
+        try:
+            yield store, authenticate(store, username, password, channel=channel,
+                                      client="oncotrial CLI")
+        finally:
+            store.dispose()

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from oncotrial.errors import DataError
 from oncotrial.protocol import Protocol
 from oncotrial.services._unit import open_unit
-from oncotrial.services.auth import authenticate
+from oncotrial.services.auth import signed_in
 from oncotrial.services.export import export_sdtm
 from oncotrial.store import grant_application_role, upgrade
 from oncotrial.store.checkpoint import (
@@ -34,7 +34,6 @@ from oncotrial.store.checkpoint import (
 )
 from oncotrial.store.connect import check_database_url, database_errors, open_store, redact_url
 from oncotrial.store.verify import StoreVerification, verify_store
-from oncotrial.types import Channel
 
 __all__ = [
     "DB_URL_ENV",
@@ -182,12 +181,5 @@ def export_sdtm_from(url: str, directory: Path, *, username: str, password: str,
                      protocol: Protocol) -> list[Path]:
     """Export SDTM from the database at *url* as *username*, once their password is checked
     (audited; site access applies)."""
-    with database_errors(url):
-        store = open_store(url)
-        try:
-            actor = authenticate(store, username, password, channel=Channel.CLI,
-                                 client="oncotrial CLI")
-            with open_unit(store, actor) as unit:
-                return export_sdtm(unit, directory, protocol=protocol)
-        finally:
-            store.dispose()
+    with signed_in(url, username, password) as (store, actor), open_unit(store, actor) as unit:
+        return export_sdtm(unit, directory, protocol=protocol)

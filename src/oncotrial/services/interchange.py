@@ -29,11 +29,10 @@ from oncotrial.cdisc.odm import (
 from oncotrial.errors import DataError
 from oncotrial.services._unit import Unit, open_unit, require_role
 from oncotrial.services._validation import row_problems
-from oncotrial.services.auth import authenticate
+from oncotrial.services.auth import signed_in
 from oncotrial.services.permissions import PERMISSIONS, Action
 from oncotrial.store import CASEBOOK_TABLES, read_tables, record_event, table_columns
 from oncotrial.store.audit import AuditEntry, history_of_subject
-from oncotrial.store.connect import database_errors, open_store
 from oncotrial.store.rows import new_row, sync_sequences
 from oncotrial.store.schema import AppUser, Signature, Site, Subject
 from oncotrial.types import Channel, Role
@@ -350,23 +349,17 @@ def export_odm_file(url: str, path: Path, *, username: str, password: str, study
     The file is written under a temporary name and renamed; the export is entered in the audit
     trail only once the file is in place (and the file is removed if that entry fails).
     """
-    with database_errors(url):
-        store = open_store(url)
+    with signed_in(url, username, password) as (store, actor):
+        builder = _transactional if kind == "transactional" else _snapshot
+        with open_unit(store, actor) as unit:
+            document, detail = builder(unit, study_oid=study_oid)
+        _write_atomically(path, document)
         try:
-            actor = authenticate(store, username, password, channel=Channel.CLI,
-                                 client="oncotrial CLI")
-            builder = _transactional if kind == "transactional" else _snapshot
             with open_unit(store, actor) as unit:
-                document, detail = builder(unit, study_oid=study_oid)
-            _write_atomically(path, document)
-            try:
-                with open_unit(store, actor) as unit:
-                    _record_export(unit, f"{detail} to {path}")
-            except BaseException:
-                path.unlink(missing_ok=True)
-                raise
-        finally:
-            store.dispose()
+                _record_export(unit, f"{detail} to {path}")
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
     return len(document)
 
 
@@ -378,12 +371,6 @@ def import_odm_file(url: str, path: Path, *, username: str, password: str) -> Im
     except OSError as exc:
         raise DataError(f"cannot read the file: {exc.strerror}", field="file",
                         value=str(path)) from exc
-    with database_errors(url):
-        store = open_store(url)
-        try:
-            actor = authenticate(store, username, password, channel=Channel.IMPORT,
-                                 client="oncotrial CLI")
-            with open_unit(store, actor) as unit:
-                return import_odm(unit, document)
-        finally:
-            store.dispose()
+    with (signed_in(url, username, password, channel=Channel.IMPORT) as (store, actor),
+          open_unit(store, actor) as unit):
+        return import_odm(unit, document)
