@@ -247,6 +247,17 @@ def test_row_order_does_not_matter(rng: np.random.Generator) -> None:
     assert first.concordance == pytest.approx(second.concordance, abs=1e-12)
 
 
+def test_timefix_merges_near_equal_times() -> None:
+    """Times 1e-12 apart are one time (R aeqSurv), so Efron treats the two deaths as tied."""
+    near = np.array([1.0, 1.0 + 1e-12, 6.0, 6.0 + 1e-12, 8.0, 9.0])
+    merged = estimate_cox_ph_arrays(near, TEST1_STATUS, TEST1_X)
+    assert merged.coef[0] == pytest.approx(BOOK["efron"][1], abs=1e-10)
+    # kept apart, the x = 1 death at 6 precedes the x = 0 one: the score 1/(r+1) + 3/(r+3)
+    # stays positive, so beta runs to infinity and the fit is refused
+    with pytest.raises(DesignError, match="infinity"):
+        estimate_cox_ph_arrays(near, TEST1_STATUS, TEST1_X, timefix=False)
+
+
 def test_cox_missing_column_is_named() -> None:
     """A covariate not in the data raises DataError naming it."""
     frame = pd.DataFrame({"time": [1.0, 2.0], "status": [1, 0], "x": [0.0, 1.0]})

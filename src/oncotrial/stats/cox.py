@@ -6,6 +6,7 @@ appendix E gives the hand-computed test cases used in our tests):
 - Ties: ``efron`` (Efron 1977, JASA 72:557-565; R's default) or ``breslow`` (Breslow 1974).
   At a time with d tied deaths Efron's denominators are ``S0 - (l/d) D0`` for l = 0..d-1, D0
   the risk-score sum over the deaths; Breslow uses ``S0`` d times.
+- Times closer than sqrt(eps) are one time, as R's ``aeqSurv`` (``timefix = TRUE``).
 - Strata: separate baseline hazards, risk sets within a stratum (R ``strata()``).
 - Fit: Newton-Raphson from beta = 0 with step halving when the log partial likelihood falls
   (as R ``coxph.fit``), iterated until the step is below 1e-10 (tighter than R's default
@@ -38,6 +39,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special, stats
 
 from oncotrial.errors import DataError, DesignError
+from oncotrial.stats.survival import _group_starts
 
 __all__ = ["CoxResult", "CoxTest", "estimate_cox_ph", "estimate_cox_ph_arrays"]
 
@@ -438,6 +440,17 @@ def _check_arrays(
     return t, e, np.ascontiguousarray(xm), codes[0], (codes[1] if cluster is not None else None)
 
 
+def _merge_near_ties(t: FloatArray) -> FloatArray:
+    """R ``aeqSurv`` (coxph's ``timefix = TRUE``): near-equal times become their smallest."""
+    ts = np.sort(t)
+    starts = _group_starts(ts, timefix=True)
+    if starts.size == np.count_nonzero(np.diff(ts) > 0) + 1:
+        return t  # nothing merged
+    first = ts[starts]
+    out: FloatArray = first[np.searchsorted(ts[starts], t, side="right") - 1]
+    return out
+
+
 def estimate_cox_ph_arrays(
     time: ArrayLike,
     event: ArrayLike,
@@ -449,6 +462,7 @@ def estimate_cox_ph_arrays(
     robust: bool = False,
     cluster: ArrayLike | None = None,
     conf_level: float = 0.95,
+    timefix: bool = True,
 ) -> CoxResult:
     """Fit a Cox proportional hazards model to arrays.
 
@@ -470,6 +484,9 @@ def estimate_cox_ph_arrays(
         Optional cluster label per row: dfbeta residuals are summed within clusters.
     conf_level
         Two-sided level of the hazard-ratio intervals.
+    timefix
+        Merge near-equal times as R ``coxph`` does (default ``True``; see
+        :mod:`oncotrial.stats.survival`).
 
     Raises
     ------
@@ -485,6 +502,8 @@ def estimate_cox_ph_arrays(
         raise DesignError(f"conf_level={conf_level!r} must lie strictly between 0 and 1")
     t, e, x, strata_codes, cluster_codes = _check_arrays(time, event, covariates, strata,
                                                         cluster)
+    if timefix:
+        t = _merge_near_ties(t)
     p = x.shape[1]
     labels = tuple(names) if names is not None else tuple(f"x{i + 1}" for i in range(p))
     if len(labels) != p:
@@ -535,6 +554,7 @@ def estimate_cox_ph(
     robust: bool = False,
     cluster_col: str | None = None,
     conf_level: float = 0.95,
+    timefix: bool = True,
 ) -> CoxResult:
     """Fit a Cox proportional hazards model to named columns of a data frame.
 
@@ -571,4 +591,5 @@ def estimate_cox_ph(
         values[duration_col], values[event_col], x, names=[str(c) for c in covariates],
         ties=ties, strata=values[strata_col] if strata_col else None, robust=robust,
         cluster=values[cluster_col] if cluster_col else None, conf_level=conf_level,
+        timefix=timefix,
     )
