@@ -323,39 +323,48 @@ def _suffix_within(values: FloatArray, end: IntArray) -> FloatArray:
     return out
 
 
-def _count_less_before(values: IntArray, queries: IntArray, ranks: IntArray) -> IntArray:
-    """For each query (q, r): the number of j < q with values[j] < r.
+def _count_smaller_later(values: IntArray, marked: NDArray[np.bool_]) -> int:
+    """Sum over marked positions i of #{j > i : values[j] < values[i]} (bottom-up merge sort).
 
-    Offline dominance counting over the dyadic decomposition of the prefix [0, q): at level k
-    the node (q >> k) - 1 (positions [(q >> k) - 1) 2^k, (q >> k) 2^k)) is used when bit k of
-    q is set. Keys node * m + value are kept sorted level by level; a stable sort merges the
-    two sorted children of each node (timsort finds the runs).
+    At level k each node (2^k positions) is its two children merged: keys
+    ``parent, value, side, marked`` are sorted (the children are already sorted runs, which
+    a stable sort merges), and a marked left element has before it, within its parent, exactly
+    the right elements of smaller value (a right element of equal value sorts after it).
     """
     n = values.size
-    m = int(values.max()) + 2
-    less = np.zeros(queries.size, dtype=np.int64)
-    keys = np.arange(n, dtype=np.int64) * m + values  # level 0: one position per node
-    level = 0
-    while (1 << level) <= n:
-        if level:
-            keys = (keys // m >> 1) * m + keys % m
-            keys.sort(kind="stable")
-        use = np.flatnonzero((queries >> level) & 1)
-        if use.size:
-            node = (queries[use] >> level) - 1
-            less[use] += np.searchsorted(keys, node * m + ranks[use]) - (node << level)
+    m = int(values.max()) + 1
+    total = 0
+    cur = np.arange(n, dtype=np.int64) * m + values  # sorted by (node at level 0, value)
+    mark = marked.astype(np.int64)
+    level = 1
+    while (1 << (level - 1)) < n:
+        node = cur // m
+        value = cur - node * m
+        keys = ((node >> 1) * m + value) * 4 + (node & 1) * 2 + mark
+        keys.sort(kind="stable")
+        side = (keys >> 1) & 1
+        before = np.cumsum(side) - side  # right elements before each position
+        left_marked = np.flatnonzero((keys & 3) == 1)
+        parent = (keys[left_marked] >> 2) // m
+        total += int(before[left_marked].sum() - (parent << (level - 1)).sum())
+        mark = keys & 1
+        cur = keys >> 2
         level += 1
-    return less
+    return total
 
 
 def _concordance(time: FloatArray, dead: NDArray[np.bool_], strata: IntArray,
                  lp: FloatArray) -> float:
-    """Harrell's C of *lp* (higher = earlier death), pairs within strata (R conventions)."""
-    # Order: stratum, time ascending, deaths before censorings at the same time.
-    order = np.lexsort((~dead, time, strata))
-    ts, ds, ss = time[order], dead[order], strata[order]
-    _, rank = np.unique(lp[order], return_inverse=True)
-    rank = rank.astype(np.int64).ravel()
+    """Harrell's C of *lp* (higher = earlier death), pairs within strata (R conventions).
+
+    Rows run by stratum, time, deaths before censorings, then predictor ascending; with the
+    predictor ranked within strata (stratum first), the later rows of smaller rank are exactly
+    the concordant partners of a death (tied deaths never count: their ranks ascend).
+    """
+    _, lp_rank = np.unique(lp, return_inverse=True)
+    crank = strata * (int(lp_rank.max()) + 1) + lp_rank.ravel()
+    order = np.lexsort((crank, ~dead, time, strata))
+    ts, ds, ss, rank = time[order], dead[order], strata[order], crank[order]
     n = ts.size
     idx = np.arange(n)
     same_time = np.empty(n, dtype=bool)
@@ -370,20 +379,17 @@ def _concordance(time: FloatArray, dead: NDArray[np.bool_], strata: IntArray,
     new_stratum[1:] = ss[1:] != ss[:-1]
     stratum_starts = np.flatnonzero(new_stratum)
     stratum_end = np.append(stratum_starts[1:], n)[np.cumsum(new_stratum) - 1]
-    ev = np.flatnonzero(ds)
-    lo, hi, r = after_deaths[ev], stratum_end[ev], rank[ev]
-    if stratum_starts.size == 1:
-        below_hi = np.searchsorted(np.sort(rank), r)
-        below_lo = _count_less_before(rank, lo, r)
-    else:
-        both = _count_less_before(rank, np.concatenate([lo, hi]), np.concatenate([r, r]))
-        below_lo, below_hi = both[:ev.size], both[ev.size:]
-    # pairs tied on the predictor: rows of the same rank with positions in [lo, hi)
+    concordant = float(_count_smaller_later(rank, ds))
+    # pairs tied on the predictor: rows of the same rank at positions in [after_deaths, end);
+    # deaths visited in (rank, position) order, so both needles ascend
     by_rank = np.sort(rank * (n + 1) + idx)
-    tied = np.searchsorted(by_rank, r * (n + 1) + hi) - np.searchsorted(by_rank, r * (n + 1) + lo)
-    concordant = float((below_hi - below_lo).sum())
+    ev = by_rank[ds[by_rank % (n + 1)]] % (n + 1)
+    base = rank[ev] * (n + 1)
+    tied = (np.searchsorted(by_rank, base + stratum_end[ev])
+            - np.searchsorted(by_rank, base + after_deaths[ev]))
     n_tied = float(tied.sum())
-    discordant = float((hi - lo).sum()) - concordant - n_tied
+    comparable = float((stratum_end[ev] - after_deaths[ev]).sum())
+    discordant = comparable - concordant - n_tied
     total = concordant + n_tied + discordant
     return (concordant + n_tied / 2.0) / total if total > 0 else float("nan")
 
