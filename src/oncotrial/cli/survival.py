@@ -11,6 +11,7 @@ from typing import Annotated
 import numpy as np
 import pandas as pd
 import typer
+from numpy.typing import NDArray
 from rich.console import Console
 from rich.table import Table
 
@@ -94,6 +95,12 @@ def _read_numeric(path: Path, columns: list[str]) -> pd.DataFrame:
             np.isfinite(data[c].to_numpy(dtype=np.float64)).all() for c in columns[:2]):
         return _read(path, columns)
     return data
+
+
+def _group_codes(column: pd.Series) -> tuple[NDArray[np.int64], list[str]]:
+    """Integer code per row and the labels in sorted order (hashing, not a string sort)."""
+    codes, uniques = pd.factorize(column.astype(str), sort=True)
+    return codes.astype(np.int64), [str(u) for u in uniques]
 
 
 def _parse_landmarks(text: str) -> list[float]:
@@ -227,16 +234,15 @@ def km(
     t = data[time].to_numpy(dtype=np.float64)
     e = data[event].to_numpy()
     fits: list[tuple[str | None, KaplanMeierResult]] = []
-    labels = data[group].astype(str).to_numpy() if group is not None else None
-    if labels is None:
+    codes, labels = _group_codes(data[group]) if group is not None else (None, [])
+    if codes is None:
         fits.append((None, estimate_kaplan_meier(t, e, conf_level=conf_level, conf_type=conf_type)))
     else:
-        for label in sorted(set(labels.tolist())):
-            mask = labels == label
+        for code, label in enumerate(labels):
+            mask = codes == code
             fits.append((label, estimate_kaplan_meier(t[mask], e[mask], conf_level=conf_level,
                                                       conf_type=conf_type)))
-    log_rank = estimate_log_rank(t, e, labels) if (
-        labels is not None and len(fits) > 1) else None
+    log_rank = estimate_log_rank(t, e, codes) if codes is not None and len(fits) > 1 else None
     for path in {p for p in (table, out) if p is not None}:
         _write_table(fits, path)
     times = chosen if chosen is not None else _default_landmarks(float(t.max()))

@@ -30,15 +30,16 @@ numerics"); :func:`estimate_cox_ph_arrays` takes arrays.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
 
 from oncotrial.errors import DataError, DesignError
+from oncotrial.stats._distributions import chi2_sf, normal_quantile
 from oncotrial.stats.survival import _group_starts
 
 __all__ = ["CoxResult", "CoxTest", "estimate_cox_ph", "estimate_cox_ph_arrays"]
@@ -530,7 +531,7 @@ def estimate_cox_ph_arrays(
         variance = dfbeta.T @ dfbeta
     std_err = np.sqrt(np.diag(variance))
     z = beta / std_err
-    crit = float(special.ndtri(0.5 + conf_level / 2.0))
+    crit = normal_quantile(0.5 + conf_level / 2.0)
     wald_stat = float(beta @ np.linalg.solve(variance, beta))
     score_stat = float(null.score @ _solve(null.info, null.score))
     lr_stat = 2.0 * (final.loglik - null.loglik)
@@ -538,11 +539,12 @@ def estimate_cox_ph_arrays(
     return CoxResult(
         covariates=labels, coef=beta, std_err=std_err, naive_std_err=np.sqrt(np.diag(naive)),
         variance=variance, hazard_ratio=np.exp(beta), lower=np.exp(beta - crit * std_err),
-        upper=np.exp(beta + crit * std_err), z=z, p_value=2.0 * special.ndtr(-np.abs(z)),
+        upper=np.exp(beta + crit * std_err), z=z,
+        p_value=np.array([math.erfc(abs(v) / math.sqrt(2.0)) for v in z]),
         log_likelihood=final.loglik, log_likelihood_null=null.loglik,
-        likelihood_ratio=CoxTest(lr_stat, p, float(stats.chi2.sf(lr_stat, p))),
-        wald=CoxTest(wald_stat, p, float(stats.chi2.sf(wald_stat, p))),
-        score=CoxTest(score_stat, p, float(stats.chi2.sf(score_stat, p))),
+        likelihood_ratio=CoxTest(lr_stat, p, chi2_sf(lr_stat, p)),
+        wald=CoxTest(wald_stat, p, chi2_sf(wald_stat, p)),
+        score=CoxTest(score_stat, p, chi2_sf(score_stat, p)),
         concordance=_concordance(t, e, strata_codes, lp),
         n=int(t.size), events=int(e.sum()), strata=int(strata_codes.max()) + 1,
         iterations=iterations, conf_level=conf_level, ties=ties, robust=robust,

@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
 
 from oncotrial.errors import DataError, DesignError
+from oncotrial.stats._distributions import chi2_sf, normal_quantile
 from oncotrial.stats.results import Interval, KaplanMeierResult, LogRankResult
 
 __all__ = [
@@ -274,7 +274,7 @@ def estimate_kaplan_meier(
         int(np.argmax(surv <= 0.0)) if surv[-1] <= 0.0 else surv.size,
     )
     std_err[ends[1]:] = np.nan
-    z = float(special.ndtri(0.5 + conf_level / 2.0))
+    z = normal_quantile(0.5 + conf_level / 2.0)
     lower, upper = _intervals(surv, se_log, z=z, conf_type=conf_type, ends=ends)
     median = _quantile(times, surv, lower, upper, probability=0.5, conf_level=conf_level)
     return KaplanMeierResult(
@@ -452,5 +452,5 @@ def estimate_log_rank(
         groups=tuple(str(label) for label in labels.tolist()),
         n=np.bincount(g, minlength=k).astype(np.int64),
         observed=observed, expected=expected, variance=variance,
-        chisq=chisq, df=df, p_value=float(stats.chi2.sf(chisq, df)),
+        chisq=chisq, df=df, p_value=chi2_sf(chisq, df),
     )
