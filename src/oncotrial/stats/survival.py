@@ -351,24 +351,39 @@ def _sort_with_labels(
 def _log_rank_parts(
     t: FloatArray, e: NDArray[np.bool_], g: IntArray, k: int, *, timefix: bool
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Observed, expected and the variance matrix of one stratum (R ``survdiff`` rho = 0)."""
+    """Observed, expected and the variance matrix of one stratum (R ``survdiff`` rho = 0).
+
+    Rows in time order; per group, running counts of members and of member deaths give the
+    number at risk (members at or after the first row of a time) and the deaths at each time
+    as differences of the running counts at the time's first and last rows.
+    """
     ts, ev, gs = _sort_with_labels(t, e, g, k)
+    n = ts.size
     new_time = _new_time_mask(ts, timefix=timefix)
-    time_id = np.cumsum(new_time) - 1
-    n_times = int(time_id[-1]) + 1
-    # one row per group, one column per distinct time (contiguous rows: fast reductions)
-    cell = gs * n_times + time_id
-    at_time = np.bincount(cell, minlength=n_times * k).reshape(k, n_times)
-    d_gj = np.bincount(cell, weights=ev, minlength=n_times * k).reshape(k, n_times)
-    d_j = d_gj.sum(axis=0)
-    events = np.flatnonzero(d_j)
-    # at risk at each time: those with this time or later, kept at event times only
-    n_gj = np.cumsum(at_time[:, ::-1], axis=1)[:, ::-1][:, events].astype(np.float64)
-    d_j = d_j[events]
-    n_j = n_gj.sum(axis=0)
-    frac = n_gj / n_j
-    observed = d_gj.sum(axis=1)
-    expected = frac @ d_j
+    starts = np.flatnonzero(new_time)
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:]
+    ends[-1] = n
+    cum_dead = np.cumsum(ev, dtype=np.int64)
+    cum_dead_at_ends = cum_dead[ends - 1]
+    d_all = np.diff(cum_dead_at_ends, prepend=0)
+    event_times = np.flatnonzero(d_all)
+    first = starts[event_times]
+    d_j = d_all[event_times].astype(np.float64)
+    n_j = (n - first).astype(np.float64)
+    frac = np.empty((k, first.size))
+    observed = np.empty(k)
+    expected = np.empty(k)
+    for group in range(k):
+        member = gs == group
+        cum_member = np.cumsum(member, dtype=np.int64)
+        before = cum_member[first - 1] if first[0] > 0 else np.concatenate(
+            ([0], cum_member[first[1:] - 1]))
+        np.subtract(cum_member[-1], before, out=frac[group])
+        frac[group] /= n_j
+        dead_member = np.logical_and(member, ev, out=member)
+        observed[group] = float(np.count_nonzero(dead_member))
+        expected[group] = float(frac[group] @ d_j)
     factor = np.zeros_like(n_j)
     np.divide(d_j * (n_j - d_j), n_j - 1.0, out=factor, where=n_j > 1)
     weighted = frac * factor
