@@ -7,7 +7,9 @@ continuation probability under p1 must be at least 1 - beta), taken over a strid
 the upper-tail table so that no (n2, x, r) array is gathered. For each (n1, r1, n2) the
 reported r is the largest r with power >= 1 - beta (clinfun's choice); the design is feasible
 when its type I error at that r is <= alpha. EN0 falls as r1 rises (for fixed n1, n2), so per
-(n1, n2) only the largest feasible r1 can be best.
+(n1, n2) only the largest feasible r1 can be best. Designs provably dominated by one already
+found at a smaller n (see :func:`scan_n1`) are not evaluated, so the per-n minima are exact
+for the non-dominated n only.
 
 Feasibility uses ``<=`` for alpha and ``>=`` for power (Simon 1989), compared in float64 with
 no tolerance; clinfun uses strict inequalities (identical results on all reference settings).
@@ -116,6 +118,17 @@ def scan_n1(
     if r1max < 0 or n2_hi < n2_lo:
         return
     n2s = np.arange(n2_lo, n2_hi + 1, dtype=np.int64)
+    # Dominance prune (proven): every design here has EN0 >= n1 + P0(X1 > r1max) n2, as
+    # r1 <= r1max. A design whose EN0 exceeds that of a design already found with a smaller n
+    # is dominated: it cannot be minimax (a smaller n is feasible), optimal, or admissible
+    # (not on the decreasing lower hull). The bound rises with n2 while the smallest EN0 over
+    # smaller n can only fall, so the n2 kept form a prefix.
+    cont0 = 1.0 - float(np.sum(tab0.pmf[n1, : r1max + 1]))
+    smaller_n_best = np.minimum.accumulate(best.en0)[n1 + n2s - 1]
+    keep = n1 + cont0 * n2s <= smaller_n_best
+    if not keep[0]:
+        return
+    n2s = n2s[: int(np.argmin(keep)) if not keep.all() else n2s.size]
     # Power <= P1(X1 + X2 > r), so no r above the single-stage cut r_hi(n) can give power:
     # only r in [0, max r_hi] is evaluated.
     width = int(power_cut[n1 + n2s].max()) + 1
