@@ -111,9 +111,12 @@ def _reject_probabilities(
 
 def scan_n1(
     n1: int, n2_lo: int, n2_hi: int, tab0: Tables, tab1: Tables, *, alpha: float, beta: float,
-    best: BestByN, power_cut: IntArray,
+    best: BestByN, power_cut: IntArray, prune: bool = True,
 ) -> None:
-    """Update *best* with every design of stage-1 size *n1* and n2 in [n2_lo, n2_hi]."""
+    """Update *best* with every design of stage-1 size *n1* and n2 in [n2_lo, n2_hi].
+
+    With *prune* (the default), designs proven dominated are skipped (below).
+    """
     r1max = min(max_r1_for_power(tab1.pmf[n1, : n1 + 1], beta), n1 - 1)
     if r1max < 0 or n2_hi < n2_lo:
         return
@@ -123,12 +126,13 @@ def scan_n1(
     # is dominated: it cannot be minimax (a smaller n is feasible), optimal, or admissible
     # (not on the decreasing lower hull). The bound rises with n2 while the smallest EN0 over
     # smaller n can only fall, so the n2 kept form a prefix.
-    cont0 = 1.0 - float(np.sum(tab0.pmf[n1, : r1max + 1]))
-    smaller_n_best = np.minimum.accumulate(best.en0)[n1 + n2s - 1]
-    keep = n1 + cont0 * n2s <= smaller_n_best
-    if not keep[0]:
-        return
-    n2s = n2s[: int(np.argmin(keep)) if not keep.all() else n2s.size]
+    if prune:
+        cont0 = 1.0 - float(np.sum(tab0.pmf[n1, : r1max + 1]))
+        smaller_n_best = np.minimum.accumulate(best.en0)[n1 + n2s - 1]
+        keep = n1 + cont0 * n2s <= smaller_n_best
+        if not keep[0]:
+            return
+        n2s = n2s[: int(np.argmin(keep)) if not keep.all() else n2s.size]
     # Power <= P1(X1 + X2 > r), so no r above the single-stage cut r_hi(n) can give power:
     # only r in [0, max r_hi] is evaluated.
     width = int(power_cut[n1 + n2s].max()) + 1
@@ -160,13 +164,14 @@ def scan_n1(
 
 
 def search_range(
-    best: BestByN, n_lo: int, n_hi: int, tab0: Tables, tab1: Tables, *, alpha: float, beta: float
+    best: BestByN, n_lo: int, n_hi: int, tab0: Tables, tab1: Tables, *, alpha: float, beta: float,
+    prune: bool = True,
 ) -> None:
     """Search all designs with total size n in [n_lo, n_hi] (n1 ascending: first wins ties)."""
     cut = single_stage_power_cut(tab1, beta)
     for n1 in range(1, n_hi):
         scan_n1(n1, max(1, n_lo - n1), n_hi - n1, tab0, tab1, alpha=alpha, beta=beta, best=best,
-                power_cut=cut)
+                power_cut=cut, prune=prune)
 
 
 def en0_lower_bound(
