@@ -35,6 +35,7 @@ class Tables:
     nmax: int
     pmf: FloatArray
     tail: FloatArray  # tail[m, k + nmax + 1]
+    shifted: FloatArray  # read-only view: shifted[m, x, r] = P(Bin(m, p) > r - x)
 
     @property
     def offset(self) -> int:
@@ -48,7 +49,11 @@ def build_tables(nmax: int, p: float) -> Tables:
     pmf = np.asarray(stats.binom.pmf(x, m, p), dtype=np.float64)
     k = np.arange(-nmax - 1, nmax + 1)[None, :]
     tail = np.ascontiguousarray(stats.binom.sf(k, m, p), dtype=np.float64)
-    return Tables(nmax=nmax, pmf=pmf, tail=tail)
+    row_stride, col_stride = tail.strides
+    # built once: each stage-1 size then slices it (no per-call view construction)
+    shifted = as_strided(tail[:, nmax + 1:], shape=(nmax + 1, nmax + 1, nmax + 1),
+                         strides=(row_stride, -col_stride, col_stride), writeable=False)
+    return Tables(nmax=nmax, pmf=pmf, tail=tail, shifted=shifted)
 
 
 @dataclass(slots=True)
@@ -97,13 +102,8 @@ def _reject_probabilities(
 ) -> FloatArray:
     """rej[i, r1, r] for n2 = n2s[i], r1 in 0..r1max, r in 0..width-1."""
     off = tab.offset
-    row_stride, col_stride = tab.tail.strides
     first = int(n2s[0])
-    base = tab.tail[first:, off:]
-    view = as_strided(
-        base, shape=(n2s.size, r1max + 1, width), strides=(row_stride, -col_stride, col_stride),
-        writeable=False,
-    )
+    view = tab.shifted[first:first + n2s.size, : r1max + 1, :width]
     partial = np.cumsum(tab.pmf[n1, : r1max + 1][None, :, None] * view, axis=1)
     total = tab.tail[n1 + first : n1 + first + n2s.size, off : off + width]
     return np.asarray(total[:, None, :] - partial, dtype=np.float64)
