@@ -317,8 +317,8 @@ def estimate_followup_median(
 
 def _sort_with_labels(
     t: FloatArray, e: NDArray[np.bool_], g: IntArray, k: int
-) -> tuple[FloatArray, NDArray[np.bool_], IntArray]:
-    """Times, events and group codes in time order, with one value sort when possible.
+) -> tuple[FloatArray, NDArray[np.uint64]]:
+    """Times in order and, for each, ``2 * group + event``, with one value sort when possible.
 
     The key is the time's bit pattern above ``1 + b`` low bits holding the group code and the
     event (b bits for k groups). It fits in 64 bits when the bit patterns of the smallest
@@ -328,24 +328,28 @@ def _sort_with_labels(
     bits = int(k - 1).bit_length()
     shift = np.uint64(1 + bits)
     tb = t.view(np.uint64)
-    positive = t[t > 0]
-    if positive.size:
-        low = np.uint64(positive.min().view(np.uint64)) - np.uint64(1)
-        span = int(np.uint64(t.max().view(np.uint64)) - low)
+    smallest = float(np.min(t, where=t > 0, initial=np.inf))
+    if np.isfinite(smallest):
+        low = np.float64(smallest).view(np.uint64) - np.uint64(1)
+        span = int(np.float64(t.max()).view(np.uint64) - low)
+        has_zero = bool(smallest > float(t.min()))
         if span < (1 << (63 - bits)):
-            key = np.subtract(tb, low, out=np.zeros_like(tb), where=tb > 0)
+            key = np.subtract(tb, low)  # a zero time wraps round; fixed just below
+            if has_zero:
+                key[tb == 0] = 0
             key <<= shift
             key |= g.astype(np.uint64) << np.uint64(1)
             key |= e
             key.sort()
-            low_bits = key & ((np.uint64(1) << shift) - np.uint64(1))
-            ev = (low_bits & np.uint64(1)).astype(bool)
-            gs = (low_bits >> np.uint64(1)).astype(np.int64)
+            labels = key & ((np.uint64(1) << shift) - np.uint64(1))
             key >>= shift
-            ts = np.add(key, low, out=key, where=key > 0).view(np.float64)
-            return ts, ev, gs
+            key += low
+            if has_zero:
+                key[key == low] = 0
+            return key.view(np.float64), labels
     order = np.argsort(t, kind="stable")
-    return t[order], e[order], g[order]
+    labels = (g[order].astype(np.uint64) << np.uint64(1)) | e[order]
+    return t[order], labels
 
 
 def _log_rank_parts(
@@ -353,41 +357,42 @@ def _log_rank_parts(
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Observed, expected and the variance matrix of one stratum (R ``survdiff`` rho = 0).
 
-    Rows in time order; per group, running counts of members and of member deaths give the
-    number at risk (members at or after the first row of a time) and the deaths at each time
-    as differences of the running counts at the time's first and last rows.
+    Rows in time order; per group, running counts of members give the number at risk at each
+    death time (members at or after the time's first row), and running counts of deaths the
+    deaths per time (differences at the times' last rows).
     """
-    ts, ev, gs = _sort_with_labels(t, e, g, k)
+    ts, labels = _sort_with_labels(t, e, g, k)
     n = ts.size
-    new_time = _new_time_mask(ts, timefix=timefix)
-    starts = np.flatnonzero(new_time)
-    ends = np.empty_like(starts)
-    ends[:-1] = starts[1:]
-    ends[-1] = n
-    cum_dead = np.cumsum(ev, dtype=np.int64)
-    cum_dead_at_ends = cum_dead[ends - 1]
-    d_all = np.diff(cum_dead_at_ends, prepend=0)
-    event_times = np.flatnonzero(d_all)
+    starts = np.flatnonzero(_new_time_mask(ts, timefix=timefix))
+    last_rows = np.empty_like(starts)
+    last_rows[:-1] = starts[1:] - 1
+    last_rows[-1] = n - 1
+    dead_by_time = np.cumsum(labels & np.uint64(1), dtype=np.int64)[last_rows]
+    dead_by_time[1:] -= dead_by_time[:-1].copy()
+    event_times = np.flatnonzero(dead_by_time)
     first = starts[event_times]
-    d_j = d_all[event_times].astype(np.float64)
-    n_j = (n - first).astype(np.float64)
+    d_j = dead_by_time[event_times].astype(np.float64)
+    n_j = np.subtract(n, first, dtype=np.float64)
     frac = np.empty((k, first.size))
     observed = np.empty(k)
     expected = np.empty(k)
     for group in range(k):
-        member = gs == group
+        dead_code = np.uint64(2 * group + 1)
+        member = (labels | np.uint64(1)) == dead_code
         cum_member = np.cumsum(member, dtype=np.int64)
-        before = cum_member[first - 1] if first[0] > 0 else np.concatenate(
-            ([0], cum_member[first[1:] - 1]))
-        np.subtract(cum_member[-1], before, out=frac[group])
-        frac[group] /= n_j
-        dead_member = np.logical_and(member, ev, out=member)
-        observed[group] = float(np.count_nonzero(dead_member))
+        # members at or after each death time's first row
+        at_risk = np.subtract(cum_member[-1], cum_member[first - 1], dtype=np.float64)
+        if first[0] == 0:
+            at_risk[0] = cum_member[-1]
+        np.divide(at_risk, n_j, out=frac[group])
+        observed[group] = float(np.count_nonzero(labels == dead_code))
         expected[group] = float(frac[group] @ d_j)
-    factor = np.zeros_like(n_j)
-    np.divide(d_j * (n_j - d_j), n_j - 1.0, out=factor, where=n_j > 1)
+    # d (n - d) / (n - 1); with n = 1 the numerator is 0 (d <= n), so dividing by 1 is exact
+    factor = n_j - d_j
+    factor *= d_j
+    factor /= np.maximum(n_j - 1.0, 1.0)
     weighted = frac * factor
-    variance = np.diag(weighted.sum(axis=1)) - weighted @ frac.T
+    variance = np.diag(weighted.sum(axis=1)) - np.einsum("in,jn->ij", weighted, frac)
     return observed, expected, variance
 
 
