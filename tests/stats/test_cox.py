@@ -305,3 +305,15 @@ def test_oncotrial_does_not_import_lifelines_at_run_time() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={"PYTHONPATH": f"{src}", "PATH": "/usr/bin:/bin"}, check=False)
     assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.parametrize("n", [1, 2, 31, 32, 33, 64, 65, 200, 1025])
+def test_merge_count_equals_direct_count(rng: np.random.Generator, n: int) -> None:
+    """The merge-sort pair count equals a direct count, around the 32-row block edges."""
+    from oncotrial.stats.cox import _count_smaller_later
+
+    values = rng.integers(0, max(1, n // 3), n)
+    marked = rng.random(n) < 0.6
+    direct = sum(int(np.count_nonzero(values[i + 1:] < values[i]))
+                 for i in range(n) if marked[i])
+    assert _count_smaller_later(values, marked) == direct

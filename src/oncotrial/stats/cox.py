@@ -324,34 +324,70 @@ def _suffix_within(values: FloatArray, end: IntArray) -> FloatArray:
     return out
 
 
+_BLOCK_LEVELS = 5  # pairs inside blocks of 2^5 positions are counted directly
+
+
+def _count_in_blocks(values: IntArray, marked: NDArray[np.bool_], size: int) -> int:
+    """Pairs i < j inside each block of *size* positions with marked i and values[j] < values[i]."""
+    n = values.size
+    blocks = -(-n // size)
+    padded = np.full(blocks * size, int(values.max()) + 1, dtype=np.int64)
+    padded[:n] = values
+    marks = np.zeros(blocks * size, dtype=bool)
+    marks[:n] = marked
+    later = np.triu(np.ones((size, size), dtype=bool), 1)  # [i, j]: j after i
+    total = 0
+    step = max(1, (1 << 20) // (size * size))  # blocks per chunk: about 1 MB of pairs
+    for start in range(0, blocks, step):
+        v = padded[start * size:(start + step) * size].reshape(-1, size)
+        mk = marks[start * size:(start + step) * size].reshape(-1, size)
+        smaller_later = (v[:, None, :] < v[:, :, None]) & later  # [b, i, j]
+        total += int(np.count_nonzero(smaller_later & mk[:, :, None]))
+    return total
+
+
 def _count_smaller_later(values: IntArray, marked: NDArray[np.bool_]) -> int:
     """Sum over marked positions i of #{j > i : values[j] < values[i]} (bottom-up merge sort).
 
-    At level k each node (2^k positions) is its two children merged: keys
-    ``parent, value, side, marked`` are sorted (the children are already sorted runs, which
-    a stable sort merges), and a marked left element has before it, within its parent, exactly
-    the right elements of smaller value (a right element of equal value sorts after it).
+    Pairs inside blocks of 32 positions are counted directly; then at each level L the two
+    halves of every node of 2^L positions are merged: keys ``node, value, side, marked``
+    (bit fields) are sorted, and a marked left element has before it, within its node,
+    exactly the right elements of smaller value (a right element of equal value sorts after
+    it). The sorted keys of one level, with the node's low bit moved into the side field,
+    are the next level's keys as sorted runs, which a stable sort merges.
     """
     n = values.size
-    m = int(values.max()) + 1
-    total = 0
-    cur = np.arange(n, dtype=np.int64) * m + values  # sorted by (node at level 0, value)
-    mark = marked.astype(np.int64)
-    level = 1
-    while (1 << (level - 1)) < n:
-        node = cur // m
-        value = cur - node * m
-        keys = ((node >> 1) * m + value) * 4 + (node & 1) * 2 + mark
-        keys.sort(kind="stable")
-        side = (keys >> 1) & 1
-        before = np.cumsum(side) - side  # right elements before each position
-        left_marked = np.flatnonzero((keys & 3) == 1)
-        parent = (keys[left_marked] >> 2) // m
-        total += int(before[left_marked].sum() - (parent << (level - 1)).sum())
-        mark = keys & 1
-        cur = keys >> 2
+    level = _BLOCK_LEVELS + 1
+    if n <= 1 << _BLOCK_LEVELS:
+        return _count_in_blocks(values, marked, 1 << _BLOCK_LEVELS)
+    total = _count_in_blocks(values, marked, 1 << _BLOCK_LEVELS)
+    shift = max(1, int(values.max()).bit_length()) + 2  # node field starts here
+    pos = np.arange(n, dtype=np.int64)
+    key = (pos >> level) << shift
+    key |= values.astype(np.int64) << 2
+    key |= ((pos >> (level - 1)) & 1) << 1
+    key |= marked
+    del pos
+    key.sort()
+    low_fields = np.int64((1 << shift) - 1) ^ np.int64(2)  # value and mark, not side
+    while True:
+        side = (key >> 1) & 1
+        right_before = np.cumsum(side)
+        left_marked = np.flatnonzero((key & 3) == 1)
+        # right elements before a left one, minus those of earlier nodes (2^(L-1) each)
+        total += int(right_before[left_marked].sum()) - (
+            int((key[left_marked] >> shift).sum()) << (level - 1))
+        if (1 << level) >= n:
+            return total
+        nxt = key >> (shift + 1)
+        nxt <<= shift
+        nxt |= key & low_fields
+        side = key >> (shift - 1)
+        side &= 2
+        nxt |= side
+        key = nxt
+        key.sort(kind="stable")
         level += 1
-    return total
 
 
 def _concordance(time: FloatArray, dead: NDArray[np.bool_], strata: IntArray,
