@@ -221,14 +221,15 @@ def _brute_concordance(t: np.ndarray, e: np.ndarray, s: np.ndarray, lp: np.ndarr
     return num / den
 
 
-def test_concordance_equals_pair_count(rng: np.random.Generator) -> None:
+@pytest.mark.parametrize("n_strata", [1, 3])
+def test_concordance_equals_pair_count(rng: np.random.Generator, n_strata: int) -> None:
     """Harrell's C equals a direct count over all pairs (ties in time and predictor, strata)."""
     n = 150
     t = rng.integers(1, 20, n).astype(float)
     e = rng.integers(0, 2, n)
     x = rng.integers(0, 3, (n, 2)).astype(float) + rng.normal(0, 0.01, (n, 2)) * (
         rng.random((n, 1)) < 0.3)
-    s = rng.integers(0, 2, n)
+    s = rng.integers(0, n_strata, n)
     res = estimate_cox_ph_arrays(t, e, x, strata=s)
     lp = x @ res.coef
     assert res.concordance == pytest.approx(_brute_concordance(t, e, s, lp), abs=1e-12)

@@ -40,7 +40,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from oncotrial.errors import DataError, DesignError
 from oncotrial.stats._distributions import chi2_sf, normal_quantile
-from oncotrial.stats.survival import _group_starts
+from oncotrial.stats.survival import _new_time_mask
 
 __all__ = ["CoxResult", "CoxTest", "estimate_cox_ph", "estimate_cox_ph_arrays"]
 
@@ -128,9 +128,12 @@ class _Step:
 
 
 def _layout(
-    time: FloatArray, dead: NDArray[np.bool_], x: FloatArray, strata: IntArray, ties: str
+    time: FloatArray, dead: NDArray[np.bool_], x: FloatArray, strata: IntArray, ties: str,
+    *, order: IntArray | None = None,
 ) -> tuple[_Layout, IntArray]:
-    order = np.lexsort((-time, strata))
+    """Rows by stratum then time descending (*order*, when given, must be such an order)."""
+    if order is None:
+        order = np.lexsort((-time, strata))
     ts, ds, ss = time[order], dead[order], strata[order]
     xs = x[order]
     xs -= xs.mean(axis=0)  # centring changes no estimate, only the rounding (as R)
@@ -391,7 +394,7 @@ def _count_smaller_later(values: IntArray, marked: NDArray[np.bool_]) -> int:
 
 
 def _concordance(time: FloatArray, dead: NDArray[np.bool_], strata: IntArray,
-                 lp: FloatArray) -> float:
+                 lp: FloatArray, ascending: IntArray | None = None) -> float:
     """Harrell's C of *lp* (higher = earlier death), pairs within strata (R conventions).
 
     Rows run by stratum, time, deaths before censorings, then predictor ascending; with the
@@ -400,7 +403,20 @@ def _concordance(time: FloatArray, dead: NDArray[np.bool_], strata: IntArray,
     """
     _, lp_rank = np.unique(lp, return_inverse=True)
     crank = strata * (int(lp_rank.max()) + 1) + lp_rank.ravel()
-    order = np.lexsort((crank, ~dead, time, strata))
+    if ascending is None:  # strata: four-key sort
+        order = np.lexsort((crank, ~dead, time, strata))
+    else:  # one stratum, times already ordered: one int64 key (time rank, alive, predictor)
+        ts = time[ascending]
+        time_rank = np.empty(ts.size, dtype=np.int64)
+        time_rank[0] = 0
+        np.cumsum(ts[1:] > ts[:-1], out=time_rank[1:])
+        key = np.empty_like(time_rank)
+        key[ascending] = time_rank
+        key <<= 1
+        key |= ~dead
+        key *= int(crank.max()) + 1
+        key += crank
+        order = np.argsort(key)
     ts, ds, ss, rank = time[order], dead[order], strata[order], crank[order]
     n = ts.size
     idx = np.arange(n)
@@ -483,14 +499,21 @@ def _check_arrays(
     return t, e, np.ascontiguousarray(xm), codes[0], (codes[1] if cluster is not None else None)
 
 
-def _merge_near_ties(t: FloatArray) -> FloatArray:
-    """R ``aeqSurv`` (coxph's ``timefix = TRUE``): near-equal times become their smallest."""
-    ts = np.sort(t)
-    starts = _group_starts(ts, timefix=True)
-    if starts.size == np.count_nonzero(np.diff(ts) > 0) + 1:
+def _merge_near_ties(t: FloatArray, ascending: IntArray) -> FloatArray:
+    """R ``aeqSurv`` (coxph's ``timefix = TRUE``): near-equal times become their smallest.
+
+    *ascending* is an order that sorts *t*.
+    """
+    ts = t[ascending]
+    new_time = _new_time_mask(ts, timefix=True)
+    distinct = np.empty_like(new_time)
+    distinct[0] = True
+    np.greater(ts[1:], ts[:-1], out=distinct[1:])
+    if np.array_equal(new_time, distinct):
         return t  # nothing merged
-    first = ts[starts]
-    out: FloatArray = first[np.searchsorted(ts[starts], t, side="right") - 1]
+    merged = ts[np.maximum.accumulate(np.where(new_time, np.arange(ts.size), 0))]
+    out = np.empty_like(t)
+    out[ascending] = merged
     return out
 
 
@@ -545,14 +568,18 @@ def estimate_cox_ph_arrays(
         raise DesignError(f"conf_level={conf_level!r} must lie strictly between 0 and 1")
     t, e, x, strata_codes, cluster_codes = _check_arrays(time, event, covariates, strata,
                                                         cluster)
+    single_stratum = bool(strata_codes.max() == 0)
+    ascending = np.argsort(t) if (timefix or single_stratum) else None
     if timefix:
-        t = _merge_near_ties(t)
+        assert ascending is not None
+        t = _merge_near_ties(t, ascending)
     p = x.shape[1]
     labels = tuple(names) if names is not None else tuple(f"x{i + 1}" for i in range(p))
     if len(labels) != p:
         raise DataError(f"{len(labels)} names for {p} covariates", field="names",
                         value=list(labels), allowed=f"{p} names")
-    layout, order = _layout(t, e, x.copy(), strata_codes, ties)
+    descending = ascending[::-1] if single_stratum and ascending is not None else None
+    layout, order = _layout(t, e, x.copy(), strata_codes, ties, order=descending)
     beta, final, null, iterations = _fit(layout, p)
     naive = np.linalg.inv(final.info)
     naive = (naive + naive.T) / 2.0
@@ -581,7 +608,8 @@ def estimate_cox_ph_arrays(
         likelihood_ratio=CoxTest(lr_stat, p, chi2_sf(lr_stat, p)),
         wald=CoxTest(wald_stat, p, chi2_sf(wald_stat, p)),
         score=CoxTest(score_stat, p, chi2_sf(score_stat, p)),
-        concordance=_concordance(t, e, strata_codes, lp),
+        concordance=_concordance(t, e, strata_codes, lp,
+                                 ascending if single_stratum else None),
         n=int(t.size), events=int(e.sum()), strata=int(strata_codes.max()) + 1,
         iterations=iterations, conf_level=conf_level, ties=ties, robust=robust,
     )
