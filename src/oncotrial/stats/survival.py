@@ -367,26 +367,28 @@ def _log_rank_parts(
     last_rows = np.empty_like(starts)
     last_rows[:-1] = starts[1:] - 1
     last_rows[-1] = n - 1
-    dead_by_time = np.cumsum(labels & np.uint64(1), dtype=np.int64)[last_rows]
-    dead_by_time[1:] -= dead_by_time[:-1].copy()
+    count_type = np.int32 if n < 2**31 else np.int64  # running counts: half the traffic
+    dead_by_time = np.diff(np.cumsum(labels & np.uint64(1), dtype=count_type)[last_rows],
+                           prepend=0)
     event_times = np.flatnonzero(dead_by_time)
     first = starts[event_times]
     d_j = dead_by_time[event_times].astype(np.float64)
     n_j = np.subtract(n, first, dtype=np.float64)
     frac = np.empty((k, first.size))
     observed = np.empty(k)
-    expected = np.empty(k)
-    for group in range(k):
+    for group in range(k - 1):  # the last group is what the others leave
         dead_code = np.uint64(2 * group + 1)
         member = (labels | np.uint64(1)) == dead_code
-        cum_member = np.cumsum(member, dtype=np.int64)
+        cum_member = np.cumsum(member, dtype=count_type)
         # members at or after each death time's first row
         at_risk = np.subtract(cum_member[-1], cum_member[first - 1], dtype=np.float64)
         if first[0] == 0:
             at_risk[0] = cum_member[-1]
         np.divide(at_risk, n_j, out=frac[group])
         observed[group] = float(np.count_nonzero(labels == dead_code))
-        expected[group] = float(frac[group] @ d_j)
+    np.subtract(1.0, frac[:-1].sum(axis=0), out=frac[-1])
+    observed[-1] = float(d_j.sum()) - observed[:-1].sum()
+    expected = frac @ d_j
     # d (n - d) / (n - 1); with n = 1 the numerator is 0 (d <= n), so dividing by 1 is exact
     factor = n_j - d_j
     factor *= d_j
@@ -401,8 +403,12 @@ def _label_codes(values: NDArray[np.generic]) -> tuple[NDArray[np.generic], IntA
     if values.dtype.kind in "iu" and values.size:
         low, high = int(values.min()), int(values.max())
         if high - low < 1 << 16:
-            shifted = values.astype(np.int64) - low
+            shifted = values.astype(np.int64, copy=False)
+            if low:
+                shifted = shifted - low
             present = np.bincount(shifted, minlength=high - low + 1) > 0
+            if present.all():  # already the codes 0..k-1 (after the shift)
+                return np.arange(low, high + 1), shifted
             lookup = np.cumsum(present) - 1
             return np.flatnonzero(present) + low, lookup[shifted]
     labels, codes = np.unique(values, return_inverse=True)
