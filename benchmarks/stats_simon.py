@@ -1,6 +1,6 @@
 """Benchmark: Simon two-stage search against a straightforward exact search.
 
-Settings (issue 4): p0 = 0.05, p1 = 0.25 and p0 = 0.20, p1 = 0.40, alpha = 0.05, beta = 0.20.
+Settings (issues 4 and 18): p0/p1 = 0.05/0.25, 0.20/0.40 and 0.30/0.45, alpha 0.05, beta 0.20.
 Timed: oncotrial's search (grows its bound until the optimum is proven), the same search
 kernel forced to scan every design with n <= 100 (as clinfun's nmax = 100), and the peer: a
 straightforward exact search vectorised per (n, n1) over (r1, r) with precomputed binomial
@@ -25,7 +25,11 @@ from benchmarks.stats_timing import environment, summary, time_call, write_json
 from oncotrial.stats import design_simon_two_stage
 from oncotrial.stats._simon_search import BestByN, build_tables, search_range
 
-SETTINGS = [(0.05, 0.25, 0.05, 0.20), (0.20, 0.40, 0.05, 0.20)]
+SETTINGS = [(0.05, 0.25, 0.05, 0.20), (0.20, 0.40, 0.05, 0.20), (0.30, 0.45, 0.05, 0.20)]
+# clinfun 1.1.5 ph2simon (Fortran via R), nmax = 100, measured on this machine: design_stats.md
+# section 1.9 (14 ms for the first two settings) and issue 18 (20.5 ms for 0.30/0.45); R is not
+# installed here now, so these are quoted, not re-timed.
+CLINFUN_S = {(0.05, 0.25): 0.014, (0.20, 0.40): 0.014, (0.30, 0.45): 0.0205}
 
 
 def straightforward_search(
@@ -107,7 +111,7 @@ def main() -> None:
                "optimum_proven": first.optimum_proven,
                "oncotrial_kernel_all_n_le_100": summary(full_t),
                "peer_numpy_per_n_n1": summary(peer_t),
-               "same_designs": same}
+               "same_designs": same, "clinfun_quoted_s": CLINFUN_S[(p0, p1)]}
         rows.append(row)
         print(row, flush=True)
     path = write_json("stats_simon", {"environment": environment(), "rows": rows,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import platform
 import statistics
 import time
@@ -40,7 +41,9 @@ def environment() -> dict[str, str]:
     return {"python": platform.python_version(), "numpy": np.__version__,
             "scipy": scipy.__version__, "lifelines": lifelines.__version__,
             "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}",
-            "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime())}
+            "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+            # other jobs share the 2 vCPUs: above ~2 every time is inflated
+            "load_average_1m": f"{os.getloadavg()[0]:.1f}"}
 
 
 def write_json(name: str, payload: dict[str, object]) -> Path:

@@ -75,23 +75,59 @@ def _aml_csv(tmp_path: Path) -> Path:
 
 
 def test_survival_km_json_matches_r(tmp_path: Path) -> None:
-    """survival km --json gives per-group n, events, median (null if not reached) and table."""
+    """survival km --json: per-group n, events, median (null if not reached), landmarks."""
     res = runner.invoke(app, ["survival", "km", str(_aml_csv(tmp_path)), "--time", "time",
                               "--event", "status", "--group", "x", "--conf-type", "log",
-                              "--json"])
+                              "--landmarks", "9,18,45", "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     maintained = out["groups"][0]
     assert (maintained["group"], maintained["n"], maintained["events"]) == ("Maintained", 11, 7)
     assert maintained["median"] == {"estimate": 31.0, "lower": 18.0, "upper": None}
-    row = maintained["table"][0]
-    assert set(row) == {"time", "n_risk", "n_event", "n_censor", "survival", "std_err",
-                        "lower", "upper"}
-    assert row["std_err"] == pytest.approx(0.0867, abs=5e-5)
-    last = out["groups"][1]["table"][-1]
-    assert last["survival"] == 0.0
-    assert last["std_err"] is None
+    assert "table" not in maintained  # the curve goes to --table FILE, not stdout
+    at_9, at_18, _ = maintained["landmarks"]
+    # R: summary(survfit(Surv(time, status) ~ x, aml, conf.type = "log"), times = c(9, 18))
+    assert (at_9["time"], at_9["n_risk"]) == (9.0, 11)
+    assert at_9["survival"] == pytest.approx(10 / 11)
+    assert at_9["lower"] == pytest.approx(0.7541, abs=5e-5)
+    assert at_18["survival"] == pytest.approx(0.7159091, abs=1e-7)
+    assert out["groups"][1]["landmarks"][2]["survival"] == 0.0  # last death at 45
     assert out["log_rank"]["p_value"] == pytest.approx(0.0653, abs=5e-5)
+
+
+def test_survival_km_table_file_holds_the_curve(tmp_path: Path) -> None:
+    """--table FILE writes every distinct time of every group; stdout stays a summary."""
+    table = tmp_path / "curve.csv"
+    res = runner.invoke(app, ["survival", "km", str(_aml_csv(tmp_path)), "--time", "time",
+                              "--event", "status", "--group", "x", "--table", str(table)])
+    assert res.exit_code == 0, res.output
+    assert "median" in res.stdout
+    assert len(res.stdout.splitlines()) < 30
+    lines = table.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "group,time,n_risk,n_event,n_censor,survival,std_err,lower,upper"
+    assert len(lines) == 1 + 10 + 10  # distinct times: 10 per group (aml has ties)
+    assert lines[-1].startswith("Nonmaintained,45.0,1,1,0,0.0,,")
+
+
+@pytest.mark.parametrize(("last", "expected"), [
+    (161.0, [50.0, 100.0, 150.0]), (12.0, [2.0, 4.0, 6.0, 8.0]), (1.0, [0.2, 0.4, 0.6, 0.8]),
+    (30.0, [5.0, 10.0, 15.0, 20.0]), (0.0, []),
+])
+def test_default_landmarks_are_round_times_within_follow_up(
+    last: float, expected: list[float]
+) -> None:
+    """Three or four multiples of 1, 2 or 5 x 10^k, none past the last time."""
+    from oncotrial.cli.survival import _default_landmarks
+
+    assert _default_landmarks(last) == pytest.approx(expected)
+
+
+def test_survival_km_bad_landmark_is_named(tmp_path: Path) -> None:
+    """A landmark that is not a number >= 0 exits 1 naming the option and value."""
+    res = runner.invoke(app, ["survival", "km", str(_aml_csv(tmp_path)), "--time", "time",
+                              "--event", "status", "--landmarks", "6,soon"])
+    assert res.exit_code != 0
+    assert "--landmarks='soon'" in str(res.exception)
 
 
 def test_survival_km_missing_column(tmp_path: Path) -> None:

@@ -232,3 +232,34 @@ def test_every_design_meets_alpha_beta_exactly(
     assert res.minimax.n == min(n for n, _ in res.en0_by_n)
     assert res.optimal.en0 == pytest.approx(min(e for _, e in res.en0_by_n), abs=1e-12)
     assert np.all(np.diff([d.q_upper for d in res.designs]) <= 0)
+
+
+@pytest.mark.parametrize("setting", [
+    (0.05, 0.25, 0.05, 0.20), (0.20, 0.40, 0.05, 0.20), (0.30, 0.45, 0.05, 0.20),
+    (0.10, 0.30, 0.10, 0.10), (0.50, 0.70, 0.05, 0.10),
+])
+def test_dominance_prune_keeps_every_non_dominated_minimum(
+    setting: tuple[float, float, float, float],
+) -> None:
+    """With and without the prune, the per-n minimum EN0 (and its design) agree at every n
+    not dominated by a smaller n, so minimax, admissible and optimal designs cannot change."""
+    from oncotrial.stats._simon_search import BestByN, build_tables, search_range
+
+    p0, p1, alpha, beta = setting
+    nmax = 110
+    tab0, tab1 = build_tables(nmax, p0), build_tables(nmax, p1)
+    runs = {}
+    for prune in (True, False):
+        best = BestByN.empty(nmax)
+        search_range(best, 2, nmax, tab0, tab1, alpha=alpha, beta=beta, prune=prune)
+        runs[prune] = best
+    full, pruned = runs[False], runs[True]
+    prefix = np.minimum.accumulate(np.concatenate(([np.inf], full.en0[:-1])))
+    non_dominated = np.flatnonzero(full.en0 < prefix)
+    assert non_dominated.size > 0
+    for name in ("en0", "n1", "r1", "r"):
+        np.testing.assert_array_equal(getattr(pruned, name)[non_dominated],
+                                      getattr(full, name)[non_dominated])
+    # and the pruned run never reports a non-dominated size that the full run does not
+    pruned_prefix = np.minimum.accumulate(np.concatenate(([np.inf], pruned.en0[:-1])))
+    np.testing.assert_array_equal(np.flatnonzero(pruned.en0 < pruned_prefix), non_dominated)

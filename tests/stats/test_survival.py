@@ -212,3 +212,57 @@ def test_km_monotone_within_unit_interval(times: np.ndarray, seed: int, conf_typ
     assert np.all(km.upper[ok] >= km.survival[ok] - 1e-12)
     assert int(km.n_event.sum()) == int(events.sum())
     assert km.n_risk[0] == times.size
+
+
+def test_log_rank_strata_sums_observed_expected_and_variance(rng: np.random.Generator) -> None:
+    """With strata, O, E and V are the sums of the per-stratum tests (R survdiff + strata())."""
+    n = 600
+    t = np.ceil(rng.exponential(10.0, n))
+    e = (rng.random(n) < 0.7).astype(int)
+    g = rng.integers(0, 3, n)
+    s = rng.integers(0, 4, n)
+    res = estimate_log_rank(t, e, g, strata=s)
+    parts = [estimate_log_rank(t[s == v], e[s == v], g[s == v]) for v in range(4)]
+    observed = sum(p.observed for p in parts)
+    expected = sum(p.expected for p in parts)
+    variance = sum(p.variance for p in parts)
+    np.testing.assert_allclose(res.observed, observed)
+    np.testing.assert_allclose(res.expected, expected, rtol=1e-12)
+    diff = (observed - expected)[:-1]
+    chisq = diff @ np.linalg.inv(variance[:-1, :-1]) @ diff
+    assert res.chisq == pytest.approx(chisq, rel=1e-10)
+    assert res.chisq != pytest.approx(estimate_log_rank(t, e, g).chisq, rel=1e-3)
+
+
+@pytest.mark.parametrize("extreme", [False, True])
+def test_log_rank_matches_lifelines_four_groups_any_time_range(
+    rng: np.random.Generator, extreme: bool
+) -> None:
+    """Four groups with zero times, on ordinary and extreme time ranges (the sort fallback)."""
+    from lifelines.statistics import multivariate_logrank_test
+
+    t = np.floor(rng.exponential(5.0, 400))  # includes zeros
+    t[:3] = [0.0, 1e-300, 1e300] if extreme else [0.0, 1.0, 1e6]  # extreme: argsort path
+    e = (rng.random(400) < 0.8).astype(int)
+    g = rng.integers(0, 4, 400)
+    res = estimate_log_rank(t, e, g, timefix=False)
+    ref = multivariate_logrank_test(t, g, e)
+    assert res.chisq == pytest.approx(ref.test_statistic, rel=1e-9)
+
+
+def test_log_rank_strata_length_is_checked() -> None:
+    """A strata column of the wrong length is refused, naming the field."""
+    with pytest.raises(DataError, match="strata has 2 values"):
+        estimate_log_rank([1.0, 2.0, 3.0], [1, 0, 1], [0, 1, 1], strata=[0, 1])
+
+
+def test_log_rank_integer_labels_any_values(rng: np.random.Generator) -> None:
+    """Integer labels with gaps and an offset give the same test as the same labels as text."""
+    t = np.ceil(rng.exponential(10.0, 300))
+    e = (rng.random(300) < 0.8).astype(int)
+    g = rng.choice([5, 9, 40], 300)
+    as_int = estimate_log_rank(t, e, g)
+    as_text = estimate_log_rank(t, e, g.astype(str))
+    assert as_int.groups == ("5", "9", "40")
+    assert as_int.chisq == pytest.approx(as_text.chisq, rel=1e-12)  # text sorts "40" < "5"
+    assert sorted(as_int.observed.tolist()) == sorted(as_text.observed.tolist())

@@ -11,12 +11,13 @@ from typing import Annotated
 import numpy as np
 import pandas as pd
 import typer
+from numpy.typing import NDArray
 from rich.console import Console
 from rich.table import Table
 
 from oncotrial._inputs import csv_header, read_csv_text
 from oncotrial._outputs import atomic_file, write_csv
-from oncotrial.errors import DataError
+from oncotrial.errors import DataError, DesignError
 from oncotrial.stats import (
     CONF_TYPES,
     KaplanMeierResult,
@@ -45,16 +46,6 @@ def _km_rows(km: KaplanMeierResult) -> list[dict[str, object]]:
             km.time, km.n_risk, km.n_event, km.n_censor, km.survival, km.std_err, km.lower,
             km.upper, strict=True)
     ]
-
-
-def _km_json(label: str | None, km: KaplanMeierResult) -> dict[str, object]:
-    table = _km_rows(km)
-    med = km.median
-    return {
-        "group": label, "n": km.n, "events": km.events,
-        "median": {"estimate": med.estimate, "lower": med.lower, "upper": med.upper},
-        "table": table,
-    }
 
 
 def _read(path: Path, columns: list[str]) -> pd.DataFrame:
@@ -87,32 +78,129 @@ def _read(path: Path, columns: list[str]) -> pd.DataFrame:
     return data
 
 
-def _write_table(fits: list[tuple[str | None, KaplanMeierResult]], out: Path) -> None:
-    """The Kaplan-Meier table of every group as CSV, written all at once."""
-    rows = [{"group": "" if label is None else label, **entry}
-            for label, fit in fits for entry in _km_rows(fit)]
-    with atomic_file(out) as temp:
-        write_csv(pd.DataFrame(rows, columns=["group", "time", "n_risk", "n_event", "n_censor",
-                                              "survival", "std_err", "lower", "upper"]), temp)
+def _read_numeric(path: Path, columns: list[str]) -> pd.DataFrame:
+    """The chosen columns with pandas' C parser typing time and event as numbers.
+
+    Falls back to :func:`_read` (text first, precise error naming row and value) when the
+    file cannot be read that way or a time/event value is not a finite number.
+    """
+    group = columns[2:]
+    try:
+        data = pd.read_csv(path, usecols=columns, dtype=dict.fromkeys(group, str),
+                           keep_default_na=False, encoding="utf-8-sig", engine="c")
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, OSError):
+        return _read(path, columns)
+    numeric = all(data[c].dtype.kind in "iuf" for c in columns[:2])
+    if data.empty or not numeric or not all(
+            np.isfinite(data[c].to_numpy(dtype=np.float64)).all() for c in columns[:2]):
+        return _read(path, columns)
+    return data
 
 
-def _print_km(console: Console, label: str | None, km: KaplanMeierResult) -> None:
+def _group_codes(column: pd.Series) -> tuple[NDArray[np.int64], list[str]]:
+    """Integer code per row and the labels in sorted order (hashing, not a string sort)."""
+    codes, uniques = pd.factorize(column.astype(str), sort=True)
+    return codes.astype(np.int64), [str(u) for u in uniques]
+
+
+def _parse_landmarks(text: str) -> list[float]:
+    """Landmark times from ``"6,12,24"``; each a finite number >= 0."""
+    values: list[float] = []
+    for part in (p.strip() for p in text.split(",")):
+        try:
+            value = float(part)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value >= 0):
+            raise DataError("landmark is not a time", field="--landmarks", value=part,
+                            allowed="comma-separated numbers >= 0, e.g. 6,12,24")
+        values.append(value)
+    return values
+
+
+def _default_landmarks(last_time: float) -> list[float]:
+    """Three or four round landmark times within follow-up: multiples of 1, 2 or 5 x 10^k."""
+    if not last_time > 0:
+        return []
+    for step_base in (10.0 ** math.floor(math.log10(last_time / 4.0)),):
+        for factor in (5.0, 2.0, 1.0):
+            step = factor * step_base
+            if last_time / step >= 3:
+                return [step * i for i in range(1, 5) if step * i <= last_time][:4]
+    return []
+
+
+def _km_summary(label: str | None, km: KaplanMeierResult,
+                landmarks: list[float]) -> dict[str, object]:
+    """n, events, median with its interval and survival at each landmark (JSON-ready)."""
     med = km.median
+    points: list[dict[str, object]] = []
+    for at in landmarks:
+        entry: dict[str, object] = {"time": at, "n_risk": int(km.n_at_risk([at])[0])}
+        try:
+            surv, low, up = km.survival_at([at])
+        except DesignError:  # past the last follow-up while the curve is above 0
+            entry.update(survival=None, lower=None, upper=None, note="past follow-up")
+        else:
+            entry.update(survival=_num(float(surv[0])), lower=_num(float(low[0])),
+                         upper=_num(float(up[0])))
+        points.append(entry)
+    return {"group": label, "n": km.n, "events": km.events,
+            "median": {"estimate": med.estimate, "lower": med.lower, "upper": med.upper},
+            "landmarks": points}
 
-    def fmt(v: float | None) -> str:
+
+def _landmark_cell(point: dict[str, object]) -> tuple[str, str]:
+    """Survival and ``lower - upper`` to three decimals; NA where a limit is undefined."""
+    if point["survival"] is None:
+        return "past follow-up", ""
+
+    def f3(v: object) -> str:
+        return "NA" if v is None else f"{float(str(v)):.3f}"
+
+    return f3(point["survival"]), f"{f3(point['lower'])} - {f3(point['upper'])}"
+
+
+def _print_summary(console: Console, summaries: list[dict[str, object]], conf_level: float,
+                   conf_type: str) -> None:
+    """Per group: n and events, then the median and each landmark with its interval."""
+
+    def fmt(v: object) -> str:
         return "NR" if v is None else f"{v:g}"
 
-    title = (f"{label + ': ' if label else ''}n={km.n}, events={km.events}, median "
-             f"{fmt(med.estimate)} ({100 * km.conf_level:g}% CI {fmt(med.lower)}-{fmt(med.upper)})"
-             f", {km.conf_type} intervals")
-    table = Table(title=title)
-    for col in ("time", "n.risk", "n.event", "n.censor", "survival", "std.err", "lower", "upper"):
-        table.add_column(col, justify="right")
-    for i in range(km.time.size):
-        table.add_row(f"{km.time[i]:g}", str(km.n_risk[i]), str(km.n_event[i]),
-                      str(km.n_censor[i]), f"{km.survival[i]:.4f}", f"{km.std_err[i]:.4f}",
-                      f"{km.lower[i]:.4f}", f"{km.upper[i]:.4f}")
+    level = f"{100 * conf_level:g}%"
+    table = Table(title=f"Kaplan-Meier summary ({level} CI, {conf_type}; NR = not reached)")
+    for col, justify in (("group", "left"), ("n", "right"), ("events", "right"),
+                         ("estimate", "left"), ("value", "right"), (f"{level} CI", "right"),
+                         ("at risk", "right")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for summary in summaries:
+        med = summary["median"]
+        points = summary["landmarks"]
+        assert isinstance(med, dict)
+        assert isinstance(points, list)
+        table.add_row(str(summary["group"] or "all"), str(summary["n"]), str(summary["events"]),
+                      "median", fmt(med["estimate"]), f"{fmt(med['lower'])} - {fmt(med['upper'])}",
+                      "")
+        for point in points:
+            value, interval = _landmark_cell(point)
+            table.add_row("", "", "", f"S({point['time']:g})", value, interval,
+                          str(point["n_risk"]))
+        table.add_section()
     console.print(table)
+
+
+def _write_table(fits: list[tuple[str | None, KaplanMeierResult]], out: Path) -> None:
+    """The Kaplan-Meier table of every group as CSV, built column-wise, written all at once."""
+    columns: dict[str, object] = {
+        "group": np.concatenate([np.full(fit.time.size, "" if label is None else label,
+                                         dtype=object) for label, fit in fits]),
+    }
+    for name in ("time", "n_risk", "n_event", "n_censor", "survival", "std_err", "lower",
+                 "upper"):
+        columns[name] = np.concatenate([getattr(fit, name) for _, fit in fits])
+    with atomic_file(out) as temp:
+        write_csv(pd.DataFrame(columns), temp)
 
 
 @app.command("km")
@@ -127,41 +215,48 @@ def km(
     conf_type: Annotated[str, typer.Option(
         "--conf-type", help=f"Interval type: {', '.join(CONF_TYPES)}.")] = "log-log",
     conf_level: Annotated[float, typer.Option("--conf-level")] = 0.95,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    landmarks: Annotated[str | None, typer.Option(
+        "--landmarks", help="Comma-separated times for survival estimates (default: three or "
+        "four round times within follow-up).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    table: Annotated[Path | None, typer.Option(
+        "--table", help="Write the full Kaplan-Meier table(s) to this CSV file.")] = None,
     out: Annotated[Path | None, typer.Option(
         "--out", help="Also write the Kaplan-Meier table(s) to this CSV file.")] = None,
 ) -> None:
-    """Kaplan-Meier curve(s) with Greenwood SE, pointwise intervals and median (R survfit)."""
+    """Kaplan-Meier summary per group: n, events, median (CI), survival at landmarks (R survfit).
+
+    The full curve (one row per distinct time) goes to --table FILE, never to the screen.
+    """
+    chosen = _parse_landmarks(landmarks) if landmarks is not None else None
     cols = [time, event] + ([group] if group else [])
-    data = _read(input_csv, cols)
+    data = _read_numeric(input_csv, cols)
     t = data[time].to_numpy(dtype=np.float64)
     e = data[event].to_numpy()
     fits: list[tuple[str | None, KaplanMeierResult]] = []
-    if group is None:
+    codes, labels = _group_codes(data[group]) if group is not None else (None, [])
+    if codes is None:
         fits.append((None, estimate_kaplan_meier(t, e, conf_level=conf_level, conf_type=conf_type)))
     else:
-        labels = data[group].astype(str).to_numpy()
-        for label in sorted(set(labels.tolist())):
-            mask = labels == label
+        for code, label in enumerate(labels):
+            mask = codes == code
             fits.append((label, estimate_kaplan_meier(t[mask], e[mask], conf_level=conf_level,
                                                       conf_type=conf_type)))
-    log_rank = estimate_log_rank(t, e, data[group].astype(str).to_numpy()) if (
-        group is not None and len(fits) > 1) else None
-    if out is not None:
-        _write_table(fits, out)
+    log_rank = estimate_log_rank(t, e, codes) if codes is not None and len(fits) > 1 else None
+    for path in {p for p in (table, out) if p is not None}:
+        _write_table(fits, path)
+    times = chosen if chosen is not None else _default_landmarks(float(t.max()))
+    summaries = [_km_summary(label, fit, times) for label, fit in fits]
     if as_json:
-        result: dict[str, object] = {
-            "conf_type": conf_type, "conf_level": conf_level,
-            "groups": [_km_json(label, fit) for label, fit in fits],
-        }
+        result: dict[str, object] = {"conf_type": conf_type, "conf_level": conf_level,
+                                     "groups": summaries}
         if log_rank is not None:
             result["log_rank"] = {"chisq": log_rank.chisq, "df": log_rank.df,
                                   "p_value": log_rank.p_value}
         typer.echo(json.dumps(result))
         return
     console = Console()
-    for label, fit in fits:
-        _print_km(console, label, fit)
+    _print_summary(console, summaries, conf_level, conf_type)
     if log_rank is not None:
         console.print(f"log-rank chi-square {log_rank.chisq:.3f} on {log_rank.df} df, "
                       f"p = {log_rank.p_value:.4g}")

@@ -16,7 +16,13 @@ from .cox import (
     CoxResult as CoxResult,
 )
 from .cox import (
+    CoxTest as CoxTest,
+)
+from .cox import (
     estimate_cox_ph as estimate_cox_ph,
+)
+from .cox import (
+    estimate_cox_ph_arrays as estimate_cox_ph_arrays,
 )
 from .dose_finding import (
     BoinBoundaries as BoinBoundaries,
@@ -129,6 +135,7 @@ __all__ = [
     "BoinDecisionTable",
     "BoinMtd",
     "CoxResult",
+    "CoxTest",
     "DoseFindingOC",
     "Interval",
     "KaplanMeierResult",
@@ -153,6 +160,7 @@ __all__ = [
     "estimate_binomial_test",
     "estimate_boin_mtd",
     "estimate_cox_ph",
+    "estimate_cox_ph_arrays",
     "estimate_followup_median",
     "estimate_kaplan_meier",
     "estimate_km_quantile",

@@ -7,7 +7,9 @@ continuation probability under p1 must be at least 1 - beta), taken over a strid
 the upper-tail table so that no (n2, x, r) array is gathered. For each (n1, r1, n2) the
 reported r is the largest r with power >= 1 - beta (clinfun's choice); the design is feasible
 when its type I error at that r is <= alpha. EN0 falls as r1 rises (for fixed n1, n2), so per
-(n1, n2) only the largest feasible r1 can be best.
+(n1, n2) only the largest feasible r1 can be best. Designs provably dominated by one already
+found at a smaller n (see :func:`scan_n1`) are not evaluated, so the per-n minima are exact
+for the non-dominated n only.
 
 Feasibility uses ``<=`` for alpha and ``>=`` for power (Simon 1989), compared in float64 with
 no tolerance; clinfun uses strict inequalities (identical results on all reference settings).
@@ -33,6 +35,7 @@ class Tables:
     nmax: int
     pmf: FloatArray
     tail: FloatArray  # tail[m, k + nmax + 1]
+    shifted: FloatArray  # read-only view: shifted[m, x, r] = P(Bin(m, p) > r - x)
 
     @property
     def offset(self) -> int:
@@ -46,7 +49,11 @@ def build_tables(nmax: int, p: float) -> Tables:
     pmf = np.asarray(stats.binom.pmf(x, m, p), dtype=np.float64)
     k = np.arange(-nmax - 1, nmax + 1)[None, :]
     tail = np.ascontiguousarray(stats.binom.sf(k, m, p), dtype=np.float64)
-    return Tables(nmax=nmax, pmf=pmf, tail=tail)
+    row_stride, col_stride = tail.strides
+    # built once: each stage-1 size then slices it (no per-call view construction)
+    shifted = as_strided(tail[:, nmax + 1:], shape=(nmax + 1, nmax + 1, nmax + 1),
+                         strides=(row_stride, -col_stride, col_stride), writeable=False)
+    return Tables(nmax=nmax, pmf=pmf, tail=tail, shifted=shifted)
 
 
 @dataclass(slots=True)
@@ -95,13 +102,8 @@ def _reject_probabilities(
 ) -> FloatArray:
     """rej[i, r1, r] for n2 = n2s[i], r1 in 0..r1max, r in 0..width-1."""
     off = tab.offset
-    row_stride, col_stride = tab.tail.strides
     first = int(n2s[0])
-    base = tab.tail[first:, off:]
-    view = as_strided(
-        base, shape=(n2s.size, r1max + 1, width), strides=(row_stride, -col_stride, col_stride),
-        writeable=False,
-    )
+    view = tab.shifted[first:first + n2s.size, : r1max + 1, :width]
     partial = np.cumsum(tab.pmf[n1, : r1max + 1][None, :, None] * view, axis=1)
     total = tab.tail[n1 + first : n1 + first + n2s.size, off : off + width]
     return np.asarray(total[:, None, :] - partial, dtype=np.float64)
@@ -109,13 +111,28 @@ def _reject_probabilities(
 
 def scan_n1(
     n1: int, n2_lo: int, n2_hi: int, tab0: Tables, tab1: Tables, *, alpha: float, beta: float,
-    best: BestByN, power_cut: IntArray,
+    best: BestByN, power_cut: IntArray, prune: bool = True,
 ) -> None:
-    """Update *best* with every design of stage-1 size *n1* and n2 in [n2_lo, n2_hi]."""
+    """Update *best* with every design of stage-1 size *n1* and n2 in [n2_lo, n2_hi].
+
+    With *prune* (the default), designs proven dominated are skipped (below).
+    """
     r1max = min(max_r1_for_power(tab1.pmf[n1, : n1 + 1], beta), n1 - 1)
     if r1max < 0 or n2_hi < n2_lo:
         return
     n2s = np.arange(n2_lo, n2_hi + 1, dtype=np.int64)
+    # Dominance prune (proven): every design here has EN0 >= n1 + P0(X1 > r1max) n2, as
+    # r1 <= r1max. A design whose EN0 exceeds that of a design already found with a smaller n
+    # is dominated: it cannot be minimax (a smaller n is feasible), optimal, or admissible
+    # (not on the decreasing lower hull). The bound rises with n2 while the smallest EN0 over
+    # smaller n can only fall, so the n2 kept form a prefix.
+    if prune:
+        cont0 = 1.0 - float(np.sum(tab0.pmf[n1, : r1max + 1]))
+        smaller_n_best = np.minimum.accumulate(best.en0)[n1 + n2s - 1]
+        keep = n1 + cont0 * n2s <= smaller_n_best
+        if not keep[0]:
+            return
+        n2s = n2s[: int(np.argmin(keep)) if not keep.all() else n2s.size]
     # Power <= P1(X1 + X2 > r), so no r above the single-stage cut r_hi(n) can give power:
     # only r in [0, max r_hi] is evaluated.
     width = int(power_cut[n1 + n2s].max()) + 1
@@ -147,13 +164,14 @@ def scan_n1(
 
 
 def search_range(
-    best: BestByN, n_lo: int, n_hi: int, tab0: Tables, tab1: Tables, *, alpha: float, beta: float
+    best: BestByN, n_lo: int, n_hi: int, tab0: Tables, tab1: Tables, *, alpha: float, beta: float,
+    prune: bool = True,
 ) -> None:
     """Search all designs with total size n in [n_lo, n_hi] (n1 ascending: first wins ties)."""
     cut = single_stage_power_cut(tab1, beta)
     for n1 in range(1, n_hi):
         scan_n1(n1, max(1, n_lo - n1), n_hi - n1, tab0, tab1, alpha=alpha, beta=beta, best=best,
-                power_cut=cut)
+                power_cut=cut, prune=prune)
 
 
 def en0_lower_bound(

@@ -215,7 +215,9 @@ class SimonSearch:
     minimax and optimal appear once each even when they are the same design.
     ``optimum_proven`` says whether the search bound ``nmax_searched`` provably contains the
     optimal design (no design with a larger n can have a smaller EN0); ``en0_bound`` is the
-    proven lower bound on EN0 for any design with ``n > nmax_searched``.
+    proven lower bound on EN0 for any design with ``n > nmax_searched``. ``en0_by_n`` gives
+    the smallest EN0 at each total size n whose EN0 is below that of every smaller n (the
+    sizes not dominated; dominated designs are pruned from the search unevaluated).
     """
 
     p0: float

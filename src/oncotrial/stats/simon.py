@@ -259,7 +259,8 @@ def _assemble(
         p0=p0, p1=p1, alpha=alpha, beta=beta, minimax=minimax, optimal=optimal,
         admissible=admissible, designs=(minimax, *admissible, optimal),
         nmax_searched=searched, optimum_proven=proven, en0_bound=lower,
-        en0_by_n=tuple((int(n), float(best.en0[n])) for n in feasible_n.tolist()),
+        en0_by_n=tuple((int(n), float(best.en0[n])) for n in feasible_n.tolist()
+                       if best.en0[n] < float(np.min(best.en0[:n], initial=np.inf))),
     )
 
 

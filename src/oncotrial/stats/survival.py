@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
 
 from oncotrial.errors import DataError, DesignError
+from oncotrial.stats._distributions import chi2_sf, normal_quantile
 from oncotrial.stats.results import Interval, KaplanMeierResult, LogRankResult
 
 __all__ = [
@@ -88,8 +88,8 @@ def _sort_packed(t: FloatArray, e: NDArray[np.bool_]) -> tuple[FloatArray, NDArr
     return ts, key
 
 
-def _group_starts(ts: FloatArray, *, timefix: bool) -> IntArray:
-    """Index of the first row of each distinct (merged) time in sorted times *ts*.
+def _new_time_mask(ts: FloatArray, *, timefix: bool) -> NDArray[np.bool_]:
+    """True at the first row of each distinct (merged) time in sorted times *ts*.
 
     R's ``aeqSurv`` ties neighbouring unique times whose gap is <= sqrt(eps) or <= sqrt(eps)
     times the mean unique time, i.e. a new time starts where the gap exceeds the larger of
@@ -104,7 +104,12 @@ def _group_starts(ts: FloatArray, *, timefix: bool) -> IntArray:
         unique_sum = float(ts[0]) + float(np.sum(ts[1:], where=new_group[1:]))
         threshold = _SQRT_EPS * max(1.0, unique_sum / n_unique)
         np.greater(gaps, threshold, out=new_group[1:])
-    return np.flatnonzero(new_group)
+    return new_group
+
+
+def _group_starts(ts: FloatArray, *, timefix: bool) -> IntArray:
+    """Index of the first row of each distinct (merged) time in sorted times *ts*."""
+    return np.flatnonzero(_new_time_mask(ts, timefix=timefix))
 
 
 def _intervals(
@@ -230,16 +235,26 @@ def estimate_kaplan_meier(
     _check_options(conf_level, conf_type)
     t, e = _validate_inputs(time, event)
     ts, key = _sort_packed(t, e)
-    starts = _group_starts(ts, timefix=timefix)
+    new_time = _new_time_mask(ts, timefix=timefix)
     total = ts.size
     key &= np.uint64(1)
-    n_event = np.add.reduceat(key, starts).astype(np.int64)
-    del key
-    n_risk = total - starts
-    counts = np.empty_like(starts)
-    np.subtract(starts[1:], starts[:-1], out=counts[:-1])
-    counts[-1] = total - starts[-1]
-    n_censor = counts - n_event
+    if new_time.all():
+        # every time distinct (continuous data): the event bits are the counts, no reduction
+        n_event = key.view(np.int64)
+        n_risk = np.arange(total, 0, -1, dtype=np.int64)
+        n_censor = np.subtract(1, n_event)
+        times = ts
+    else:
+        starts = np.flatnonzero(new_time)
+        n_event = np.add.reduceat(key.view(np.int64), starts)
+        del key
+        n_risk = total - starts
+        counts = np.empty_like(starts)
+        np.subtract(starts[1:], starts[:-1], out=counts[:-1])
+        counts[-1] = total - starts[-1]
+        n_censor = counts - n_event
+        times = ts[starts]
+    del ts
     nr = n_risk.astype(np.float64)
     nd = n_event.astype(np.float64)
     surv: FloatArray = np.divide(nd, nr)
@@ -247,9 +262,10 @@ def estimate_kaplan_meier(
     np.cumprod(surv, out=surv)
     with np.errstate(divide="ignore", invalid="ignore"):
         # Greenwood: sum d / (n (n - d)); d = n gives +inf (R: NaN std.err once S = 0).
-        se_log = nr - nd
-        se_log *= nr
+        se_log = np.subtract(nr, nd, out=nr)
+        se_log *= n_risk
         np.divide(nd, se_log, out=se_log)
+        del nd
         np.cumsum(se_log, out=se_log)
         np.sqrt(se_log, out=se_log)
         std_err = surv * se_log
@@ -258,9 +274,8 @@ def estimate_kaplan_meier(
         int(np.argmax(surv <= 0.0)) if surv[-1] <= 0.0 else surv.size,
     )
     std_err[ends[1]:] = np.nan
-    z = float(special.ndtri(0.5 + conf_level / 2.0))
+    z = normal_quantile(0.5 + conf_level / 2.0)
     lower, upper = _intervals(surv, se_log, z=z, conf_type=conf_type, ends=ends)
-    times = ts[starts]
     median = _quantile(times, surv, lower, upper, probability=0.5, conf_level=conf_level)
     return KaplanMeierResult(
         time=times, n_risk=n_risk, n_event=n_event, n_censor=n_censor, survival=surv,
@@ -300,8 +315,109 @@ def estimate_followup_median(
     return km.median
 
 
+def _sort_with_labels(
+    t: FloatArray, e: NDArray[np.bool_], g: IntArray, k: int
+) -> tuple[FloatArray, NDArray[np.uint64]]:
+    """Times in order and, for each, ``2 * group + event``, with one value sort when possible.
+
+    The key is the time's bit pattern above ``1 + b`` low bits holding the group code and the
+    event (b bits for k groups). It fits in 64 bits when the bit patterns of the smallest
+    positive and the largest time are less than 2^(63 - b) apart (zeros get their own key);
+    otherwise an argsort is used.
+    """
+    bits = int(k - 1).bit_length()
+    shift = np.uint64(1 + bits)
+    tb = t.view(np.uint64)
+    smallest = float(np.min(t, where=t > 0, initial=np.inf))
+    if np.isfinite(smallest):
+        low = np.float64(smallest).view(np.uint64) - np.uint64(1)
+        span = int(np.float64(t.max()).view(np.uint64) - low)
+        has_zero = bool(smallest > float(t.min()))
+        if span < (1 << (63 - bits)):
+            key = np.subtract(tb, low)  # a zero time wraps round; fixed just below
+            if has_zero:
+                key[tb == 0] = 0
+            key <<= shift
+            key |= g.astype(np.uint64) << np.uint64(1)
+            key |= e
+            key.sort()
+            labels = key & ((np.uint64(1) << shift) - np.uint64(1))
+            key >>= shift
+            key += low
+            if has_zero:
+                key[key == low] = 0
+            return key.view(np.float64), labels
+    order = np.argsort(t, kind="stable")
+    labels = (g[order].astype(np.uint64) << np.uint64(1)) | e[order]
+    return t[order], labels
+
+
+def _log_rank_parts(
+    t: FloatArray, e: NDArray[np.bool_], g: IntArray, k: int, *, timefix: bool
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Observed, expected and the variance matrix of one stratum (R ``survdiff`` rho = 0).
+
+    Rows in time order; per group, running counts of members give the number at risk at each
+    death time (members at or after the time's first row), and running counts of deaths the
+    deaths per time (differences at the times' last rows).
+    """
+    ts, labels = _sort_with_labels(t, e, g, k)
+    n = ts.size
+    starts = np.flatnonzero(_new_time_mask(ts, timefix=timefix))
+    last_rows = np.empty_like(starts)
+    last_rows[:-1] = starts[1:] - 1
+    last_rows[-1] = n - 1
+    count_type = np.int32 if n < 2**31 else np.int64  # running counts: half the traffic
+    dead_by_time = np.diff(np.cumsum(labels & np.uint64(1), dtype=count_type)[last_rows],
+                           prepend=0)
+    event_times = np.flatnonzero(dead_by_time)
+    first = starts[event_times]
+    d_j = dead_by_time[event_times].astype(np.float64)
+    n_j = np.subtract(n, first, dtype=np.float64)
+    frac = np.empty((k, first.size))
+    observed = np.empty(k)
+    for group in range(k - 1):  # the last group is what the others leave
+        dead_code = np.uint64(2 * group + 1)
+        member = (labels | np.uint64(1)) == dead_code
+        cum_member = np.cumsum(member, dtype=count_type)
+        # members at or after each death time's first row
+        at_risk = np.subtract(cum_member[-1], cum_member[first - 1], dtype=np.float64)
+        if first[0] == 0:
+            at_risk[0] = cum_member[-1]
+        np.divide(at_risk, n_j, out=frac[group])
+        observed[group] = float(np.count_nonzero(labels == dead_code))
+    np.subtract(1.0, frac[:-1].sum(axis=0), out=frac[-1])
+    observed[-1] = float(d_j.sum()) - observed[:-1].sum()
+    expected = frac @ d_j
+    # d (n - d) / (n - 1); with n = 1 the numerator is 0 (d <= n), so dividing by 1 is exact
+    factor = n_j - d_j
+    factor *= d_j
+    factor /= np.maximum(n_j - 1.0, 1.0)
+    weighted = frac * factor
+    variance = np.diag(weighted.sum(axis=1)) - np.einsum("in,jn->ij", weighted, frac)
+    return observed, expected, variance
+
+
+def _label_codes(values: NDArray[np.generic]) -> tuple[NDArray[np.generic], IntArray]:
+    """Sorted distinct labels and each row's code; small integer labels without a sort."""
+    if values.dtype.kind in "iu" and values.size:
+        low, high = int(values.min()), int(values.max())
+        if high - low < 1 << 16:
+            shifted = values.astype(np.int64, copy=False)
+            if low:
+                shifted = shifted - low
+            present = np.bincount(shifted, minlength=high - low + 1) > 0
+            if present.all():  # already the codes 0..k-1 (after the shift)
+                return np.arange(low, high + 1), shifted
+            lookup = np.cumsum(present) - 1
+            return np.flatnonzero(present) + low, lookup[shifted]
+    labels, codes = np.unique(values, return_inverse=True)
+    return labels, codes.astype(np.int64).ravel()
+
+
 def estimate_log_rank(
-    time: ArrayLike, event: ArrayLike, group: ArrayLike, *, timefix: bool = True
+    time: ArrayLike, event: ArrayLike, group: ArrayLike, *, strata: ArrayLike | None = None,
+    timefix: bool = True,
 ) -> LogRankResult:
     """Log-rank test across the groups in *group* (R ``survdiff(Surv(time, event) ~ group)``).
 
@@ -311,6 +427,9 @@ def estimate_log_rank(
         As for :func:`estimate_kaplan_meier`.
     group
         One label per subject; at least two distinct labels.
+    strata
+        Optional stratum label per subject: observed, expected and variance are summed over
+        strata (R ``survdiff(... ~ group + strata(s))``).
 
     Returns
     -------
@@ -330,30 +449,27 @@ def estimate_log_rank(
             f"group has {g_raw.size} values but time has {t.size}",
             field="group", value=g_raw.size, allowed=f"{t.size} values",
         )
-    labels, g = np.unique(g_raw, return_inverse=True)
+    labels, g = _label_codes(g_raw)
     k = labels.size
     if k < 2:
         raise DataError("the log-rank test needs at least two groups", field="group",
                         value=labels.tolist(), allowed="two or more distinct labels")
-    order = np.argsort(t, kind="stable")
-    ts, ev, gs = t[order], e[order].astype(np.int64), g[order]
-    starts = _group_starts(ts, timefix=timefix)
-    total = ts.size
-    n_j = (total - starts).astype(np.float64)
-    d_j = np.add.reduceat(ev, starts).astype(np.float64)
-    n_gj = np.empty((k, starts.size))
-    d_gj = np.empty((k, starts.size))
-    for idx in range(k):
-        member = (gs == idx).astype(np.int64)
-        cum_before = np.concatenate(([0], np.cumsum(member)))[starts]
-        n_gj[idx] = member.sum() - cum_before
-        d_gj[idx] = np.add.reduceat(member * ev, starts)
-    frac = n_gj / n_j
-    observed = d_gj.sum(axis=1)
-    expected = (d_j * frac).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(n_j > 1, d_j * (n_j - d_j) / (n_j - 1.0), 0.0)
-    variance = np.diag((factor * frac).sum(axis=1)) - (factor * frac) @ frac.T
+    if strata is None:
+        observed, expected, variance = _log_rank_parts(t, e, g, k, timefix=timefix)
+    else:
+        s_raw = np.asarray(strata).ravel()
+        if s_raw.size != t.size:
+            raise DataError(f"strata has {s_raw.size} values but time has {t.size}",
+                            field="strata", value=s_raw.size, allowed=f"{t.size} values")
+        _, s = _label_codes(s_raw)
+        order = np.argsort(s, kind="stable")
+        bounds = np.flatnonzero(np.diff(s[order])) + 1
+        observed, expected, variance = np.zeros(k), np.zeros(k), np.zeros((k, k))
+        for rows in np.split(order, bounds):
+            o, x, v = _log_rank_parts(t[rows], e[rows], g[rows], k, timefix=timefix)
+            observed += o
+            expected += x
+            variance += v
     diff = (observed - expected)[:-1]
     sub = variance[:-1, :-1]
     chisq = float(diff @ np.linalg.pinv(sub) @ diff)
@@ -362,5 +478,5 @@ def estimate_log_rank(
         groups=tuple(str(label) for label in labels.tolist()),
         n=np.bincount(g, minlength=k).astype(np.int64),
         observed=observed, expected=expected, variance=variance,
-        chisq=chisq, df=df, p_value=float(stats.chi2.sf(chisq, df)),
+        chisq=chisq, df=df, p_value=chi2_sf(chisq, df),
     )

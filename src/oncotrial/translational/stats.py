@@ -10,7 +10,7 @@
   passed in one call: call once for the cell types + TIS and once for the genes.
 * Responders (RECIST 1.1 CR/PR) vs non-responders: Mann–Whitney U, two-sided.
 * Baseline score vs PFS: Cox proportional hazards (:func:`oncotrial.stats.estimate_cox_ph`,
-  lifelines with Efron ties), HR per 1 log2 unit.
+  Efron ties, as R coxph), HR per 1 log2 unit.
 
 Sample sheet columns: ``file``, ``subject``, ``timepoint`` (``pre``/``post``); optional
 ``response`` (RECIST category or ``responder``/``non-responder``), ``pfs_months`` and
@@ -303,7 +303,7 @@ def estimate_pfs_association(
 ) -> TestTable:
     """Cox model of PFS on each baseline (``pre``) feature: HR per 1 log2 unit, 95 % CI, Wald p.
 
-    Uses :func:`oncotrial.stats.estimate_cox_ph` (lifelines, Efron ties). Features with < 2
+    Uses :func:`oncotrial.stats.estimate_cox_ph` (Efron ties, as R coxph). Features with < 2
     events, no spread or a fit that does not converge get NaN and a ``note`` saying why.
     """
     sheet = validate_sample_sheet(samples)
@@ -338,4 +338,4 @@ def estimate_pfs_association(
         rows.append(row)
     table = pd.DataFrame(rows)
     table["q"] = compute_benjamini_hochberg(table["p"])
-    return TestTable(table=table, family=family, method="Cox PH (lifelines, Efron); BH")
+    return TestTable(table=table, family=family, method="Cox PH (Efron ties); BH")
