@@ -50,3 +50,17 @@ def test_shares_add_up(course) -> None:  # type: ignore[no-untyped-def]
 def test_bad_counts_are_refused() -> None:
     with pytest.raises(DataError, match="n_cohorts"):
         simulate_phase_ib_course(load_protocol(), params=SimParameters(), n_cohorts=0)
+
+
+def test_a_simulated_trial_says_which_clause_decided_its_rp2d() -> None:
+    from oncotrial.sim.trial import simulate_trial
+
+    trial = simulate_trial(load_protocol(), n_patients=18, seed=3)
+    found = trial.rp2d_found
+    assert found is not None
+    assert found.clause in {"dlt_count", "tolerability"}
+    assert "had lenvatinib reduced or stopped within 3 cycles" in found.reason
+    stop = trial.cohorts[-1]
+    expected = stop.regimen if found.clause == "dlt_count" else None
+    if expected is not None:
+        assert found.regimen == expected

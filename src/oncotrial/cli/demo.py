@@ -24,7 +24,8 @@ def _print(summary: DemoSummary, out: Path, console: Console) -> None:
                   f"({summary.n_phase_ib} in phase Ib), written to {out}")
     for line in summary.cohorts:
         console.print(f"  phase Ib cohort — {line}")
-    console.print(f"  DLTs: {summary.n_dlt}; RP2D (protocol): {summary.rp2d}")
+    console.print(f"  DLTs: {summary.n_dlt}; RP2D (protocol): {summary.rp2d}; "
+                  f"dose finding found {summary.rp2d_found}")
     orr = summary.orr
     console.print(f"  Confirmed ORR: {summary.responders}/{summary.n_evaluable} = "
                   f"{100 * orr.estimate:.1f} % (exact 95 % CI {100 * orr.lower:.1f}–"

@@ -190,6 +190,17 @@ class CohortRule(_Model):
     source: str
 
 
+class TolerabilityClause(_Model):
+    """The RP2D beyond the DLT count: when more than *modified_more_than_fraction* of the
+    patients at the tolerated regimen had *drug* reduced (or stopped) within the first *cycles*
+    cycles, the next lower regimen becomes the RP2D."""
+
+    drug: str
+    cycles: int = Field(gt=0)
+    modified_more_than_fraction: float = Field(ge=0, lt=1)
+    source: str
+
+
 class PhaseIb(_Model):
     """Dose finding: regimens highest first, cohort size, DLT window and definition."""
 
@@ -200,6 +211,7 @@ class PhaseIb(_Model):
     dlt_window_days: int = Field(gt=0)
     dlt: DltDefinition
     cohort_rules: list[CohortRule] = Field(min_length=1)
+    tolerability: TolerabilityClause | None = None
     source: str
 
 

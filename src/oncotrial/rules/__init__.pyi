@@ -43,10 +43,16 @@ from .dlt import (
     DltEventResult as DltEventResult,
 )
 from .dlt import (
+    Rp2dDecision as Rp2dDecision,
+)
+from .dlt import (
     classify_dlt as classify_dlt,
 )
 from .dlt import (
     decide_cohort as decide_cohort,
+)
+from .dlt import (
+    decide_rp2d as decide_rp2d,
 )
 from .dosing import (
     AdverseEvent as AdverseEvent,
@@ -136,6 +142,7 @@ __all__ = [
     "Measurements",
     "RecistAssessment",
     "RecistSettings",
+    "Rp2dDecision",
     "Screening",
     "TimepointDecision",
     "classify_baseline_lesions",
@@ -150,6 +157,7 @@ __all__ = [
     "decide_bsa_recalculation",
     "decide_cohort",
     "decide_dose",
+    "decide_rp2d",
     "derive_recist_responses",
     "evaluate_eligibility",
     "grade_hypertension",

@@ -10,7 +10,7 @@ typical phase Ib definitions and are assumptions (see the protocol's ``source`` 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,8 +24,10 @@ __all__ = [
     "DltAssessment",
     "DltEvent",
     "DltEventResult",
+    "Rp2dDecision",
     "classify_dlt",
     "decide_cohort",
+    "decide_rp2d",
 ]
 
 
@@ -238,3 +240,60 @@ def decide_cohort(
     return CohortDecision(
         action, regimen, None if tolerated else regimen, tolerated, rule, reason, n_evaluable, n_dlt
     )
+
+
+@dataclass(frozen=True)
+class Rp2dDecision:
+    """The recommended phase II regimen and the clause that decided it."""
+
+    regimen: str
+    clause: str  # "dlt_count" or "tolerability"
+    reason: str
+
+
+def decide_rp2d(decision: CohortDecision, *, n_patients: int, n_modified: int,
+                protocol: Protocol) -> Rp2dDecision:
+    """The RP2D once dose finding has stopped at a tolerated regimen.
+
+    By the DLT count the tolerated regimen is the RP2D; the protocol's tolerability clause
+    (``phase_ib.tolerability``) moves it one regimen down when more than its fraction of the
+    *n_patients* treated there had the drug reduced or stopped within its first cycles
+    (*n_modified*). LEADER: 1/6 DLT at L18E1.1 but 4/6 reduced lenvatinib by cycle 3 → RP2D
+    L14E1.1 (Clin Cancer Res 2022;28:5058).
+
+    Raises
+    ------
+    DataError
+        The cohort decision is not a tolerated stop, or the counts are impossible.
+    """
+    if not (decision.action is CohortAction.STOP and decision.tolerated):
+        raise DataError("the RP2D follows a tolerated regimen (dose finding not finished)",
+                        field="decision", value=f"{decision.action.value} at {decision.regimen}",
+                        allowed="stop with a tolerated regimen")
+    if not 0 <= n_modified <= n_patients or n_patients < 1:
+        raise DataError("need 0 ≤ modified ≤ patients, patients ≥ 1",
+                        field="n_patients/n_modified", value=(n_patients, n_modified))
+    regimen = decision.regimen
+    clause = protocol.phase_ib.tolerability
+    by_count = Rp2dDecision(regimen, "dlt_count",
+                            f"{decision.dlts} DLT(s) among {decision.evaluable}: {regimen} "
+                            "tolerated")
+    if clause is None:
+        return by_count
+    share = n_modified / n_patients
+    counts = (f"{n_modified}/{n_patients} had {clause.drug} reduced or stopped within "
+              f"{clause.cycles} cycles")
+    if share <= clause.modified_more_than_fraction:
+        return replace(by_count, reason=f"{by_count.reason}; {counts} "
+                                        f"(not more than {clause.modified_more_than_fraction:g})")
+    names = [r.name for r in protocol.phase_ib.regimens]
+    index = names.index(regimen)
+    if index + 1 == len(names):
+        return Rp2dDecision(regimen, "tolerability",
+                            f"{counts}, more than {clause.modified_more_than_fraction:g}, but "
+                            f"{regimen} is the lowest regimen")
+    lower = names[index + 1]
+    return Rp2dDecision(lower, "tolerability",
+                        f"{decision.dlts} DLT(s) among {decision.evaluable} at {regimen}, but "
+                        f"{counts} (more than {clause.modified_more_than_fraction:g}): RP2D "
+                        f"{lower}")

@@ -62,6 +62,7 @@ class DemoSummary:
     cohorts: tuple[str, ...]  # one line per phase Ib cohort decision
     n_dlt: int
     rp2d: str
+    rp2d_found: str  # what the simulated dose finding decided, with the clause
     responders: int
     n_evaluable: int
     orr: BinomialInterval
@@ -269,6 +270,9 @@ def run_demo(
         cohorts=cohorts,
         n_dlt=int(np.sum(trial.dlt)),
         rp2d=trial.rp2d_regimen,
+        rp2d_found=("no tolerated regimen" if trial.rp2d_found is None else
+                    f"{trial.rp2d_found.regimen} by {trial.rp2d_found.clause.replace('_', ' ')}"
+                    f" ({trial.rp2d_found.reason})"),
         responders=x,
         n_evaluable=n,
         orr=orr,

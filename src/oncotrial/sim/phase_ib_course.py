@@ -21,13 +21,12 @@ from oncotrial.errors import DataError
 from oncotrial.protocol import Protocol
 from oncotrial.rules import classify_dlt
 from oncotrial.sim._draws import draw_patients
-from oncotrial.sim._treatment import LENVATINIB, TreatmentCourse, treat
+from oncotrial.sim._treatment import LENVATINIB, treat
 from oncotrial.sim.design import design_from_protocol
 from oncotrial.sim.fast import compute_horizon
 from oncotrial.sim.parameters import SimParameters
 from oncotrial.sim.patients import make_patients
-from oncotrial.sim.trial import _course_aes, _dlt_events
-from oncotrial.types import DoseAction
+from oncotrial.sim.trial import _course_aes, _dlt_events, modified_within
 
 __all__ = ["PUBLISHED_IB", "PhaseIbCourse", "simulate_phase_ib_course"]
 
@@ -56,18 +55,6 @@ class PhaseIbCourse:
         return float(low), float(high)
 
 
-def _reduced(course: TreatmentCourse, n: int, *, start_mg: float, last_day: int
-             ) -> NDArray[np.bool_]:
-    out = np.zeros(n, dtype=bool)
-    for d in course.doses:
-        if d.drug != LENVATINIB or d.day > last_day:
-            continue
-        lower = d.level is not None and d.level < start_mg
-        if lower or d.action is DoseAction.DISCONTINUE:
-            out[d.patient] = True
-    return out
-
-
 def simulate_phase_ib_course(protocol: Protocol, *, params: SimParameters, n_cohorts: int = 200,
                              cohort: int = 6, cycles: int = 3, seed: int = 2022
                              ) -> PhaseIbCourse:
@@ -93,7 +80,8 @@ def simulate_phase_ib_course(protocol: Protocol, *, params: SimParameters, n_coh
     dlt = np.array([
         classify_dlt(_dlt_events(p, aes, course, ib.dlt_window_days), protocol=protocol).is_dlt
         for p in range(n)])
-    reduced = _reduced(course, n, start_mg=regimen.doses[LENVATINIB], last_day=last_day)
+    reduced = modified_within(course, n, drug=LENVATINIB, start_mg=regimen.doses[LENVATINIB],
+                              last_day=last_day)
     return PhaseIbCourse(
         regimen=regimen.name, cohort=cohort, cycles=cycles,
         dlts=dlt.reshape(n_cohorts, cohort).sum(axis=1).astype(np.int64),

@@ -17,7 +17,14 @@ from numpy.typing import NDArray
 
 from oncotrial.errors import DataError
 from oncotrial.protocol import CohortAction, Protocol
-from oncotrial.rules import CohortDecision, DltEvent, classify_dlt, decide_cohort
+from oncotrial.rules import (
+    CohortDecision,
+    DltEvent,
+    Rp2dDecision,
+    classify_dlt,
+    decide_cohort,
+    decide_rp2d,
+)
 from oncotrial.sim._draws import PatientDraws, draw_patients
 from oncotrial.sim._treatment import (
     LENVATINIB,
@@ -79,7 +86,8 @@ class SimulatedTrial:
     adverse_events: tuple[AdverseEventRecord, ...]
     cohorts: tuple[CohortDecision, ...]
     dlt: tuple[bool, ...]
-    rp2d_regimen: str
+    rp2d_regimen: str  # the protocol's (phase II is treated at it)
+    rp2d_found: Rp2dDecision | None  # what this trial's dose finding decides, with its clause
     organs: tuple[str, ...]  # names of the lesion_organ codes
 
 
@@ -158,6 +166,18 @@ def _dlt_events(patient: int, aes: list[AdverseEventRecord], course: TreatmentCo
     return events
 
 
+def modified_within(course: TreatmentCourse, n: int, *, drug: str, start_mg: float,
+                    last_day: int) -> NDArray[np.bool_]:
+    """Per patient of *course*: was *drug* reduced below *start_mg* or stopped by *last_day*."""
+    out = np.zeros(n, dtype=bool)
+    for d in course.doses:
+        if d.drug != drug or d.day > last_day:
+            continue
+        if (d.level is not None and d.level < start_mg) or d.action is DoseAction.DISCONTINUE:
+            out[d.patient] = True
+    return out
+
+
 @dataclass
 class _Group:
     index: IntArray
@@ -195,6 +215,7 @@ class _TrialBuilder:
         horizon = self.n_cycles * self.design.cycle_length_days
         self.end_day = np.ceil(np.clip(off, 1, horizon)).astype(np.int64)
         self.groups: list[_Group] = []
+        self.rp2d_found: Rp2dDecision | None = None
         self.dlt_terms: set[tuple[int, str]] = set()
 
     def _treat(self, idx: IntArray, regimen: str, phase: Phase) -> _Group:
@@ -231,10 +252,28 @@ class _TrialBuilder:
                                      regimen=regimen, protocol=self.protocol)
             decisions.append(decision)
             if decision.action is CohortAction.STOP:
+                if decision.tolerated:
+                    self.rp2d_found = self._rp2d(decision)
                 break
             if decision.action is CohortAction.DE_ESCALATE and decision.next_regimen:
                 regimen, at_regimen = decision.next_regimen, []
         return decisions, dlt
+
+    def _rp2d(self, decision: CohortDecision) -> Rp2dDecision:
+        """The RP2D of the tolerated regimen's patients: the DLT count, or the protocol's
+        tolerability clause (their drug reductions within its first cycles)."""
+        clause = self.protocol.phase_ib.tolerability
+        groups = [g for g in self.groups
+                  if g.phase is Phase.IB and g.regimen == decision.regimen]
+        n = sum(g.index.size for g in groups)
+        if clause is None:
+            return decide_rp2d(decision, n_patients=n, n_modified=0, protocol=self.protocol)
+        start = self.protocol.regimen(decision.regimen).doses[clause.drug]
+        last_day = clause.cycles * self.protocol.cycle_length_days
+        modified = sum(int(modified_within(g.course, g.index.size, drug=clause.drug,
+                                           start_mg=start, last_day=last_day).sum())
+                       for g in groups)
+        return decide_rp2d(decision, n_patients=n, n_modified=modified, protocol=self.protocol)
 
     def gated_enrolment(self) -> FloatArray:
         """First-dose days once accrual waits for dose finding: the patients of a phase Ib
@@ -347,5 +386,6 @@ def simulate_trial(protocol: Protocol, *, n_patients: int = 30, seed: int = 0,
         labs=tuple(r for r in labs if r.day <= stop[r.patient]),
         adverse_events=tuple(aes_kept), cohorts=tuple(cohorts),
         dlt=tuple(dlt.get(i, False) for i in range(n_patients)),
-        rp2d_regimen=protocol.phase_ii.rp2d_regimen, organs=params.population.organs,
+        rp2d_regimen=protocol.phase_ii.rp2d_regimen, rp2d_found=b.rp2d_found,
+        organs=params.population.organs,
     )
