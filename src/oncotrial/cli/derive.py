@@ -49,6 +49,9 @@ def derive(
     imaging_window_days: Annotated[int | None, typer.Option(
         help="Allowed window around each planned assessment, in days.")] = None,
     alive_dates: Annotated[str | None, typer.Option(help=_ALIVE_HELP)] = None,
+    criteria: Annotated[str, typer.Option(
+        help="Response criteria of ADRS: 'recist' or 'recist,choi' (adds CHOIOVR, CHOIBOR, "
+             "CHOICBOR from TU/TR, which must carry TRTESTCD ATTEN in HU).")] = "recist",
 ) -> None:
     """Derive the ADaM datasets from SDTM and write them as XPT v5 and CSV."""
     from oncotrial.cdisc.adam import derive_adam, domains_for, write_adam
@@ -57,7 +60,9 @@ def derive(
     from oncotrial.protocol import choose_profile, override_profile
     from oncotrial.protocol.analysis import ADMIRAL_ALIVE_DATES
 
-    domains = read_sdtm(sdtm, domains=ANALYSIS_DOMAINS if supporting else domains_for(source))
+    chosen = tuple(c.strip().lower() for c in criteria.split(",") if c.strip())
+    needs_tr = supporting or "choi" in chosen
+    domains = read_sdtm(sdtm, domains=ANALYSIS_DOMAINS if needs_tr else domains_for(source))
     dm = domains["DM"]
     studies: list[str] = (dm["STUDYID"].astype(str).unique().tolist()
                           if "STUDYID" in dm.columns else [])
@@ -70,7 +75,7 @@ def derive(
         alive_dates=alive,
     )
     datasets = derive_adam(domains, protocol=profile, evaluator=evaluator.upper(),
-                           source=source, supporting=supporting)
+                           source=source, supporting=supporting, criteria=chosen)
     paths = write_adam(datasets, out)
     files = [p.name for d in domains if (p := locate_domain(sdtm, d)) is not None]
     typer.echo(f"read {', '.join(files)}")

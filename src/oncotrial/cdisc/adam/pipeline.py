@@ -20,7 +20,7 @@ import pandas as pd
 
 from oncotrial._outputs import atomic_folder, final_path, write_csv
 from oncotrial.cdisc.adam._settings import PfsRules, ResponseOptions, StartDate
-from oncotrial.cdisc.adam.adrs import derive_adrs
+from oncotrial.cdisc.adam.adrs import derive_adrs, derive_choi_adrs, stack_adrs, without_choi
 from oncotrial.cdisc.adam.adsl import derive_adsl, select_start_date
 from oncotrial.cdisc.adam.adtte import derive_adtte
 from oncotrial.cdisc.adam.issues import ISSUE_VARIABLES, derive_adrs_issues
@@ -84,6 +84,7 @@ def derive_adam(
     pfs_rules: PfsRules | None = None,
     options: ResponseOptions | None = None,
     supporting: bool = False,
+    criteria: tuple[str, ...] = ("recist",),
 ) -> AdamDatasets:
     """Derive ADSL, ADRS and ADTTE from SDTM domains.
 
@@ -95,7 +96,15 @@ def derive_adam(
     *protocol* is a trial protocol or an analysis profile; *start_date* and *pfs_rules*, when
     given, override the profile's choices. Without RS (and without ``source="TR"``) every
     subject's response is MISSING and the absence is listed as a data issue.
+
+    *criteria* ``("recist", "choi")`` adds the Choi parameters CHOIOVR, CHOIBOR and CHOICBOR
+    to ADRS, computed from TU/TR (which must carry density, TRTESTCD ATTEN) with the default
+    :class:`oncotrial.rules.choi.ChoiSettings`; PFS and the other parameters stay RECIST 1.1.
     """
+    unknown = [c for c in criteria if c not in ("recist", "choi")]
+    if unknown or "recist" not in criteria:
+        raise DataError("unknown or incomplete response criteria", field="criteria",
+                        value=",".join(criteria), allowed="recist or recist,choi")
     profile = as_profile(protocol)
     screened = screen_sdtm(sdtm)
     domains = dict(screened.domains)
@@ -118,8 +127,16 @@ def derive_adam(
     chosen = select_start_date(adsl, wanted)
     rules = pfs_rules or profile.pfs_rules
     with failure_context("deriving ADRS"):
-        adrs = derive_adrs(domains["RS"], adsl=adsl, protocol=profile, evaluator=evaluator,
-                           start_date=chosen, tu=domains.get("TU"), options=options)
+        adrs = derive_adrs(without_choi(domains["RS"]), adsl=adsl, protocol=profile,
+                           evaluator=evaluator, start_date=chosen, tu=domains.get("TU"),
+                           options=options)
+    if "choi" in criteria:
+        with failure_context("computing Choi responses from TU/TR"):
+            choi_rs, _ = derive_rs_and_issues_from_tr(domains, settings=settings,
+                                                      criteria="choi")
+            choi = derive_choi_adrs(choi_rs, adsl=adsl, protocol=profile,
+                                    evaluator=evaluator, start_date=chosen, options=options)
+        adrs = stack_adrs(adrs, choi)
     with failure_context("deriving ADTTE"):
         adtte = derive_adtte(adrs, adsl=adsl, protocol=profile, start_date=chosen,
                              pfs_rules=rules, tu=domains.get("TU"),

@@ -27,7 +27,7 @@ from oncotrial.cdisc.io import read_domains, write_dataset
 from oncotrial.cdisc.sdtm._tumour_issues import ISSUE_COLUMNS, IssueLog
 from oncotrial.cdisc.sdtm._tumour_read import RecistInput, build_recist_input
 from oncotrial.errors import DataError
-from oncotrial.rules.choi import ChoiSettings, derive_choi_responses
+from oncotrial.rules.choi import ChoiSettings, classify_choi_timepoints, derive_choi_responses
 from oncotrial.rules.recist import (
     RecistSettings,
     classify_baseline_lesions,
@@ -438,17 +438,35 @@ def derive_rs_from_tr(
 
 
 def derive_rs_and_issues_from_tr(
-    sdtm: Mapping[str, pd.DataFrame], *, settings: RecistSettings
+    sdtm: Mapping[str, pd.DataFrame],
+    *,
+    settings: RecistSettings,
+    criteria: str = "recist",
+    choi: ChoiSettings | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """As :func:`derive_rs_from_tr`, with the TU/TR records that could not be used as recorded
-    (columns :data:`ISSUE_COLUMNS`)."""
+    (columns :data:`ISSUE_COLUMNS`). ``criteria="choi"`` gives the Choi RS records (RSCAT
+    CHOI; TR must carry density, see :func:`derive_tumour_assessment`)."""
+    if criteria not in CRITERIA:
+        raise DataError(
+            "unknown response criteria", field="criteria", value=criteria,
+            allowed=", ".join(CRITERIA),
+        )
     _require_domains(sdtm)
     log = IssueLog()
     recist_input = build_recist_input(sdtm["TU"], sdtm["TR"], log)
-    timepoints = classify_timepoints(
-        recist_input.lesions, recist_input.measurements, settings=settings
-    )
-    return _rs_records(timepoints, recist_input.evaluators, _study_id(sdtm)), log.frame()
+    lesions, measurements = recist_input.lesions, recist_input.measurements
+    if criteria == "choi":
+        timepoints = classify_choi_timepoints(
+            lesions, measurements, settings=choi or ChoiSettings(), recist=settings
+        )
+        rs = _rs_records(
+            timepoints, recist_input.evaluators, _study_id(sdtm), _CHOI_TESTS, _CHOI_RSCAT
+        )
+    else:
+        timepoints = classify_timepoints(lesions, measurements, settings=settings)
+        rs = _rs_records(timepoints, recist_input.evaluators, _study_id(sdtm))
+    return rs, log.frame()
 
 
 def _require_domains(sdtm: Mapping[str, pd.DataFrame]) -> None:
