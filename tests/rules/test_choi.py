@@ -166,6 +166,21 @@ def test_missing_target_is_ne() -> None:
     assert got == ("NE", "choi_ne_not_all_assessed")
 
 
+def test_size_pd_evident_with_a_lesion_not_read() -> None:
+    """T1 not read, T2 alone 50 → 90 mm: the partial sum 90 already exceeds baseline 80 by
+    12.5 %, so PD unless the density of the lesions read fell >= 15 % (then NE)."""
+    base = {"T1": [(30.0, 80.0), (None, None)]}
+    assert _last({**base, "T2": [(50.0, 80.0), (90.0, 80.0)]}) == ("PD", "choi_pd_size_increase")
+    assert _last({**base, "T2": [(50.0, 80.0), (90.0, 68.0)]}) == (
+        "NE",
+        "choi_ne_not_all_assessed",
+    )
+    assert _last({**base, "T2": [(50.0, 80.0), (87.9, 80.0)]}) == (
+        "NE",
+        "choi_ne_not_all_assessed",
+    )
+
+
 def test_pd_reference_baseline_or_nadir() -> None:
     """100 → 80 → 89 mm, density flat: -11 % from baseline (PR, Choi's comparison) but
     +11.25 % from the nadir (PD when the protocol chooses the nadir)."""

@@ -82,7 +82,8 @@ CHOI_RULES: tuple[tuple[str, str, str], ...] = (
     ("choi_ne_no_baseline", "NE",
      "baseline sum incomplete or baseline density not measured/not positive"),
     ("choi_pd_size_increase", "PD",
-     "size >= +10 % from the reference and density not decreased >= 15 % (Choi 2007 PD)"),
+     ("size >= +10 % from the reference (evident on the lesions read) and density not "
+      "decreased >= 15 % (Choi 2007 PD)")),
     ("choi_ne_not_all_assessed", "NE", "a target lesion not assessed at this visit"),
     ("choi_cr_all_gone", "CR",
      "all target lesions gone, non-target lesions absent, no new lesion (Choi 2007 CR)"),
@@ -288,7 +289,9 @@ def _classify_keyed(
     # all target lesions gone: no tissue left whose density could fall, counted as met
     gone = complete & (sums == 0.0)
     density_pr = _le(dens, base_dens * (1.0 - DENSITY_DECREASE_FRACTION)) | gone
-    size_pd = _ge(sums, ref * (1.0 + SIZE_CHANGE_FRACTION)) & complete
+    # the sum of the lesions read is a lower bound of the whole sum: size PD is evident on it
+    # even when a lesion was not read (as the RECIST 1.1 engine); density from the lesions read
+    size_pd = _ge(sums, ref * (1.0 + SIZE_CHANGE_FRACTION))
     pr = (size_pr | density_pr) if settings.variant == "choi" else (size_pr & density_pr)
     nontarget_pd = nontarget == "PD"
     size = len(a)
