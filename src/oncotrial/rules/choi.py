@@ -132,7 +132,9 @@ class ChoiSettings:
     pd_reference
         Reference sum for size progression: ``"baseline"`` (Choi 2007 compares every follow-up
         CT with the pre-treatment CT; default) or ``"nadir"`` (smallest earlier complete sum,
-        as RECIST 1.1 §4.3.1).
+        as RECIST 1.1 §4.3.1). With ``"baseline"`` a lesion regrowing after a CR is PR or SD,
+        not PD, at that visit; the best-response derivation still counts a response worse
+        than CR after a CR as PD (RECIST 1.1 Table 3 note a, ``cr_followed_by_worse_is_pd``).
     density_average
         How lesion densities make a timepoint density: ``"mean_of_lesions"`` (mean of the
         lesion means; default — Choi 2007 reports mean lesion density) or
