@@ -88,3 +88,13 @@ def test_cli_derive_criteria_recist_choi(tmp_path: Path) -> None:
     adrs = pd.read_csv(tmp_path / "adam" / "adrs.csv")
     best = adrs.set_index("PARAMCD")["AVALC"]
     assert (best["BOR"], best["CHOIBOR"], best["CHOICBOR"]) == ("SD", "PR", "PR")
+    profile = pd.read_csv(tmp_path / "adam" / "analysis_profile.csv").set_index("SETTING")
+    assert profile.loc["choi_variant", "VALUE"] == "choi"
+    # modified Choi: size -10 % only at week 18, density -25 %: PR unconfirmed, CBOR SD
+    result = CliRunner().invoke(app, ["derive", "--sdtm", str(tmp_path / "sdtm"), "--out",
+                                      str(tmp_path / "adam2"), "--source", "TR",
+                                      "--criteria", "recist,choi", "--choi-variant", "modified"])
+    assert result.exit_code == 0, result.output
+    adrs = pd.read_csv(tmp_path / "adam2" / "adrs.csv")
+    best = adrs.set_index("PARAMCD")["AVALC"]
+    assert (best["CHOIBOR"], best["CHOICBOR"]) == ("PR", "SD")
