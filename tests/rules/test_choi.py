@@ -336,3 +336,25 @@ def test_recist_pr_implies_choi_pr(pairs: list[tuple[float, float, float, float]
         assert c == "PR"
     if c == "PD":
         assert r != "PR"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(lesion_pair, min_size=1, max_size=4), st.floats(0.0, 5.0))
+def test_modified_pr_implies_choi_pr_and_lower_density_never_hurts(
+    pairs: list[tuple[float, float, float, float]], fall: float
+) -> None:
+    """Modified-Choi PR ⇒ Choi PR (both conditions ⇒ either); and with sizes fixed, a further
+    fall of every follow-up density never turns a Choi PR into SD or PD."""
+    targets = {
+        f"T{i}": [(b, bh), (f, fh if f > 0 else None)] for i, (b, f, bh, fh) in enumerate(pairs)
+    }
+    lower = {
+        k: [v[0], (v[1][0], None if v[1][1] is None else v[1][1] - 100.0 * fall)]
+        for k, v in targets.items()
+    }
+    choi = _choi(targets)["overall_response"].iloc[0]
+    modified = _choi(targets, ChoiSettings(variant="modified"))["overall_response"].iloc[0]
+    if modified == "PR":
+        assert choi == "PR"
+    if choi == "PR":
+        assert _choi(lower)["overall_response"].iloc[0] == "PR"
