@@ -7,6 +7,9 @@ TUMSTATE states), DM (RFSTDTC) and EX (first dose) from XPT v5/v8 or CSV through
 visit), ``summary.csv`` (best responses with dates and deciding rules) and ``issues.csv``
 (every record that could not be used as is, and what was done with it).
 
+With ``criteria="choi"`` the Choi CT criteria (:mod:`oncotrial.rules.choi`) are applied instead,
+reading each target lesion's density from TR ``TRTESTCD ATTEN`` (HU); RS then has RSCAT CHOI.
+
 Several evaluators are evaluated separately: the evaluator key is TREVAL (blank =
 INVESTIGATOR) plus TREVALID when present; RSACPTFL carries TRACPTFL (Y when any of that
 reader's TR records for the subject is flagged accepted).
