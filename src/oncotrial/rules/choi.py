@@ -3,7 +3,8 @@
 Source: Choi H et al. Correlation of computed tomography and positron emission tomography in
 patients with metastatic gastrointestinal stromal tumor treated at a single institution with
 imatinib mesylate: proposal of new computed tomography response criteria. J Clin Oncol
-2007;25:1753-1759, Table (criteria) — restated in Radiopaedia "Choi response criteria":
+2007;25:1753-1759, Table (criteria) — restated in Radiopaedia "Choi response criteria" and in
+Table 2 of Clin Transl Imaging 2017;5:183-197 (PMC5658474), "size" = sum of longest diameters:
 CR  disappearance of all lesions, no new lesions;
 PR  decrease in size >= 10 % OR decrease in tumour density (HU) >= 15 % on CT, no new lesions,
     no obvious progression of non-measurable disease;
