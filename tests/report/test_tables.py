@@ -9,6 +9,7 @@ from scipy.stats import binomtest
 from oncotrial.report import (
     compute_ae_table,
     compute_bor_table,
+    compute_criteria_orr_table,
     compute_lab_shift_table,
     compute_time_to_event_table,
     format_count,
@@ -123,3 +124,29 @@ def test_dose_adjustment_table_counts_subjects_and_events_per_reason() -> None:
     assert rows.loc[("REDUCED", "PERMANENT REDUCTION"), "Subjects"] == "1/3 (33.3%)"
     exposure = tables["exposure"].rows.set_index("Parameter")["Median (range)"]
     assert exposure["Number of doses held or omitted"] == "1 (0–2); n = 2"
+
+
+def _choi_adrs() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """10 evaluable subjects: 3 confirmed RECIST responders, 7 confirmed Choi responders
+    (the 3 RECIST ones among them); unconfirmed the same."""
+    subjects = [f"S{i:02d}" for i in range(10)]
+    adsl = pd.DataFrame({"USUBJID": subjects, "EFFFL": "Y"})
+    recist = ["PR"] * 3 + ["SD"] * 5 + ["PD"] * 2
+    choi = ["PR"] * 7 + ["SD"] * 1 + ["PD"] * 2
+    rows = [(s, code, value) for code, values in (("CBOR", recist), ("BOR", recist),
+                                                  ("CHOICBOR", choi), ("CHOIBOR", choi))
+            for s, value in zip(subjects, values, strict=True)]
+    return pd.DataFrame(rows, columns=["USUBJID", "PARAMCD", "AVALC"]), adsl
+
+
+def test_orr_by_recist_and_choi_side_by_side() -> None:
+    """ORR 3/10 and 7/10 with exact CIs (R: binom.test(3, 10)$conf.int = 0.0667 0.6525;
+    binom.test(7, 10)$conf.int = 0.3475 0.9333) and 4 responders by Choi only."""
+    adrs, adsl = _choi_adrs()
+    table = compute_criteria_orr_table(adrs, adsl)
+    assert table is not None
+    assert _row(table.rows, "RECIST 1.1, confirmed") == "3/10 (30.0%); 30.0% (6.7–65.2)"
+    assert _row(table.rows, "Choi, confirmed") == "7/10 (70.0%); 70.0% (34.8–93.3)"
+    assert _row(table.rows, "Responders (confirmed)") == "4 / 0"
+    no_choi = adrs[~adrs["PARAMCD"].str.startswith("CHOI")]
+    assert compute_criteria_orr_table(no_choi, adsl) is None

@@ -49,6 +49,16 @@ def derive(
     imaging_window_days: Annotated[int | None, typer.Option(
         help="Allowed window around each planned assessment, in days.")] = None,
     alive_dates: Annotated[str | None, typer.Option(help=_ALIVE_HELP)] = None,
+    criteria: Annotated[str, typer.Option(
+        help="Response criteria of ADRS: 'recist' or 'recist,choi' (adds CHOIOVR, CHOIBOR, "
+             "CHOICBOR from TU/TR, which must carry TRTESTCD ATTEN in HU).")] = "recist",
+    choi_variant: Annotated[Literal["choi", "modified"], typer.Option(
+        help="Choi PR: size OR density (choi, Choi 2007) or both (modified).")] = "choi",
+    choi_pd_reference: Annotated[Literal["baseline", "nadir"], typer.Option(
+        help="Choi size-progression reference (Choi 2007: baseline).")] = "baseline",
+    choi_density_average: Annotated[Literal["mean_of_lesions", "diameter_weighted"],
+                                    typer.Option(help="Choi timepoint density.")
+                                    ] = "mean_of_lesions",
 ) -> None:
     """Derive the ADaM datasets from SDTM and write them as XPT v5 and CSV."""
     from oncotrial.cdisc.adam import derive_adam, domains_for, write_adam
@@ -56,8 +66,11 @@ def derive(
     from oncotrial.cdisc.sdtm import ANALYSIS_DOMAINS, read_sdtm
     from oncotrial.protocol import choose_profile, override_profile
     from oncotrial.protocol.analysis import ADMIRAL_ALIVE_DATES
+    from oncotrial.rules.choi import ChoiSettings
 
-    domains = read_sdtm(sdtm, domains=ANALYSIS_DOMAINS if supporting else domains_for(source))
+    chosen = tuple(c.strip().lower() for c in criteria.split(",") if c.strip())
+    needs_tr = supporting or "choi" in chosen
+    domains = read_sdtm(sdtm, domains=ANALYSIS_DOMAINS if needs_tr else domains_for(source))
     dm = domains["DM"]
     studies: list[str] = (dm["STUDYID"].astype(str).unique().tolist()
                           if "STUDYID" in dm.columns else [])
@@ -70,7 +83,10 @@ def derive(
         alive_dates=alive,
     )
     datasets = derive_adam(domains, protocol=profile, evaluator=evaluator.upper(),
-                           source=source, supporting=supporting)
+                           source=source, supporting=supporting, criteria=chosen,
+                           choi=ChoiSettings(variant=choi_variant,
+                                             pd_reference=choi_pd_reference,
+                                             density_average=choi_density_average))
     paths = write_adam(datasets, out)
     files = [p.name for d in domains if (p := locate_domain(sdtm, d)) is not None]
     typer.echo(f"read {', '.join(files)}")

@@ -1,4 +1,5 @@
-"""``oncotrial recist assess``: RECIST 1.1 timepoint and best responses from SDTM TU/TR."""
+"""``oncotrial recist assess``: RECIST 1.1 (or Choi) timepoint and best responses from SDTM
+TU/TR."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ OutOption = Annotated[
 
 @app.command("assess")
 def assess(
+    *,
     sdtm: SdtmOption,
     out: OutOption,
     protocol: Annotated[Path | None, typer.Option(
@@ -31,6 +33,14 @@ def assess(
         help="Minimum days between a response and its confirmation (RECIST 1.1 §4.6).")] = None,
     min_sd_days: Annotated[int | None, typer.Option(
         help="Minimum days from the start for SD to count as best response.")] = None,
+    criteria: Annotated[str, typer.Option(
+        "--criteria", help="recist (RECIST 1.1), choi (Choi 2007: size -10 % or density "
+        "-15 %) or mchoi (modified Choi: both); Choi needs TR TRTESTCD ATTEN (HU).")] = "recist",
+    choi_pd_reference: Annotated[str, typer.Option(
+        help="Choi size-progression reference: baseline (Choi 2007) or nadir.")] = "baseline",
+    choi_density_average: Annotated[str, typer.Option(
+        help="Choi timepoint density: mean_of_lesions (default) or diameter_weighted.")
+    ] = "mean_of_lesions",
 ) -> None:
     """Compute timepoint responses from TU/TR, write them as SDTM RS with a summary and issues."""
     from oncotrial.cdisc.sdtm.tumour import (
@@ -38,8 +48,20 @@ def assess(
         read_tumour_domains,
         write_tumour_assessment,
     )
+    from oncotrial.errors import DataError
     from oncotrial.protocol import choose_profile, override_profile
+    from oncotrial.rules.choi import ChoiSettings
     from oncotrial.rules.recist import RecistSettings
+
+    allowed = ("recist", "choi", "mchoi")
+    if criteria not in allowed:
+        raise DataError("unknown response criteria", field="--criteria", value=criteria,
+                        allowed=", ".join(allowed))
+    choi = ChoiSettings(
+        variant="modified" if criteria == "mchoi" else "choi",
+        pd_reference=choi_pd_reference,  # type: ignore[arg-type]  # checked by ChoiSettings
+        density_average=choi_density_average,  # type: ignore[arg-type]
+    )
 
     domains = read_tumour_domains(sdtm)
     found = domains.get("DM", domains["TU"])
@@ -49,10 +71,15 @@ def assess(
                                confirmation_interval_days=confirmation_days,
                                min_sd_duration_days=min_sd_days)
     settings = RecistSettings.from_protocol(profile)
-    assessment = derive_tumour_assessment(domains, settings=settings)
+    assessment = derive_tumour_assessment(
+        domains, settings=settings, criteria="recist" if criteria == "recist" else "choi",
+        choi=choi)
     typer.echo(f"analysis profile: {profile.name} ({profile.origin}); confirmation "
                f"{settings.confirmation_interval_days} days, SD minimum "
                f"{settings.min_sd_duration_days} days")
+    if criteria != "recist":
+        typer.echo(f"criteria: {'modified Choi' if criteria == 'mchoi' else 'Choi'} "
+                   f"(PD reference {choi.pd_reference}, density {choi.density_average})")
     for path in write_tumour_assessment(assessment, out):
         typer.echo(f"wrote {path}")
     n_subjects = assessment.summary["USUBJID"].nunique()

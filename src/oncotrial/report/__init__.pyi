@@ -40,6 +40,9 @@ from .tables import (
     compute_bor_table as compute_bor_table,
 )
 from .tables import (
+    compute_criteria_orr_table as compute_criteria_orr_table,
+)
+from .tables import (
     compute_lab_shift_table as compute_lab_shift_table,
 )
 from .tables import (
@@ -57,6 +60,7 @@ __all__ = [
     "compute_ae_table",
     "compute_baseline_table",
     "compute_bor_table",
+    "compute_criteria_orr_table",
     "compute_lab_shift_table",
     "compute_simon_table",
     "compute_time_to_event_table",

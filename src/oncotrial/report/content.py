@@ -29,6 +29,7 @@ from oncotrial.report.tables import (
     compute_ae_table,
     compute_baseline_table,
     compute_bor_table,
+    compute_criteria_orr_table,
     compute_lab_shift_table,
     compute_time_to_event_table,
 )
@@ -174,6 +175,9 @@ def _efficacy(adam: Mapping[str, pd.DataFrame], design: prep.SimonDesign | None)
     efficacy_population = prep.population_label(adsl, "EFFFL")
     section.tables.append(compute_bor_table(adrs, adsl, paramcd="CBOR"))
     section.tables.append(compute_bor_table(adrs, adsl, paramcd="BOR"))
+    criteria = compute_criteria_orr_table(adrs, adsl)
+    if criteria is not None:
+        section.tables.append(criteria)
     section.tables.extend(_by_arm(adam))
     if design is not None:
         section.tables.append(prep.compute_simon_table(adrs, adsl, design))

@@ -22,6 +22,7 @@ __all__ = [
     "compute_ae_table",
     "compute_baseline_table",
     "compute_bor_table",
+    "compute_criteria_orr_table",
     "compute_lab_shift_table",
     "compute_time_to_event_table",
     "format_count",
@@ -102,6 +103,62 @@ def compute_bor_table(
         population=f"{population_flag or 'all subjects'} (N = {total})",
         rows=pd.DataFrame(rows),
         footnotes=("Exact (Clopper-Pearson) confidence intervals.",),
+    )
+
+
+# (label, PARAMCD) of the response criteria compared side by side; Choi parameters are written
+# by ``oncotrial derive --criteria recist,choi`` (oncotrial.cdisc.adam.adrs.CHOI_PARAMS).
+_CRITERIA_ROWS = (
+    ("RECIST 1.1, confirmed", "CBOR"),
+    ("Choi, confirmed", "CHOICBOR"),
+    ("RECIST 1.1, unconfirmed", "BOR"),
+    ("Choi, unconfirmed", "CHOIBOR"),
+)
+
+
+def compute_criteria_orr_table(
+    adrs: pd.DataFrame,
+    adsl: pd.DataFrame,
+    *,
+    population_flag: str | None = "EFFFL",
+    conf_level: float = 0.95,
+) -> ReportTable | None:
+    """Objective response rate by RECIST 1.1 and by Choi side by side, with exact CIs and the
+    subjects who respond by one criteria and not the other; ``None`` without Choi parameters.
+    """
+    present = set(adrs["PARAMCD"])
+    if not {"CHOIBOR", "CHOICBOR"} & present:
+        return None
+    population = _population(adsl, population_flag)
+    subjects = sorted(set(population["USUBJID"]))
+    total = len(subjects)
+    level = f"{100 * conf_level:.0f}% CI"
+    responders: dict[str, set[str]] = {}
+    rows: list[dict[str, str]] = []
+    for label, paramcd in _CRITERIA_ROWS:
+        if paramcd not in present:
+            continue
+        best = adrs[(adrs["PARAMCD"] == paramcd) & adrs["USUBJID"].isin(subjects)]
+        values = best.set_index("USUBJID")["AVALC"]
+        responders[paramcd] = set(values.index[values.isin(["CR", "PR"])])
+        x = len(responders[paramcd])
+        rows.append({"Criteria": label, f"ORR (CR+PR), {level}":
+                     f"{format_count(x, total)}; {_format_ci(x, total, conf_level)}"})
+    for recist, choi, what in (("CBOR", "CHOICBOR", "confirmed"), ("BOR", "CHOIBOR",
+                                                                    "unconfirmed")):
+        if recist in responders and choi in responders:
+            only_choi = len(responders[choi] - responders[recist])
+            only_recist = len(responders[recist] - responders[choi])
+            rows.append({"Criteria": f"Responders ({what}) by Choi only / by RECIST only",
+                         f"ORR (CR+PR), {level}": f"{only_choi} / {only_recist}"})
+    return ReportTable(
+        key="orr_criteria",
+        title="Objective response by RECIST 1.1 and by Choi criteria",
+        population=f"{population_flag or 'all subjects'} (N = {total})",
+        rows=pd.DataFrame(rows),
+        footnotes=("Exact (Clopper-Pearson) confidence intervals.",
+                   ("Choi: PR = size -10 % or CT density (HU) -15 % from baseline "
+                    "(Choi et al., J Clin Oncol 2007;25:1753).")),
     )
 
 

@@ -31,7 +31,8 @@ from oncotrial.cdisc.adam._subject import numbers
 from oncotrial.cdisc.adam.adsl import measurable_subjects, select_start_date
 from oncotrial.errors import DataError
 
-__all__ = ["ADRS_PARAMS", "derive_adrs"]
+__all__ = ["ADRS_PARAMS", "CHOI_PARAMS", "derive_adrs", "derive_choi_adrs", "stack_adrs",
+           "without_choi"]
 
 # PARAMCD → PARAM with "{ev}" for the evaluator (admiralonco template wording).
 ADRS_PARAMS: dict[str, str] = {
@@ -49,6 +50,15 @@ ADRS_PARAMS: dict[str, str] = {
     "LSTA": "Last Disease Assessment by {ev}",
     "MDIS": "Measurable Disease at Baseline by {ev}",
 }
+# Choi criteria parameters (Choi 2007; oncotrial.rules.choi): RECIST parameter → Choi PARAMCD.
+# The same derivations as OVR/BOR/CBOR, on the Choi timepoint responses (RS RSCAT CHOI).
+CHOI_PARAMS: dict[str, tuple[str, str]] = {
+    "OVR": ("CHOIOVR", "Overall Response by Choi Criteria by {ev}"),
+    "BOR": ("CHOIBOR", ("Best Overall Response by Choi Criteria by {ev} (confirmation not "
+                        "required)")),
+    "CBOR": ("CHOICBOR", "Best Confirmed Overall Response by Choi Criteria by {ev}"),
+}
+CHOI_RSCAT = "CHOI"
 _YN_AVAL = {"Y": 1.0, "N": 0.0}
 _SOURCE_COLUMNS = ("ADT", "ADTF", "RSSEQ", "RSDTC", "RSSTRESC", "RSEVAL", "VISIT", "VISITNUM")
 
@@ -312,3 +322,49 @@ _FIRST = ("STUDYID", "USUBJID", "SUBJID", "SITEID", "ASEQ", "PARAMCD", "PARAM", 
 def _column_order(columns: list[str]) -> list[str]:
     first = [c for c in _FIRST if c in columns]
     return first + [c for c in columns if c not in first]
+
+
+def derive_choi_adrs(
+    choi_rs: pd.DataFrame,
+    *,
+    adsl: pd.DataFrame,
+    protocol: ProtocolLike,
+    evaluator: str = "INVESTIGATOR",
+    start_date: StartDate | None = None,
+    options: ResponseOptions | None = None,
+) -> pd.DataFrame:
+    """Choi parameters CHOIOVR, CHOIBOR and CHOICBOR (:data:`CHOI_PARAMS`) from Choi RS
+    records (``RSCAT = CHOI``, e.g. :func:`oncotrial.cdisc.sdtm.tumour.
+    derive_rs_and_issues_from_tr` with ``criteria="choi"``), derived exactly as OVR, BOR and
+    CBOR (same confirmation interval and SD minimum duration). PARCAT3 is ``CHOI``."""
+    rs = choi_rs.loc[_upper_text(choi_rs, "RSCAT") == CHOI_RSCAT]
+    adrs = derive_adrs(rs, adsl=adsl, protocol=protocol, evaluator=evaluator,
+                       start_date=start_date, options=options)
+    adrs = adrs.loc[adrs["PARAMCD"].isin(list(CHOI_PARAMS))].copy()
+    label = evaluator_label(evaluator)
+    adrs["PARAM"] = adrs["PARAMCD"].map({k: v[1].replace("{ev}", label)
+                                         for k, v in CHOI_PARAMS.items()})
+    adrs["PARAMCD"] = adrs["PARAMCD"].map({k: v[0] for k, v in CHOI_PARAMS.items()})
+    adrs["PARCAT3"] = CHOI_RSCAT
+    return adrs.reset_index(drop=True)
+
+
+def stack_adrs(*parts: pd.DataFrame) -> pd.DataFrame:
+    """ADRS parts (RECIST, Choi) as one dataset: records of a subject together, in the order
+    given, ASEQ renumbered 1.. per subject."""
+    frame = pd.concat([p for p in parts if len(p)] or list(parts[:1]), ignore_index=True)
+    order = pd.factorize(frame["USUBJID"], sort=True)[0]
+    frame = frame.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+    frame["ASEQ"] = frame.groupby("USUBJID", sort=False).cumcount() + 1
+    return frame
+
+
+def without_choi(rs: pd.DataFrame) -> pd.DataFrame:
+    """RS without the Choi records (RSCAT CHOI), for the RECIST 1.1 parameters."""
+    return rs.loc[_upper_text(rs, "RSCAT") != CHOI_RSCAT]
+
+
+def _upper_text(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series("", index=frame.index, dtype=object)
+    return frame[column].fillna("").astype(str).str.strip().str.upper()

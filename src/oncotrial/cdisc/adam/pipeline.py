@@ -20,7 +20,7 @@ import pandas as pd
 
 from oncotrial._outputs import atomic_folder, final_path, write_csv
 from oncotrial.cdisc.adam._settings import PfsRules, ResponseOptions, StartDate
-from oncotrial.cdisc.adam.adrs import derive_adrs
+from oncotrial.cdisc.adam.adrs import derive_adrs, derive_choi_adrs, stack_adrs, without_choi
 from oncotrial.cdisc.adam.adsl import derive_adsl, select_start_date
 from oncotrial.cdisc.adam.adtte import derive_adtte
 from oncotrial.cdisc.adam.issues import ISSUE_VARIABLES, derive_adrs_issues
@@ -33,6 +33,7 @@ from oncotrial.cdisc.sdtm.tumour import derive_rs_and_issues_from_tr
 from oncotrial.cdisc.submission import dataset_labels, study_info, write_submission_files
 from oncotrial.errors import DataError, failure_context
 from oncotrial.protocol import AnalysisProfile, Protocol, as_profile, describe_profile
+from oncotrial.rules.choi import ChoiSettings
 from oncotrial.rules.recist import RecistSettings
 
 __all__ = [
@@ -72,6 +73,7 @@ class AdamDatasets:
     pfs_rules: PfsRules
     supporting: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     profile: AnalysisProfile | None = None
+    choi: ChoiSettings | None = None  # set when ADRS has the Choi parameters
 
 
 def derive_adam(
@@ -84,6 +86,8 @@ def derive_adam(
     pfs_rules: PfsRules | None = None,
     options: ResponseOptions | None = None,
     supporting: bool = False,
+    criteria: tuple[str, ...] = ("recist",),
+    choi: ChoiSettings | None = None,
 ) -> AdamDatasets:
     """Derive ADSL, ADRS and ADTTE from SDTM domains.
 
@@ -95,7 +99,16 @@ def derive_adam(
     *protocol* is a trial protocol or an analysis profile; *start_date* and *pfs_rules*, when
     given, override the profile's choices. Without RS (and without ``source="TR"``) every
     subject's response is MISSING and the absence is listed as a data issue.
+
+    *criteria* ``("recist", "choi")`` adds the Choi parameters CHOIOVR, CHOIBOR and CHOICBOR
+    to ADRS, computed from TU/TR (which must carry density, TRTESTCD ATTEN) with *choi*
+    (default :class:`oncotrial.rules.choi.ChoiSettings`); PFS and the other parameters stay
+    RECIST 1.1.
     """
+    unknown = [c for c in criteria if c not in ("recist", "choi")]
+    if unknown or "recist" not in criteria:
+        raise DataError("unknown or incomplete response criteria", field="criteria",
+                        value=",".join(criteria), allowed="recist or recist,choi")
     profile = as_profile(protocol)
     screened = screen_sdtm(sdtm)
     domains = dict(screened.domains)
@@ -118,8 +131,19 @@ def derive_adam(
     chosen = select_start_date(adsl, wanted)
     rules = pfs_rules or profile.pfs_rules
     with failure_context("deriving ADRS"):
-        adrs = derive_adrs(domains["RS"], adsl=adsl, protocol=profile, evaluator=evaluator,
-                           start_date=chosen, tu=domains.get("TU"), options=options)
+        adrs = derive_adrs(without_choi(domains["RS"]), adsl=adsl, protocol=profile,
+                           evaluator=evaluator, start_date=chosen, tu=domains.get("TU"),
+                           options=options)
+    choi_used = None
+    if "choi" in criteria:
+        choi_used = choi or ChoiSettings()
+        with failure_context("computing Choi responses from TU/TR"):
+            choi_rs, _ = derive_rs_and_issues_from_tr(domains, settings=settings,
+                                                      criteria="choi", choi=choi_used)
+            choi_adrs = derive_choi_adrs(choi_rs, adsl=adsl, protocol=profile,
+                                         evaluator=evaluator, start_date=chosen,
+                                         options=options)
+        adrs = stack_adrs(adrs, choi_adrs)
     with failure_context("deriving ADTTE"):
         adtte = derive_adtte(adrs, adsl=adsl, protocol=profile, start_date=chosen,
                              pfs_rules=rules, tu=domains.get("TU"),
@@ -137,7 +161,7 @@ def derive_adam(
     issues.append(_adrs_issues(derive_adrs_issues(adrs, start_date=chosen)))
     return AdamDatasets(adsl=adsl, adrs=adrs, adtte=adtte, issues=_combine(issues),
                         start_date=chosen, evaluator=evaluator, source=source, pfs_rules=rules,
-                        supporting=extra, profile=profile)
+                        supporting=extra, profile=profile, choi=choi_used)
 
 
 def _issue(dataset: str, issue: str, action: str, *, variable: str = "",
@@ -238,6 +262,11 @@ def write_adam(datasets: AdamDatasets, directory: Path, *, study: StudyInfo | No
             rows += [("start_date_used", datasets.start_date, "ADSL variable used"),
                      ("evaluator", datasets.evaluator, ""),
                      ("response_source", datasets.source, "")]
+            if datasets.choi is not None:
+                source = "oncotrial.rules.choi.ChoiSettings (Choi 2007)"
+                rows += [(f"choi_{name}", str(getattr(datasets.choi, name)), source)
+                         for name in ("variant", "pd_reference", "density_average",
+                                      "nontarget_progression_is_pd")]
             written.append(write_csv(pd.DataFrame(rows, columns=["SETTING", "VALUE", "SOURCE"]),
                                      temp / PROFILE_FILE))
     return [final_path(path, temp, directory) for path in written]

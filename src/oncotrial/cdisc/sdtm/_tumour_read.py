@@ -57,6 +57,11 @@ _STATES = {
 }
 _DIAMETER_TESTS = ("LDIAM", "LPERP")
 _STATE_TEST = "TUMSTATE"
+# Mean attenuation of a lesion on contrast CT, in Hounsfield units (Choi 2007 tumour density).
+# SDTM CT 2015-12-18 has no TRTESTCD for it: ATTEN/Attenuation is a sponsor extension of the
+# extensible codelist C96779 (codelists.yaml), unit HU likewise of UNIT (C71620).
+_DENSITY_TEST = "ATTEN"
+_DENSITY_UNITS = frozenset({"HU"})
 # Derived summary records in TR (sums, percent changes): not lesion measurements, not used.
 _SUMMARY_TESTS = frozenset(
     {
@@ -318,7 +323,37 @@ def _values(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     state = np.where(not_done | (is_state & ~recognised), "NOT DONE", state)
     value = np.where(is_diameter & ~not_done, number * factor, np.nan)
     state = np.where(is_diameter & ~np.isnan(value), "", state)
-    return pd.DataFrame({"value_mm": value, "state": state}, index=tr.index)
+    density = _densities(
+        tr, log, is_density=test == _DENSITY_TEST, number=number, unit=unit,
+        not_done=stat_not_done,
+    )
+    return pd.DataFrame(
+        {"value_mm": value, "state": state, "value_hu": density}, index=tr.index
+    )
+
+
+def _densities(
+    tr: pd.DataFrame,
+    log: IssueLog,
+    *,
+    is_density: npt.NDArray[np.bool_],
+    number: npt.NDArray[np.float64],
+    unit: pd.Series,
+    not_done: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.float64]:
+    """Attenuation in HU of the ATTEN records (NaN elsewhere); a unit other than HU is listed
+    and the density treated as not measured."""
+    bad_unit = is_density & ~np.isnan(number) & ~unit.isin(_DENSITY_UNITS).to_numpy()
+    log.add(
+        tr.loc[bad_unit].assign(UNIT=unit[bad_unit]),
+        domain="TR",
+        variable="TRSTRESU",
+        value_column="UNIT",
+        issue="unit_not_allowed",
+        action="density treated as not measured",
+        message="attenuation (TRTESTCD ATTEN) unit must be HU",
+    )
+    return np.where(is_density & ~bad_unit & ~not_done, number, np.nan)
 
 
 def _measurement_rows(tr: pd.DataFrame, lesions: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
@@ -332,7 +367,9 @@ def _measurement_rows(tr: pd.DataFrame, lesions: pd.DataFrame, log: IssueLog) ->
     tr["TRTESTCD"] = _text(tr, "TRTESTCD", upper=True)
     summary = tr["TRTESTCD"].isin(_SUMMARY_TESTS).to_numpy()
     no_id = ~summary & (tr["TRLNKID"] == "").to_numpy()
-    unknown_test = ~summary & ~no_id & ~tr["TRTESTCD"].isin((*_DIAMETER_TESTS, _STATE_TEST))
+    unknown_test = ~summary & ~no_id & ~tr["TRTESTCD"].isin(
+        (*_DIAMETER_TESTS, _STATE_TEST, _DENSITY_TEST)
+    )
     known = pd.MultiIndex.from_frame(lesions[["USUBJID", "evaluator", "TULNKID"]])
     lpos = known.get_indexer(pd.MultiIndex.from_frame(tr[["USUBJID", "evaluator", "TRLNKID"]]))
     unidentified = ~summary & ~no_id & ~unknown_test & (lpos < 0)
@@ -352,7 +389,7 @@ def _measurement_rows(tr: pd.DataFrame, lesions: pd.DataFrame, log: IssueLog) ->
         variable="TRTESTCD",
         issue="unknown_test",
         action="record not used",
-        message="TRTESTCD must be LDIAM, LPERP or TUMSTATE",
+        message="TRTESTCD must be LDIAM, LPERP, TUMSTATE or ATTEN",
     )
     log.add(
         tr.loc[unidentified],
@@ -383,6 +420,7 @@ def _measurement_rows(tr: pd.DataFrame, lesions: pd.DataFrame, log: IssueLog) ->
     values = _values(sub, log)
     sub["value_mm"] = values["value_mm"].to_numpy()
     sub["state"] = values["state"].to_numpy()
+    sub["value_hu"] = values["value_hu"].to_numpy()
     return sub
 
 
@@ -429,7 +467,9 @@ def _resolve_duplicates(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     if not bool(dup_any.any()):
         return tr
     dups = tr.loc[dup_any]
-    signature = dups["value_mm"].astype(str) + "|" + dups["state"]
+    signature = (
+        dups["value_mm"].astype(str) + "|" + dups["state"] + "|" + dups["value_hu"].astype(str)
+    )
     n_distinct = signature.groupby([dups[k] for k in key]).transform("nunique")
     conflicting = dups.loc[n_distinct > 1]
     log.add(
@@ -451,6 +491,7 @@ def _resolve_duplicates(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     tr = tr.copy()
     tr.loc[conflicting.index, "value_mm"] = np.nan
     tr.loc[conflicting.index, "state"] = "NOT DONE"
+    tr.loc[conflicting.index, "value_hu"] = np.nan
     return tr.drop_duplicates(key, keep="first")
 
 
@@ -490,6 +531,7 @@ def _combine(tr: pd.DataFrame, lesions: pd.DataFrame) -> pd.DataFrame:
                 "date": np.empty(0, dtype="datetime64[ns]"),
                 "value_mm": np.empty(0, dtype=float),
                 "state": np.empty(0, dtype=object),
+                "density_hu": np.empty(0, dtype=float),
             }
         )
     lpos = tr["lpos"].to_numpy(dtype=np.int64)
@@ -516,6 +558,11 @@ def _combine(tr: pd.DataFrame, lesions: pd.DataFrame) -> pd.DataFrame:
     tumstate[np.searchsorted(unique_key, key[is_state])] = tr["state"].to_numpy(dtype=object)[
         is_state
     ]
+    is_density = test == _DENSITY_TEST
+    density = np.full(len(unique_key), np.nan)
+    density[np.searchsorted(unique_key, key[is_density])] = tr["value_hu"].to_numpy(
+        dtype=float
+    )[is_density]
     number = ~np.isnan(value)
     # a number wins for the sum; otherwise the axis record's own state (too small, not done),
     # then the TUMSTATE record; nothing at all means not assessed
@@ -530,6 +577,7 @@ def _combine(tr: pd.DataFrame, lesions: pd.DataFrame) -> pd.DataFrame:
             "date": last_day.astype("datetime64[D]").astype("datetime64[ns]"),
             "value_mm": value,
             "state": np.where(keep_state, tumstate, final),
+            "density_hu": density,
         }
     )
 
@@ -563,7 +611,7 @@ def _new_sightings(lesions: pd.DataFrame, measured: pd.DataFrame, log: IssueLog)
         for lp, vn in zip(new["lpos"].tolist(), new["VISITNUM"].tolist(), strict=True)
     ]
     rows = new.loc[missing, ["lpos", "VISITNUM", "VISIT", "date"]]
-    return rows.assign(value_mm=np.nan, state="PRESENT")
+    return rows.assign(value_mm=np.nan, state="PRESENT", density_hu=np.nan)
 
 
 def _subject_keys(lesions: pd.DataFrame) -> npt.NDArray[np.int64]:
@@ -652,6 +700,8 @@ def build_recist_input(tu: pd.DataFrame, tr: pd.DataFrame, log: IssueLog) -> Rec
             "date": pd.to_datetime(combined["date"]).to_numpy(),
             "diameter_mm": combined["value_mm"].to_numpy(dtype=float),
             "state": combined["state"].astype(str).to_numpy(),
+            # Choi tumour density (TRTESTCD ATTEN, HU); NaN where not measured
+            "density_hu": combined["density_hu"].to_numpy(dtype=float),
         }
     )
     return RecistInput(

@@ -7,6 +7,9 @@ TUMSTATE states), DM (RFSTDTC) and EX (first dose) from XPT v5/v8 or CSV through
 visit), ``summary.csv`` (best responses with dates and deciding rules) and ``issues.csv``
 (every record that could not be used as is, and what was done with it).
 
+With ``criteria="choi"`` the Choi CT criteria (:mod:`oncotrial.rules.choi`) are applied instead,
+reading each target lesion's density from TR ``TRTESTCD ATTEN`` (HU); RS then has RSCAT CHOI.
+
 Several evaluators are evaluated separately: the evaluator key is TREVAL (blank =
 INVESTIGATOR) plus TREVALID when present; RSACPTFL carries TRACPTFL (Y when any of that
 reader's TR records for the subject is flagged accepted).
@@ -27,7 +30,13 @@ from oncotrial.cdisc.io import read_domains, write_dataset
 from oncotrial.cdisc.sdtm._tumour_issues import ISSUE_COLUMNS, IssueLog
 from oncotrial.cdisc.sdtm._tumour_read import RecistInput, build_recist_input
 from oncotrial.errors import DataError
-from oncotrial.rules.recist import RecistSettings, classify_timepoints, derive_recist_responses
+from oncotrial.rules.choi import ChoiSettings, classify_choi_timepoints, derive_choi_responses
+from oncotrial.rules.recist import (
+    RecistSettings,
+    classify_baseline_lesions,
+    classify_timepoints,
+    derive_recist_responses,
+)
 
 __all__ = [
     "ISSUE_COLUMNS",
@@ -97,13 +106,19 @@ SUMMARY_COLUMNS = (
 )
 # RSTESTCD → (RSTEST, engine column); a component that does not apply (no target or no
 # non-target disease at baseline) is written as NA.
-_TESTS = (
+_TESTS: tuple[tuple[str, str, str], ...] = (
     ("TRGRESP", "Target Response", "target_response"),
     ("NTRGRESP", "Non-target Response", "nontarget_response"),
     ("NEWLPROG", "New Lesion Progression", "new_lesion"),
     ("OVRLRESP", "Overall Response", "overall_response"),
 )
 _RSCAT = "RECIST 1.1"
+# Choi has no target response of its own (size and density decide together): RS carries the
+# non-target and new-lesion components and the overall response, RSCAT CHOI (a sponsor
+# extension of ONCRSCAT, C124298, which is extensible).
+_CHOI_TESTS = _TESTS[1:]
+_CHOI_RSCAT = "CHOI"
+CRITERIA = ("recist", "choi")
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,19 +248,26 @@ def _iso(dates: pd.Series) -> pd.Series:
     return pd.Series(text[codes], index=dates.index, dtype=object)
 
 
-def _rs_records(timepoints: pd.DataFrame, evaluators: pd.DataFrame, studyid: str) -> pd.DataFrame:
-    """One RS record per subject, evaluator, visit and test (four records per timepoint)."""
+def _rs_records(
+    timepoints: pd.DataFrame,
+    evaluators: pd.DataFrame,
+    studyid: str,
+    tests: tuple[tuple[str, str, str], ...] = _TESTS,
+    rscat: str = _RSCAT,
+) -> pd.DataFrame:
+    """One RS record per subject, evaluator, visit and test (four RECIST records per
+    timepoint, three Choi records)."""
     if timepoints.empty:
         return pd.DataFrame(columns=list(RS_COLUMNS))
     tp = timepoints.merge(
         evaluators.rename(columns={"USUBJID": "subject"}), on=["subject", "evaluator"], how="left"
     )
     tp = tp.sort_values(["subject", "RSEVAL", "RSEVALID", "visitnum"], kind="stable")
-    n_tests = len(_TESTS)
+    n_tests = len(tests)
     rows = np.repeat(np.arange(len(tp)), n_tests)
     test_index = np.tile(np.arange(n_tests), len(tp))
     results = np.column_stack(
-        [tp[column].to_numpy(dtype=object) for _, _, column in _TESTS]
+        [tp[column].to_numpy(dtype=object) for _, _, column in tests]
     ).ravel()
     results = np.where(results == "NONE", "NA", results)
     subject = tp["subject"].to_numpy(dtype=object)[rows]
@@ -254,9 +276,9 @@ def _rs_records(timepoints: pd.DataFrame, evaluators: pd.DataFrame, studyid: str
             "STUDYID": studyid,
             "DOMAIN": "RS",
             "USUBJID": subject,
-            "RSTESTCD": np.array([t[0] for t in _TESTS], dtype=object)[test_index],
-            "RSTEST": np.array([t[1] for t in _TESTS], dtype=object)[test_index],
-            "RSCAT": _RSCAT,
+            "RSTESTCD": np.array([t[0] for t in tests], dtype=object)[test_index],
+            "RSTEST": np.array([t[1] for t in tests], dtype=object)[test_index],
+            "RSCAT": rscat,
             "RSORRES": results,
             "RSSTRESC": results,
             "RSEVAL": tp["RSEVAL"].to_numpy(dtype=object)[rows],
@@ -335,7 +357,11 @@ def _best_rows(best: pd.DataFrame, evaluators: pd.DataFrame, with_data: set[str]
 
 
 def derive_tumour_assessment(
-    sdtm: Mapping[str, pd.DataFrame], *, settings: RecistSettings
+    sdtm: Mapping[str, pd.DataFrame],
+    *,
+    settings: RecistSettings,
+    criteria: str = "recist",
+    choi: ChoiSettings | None = None,
 ) -> TumourAssessment:
     """TU/TR (+ DM, EX) → RECIST 1.1 timepoint responses, RS records, best responses, issues.
 
@@ -345,23 +371,48 @@ def derive_tumour_assessment(
         Domains keyed by upper-case name; TU and TR are required, DM and EX give the reference
         start date (DM RFSTDTC, else first EXSTDTC).
     settings
-        Protocol RECIST parameters (:meth:`RecistSettings.from_protocol`).
+        Protocol RECIST parameters (:meth:`RecistSettings.from_protocol`); for Choi they give
+        the too-small-to-measure value, the confirmation interval and the SD minimum.
+    criteria
+        ``"recist"`` (RECIST 1.1) or ``"choi"`` (:mod:`oncotrial.rules.choi`; TR must carry
+        TRTESTCD ATTEN for every measured target lesion, else a :class:`DataError` names
+        subject, visit and lesion).
+    choi
+        Choi protocol choices (default :class:`ChoiSettings`).
     """
+    if criteria not in CRITERIA:
+        raise DataError(
+            "unknown response criteria", field="criteria", value=criteria,
+            allowed=", ".join(CRITERIA),
+        )
     _require_domains(sdtm)
     log = IssueLog()
     recist_input = build_recist_input(sdtm["TU"], sdtm["TR"], log)
     lesions, measurements = recist_input.lesions, recist_input.measurements
     reference = _reference_dates(sdtm, measurements, log)
     evaluator_keys = sorted({*recist_input.evaluators["evaluator"], "INVESTIGATOR"})
-    result = derive_recist_responses(
-        lesions, measurements, reference=reference, settings=settings, evaluators=evaluator_keys
-    )
-    timepoints, checks = result.timepoints, result.baseline_checks
-    best = _best_rows(result.best_response, recist_input.evaluators, set(measurements["subject"]))
+    if criteria == "choi":
+        choi_result = derive_choi_responses(
+            lesions, measurements, reference=reference, settings=choi or ChoiSettings(),
+            recist=settings, evaluators=evaluator_keys,
+        )
+        timepoints, all_best = choi_result.timepoints, choi_result.best_response
+        checks = classify_baseline_lesions(lesions, measurements, settings=settings)
+        tests, rscat = _CHOI_TESTS, _CHOI_RSCAT
+    else:
+        result = derive_recist_responses(
+            lesions, measurements, reference=reference, settings=settings,
+            evaluators=evaluator_keys,
+        )
+        timepoints, checks, all_best = (
+            result.timepoints, result.baseline_checks, result.best_response
+        )
+        tests, rscat = _TESTS, _RSCAT
+    best = _best_rows(all_best, recist_input.evaluators, set(measurements["subject"]))
     _engine_issues(checks, best, log)
     studyid = _study_id(sdtm)
     return TumourAssessment(
-        rs=_rs_records(timepoints, recist_input.evaluators, studyid),
+        rs=_rs_records(timepoints, recist_input.evaluators, studyid, tests, rscat),
         summary=_summary(best, recist_input.evaluators),
         issues=log.frame(),
         timepoints=timepoints,
@@ -390,17 +441,35 @@ def derive_rs_from_tr(
 
 
 def derive_rs_and_issues_from_tr(
-    sdtm: Mapping[str, pd.DataFrame], *, settings: RecistSettings
+    sdtm: Mapping[str, pd.DataFrame],
+    *,
+    settings: RecistSettings,
+    criteria: str = "recist",
+    choi: ChoiSettings | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """As :func:`derive_rs_from_tr`, with the TU/TR records that could not be used as recorded
-    (columns :data:`ISSUE_COLUMNS`)."""
+    (columns :data:`ISSUE_COLUMNS`). ``criteria="choi"`` gives the Choi RS records (RSCAT
+    CHOI; TR must carry density, see :func:`derive_tumour_assessment`)."""
+    if criteria not in CRITERIA:
+        raise DataError(
+            "unknown response criteria", field="criteria", value=criteria,
+            allowed=", ".join(CRITERIA),
+        )
     _require_domains(sdtm)
     log = IssueLog()
     recist_input = build_recist_input(sdtm["TU"], sdtm["TR"], log)
-    timepoints = classify_timepoints(
-        recist_input.lesions, recist_input.measurements, settings=settings
-    )
-    return _rs_records(timepoints, recist_input.evaluators, _study_id(sdtm)), log.frame()
+    lesions, measurements = recist_input.lesions, recist_input.measurements
+    if criteria == "choi":
+        timepoints = classify_choi_timepoints(
+            lesions, measurements, settings=choi or ChoiSettings(), recist=settings
+        )
+        rs = _rs_records(
+            timepoints, recist_input.evaluators, _study_id(sdtm), _CHOI_TESTS, _CHOI_RSCAT
+        )
+    else:
+        timepoints = classify_timepoints(lesions, measurements, settings=settings)
+        rs = _rs_records(timepoints, recist_input.evaluators, _study_id(sdtm))
+    return rs, log.frame()
 
 
 def _require_domains(sdtm: Mapping[str, pd.DataFrame]) -> None:
