@@ -66,7 +66,7 @@ def test_table_csv_matches_adam(rendered: Path, adam: dict[str, pd.DataFrame]) -
     adsl = adam["ADSL"]
     assert counts["Screened"] == len(adsl)
     assert counts["Enrolled"] == int((adsl["ENRLFL"] == "Y").sum())
-    assert counts["Evaluable for response"] == int((adsl["EFFFL"] == "Y").sum())
+    assert counts["Evaluable for response (EFFFL)"] == int((adsl["EFFFL"] == "Y").sum())
 
 
 def test_missing_dataset_is_named_not_invented(adam: dict[str, pd.DataFrame],

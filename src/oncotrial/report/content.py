@@ -113,14 +113,25 @@ def _disposition(adam: Mapping[str, pd.DataFrame]) -> ReportSection:
     section = ReportSection("disposition", "Disposition")
     if not _need(adam, section, "ADSL"):
         return section
-    stages = prep.consort_stages(adam["ADSL"])
-    section.tables.append(prep.disposition_table(stages))
+    disposition = prep.derive_disposition(adam["ADSL"])
+    section.tables.append(prep.disposition_table(disposition))
+    stages = prep.consort_stages(disposition)
+    branches = prep.consort_branches(disposition)
+    height = 1.3 * (len(stages) + 2) + 0.2 * max(len(b[2]) for b in branches)
     _titled(section, ReportFigure(
-        "consort", "Subject flow", "CONSORT-style flow of subjects through the trial.",
-        "all screened subjects",
-        _figure(lambda f: plot_consort(stages, ax=f.add_subplot()), (7.0, 1.3 * len(stages))),
+        "consort", "Subject flow",
+        "CONSORT-style flow of subjects: exclusions before treatment on the side arrows; "
+        "below, treated subjects by treatment status and discontinuation reason, and the "
+        "analysis sets.", f"all screened subjects (N = {disposition.screened})",
+        _figure(partial(_draw_consort, stages=stages, branches=branches,
+                        analysed=disposition.analysed), (7.0, height)),
     ))
     return section
+
+
+def _draw_consort(figure: Figure, *, stages: list[prep.Stage], branches: list[prep.Stage],
+                  analysed: list[tuple[str, int]]) -> None:
+    plot_consort(stages, ax=figure.add_subplot(), branches=branches, analysed=analysed)
 
 
 def _baseline(adam: Mapping[str, pd.DataFrame]) -> ReportSection:
@@ -242,6 +253,7 @@ def _time_to_event(adtte: pd.DataFrame, section: ReportSection, population: str)
             section.notes.append(f"No {label.lower()} records in ADTTE.")
             continue
         responders = paramcd == "DOR"  # DOR runs from the first response, in responders
+        origin = prep.time_origin(data)
         _titled(section, ReportFigure(
             f"km-{paramcd.lower()}", f"Kaplan-Meier curve: {label}",
             "Censored observations are marked with ticks; the band is the 95 % log-log "
@@ -249,9 +261,7 @@ def _time_to_event(adtte: pd.DataFrame, section: ReportSection, population: str)
             f"confirmed responders (N = {data['USUBJID'].nunique()})" if responders
             else population,
             _figure(partial(_draw_km, data=data, ylabel=f"{label} probability",
-                            xlabel=("Time since first response (months)" if responders
-                                    else "Time since start of treatment (months)")),
-                    (7.0, 4.4)),
+                            xlabel=f"Time since {origin} (months)"), (7.0, 4.4)),
         ))
 
 

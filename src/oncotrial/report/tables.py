@@ -243,7 +243,8 @@ def compute_time_to_event_table(
     rows: list[dict[str, str]] = []
     for paramcd in paramcds:
         data = adtte[adtte["PARAMCD"] == paramcd]
-        row = {"Parameter": paramcd, "N": str(len(data))}
+        name = (str(data["PARAM"].iloc[0]) if "PARAM" in data and len(data) else paramcd)
+        row = {"Parameter": re.sub(r"\s*\((days|months)\)$", "", name), "N": str(len(data))}
         if data.empty:
             rows.append(row | {"Events": "0", "Median (months, 95% CI)": "no subjects"})
             continue
@@ -272,11 +273,23 @@ def _format_median(median: Interval) -> str:
 
 
 def _format_landmark(km: KaplanMeierResult, months: float) -> str:
+    """``rate (lower–upper)`` at a landmark, or why it cannot be given.
+
+    No subject still at risk at the landmark (follow-up ended before it): not estimable, the
+    curve is not extrapolated. A rate of 100 % or 0 % has no log-log interval (R ``survfit``
+    gives NA); neither has a rate whose interval collapses onto it.
+    """
+    day = months * DAYS_PER_MONTH
+    at_risk = int(km.n_at_risk([day])[0])
     try:
-        survival, lower, upper = km.survival_at([months * DAYS_PER_MONTH])
+        survival, lower, upper = km.survival_at([day])
     except DesignError:
-        return "not estimable (beyond follow-up)"
-    rate = f"{100 * float(survival[0]):.1f}%"
-    if not (np.isfinite(lower[0]) and np.isfinite(upper[0])):
-        return f"{rate} (CI not estimable)"  # log-log CI undefined at S = 1 or S = 0
-    return f"{rate} ({100 * float(lower[0]):.1f}–{100 * float(upper[0]):.1f})"
+        return "not estimable (no subject at risk)"
+    value = float(survival[0])
+    rate = f"{100 * value:.1f}%"
+    if at_risk == 0 and value > 0.0:
+        return "not estimable (no subject at risk)"
+    low, high = float(lower[0]), float(upper[0])
+    if not (np.isfinite(low) and np.isfinite(high)) or value in {0.0, 1.0} or low == high:
+        return f"{rate} (CI not estimable)"
+    return f"{rate} ({100 * low:.1f}–{100 * high:.1f})"
