@@ -68,11 +68,39 @@ def test_ae_table_counts_each_subject_once_at_worst_grade() -> None:
         "ATOXGRN": [2, 3, 1, 2],
         "TRTEMFL": ["Y", "Y", "Y", ""],
     })
-    rows = compute_ae_table(adae, adsl).rows.set_index("CTCAE term")
-    assert rows.loc["Hypertension", "Any grade"] == "2/3 (66.7%)"
-    assert rows.loc["Hypertension", "Grade ≥ 3"] == "1/3 (33.3%)"
-    assert "Fatigue" not in rows.index  # not treatment-emergent
+    rows = compute_ae_table(adae, adsl).rows.set_index("System organ class / CTCAE term")
+    assert rows.loc["    Hypertension", "Any grade"] == "2/3 (66.7%)"
+    assert rows.loc["    Hypertension", "Grade ≥ 3"] == "1/3 (33.3%)"
+    assert rows.loc["    Hypertension", "Grade 3"] == "1/3 (33.3%)"
+    assert rows.loc["    Hypertension", "Grade 1"] == "1/3 (33.3%)"
+    assert rows.loc["    Hypertension", "Grade 2"] == "0/3 (0.0%)"
+    assert "    Fatigue" not in rows.index  # not treatment-emergent
     assert rows.loc["Any adverse event", "Any grade"] == "2/3 (66.7%)"
+    assert rows.loc["Vascular disorders", "Any grade"] == "2/3 (66.7%)"  # CTCAE v5.0 SOC
+
+
+def test_ae_table_groups_terms_under_their_system_organ_class() -> None:
+    """Terms sit under their CTCAE v5.0 SOC (Anemia: Blood and lymphatic system disorders;
+    Neutrophil count decreased: Investigations); a subject with two terms of one SOC counts
+    once in the SOC row at the worser grade; grade 5 has its own column."""
+    adsl = pd.DataFrame({"USUBJID": ["A", "B", "C", "D"], "SAFFL": "Y"})
+    adae = pd.DataFrame({
+        "USUBJID": ["A", "A", "B", "C"],
+        "AEDECOD": ["Neutrophil count decreased", "Platelet count decreased",
+                    "Neutrophil count decreased", "Anemia"],
+        "ATOXGRN": [2, 4, 5, 1], "TRTEMFL": "Y",
+    })
+    rows = compute_ae_table(adae, adsl).rows
+    labels = rows["System organ class / CTCAE term"].tolist()
+    assert labels == ["Any adverse event", "Investigations", "    Neutrophil count decreased",
+                      "    Platelet count decreased", "Blood and lymphatic system disorders",
+                      "    Anemia"]
+    table = rows.set_index("System organ class / CTCAE term")
+    assert table.loc["Investigations", "Any grade"] == "2/4 (50.0%)"
+    assert table.loc["Investigations", "Grade 4"] == "1/4 (25.0%)"
+    assert table.loc["Investigations", "Grade 5"] == "1/4 (25.0%)"
+    assert table.loc["Investigations", "Grade 2"] == "0/4 (0.0%)"
+    assert table.loc["Any adverse event", "Grade ≥ 3"] == "2/4 (50.0%)"
 
 
 def test_lab_shift_table_crosses_baseline_and_worst_grade() -> None:

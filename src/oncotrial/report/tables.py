@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from oncotrial.errors import DesignError
+from oncotrial.rules.ae_terms import load_ctcae_terms
 from oncotrial.stats import Interval, KaplanMeierResult, estimate_binomial_ci, estimate_kaplan_meier
 
 __all__ = [
@@ -40,6 +41,8 @@ class ReportTable:
     population: str
     rows: pd.DataFrame
     footnotes: tuple[str, ...] = field(default=())
+    number: str = ""  # "Table 14.3.1.1", given when the report numbers its outputs
+    sources: tuple[str, ...] = field(default=())  # ADaM datasets it is computed from
 
 
 def format_count(n: int, total: int) -> str:
@@ -161,18 +164,52 @@ def compute_baseline_table(
     )
 
 
+GRADES = (1, 2, 3, 4, 5)
+AE_LABEL = "System organ class / CTCAE term"
+
+
+def _soc_of(events: pd.DataFrame) -> pd.Series:
+    """System organ class per AE: ADAE AESOC (or AEBODSYS) when present, else the MedDRA SOC
+    that CTCAE v5.0 lists for the term; a term outside CTCAE is "Not coded"."""
+    for column in ("AESOC", "AEBODSYS"):
+        if column in events and events[column].astype(str).str.strip().ne("").all():
+            return events[column].astype(str)
+    terms = load_ctcae_terms()
+    return events["AEDECOD"].astype(str).map(
+        lambda term: terms[term].soc if term in terms else "Not coded")
+
+
+def _grade_cells(worst: pd.Series, total: int) -> dict[str, str]:
+    """Subjects at each worst grade 1..5, grade ≥ 3 and any grade (*worst* has one entry
+    per subject)."""
+    cells = {f"Grade {g}": format_count(int((worst == g).sum()), total) for g in GRADES}
+    cells["Grade ≥ 3"] = format_count(int((worst >= 3).sum()), total)
+    cells["Any grade"] = format_count(len(worst), total)
+    return cells
+
+
 def compute_ae_table(
     adae: pd.DataFrame,
     adsl: pd.DataFrame,
     *,
     population_flag: str | None = "SAFFL",
     related_to: str | None = None,
-    title: str = "Treatment-emergent adverse events by CTCAE term and worst grade",
+    subset: tuple[str, str] | None = None,
+    key: str | None = None,
+    title: str = "Treatment-emergent adverse events by system organ class, CTCAE term and "
+                 "worst grade",
 ) -> ReportTable:
-    """Subjects with each treatment-emergent AE term: any grade and grade ≥ 3 (CTCAE v5.0).
+    """Subjects with treatment-emergent AEs by system organ class and CTCAE v5.0 term, in
+    columns grade 1 to 5, grade ≥ 3 and any grade.
 
-    A subject counts once per term, at the worst grade (ATOXGRN). With *related_to* the table
-    keeps AEs whose relatedness flag column (e.g. ``RELLEN``) is ``Y``.
+    A subject counts once per term at the worst grade of that term (ATOXGRN), once per system
+    organ class at the worst grade within it, and once in "Any adverse event" (the convention
+    of ICH E3 §12.2.2 summary tables). Classes and terms are ordered by decreasing any-grade
+    frequency, then alphabetically. With *related_to* the table keeps AEs whose relatedness
+    flag column (e.g. ``RELLEN``) is ``Y``; with *subset* ``(column, value)`` it keeps AEs
+    whose *column* equals *value* (``("AESER", "Y")``: serious AEs; ``("AEACN", "DRUG
+    WITHDRAWN")``: AEs leading to discontinuation), and a missing column keeps none. A subject
+    with no grade recorded counts in "Any grade" only.
     """
     population = _population(adsl, population_flag)
     total = len(population)
@@ -181,27 +218,32 @@ def compute_ae_table(
         events = events[events["TRTEMFL"] == "Y"]
     if related_to is not None:
         events = events[events[related_to].astype(str) == "Y"]
-    worst = (events.assign(GRADE=pd.to_numeric(events["ATOXGRN"], errors="coerce"))
-             .groupby(["AEDECOD", "USUBJID"], sort=True)["GRADE"].max().reset_index())
-    summary = worst.groupby("AEDECOD").agg(
-        any_grade=("USUBJID", "nunique"),
-        grade3=("GRADE", lambda g: int((g >= 3).sum())),
-    ).reset_index().sort_values(["any_grade", "grade3", "AEDECOD"],
-                                ascending=[False, False, True], kind="mergesort")
-    any_subjects = worst["USUBJID"].nunique()
-    any_severe = worst.loc[worst["GRADE"] >= 3, "USUBJID"].nunique()
-    rows = [{"CTCAE term": "Any adverse event", "Any grade": format_count(any_subjects, total),
-             "Grade ≥ 3": format_count(any_severe, total)}]
-    rows += [{"CTCAE term": str(term), "Any grade": format_count(int(n_any), total),
-              "Grade ≥ 3": format_count(int(n_severe), total)}
-             for term, n_any, n_severe in zip(summary["AEDECOD"], summary["any_grade"],
-                                              summary["grade3"], strict=True)]
+    if subset is not None:
+        column, value = subset
+        events = events[events[column].astype(str).str.upper() == value.upper()] \
+            if column in events else events.iloc[0:0]
+    events = events.assign(GRADE=pd.to_numeric(events["ATOXGRN"], errors="coerce"),
+                           SOC=_soc_of(events))
+    rows = [{AE_LABEL: "Any adverse event",
+             **_grade_cells(events.groupby("USUBJID")["GRADE"].max(), total)}]
+    by_soc = events.groupby("SOC")["USUBJID"].nunique()
+    for soc in sorted(by_soc.index, key=lambda name: (-by_soc[name], name)):
+        in_soc = events[events["SOC"] == soc]
+        rows.append({AE_LABEL: str(soc),
+                     **_grade_cells(in_soc.groupby("USUBJID")["GRADE"].max(), total)})
+        by_term = in_soc.groupby("AEDECOD")["USUBJID"].nunique()
+        for term in sorted(by_term.index, key=lambda name: (-by_term[name], name)):
+            worst = in_soc[in_soc["AEDECOD"] == term].groupby("USUBJID")["GRADE"].max()
+            rows.append({AE_LABEL: f"    {term}", **_grade_cells(worst, total)})
     return ReportTable(
-        key="ae" if related_to is None else f"ae_{related_to.lower()}",
+        key=key or ("ae" if related_to is None else f"ae_{related_to.lower()}"),
         title=title,
         population=f"{population_flag or 'all subjects'} (N = {total})",
         rows=pd.DataFrame(rows),
-        footnotes=("A subject is counted once per term, at the worst grade.",),
+        footnotes=(("A subject is counted once per term and once per system organ class, at "
+                   "the worst CTCAE v5.0 grade; n/N (%) with N the population size."),
+                   ("System organ class: ADAE AESOC when coded, else the MedDRA SOC that CTCAE "
+                   "v5.0 lists for the term.")),
     )
 
 
