@@ -9,15 +9,17 @@ population and cut-off, and on every page the running header (study, cut-off) an
 
 from __future__ import annotations
 
+import io
 import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
+from matplotlib.image import imread
 
 from oncotrial.report._style import figure_style
-from oncotrial.report.content import ReportSection
+from oncotrial.report.content import ReportFigure, ReportSection
 from oncotrial.report.tables import ReportTable
 
 __all__ = ["write_pdf_matplotlib"]
@@ -36,12 +38,7 @@ def write_pdf_matplotlib(sections: list[ReportSection], path: Path, meta: Mappin
     for section in sections:
         for table in section.tables:
             pages += _table_pages(table, landscape=table.key in wide, cutoff=meta["cutoff"])
-        for item in section.figures:
-            with figure_style():
-                item.figure.text(0.01, 0.005, textwrap.fill(
-                    f"{item.number}. {item.caption} Population: {item.population}. "
-                    f"Data cut-off: {meta['cutoff']}.", 150), fontsize=6, va="bottom")
-            pages.append(item.figure)
+        pages += [_figure_page(item, meta["cutoff"]) for item in section.figures]
         if section.notes and not section.tables and not section.figures:
             pages.append(_text_page(section.title, section.notes))
     with figure_style(), PdfPages(path, metadata={"Title": meta["title"], "Creator": "oncotrial",
@@ -61,6 +58,26 @@ def _text_page(title: str, lines: Sequence[str]) -> Figure:
     for index, line in enumerate(line for line in lines if line):
         figure.text(0.08, 0.80 - 0.03 * index, textwrap.fill(line, 95), fontsize=10, va="top")
     return figure
+
+
+def _figure_page(item: ReportFigure, cutoff: str) -> Figure:
+    """The figure as an image on an A4 portrait page, with its number, caption, population
+    and cut-off below (every page of the PDF has the same size)."""
+    buffer = io.BytesIO()
+    with figure_style():
+        item.figure.savefig(buffer, format="png", dpi=150)
+    buffer.seek(0)
+    image = imread(buffer, format="png")
+    page = Figure(figsize=_PORTRAIT)
+    height, width = image.shape[:2]
+    box_h = min(0.8, 0.88 * (height / width) * (_PORTRAIT[0] / _PORTRAIT[1]))
+    ax = page.add_axes((0.06, 0.92 - box_h, 0.88, box_h))
+    ax.imshow(image)
+    ax.set_axis_off()
+    page.text(0.06, 0.90 - box_h, textwrap.fill(
+        f"{item.number}. {item.title}. {item.caption} Population: {item.population}. "
+        f"Data cut-off: {cutoff}.", 110), fontsize=8, va="top")
+    return page
 
 
 def _table_pages(table: ReportTable, *, landscape: bool, cutoff: str) -> list[Figure]:
