@@ -235,3 +235,19 @@ def test_landmark_with_no_one_at_risk_is_not_estimable() -> None:
     row = compute_time_to_event_table(long, paramcds=("DOR",)).rows.iloc[0]
     assert row["Rate at 3 months (95% CI)"] == "100.0% (CI not estimable)"
     assert row["Rate at 6 months (95% CI)"] == "100.0% (CI not estimable)"
+
+
+def test_deaths_listing_gives_study_day_and_fatal_events() -> None:
+    """Each treated subject with a death date is listed once, with the day of death counted
+    from the first dose (day 1) and the grade 5 / fatal AE terms; others are not listed."""
+    from oncotrial.report._prepare import deaths_listing
+
+    adsl = pd.DataFrame({"USUBJID": ["A", "B", "C"], "SAFFL": ["Y", "Y", "N"],
+                         "TRTSDT": ["2019-01-01", "2019-01-01", ""],
+                         "DTHDT": ["2019-01-10", "", "2019-02-01"]})
+    adae = pd.DataFrame({"USUBJID": ["A", "A", "B"],
+                         "AEDECOD": ["Sepsis", "Fatigue", "Sepsis"],
+                         "ATOXGRN": [5, 2, 3], "AEOUT": ["FATAL", "RECOVERED/RESOLVED", ""]})
+    rows = deaths_listing(adsl, adae).rows
+    assert rows.to_dict("records") == [{"Subject": "A", "Date of death": "2019-01-10",
+                                        "Study day": "10", "Fatal adverse event": "Sepsis"}]

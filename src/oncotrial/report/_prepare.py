@@ -40,6 +40,7 @@ __all__ = [
     "compute_simon_table",
     "consort_branches",
     "consort_stages",
+    "deaths_listing",
     "derive_disposition",
     "describe_adjustment",
     "disposition_table",
@@ -364,6 +365,31 @@ def serious_and_fatal_tables(adae: pd.DataFrame, adsl: pd.DataFrame) -> list[Rep
         rows.append({"Category": "Deaths (any cause)", "Subjects": format_count(deaths, total)})
     return [ReportTable("serious", "Serious adverse events, discontinuations and deaths",
                         f"SAFFL (N = {total})", pd.DataFrame(rows))]
+
+
+def deaths_listing(adsl: pd.DataFrame, adae: pd.DataFrame) -> ReportTable:
+    """Listing of deaths among treated subjects (ADSL DTHDT), with the study day of death
+    from the first dose and the fatal adverse events (AEOUT FATAL or CTCAE grade 5) of the
+    subject; ICH E3 §12.3.1.1 and §14.3.2."""
+    treated = adsl[_flag(adsl, "SAFFL")]
+    died = treated[pd.to_datetime(treated["DTHDT"], errors="coerce").notna()] \
+        if "DTHDT" in treated else treated.iloc[0:0]
+    fatal = adae[(adae["AEOUT"].astype(str).str.upper() == "FATAL") if "AEOUT" in adae
+                 else pd.Series(False, index=adae.index)]
+    fatal = pd.concat([fatal, adae[pd.to_numeric(adae["ATOXGRN"], errors="coerce") == 5]])
+    terms = fatal.groupby("USUBJID")["AEDECOD"].agg(
+        lambda values: "; ".join(sorted(set(values.astype(str)))))
+    start = died["TRTSDT"] if "TRTSDT" in died else pd.Series(pd.NaT, index=died.index)
+    days = _study_day(died["DTHDT"], start)
+    rows = pd.DataFrame({
+        "Subject": died["USUBJID"].astype(str),
+        "Date of death": pd.to_datetime(died["DTHDT"]).dt.date.astype(str),
+        "Study day": days.map(lambda d: "" if pd.isna(d) else str(int(d))),
+        "Fatal adverse event": died["USUBJID"].map(terms).fillna("none recorded"),
+    }).sort_values(["Date of death", "Subject"], kind="mergesort")
+    return ReportTable("deaths", "Deaths", f"SAFFL (N = {len(treated)})", rows,
+                       footnotes=(("Study day counts from the first dose (day 1). Fatal "
+                                  "adverse events: ADAE AEOUT = FATAL or CTCAE grade 5."),))
 
 
 def graded_lab_params(adlb: pd.DataFrame) -> list[str]:

@@ -205,6 +205,7 @@ def _safety(adam: Mapping[str, pd.DataFrame]) -> ReportSection:
             adae, adsl, subset=(column, value), key=key,
             title=f"{what} by system organ class, CTCAE term and worst grade"))
     section.tables.extend(prep.serious_and_fatal_tables(adae, adsl))
+    section.tables.append(prep.deaths_listing(adsl, adae))
     if "ADLB" in adam:
         population = prep.population_label(adsl, "SAFFL")
         for param in prep.graded_lab_params(adam["ADLB"]):

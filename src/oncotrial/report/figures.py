@@ -266,7 +266,7 @@ def plot_consort(
     for index, (label, n, exclusions) in enumerate(counts):
         y = top - index - 0.5
         _box(ax, 0.08, y, 0.42, f"{label}\nn = {n}")
-        if index < len(counts) - 1 or branches:
+        if index < len(counts) - 1:
             _arrow(ax, (0.29, y - 0.28), (0.29, y - 0.62))
         if exclusions:
             text = "\n".join(f"{reason}: {k}" for reason, k in exclusions)
@@ -275,11 +275,12 @@ def plot_consort(
     y = top - len(counts) - 0.5
     if branches:
         width = 0.9 / len(branches)
+        centre = y - 0.2 * _extra_lines(branches)
         for index, (label, n, reasons) in enumerate(branches):
             text = "\n".join([f"{label}\nn = {n}", *(f"{r}: {k}" for r, k in reasons)])
             x = 0.05 + index * width
-            _box(ax, x + 0.01, y - 0.2 * _extra_lines(branches), width - 0.02, text,
-                 fontsize=7)
+            _box(ax, x + 0.03, centre, width - 0.06, text, fontsize=7)
+            _arrow(ax, (0.29, y + 0.72), (x + width / 2, centre + _box_height(text) / 2))
         y -= 1.0 + 0.4 * _extra_lines(branches)
     if analysed:
         _box(ax, 0.08, y, 0.42, "Analysed\n" + "\n".join(f"{label}: {n}"
@@ -299,8 +300,12 @@ def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], *,
                 arrowprops={"arrowstyle": "->", "color": colour, "linewidth": 0.7})
 
 
+def _box_height(text: str) -> float:
+    return 0.5 if text.count("\n") < 2 else 0.18 * (text.count("\n") + 1)
+
+
 def _box(ax: Axes, x: float, y: float, width: float, text: str, *, fontsize: int = 8) -> None:
-    height = 0.5 if text.count("\n") < 2 else 0.18 * (text.count("\n") + 1)
+    height = _box_height(text)
     ax.add_patch(FancyBboxPatch((x, y - height / 2), width, height,
                                 boxstyle="round,pad=0.01", facecolor="white",
                                 edgecolor="black", linewidth=0.8))
