@@ -212,3 +212,36 @@ def test_pdf_without_weasyprint_falls_back_to_numbered_matplotlib_pages(
     for k, page in enumerate(pages, start=1):
         assert f"Page {k} of {len(pages)}" in page
     assert "Table 14.1.1" in " ".join(pages)
+
+
+def test_long_rtf_table_paginates_with_repeated_header_in_libreoffice(tmp_path: Path) -> None:
+    """A 150-row RTF table opened by LibreOffice (an independent RTF reader and layout engine)
+    runs over several A4 pages, each with the title (continued), the column header, the
+    running header and "Page k of N", and no row lost."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed: optional cross-check of the RTF")
+    from oncotrial.report._rtf import RtfPage, write_rtf_table
+
+    rows = [[f"Subject {i:03d}", f"{i % 7}", f"{i}/150 ({100 * i / 150:.1f}%)"]
+            for i in range(1, 151)]
+    path = write_rtf_table(
+        tmp_path / "long.rtf", page=RtfPage(landscape=False, header_left="STUDY-X · NCT00000000",
+                                            header_right="Data cut-off: 2024-01-31",
+                                            footer_left="oncotrial test"),
+        heading=["Listing 16.2.1", "A long listing", "Population: all (N = 150)"],
+        header=["Subject", "Grade ≥ 3", "Share"], rows=rows, notes=["Source: test."],
+        centred=[False, True, True])
+    subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(path)], check=True, capture_output=True, timeout=300)
+    pages = _pages_text(tmp_path / "long.pdf")
+    assert len(pages) >= 3
+    for k, page in enumerate(pages, start=1):
+        assert f"Page {k} of {len(pages)}" in page
+        assert "STUDY-X · NCT00000000" in page
+        assert re.search(r"Subject\s+Grade ≥ 3\s+Share", page), k
+    whole = " ".join(pages)
+    assert "Subject 150" in whole
+    assert "Listing 16.2.1" in pages[0]
+    assert "Listing 16.2.1 (continued)" in pages[1]
+    assert set(_page_sizes(tmp_path / "long.pdf")) <= A4

@@ -27,8 +27,11 @@ def report(
     """Write report.html (self-contained), report.pdf, numbered TLFs as RTF and CSV with the
     TLF index under tlf/, and every table's rows as plain CSV under tables/."""
     formats = [f.strip() for f in format.split(",") if f.strip()]
-    written = write_report(adam, out, formats=formats, protocol_path=protocol,
-                           scores_path=scores, samples_path=samples)
+    console = Console(stderr=True)
+    # A spinner while the report is computed and laid out (seconds); shown on a terminal only.
+    with console.status("computing tables and figures, writing HTML, PDF, RTF and CSV …"):
+        written = write_report(adam, out, formats=formats, protocol_path=protocol,
+                               scores_path=scores, samples_path=samples)
     console = Console()
     for path in written:
         if path.suffix in {".html", ".pdf"}:

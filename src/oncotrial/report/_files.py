@@ -16,7 +16,7 @@ from oncotrial.report._rtf import RtfPage, write_rtf_figure, write_rtf_table
 from oncotrial.report._style import figure_style
 from oncotrial.report._tlf import file_stem
 from oncotrial.report.content import ReportFigure, ReportSection
-from oncotrial.report.tables import ReportTable
+from oncotrial.report.tables import ReportTable, centred_columns
 
 __all__ = ["INDEX_COLUMNS", "write_tlf_files"]
 
@@ -62,8 +62,8 @@ def _write_table(table: ReportTable, directory: Path, meta: Mapping[str, str], *
         directory / f"{stem}.rtf", page=_page(meta, landscape=landscape),
         heading=[table.number, table.title, f"Population: {table.population}"],
         header=[str(c) for c in table.rows.columns],
-        rows=[[r[0], *r[1:]] for r in rows],
-        notes=[*table.footnotes, *_closing_notes(table.sources, meta)])
+        rows=rows, notes=[*table.footnotes, *_closing_notes(table.sources, meta)],
+        centred=centred_columns(table.rows))
     text = _table_csv(table, directory / f"{stem}.csv", meta)
     entry = {"Output": table.number, "Title": table.title, "Population": table.population,
              "Source datasets": ", ".join(table.sources),

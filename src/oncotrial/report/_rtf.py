@@ -3,8 +3,9 @@
 RTF is what sponsors deliver TLFs in (it opens in Word and LibreOffice and is pasted into the
 clinical study report). The subset written here is RTF 1.9.1 (Microsoft, 2008): a font table,
 page size and margins (``\\paperw``, ``\\paperh``, ``\\landscape``), a running header and a
-footer with ``PAGE`` and ``NUMPAGES`` fields, centred title lines, a table whose first row is
-repeated on every page (``\\trhdr``), footnotes, and for figures a PNG picture (``\\pngblip``).
+footer with ``PAGE`` and ``NUMPAGES`` fields, centred title lines, a table paginated here with
+its title and column header repeated on every page (also marked ``\\trhdr``), footnotes, and
+for figures a PNG picture (``\\pngblip``).
 Non-ASCII characters are written as ``\\uN?`` (signed 16-bit code units, ``\\uc1``).
 """
 
@@ -89,9 +90,10 @@ def _prologue(page: RtfPage) -> list[str]:
     ]
 
 
-def _heading(lines: Sequence[str]) -> list[str]:
+def _heading(lines: Sequence[str], *, new_page: bool = False) -> list[str]:
     first, *rest = lines
-    out = [f"\\pard\\plain\\qc\\f0\\fs20\\b {rtf_text(first)}\\b0\\par"]
+    before = "\\pagebb" if new_page else ""  # page break before the paragraph
+    out = [f"\\pard\\plain\\qc{before}\\f0\\fs20\\b {rtf_text(first)}\\b0\\par"]
     out += [f"\\pard\\plain\\qc\\f0\\fs18 {rtf_text(line)}\\par" for line in rest]
     out.append("\\pard\\plain\\f0\\fs16\\par")
     return out
@@ -114,7 +116,8 @@ def _widths(header: Sequence[str], rows: Sequence[Sequence[str]], total: int) ->
     return edges
 
 
-def _row(cells: Sequence[str], edges: Sequence[int], *, header: bool, last: bool) -> str:
+def _row(cells: Sequence[str], edges: Sequence[int], *, header: bool, last: bool,
+         centred: Sequence[bool]) -> str:
     borders = ""
     if header:
         borders = "\\clbrdrt\\brdrs\\brdrw10\\clbrdrb\\brdrs\\brdrw10"
@@ -130,12 +133,42 @@ def _row(cells: Sequence[str], edges: Sequence[int], *, header: bool, last: bool
             stripped = text.lstrip(" ")
             indent = _INDENT * ((len(text) - len(stripped)) // 4)
             text = stripped
-        align = "\\ql" if index == 0 else "\\qc"
+        align = "\\qc" if centred[index] else "\\ql"
         bold = ("\\b ", "\\b0") if header else ("", "")
         parts.append(f"\\pard\\intbl{align}\\li{indent}\\f0\\fs{_FONT_SIZE} {bold[0]}"
                      f"{rtf_text(text)}{bold[1]}\\cell")
     parts.append("\\row")
     return "".join(parts)
+
+
+_LINE = 200  # twips per line of 8 pt text, with leading
+_ROW_PAD = 40  # twips of cell padding per row
+_CHAR = 85  # average width of an 8 pt Arial character, twips
+
+
+def _lines(cells: Sequence[str], edges: Sequence[int]) -> int:
+    """Printed lines of a row: its tallest cell once wrapped to its column width."""
+    lefts = [0, *edges[:-1]]
+    most = 1
+    for cell, left, right in zip(cells, lefts, edges, strict=True):
+        per_line = max(1, (right - left - 2 * _PAD) // _CHAR)
+        most = max(most, -(-len(str(cell)) // per_line))
+    return most
+
+
+def _pages(rows: Sequence[Sequence[str]], edges: Sequence[int], *, room: int) -> list[list[int]]:
+    """Row indexes per page, so that no row is split and each page's rows fit in *room*
+    twips (conservative estimates of wrapped lines)."""
+    pages: list[list[int]] = [[]]
+    used = 0
+    for index, row in enumerate(rows):
+        height = _lines(row, edges) * _LINE + _ROW_PAD
+        if pages[-1] and used + height > room:
+            pages.append([])
+            used = 0
+        pages[-1].append(index)
+        used += height
+    return pages
 
 
 def write_rtf_table(
@@ -146,16 +179,33 @@ def write_rtf_table(
     header: Sequence[str],
     rows: Sequence[Sequence[str]],
     notes: Sequence[str],
+    centred: Sequence[bool],
 ) -> Path:
     """Write a table or listing: *heading* lines centred above (number, title, population),
-    the column *header* repeated on every page, *rows*, then *notes* (footnotes, source)."""
+    the column *header*, *rows* (columns flagged in *centred* centred, the others
+    left-aligned), then *notes* (footnotes, source).
+
+    The table is paginated here, as sponsors' RTF outputs are: each page repeats the heading
+    (marked "continued") and the column header, and no row is split across pages, so every
+    RTF reader shows the header on every page; the header row is also marked ``\\trhdr``.
+    """
     edges = _widths(header, rows, page.text_width)
-    body = [_row(header, edges, header=True, last=not rows)]
-    body += [_row(r, edges, header=False, last=i == len(rows) - 1) for i, r in enumerate(rows)]
+    fixed = (len(heading) + 1) * 260 + _lines(header, edges) * _LINE + _ROW_PAD
+    fixed += sum(_lines([n], [page.text_width]) for n in notes) * _LINE + 2 * _LINE
+    room = page.size[1] - 2 * _MARGIN - 300 - fixed
+    chunks = _pages(rows, edges, room=room)
+    body: list[str] = []
+    for number, chunk in enumerate(chunks):
+        lines = list(heading)
+        if number:
+            lines[0] = f"{heading[0]} (continued)"
+        body += _heading(lines, new_page=number > 0)
+        body.append(_row(header, edges, header=True, last=not chunk, centred=centred))
+        body += [_row(rows[i], edges, header=False, last=i == chunk[-1], centred=centred)
+                 for i in chunk]
     if not rows:
         body.append("\\pard\\plain\\qc\\f0\\fs16 No records.\\par")
-    lines = [*_prologue(page), *_heading(heading), *body, "\\pard\\plain\\f0\\fs16\\par",
-             *_notes(notes), "}"]
+    lines = [*_prologue(page), *body, "\\pard\\plain\\f0\\fs16\\par", *_notes(notes), "}"]
     path.write_text("\n".join(lines) + "\n", encoding="ascii")
     return path
 

@@ -22,7 +22,7 @@ from oncotrial.report._files import write_tlf_files
 from oncotrial.report._pdf_fallback import write_pdf_matplotlib
 from oncotrial.report._style import figure_style
 from oncotrial.report.content import ReportSection, TranslationalInputs, build_sections
-from oncotrial.report.tables import ReportTable
+from oncotrial.report.tables import ReportTable, centred_columns
 
 __all__ = ["ADAM_DATASETS", "is_wide", "read_adam", "render_report"]
 
@@ -136,7 +136,10 @@ def _svg(figure: Figure) -> str:
 def _table_html(table: ReportTable) -> str:
     """The rows as an HTML table; leading spaces of the first column (the nesting of terms
     under their class, reasons under their category) become an indent."""
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in table.rows.columns)
+    centred = centred_columns(table.rows)
+    marks = [' class="c"' if flag else "" for flag in centred]
+    head = "".join(f"<th{marks[i]}>{escape(str(c))}</th>"
+                   for i, c in enumerate(table.rows.columns))
     body = []
     for values in table.rows.astype(str).to_numpy().tolist():
         cells = []
@@ -144,7 +147,7 @@ def _table_html(table: ReportTable) -> str:
             text = "" if value in {"nan", "<NA>"} else value
             level = (len(text) - len(text.lstrip(" "))) // 4 if index == 0 else 0
             style = f' style="padding-left: {0.4 + 1.2 * level:.1f}em"' if level else ""
-            cells.append(f"<td{style}>{escape(text.strip())}</td>")
+            cells.append(f"<td{style}{marks[index]}>{escape(text.strip())}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     if not body:
         body.append(f'<tr><td colspan="{len(table.rows.columns)}">No records.</td></tr>')

@@ -20,6 +20,7 @@ from oncotrial.stats import Interval, KaplanMeierResult, estimate_binomial_ci, e
 
 __all__ = [
     "ReportTable",
+    "centred_columns",
     "compute_ae_table",
     "compute_baseline_table",
     "compute_bor_table",
@@ -43,6 +44,21 @@ class ReportTable:
     footnotes: tuple[str, ...] = field(default=())
     number: str = ""  # "Table 14.3.1.1", given when the report numbers its outputs
     sources: tuple[str, ...] = field(default=())  # ADaM datasets it is computed from
+
+
+_COUNT_LIKE = re.compile(r"[\d\s./()%–\-,;:+≥<>=]*|NR|not estimable.*|")
+
+
+def centred_columns(rows: pd.DataFrame) -> list[bool]:
+    """Per column, whether its cells are counts or numbers (``3/30 (10.0%)``, ``6.77
+    (4.11–12.55)``) and so centred; text columns (terms, reasons) stay left-aligned. The
+    first column, the row labels, is never centred."""
+    flags = []
+    for position in range(rows.shape[1]):
+        values = rows.iloc[:, position].astype(str)
+        flags.append(position > 0 and all(_COUNT_LIKE.fullmatch(v.strip()) or v == "nan"
+                                          for v in values))
+    return flags
 
 
 def format_count(n: int, total: int) -> str:
