@@ -81,14 +81,17 @@ def test_index_numbers_every_output_once_in_ich_e3_order(rendered: Path) -> None
 
 
 def test_pdf_has_every_title_continuous_page_numbers_and_a4_pages(rendered: Path) -> None:
-    """Read back with pdftotext: every output's number and title is in the PDF, each page
+    """Read back with pdftotext: every output's number, title and population with its N is
+    in the PDF, each page
     says "Page k of N" with k = 1..N, the running header names the study and cut-off on
     every page, and pages are A4 portrait or landscape only."""
     pages = _pages_text(rendered / "report.pdf")
     whole = re.sub(r"\s+", " ", " ".join(pages))
-    for number, title in zip(_index(rendered)["Output"], _index(rendered)["Title"],
-                             strict=True):
+    index = _index(rendered)
+    for number, title, population in zip(index["Output"], index["Title"], index["Population"],
+                                         strict=True):
         assert f"{number} {title}" in whole or f"{number}. {title}" in whole, number
+        assert f"Population: {population}" in whole, number
     total = len(pages)
     for k, page in enumerate(pages, start=1):
         assert f"Page {k} of {total}" in page
