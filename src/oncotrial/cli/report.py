@@ -24,8 +24,10 @@ def report(
     samples: Annotated[Path | None, typer.Option(
         "--samples", help="Sample sheet: file, subject, timepoint (pre/post), response")] = None,
 ) -> None:
-    """Write report.html (self-contained), report.pdf, numbered TLFs as RTF and CSV with the
-    TLF index under tlf/, and every table's rows as plain CSV under tables/."""
+    """Write report.html, a paginated report.pdf and numbered TLFs (RTF, CSV).
+
+    The numbered tables, listings and figures and the TLF index go under tlf/, every table's
+    rows as plain CSV under tables/."""
     formats = [f.strip() for f in format.split(",") if f.strip()]
     console = Console(stderr=True)
     # A spinner while the report is computed and laid out (seconds); shown on a terminal only.
