@@ -69,11 +69,39 @@ def test_ae_table_counts_each_subject_once_at_worst_grade() -> None:
         "ATOXGRN": [2, 3, 1, 2],
         "TRTEMFL": ["Y", "Y", "Y", ""],
     })
-    rows = compute_ae_table(adae, adsl).rows.set_index("CTCAE term")
-    assert rows.loc["Hypertension", "Any grade"] == "2/3 (66.7%)"
-    assert rows.loc["Hypertension", "Grade ≥ 3"] == "1/3 (33.3%)"
-    assert "Fatigue" not in rows.index  # not treatment-emergent
+    rows = compute_ae_table(adae, adsl).rows.set_index("System organ class / CTCAE term")
+    assert rows.loc["    Hypertension", "Any grade"] == "2/3 (66.7%)"
+    assert rows.loc["    Hypertension", "Grade ≥ 3"] == "1/3 (33.3%)"
+    assert rows.loc["    Hypertension", "Grade 3"] == "1/3 (33.3%)"
+    assert rows.loc["    Hypertension", "Grade 1"] == "1/3 (33.3%)"
+    assert rows.loc["    Hypertension", "Grade 2"] == "0/3 (0.0%)"
+    assert "    Fatigue" not in rows.index  # not treatment-emergent
     assert rows.loc["Any adverse event", "Any grade"] == "2/3 (66.7%)"
+    assert rows.loc["Vascular disorders", "Any grade"] == "2/3 (66.7%)"  # CTCAE v5.0 SOC
+
+
+def test_ae_table_groups_terms_under_their_system_organ_class() -> None:
+    """Terms sit under their CTCAE v5.0 SOC (Anemia: Blood and lymphatic system disorders;
+    Neutrophil count decreased: Investigations); a subject with two terms of one SOC counts
+    once in the SOC row at the worser grade; grade 5 has its own column."""
+    adsl = pd.DataFrame({"USUBJID": ["A", "B", "C", "D"], "SAFFL": "Y"})
+    adae = pd.DataFrame({
+        "USUBJID": ["A", "A", "B", "C"],
+        "AEDECOD": ["Neutrophil count decreased", "Platelet count decreased",
+                    "Neutrophil count decreased", "Anemia"],
+        "ATOXGRN": [2, 4, 5, 1], "TRTEMFL": "Y",
+    })
+    rows = compute_ae_table(adae, adsl).rows
+    labels = rows["System organ class / CTCAE term"].tolist()
+    assert labels == ["Any adverse event", "Investigations", "    Neutrophil count decreased",
+                      "    Platelet count decreased", "Blood and lymphatic system disorders",
+                      "    Anemia"]
+    table = rows.set_index("System organ class / CTCAE term")
+    assert table.loc["Investigations", "Any grade"] == "2/4 (50.0%)"
+    assert table.loc["Investigations", "Grade 4"] == "1/4 (25.0%)"
+    assert table.loc["Investigations", "Grade 5"] == "1/4 (25.0%)"
+    assert table.loc["Investigations", "Grade 2"] == "0/4 (0.0%)"
+    assert table.loc["Any adverse event", "Grade ≥ 3"] == "2/4 (50.0%)"
 
 
 def test_lab_shift_table_crosses_baseline_and_worst_grade() -> None:
@@ -119,9 +147,9 @@ def test_dose_adjustment_table_counts_subjects_and_events_per_reason() -> None:
     adex = derive_adex(ex, adsl, cycle_length_days=21, planned_days={"eribulin": [1, 8]})
     tables = {t.key: t for t in exposure_tables(adex, adsl)}
     rows = tables["dose_adjustments"].rows.set_index(["Adjustment", "Reason"])
-    assert rows.loc[("HELD", "ANC < 1.0"), "Subjects"] == "1/3 (33.3%)"
-    assert rows.loc[("HELD", "ANC < 1.0"), "Events"] == "2"
-    assert rows.loc[("REDUCED", "PERMANENT REDUCTION"), "Subjects"] == "1/3 (33.3%)"
+    assert rows.loc[("Held", "ANC < 1.0"), "Subjects"] == "1/3 (33.3%)"
+    assert rows.loc[("Held", "ANC < 1.0"), "Events"] == "2"
+    assert rows.loc[("Reduced", "PERMANENT REDUCTION"), "Subjects"] == "1/3 (33.3%)"
     exposure = tables["exposure"].rows.set_index("Parameter")["Median (range)"]
     assert exposure["Number of doses held or omitted"] == "1 (0–2); n = 2"
 
@@ -150,3 +178,101 @@ def test_orr_by_recist_and_choi_side_by_side() -> None:
     assert _row(table.rows, "Responders (confirmed)") == "4 / 0"
     no_choi = adrs[~adrs["PARAMCD"].str.startswith("CHOI")]
     assert compute_criteria_orr_table(no_choi, adsl) is None
+def test_dose_adjustment_reason_is_the_rule_wording_not_its_id() -> None:
+    """A rule-decided adjustment shows the first clause of the rule's wording from the rule
+    table (LENVIMA Table 1: "Persistent or intolerable grade 2 adverse reaction: withhold
+    ..."); several rules are joined; an unknown name and typed reasons are kept."""
+    from oncotrial.report._prepare import describe_adjustment
+
+    assert describe_adjustment("DOSE HELD PER RULES lenvatinib_hold_intolerable_grade_2") == (
+        "Persistent or intolerable grade 2 adverse reaction")
+    both = describe_adjustment("DOSE OMITTED PER RULES eribulin_hold_platelets_below_75;"
+                               "delayed_dose_omitted")
+    assert both == ("Do not administer on day 1 or day 8 for platelets < 75,000/mm3 "
+                    "(grade ≥ 2); the day 8 dose may be delayed at most 1 week")
+    assert "_" not in both
+    assert describe_adjustment("DOSE HELD PER RULES no_such_rule") == "no_such_rule"
+    assert describe_adjustment("ANC < 1.0") == "ANC < 1.0"
+    assert describe_adjustment("") == "Not recorded"
+
+
+def _adsl_disposition() -> pd.DataFrame:
+    return pd.DataFrame({
+        "USUBJID": list("ABCDEF"),
+        "ENRLFL": ["Y", "Y", "Y", "Y", "Y", "N"],
+        "SAFFL": ["Y", "Y", "Y", "Y", "N", "N"],
+        "EFFFL": ["Y", "Y", "N", "Y", "N", "N"],
+        "SCRFREAS": ["", "", "", "", "", "INCLUSION CRITERIA NOT MET"],
+        "EOTSTT": ["ONGOING", "DISCONTINUED", "DISCONTINUED", "DISCONTINUED", "", ""],
+        "DCTREAS": ["", "PROGRESSIVE DISEASE", "ADVERSE EVENT", "PROGRESSIVE DISEASE", "", ""],
+        "EOSSTT": ["ONGOING", "ONGOING", "ONGOING", "DISCONTINUED", "DISCONTINUED", ""],
+        "DCSREAS": ["", "", "", "DEATH", "WITHDRAWAL BY SUBJECT", ""],
+    })
+
+
+def test_disposition_counts_ongoing_and_discontinued_among_treated() -> None:
+    """Treated = ongoing + discontinued (by reason); only screen failures and the enrolled
+    untreated subject are exclusions before treatment."""
+    from oncotrial.report import _prepare as prep
+
+    disposition = prep.derive_disposition(_adsl_disposition())
+    assert (disposition.screened, disposition.enrolled, disposition.treated) == (6, 5, 4)
+    assert disposition.not_treated == 1
+    assert disposition.screen_failures == [("Inclusion criteria not met", 1)]
+    assert disposition.ongoing == 1
+    assert disposition.discontinued == [("Adverse event", 1), ("Progressive disease", 2)]
+    assert disposition.ongoing + sum(n for _, n in disposition.discontinued) == 4
+    stages = prep.consort_stages(disposition)
+    assert [s[0].split("\n")[0] for s in stages] == ["Screened", "Enrolled", "Treated"]
+    assert not any("Discontinued" in reason for _, _, side in stages for reason, _ in side)
+    rows = prep.disposition_table(disposition).rows.set_index("Stage")
+    assert rows.loc["    Treatment ongoing", "n"] == "1"
+    assert rows.loc["    Treatment ongoing", "% of treated"] == "25.0"
+    assert rows.loc["        Progressive disease", "n"] == "2"
+    assert rows.loc["Enrolled, not treated", "n"] == "1"
+
+
+def test_time_origin_names_the_adsl_date_it_equals() -> None:
+    """The KM axis names the real origin: STARTDT equal to ENRLDT is enrolment, to TRTSDT
+    start of treatment; DOR starts at the first response; anything else names STARTDT."""
+    from oncotrial.report._prepare import time_origin
+
+    base = pd.DataFrame({"PARAMCD": ["PFS", "PFS"], "STARTDT": ["2019-01-01", "2019-02-01"],
+                         "ENRLDT": ["2019-01-01", "2019-02-01"],
+                         "TRTSDT": ["2019-01-02", "2019-02-01"]})
+    assert time_origin(base) == "enrolment"
+    assert time_origin(base.assign(TRTSDT=base["STARTDT"]).drop(columns="ENRLDT")) == (
+        "start of treatment")
+    assert time_origin(base.drop(columns="ENRLDT")) == "origin (ADTTE STARTDT)"
+    assert time_origin(base.assign(PARAMCD="DOR")) == "first documented response"
+
+
+def test_landmark_with_no_one_at_risk_is_not_estimable() -> None:
+    """All five responders censored or failing before 3 months: no one at risk at 3 months,
+    so the rate is not estimable; with everyone still at risk and no event, 100 % has no CI
+    (never "100.0% (100.0–100.0)")."""
+    short = pd.DataFrame({"PARAMCD": "DOR", "AVAL": [20.0, 40.0, 50.0, 60.0, 80.0],
+                          "CNSR": [1, 0, 1, 1, 1]})
+    row = compute_time_to_event_table(short, paramcds=("DOR",)).rows.iloc[0]
+    assert row["Rate at 3 months (95% CI)"] == "not estimable (no subject at risk)"
+    long = pd.DataFrame({"PARAMCD": "DOR", "AVAL": [300.0, 325.0, 461.0, 500.0, 758.0],
+                         "CNSR": [0, 0, 0, 1, 1]})
+    row = compute_time_to_event_table(long, paramcds=("DOR",)).rows.iloc[0]
+    assert row["Rate at 3 months (95% CI)"] == "100.0% (CI not estimable)"
+    assert row["Rate at 6 months (95% CI)"] == "100.0% (CI not estimable)"
+
+
+def test_deaths_listing_gives_study_day_and_fatal_events() -> None:
+    """Each treated subject with a death date is listed once, with the day of death counted
+    from the first dose (day 1) and the grade 5 / fatal AE terms; others are not listed."""
+    from oncotrial.report._prepare import deaths_listing
+
+    adsl = pd.DataFrame({"USUBJID": ["A", "B", "C"], "SAFFL": ["Y", "Y", "N"],
+                         "TRTSDT": ["2019-01-01", "2019-01-01", ""],
+                         "DTHDT": ["2019-01-10", "", "2019-02-01"]})
+    adae = pd.DataFrame({"USUBJID": ["A", "A", "B"],
+                         "AEDECOD": ["Sepsis", "Fatigue", "Sepsis"],
+                         "ATOXGRN": [5, 2, 3], "AEOUT": ["FATAL", "RECOVERED/RESOLVED", ""]})
+    rows = deaths_listing(adsl, adae).rows
+    assert rows.to_dict("records") == [{"Subject": "A", "Date of death": "2019-01-10",
+                                        "Study day": "10", "Fatal adverse event": "Sepsis"}]

@@ -55,7 +55,7 @@ COMMANDS: dict[str, Entry] = {
     "recist": Entry("oncotrial.cli.recist", "app",
                     "RECIST 1.1 response evaluation from lesion measurements."),
     "report": Entry("oncotrial.cli.report", "report",
-                    "Write report.html (self-contained), report.pdf and every table as CSV."),
+                    "Write report.html, a paginated report.pdf and numbered TLFs (RTF, CSV)."),
     "serve": Entry("oncotrial.cli.serve", "serve",
                    "Serve the web EDC and the JSON API (http://HOST:PORT)."),
     "sim": Entry("oncotrial.cli.sim", "app",

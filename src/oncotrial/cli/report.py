@@ -24,12 +24,22 @@ def report(
     samples: Annotated[Path | None, typer.Option(
         "--samples", help="Sample sheet: file, subject, timepoint (pre/post), response")] = None,
 ) -> None:
-    """Write report.html (self-contained), report.pdf and every table as CSV."""
+    """Write report.html, a paginated report.pdf and numbered TLFs (RTF, CSV).
+
+    The numbered tables, listings and figures and the TLF index go under tlf/, every table's
+    rows as plain CSV under tables/."""
     formats = [f.strip() for f in format.split(",") if f.strip()]
-    written = write_report(adam, out, formats=formats, protocol_path=protocol,
-                           scores_path=scores, samples_path=samples)
+    console = Console(stderr=True)
+    # A spinner while the report is computed and laid out (seconds); shown on a terminal only.
+    with console.status("computing tables and figures, writing HTML, PDF, RTF and CSV …"):
+        written = write_report(adam, out, formats=formats, protocol_path=protocol,
+                               scores_path=scores, samples_path=samples)
     console = Console()
     for path in written:
         if path.suffix in {".html", ".pdf"}:
             console.print(f"wrote {path}")
-    console.print(f"wrote {sum(p.suffix == '.csv' for p in written)} tables under {out / 'tables'}")
+    outputs = sum(p.suffix == ".rtf" for p in written)
+    console.print(f"wrote {outputs} numbered tables, listings and figures (RTF, CSV) and the "
+                  f"TLF index {out / 'tlf' / 'index.csv'}")
+    plain = sum(p.suffix == ".csv" and p.parent.name == "tables" for p in written)
+    console.print(f"wrote {plain} tables as plain CSV under {out / 'tables'}")

@@ -97,6 +97,68 @@ def _read_numeric(path: Path, columns: list[str]) -> pd.DataFrame:
     return data
 
 
+_ADAM_CENSOR = "CNSR"  # ADaM BDS-TTE: 1 = censored, 0 = event (ADaM IG, ADTTE)
+_TIME_UNITS = {"days": 365.25 / 12, "months": 1.0}  # input units per plotted month
+
+
+def _select_param(data: pd.DataFrame, param: str | None, column: str, path: Path) -> pd.DataFrame:
+    """The rows of one parameter: refuse a file that mixes parameters unless *param* names
+    one of them (an ADTTE holds PFS, OS, DOR … in one column)."""
+    if column not in data:
+        if param is not None:
+            raise DataError(f"--param needs a {column} column in {path.name}", field="param",
+                            value=param, allowed=f"a file with a {column} column")
+        return data
+    present = sorted(set(data[column].astype(str)))
+    if param is None:
+        if len(present) > 1:
+            raise DataError(f"{path.name} holds several parameters in {column}; choose one",
+                            field="param", value=None, allowed=", ".join(present))
+        return data
+    chosen = data[data[column].astype(str) == param]
+    if chosen.empty:
+        raise DataError(f"no rows of this parameter in {path.name}", field="param",
+                        value=param, allowed=", ".join(present))
+    return chosen
+
+
+def _events(values: pd.Series, *, censor_coded: bool, column: str) -> np.ndarray:
+    """Event indicator (1 = event): the column as it is, or 1 - value when it codes
+    censoring (ADaM CNSR). Values other than 0 and 1 are refused when censor-coded."""
+    numbers = values.to_numpy(dtype=np.float64)
+    if not censor_coded:
+        return numbers
+    bad = ~np.isin(numbers, (0.0, 1.0))
+    if bad.any():
+        raise DataError("a censoring flag is 0 (event) or 1 (censored)", field=column,
+                        value=float(numbers[int(np.flatnonzero(bad)[0])]), allowed="0, 1")
+    return 1.0 - numbers
+
+
+def _plot(data: pd.DataFrame, *, time: str, events: np.ndarray, group: str | None,
+          unit: str, title: str, out: Path) -> None:
+    """Draw the Kaplan-Meier curve(s) with the report's figure and write *out* (PNG, SVG or
+    PDF by its suffix) in one rename."""
+    from matplotlib.figure import Figure
+
+    from oncotrial.report import plot_kaplan_meier
+    from oncotrial.report._style import figure_style
+
+    suffix = out.suffix.lower().lstrip(".")
+    frame = pd.DataFrame({"TIME": data[time].to_numpy(dtype=np.float64) * (
+        _TIME_UNITS["days"] / _TIME_UNITS[unit]), "CNSR": 1 - events})
+    if group is not None:
+        frame["GROUP"] = data[group].astype(str).to_numpy()
+    with figure_style():
+        figure = Figure(figsize=(7.0, 4.6), layout="constrained")
+        plot_kaplan_meier(frame, ax=figure.add_subplot(), time="TIME", censor="CNSR",
+                          group=None if group is None else "GROUP",
+                          ylabel="Survival probability", xlabel="Time (months)")
+        figure.suptitle(title, fontsize=10, weight="bold")
+        with atomic_file(out) as temp:
+            figure.savefig(temp, format=suffix)
+
+
 def _group_codes(column: pd.Series) -> tuple[NDArray[np.int64], list[str]]:
     """Integer code per row and the labels in sorted order (hashing, not a string sort)."""
     codes, uniques = pd.factorize(column.astype(str), sort=True)
@@ -203,6 +265,27 @@ def _write_table(fits: list[tuple[str | None, KaplanMeierResult]], out: Path) ->
         write_csv(pd.DataFrame(columns), temp)
 
 
+def _check_options(*, plot: Path | None, time_unit: str, event: str,
+                   censor_coded: bool) -> None:
+    """Refuse options that cannot work before anything is read or written."""
+    if plot is not None and plot.suffix.lower() not in {".png", ".svg", ".pdf"}:
+        raise DataError("unknown plot file type", field="plot", value=str(plot),
+                        allowed="a .png, .svg or .pdf file")
+    if time_unit not in _TIME_UNITS:
+        raise DataError("unknown time unit", field="time-unit", value=time_unit,
+                        allowed=", ".join(_TIME_UNITS))
+    if event.upper() == _ADAM_CENSOR and not censor_coded:
+        raise DataError("the ADaM censoring flag is 1 for censored; add --censor-coded",
+                        field="event", value=event, allowed="--event CNSR --censor-coded")
+
+
+def _load(path: Path, columns: list[str], *, param: str | None) -> pd.DataFrame:
+    """The chosen columns (and PARAMCD when the file has it) of one parameter's rows."""
+    header = csv_header(read_csv_text(path, field="INPUT"), path, fold_case=False)
+    extra = ["PARAMCD"] if "PARAMCD" in header and "PARAMCD" not in columns else []
+    return _select_param(_read_numeric(path, columns + extra), param, "PARAMCD", path)
+
+
 @app.command("km")
 def km(
     input_csv: Annotated[
@@ -210,8 +293,19 @@ def km(
     ],
     *,
     time: Annotated[str, typer.Option("--time", help="Column of follow-up times.")],
-    event: Annotated[str, typer.Option("--event", help="Column of events (1) / censoring (0).")],
+    event: Annotated[str, typer.Option(
+        "--event", help="Column of events (1) / censoring (0); see --censor-coded.")],
     group: Annotated[str | None, typer.Option("--group", help="Column to stratify by.")] = None,
+    param: Annotated[str | None, typer.Option(
+        "--param", help="Keep the rows whose PARAMCD is this (e.g. PFS in an ADTTE).")] = None,
+    censor_coded: Annotated[bool, typer.Option(
+        "--censor-coded", help="The --event column codes censoring: 1 = censored, 0 = event "
+        "(ADaM CNSR).")] = False,
+    plot: Annotated[Path | None, typer.Option(
+        "--plot", help="Also draw the curve(s) to this .png, .svg or .pdf file.")] = None,
+    time_unit: Annotated[str, typer.Option(
+        "--time-unit", help="Unit of --time, for the plot's month axis: days or months.")
+    ] = "days",
     conf_type: Annotated[str, typer.Option(
         "--conf-type", help=f"Interval type: {', '.join(CONF_TYPES)}.")] = "log-log",
     conf_level: Annotated[float, typer.Option("--conf-level")] = 0.95,
@@ -226,13 +320,17 @@ def km(
 ) -> None:
     """Kaplan-Meier summary per group: n, events, median (CI), survival at landmarks (R survfit).
 
-    The full curve (one row per distinct time) goes to --table FILE, never to the screen.
+    The full curve (one row per distinct time) goes to --table FILE, never to the screen. On an
+    ADTTE: ``--param PFS --time AVAL --event CNSR --censor-coded``; a file holding several
+    parameters in PARAMCD is refused without --param, and a CNSR column without
+    --censor-coded, so that censored times are never taken as events.
     """
+    _check_options(plot=plot, time_unit=time_unit, event=event, censor_coded=censor_coded)
     chosen = _parse_landmarks(landmarks) if landmarks is not None else None
     cols = [time, event] + ([group] if group else [])
-    data = _read_numeric(input_csv, cols)
+    data = _load(input_csv, cols, param=param)
     t = data[time].to_numpy(dtype=np.float64)
-    e = data[event].to_numpy()
+    e = _events(data[event], censor_coded=censor_coded, column=event)
     fits: list[tuple[str | None, KaplanMeierResult]] = []
     codes, labels = _group_codes(data[group]) if group is not None else (None, [])
     if codes is None:
@@ -245,6 +343,9 @@ def km(
     log_rank = estimate_log_rank(t, e, codes) if codes is not None and len(fits) > 1 else None
     for path in {p for p in (table, out) if p is not None}:
         _write_table(fits, path)
+    if plot is not None:
+        _plot(data, time=time, events=e, group=group, unit=time_unit, out=plot,
+              title=f"Kaplan-Meier: {param or input_csv.stem}")
     times = chosen if chosen is not None else _default_landmarks(float(t.max()))
     summaries = [_km_summary(label, fit, times) for label, fit in fits]
     if as_json:

@@ -15,12 +15,15 @@ Variables that a dataset lacks leave their row out of a table; nothing is impute
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
 
 from oncotrial.report.tables import ReportTable, format_count
+from oncotrial.rules._dose_rules import load_dose_rules
 from oncotrial.stats import SimonDesign as StatsSimonDesign
 from oncotrial.stats import (
     compute_simon_oc,
@@ -29,12 +32,17 @@ from oncotrial.stats import (
 )
 
 __all__ = [
+    "Disposition",
     "SimonDesign",
     "best_change",
     "by_histology_tables",
     "change_over_time",
     "compute_simon_table",
+    "consort_branches",
     "consort_stages",
+    "deaths_listing",
+    "derive_disposition",
+    "describe_adjustment",
     "disposition_table",
     "dlt_tables",
     "exposure_tables",
@@ -43,6 +51,7 @@ __all__ = [
     "relatedness_columns",
     "serious_and_fatal_tables",
     "swimmer_data",
+    "time_origin",
 ]
 
 Stage = tuple[str, int, list[tuple[str, int]]]
@@ -72,30 +81,97 @@ def population_label(adsl: pd.DataFrame, flag: str) -> str:
     return f"{flag} (N = {int(_flag(adsl, flag).sum())})"
 
 
+def _readable(text: str) -> str:
+    """An upper-case controlled term as a reader writes it (``PROGRESSIVE DISEASE`` →
+    ``Progressive disease``); mixed-case text is kept as written."""
+    return text.capitalize() if text.isupper() else text
+
+
 def _reasons(values: pd.Series) -> list[tuple[str, int]]:
-    counts = values.astype(str).replace("", "Not recorded").value_counts()
+    text = values.fillna("").astype(str).str.strip().replace("", "Not recorded")
+    counts = text.map(_readable).value_counts()
     return [(str(reason), int(n)) for reason, n in sorted(counts.items())]
 
 
-def consort_stages(adsl: pd.DataFrame) -> list[Stage]:
-    """Screened → enrolled (by phase) → treated → evaluable, with exclusions at each arrow."""
+@dataclass(frozen=True)
+class Disposition:
+    """Subject disposition from ADSL: the CONSORT flow up to allocation (screened → enrolled →
+    treated, with the exclusions at each step), then what became of the treated subjects
+    (treatment ongoing or discontinued by reason, study status) and the analysis sets.
+
+    Only screen failures and enrolled-but-untreated subjects are exclusions; a discontinuation
+    is an outcome of treatment, not an exclusion (CONSORT 2010, item 13 and its flow diagram).
+    """
+
+    screened: int
+    screen_failures: list[tuple[str, int]]
+    enrolled: int
+    enrolled_groups: list[tuple[str, int]]
+    not_treated: int
+    treated: int
+    ongoing: int | None
+    discontinued: list[tuple[str, int]]
+    study_status: list[tuple[str, int]]
+    analysed: list[tuple[str, int]]
+
+
+def derive_disposition(adsl: pd.DataFrame) -> Disposition:
+    """Disposition counts from ADSL (ENRLFL, SAFFL, SCRFREAS, PHASE/arm, EOTSTT, DCTREAS,
+    EOSSTT, DCSREAS, EFFFL). ``ongoing`` is ``None`` when ADSL has no EOTSTT."""
     enrolled = _flag(adsl, "ENRLFL")
-    stages: list[Stage] = []
-    failures = adsl.loc[~enrolled, "SCRFREAS"] if "SCRFREAS" in adsl else adsl.loc[~enrolled,
-                                                                                       "USUBJID"]
-    stages.append(("Screened", len(adsl),
-                   _reasons(failures) if "SCRFREAS" in adsl and len(failures) else
-                   ([("Screen failure", int((~enrolled).sum()))] if (~enrolled).any() else [])))
-    phase_text = _enrolled_by_group(adsl.loc[enrolled])
     treated = enrolled & _flag(adsl, "SAFFL")
-    stages.append(("Enrolled", int(enrolled.sum()), phase_text))
-    off = treated & (adsl["EOTSTT"].astype(str) == "DISCONTINUED") if "EOTSTT" in adsl else None
-    discontinued = _reasons(adsl.loc[off, "DCTREAS"]) if off is not None and "DCTREAS" in adsl \
-        else []
-    stages.append(("Treated", int(treated.sum()), [("Discontinued treatment: " + r, n)
-                                                   for r, n in discontinued]))
-    stages.append(("Evaluable for response", int((treated & _flag(adsl, "EFFFL")).sum()), []))
-    return stages
+    failures = (_reasons(adsl.loc[~enrolled, "SCRFREAS"]) if "SCRFREAS" in adsl
+                else [("Screen failure", int((~enrolled).sum()))])
+    on = adsl.loc[treated]
+    ongoing: int | None = None
+    discontinued: list[tuple[str, int]] = []
+    if "EOTSTT" in on:
+        status = on["EOTSTT"].astype(str).str.upper()
+        ongoing = int((status == "ONGOING").sum())
+        stopped = on.loc[status == "DISCONTINUED"]
+        discontinued = _reasons(stopped["DCTREAS"] if "DCTREAS" in stopped
+                                else pd.Series("", index=stopped.index))
+    study: list[tuple[str, int]] = []
+    if "EOSSTT" in on:
+        status = on["EOSSTT"].astype(str).str.upper()
+        study.append(("Ongoing in study", int((status == "ONGOING").sum())))
+        left = on.loc[status == "DISCONTINUED"]
+        study.append(("Discontinued study", len(left)))
+        if "DCSREAS" in left:
+            study += [(f"    {reason}", n) for reason, n in _reasons(left["DCSREAS"])]
+    analysed = [("Safety population (SAFFL)", int(treated.sum()))]
+    if "EFFFL" in adsl:
+        analysed.append(("Evaluable for response (EFFFL)",
+                         int((treated & _flag(adsl, "EFFFL")).sum())))
+    return Disposition(
+        screened=len(adsl), screen_failures=[r for r in failures if r[1]],
+        enrolled=int(enrolled.sum()), enrolled_groups=_enrolled_by_group(adsl.loc[enrolled]),
+        not_treated=int((enrolled & ~treated).sum()), treated=int(treated.sum()),
+        ongoing=ongoing, discontinued=discontinued, study_status=study, analysed=analysed)
+
+
+def consort_stages(disposition: Disposition) -> list[Stage]:
+    """The stages up to allocation for the flow diagram: screened (screen failures on its
+    arrow), enrolled (not treated on its arrow), treated."""
+    groups = "; ".join(f"{label}: {n}" for label, n in disposition.enrolled_groups)
+    not_treated = [("Enrolled, not treated", disposition.not_treated)] \
+        if disposition.not_treated else []
+    return [
+        ("Screened", disposition.screened,
+         [("Screen failure: " + reason, n) for reason, n in disposition.screen_failures]),
+        ("Enrolled" + (f"\n({groups})" if groups else ""), disposition.enrolled, not_treated),
+        ("Treated", disposition.treated, []),
+    ]
+
+
+def consort_branches(disposition: Disposition) -> list[Stage]:
+    """What became of the treated subjects, drawn side by side under "Treated"."""
+    branches: list[Stage] = []
+    if disposition.ongoing is not None:
+        branches.append(("Treatment ongoing", disposition.ongoing, []))
+    stopped = sum(n for _, n in disposition.discontinued)
+    branches.append(("Discontinued treatment", stopped, disposition.discontinued))
+    return branches
 
 
 def arm_column(adsl: pd.DataFrame) -> str | None:
@@ -126,14 +202,31 @@ def has_dose_finding(adsl: pd.DataFrame) -> bool:
     return "DLTEVLFL" in adsl or phase_ib
 
 
-def disposition_table(stages: list[Stage]) -> ReportTable:
-    """The CONSORT counts as a table (the figure shows the same numbers)."""
-    rows: list[dict[str, str]] = []
-    for label, n, exclusions in stages:
-        rows.append({"Stage": label, "n": str(n)})
-        rows.extend({"Stage": f"    {reason}", "n": str(k)} for reason, k in exclusions)
-    return ReportTable("disposition", "Subject disposition", "all screened subjects",
-                       pd.DataFrame(rows))
+def disposition_table(disposition: Disposition) -> ReportTable:
+    """Disposition as a table: the counts of the flow diagram, percentages of treated."""
+    treated = disposition.treated
+
+    def row(label: str, n: int, *, percent: bool = True) -> dict[str, str]:
+        share = f"{100.0 * n / treated:.1f}" if percent and treated else ""
+        return {"Stage": label, "n": str(n), "% of treated": share}
+
+    rows = [row("Screened", disposition.screened, percent=False)]
+    rows += [row(f"    Screen failure: {r}", n, percent=False)
+             for r, n in disposition.screen_failures]
+    rows.append(row("Enrolled", disposition.enrolled, percent=False))
+    rows += [row(f"    {label}", n, percent=False) for label, n in disposition.enrolled_groups]
+    rows.append(row("Enrolled, not treated", disposition.not_treated, percent=False))
+    rows.append(row("Treated", treated))
+    if disposition.ongoing is not None:
+        rows.append(row("    Treatment ongoing", disposition.ongoing))
+    rows.append(row("    Discontinued treatment", sum(n for _, n in disposition.discontinued)))
+    rows += [row(f"        {reason}", n) for reason, n in disposition.discontinued]
+    rows += [row(label, n) for label, n in disposition.study_status]
+    rows += [row(label, n) for label, n in disposition.analysed]
+    return ReportTable("disposition", "Subject disposition", "all screened subjects "
+                       f"(N = {disposition.screened})", pd.DataFrame(rows),
+                       footnotes=(("Percentages are of treated subjects. Discontinuation reasons "
+                                  "are ADSL DCTREAS (treatment) and DCSREAS (study)."),))
 
 
 def dlt_tables(adsl: pd.DataFrame, adae: pd.DataFrame) -> list[ReportTable]:
@@ -191,19 +284,58 @@ def exposure_tables(adex: pd.DataFrame, adsl: pd.DataFrame) -> list[ReportTable]
     return tables
 
 
+_PER_RULES = re.compile(r"^DOSE (?:HELD|REDUCED|OMITTED) PER RULES (?P<rules>.+)$")
+_CLAUSE_END = re.compile(r"[.;:](?:\s|$)")
+
+
+@cache
+def _rule_wordings() -> dict[str, str]:
+    """Each dose-modification rule's name → its reason, the first clause of the wording the
+    rule table stores beside the rule (rules/data/dose_rules.yaml, LENVIMA/HALAVEN labels)."""
+    table = load_dose_rules()
+    wordings = {r.name: r.wording for r in table.rules}
+    wordings |= {r.name: r.wording for r in table.schedule_rules}
+    return {name: _CLAUSE_END.split(" ".join(text.split()), maxsplit=1)[0].strip()
+            for name, text in wordings.items()}
+
+
+def describe_adjustment(reason: str) -> str:
+    """The reason of a dose adjustment as a reader understands it.
+
+    ADEX ADJREAS (from EX EXADJ) is either the reason entered on the form, kept as written,
+    or ``DOSE HELD PER RULES name;name`` naming the dose-modification rules that fired; each
+    rule name is replaced by its wording from the rule table. A name the table does not know
+    is shown as it is rather than dropped. Several rules are joined with "; ".
+    """
+    found = _PER_RULES.match(reason.strip())
+    if found is None:
+        return reason.strip() or "Not recorded"
+    wordings = _rule_wordings()
+    names = [n.strip() for n in found.group("rules").split(";") if n.strip()]
+    parts = [wordings.get(name, name) for name in names]
+    return "; ".join([parts[0]] + [p[:1].lower() + p[1:] for p in parts[1:]])
+
+
 def _adjustment_table(adjustments: pd.DataFrame, adsl: pd.DataFrame,
                       population: str) -> ReportTable:
     total = int(_flag(adsl, "SAFFL").sum())
+    readable = adjustments.assign(
+        DRUG=adjustments["EXTRT"].astype(str).map(_readable),
+        KIND=adjustments["AVALC"].astype(str).map(_readable),
+        REASON=adjustments["ADJREAS"].fillna("").astype(str).map(describe_adjustment))
     rows = [{"Drug": str(drug), "Adjustment": str(kind), "Reason": str(reason),
              "Subjects": format_count(int(group["USUBJID"].nunique()), total),
              "Events": str(len(group))}
-            for (drug, kind, reason), group in adjustments.groupby(
-                ["EXTRT", "AVALC", "ADJREAS"], sort=True)]
+            for (drug, kind, reason), group in readable.groupby(
+                ["DRUG", "KIND", "REASON"], sort=True)]
     return ReportTable("dose_adjustments", "Dose reductions and holds by reason", population,
                        pd.DataFrame(rows, columns=["Drug", "Adjustment", "Reason", "Subjects",
                                                    "Events"]),
                        footnotes=(("A subject is counted once per drug, adjustment and reason; "
-                                  "events count every adjusted dose."),))
+                                  "events count every adjusted dose."),
+                                  ("Reasons are the dose-modification rules that fired, in the "
+                                  "wording of the rule table (LENVIMA and HALAVEN prescribing "
+                                  "information); the rule names are in ADEX ADJREAS.")))
 
 
 def relatedness_columns(adae: pd.DataFrame) -> list[tuple[str, str]]:
@@ -233,6 +365,31 @@ def serious_and_fatal_tables(adae: pd.DataFrame, adsl: pd.DataFrame) -> list[Rep
         rows.append({"Category": "Deaths (any cause)", "Subjects": format_count(deaths, total)})
     return [ReportTable("serious", "Serious adverse events, discontinuations and deaths",
                         f"SAFFL (N = {total})", pd.DataFrame(rows))]
+
+
+def deaths_listing(adsl: pd.DataFrame, adae: pd.DataFrame) -> ReportTable:
+    """Listing of deaths among treated subjects (ADSL DTHDT), with the study day of death
+    from the first dose and the fatal adverse events (AEOUT FATAL or CTCAE grade 5) of the
+    subject; ICH E3 §12.3.1.1 and §14.3.2."""
+    treated = adsl[_flag(adsl, "SAFFL")]
+    died = treated[pd.to_datetime(treated["DTHDT"], errors="coerce").notna()] \
+        if "DTHDT" in treated else treated.iloc[0:0]
+    fatal = adae[(adae["AEOUT"].astype(str).str.upper() == "FATAL") if "AEOUT" in adae
+                 else pd.Series(False, index=adae.index)]
+    fatal = pd.concat([fatal, adae[pd.to_numeric(adae["ATOXGRN"], errors="coerce") == 5]])
+    terms = fatal.groupby("USUBJID")["AEDECOD"].agg(
+        lambda values: "; ".join(sorted(set(values.astype(str)))))
+    start = died["TRTSDT"] if "TRTSDT" in died else pd.Series(pd.NaT, index=died.index)
+    days = _study_day(died["DTHDT"], start)
+    rows = pd.DataFrame({
+        "Subject": died["USUBJID"].astype(str),
+        "Date of death": pd.to_datetime(died["DTHDT"]).dt.date.astype(str),
+        "Study day": days.map(lambda d: "" if pd.isna(d) else str(int(d))),
+        "Fatal adverse event": died["USUBJID"].map(terms).fillna("none recorded"),
+    }).sort_values(["Date of death", "Subject"], kind="mergesort")
+    return ReportTable("deaths", "Deaths", f"SAFFL (N = {len(treated)})", rows,
+                       footnotes=(("Study day counts from the first dose (day 1). Fatal "
+                                  "adverse events: ADAE AEOUT = FATAL or CTCAE grade 5."),))
 
 
 def graded_lab_params(adlb: pd.DataFrame) -> list[str]:
@@ -339,6 +496,31 @@ def change_over_time(adtr: pd.DataFrame, adrs: pd.DataFrame) -> pd.DataFrame:
 def _bor(adrs: pd.DataFrame) -> pd.DataFrame:
     return (adrs[adrs["PARAMCD"] == "CBOR"][["USUBJID", "AVALC"]]
             .rename(columns={"AVALC": "BOR"}))
+
+
+_ORIGINS = (("RANDDT", "randomisation"), ("ENRLDT", "enrolment"),
+            ("TRTSDT", "start of treatment"))
+
+
+def time_origin(adtte: pd.DataFrame) -> str:
+    """What the time-to-event origin STARTDT of *adtte* is, in words, for an axis label.
+
+    The origin is named after the ADSL date it equals on every record (RANDDT, ENRLDT, TRTSDT,
+    in that order); duration of response starts at the first documented response (ADaM
+    convention for DOR). Records whose origin matches none of them are labelled by the
+    variable itself, never by a guess.
+    """
+    if (adtte["PARAMCD"].astype(str) == "DOR").all() and len(adtte):
+        return "first documented response"
+    if "STARTDT" not in adtte:
+        return "origin (STARTDT not in ADTTE)"
+    start = pd.to_datetime(adtte["STARTDT"], errors="coerce")
+    for column, words in _ORIGINS:
+        if column in adtte:
+            other = pd.to_datetime(adtte[column], errors="coerce")
+            if start.notna().all() and (start == other).all():
+                return words
+    return "origin (ADTTE STARTDT)"
 
 
 def _study_day(dates: pd.Series, start: pd.Series) -> pd.Series:

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 
 from oncotrial.report import _prepare as prep
 from oncotrial.report._style import figure_style
+from oncotrial.report._tlf import Numbering, place
 from oncotrial.report.figures import (
     plot_consort,
     plot_kaplan_meier,
@@ -60,6 +61,8 @@ class ReportFigure:
     caption: str
     population: str
     figure: Figure
+    number: str = ""  # "Figure 14.2.1", given when the report numbers its outputs
+    sources: tuple[str, ...] = ()  # ADaM datasets it is computed from
 
 
 @dataclass
@@ -101,12 +104,31 @@ def build_sections(
     translational: TranslationalInputs | None = None,
 ) -> list[ReportSection]:
     """Build every section of the report from the ADaM datasets in *adam* (keys ``ADSL`` …)."""
-    sections = [_disposition(adam), _baseline(adam)]
+    sections = [_disposition(adam), _baseline(adam), _efficacy(adam, design)]
     if "ADSL" not in adam or prep.has_dose_finding(adam["ADSL"]):
         sections.append(_phase_ib(adam))
-    sections += [_exposure(adam), _safety(adam), _efficacy(adam, design)]
+    sections += [_safety(adam), _exposure(adam)]
     if translational is not None:
         sections.append(_translational(translational))
+    return _numbered(sections)
+
+
+def _numbered(sections: list[ReportSection]) -> list[ReportSection]:
+    """Give every table, listing and figure its ICH E3 section 14 number and its source
+    datasets (:mod:`oncotrial.report._tlf`), in the order the report shows them."""
+    numbering = Numbering()
+    for section in sections:
+        tables = []
+        for table in section.tables:
+            where = place(table.key, figure=False)
+            tables.append(replace(table, number=f"{where.kind} {numbering.number(where)}",
+                                  sources=where.sources))
+        figures = []
+        for item in section.figures:
+            where = place(item.key, figure=True)
+            figures.append(replace(item, number=f"Figure {numbering.number(where)}",
+                                   sources=where.sources))
+        section.tables, section.figures = tables, figures
     return sections
 
 
@@ -114,14 +136,25 @@ def _disposition(adam: Mapping[str, pd.DataFrame]) -> ReportSection:
     section = ReportSection("disposition", "Disposition")
     if not _need(adam, section, "ADSL"):
         return section
-    stages = prep.consort_stages(adam["ADSL"])
-    section.tables.append(prep.disposition_table(stages))
+    disposition = prep.derive_disposition(adam["ADSL"])
+    section.tables.append(prep.disposition_table(disposition))
+    stages = prep.consort_stages(disposition)
+    branches = prep.consort_branches(disposition)
+    height = 1.3 * (len(stages) + 2) + 0.2 * max(len(b[2]) for b in branches)
     _titled(section, ReportFigure(
-        "consort", "Subject flow", "CONSORT-style flow of subjects through the trial.",
-        "all screened subjects",
-        _figure(lambda f: plot_consort(stages, ax=f.add_subplot()), (7.0, 1.3 * len(stages))),
+        "consort", "Subject flow",
+        "CONSORT-style flow of subjects: exclusions before treatment on the side arrows; "
+        "below, treated subjects by treatment status and discontinuation reason, and the "
+        "analysis sets.", f"all screened subjects (N = {disposition.screened})",
+        _figure(partial(_draw_consort, stages=stages, branches=branches,
+                        analysed=disposition.analysed), (7.0, height)),
     ))
     return section
+
+
+def _draw_consort(figure: Figure, *, stages: list[prep.Stage], branches: list[prep.Stage],
+                  analysed: list[tuple[str, int]]) -> None:
+    plot_consort(stages, ax=figure.add_subplot(), branches=branches, analysed=analysed)
 
 
 def _baseline(adam: Mapping[str, pd.DataFrame]) -> ReportSection:
@@ -146,6 +179,17 @@ def _exposure(adam: Mapping[str, pd.DataFrame]) -> ReportSection:
     return section
 
 
+# Standard safety displays (ICH E3 §12.2 and §12.3): AEs selected by an ADAE variable.
+_AE_SUBSETS = (
+    ("ae_serious", "AESER", "Y", "Serious treatment-emergent adverse events"),
+    ("ae_reduced", "AEACN", "DOSE REDUCED", "Adverse events leading to dose reduction"),
+    ("ae_interrupted", "AEACN", "DRUG INTERRUPTED",
+     "Adverse events leading to dose interruption"),
+    ("ae_withdrawn", "AEACN", "DRUG WITHDRAWN",
+     "Adverse events leading to discontinuation of a drug"),
+)
+
+
 def _safety(adam: Mapping[str, pd.DataFrame]) -> ReportSection:
     section = ReportSection("safety", "Safety")
     if not _need(adam, section, "ADSL", "ADAE"):
@@ -155,8 +199,14 @@ def _safety(adam: Mapping[str, pd.DataFrame]) -> ReportSection:
     for column, drug in prep.relatedness_columns(adae):
         section.tables.append(compute_ae_table(
             adae, adsl, related_to=column,
-            title=f"Treatment-related adverse events ({drug}) by CTCAE term and worst grade"))
+            title=f"Treatment-related adverse events ({drug}) by system organ class, CTCAE term "
+                  "and worst grade"))
+    for key, column, value, what in _AE_SUBSETS:
+        section.tables.append(compute_ae_table(
+            adae, adsl, subset=(column, value), key=key,
+            title=f"{what} by system organ class, CTCAE term and worst grade"))
     section.tables.extend(prep.serious_and_fatal_tables(adae, adsl))
+    section.tables.append(prep.deaths_listing(adsl, adae))
     if "ADLB" in adam:
         population = prep.population_label(adsl, "SAFFL")
         for param in prep.graded_lab_params(adam["ADLB"]):
@@ -246,6 +296,7 @@ def _time_to_event(adtte: pd.DataFrame, section: ReportSection, population: str)
             section.notes.append(f"No {label.lower()} records in ADTTE.")
             continue
         responders = paramcd == "DOR"  # DOR runs from the first response, in responders
+        origin = prep.time_origin(data)
         _titled(section, ReportFigure(
             f"km-{paramcd.lower()}", f"Kaplan-Meier curve: {label}",
             "Censored observations are marked with ticks; the band is the 95 % log-log "
@@ -253,9 +304,7 @@ def _time_to_event(adtte: pd.DataFrame, section: ReportSection, population: str)
             f"confirmed responders (N = {data['USUBJID'].nunique()})" if responders
             else population,
             _figure(partial(_draw_km, data=data, ylabel=f"{label} probability",
-                            xlabel=("Time since first response (months)" if responders
-                                    else "Time since start of treatment (months)")),
-                    (7.0, 4.4)),
+                            xlabel=f"Time since {origin} (months)"), (7.0, 4.4)),
         ))
 
 

@@ -242,34 +242,70 @@ def _at_risk_table(ax: Axes, times: list[float], rows: list[tuple[str, list[int]
                     ha="center", va="top")
 
 
-def plot_consort(counts: Sequence[tuple[str, int, Sequence[tuple[str, int]]]], *,
-                 ax: Axes | None = None) -> Axes:
-    """Draw a CONSORT-style flow diagram.
+def plot_consort(
+    counts: Sequence[tuple[str, int, Sequence[tuple[str, int]]]],
+    *,
+    ax: Axes | None = None,
+    branches: Sequence[tuple[str, int, Sequence[tuple[str, int]]]] = (),
+    analysed: Sequence[tuple[str, int]] = (),
+) -> Axes:
+    """Draw a CONSORT-style flow diagram (CONSORT 2010 flow diagram).
 
-    *counts* is the ordered list of stages ``(label, n, exclusions)``; each stage is a box, and
-    its exclusions (``(reason, n)``) are listed in a side box on the arrow to the next stage.
+    *counts* is the ordered list of stages up to allocation ``(label, n, exclusions)``; each
+    stage is a box and its exclusions (``(reason, n)``) are listed in a side box on the arrow
+    to the next stage. *branches* are what became of the subjects of the last stage (e.g.
+    treatment ongoing, discontinued with reasons), drawn side by side below it: outcomes, not
+    exclusions. *analysed* lists the analysis sets in a last box.
     """
-    ax = _new_axes(ax, (7.0, 1.4 * len(counts) + 0.5))
+    rows = len(counts) + (1 if branches else 0) + (1 if analysed else 0)
+    ax = _new_axes(ax, (7.0, 1.4 * rows + 0.5))
     ax.set_axis_off()
-    n_stages = len(counts)
     ax.set_xlim(0.0, 1.0)
-    ax.set_ylim(0.0, float(n_stages))
+    ax.set_ylim(0.0, float(rows) + 0.4 * _extra_lines(branches))
+    top = float(rows) + 0.4 * _extra_lines(branches)
     for index, (label, n, exclusions) in enumerate(counts):
-        y = n_stages - index - 0.5
+        y = top - index - 0.5
         _box(ax, 0.08, y, 0.42, f"{label}\nn = {n}")
-        if index < n_stages - 1:
-            ax.annotate("", xy=(0.29, y - 0.62), xytext=(0.29, y - 0.28),
-                        arrowprops={"arrowstyle": "->", "color": "black", "linewidth": 0.8})
+        if index < len(counts) - 1:
+            _arrow(ax, (0.29, y - 0.28), (0.29, y - 0.62))
         if exclusions:
             text = "\n".join(f"{reason}: {k}" for reason, k in exclusions)
             _box(ax, 0.56, y - 0.5, 0.42, text, fontsize=7)
-            ax.annotate("", xy=(0.56, y - 0.5), xytext=(0.29, y - 0.5),
-                        arrowprops={"arrowstyle": "->", "color": "#555555", "linewidth": 0.6})
+            _arrow(ax, (0.29, y - 0.5), (0.56, y - 0.5), colour="#555555")
+    y = top - len(counts) - 0.5
+    if branches:
+        width = 0.9 / len(branches)
+        centre = y - 0.2 * _extra_lines(branches)
+        for index, (label, n, reasons) in enumerate(branches):
+            text = "\n".join([f"{label}\nn = {n}", *(f"{r}: {k}" for r, k in reasons)])
+            x = 0.05 + index * width
+            _box(ax, x + 0.03, centre, width - 0.06, text, fontsize=7)
+            _arrow(ax, (0.29, y + 0.72), (x + width / 2, centre + _box_height(text) / 2))
+        y -= 1.0 + 0.4 * _extra_lines(branches)
+    if analysed:
+        _box(ax, 0.08, y, 0.42, "Analysed\n" + "\n".join(f"{label}: {n}"
+                                                          for label, n in analysed),
+             fontsize=7)
     return ax
 
 
+def _extra_lines(branches: Sequence[tuple[str, int, Sequence[tuple[str, int]]]]) -> int:
+    """Reason lines of the tallest branch box beyond its first two (label and n)."""
+    return max((len(reasons) for _, _, reasons in branches), default=0) // 2
+
+
+def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], *,
+           colour: str = "black") -> None:
+    ax.annotate("", xy=end, xytext=start,
+                arrowprops={"arrowstyle": "->", "color": colour, "linewidth": 0.7})
+
+
+def _box_height(text: str) -> float:
+    return 0.5 if text.count("\n") < 2 else 0.18 * (text.count("\n") + 1)
+
+
 def _box(ax: Axes, x: float, y: float, width: float, text: str, *, fontsize: int = 8) -> None:
-    height = 0.5 if text.count("\n") < 2 else 0.18 * (text.count("\n") + 1)
+    height = _box_height(text)
     ax.add_patch(FancyBboxPatch((x, y - height / 2), width, height,
                                 boxstyle="round,pad=0.01", facecolor="white",
                                 edgecolor="black", linewidth=0.8))

@@ -6,11 +6,11 @@ import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from html import escape
 from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
-from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 import oncotrial
@@ -18,15 +18,16 @@ from oncotrial._outputs import atomic_folder, final_path, write_csv
 from oncotrial.cdisc.io import read_domain
 from oncotrial.errors import DataError, failure_context
 from oncotrial.report import _prepare as prep
+from oncotrial.report._files import write_tlf_files
+from oncotrial.report._pdf_fallback import write_pdf_matplotlib
 from oncotrial.report._style import figure_style
 from oncotrial.report.content import ReportSection, TranslationalInputs, build_sections
-from oncotrial.report.tables import ReportTable
+from oncotrial.report.tables import ReportTable, centred_columns
 
-__all__ = ["ADAM_DATASETS", "read_adam", "render_report"]
+__all__ = ["ADAM_DATASETS", "is_wide", "read_adam", "render_report"]
 
 ADAM_DATASETS = ("ADSL", "ADRS", "ADTTE", "ADAE", "ADEX", "ADLB", "ADTR")
 FORMATS = ("html", "pdf")
-_ROWS_PER_PDF_PAGE = 28
 
 
 def read_adam(directory: Path) -> dict[str, pd.DataFrame]:
@@ -54,11 +55,14 @@ def render_report(
 ) -> list[Path]:
     """Compute every table and figure from *adam* and write the report files into *out_dir*.
 
-    Returns the written paths: ``report.html`` and/or ``report.pdf`` plus one CSV per table
-    under ``tables/``. The data cut-off defaults to the latest date found in the datasets.
-    Everything is written into a temporary folder that replaces *out_dir*'s entries at the end
-    (:func:`oncotrial._outputs.atomic_folder`): a failed or killed run never leaves a
-    truncated ``report.pdf`` under its final name.
+    Writes ``report.html`` and/or ``report.pdf`` (the combined report), every numbered table,
+    listing and figure under ``tlf/`` as RTF and as CSV with its title, population and
+    footnotes (figures also as PNG), the TLF index ``tlf/index.csv``, and each table's rows as
+    plain CSV under ``tables/`` (for programs). The data cut-off defaults to the latest date
+    found in the datasets. Everything is written into a temporary folder that replaces
+    *out_dir*'s entries at the end (:func:`oncotrial._outputs.atomic_folder`): a failed or
+    killed run never leaves a truncated ``report.pdf`` under its final name, and a re-run
+    removes what the previous run wrote and this one does not.
     """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
@@ -67,18 +71,41 @@ def render_report(
     with failure_context("computing the report's tables and figures"):
         sections = build_sections(adam, design=design, translational=translational)
     cutoff_date = cutoff or _latest_date(adam.values())
-    cutoff_text = cutoff_date.isoformat() if cutoff_date else "not determined"
-    meta = {"title": title, "subtitle": subtitle, "cutoff": cutoff_text,
-            "datasets": ", ".join(sorted(adam)), "version": oncotrial.__version__}
+    meta = _meta(adam, title=title, subtitle=subtitle, cutoff=cutoff_date)
     with atomic_folder(out_dir) as temp:
         written = _write_tables(sections, temp / "tables")
+        with failure_context("writing the RTF and CSV outputs under tlf/"):
+            written += write_tlf_files(sections, temp / "tlf", meta,
+                                       landscape=_wide_keys(sections))
+        html = _html(sections, meta)
         if "html" in formats:
             with failure_context("writing report.html"):
-                written.append(_write_html(sections, temp / "report.html", meta))
+                (temp / "report.html").write_text(html, encoding="utf-8")
+                written.append(temp / "report.html")
         if "pdf" in formats:
             with failure_context("writing report.pdf"):
-                written.append(_write_pdf(sections, temp / "report.pdf", meta))
+                written.append(_write_pdf(html, sections, temp / "report.pdf", meta))
     return [final_path(path, temp, out_dir) for path in written]
+
+
+_NCT = re.compile(r"NCT\d{8}")
+
+
+def _meta(adam: Mapping[str, pd.DataFrame], *, title: str, subtitle: str,
+          cutoff: date | None) -> dict[str, str]:
+    """Title-page and running-header text: study (ADSL STUDYID), protocol registry number
+    (an NCT number in *subtitle*), cut-off, datasets and program."""
+    adsl = adam.get("ADSL")
+    studies = sorted(set(adsl["STUDYID"].astype(str))) if adsl is not None and \
+        "STUDYID" in adsl else []
+    registry = _NCT.search(subtitle)
+    study = " · ".join(part for part in (", ".join(studies),
+                                          registry.group(0) if registry else "") if part)
+    return {"title": title, "subtitle": subtitle,
+            "cutoff": cutoff.isoformat() if cutoff else "not determined",
+            "study": study or title, "datasets": ", ".join(sorted(adam)),
+            "version": oncotrial.__version__,
+            "program": f"oncotrial {oncotrial.__version__} (oncotrial report)"}
 
 
 def _latest_date(frames: Iterable[pd.DataFrame]) -> date | None:
@@ -107,82 +134,79 @@ def _svg(figure: Figure) -> str:
 
 
 def _table_html(table: ReportTable) -> str:
-    return table.rows.to_html(index=False, border=0, escape=True, na_rep="")
+    """The rows as an HTML table; leading spaces of the first column (the nesting of terms
+    under their class, reasons under their category) become an indent."""
+    centred = centred_columns(table.rows)
+    marks = [' class="c"' if flag else "" for flag in centred]
+    head = "".join(f"<th{marks[i]}>{escape(str(c))}</th>"
+                   for i, c in enumerate(table.rows.columns))
+    body = []
+    for values in table.rows.astype(str).to_numpy().tolist():
+        cells = []
+        for index, value in enumerate(values):
+            text = "" if value in {"nan", "<NA>"} else value
+            level = (len(text) - len(text.lstrip(" "))) // 4 if index == 0 else 0
+            style = f' style="padding-left: {0.4 + 1.2 * level:.1f}em"' if level else ""
+            cells.append(f"<td{style}{marks[index]}>{escape(text.strip())}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    if not body:
+        body.append(f'<tr><td colspan="{len(table.rows.columns)}">No records.</td></tr>')
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _write_html(sections: list[ReportSection], path: Path, meta: Mapping[str, str]) -> Path:
+def is_wide(table: ReportTable) -> bool:
+    """Whether *table* needs a landscape page: its widest cells side by side run past about
+    110 characters (what fits across A4 portrait at 7.5 pt)."""
+    if table.rows.empty:
+        return False
+    lengths = [max(len(str(c)), int(table.rows[c].astype(str).str.len().max()))
+               for c in table.rows.columns]
+    return sum(lengths) > 110
+
+
+def _wide_keys(sections: list[ReportSection]) -> set[str]:
+    return {t.key for s in sections for t in s.tables if is_wide(t)}
+
+
+def _html(sections: list[ReportSection], meta: Mapping[str, str]) -> str:
     environment = Environment(loader=PackageLoader("oncotrial.report", "templates"),
                               autoescape=select_autoescape(["html", "j2"]))
+    environment.filters["css_string"] = _css_string
     template = environment.get_template("report.html.j2")
     view = [{
         "key": s.key, "title": s.title, "notes": s.notes,
-        "tables": [{"key": t.key, "title": t.title, "population": t.population,
-                    "footnotes": t.footnotes, "html": _table_html(t)} for t in s.tables],
-        "figures": [{"key": f.key, "title": f.title, "caption": f.caption,
-                     "population": f.population, "svg": _svg(f.figure)} for f in s.figures],
+        "tables": [{"key": t.key, "number": t.number, "anchor": _anchor(t.number),
+                    "title": t.title, "population": t.population, "footnotes": t.footnotes,
+                    "sources": ", ".join(t.sources), "wide": is_wide(t),
+                    "html": _table_html(t)} for t in s.tables],
+        "figures": [{"key": f.key, "number": f.number, "anchor": _anchor(f.number),
+                     "title": f.title, "caption": f.caption, "population": f.population,
+                     "sources": ", ".join(f.sources), "svg": _svg(f.figure)}
+                    for f in s.figures],
     } for s in sections]
-    path.write_text(template.render(sections=view, **meta), encoding="utf-8")
+    return template.render(sections=view, **meta)
+
+
+def _anchor(number: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", number.lower()).strip("-")
+
+
+def _css_string(text: str) -> str:
+    """*text* as the inside of a CSS double-quoted string (quotes, backslashes and control
+    characters as CSS escapes)."""
+    return "".join(f"\\{ord(ch):x} " if ch in {'"', "\\"} or ord(ch) < 32 else ch
+                   for ch in text)
+
+
+def _write_pdf(html: str, sections: list[ReportSection], path: Path,
+               meta: Mapping[str, str]) -> Path:
+    """The paginated PDF: the HTML laid out by WeasyPrint with CSS paged media (running
+    header, page X of Y, TOC page numbers, landscape pages for wide tables, repeated table
+    headers). Where WeasyPrint cannot load (the Pango library of the system is missing) the
+    PDF is drawn with matplotlib instead (:mod:`oncotrial.report._pdf_fallback`)."""
+    try:
+        from weasyprint import HTML  # noqa: PLC0415 - loads Pango; only when a PDF is written
+    except OSError:  # raised by WeasyPrint's import when Pango cannot be loaded
+        return write_pdf_matplotlib(sections, path, meta, wide=_wide_keys(sections))
+    HTML(string=html).write_pdf(path)
     return path
-
-
-def _write_pdf(sections: list[ReportSection], path: Path, meta: Mapping[str, str]) -> Path:
-    with figure_style(), PdfPages(path, metadata={"Title": meta["title"],
-                                                  "Creator": "oncotrial",
-                                                  "CreationDate": None}) as pdf:
-        pdf.savefig(_title_page(meta))
-        for section in sections:
-            for table in section.tables:
-                for page in _table_pages(table, section.title, meta["cutoff"]):
-                    pdf.savefig(page)
-            for item in section.figures:
-                pdf.savefig(item.figure)
-            if section.notes and not section.tables and not section.figures:
-                pdf.savefig(_text_page(section.title, section.notes))
-    return path
-
-
-def _title_page(meta: Mapping[str, str]) -> Figure:
-    lines = [meta["subtitle"], f"Data cut-off: {meta['cutoff']}",
-             f"ADaM datasets: {meta['datasets']}", f"oncotrial {meta['version']}"]
-    return _text_page(meta["title"], [line for line in lines if line])
-
-
-def _text_page(title: str, lines: Sequence[str]) -> Figure:
-    figure = Figure(figsize=(8.27, 11.69))
-    figure.text(0.08, 0.92, title, fontsize=16, weight="bold", va="top")
-    for index, line in enumerate(lines):
-        figure.text(0.08, 0.86 - 0.03 * index, line, fontsize=10, va="top", wrap=True)
-    return figure
-
-
-def _table_pages(table: ReportTable, section: str, cutoff: str) -> list[Figure]:
-    rows = table.rows.astype(str)
-    chunks = [rows.iloc[i: i + _ROWS_PER_PDF_PAGE]
-              for i in range(0, max(len(rows), 1), _ROWS_PER_PDF_PAGE)]
-    pages = []
-    for number, chunk in enumerate(chunks, start=1):
-        figure = Figure(figsize=(8.27, 11.69))
-        suffix = f" (page {number} of {len(chunks)})" if len(chunks) > 1 else ""
-        figure.text(0.06, 0.96, f"{section}: {table.title}{suffix}", fontsize=11,
-                    weight="bold", va="top")
-        figure.text(0.06, 0.935, f"Population: {table.population} · Data cut-off: {cutoff}",
-                    fontsize=8, va="top")
-        ax = figure.add_axes((0.06, 0.08, 0.88, 0.83))
-        ax.set_axis_off()
-        if chunk.empty:
-            ax.text(0.0, 1.0, "No records.", va="top", fontsize=9)
-        else:
-            cells = [[_wrap(v) for v in row] for row in chunk.to_numpy().tolist()]
-            drawn = ax.table(cellText=cells, colLabels=[str(c) for c in chunk.columns],
-                             loc="upper left", cellLoc="left")
-            drawn.auto_set_font_size(False)
-            drawn.set_fontsize(7)
-            drawn.scale(1.0, 1.3)
-        for index, note in enumerate(table.footnotes):
-            figure.text(0.06, 0.05 - 0.015 * index, note, fontsize=7, va="top")
-        pages.append(figure)
-    return pages
-
-
-def _wrap(value: str, width: int = 60) -> str:
-    return value if len(value) <= width else value[: width - 1] + "…"

@@ -15,10 +15,12 @@ import numpy as np
 import pandas as pd
 
 from oncotrial.errors import DesignError
+from oncotrial.rules.ae_terms import load_ctcae_terms
 from oncotrial.stats import Interval, KaplanMeierResult, estimate_binomial_ci, estimate_kaplan_meier
 
 __all__ = [
     "ReportTable",
+    "centred_columns",
     "compute_ae_table",
     "compute_baseline_table",
     "compute_bor_table",
@@ -41,6 +43,23 @@ class ReportTable:
     population: str
     rows: pd.DataFrame
     footnotes: tuple[str, ...] = field(default=())
+    number: str = ""  # "Table 14.3.1.1", given when the report numbers its outputs
+    sources: tuple[str, ...] = field(default=())  # ADaM datasets it is computed from
+
+
+_COUNT_LIKE = re.compile(r"[\d\s./()%–\-,;:+≥<>=]*|NR|not estimable.*|")
+
+
+def centred_columns(rows: pd.DataFrame) -> list[bool]:
+    """Per column, whether its cells are counts or numbers (``3/30 (10.0%)``, ``6.77
+    (4.11–12.55)``) and so centred; text columns (terms, reasons) stay left-aligned. The
+    first column, the row labels, is never centred."""
+    flags = []
+    for position in range(rows.shape[1]):
+        values = rows.iloc[:, position].astype(str)
+        flags.append(position > 0 and all(_COUNT_LIKE.fullmatch(v.strip()) or v == "nan"
+                                          for v in values))
+    return flags
 
 
 def format_count(n: int, total: int) -> str:
@@ -218,18 +237,52 @@ def compute_baseline_table(
     )
 
 
+GRADES = (1, 2, 3, 4, 5)
+AE_LABEL = "System organ class / CTCAE term"
+
+
+def _soc_of(events: pd.DataFrame) -> pd.Series:
+    """System organ class per AE: ADAE AESOC (or AEBODSYS) when present, else the MedDRA SOC
+    that CTCAE v5.0 lists for the term; a term outside CTCAE is "Not coded"."""
+    for column in ("AESOC", "AEBODSYS"):
+        if column in events and events[column].astype(str).str.strip().ne("").all():
+            return events[column].astype(str)
+    terms = load_ctcae_terms()
+    return events["AEDECOD"].astype(str).map(
+        lambda term: terms[term].soc if term in terms else "Not coded")
+
+
+def _grade_cells(worst: pd.Series, total: int) -> dict[str, str]:
+    """Subjects at each worst grade 1..5, grade ≥ 3 and any grade (*worst* has one entry
+    per subject)."""
+    cells = {f"Grade {g}": format_count(int((worst == g).sum()), total) for g in GRADES}
+    cells["Grade ≥ 3"] = format_count(int((worst >= 3).sum()), total)
+    cells["Any grade"] = format_count(len(worst), total)
+    return cells
+
+
 def compute_ae_table(
     adae: pd.DataFrame,
     adsl: pd.DataFrame,
     *,
     population_flag: str | None = "SAFFL",
     related_to: str | None = None,
-    title: str = "Treatment-emergent adverse events by CTCAE term and worst grade",
+    subset: tuple[str, str] | None = None,
+    key: str | None = None,
+    title: str = "Treatment-emergent adverse events by system organ class, CTCAE term and "
+                 "worst grade",
 ) -> ReportTable:
-    """Subjects with each treatment-emergent AE term: any grade and grade ≥ 3 (CTCAE v5.0).
+    """Subjects with treatment-emergent AEs by system organ class and CTCAE v5.0 term, in
+    columns grade 1 to 5, grade ≥ 3 and any grade.
 
-    A subject counts once per term, at the worst grade (ATOXGRN). With *related_to* the table
-    keeps AEs whose relatedness flag column (e.g. ``RELLEN``) is ``Y``.
+    A subject counts once per term at the worst grade of that term (ATOXGRN), once per system
+    organ class at the worst grade within it, and once in "Any adverse event" (the convention
+    of ICH E3 §12.2.2 summary tables). Classes and terms are ordered by decreasing any-grade
+    frequency, then alphabetically. With *related_to* the table keeps AEs whose relatedness
+    flag column (e.g. ``RELLEN``) is ``Y``; with *subset* ``(column, value)`` it keeps AEs
+    whose *column* equals *value* (``("AESER", "Y")``: serious AEs; ``("AEACN", "DRUG
+    WITHDRAWN")``: AEs leading to discontinuation), and a missing column keeps none. A subject
+    with no grade recorded counts in "Any grade" only.
     """
     population = _population(adsl, population_flag)
     total = len(population)
@@ -238,27 +291,32 @@ def compute_ae_table(
         events = events[events["TRTEMFL"] == "Y"]
     if related_to is not None:
         events = events[events[related_to].astype(str) == "Y"]
-    worst = (events.assign(GRADE=pd.to_numeric(events["ATOXGRN"], errors="coerce"))
-             .groupby(["AEDECOD", "USUBJID"], sort=True)["GRADE"].max().reset_index())
-    summary = worst.groupby("AEDECOD").agg(
-        any_grade=("USUBJID", "nunique"),
-        grade3=("GRADE", lambda g: int((g >= 3).sum())),
-    ).reset_index().sort_values(["any_grade", "grade3", "AEDECOD"],
-                                ascending=[False, False, True], kind="mergesort")
-    any_subjects = worst["USUBJID"].nunique()
-    any_severe = worst.loc[worst["GRADE"] >= 3, "USUBJID"].nunique()
-    rows = [{"CTCAE term": "Any adverse event", "Any grade": format_count(any_subjects, total),
-             "Grade ≥ 3": format_count(any_severe, total)}]
-    rows += [{"CTCAE term": str(term), "Any grade": format_count(int(n_any), total),
-              "Grade ≥ 3": format_count(int(n_severe), total)}
-             for term, n_any, n_severe in zip(summary["AEDECOD"], summary["any_grade"],
-                                              summary["grade3"], strict=True)]
+    if subset is not None:
+        column, value = subset
+        events = events[events[column].astype(str).str.upper() == value.upper()] \
+            if column in events else events.iloc[0:0]
+    events = events.assign(GRADE=pd.to_numeric(events["ATOXGRN"], errors="coerce"),
+                           SOC=_soc_of(events))
+    rows = [{AE_LABEL: "Any adverse event",
+             **_grade_cells(events.groupby("USUBJID")["GRADE"].max(), total)}]
+    by_soc = events.groupby("SOC")["USUBJID"].nunique()
+    for soc in sorted(by_soc.index, key=lambda name: (-by_soc[name], name)):
+        in_soc = events[events["SOC"] == soc]
+        rows.append({AE_LABEL: str(soc),
+                     **_grade_cells(in_soc.groupby("USUBJID")["GRADE"].max(), total)})
+        by_term = in_soc.groupby("AEDECOD")["USUBJID"].nunique()
+        for term in sorted(by_term.index, key=lambda name: (-by_term[name], name)):
+            worst = in_soc[in_soc["AEDECOD"] == term].groupby("USUBJID")["GRADE"].max()
+            rows.append({AE_LABEL: f"    {term}", **_grade_cells(worst, total)})
     return ReportTable(
-        key="ae" if related_to is None else f"ae_{related_to.lower()}",
+        key=key or ("ae" if related_to is None else f"ae_{related_to.lower()}"),
         title=title,
         population=f"{population_flag or 'all subjects'} (N = {total})",
         rows=pd.DataFrame(rows),
-        footnotes=("A subject is counted once per term, at the worst grade.",),
+        footnotes=(("A subject is counted once per term and once per system organ class, at "
+                   "the worst CTCAE v5.0 grade; n/N (%) with N the population size."),
+                   ("System organ class: ADAE AESOC when coded, else the MedDRA SOC that CTCAE "
+                   "v5.0 lists for the term.")),
     )
 
 
@@ -300,7 +358,8 @@ def compute_time_to_event_table(
     rows: list[dict[str, str]] = []
     for paramcd in paramcds:
         data = adtte[adtte["PARAMCD"] == paramcd]
-        row = {"Parameter": paramcd, "N": str(len(data))}
+        name = (str(data["PARAM"].iloc[0]) if "PARAM" in data and len(data) else paramcd)
+        row = {"Parameter": re.sub(r"\s*\((days|months)\)$", "", name), "N": str(len(data))}
         if data.empty:
             rows.append(row | {"Events": "0", "Median (months, 95% CI)": "no subjects"})
             continue
@@ -329,11 +388,23 @@ def _format_median(median: Interval) -> str:
 
 
 def _format_landmark(km: KaplanMeierResult, months: float) -> str:
+    """``rate (lower–upper)`` at a landmark, or why it cannot be given.
+
+    No subject still at risk at the landmark (follow-up ended before it): not estimable, the
+    curve is not extrapolated. A rate of 100 % or 0 % has no log-log interval (R ``survfit``
+    gives NA); neither has a rate whose interval collapses onto it.
+    """
+    day = months * DAYS_PER_MONTH
+    at_risk = int(km.n_at_risk([day])[0])
     try:
-        survival, lower, upper = km.survival_at([months * DAYS_PER_MONTH])
+        survival, lower, upper = km.survival_at([day])
     except DesignError:
-        return "not estimable (beyond follow-up)"
-    rate = f"{100 * float(survival[0]):.1f}%"
-    if not (np.isfinite(lower[0]) and np.isfinite(upper[0])):
-        return f"{rate} (CI not estimable)"  # log-log CI undefined at S = 1 or S = 0
-    return f"{rate} ({100 * float(lower[0]):.1f}–{100 * float(upper[0]):.1f})"
+        return "not estimable (no subject at risk)"
+    value = float(survival[0])
+    rate = f"{100 * value:.1f}%"
+    if at_risk == 0 and value > 0.0:
+        return "not estimable (no subject at risk)"
+    low, high = float(lower[0]), float(upper[0])
+    if not (np.isfinite(low) and np.isfinite(high)) or value in {0.0, 1.0} or low == high:
+        return f"{rate} (CI not estimable)"
+    return f"{rate} ({100 * low:.1f}–{100 * high:.1f})"
