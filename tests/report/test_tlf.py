@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from oncotrial.report import SimonDesign, render_report
-from tests.conftest import require_env, require_module
+from tests.conftest import missing_component, require_env, require_module
 from tests.report.synthetic import build_adam
 
 DESIGN = SimonDesign(p0=0.05, p1=0.25, r1=0, n1=9, r=2, n=17)
@@ -223,7 +223,8 @@ def test_long_rtf_table_paginates_with_repeated_header_in_libreoffice(tmp_path: 
     running header and "Page k of N", and no row lost."""
     soffice = shutil.which("soffice")
     if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed: optional cross-check of the RTF")
+        missing_component("LibreOffice (soffice)", "apt-get install libreoffice-writer-nogui; "
+                          ".ci/run installs it")
     from oncotrial.report._rtf import RtfPage, write_rtf_table
 
     rows = [[f"Subject {i:03d}", f"{i % 7}", f"{i}/150 ({100 * i / 150:.1f}%)"]
