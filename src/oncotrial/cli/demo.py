@@ -45,7 +45,8 @@ def _print(summary: DemoSummary, out: Path, console: Console) -> None:
     console.print(table)
     report = out / "report" / "report.html"
     if report.exists():
-        console.print(f"  Clinical study report: {report} (and report.pdf, tables/*.csv)")
+        console.print(f"  Clinical study report: {report} (report.pdf; numbered TLFs in tlf/ "
+                      "as RTF and CSV, listed in tlf/index.csv)")
     from oncotrial.services.simulation import DEMO_PASSWORD, DEMO_USERS
 
     console.print("\n[bold]Web EDC[/bold] (demo accounts, password "
