@@ -46,7 +46,8 @@ def test_adam_rederives_identically_from_exported_sdtm(demo: tuple[Path, DemoSum
                                                       leader: Protocol) -> None:
     """Deriving ADaM again from the exported SDTM gives the written ADaM datasets."""
     out, _ = demo
-    again = derive_adam(read_sdtm(out / "sdtm"), protocol=leader, supporting=True)
+    again = derive_adam(read_sdtm(out / "sdtm"), protocol=leader, supporting=True,
+                        criteria=("recist", "choi"))
     frames = {"adsl": again.adsl, "adrs": again.adrs, "adtte": again.adtte,
               **{name.lower(): frame for name, frame in again.supporting.items()}}
     assert {"adae", "adex", "adlb", "adtr"} <= set(frames)
@@ -178,3 +179,28 @@ def test_every_subject_passed_every_stored_criterion(demo: tuple[Path, DemoSumma
     assert len(per_subject) == enrolled == 6
     assert {n for _, n, _ in per_subject} == {len(leader.eligibility)}
     assert all(n == met for _, n, met in per_subject)
+
+
+@pytest.mark.slow
+def test_demo_has_choi_responses_beside_recist(demo: tuple[Path, DemoSummary]) -> None:
+    """Each measured target lesion carries its density (TR ATTEN, HU), ADRS has the Choi
+    parameters for every subject, the report puts ORR by RECIST and by Choi side by side, and
+    a RECIST responder is a Choi responder (Choi's −10 % size threshold is within RECIST's
+    −30 %)."""
+    out, summary = demo
+    tr = pd.read_csv(out / "sdtm" / "tr.csv")
+    sizes = tr[tr["TRTESTCD"].isin(["LDIAM", "LPERP"]) & (tr["TRSTRESN"] > 0)]
+    density = tr[tr["TRTESTCD"] == "ATTEN"]
+    assert set(density["TRSTRESU"]) == {"HU"}
+    key = ["USUBJID", "VISITNUM", "TRLNKID"]
+    assert set(map(tuple, sizes[key].to_numpy())) == set(map(tuple, density[key].to_numpy()))
+    adrs = pd.read_csv(out / "adam" / "adrs.csv")
+    best = adrs[adrs["PARAMCD"] == "CHOICBOR"]
+    assert best["USUBJID"].nunique() == summary.n_patients
+    recist = adrs[(adrs["PARAMCD"] == "BOR") & adrs["AVALC"].isin(["CR", "PR"])]["USUBJID"]
+    choi = best[best["AVALC"].isin(["CR", "PR"])]["USUBJID"]
+    assert set(recist) <= set(choi)
+    assert summary.choi_responders >= summary.responders
+    table = (out / "report" / "tables" / "orr_criteria.csv").read_text(encoding="utf-8")
+    assert "Choi, confirmed" in table
+

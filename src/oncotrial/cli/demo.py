@@ -30,6 +30,10 @@ def _print(summary: DemoSummary, out: Path, console: Console) -> None:
     console.print(f"  Confirmed ORR: {summary.responders}/{summary.n_evaluable} = "
                   f"{100 * orr.estimate:.1f} % (exact 95 % CI {100 * orr.lower:.1f}–"
                   f"{100 * orr.upper:.1f} %); Simon: {summary.simon_decision}")
+    choi = summary.choi_orr
+    console.print(f"  Confirmed ORR by Choi (size or density): {summary.choi_responders}/"
+                  f"{summary.n_evaluable} = {100 * choi.estimate:.1f} % (exact 95 % CI "
+                  f"{100 * choi.lower:.1f}–{100 * choi.upper:.1f} %)")
     med = summary.median_pfs_months
 
     def fmt(v: float | None) -> str:

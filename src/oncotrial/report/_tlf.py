@@ -45,7 +45,7 @@ PLACEMENT: tuple[Placement, ...] = (
     Placement(r"disposition", "Table", "14.1", ("ADSL",)),
     Placement(r"consort", "Figure", "14.1", ("ADSL",)),
     Placement(r"baseline", "Table", "14.1", ("ADSL",)),
-    Placement(r"bor_.*|orr_histology|simon", "Table", "14.2", ("ADRS", "ADSL")),
+    Placement(r"bor_.*|orr_histology|orr_criteria|simon", "Table", "14.2", ("ADRS", "ADSL")),
     Placement(r"time_to_event.*", "Table", "14.2", ("ADTTE",)),
     Placement(r"waterfall|spider", "Figure", "14.2", ("ADTR", "ADRS")),
     Placement(r"swimmer", "Figure", "14.2", ("ADSL", "ADRS")),

@@ -307,7 +307,8 @@ class Tumour(Kind):
             return [FormField(name="diameter_mm", label="Diameter", type="number", unit="mm",
                               min=0, max=500),
                     FormField(name="state", label="State", type="choice",
-                              choices=[s for s in _TARGET_STATES + _NONTARGET_STATES if s])]
+                              choices=[s for s in _TARGET_STATES + _NONTARGET_STATES if s]),
+                    _density_field("density_hu", "Mean density (Choi)")]
         fields = [FormField(name="assessed_on", label="Date of imaging", type="date",
                             required=True)]
         if self._baseline(view):
@@ -320,6 +321,7 @@ class Tumour(Kind):
                     FormField(name=f"l{i}_nodal", label="Lymph node", type="boolean"),
                     FormField(name=f"l{i}_diameter_mm", label="Longest diameter (short axis "
                               "for a node)", type="number", unit="mm", min=0, max=500),
+                    _density_field(f"l{i}_density_hu", "Mean density of a target (Choi)"),
                 ]
             return fields
         for lesion in self._known(view):
@@ -329,6 +331,8 @@ class Tumour(Kind):
             if lesion.category == "TARGET":
                 fields.append(FormField(name=f"{key}_diameter_mm", label=label, type="number",
                                         unit="mm", min=0, max=500))
+                fields.append(_density_field(f"{key}_density_hu",
+                                             f"{lesion.link_id} mean density (Choi)"))
             fields.append(FormField(name=f"{key}_state", label=f"{lesion.link_id} state",
                                     type="choice", choices=[s for s in states if s],
                                     required=lesion.category != "TARGET"))
@@ -357,7 +361,9 @@ class Tumour(Kind):
                 fields=(FieldView(field=fields[0], value=shown(m.diameter_mm), row=ref,
                                   column="diameter_mm"),
                         FieldView(field=fields[1], value=shown(m.state), row=ref,
-                                  column="state"))))
+                                  column="state"),
+                        FieldView(field=fields[2], value=shown(m.density_hu), row=ref,
+                                  column="density_hu"))))
         return entries
 
     def notices(self, view: View) -> tuple[str, ...]:
@@ -394,6 +400,7 @@ class Tumour(Kind):
                     category=str(category), location=str(values.get(f"l{i}_location") or ""),
                     nodal=bool(values.get(f"l{i}_nodal")),
                     diameter_mm=_num(values.get(f"l{i}_diameter_mm")),
+                    density_hu=_num(values.get(f"l{i}_density_hu")),
                     state="" if category == "TARGET" else "PRESENT"))
             return readings
         for lesion in self._known(view):
@@ -401,6 +408,7 @@ class Tumour(Kind):
             readings.append(assessments.LesionReading(
                 link_id=lesion.link_id, category=lesion.category, location=lesion.location,
                 nodal=lesion.nodal, diameter_mm=_num(values.get(f"{key}_diameter_mm")),
+                density_hu=_num(values.get(f"{key}_density_hu")),
                 state=str(values.get(f"{key}_state") or "")))
         for i in range(1, _NEW_ROWS + 1):
             state = values.get(f"n{i}_state")
@@ -433,6 +441,7 @@ class Tumour(Kind):
         assert isinstance(row, LesionMeasurement)
         check_version(row, version, subject=view.number)
         row.diameter_mm = _num(values.get("diameter_mm"))
+        row.density_hu = _num(values.get("density_hu"))
         state = values.get("state")
         row.state = None if state is None else str(state)
         view.unit.session.flush()
@@ -440,6 +449,12 @@ class Tumour(Kind):
                                               evaluator="INVESTIGATOR", protocol=view.protocol)
         return ["lesion measurement changed; RECIST responses assessed again",
                 *self.notices(view)]
+
+
+def _density_field(name: str, label: str) -> FormField:
+    """Mean attenuation of a target lesion on contrast CT (Choi et al., JCO 2007;25:1753), on
+    the CT number scale (air −1000 HU)."""
+    return FormField(name=name, label=label, type="number", unit="HU", min=-1000, max=3071)
 
 
 def _num(value: Value) -> float | None:

@@ -46,6 +46,7 @@ from oncotrial.services.subjects import (
     register_subject,
 )
 from oncotrial.sim import SimulatedTrial
+from oncotrial.sim.density import target_density_hu
 from oncotrial.sim.trial import AdverseEventRecord, DoseRecord
 from oncotrial.types import DoseAction
 
@@ -359,10 +360,15 @@ def _adverse_events(
 
 
 def _readings(
-    trial: SimulatedTrial, i: int, column: int, *, new: bool, organs: tuple[str, ...]
+    trial: SimulatedTrial, i: int, column: int, *, day: float, new: bool,
+    organs: tuple[str, ...]
 ) -> list[LesionReading]:
     p = trial.patients
     obs = trial.outcomes.observed_mm[i, :, column]
+    n = int(p.n_target[i])
+    first = trial.outcomes.observed_mm[i, :n, 0]
+    ratio = np.divide(obs[:n], first, out=np.ones(n), where=first > 0)
+    density = target_density_hu(trial.seed, i, n, day=day, size_ratio=ratio)
     readings = [
         LesionReading(
             link_id=f"T{k + 1:02d}",
@@ -370,8 +376,10 @@ def _readings(
             location=organs[p.lesion_organ[i, k]],
             diameter_mm=float(obs[k]),
             nodal=bool(p.lesion_nodal[i, k]),
+            # a lesion that has disappeared has no density to read
+            density_hu=float(density[k]) if obs[k] > 0 else None,
         )
-        for k in range(int(p.n_target[i]))
+        for k in range(n)
     ]
     gone = all(
         (obs[k] < 10) if p.lesion_nodal[i, k] else obs[k] == 0 for k in range(int(p.n_target[i]))
@@ -415,7 +423,8 @@ def _tumour(
         visit="BASELINE",
         visitnum=1.0,
         assessed_on=_day(first_dose, o.baseline_day[i] + 1),
-        lesions=_readings(trial, i, 0, new=False, organs=organs),
+        lesions=_readings(trial, i, 0, day=float(o.baseline_day[i]) + 1, new=False,
+                          organs=organs),
         protocol=protocol,
     )
     for s in np.flatnonzero(o.scan_done[i]):
@@ -427,7 +436,8 @@ def _tumour(
             visitnum=10.0 + s,
             assessed_on=_day(first_dose, day),
             lesions=_readings(
-                trial, i, int(s) + 1, new=bool(day >= o.new_lesion_day[i]), organs=organs
+                trial, i, int(s) + 1, day=float(day), new=bool(day >= o.new_lesion_day[i]),
+                organs=organs,
             ),
             protocol=protocol,
         )

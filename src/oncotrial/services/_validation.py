@@ -329,6 +329,8 @@ class _AssessmentRules(_Rules):
 class _MeasurementRules(_Rules):
     diameter_mm: Annotated[float, _within(0, 2000, "mm")] | None = None
     perpendicular_mm: Annotated[float, _within(0, 2000, "mm")] | None = None
+    # the CT number scale: air −1000 HU to dense bone/metal ~3071 HU (12-bit CT)
+    density_hu: Annotated[float, _within(-1000, 3071, "HU")] | None = None
     state: Annotated[str, _one_of(LESION_STATES)] | None = None
 
 

@@ -43,6 +43,7 @@ class LesionReading:
     state: str = ""
     nodal: bool = False
     perpendicular_mm: float | None = None
+    density_hu: float | None = None  # mean attenuation (HU) of a target lesion, for Choi
 
 
 def _validate(readings: list[LesionReading], subject: str, visit: str) -> None:
@@ -79,6 +80,16 @@ def _validate(readings: list[LesionReading], subject: str, visit: str) -> None:
                 "negative diameter",
                 field="diameter_mm",
                 value=r.diameter_mm,
+                subject=subject,
+                visit=visit,
+            )
+        if r.density_hu is not None and (r.category != "TARGET"
+                                         or not -1000 <= r.density_hu <= 3071):
+            raise DataError(
+                "density (HU) is measured on target lesions, from −1000 (air) to 3071",
+                field="density_hu",
+                value=f"{r.link_id}: {r.density_hu:g} HU ({r.category})",
+                allowed="a TARGET lesion, −1000 to 3071 HU",
                 subject=subject,
                 visit=visit,
             )
@@ -167,6 +178,7 @@ def record_tumour_assessment(
                     diameter_mm=reading.diameter_mm,
                     perpendicular_mm=reading.perpendicular_mm,
                     state=reading.state or None,
+                    density_hu=reading.density_hu,
                 )
             )
         session.flush()

@@ -103,7 +103,7 @@ VERIFIABLE: dict[str, tuple[str, ...]] = {
                       "related_lenvatinib", "related_eribulin", "action_taken", "outcome"),
     "drug_administration": ("administered_on", "given_dose", "reason"),
     "tumour_assessment": ("assessed_on", "investigator_response"),
-    "lesion_measurement": ("diameter_mm", "perpendicular_mm", "state"),
+    "lesion_measurement": ("diameter_mm", "perpendicular_mm", "state", "density_hu"),
     "disposition": ("occurred_on", "reason"),
     "survival_contact": ("contacted_on", "status", "new_anticancer_therapy"),
 }

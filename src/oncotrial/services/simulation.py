@@ -66,6 +66,8 @@ class DemoSummary:
     responders: int
     n_evaluable: int
     orr: BinomialInterval
+    choi_responders: int
+    choi_orr: BinomialInterval
     simon_decision: str
     median_pfs_months: Interval
     grade3_rates: tuple[tuple[str, float], ...]  # most frequent grade ≥ 3 AE terms
@@ -194,6 +196,14 @@ def _estimate(
     return x, n, orr, verdict, km.median
 
 
+def _choi_orr(adsl: pd.DataFrame, adrs: pd.DataFrame) -> tuple[int, BinomialInterval]:
+    """Confirmed ORR by Choi (CHOICBOR CR or PR) over the same efficacy population."""
+    efficacy = set(adsl.loc[adsl["EFFFL"] == "Y", "USUBJID"])
+    best = adrs[(adrs["PARAMCD"] == "CHOICBOR") & adrs["USUBJID"].isin(efficacy)]
+    x = int(best.loc[best["AVALC"].isin(["CR", "PR"]), "USUBJID"].nunique())
+    return x, estimate_binomial_ci(x, max(len(efficacy), 1), method="clopper-pearson")
+
+
 def _grade3(sdtm: dict[str, pd.DataFrame], n: int) -> tuple[tuple[str, float], ...]:
     ae = sdtm.get("AE")
     if ae is None or ae.empty:
@@ -249,7 +259,8 @@ def run_demo(
         files = export_sdtm(unit, sdtm_dir, protocol=protocol, created=stamp)
     store.engine.dispose()
     sdtm = read_sdtm(sdtm_dir)
-    adam = derive_adam(sdtm, protocol=protocol, supporting=True)
+    # the virtual lesions carry their density (TR ATTEN): Choi beside RECIST 1.1 in ADRS
+    adam = derive_adam(sdtm, protocol=protocol, supporting=True, criteria=("recist", "choi"))
     study = StudyInfo(study_id=protocol.id, name=protocol.id, description=protocol.title,
                       protocol=protocol.nct_id)
     files += write_adam(adam, adam_dir, study=study, created=stamp)
@@ -259,6 +270,7 @@ def run_demo(
     files += report_for_protocol(read_adam(adam_dir), report_dir, protocol=protocol,
                                  cutoff=cutoff)
     x, n, orr, verdict, median = _estimate(adam.adsl, adam.adrs, adam.adtte, protocol)
+    choi_x, choi_orr = _choi_orr(adam.adsl, adam.adrs)
     n_ib = sum(1 for p in trial.phase if p.value == "Ib")
     cohorts = tuple(
         f"{c.regimen}: {c.dlts} DLT(s) / {c.evaluable} evaluable → {c.action.value} ({c.rule})"
@@ -276,6 +288,8 @@ def run_demo(
         responders=x,
         n_evaluable=n,
         orr=orr,
+        choi_responders=choi_x,
+        choi_orr=choi_orr,
         simon_decision=verdict,
         median_pfs_months=median,
         grade3_rates=_grade3(dict(sdtm), n_patients),

@@ -426,6 +426,8 @@ class LesionMeasurement(SubjectRow):
     diameter_mm: Mapped[float | None]
     perpendicular_mm: Mapped[float | None]
     state: Mapped[str | None] = mapped_column(String(40))
+    # mean attenuation of a target lesion on contrast CT, in Hounsfield units (Choi criteria)
+    density_hu: Mapped[float | None]
 
 
 # --- biospecimens and translational -----------------------------------------------------------

@@ -626,14 +626,18 @@ def _tr(ctx: _Context) -> pd.DataFrame:
         "LDIAM": "Longest Diameter",
         "LPERP": "Longest Perpendicular",
         "TUMSTATE": "Tumor State",
+        "ATTEN": "Attenuation",  # sponsor extension (SDTM CT 2015-12-18 has no density test)
     }
-    records = []
+    records: list[dict[str, Any]] = []
     for m in ctx.rows("lesion_measurement"):
         les, a = lesions.get(int(m["lesion_id"])), assessments.get(int(m["assessment_id"]))
         if les is None or a is None:
             continue
-        code, text, number, unit = _tr_test(les, m)
-        records.append(
+        tests = [_tr_test(les, m)]
+        if m.get("density_hu") is not None:  # Choi: the target lesion's mean attenuation
+            value = float(m["density_hu"])
+            tests.append(("ATTEN", f"{value:g}", value, "HU"))
+        records.extend(
             {
                 "USUBJID": ctx.usubjid[int(m["subject_id"])],
                 "TRLNKID": les["link_id"],
@@ -648,6 +652,7 @@ def _tr(ctx: _Context) -> pd.DataFrame:
                 "VISITNUM": float(a["visitnum"]),
                 "TRDTC": _dtc(a["assessed_on"]),
             }
+            for code, text, number, unit in tests
         )
     return _frame(
         "TR",
