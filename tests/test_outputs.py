@@ -150,3 +150,20 @@ def test_write_csv_neutralises_cells_names_and_index(tmp_path: Path) -> None:
     assert text.splitlines() == ["id,'=x,n", "'@a,'=HYPERLINK(),-1.0", "b,ok,2.0"]
     assert frame.iloc[0, 0] == "=HYPERLINK()"  # the caller's frame is not changed
     assert safe_frame(frame).iloc[1, 1] == 2.0
+
+
+def test_outputs_get_the_permissions_of_an_ordinary_create(tmp_path: Path) -> None:
+    """Not tempfile's private 0600/0700: under umask 022 a file is 0644, a folder 0755."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        with atomic_file(tmp_path / "table.csv") as temp:
+            temp.write_text("a\n", encoding="utf-8")
+        with atomic_folder(tmp_path / "report") as folder:
+            (folder / "x.txt").write_text("x", encoding="utf-8")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "table.csv").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "report").stat().st_mode) == 0o755

@@ -111,6 +111,19 @@ def _remove_created(created: list[Path]) -> None:
             path.rmdir()
 
 
+def _umask() -> int:
+    """The process's file-creation mask (read by setting and restoring it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _as_created(path: Path, mode: int) -> None:
+    """Give a temporary file or folder the permissions an ordinary create would: tempfile
+    makes them private (0600/0700), which would keep a team from reading the outputs."""
+    path.chmod(mode & ~_umask())
+
+
 @contextmanager
 def atomic_folder(target: Path) -> Iterator[Path]:
     """Yield an empty temporary folder beside *target*; on success its entries replace
@@ -135,6 +148,7 @@ def atomic_folder(target: Path) -> Iterator[Path]:
         _remove_created(created)
         raise
     try:
+        _as_created(temp, 0o777)
         yield temp
         _write_manifest(temp)
         _commit_folder(temp, target)
@@ -203,6 +217,7 @@ def atomic_file(target: Path) -> Iterator[Path]:
     os.close(handle)
     temp = Path(name)
     try:
+        _as_created(temp, 0o666)
         yield temp
         temp.replace(target)
     except BaseException:
