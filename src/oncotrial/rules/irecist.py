@@ -1,0 +1,268 @@
+"""iRECIST timepoint and best overall responses (Seymour et al., Lancet Oncol 2017;18:e143).
+
+RECIST 1.1 progression becomes *unconfirmed* progression (iUPD); it is confirmed (iCPD) at a
+later assessment by a further increase in a category already in iUPD — target sum ≥ 5 mm over
+its value at iUPD (increases add up across assessments: EORTC RECIST FAQ "How do new lesions
+define progression?"), any further increase of non-target disease, a new-lesion target sum
+≥ 5 mm over its value at iUPD, any increase of new non-target lesions, or more new lesions — or
+by RECIST progression newly met in another category (Seymour 2017 Table 2). When none of the
+categories in iUPD still shows progression, and disease has not stayed unchanged, the bar
+resets: the timepoint is iCR, iPR or iSD by the RECIST 1.1 rules against baseline and nadir
+(Table 2; FAQ scenarios B and F: further shrinkage after a new lesion allows iPR, no change at
+all keeps iUPD). New lesions are assessed apart from the target sum: up to 5 measurable new
+lesions (2 per organ) form the new-lesion target sum (NLT), the others are new non-target
+lesions (NLNT); after a reset, new iUPD needs further new lesions, NLT meeting RECIST PD
+against its own nadir, or unequivocal NLNT progression.
+
+Best overall response (Table 3): the best timepoint response, iCR > iPR > iSD > iUPD > iCPD,
+where an iUPD later confirmed counts as iCPD and not-evaluable timepoints count for nothing.
+The paper's table assumes no confirmation of CR/PR; with ``confirm=True`` an iCR/iPR needs a
+later timepoint at least ``confirmation_days`` after it that is at least as good (RECIST 1.1
+§4.4 applied to iRECIST), as the confirmed best response (admiralonco's ICBOR).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from oncotrial.errors import DataError
+
+__all__ = [
+    "IrecistAssessment",
+    "IrecistTimepoint",
+    "derive_irecist",
+    "irecist_best_response",
+]
+
+NonTarget = Literal["CR", "NON-CR/NON-PD", "PD", "NE", "NA"]
+Category = Literal["target", "nontarget", "new"]
+_ORDER = ("iCR", "iPR", "iSD", "iUPD", "iCPD")
+
+
+@dataclass(frozen=True)
+class IrecistAssessment:
+    """One follow-up assessment as iRECIST reads it.
+
+    ``target_sum_mm`` is the sum of the baseline target lesions (None: not evaluable);
+    ``target_cr`` all targets gone (nodes < 10 mm). ``nontarget`` is the RECIST 1.1 non-target
+    status (PD = unequivocal progression) and ``nontarget_increased`` any further increase
+    since the last assessment. ``new_lesions`` counts every new lesion seen so far,
+    ``new_target_sum_mm`` is the NLT sum and ``new_nontarget_increased`` any increase of NLNT
+    since the last assessment.
+    """
+
+    day: int
+    target_sum_mm: float | None
+    target_cr: bool = False
+    nontarget: NonTarget = "NA"
+    nontarget_increased: bool = False
+    new_lesions: int = 0
+    new_target_sum_mm: float | None = None
+    new_nontarget_increased: bool = False
+
+
+@dataclass(frozen=True)
+class IrecistTimepoint:
+    """The iRECIST response of one assessment and the reason (the rule that decided)."""
+
+    day: int
+    response: Literal["iCR", "iPR", "iSD", "iUPD", "iCPD", "NE"]
+    reason: str
+    categories: tuple[Category, ...] = ()  # the categories in iUPD at this timepoint
+
+
+@dataclass
+class _State:
+    baseline: float
+    nadir: float
+    last_sum: float | None
+    new_seen: int = 0
+    nlt_nadir: float | None = None
+    iupd: dict[Category, float] = field(default_factory=dict)  # category → value at iUPD
+    nlt_at_iupd: float | None = None  # new-lesion target sum when iUPD was assigned
+    responded: bool = False  # iPR/iCR since the last iUPD: kept while there is no progression
+    confirmed: bool = False
+
+
+def _target_pd(s: _State, total: float) -> bool:
+    # RECIST 1.1 §4.3.1: ≥ 20 % over the nadir and ≥ 5 mm in absolute terms
+    return total >= 1.2 * s.nadir and total - s.nadir >= 5.0
+
+
+def _new_lesion_progression(s: _State, a: IrecistAssessment) -> bool:
+    """New lesions that make (new) iUPD: more of them than seen before, NLT meeting RECIST PD
+    against its own nadir, or unequivocal growth of new non-target lesions."""
+    if a.new_lesions > s.new_seen:
+        return True
+    nlt = a.new_target_sum_mm
+    if nlt is not None and s.nlt_nadir is not None and (
+            nlt >= 1.2 * s.nlt_nadir and nlt - s.nlt_nadir >= 5.0):
+        return True
+    return a.new_nontarget_increased
+
+
+def _regular(s: _State, a: IrecistAssessment) -> tuple[str, str]:
+    """RECIST 1.1 without progression (Table 2, rows 1–4): iCR, iPR, iSD or NE."""
+    total = a.target_sum_mm
+    if total is None:
+        return "NE", "target lesions not evaluable"
+    if a.target_cr and a.nontarget in ("CR", "NA") and a.new_lesions == 0:
+        return "iCR", "all lesions gone, no new lesion"
+    if a.target_cr or total <= 0.7 * s.baseline:
+        s.responded = True
+        return "iPR", f"target sum {total:g} mm ≤ 70 % of baseline {s.baseline:g} mm" \
+            if not a.target_cr else "targets gone, other disease present"
+    if s.responded:  # RECIST FAQ: a PR stays PR while progression criteria are not met
+        return "iPR", f"target sum {total:g} mm: response kept, no progression since"
+    return "iSD", f"target sum {total:g} mm: neither −30 % from baseline nor PD"
+
+
+def _progressing(s: _State, a: IrecistAssessment) -> list[Category]:
+    """The categories meeting RECIST 1.1 progression at this assessment."""
+    out: list[Category] = []
+    if a.target_sum_mm is not None and _target_pd(s, a.target_sum_mm):
+        out.append("target")
+    if a.nontarget == "PD":
+        out.append("nontarget")
+    if _new_lesion_progression(s, a):
+        out.append("new")
+    return out
+
+
+def _confirms(s: _State, a: IrecistAssessment) -> str | None:
+    """The reason the assessment confirms iUPD as iCPD, or None."""
+    for category, at_iupd in s.iupd.items():
+        if category == "target" and a.target_sum_mm is not None \
+                and a.target_sum_mm - at_iupd >= 5.0:
+            return f"target sum {a.target_sum_mm:g} mm, ≥ 5 mm over {at_iupd:g} mm at iUPD"
+        if category == "nontarget" and a.nontarget_increased:
+            return "further increase of non-target disease after iUPD"
+        if category == "new":
+            if a.new_lesions > at_iupd:
+                return f"more new lesions ({a.new_lesions} after {at_iupd:g} at iUPD)"
+            if a.new_nontarget_increased:
+                return "new non-target lesions increased after iUPD"
+    nlt_at = s.nlt_at_iupd
+    if nlt_at is not None and a.new_target_sum_mm is not None \
+            and a.new_target_sum_mm - nlt_at >= 5.0:
+        return f"new-lesion target sum {a.new_target_sum_mm:g} mm, ≥ 5 mm over {nlt_at:g} mm"
+    for category in _progressing(s, a):
+        if category not in s.iupd:
+            return f"RECIST progression newly met in {category} lesions"
+    return None
+
+
+def _still_progressing(s: _State, a: IrecistAssessment) -> bool:
+    """Whether a category in iUPD still shows progression, or nothing changed (FAQ scenario F:
+    no change at all keeps iUPD; scenario B: further shrinkage resets)."""
+    total = a.target_sum_mm
+    if "target" in s.iupd and total is not None and _target_pd(s, total):
+        return True
+    if "nontarget" in s.iupd and a.nontarget == "PD":
+        return True
+    if "new" in s.iupd:
+        shrinking = total is not None and s.last_sum is not None and total < s.last_sum
+        return not shrinking
+    return total is None
+
+
+def derive_irecist(baseline_sum_mm: float, assessments: Sequence[IrecistAssessment]
+                   ) -> list[IrecistTimepoint]:
+    """iRECIST timepoint responses of one subject's follow-up assessments, in day order.
+
+    Raises
+    ------
+    DataError
+        A baseline sum that is not positive, assessments out of day order, negative sums or
+        counts, or a new-lesion count that goes down.
+    """
+    if not baseline_sum_mm > 0:
+        raise DataError("iRECIST needs measurable disease at baseline",
+                        field="baseline_sum_mm", value=baseline_sum_mm, allowed="> 0 mm")
+    s = _State(baseline=baseline_sum_mm, nadir=baseline_sum_mm, last_sum=baseline_sum_mm)
+    out: list[IrecistTimepoint] = []
+    last_day = None
+    for a in assessments:
+        _check(a, last_day, s.new_seen)
+        last_day = a.day
+        out.append(_timepoint(s, a))
+        if a.target_sum_mm is not None:
+            s.nadir = min(s.nadir, a.target_sum_mm)
+            s.last_sum = a.target_sum_mm
+        if a.new_target_sum_mm is not None:
+            s.nlt_nadir = a.new_target_sum_mm if s.nlt_nadir is None else min(
+                s.nlt_nadir, a.new_target_sum_mm)
+        s.new_seen = max(s.new_seen, a.new_lesions)
+    return out
+
+
+def _check(a: IrecistAssessment, last_day: int | None, seen: int) -> None:
+    if last_day is not None and a.day <= last_day:
+        raise DataError("assessments must be in day order", field="day", value=a.day,
+                        allowed=f"> {last_day}")
+    if (a.target_sum_mm is not None and a.target_sum_mm < 0) or a.new_lesions < 0 or (
+            a.new_target_sum_mm is not None and a.new_target_sum_mm < 0):
+        raise DataError("sums and counts cannot be negative", field="day", value=a.day)
+    if a.new_lesions < seen:
+        raise DataError("new lesions are counted cumulatively", field="new_lesions",
+                        value=a.new_lesions, allowed=f">= {seen} (seen before)")
+
+
+def _timepoint(s: _State, a: IrecistAssessment) -> IrecistTimepoint:
+    if s.confirmed:
+        return IrecistTimepoint(a.day, "iCPD", "progression confirmed earlier")
+    if s.iupd:
+        reason = _confirms(s, a)
+        if reason is not None:
+            s.confirmed = True
+            return IrecistTimepoint(a.day, "iCPD", reason, tuple(sorted(s.iupd)))
+        if _still_progressing(s, a):
+            return IrecistTimepoint(a.day, "iUPD", "iUPD not confirmed: no further increase",
+                                    tuple(sorted(s.iupd)))
+        s.iupd.clear()  # the bar resets (Table 2; FAQ scenario B)
+        s.nlt_at_iupd = None
+        response, reason = _regular(s, a)
+        return IrecistTimepoint(a.day, response, f"reset after iUPD: {reason}")  # type: ignore[arg-type]
+    progressing = _progressing(s, a)
+    if progressing:
+        s.responded = False
+        for category in progressing:
+            s.iupd[category] = {"target": a.target_sum_mm or 0.0, "nontarget": 0.0,
+                                "new": float(a.new_lesions)}[category]
+        s.nlt_at_iupd = a.new_target_sum_mm
+        return IrecistTimepoint(a.day, "iUPD", "RECIST 1.1 progression in "
+                                + ", ".join(progressing), tuple(progressing))
+    response, reason = _regular(s, a)
+    return IrecistTimepoint(a.day, response, reason)  # type: ignore[arg-type]
+
+
+def irecist_best_response(timepoints: Sequence[IrecistTimepoint], *, confirm: bool = False,
+                          confirmation_days: int = 28) -> str:
+    """Best overall iRECIST response (Seymour 2017 Table 3): an iUPD later confirmed counts as
+    iCPD; NE counts for nothing; with *confirm*, iCR/iPR need a later timepoint at least as
+    good ≥ *confirmation_days* after."""
+    responses = [t.response for t in timepoints]
+    if "iCPD" in responses:
+        first = responses.index("iCPD")
+        # the iUPD run that iCPD confirmed is part of the confirmed progression
+        k = first - 1
+        while k >= 0 and responses[k] in ("iUPD", "NE"):
+            if responses[k] == "iUPD":
+                responses[k] = "iCPD"
+            k -= 1
+    ranked = []
+    for i, (t, response) in enumerate(zip(timepoints, responses, strict=True)):
+        if response == "NE":
+            continue
+        counted = response
+        if confirm and response in ("iCR", "iPR"):
+            later = [u for u in timepoints[i + 1:] if u.day - t.day >= confirmation_days]
+            good = ("iCR",) if response == "iCR" else ("iCR", "iPR")
+            if not any(u.response in good for u in later):
+                counted = "iSD"  # an unconfirmed response counts as stable disease
+        ranked.append(counted)
+    if not ranked:
+        return "NE"
+    return min(ranked, key=_ORDER.index)
