@@ -204,3 +204,21 @@ def test_demo_has_choi_responses_beside_recist(demo: tuple[Path, DemoSummary]) -
     table = (out / "report" / "tables" / "orr_criteria.csv").read_text(encoding="utf-8")
     assert "Choi, confirmed" in table
 
+
+
+@pytest.mark.slow
+def test_each_dlt_names_the_protocol_criterion_it_met(demo: tuple[Path, DemoSummary],
+                                                       leader: Protocol) -> None:
+    """AE.AEDLTCR carries the wording of the DLT criterion that made an event a DLT (a grade 2
+    event only under the clause for interruptions in the DLT window); other events none."""
+    out, _ = demo
+    ae = pd.read_csv(out / "sdtm" / "ae.csv", keep_default_na=False)
+    wording = {c.description for c in leader.phase_ib.dlt.criteria}
+    dlt = ae[ae["AEDLT"] == "Y"]
+    assert len(dlt) > 0  # seed 11: a grade 3 hypertension and a grade 2 fatigue
+    assert set(dlt["AEDLTCR"]) <= wording
+    assert (ae.loc[ae["AEDLT"] != "Y", "AEDLTCR"] == "").all()
+    grade2 = dlt[dlt["AETOXGR"].astype(str) == "2"]
+    g2 = next(c.description for c in leader.phase_ib.dlt.criteria
+              if c.name == "g2_forcing_cycle1_interruption")
+    assert set(grade2["AEDLTCR"]) <= {g2}

@@ -251,6 +251,9 @@ def dlt_tables(adsl: pd.DataFrame, adae: pd.DataFrame) -> list[ReportTable]:
         "Dose level": events["ACTARM"].astype(str),
         "CTCAE term": events["AEDECOD"].astype(str),
         "Grade": pd.to_numeric(events["ATOXGRN"], errors="coerce").astype("Int64").astype(str),
+        # why the event is a DLT: the protocol criterion it met (AE.AEDLTCR), when recorded
+        "DLT criterion": (events["AEDLTCR"].astype(str) if "AEDLTCR" in events
+                          else pd.Series("", index=events.index)),
     })
     return [summary, ReportTable("dlt_events", "Dose-limiting toxicity events",
                                  f"phase Ib DLT-evaluable (N = {len(evaluable)})", listing)]

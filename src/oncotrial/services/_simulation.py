@@ -356,6 +356,7 @@ def _adverse_events(
             outcome=_outcome(ae, resolved=resolved),
             serious=_serious(ae),
             dlt=ae.dlt if trial.phase[i].value == "Ib" else None,
+            dlt_rule=ae.dlt_rule if trial.phase[i].value == "Ib" else None,
         )
 
 

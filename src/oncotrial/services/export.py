@@ -71,7 +71,9 @@ def export_sdtm(unit: Unit, directory: Path, *, protocol: Protocol,
     sites = None if unit.actor.all_sites else unit.actor.site_ids
     tables = read_tables(unit.session, site_ids=sites)
     routes = {d.name: _ROUTES.get(d.route, d.route.upper()) for d in protocol.drugs}
-    domains = build_sdtm(tables, study_id=protocol.id, routes=routes, country=protocol.country)
+    criteria = {c.name: c.description for c in protocol.phase_ib.dlt.criteria}
+    domains = build_sdtm(tables, study_id=protocol.id, routes=routes, country=protocol.country,
+                         dlt_criteria=criteria)
     domains.update(build_trial_design(protocol, study_id=protocol.id, dm=domains["DM"],
                                       visits=trial_visits(protocol)))
     study = StudyInfo(study_id=protocol.id, name=protocol.id, description=protocol.title,

@@ -63,6 +63,7 @@ class AdverseEventRecord:
     dlt: bool
     flags: tuple[str, ...] = ()  # the dose-rule facts of the episode (intolerable, fever, ...)
     next_grade: int = 0  # grade of the record that continues it the next day (0: resolved)
+    dlt_rule: str | None = None  # the protocol's DLT clause when ``dlt``
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,13 @@ def modified_within(course: TreatmentCourse, n: int, *, drug: str, start_mg: flo
     return out
 
 
+def _with_dlt(ae: AdverseEventRecord, dlt_terms: dict[tuple[int, str], str],
+              window: int) -> AdverseEventRecord:
+    """The episode with its DLT verdict and the protocol clause that made it one."""
+    rule = dlt_terms.get((ae.patient, ae.term)) if ae.start_day <= window else None
+    return replace(ae, dlt=rule is not None, dlt_rule=rule)
+
+
 @dataclass
 class _Group:
     index: IntArray
@@ -216,7 +224,7 @@ class _TrialBuilder:
         self.end_day = np.ceil(np.clip(off, 1, horizon)).astype(np.int64)
         self.groups: list[_Group] = []
         self.rp2d_found: Rp2dDecision | None = None
-        self.dlt_terms: set[tuple[int, str]] = set()
+        self.dlt_terms: dict[tuple[int, str], str] = {}  # (patient, term) → DLT clause
 
     def _treat(self, idx: IntArray, regimen: str, phase: Phase) -> _Group:
         doses = self.protocol.regimen(regimen).doses
@@ -245,7 +253,8 @@ class _TrialBuilder:
                 events = _dlt_events(local, aes, group.course, ib.dlt_window_days)
                 verdict = classify_dlt(events, protocol=self.protocol)
                 dlt[int(pid)] = verdict.is_dlt
-                self.dlt_terms.update((int(pid), e.term) for e in verdict.events if e.is_dlt)
+                self.dlt_terms.update(((int(pid), e.term), e.rule)
+                                      for e in verdict.events if e.is_dlt)
             at_regimen.extend(int(p) for p in idx)
             evaluable = [p for p in at_regimen if self.end_day[p] >= ib.dlt_window_days]
             decision = decide_cohort(len(evaluable), sum(dlt[p] for p in evaluable),
@@ -375,8 +384,7 @@ def simulate_trial(protocol: Protocol, *, n_patients: int = 30, seed: int = 0,
         for p in g.index:
             regimen[int(p)], phase[int(p)] = g.regimen, g.phase
     window = protocol.phase_ib.dlt_window_days
-    aes_kept = [replace(a, dlt=(a.patient, a.term) in b.dlt_terms and a.start_day <= window)
-                for a in aes if a.start_day <= stop[a.patient]]
+    aes_kept = [_with_dlt(a, b.dlt_terms, window) for a in aes if a.start_day <= stop[a.patient]]
     return SimulatedTrial(
         protocol_id=protocol.id, seed=seed, design=design, patients=b.patients,
         phase=tuple(phase), regimen=tuple(regimen), enrol_day=b.enrol, treatment_end_day=end,

@@ -98,19 +98,22 @@ class _Context:
     tables: Tables
     usubjid: dict[int, str]
     site: dict[int, str]
+    dlt_criteria: Mapping[str, str]
 
     def rows(self, table: str) -> Rows:
         return self.tables.get(table, [])
 
 
-def _context(tables: Tables, study_id: str) -> _Context:
+def _context(tables: Tables, study_id: str,
+             dlt_criteria: Mapping[str, str] | None = None) -> _Context:
     sites = {int(s["id"]): str(s["code"]) for s in tables.get("site", [])}
     usubjid: dict[int, str] = {}
     site: dict[int, str] = {}
     for s in tables.get("subject", []):
         usubjid[int(s["id"])] = f"{study_id}-{s['screening_number']}"
         site[int(s["id"])] = sites.get(int(s["site_id"]), "")
-    return _Context(study_id=study_id, tables=tables, usubjid=usubjid, site=site)
+    return _Context(study_id=study_id, tables=tables, usubjid=usubjid, site=site,
+                    dlt_criteria=dict(dlt_criteria or {}))
 
 
 def _frame(
@@ -342,6 +345,7 @@ def _ae(ctx: _Context) -> pd.DataFrame:
                 "AESTDTC": _dtc(r["start_date"]),
                 "AEENDTC": _dtc(r["end_date"]),
                 "AEDLT": "" if r["dlt"] is None else ("Y" if r["dlt"] else "N"),
+                "AEDLTCR": _dlt_criterion(r, ctx.dlt_criteria),
             }
         )
     return _frame(
@@ -360,9 +364,19 @@ def _ae(ctx: _Context) -> pd.DataFrame:
             "AEOUT",
             "AEENDTC",
             "AEDLT",
+            "AEDLTCR",
         ],
         ctx,
     )
+
+
+def _dlt_criterion(row: Mapping[str, Any], criteria: Mapping[str, str]) -> str:
+    """The protocol's wording of the DLT criterion an event met (its name when the protocol
+    has no wording for it); empty when the event is not a DLT."""
+    rule = row.get("dlt_rule")
+    if not row.get("dlt") or not rule:
+        return ""
+    return criteria.get(str(rule), str(rule))
 
 
 def _cm(ctx: _Context) -> pd.DataFrame:
@@ -759,7 +773,7 @@ def _rs(ctx: _Context) -> pd.DataFrame:
 
 def build_sdtm(
     tables: Tables, *, study_id: str, routes: Mapping[str, str] | None = None,
-    country: str = "",
+    country: str = "", dlt_criteria: Mapping[str, str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Build the SDTM domains DM, DS, EX, AE, LB, VS, EG, TU, TR, RS, SV, CM, MH and DV.
 
@@ -775,10 +789,12 @@ def build_sdtm(
         Drug name -> EXROUTE (CDISC CT C66729, e.g. ``ORAL``, ``INTRAVENOUS``).
     country
         DM.COUNTRY (ISO 3166-1 alpha-3) of every subject.
+    dlt_criteria
+        DLT criterion name -> the protocol's wording, for AE.AEDLTCR (why an event is a DLT).
     """
     if not study_id:
         raise DataError("STUDYID is required", field="study_id", value=study_id)
-    ctx = _context(tables, study_id)
+    ctx = _context(tables, study_id, dlt_criteria)
     builders: dict[str, Callable[[_Context], pd.DataFrame]] = {
         "DM": lambda c: _dm(c, country),
         "DS": _ds,
