@@ -9,6 +9,7 @@ from scipy.stats import binomtest
 from oncotrial.report import (
     compute_ae_table,
     compute_bor_table,
+    compute_criteria_agreement_table,
     compute_criteria_orr_table,
     compute_lab_shift_table,
     compute_time_to_event_table,
@@ -178,6 +179,23 @@ def test_orr_by_recist_and_choi_side_by_side() -> None:
     assert _row(table.rows, "Responders (confirmed)") == "4 / 0"
     no_choi = adrs[~adrs["PARAMCD"].str.startswith("CHOI")]
     assert compute_criteria_orr_table(no_choi, adsl) is None
+
+
+def test_recist_against_choi_agreement_table() -> None:
+    """Rows RECIST 1.1, columns Choi: the 3 RECIST PR are Choi PR, 4 RECIST SD are Choi PR,
+    1 SD is SD by both, 2 PD by both; 6/10 in the same category."""
+    adrs, adsl = _choi_adrs()
+    table = compute_criteria_agreement_table(adrs, adsl)
+    assert table is not None
+    rows = table.rows.set_index("RECIST 1.1 (rows) by Choi")
+    assert list(rows.columns) == ["PR", "SD", "PD", "Total"]
+    assert rows.loc["PR"].tolist() == ["3", "0", "0", "3"]
+    assert rows.loc["SD"].tolist() == ["4", "1", "0", "5"]
+    assert rows.loc["PD"].tolist() == ["0", "0", "2", "2"]
+    assert rows.loc["Total"].tolist() == ["7", "1", "2", "10"]
+    assert "Same category by both: 6/10" in table.footnotes[0]
+    no_choi = adrs[~adrs["PARAMCD"].str.startswith("CHOI")]
+    assert compute_criteria_agreement_table(no_choi, adsl) is None
 def test_dose_adjustment_reason_is_the_rule_wording_not_its_id() -> None:
     """A rule-decided adjustment shows the first clause of the rule's wording from the rule
     table (LENVIMA Table 1: "Persistent or intolerable grade 2 adverse reaction: withhold

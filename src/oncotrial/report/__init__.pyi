@@ -40,6 +40,9 @@ from .tables import (
     compute_bor_table as compute_bor_table,
 )
 from .tables import (
+    compute_criteria_agreement_table as compute_criteria_agreement_table,
+)
+from .tables import (
     compute_criteria_orr_table as compute_criteria_orr_table,
 )
 from .tables import (
@@ -60,6 +63,7 @@ __all__ = [
     "compute_ae_table",
     "compute_baseline_table",
     "compute_bor_table",
+    "compute_criteria_agreement_table",
     "compute_criteria_orr_table",
     "compute_lab_shift_table",
     "compute_simon_table",

@@ -30,6 +30,7 @@ from oncotrial.report.tables import (
     compute_ae_table,
     compute_baseline_table,
     compute_bor_table,
+    compute_criteria_agreement_table,
     compute_criteria_orr_table,
     compute_lab_shift_table,
     compute_time_to_event_table,
@@ -228,6 +229,9 @@ def _efficacy(adam: Mapping[str, pd.DataFrame], design: prep.SimonDesign | None)
     criteria = compute_criteria_orr_table(adrs, adsl)
     if criteria is not None:
         section.tables.append(criteria)
+    agreement = compute_criteria_agreement_table(adrs, adsl)
+    if agreement is not None:
+        section.tables.append(agreement)
     section.tables.extend(_by_arm(adam))
     if design is not None:
         section.tables.append(prep.compute_simon_table(adrs, adsl, design))

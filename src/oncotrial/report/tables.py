@@ -24,6 +24,7 @@ __all__ = [
     "compute_ae_table",
     "compute_baseline_table",
     "compute_bor_table",
+    "compute_criteria_agreement_table",
     "compute_criteria_orr_table",
     "compute_lab_shift_table",
     "compute_time_to_event_table",
@@ -178,6 +179,46 @@ def compute_criteria_orr_table(
         footnotes=("Exact (Clopper-Pearson) confidence intervals.",
                    ("Choi: PR = size -10 % or CT density (HU) -15 % from baseline "
                     "(Choi et al., J Clin Oncol 2007;25:1753).")),
+    )
+
+
+_BOR_ORDER = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "MISSING")
+
+
+def compute_criteria_agreement_table(
+    adrs: pd.DataFrame, adsl: pd.DataFrame, *, population_flag: str | None = "EFFFL",
+) -> ReportTable | None:
+    """Confirmed best overall response by RECIST 1.1 (rows) against Choi (columns): how the
+    two criteria classify the same subjects; ``None`` without Choi parameters."""
+    if not {"CBOR", "CHOICBOR"} <= set(adrs["PARAMCD"]):
+        return None
+    population = _population(adsl, population_flag)
+    subjects = set(population["USUBJID"])
+
+    def best(paramcd: str) -> pd.Series:
+        rows = adrs[(adrs["PARAMCD"] == paramcd) & adrs["USUBJID"].isin(subjects)]
+        return rows.set_index("USUBJID")["AVALC"].astype(str)
+
+    pairs = pd.DataFrame({"RECIST": best("CBOR"), "Choi": best("CHOICBOR")}).fillna("MISSING")
+    levels = [v for v in _BOR_ORDER if v in set(pairs["RECIST"]) | set(pairs["Choi"])]
+    table = pd.crosstab(pairs["RECIST"], pairs["Choi"]).reindex(
+        index=levels, columns=levels, fill_value=0)
+    counts = {(r, c): int(table.to_numpy()[i, j]) for i, r in enumerate(levels)
+              for j, c in enumerate(levels)}
+    head = "RECIST 1.1 (rows) by Choi"
+    rows = [{head: r, **{c: str(counts[r, c]) for c in levels},
+             "Total": str(sum(counts[r, c] for c in levels))} for r in levels]
+    total = sum(counts.values())
+    rows.append({head: "Total", **{c: str(sum(counts[r, c] for r in levels)) for c in levels},
+                 "Total": str(total)})
+    same = sum(counts[v, v] for v in levels)
+    return ReportTable(
+        key="bor_agreement",
+        title="Confirmed best overall response: RECIST 1.1 against Choi criteria",
+        population=f"{population_flag or 'all subjects'} (N = {len(subjects)})",
+        rows=pd.DataFrame(rows),
+        footnotes=((f"Same category by both: {same}/{total}. Rows RECIST 1.1 (ADRS CBOR), "
+                   "columns Choi (ADRS CHOICBOR)."),),
     )
 
 
