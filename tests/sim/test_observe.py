@@ -9,6 +9,7 @@ from lifelines import KaplanMeierFitter
 from oncotrial.sim.design import TrialDesign
 from oncotrial.sim.fast import compute_km_summaries
 from oncotrial.sim.observe import CR, NE, PD, PR, SD, _best_response, _timepoint_responses
+from oncotrial.stats import estimate_kaplan_meier
 
 
 def _one_lesion(baseline: float, *readings: float, nodal: bool = False,
@@ -84,17 +85,33 @@ def test_unconfirmed_pr_followed_by_pd_is_sd() -> None:
     assert not resp[0]
 
 
-def test_vectorised_km_matches_lifelines(rng: np.random.Generator) -> None:
-    """Median and landmark survival agree with lifelines' KaplanMeierFitter, ties included."""
-    time = np.round(rng.exponential(200.0, size=(20, 30)) / 7) * 7
-    event = rng.random((20, 30)) < 0.7
+def test_vectorised_km_is_the_one_km_of_stats(rng: np.random.Generator) -> None:
+    """Median and landmark survival equal oncotrial.stats.estimate_kaplan_meier (the R survfit
+    conventions, checked against R elsewhere), ties included, row by row."""
+    time = np.round(rng.exponential(200.0, size=(40, 30)) / 7) * 7
+    event = rng.random((40, 30)) < 0.7
     med, marks = compute_km_summaries(time, event, landmarks=(100.0, 250.0))
-    for i in range(20):
-        kmf = KaplanMeierFitter().fit(time[i], event[i])
-        ref = kmf.median_survival_time_
-        if np.isinf(ref):
+    for i in range(40):
+        km = estimate_kaplan_meier(time[i], event[i])
+        ref = km.median.estimate
+        if ref is None:
             assert np.isnan(med[i])
         else:
             assert med[i] == pytest.approx(ref)
-        np.testing.assert_allclose(marks[i], kmf.survival_function_at_times([100.0, 250.0]),
-                                   rtol=1e-12)
+        surv, _, _ = km.survival_at([100.0, 250.0]) if time[i].max() >= 250 else (
+            np.array([np.nan, np.nan]), None, None)
+        if time[i].max() >= 250:
+            np.testing.assert_allclose(marks[i], surv, rtol=1e-12)
+
+
+def test_median_on_a_flat_at_exactly_one_half_is_its_midpoint() -> None:
+    """R quantile.survfit: events at 1 and 2 of 4, S = 0.5 from 2 until the last follow-up 4
+    → median 3 (the first-time-below rule would say 2); a flat ended by an event at 5 → 3.5;
+    lifelines' KaplanMeierFitter gives 2 for the first (its rule differs)."""
+    time = np.array([[1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0, 5.0]])
+    event = np.array([[True, True, False, False], [True, True, False, True]])
+    med, _ = compute_km_summaries(time, event, landmarks=())
+    assert med.tolist() == [3.0, 3.5]
+    for i in range(2):
+        assert estimate_kaplan_meier(time[i], event[i]).median.estimate == med[i]
+    assert KaplanMeierFitter().fit(time[0], event[0]).median_survival_time_ == 2.0

@@ -122,13 +122,18 @@ def simulate_outcomes(draws: PatientDraws, *, n_patients: int, design: TrialDesi
     return outcomes, mean_rdi
 
 
+_SQRT_EPS = float(np.sqrt(np.finfo(float).eps))  # R quantile.survfit's tolerance
+
+
 def compute_km_summaries(time: FloatArray, event: NDArray[np.bool_], *,
                          landmarks: tuple[float, ...]) -> tuple[FloatArray, FloatArray]:
     """Kaplan–Meier median and landmark survival for each row of ``time`` (trials × patients).
 
     Tied events are handled exactly (the product over tied events equals ``1 − d/n``);
-    censorings at an event time count as at risk (sorted after events).  The median is the
-    smallest event time with S(t) ≤ 0.5 (NaN if never reached).
+    censorings at an event time count as at risk (sorted after events).  The median follows
+    the one rule of :func:`oncotrial.stats.estimate_kaplan_meier` (R ``quantile.survfit``):
+    the first time S(t) ≤ 0.5, or, where the curve sits exactly at 0.5, the midpoint of that
+    flat (to the last follow-up time when it ends there); NaN if never reached.
     """
     m = time.shape[1]
     key = time + np.where(event, 0.0, 1e-6)
@@ -137,8 +142,12 @@ def compute_km_summaries(time: FloatArray, event: NDArray[np.bool_], *,
     d = np.take_along_axis(event, order, axis=1)
     at_risk = m - np.arange(m)[None, :]
     surv = np.cumprod(np.where(d, 1.0 - 1.0 / at_risk, 1.0), axis=1)
-    below = (surv <= 0.5) & d
-    median = np.where(below.any(axis=1), t[np.arange(t.shape[0]), below.argmax(axis=1)], np.nan)
+    rows = np.arange(t.shape[0])
+    reached = surv <= 0.5 + _SQRT_EPS  # at or below the level (R's tolerance)
+    under = surv <= 0.5 - _SQRT_EPS  # strictly below: the end of a flat at exactly 0.5
+    first = t[rows, reached.argmax(axis=1)]
+    end = np.where(under.any(axis=1), t[rows, under.argmax(axis=1)], t[:, -1])
+    median = np.where(reached.any(axis=1), 0.5 * (first + end), np.nan)
     marks = np.empty((t.shape[0], len(landmarks)))
     for j, mark in enumerate(landmarks):
         idx = (t <= mark).sum(axis=1) - 1
