@@ -55,3 +55,24 @@ def test_serious_by_ich_e2a_criteria() -> None:
     assert not _serious(ae("Diarrhea", 3))
     assert not _serious(ae("Neutrophil count decreased", 4, laboratory=True))  # a value range
     assert _serious(ae("Neutrophil count decreased", 5, laboratory=True))
+
+
+def test_action_taken_is_the_decision_whose_rules_read_the_event() -> None:
+    """AEACN (CDISC CT C66767): the most consequential dose decision during the episode whose
+    rules matched the event's term; decisions about other terms do not count."""
+    from oncotrial.services._simulation import _action_taken
+    from oncotrial.sim._treatment import DoseRecord
+    from oncotrial.sim.trial import AdverseEventRecord
+    from oncotrial.types import DoseAction
+
+    ae = AdverseEventRecord(0, "Fatigue", 3, 10, 20, "both", False, False)
+
+    def dose(day: int, action: DoseAction, terms: tuple[str, ...]) -> DoseRecord:
+        return DoseRecord(0, day, 1, day, "lenvatinib", action, 14.0, None, ("r",), terms)
+
+    assert _action_taken(ae, [dose(12, DoseAction.HOLD, ("Fatigue",))]) == "DRUG INTERRUPTED"
+    assert _action_taken(ae, [dose(12, DoseAction.HOLD, ("Fatigue",)),
+                              dose(15, DoseAction.DISCONTINUE, ("Fatigue",))]) == "DRUG WITHDRAWN"
+    assert _action_taken(ae, [dose(12, DoseAction.HOLD, ("Diarrhea",))]) == "DOSE NOT CHANGED"
+    assert _action_taken(ae, [dose(25, DoseAction.HOLD, ("Fatigue",))]) == "DOSE NOT CHANGED"
+    assert _action_taken(ae, [dose(12, DoseAction.REDUCE, ("Fatigue",))]) == "DOSE REDUCED"

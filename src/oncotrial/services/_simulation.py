@@ -327,6 +327,20 @@ def _serious(ae: AdverseEventRecord) -> bool:
             or ae.term in _SERIOUS_TERMS)
 
 
+# AEACN (CDISC CT C66767), most consequential first
+_ACTIONS = ((DoseAction.DISCONTINUE, "DRUG WITHDRAWN"), (DoseAction.REDUCE, "DOSE REDUCED"),
+            (DoseAction.OMIT, "DRUG INTERRUPTED"), (DoseAction.HOLD, "DRUG INTERRUPTED"))
+
+
+def _action_taken(ae: AdverseEventRecord, doses: list[DoseRecord]) -> str:
+    """What was done with study treatment because of the event: the most consequential
+    decision during the episode whose rules matched the event's term (the simulator's
+    dose decisions name the terms their rules read)."""
+    actions = {d.action for d in doses
+               if ae.start_day <= d.day <= ae.end_day and ae.term in d.terms}
+    return next((text for action, text in _ACTIONS if action in actions), "DOSE NOT CHANGED")
+
+
 def _outcome(ae: AdverseEventRecord, *, resolved: bool) -> str:
     """AEOUT of one grade record: resolved, or going on at a lower (resolving) or higher
     grade (CDISC CT C66768)."""
@@ -339,6 +353,7 @@ def _adverse_events(
     unit: Unit, trial: SimulatedTrial, i: int, subject: str, first_dose: date
 ) -> None:
     end_treatment = trial.treatment_end_day[i]
+    doses = [d for d in trial.doses if d.patient == i]
     for ae in sorted(
         (a for a in trial.adverse_events if a.patient == i), key=lambda a: (a.start_day, a.term)
     ):
@@ -354,6 +369,7 @@ def _adverse_events(
             related_eribulin=_attribution(ae, "eribulin"),
             flags=list(ae.flags),  # type: ignore[arg-type]
             outcome=_outcome(ae, resolved=resolved),
+            action_taken=_action_taken(ae, doses),
             serious=_serious(ae),
             dlt=ae.dlt if trial.phase[i].value == "Ib" else None,
             dlt_rule=ae.dlt_rule if trial.phase[i].value == "Ib" else None,

@@ -69,6 +69,7 @@ class DoseRecord:
     level: float | None
     dose_mg: float | None
     rules: tuple[str, ...]
+    terms: tuple[str, ...] = ()  # the event terms the fired rules matched
 
 
 @dataclass
@@ -200,8 +201,9 @@ class _Treatment:
         st = self.states[i]
         cday = day - st.cycle_start + 1
         for d in decision.drugs:
+            terms = tuple(dict.fromkeys(t for r in d.rules for t in r.terms))
             self.doses.append(DoseRecord(i, day, st.cycle, cday, d.drug, d.action, d.level,
-                                         d.dose_mg, tuple(r.name for r in d.rules)))
+                                         d.dose_mg, tuple(r.name for r in d.rules), terms))
             if d.action is DoseAction.DISCONTINUE or d.level is None:
                 st.drugs.pop(d.drug, None)
                 if d.drug == LENVATINIB:
