@@ -263,3 +263,22 @@ def test_dominance_prune_keeps_every_non_dominated_minimum(
     # and the pruned run never reports a non-dominated size that the full run does not
     pruned_prefix = np.minimum.accumulate(np.concatenate(([np.inf], pruned.en0[:-1])))
     np.testing.assert_array_equal(np.flatnonzero(pruned.en0 < pruned_prefix), non_dominated)
+
+
+@pytest.mark.parametrize(("r1", "n1", "r", "n", "p"), [
+    (1, 10, 5, 29, 0.05), (3, 13, 12, 43, 0.30), (3, 8, 3, 10, 0.5), (0, 9, 2, 17, 0.25),
+])
+def test_one_exact_rejection_probability_for_stats_and_the_protocol(
+        r1: int, n1: int, r: int, n: int, p: float) -> None:
+    """The plain-Python formula the protocol loader uses equals the binomial sum computed with
+    scipy (Simon 1989), including r == r1; compute_simon_oc returns that same number."""
+    from scipy import stats as scipy_stats
+
+    from oncotrial.stats._simon_exact import simon_reject_probability
+
+    x = np.arange(r1 + 1, n1 + 1)
+    expected = float(np.sum(scipy_stats.binom.pmf(x, n1, p)
+                            * scipy_stats.binom.sf(r - x, n - n1, p)))
+    assert simon_reject_probability(r1, n1, r, n, p=p) == pytest.approx(expected, abs=1e-14)
+    assert compute_simon_oc(r1, n1, r, n, p=p).reject == simon_reject_probability(
+        r1, n1, r, n, p=p)

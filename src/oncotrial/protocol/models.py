@@ -12,7 +12,6 @@ Structural problems (missing fields, wrong types) are reported by pydantic; cros
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
@@ -20,6 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from oncotrial.protocol.edc import EdcDefinition, find_edc_problems
+from oncotrial.stats._simon_exact import simon_reject_probability
 from oncotrial.types import Histology
 
 __all__ = [
@@ -422,19 +422,8 @@ def _check_cohort_rules(phase_ib: PhaseIb) -> list[str]:
     ]
 
 
-def _binom_pmf(k: int, n: int, p: float) -> float:
-    return math.comb(n, k) * p**k * (1.0 - p) ** (n - k)
-
-
 def _simon_reject_probability(d: SimonDesignParameters, p: float) -> float:
-    """P(declare promising | p) = Σ_{x1=r1+1}^{n1} b(x1; n1, p) · P(X2 > r − x1) (Simon 1989)."""
-    n2 = d.n - d.n1
-    total = 0.0
-    for x1 in range(d.r1 + 1, d.n1 + 1):
-        need = d.r - x1  # stage 2 must exceed this
-        tail = 1.0 if need < 0 else sum(_binom_pmf(x2, n2, p) for x2 in range(need + 1, n2 + 1))
-        total += _binom_pmf(x1, d.n1, p) * tail
-    return total
+    return simon_reject_probability(d.r1, d.n1, d.r, d.n, p=p)
 
 
 def _check_design(d: SimonDesignParameters) -> list[str]:

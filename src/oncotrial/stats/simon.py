@@ -28,6 +28,7 @@ import numpy as np
 from scipy import optimize, special, stats
 
 from oncotrial.errors import DesignError, StatisticalWarning
+from oncotrial.stats._simon_exact import simon_reject_probability
 from oncotrial.stats._simon_search import (
     BestByN,
     build_tables,
@@ -91,8 +92,7 @@ def compute_simon_oc(
     _validate_design(r1, n1, r, n)
     if not 0.0 <= p <= 1.0:
         raise DesignError(f"p={p!r} must lie in [0, 1]")
-    x = np.arange(r1 + 1, n1 + 1)
-    reject = float(np.sum(stats.binom.pmf(x, n1, p) * stats.binom.sf(r - x, n - n1, p)))
+    reject = simon_reject_probability(r1, n1, r, n, p=p)
     pet = float(stats.binom.cdf(r1, n1, p))
     return SimonOperatingCharacteristics(p=p, reject=reject, pet=pet, en=n1 + (1 - pet) * (n - n1))
 
