@@ -87,12 +87,33 @@ def test_accrual_waits_for_each_cohorts_dlt_window(leader: Protocol, seed: int) 
     window = leader.phase_ib.dlt_window_days
     size = leader.phase_ib.cohort_size
     n_ib = sum(p is Phase.IB for p in trial.phase)
-    starts = [trial.enrol_day[k:k + size] for k in range(0, n_ib, size)]
-    assert all(len(set(c.tolist())) == 1 for c in starts)
+    # cohorts of `size`, or fewer when they replace patients who left the DLT window early
+    starts = sorted(set(trial.enrol_day[:n_ib].tolist()))
+    assert len(starts) >= n_ib // size
+    assert all(np.sum(trial.enrol_day[:n_ib] == s) <= size for s in starts)
     for previous, current in itertools.pairwise(starts):
-        assert current[0] >= previous[0] + window + 1
-    assert trial.enrol_day[n_ib] >= starts[-1][0] + window + 1
+        assert current >= previous + window + 1
+    assert trial.enrol_day[n_ib] >= starts[-1] + window + 1
     assert np.all(np.diff(trial.enrol_day) >= 0)
+
+
+def test_a_patient_leaving_the_dlt_window_early_is_replaced_not_a_cohort_added(
+        leader: Protocol) -> None:
+    """3+3 practice: a patient who stops before the end of the DLT window without a DLT is not
+    evaluable and is replaced by one patient; no regimen ever has more evaluable patients than
+    the protocol's maximum (an 8-evaluable cohort once crashed the decision)."""
+    from oncotrial.sim.parameters import DEFAULT_PARAMETERS
+    from oncotrial.sim.trial import _TrialBuilder
+
+    builder = _TrialBuilder(leader, n_patients=12, seed=4, params=DEFAULT_PARAMETERS)
+    builder.end_day[1] = 5  # the second patient leaves on day 5
+    decisions, dlt = builder.phase_ib()
+    sizes = [g.index.size for g in builder.groups]
+    if not dlt[1]:
+        assert decisions[0].evaluable == 2
+        assert decisions[0].action.value == "continue"
+        assert sizes[:2] == [3, 1]
+    assert all(d.evaluable <= leader.phase_ib.max_patients_per_regimen for d in decisions)
 
 
 def test_too_few_patients_is_refused(leader: Protocol) -> None:

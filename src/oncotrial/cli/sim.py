@@ -44,11 +44,15 @@ def calibrate(
     ib_cohorts: Annotated[int, typer.Option(
         "--ib-cohorts", min=0,
         help="Simulated 6-patient phase Ib cohorts at the start regimen (0: skip).")] = 200,
+    safety_patients: Annotated[int, typer.Option(
+        "--safety-patients", min=0,
+        help="Virtual patients treated at the RP2D for the safety profile (0: skip).")] = 600,
     seed: SeedOpt = 20220901,
     protocol: ProtocolOpt = None,
 ) -> None:
-    """Print simulated versus published LEADER targets: confirmed ORR, median PFS, and the
-    phase Ib course (DLTs and lenvatinib reductions of 6 patients at the start regimen)."""
+    """Print simulated versus published LEADER targets: confirmed ORR, median PFS, the phase
+    Ib course (DLTs and lenvatinib reductions of 6 patients at the start regimen) and the
+    safety profile at the RP2D against the ranges assembled from the two drugs' studies."""
     loaded = load_protocol(protocol)
     design = design_from_protocol(loaded)
     report = estimate_calibration(design, params=DEFAULT_PARAMETERS, n_trials=trials, seed=seed)
@@ -71,6 +75,42 @@ def calibrate(
     console.print("Sources: " + "; ".join(r.target.source for r in report.rows))
     if ib_cohorts:
         _print_phase_ib(console, loaded, n_cohorts=ib_cohorts, seed=seed)
+    if safety_patients:
+        _print_safety(console, loaded, n_patients=safety_patients, seed=seed)
+
+
+def _print_safety(console: Console, protocol: Protocol, *, n_patients: int, seed: int) -> None:
+    from oncotrial.sim.safety_profile import (
+        combination_priors,
+        load_component_rates,
+        simulate_safety_profile,
+    )
+
+    rates = load_component_rates()
+    regimen = protocol.regimen(protocol.phase_ii.rp2d_regimen)
+    priors = combination_priors(rates, regimen.doses)
+    with console.status(f"treating {n_patients} virtual patients at {regimen.name}"):
+        profile = simulate_safety_profile(protocol, params=DEFAULT_PARAMETERS,
+                                          n_patients=n_patients, seed=seed)
+    table = Table(title=f"Safety profile: {n_patients} virtual patients at {regimen.name}, "
+                        f"{profile.cycles} cycles")
+    for col in ("term", "grade", "component studies", "expected", "simulated", "inside"):
+        table.add_column(col)
+    inside = 0
+    for p in priors:
+        sim = profile.incidence(p.term, p.min_grade)
+        inside += p.contains(sim)
+        studies = "; ".join(f"{r.drug[0].upper()}{r.dose:g} {r.percent:g} % {r.source}"
+                            for r in p.components)
+        table.add_row(p.term, "any" if p.min_grade == 1 else f"≥ {p.min_grade}", studies,
+                      f"{100 * p.low:.1f} – {100 * p.high:.1f} %", f"{100 * sim:.1f} %",
+                      "yes" if p.contains(sim) else "NO")
+    console.print(table)
+    console.print(f"{inside} of {len(priors)} inside. Expected = the larger drug's incidence "
+                  "at LEADER's dose (dose-proportional between the studied dose and LEADER's) "
+                  "up to independent occurrence of both; sources in "
+                  "oncotrial/sim/data/component_ae_rates.csv. L = lenvatinib mg, "
+                  "E = eribulin mg/m².")
 
 
 def _print_phase_ib(console: Console, protocol: Protocol, *, n_cohorts: int, seed: int) -> None:

@@ -233,7 +233,8 @@ class _Treatment:
                         for i in range(n)]) / self.tox.ref_lenv
         on = np.zeros(n)
         on[starting] = [1.0 if self.states[i].drugs else 0.0 for i in starting]
-        self.symptoms.extend(draw_symptoms(self.rng, n=n, cycle=0, start_day=day,
+        cycle = np.array([st.cycle for st in self.states], dtype=np.int64)
+        self.symptoms.extend(draw_symptoms(self.rng, n=n, cycle=cycle, start_day=day,
                                            cycle_length_days=self.cycle_len,
                                            lenvatinib_rel=rel, on_treatment=on,
                                            params=self.params))

@@ -143,13 +143,32 @@ class ToxicityProcess:
                                           self.antihypertensives)
 
 
-def draw_symptoms(rng: np.random.Generator, *, n: int, cycle: int, start_day: int,
+def _onset_share(cycle: NDArray[np.int64], median_weeks: float, cycle_length_days: int,
+                 p_any: float) -> FloatArray:
+    """Probability that an episode starts in cycle *cycle* (1-based) given none in earlier
+    cycles, so that the cumulative probability over six cycles is *p_any* and onsets follow an
+    exponential time to onset with the term's median (SELECT onset medians [S26]); after six
+    cycles the sixth cycle's probability continues."""
+    k = math.log(2) / (median_weeks * 7.0)
+    horizon = 6 * cycle_length_days
+
+    def cumulative(c: NDArray[np.int64]) -> FloatArray:
+        t = np.minimum(c, 6) * cycle_length_days
+        return p_any * (1.0 - np.exp(-k * t)) / (1.0 - math.exp(-k * horizon))
+
+    c = np.clip(cycle, 1, 6)
+    before = cumulative(c - 1)
+    return (cumulative(c) - before) / (1.0 - before)
+
+
+def draw_symptoms(rng: np.random.Generator, *, n: int, cycle: NDArray[np.int64], start_day: int,
                   cycle_length_days: int, lenvatinib_rel: FloatArray, on_treatment: FloatArray,
                   params: ToxicityParameters) -> list[SymptomEvent]:
-    """Symptomatic AEs starting in one cycle (rates over 6 cycles from simulation.md §1.3)."""
+    """Symptomatic AEs starting in each patient's cycle *cycle* (rates over 6 cycles from
+    simulation.md §1.3, onset times from SELECT [S26])."""
     events: list[SymptomEvent] = []
-    for term, p_any, p_severe, drug in params.symptomatic:
-        per_cycle = 1.0 - (1.0 - p_any) ** (1.0 / 6.0)
+    for term, p_any, p_severe, drug, onset_weeks in params.symptomatic:
+        per_cycle = _onset_share(cycle, onset_weeks, cycle_length_days, p_any)
         scale = lenvatinib_rel if drug == "lenvatinib" else (
             0.5 + 0.5 * lenvatinib_rel if drug == "both" else np.ones(n))
         u = rng.random((n, 5))
@@ -158,10 +177,22 @@ def draw_symptoms(rng: np.random.Generator, *, n: int, cycle: int, start_day: in
         grade = np.where(severe, 3, np.where(u[:, 2] < 0.6, 1, 2))
         onset = start_day + np.floor(u[:, 3] * cycle_length_days).astype(np.int64)
         duration = 1 + np.floor(rng.exponential(params.symptom_duration_days, n)).astype(np.int64)
+        persist = int(params.persistent_grade_2_days)
         for i in np.flatnonzero(occurs):
             g = 2 if term == "Alopecia" else int(min(grade[i], 2 if term == "Arthritis" else 3))
-            events.append(SymptomEvent(int(i), term, g, int(onset[i]),
-                                       int(onset[i] + duration[i]), drug,
-                                       bool(g == 2 and u[i, 4] < params.p_intolerable_grade_2)))
-    del cycle
+            start, end = int(onset[i]), int(onset[i] + duration[i])
+            dose_limiting = g == 2 and term != "Alopecia"  # CTCAE: alopecia has no grade 3
+            # "persistent or intolerable grade 2" (LENVIMA label, dose modifications): a
+            # tolerated grade 2 still there at a cycle's day 1 after lasting `persist` days is
+            # one the dose rules act on from that day (a new record with the flag); the
+            # review at the next cycle's start is an ASSUMPTION
+            review = start_day + cycle_length_days * math.ceil(
+                (start + persist - start_day) / cycle_length_days)
+            if dose_limiting and u[i, 4] >= params.p_intolerable_grade_2 and review <= end:
+                events.append(SymptomEvent(int(i), term, g, start, review - 1, drug))
+                events.append(SymptomEvent(int(i), term, g, review, end, drug, True))
+                continue
+            events.append(SymptomEvent(int(i), term, g, start, end, drug,
+                                       bool(dose_limiting
+                                            and u[i, 4] < params.p_intolerable_grade_2)))
     return events

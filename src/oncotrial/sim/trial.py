@@ -149,14 +149,18 @@ def _course_aes(course: TreatmentCourse) -> list[AdverseEventRecord]:
 
 def _dlt_events(patient: int, aes: list[AdverseEventRecord], course: TreatmentCourse,
                 window: int) -> list[DltEvent]:
-    holds = [d.day for d in course.doses if d.patient == patient and d.drug == LENVATINIB
+    holds = [d for d in course.doses if d.patient == patient and d.drug == LENVATINIB
              and d.action is DoseAction.HOLD and d.day <= window]
     events = []
     for ae in aes:
         if ae.patient != patient or ae.start_day > window:
             continue
         flags: list[str] = []
-        if any(ae.start_day <= h <= ae.end_day for h in holds) and ae.grade >= 2:
+        # the interruption must be forced by this event: a hold whose rules matched its term,
+        # or a measurement rule (no term, e.g. urine protein ≥ 2 g/24 h) for a lab event
+        if ae.grade >= 2 and any(
+                ae.start_day <= h.day <= ae.end_day
+                and (ae.term in h.terms or (not h.terms and ae.laboratory)) for h in holds):
             flags.append("treatment_interruption")
         if ae.term == "Febrile neutropenia":
             flags.append("fever")
@@ -244,9 +248,10 @@ class _TrialBuilder:
         dlt: dict[int, bool] = {}
         next_patient = 0
         at_regimen: list[int] = []
-        while next_patient + ib.cohort_size <= self.patients.n:
-            idx = np.arange(next_patient, next_patient + ib.cohort_size)
-            next_patient += ib.cohort_size
+        batch = ib.cohort_size
+        while next_patient + batch <= self.patients.n:
+            idx = np.arange(next_patient, next_patient + batch)
+            next_patient += batch
             group = self._treat(idx, regimen, Phase.IB)
             aes = _course_aes(group.course)
             for local, pid in enumerate(idx):
@@ -256,7 +261,10 @@ class _TrialBuilder:
                 self.dlt_terms.update(((int(pid), e.term), e.rule)
                                       for e in verdict.events if e.is_dlt)
             at_regimen.extend(int(p) for p in idx)
-            evaluable = [p for p in at_regimen if self.end_day[p] >= ib.dlt_window_days]
+            # DLT-evaluable: completed the DLT window, or had a DLT in it (common phase I
+            # convention; a patient who leaves early without a DLT is replaced)
+            evaluable = [p for p in at_regimen
+                         if self.end_day[p] >= ib.dlt_window_days or dlt[p]]
             decision = decide_cohort(len(evaluable), sum(dlt[p] for p in evaluable),
                                      regimen=regimen, protocol=self.protocol)
             decisions.append(decision)
@@ -266,6 +274,11 @@ class _TrialBuilder:
                 break
             if decision.action is CohortAction.DE_ESCALATE and decision.next_regimen:
                 regimen, at_regimen = decision.next_regimen, []
+            # a patient who leaves before the end of the DLT window is replaced, not a whole
+            # cohort added (3+3 practice, Storer 1989): fill the cohort up to its size
+            batch = (ib.cohort_size - len(evaluable) % ib.cohort_size
+                     if decision.action is CohortAction.CONTINUE and at_regimen
+                     else ib.cohort_size)
         return decisions, dlt
 
     def _rp2d(self, decision: CohortDecision) -> Rp2dDecision:
