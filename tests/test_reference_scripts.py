@@ -15,6 +15,7 @@ listed in ``CRAN_ONLY`` and only parsed. Their output records the package versio
 from __future__ import annotations
 
 import csv
+import functools
 import math
 import shutil
 import subprocess
@@ -42,6 +43,9 @@ REGENERATED = {
     "wilcoxon": ["nanostring_signed_rank_critical_values.csv",
                  "nanostring_wilcoxon_depression.csv"],
 }
+# Debian R packages (beyond r-base-core) a script loads: name in R -> Debian package
+NEEDS = {"km_aml": {"survival": "r-cran-survival"},
+         "cox_coxph": {"survival": "r-cran-survival", "carData": "r-cran-cardata"}}
 # script -> the CRAN package it needs (not in Debian: run by hand where CRAN is reachable)
 CRAN_ONLY = {"boin_oc": "BOIN", "simon_designs": "clinfun"}
 
@@ -53,6 +57,13 @@ def _rscript() -> str:
                           "apt-get install r-base-core r-cran-survival r-cran-cardata; "
                           ".ci/run installs them")
     return path
+
+
+@functools.cache
+def _installed_r_packages(rscript: str) -> frozenset[str]:
+    run = subprocess.run([rscript, "-e", "cat(rownames(installed.packages()), sep = '\\n')"],
+                         capture_output=True, text=True, check=True, timeout=120)
+    return frozenset(run.stdout.split())
 
 
 def _lines(path: Path) -> tuple[list[str], list[list[str]]]:
@@ -94,6 +105,10 @@ def compare_reference(new: Path, old: Path) -> list[str]:
 def test_reference_regenerates_from_its_r_script(script: str, tmp_path: Path) -> None:
     """Running the script writes files equal to the committed references, and a sessionInfo."""
     rscript = _rscript()
+    for name, debian in NEEDS.get(script, {}).items():
+        if name not in _installed_r_packages(rscript):
+            missing_component(f"the R package {name}",
+                              f"apt-get install {debian}; .ci/run installs it")
     run = subprocess.run([rscript, str(SCRIPTS / f"{script}.R"), str(tmp_path)],
                          capture_output=True, text=True, check=False, timeout=300)
     assert run.returncode == 0, run.stderr

@@ -16,8 +16,9 @@ write_reference(data.frame(n = n, critical_value = critical),
   "nanostring_signed_rank_critical_values.csv", header = c(
   "Critical values of the Wilcoxon signed-rank statistic T (reject when T <= value), two-sided",
   "  alpha = 0.05, exact null: the largest t with psignrank(t, n) <= 0.025; -1 means no",
-  "  rejection is possible at this n. They equal the standard published table (Hollander, Wolfe",
-  "  & Chicken, Nonparametric Statistical Methods, 3rd ed., Table A.4).",
+  "  rejection is possible at this n. The previous version of this file held the standard",
+  "  printed table as remembered (e.g. Hollander, Wolfe & Chicken, Nonparametric Statistical",
+  "  Methods, 3rd ed.); every value equals the computed one.",
   "Tolerance: exact (integers)."))
 
 # ?wilcox.test: Hollander & Wolfe (1973), p. 29, depression scale factor measurements of 9
