@@ -23,7 +23,9 @@ write_reference(
   "sim_leader_targets.csv", header = c(
   "Source: Chen TW-W et al. A single-arm phase Ib/II study of lenvatinib plus eribulin in advanced",
   "  liposarcoma and leiomyosarcoma. Clin Cancer Res 2022;28(23):5058-5065 (PMID 36129471),",
-  "  abstract: confirmed ORR 6/30 = 20 %; median PFS 8.56 months (95 % CI 4.40-not reached).",
+  "  abstract: 30 patients, confirmed ORR 20 % (6/30); median PFS 8.56 months (95 % CI",
+  "  4.40-not reached) (checked 2026-12-06 against the abstract at",
+  "  aacrjournals.org/clincancerres/article/28/23/5058/711062).",
   "  The paper's values are written as printed; the ORR interval is the exact Clopper-Pearson",
   "  95 % interval binom.test(6, 30)$conf.int.",
   "Tolerance: a calibrated simulator's population value must lie inside the published 95 % CI",
