@@ -19,9 +19,10 @@ write_reference(
   "Source: exact binomial operating characteristics of the Simon two-stage design",
   "  r1/n1 = 0/10, r/n = 3/29: pet = pbinom(0, 10, p); p_active = sum over x1 = 1..10 of",
   "  dbinom(x1, 10, p) * pbinom(3 - x1, 19, p, lower.tail = FALSE); expected_n = 10 + (1 - pet) * 19.",
-  "  Cross-check: Simon R (1989) Optimal two-stage designs for phase II clinical trials. Control",
-  "  Clin Trials 10:1-10, Table 1 (p0 = 0.05, p1 = 0.20, alpha = 0.05, beta = 0.20, optimal",
-  "  design 0/10, 3/29) prints E(N | p0) = 17.6 and PET(p0) = 0.60; here 17.62 and 0.599.",
+  "  The design is the optimal one for p0 = 0.05, p1 = 0.20, alpha = 0.05, beta = 0.20 in Simon R",
+  "  (1989) Optimal two-stage designs for phase II clinical trials. Control Clin Trials 10:1-10,",
+  "  Table 1 (the earlier, hand-made version of this file quoted E(N | p0) = 17.6 and",
+  "  PET(p0) = 0.60 from it); clinfun's ph2simon gives the same design (simon_designs.csv).",
   "Tolerance: 0.01 absolute on probabilities and 0.1 on E(N) (the test's, set by the paper's",
   "  rounding; the values have 10 significant digits)."))
 write_session_info()
