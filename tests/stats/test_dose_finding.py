@@ -19,6 +19,8 @@ from tests.stats.conftest import read_reference
 BOUNDS = read_reference("boin_boundaries.csv")
 TABLES = read_reference("boin_boundary_tables.csv")
 THREE = read_reference("boin_3plus3_exact_probabilities.csv")
+GET_OC = read_reference("boin_get_oc.csv")
+GET_OC_TRIALS = 20000  # ntrial of the get.oc run (header of boin_get_oc.csv)
 
 
 @pytest.mark.parametrize("row", BOUNDS, ids=lambda r: r["target"])
@@ -86,6 +88,34 @@ def test_boin_oc_is_seeded_and_sane() -> None:
     safe = compute_boin_oc([0.01, 0.02, 0.28], target=0.3, n_trials=200,
                            rng=np.random.default_rng(2))
     assert safe.selection[2] > 0.6
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", sorted({r["scenario"] for r in GET_OC}))
+def test_boin_oc_matches_r_get_oc(scenario: str) -> None:
+    """Selection shares, patients and DLTs per dose agree with BOIN::get.oc (BOIN 2.7.2,
+    20,000 trials; tests/reference/R/boin_oc.R) within simulation error: both sides simulate
+    20,000 trials, so a share s may differ by 4 standard errors of the difference,
+    4 sqrt(2 s (1 - s) / 20000) (s floored at 0.005); patient and DLT counts per dose lie in
+    [0, 30], so their standard deviation is at most 15 and 4 standard errors at most 0.6."""
+    rows = [r for r in GET_OC if r["scenario"] == scenario]
+    doses = [r for r in rows if r["dose"] != "none"]
+    (stop,) = (r for r in rows if r["dose"] == "none")
+    oc = compute_boin_oc([float(r["p_true"]) for r in doses], target=0.3, cohort_size=3,
+                         n_cohorts=10, start=int(rows[0]["start"]) - 1,
+                         n_trials=GET_OC_TRIALS, rng=np.random.default_rng(20150507))
+
+    def tol(share: float) -> float:
+        s = max(share, 0.005)
+        return 4 * float(np.sqrt(2 * s * (1 - s) / GET_OC_TRIALS))
+
+    for i, row in enumerate(doses):
+        r_share = float(row["selection"])
+        assert oc.selection[i] == pytest.approx(r_share, abs=tol(r_share)), row["dose"]
+        assert oc.mean_patients[i] == pytest.approx(float(row["mean_patients"]), abs=0.6)
+        assert oc.mean_dlt[i] == pytest.approx(float(row["mean_dlt"]), abs=0.6)
+    assert oc.no_mtd == pytest.approx(float(stop["selection"]),
+                                      abs=tol(float(stop["selection"])))
 
 
 def test_boin_leader_regimens_from_top() -> None:
