@@ -22,8 +22,11 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from oncotrial.errors import DataError
+from oncotrial.protocol import CohortAction, Protocol
 from oncotrial.report.tables import ReportTable, format_count
 from oncotrial.rules._dose_rules import load_dose_rules
+from oncotrial.rules.dlt import decide_cohort, decide_rp2d
 from oncotrial.stats import SimonDesign as StatsSimonDesign
 from oncotrial.stats import (
     compute_simon_oc,
@@ -229,12 +232,84 @@ def disposition_table(disposition: Disposition) -> ReportTable:
                                   "are ADSL DCTREAS (treatment) and DCSREAS (study)."),))
 
 
-def dlt_tables(adsl: pd.DataFrame, adae: pd.DataFrame) -> list[ReportTable]:
-    """Phase Ib: DLT-evaluable patients and DLTs per dose level, and the DLT events."""
+def _phase_ib_dlts(adsl: pd.DataFrame,
+                   adae: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Phase Ib subjects, the DLT-evaluable ones (DLTEVLFL and SAFFL) and their DLT events."""
     phase_ib = adsl[adsl["PHASE"].astype(str) == "Ib"] if "PHASE" in adsl else adsl.iloc[0:0]
     evaluable = phase_ib[_flag(phase_ib, "DLTEVLFL") & _flag(phase_ib, "SAFFL")]
     dlt = adae[_flag(adae, "DLTFL") & adae["USUBJID"].isin(set(evaluable["USUBJID"]))] \
         if "DLTFL" in adae else adae.iloc[0:0]
+    return phase_ib, evaluable, dlt
+
+
+def _reduced_within(adex: pd.DataFrame, adsl: pd.DataFrame, *, drug: str,
+                    days: int) -> set[str]:
+    """Subjects whose *drug* (EXTRT, case-insensitive) has an ADEX REDUCED adjustment within
+    the first *days* days of treatment (ADT − TRTSDT + 1 ≤ days)."""
+    if "PARAMCD" not in adex or "TRTSDT" not in adsl:
+        return set()
+    adj = adex[(adex["PARAMCD"] == "DOSEADJ") & (adex["AVALC"].astype(str) == "REDUCED")
+               & (adex["EXTRT"].astype(str).str.strip().str.lower() == drug.lower())]
+    adj = adj.merge(adsl[["USUBJID", "TRTSDT"]], on="USUBJID", how="inner")
+    day = (pd.to_datetime(adj["ADT"], errors="coerce")
+           - pd.to_datetime(adj["TRTSDT"], errors="coerce")).dt.days + 1
+    return set(adj.loc[day.between(1, days), "USUBJID"].astype(str))
+
+
+def rp2d_table(adsl: pd.DataFrame, adae: pd.DataFrame, adex: pd.DataFrame,
+               protocol: Protocol) -> ReportTable:
+    """The dose-finding decision at each phase Ib regimen the data reach, by the protocol's
+    cohort rules, and the RP2D with the clause that decided it: the DLT count, or the
+    tolerability clause (patients with the drug reduced within the first cycles, from ADEX)."""
+    phase_ib, evaluable, dlt = _phase_ib_dlts(adsl, adae)
+    ib = protocol.phase_ib
+    clause = ib.tolerability
+    reduced = (set() if clause is None else _reduced_within(
+        adex, adsl, drug=clause.drug, days=clause.cycles * protocol.cycle_length_days))
+    with_dlt = set(dlt["USUBJID"].astype(str))
+    rows = []
+    for regimen in (r.name for r in ib.regimens):
+        treated = phase_ib.loc[phase_ib["ACTARM"].astype(str) == regimen, "USUBJID"].astype(str)
+        if treated.empty:
+            continue
+        subjects = set(evaluable.loc[evaluable["ACTARM"].astype(str) == regimen, "USUBJID"]
+                       .astype(str))
+        n_dlt = len(subjects & with_dlt)
+        n_reduced = len(set(treated) & reduced)
+        row = {"Dose level": regimen, "Treated": str(len(treated)),
+               "DLT-evaluable": str(len(subjects)), "Patients with a DLT": str(n_dlt),
+               f"{clause.drug.capitalize() if clause else 'Drug'} reduced within "
+               f"{clause.cycles if clause else '-'} cycles":
+                   format_count(n_reduced, len(treated)) if clause else "",
+               "Decision": "", "RP2D": ""}
+        try:
+            decision = decide_cohort(len(subjects), n_dlt, regimen=regimen, protocol=protocol)
+        except DataError as err:
+            row["Decision"] = f"not decidable: {err}"
+            rows.append(row)
+            continue
+        row["Decision"] = f"{decision.action.value} ({decision.rule})"
+        if decision.action is CohortAction.STOP and decision.tolerated:
+            rp2d = decide_rp2d(decision, n_patients=len(treated), n_modified=n_reduced,
+                               protocol=protocol)
+            row["RP2D"] = (f"{rp2d.regimen} by {rp2d.clause.replace('_', ' ')}: "
+                           f"{rp2d.reason}")
+        rows.append(row)
+    notes = [(f"Cohort rules and DLT definition: protocol {protocol.id} version "
+             f"{protocol.version}, phase_ib.")]
+    if clause is not None:
+        notes.append(f"Tolerability clause: more than {clause.modified_more_than_fraction:g} "
+                     f"of the treated patients with {clause.drug} reduced (ADEX DOSEADJ "
+                     f"REDUCED) within {clause.cycles} cycles moves the RP2D one regimen "
+                     f"down. Source: {clause.source}")
+    return ReportTable("rp2d_decision", "Dose-finding decisions and the recommended phase II "
+                       "dose", f"phase Ib treated (N = {len(phase_ib)})",
+                       pd.DataFrame(rows), footnotes=tuple(notes))
+
+
+def dlt_tables(adsl: pd.DataFrame, adae: pd.DataFrame) -> list[ReportTable]:
+    """Phase Ib: DLT-evaluable patients and DLTs per dose level, and the DLT events."""
+    _, evaluable, dlt = _phase_ib_dlts(adsl, adae)
     with_dlt = dlt.groupby("USUBJID").size()
     rows = []
     for level, subjects in evaluable.groupby("ACTARM", sort=False)["USUBJID"]:

@@ -52,6 +52,7 @@ PLACEMENT: tuple[Placement, ...] = (
     Placement(r"km-.*", "Figure", "14.2", ("ADTTE",)),
     Placement(r"dlt_summary", "Table", "14.3.1", ("ADSL", "ADAE")),
     Placement(r"dlt_events", "Listing", "14.3.2", ("ADSL", "ADAE")),
+    Placement(r"rp2d_decision", "Table", "14.3.1", ("ADSL", "ADAE", "ADEX")),
     Placement(r"ae.*|serious", "Table", "14.3.1", ("ADAE", "ADSL")),
     Placement(r"deaths", "Listing", "14.3.2", ("ADSL", "ADAE")),
     Placement(r"shift_.*", "Table", "14.3.4", ("ADLB",)),

@@ -15,6 +15,7 @@ from functools import partial
 import pandas as pd
 from matplotlib.figure import Figure
 
+from oncotrial.protocol import Protocol
 from oncotrial.report import _prepare as prep
 from oncotrial.report._style import figure_style
 from oncotrial.report._tlf import Numbering, place
@@ -103,11 +104,13 @@ def build_sections(
     *,
     design: prep.SimonDesign | None = None,
     translational: TranslationalInputs | None = None,
+    protocol: Protocol | None = None,
 ) -> list[ReportSection]:
-    """Build every section of the report from the ADaM datasets in *adam* (keys ``ADSL`` …)."""
+    """Build every section of the report from the ADaM datasets in *adam* (keys ``ADSL`` …);
+    with the *protocol*, the phase Ib section also shows its dose-finding decisions."""
     sections = [_disposition(adam), _baseline(adam), _efficacy(adam, design)]
     if "ADSL" not in adam or prep.has_dose_finding(adam["ADSL"]):
-        sections.append(_phase_ib(adam))
+        sections.append(_phase_ib(adam, protocol))
     sections += [_safety(adam), _exposure(adam)]
     if translational is not None:
         sections.append(_translational(translational))
@@ -165,11 +168,17 @@ def _baseline(adam: Mapping[str, pd.DataFrame]) -> ReportSection:
     return section
 
 
-def _phase_ib(adam: Mapping[str, pd.DataFrame]) -> ReportSection:
+def _phase_ib(adam: Mapping[str, pd.DataFrame], protocol: Protocol | None) -> ReportSection:
     section = ReportSection("phase-ib", "Phase Ib: dose-limiting toxicities and RP2D")
     if not _need(adam, section, "ADSL", "ADAE"):
         return section
     section.tables.extend(prep.dlt_tables(adam["ADSL"], adam["ADAE"]))
+    if protocol is None:
+        section.notes.append("The dose-finding decisions need the protocol's cohort rules; "
+                             "none was given.")
+    elif _need(adam, section, "ADEX"):
+        section.tables.append(prep.rp2d_table(adam["ADSL"], adam["ADAE"], adam["ADEX"],
+                                              protocol))
     return section
 
 

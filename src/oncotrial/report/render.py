@@ -17,6 +17,7 @@ import oncotrial
 from oncotrial._outputs import atomic_folder, final_path, write_csv
 from oncotrial.cdisc.io import read_domain
 from oncotrial.errors import DataError, failure_context
+from oncotrial.protocol import Protocol
 from oncotrial.report import _prepare as prep
 from oncotrial.report._files import write_tlf_files
 from oncotrial.report._pdf_fallback import write_pdf_matplotlib
@@ -52,6 +53,7 @@ def render_report(
     cutoff: date | None = None,
     design: prep.SimonDesign | None = None,
     translational: TranslationalInputs | None = None,
+    protocol: Protocol | None = None,
 ) -> list[Path]:
     """Compute every table and figure from *adam* and write the report files into *out_dir*.
 
@@ -69,7 +71,8 @@ def render_report(
         raise DataError("unknown report format", field="format", value=",".join(unknown),
                         allowed=", ".join(FORMATS))
     with failure_context("computing the report's tables and figures"):
-        sections = build_sections(adam, design=design, translational=translational)
+        sections = build_sections(adam, design=design, translational=translational,
+                                  protocol=protocol)
     cutoff_date = cutoff or _latest_date(adam.values())
     meta = _meta(adam, title=title, subtitle=subtitle, cutoff=cutoff_date)
     with atomic_folder(out_dir) as temp:

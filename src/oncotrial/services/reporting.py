@@ -9,7 +9,13 @@ from pathlib import Path
 import pandas as pd
 
 from oncotrial.errors import DataError
-from oncotrial.protocol import AnalysisProfile, Protocol, as_profile, choose_profile
+from oncotrial.protocol import (
+    AnalysisProfile,
+    Protocol,
+    as_profile,
+    choose_profile,
+    load_protocol,
+)
 from oncotrial.report import SimonDesign, TranslationalInputs, read_adam, render_report
 
 __all__ = ["report_for_protocol", "simon_design_of", "write_report"]
@@ -62,7 +68,11 @@ def write_report(
     studies: list[str] = (adsl["STUDYID"].astype(str).unique().tolist()
                           if "STUDYID" in adsl else [])
     profile = choose_profile(protocol_path, studies)
-    return report_for_protocol(adam, out_dir, protocol=profile, formats=formats,
+    # the full protocol, when the profile is one, also gives the phase Ib cohort rules
+    shipped = load_protocol()
+    full = (load_protocol(protocol_path) if protocol_path is not None
+            else shipped if studies and set(studies) <= {shipped.id} else None)
+    return report_for_protocol(adam, out_dir, protocol=full or profile, formats=formats,
                                translational=translational)
 
 
@@ -93,4 +103,5 @@ def report_for_protocol(
         cutoff=cutoff,
         design=simon_design_of(profile),
         translational=translational,
+        protocol=protocol if isinstance(protocol, Protocol) else None,
     )
