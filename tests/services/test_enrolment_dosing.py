@@ -278,3 +278,48 @@ def test_decided_doses_are_checked_like_recommended_ones(
     assert row is not None
     assert (row.action, row.given_dose, row.decision_rules, row.decision, row.on_hold) == (
         "reduce", 10.0, "lenvatinib_resume_reduced", True, False)
+
+
+def _renamed(protocol: Protocol, prefix: str) -> Protocol:
+    """LEADER with its phase Ib regimens renamed, so this test's cohort is its own in the
+    session's shared store."""
+    ib = protocol.phase_ib
+    regimens = [r.model_copy(update={"name": prefix + r.name}) for r in ib.regimens]
+    return protocol.model_copy(update={"phase_ib": ib.model_copy(update={
+        "regimens": regimens, "start_regimen": prefix + ib.start_regimen})})
+
+
+@pytest.mark.parametrize(("reduced", "expected"), [(4, "T-L14E1.1 by tolerability"),
+                                                   (3, "T-L18E1.1 by dlt count")])
+def test_the_rp2d_weighs_reductions_within_three_cycles(
+        store: Store, world: World, protocol: Protocol, reduced: int, expected: str) -> None:
+    """LEADER's tolerability clause over the casebook: 0 DLTs among 6 at the start regimen, and
+    lenvatinib reduced to 14 mg within 3 cycles (63 days) in 4 → RP2D one regimen down; in 3
+    (a fourth reduced on day 64, outside the clause) → the start regimen by the DLT count.
+    The dashboard names the deciding clause, and phase Ib enrolment says dose finding ended."""
+    from oncotrial.services.dashboards import dashboard
+
+    prefix = f"T{reduced}-"
+    proto = _renamed(protocol, prefix)
+    numbers = [register(store, world, 700 + 10 * reduced + n) for n in range(7)]
+    with open_unit(store, world.inv_a) as unit:
+        starts = [START] * 3 + [START + timedelta(days=22)] * 3  # 2nd cohort after the window
+        for number, first in zip(numbers[:6], starts, strict=True):
+            enrolment.enrol_subject(unit, number, screening=screening_values(), phase="Ib",
+                                    enrolled_on=first, protocol=proto,
+                                    reference_start_date=first)
+        for k, number in enumerate(numbers[:4]):
+            day = 43 if k < reduced else 64  # cycle 3 day 1, or cycle 4 day 1
+            unit.session.add(DrugAdministration(
+                subject_id=unit.subject(number, write=False).id, drug="lenvatinib", cycle=3,
+                day=1, administered_on=starts[k] + timedelta(days=day - 1), planned_level=14.0,
+                recommended_action="reduce", recommended_dose=14.0, given_dose=14.0,
+                unit="mg", action="reduce", reason=None, decision_rules=""))
+    on = START + timedelta(days=90)
+    with open_unit(store, world.statistician) as unit:
+        board = dashboard(unit, protocol=proto, today=on)
+    assert board.rp2d is not None
+    assert board.rp2d.replace(prefix, "T-").startswith(expected.replace(f"T{reduced}-", "T-"))
+    with open_unit(store, world.inv_a) as unit, pytest.raises(DataError, match="has ended"):
+        enrolment.enrol_subject(unit, numbers[6], screening=screening_values(), phase="Ib",
+                                enrolled_on=on, protocol=proto)

@@ -16,11 +16,11 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import select
 
-from oncotrial.protocol import Protocol
+from oncotrial.protocol import CohortAction, Protocol
 from oncotrial.rules.dlt import decide_cohort
 from oncotrial.rules.recist import RecistSettings, classify_best_response
 from oncotrial.services._unit import Unit, require_role
-from oncotrial.services.enrolment import regimen_counts
+from oncotrial.services.enrolment import decide_rp2d_on, regimen_counts
 from oncotrial.services.permissions import PERMISSIONS, Action
 from oncotrial.store.schema import Enrolment, Site, Subject, TumourAssessment
 
@@ -54,6 +54,7 @@ class Dashboard:
     stage1_boundary: tuple[int, int]  # r1, n1
     final_boundary: tuple[int, int]  # r, n
     best_responses: dict[str, int]
+    rp2d: str | None = None  # once dose finding has stopped: the RP2D and the deciding clause
 
 
 def dashboard(unit: Unit, *, protocol: Protocol, today: date) -> Dashboard:
@@ -71,7 +72,7 @@ def dashboard(unit: Unit, *, protocol: Protocol, today: date) -> Dashboard:
         running += per_day[day]
         curve.append((day, running))
     by_site = Counter(site.code for _e, _s, site in rows)
-    cohorts, current = _cohorts(unit, protocol, today)
+    cohorts, current, rp2d = _cohorts(unit, protocol, today)
     best, evaluable, confirmed = _responses(unit, protocol, rows)
     d = protocol.phase_ii.design
     counted = confirmed
@@ -89,14 +90,15 @@ def dashboard(unit: Unit, *, protocol: Protocol, today: date) -> Dashboard:
                      current_regimen=current, evaluable_for_response=evaluable,
                      confirmed_responses=confirmed, simon=simon,
                      stage1_boundary=(d.r1, d.n1), final_boundary=(d.r, d.n),
-                     best_responses=best)
+                     best_responses=best, rp2d=rp2d)
 
 
 def _cohorts(unit: Unit, protocol: Protocol, today: date) -> tuple[list[CohortStatus],
-                                                                   str | None]:
+                                                                   str | None, str | None]:
     ib = protocol.phase_ib
     statuses: list[CohortStatus] = []
     current: str | None = None
+    rp2d: str | None = None
     regimen: str | None = ib.start_regimen
     while regimen is not None and len(statuses) < len(ib.regimens):
         enrolled, evaluable, dlts = regimen_counts(unit, regimen, today, ib.dlt_window_days)
@@ -105,10 +107,13 @@ def _cohorts(unit: Unit, protocol: Protocol, today: date) -> tuple[list[CohortSt
                                      dlts=dlts, action=decision.action.value,
                                      rule=decision.rule, reason=decision.reason))
         current = regimen
-        if decision.action.value != "de-escalate":
+        if decision.action is CohortAction.STOP and decision.tolerated:
+            found = decide_rp2d_on(unit, protocol, decision, today)
+            rp2d = f"{found.regimen} by {found.clause.replace('_', ' ')}: {found.reason}"
+        if decision.action is not CohortAction.DE_ESCALATE:
             break
         regimen = decision.next_regimen
-    return statuses, current
+    return statuses, current, rp2d
 
 
 def _responses(unit: Unit, protocol: Protocol,

@@ -17,13 +17,26 @@ from sqlalchemy import select
 
 from oncotrial.errors import DataError
 from oncotrial.protocol import CohortAction, Protocol
-from oncotrial.rules.dlt import decide_cohort
+from oncotrial.rules.dlt import CohortDecision, Rp2dDecision, decide_cohort, decide_rp2d
 from oncotrial.rules.eligibility import Measured, Screening, evaluate_eligibility
 from oncotrial.services._unit import Unit
-from oncotrial.store.schema import AdverseEvent, EligibilityResult, Enrolment, Subject
-from oncotrial.types import Phase
+from oncotrial.store.schema import (
+    AdverseEvent,
+    DrugAdministration,
+    EligibilityResult,
+    Enrolment,
+    Subject,
+)
+from oncotrial.types import DoseAction, Phase
 
-__all__ = ["EnrolmentOutcome", "enrol_subject", "regimen_counts", "set_reference_start"]
+__all__ = [
+    "EnrolmentOutcome",
+    "decide_rp2d_on",
+    "enrol_subject",
+    "regimen_counts",
+    "regimen_modified",
+    "set_reference_start",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +85,42 @@ def regimen_counts(unit: Unit, regimen: str, on: date, window: int) -> tuple[int
     return len(rows), evaluable, len(with_dlt)
 
 
+def regimen_modified(unit: Unit, regimen: str, *, drug: str, start_level: float, days: int,
+                     on: date) -> int:
+    """Phase Ib subjects at *regimen* whose *drug* was reduced below *start_level* or
+    discontinued within their first *days* days of treatment, as recorded by *on* (the
+    protocol's tolerability clause, ``phase_ib.tolerability``)."""
+    rows = unit.session.execute(
+        select(Enrolment.subject_id, Enrolment.reference_start_date,
+               DrugAdministration.administered_on, DrugAdministration.planned_level,
+               DrugAdministration.action)
+        .join(DrugAdministration, DrugAdministration.subject_id == Enrolment.subject_id)
+        .where(Enrolment.phase == Phase.IB.value, Enrolment.regimen == regimen,
+               Enrolment.deleted.is_(False), DrugAdministration.deleted.is_(False),
+               DrugAdministration.drug == drug, DrugAdministration.administered_on <= on)
+    ).all()
+    return len({
+        r.subject_id for r in rows
+        if r.reference_start_date is not None
+        and r.administered_on < r.reference_start_date + timedelta(days=days)
+        and (r.planned_level < start_level or r.action == DoseAction.DISCONTINUE.value)})
+
+
+def decide_rp2d_on(unit: Unit, protocol: Protocol, decision: CohortDecision,
+                   on: date) -> Rp2dDecision:
+    """The RP2D once dose finding has stopped at a tolerated regimen: by the DLT count, or
+    by the protocol's tolerability clause over the casebook's dose records."""
+    clause = protocol.phase_ib.tolerability
+    enrolled, _, _ = regimen_counts(unit, decision.regimen, on,
+                                    protocol.phase_ib.dlt_window_days)
+    modified = 0 if clause is None else regimen_modified(
+        unit, decision.regimen, drug=clause.drug,
+        start_level=protocol.regimen(decision.regimen).doses[clause.drug],
+        days=clause.cycles * protocol.cycle_length_days, on=on)
+    return decide_rp2d(decision, n_patients=max(enrolled, 1), n_modified=min(modified, enrolled),
+                       protocol=protocol)
+
+
 def _phase_ib_slot(unit: Unit, protocol: Protocol, on: date) -> tuple[str, int, str]:
     ib = protocol.phase_ib
     regimen: str | None = ib.start_regimen
@@ -82,7 +131,11 @@ def _phase_ib_slot(unit: Unit, protocol: Protocol, on: date) -> tuple[str, int, 
             regimen = decision.next_regimen
             continue
         if decision.action is CohortAction.STOP:
-            outcome = f"RP2D {regimen}" if decision.tolerated else "no tolerated regimen"
+            if decision.tolerated:
+                rp2d = decide_rp2d_on(unit, protocol, decision, on)
+                outcome = f"RP2D {rp2d.regimen} by {rp2d.clause.replace('_', ' ')}: {rp2d.reason}"
+            else:
+                outcome = "no tolerated regimen"
             raise DataError(
                 f"phase Ib dose finding has ended ({outcome}; {decision.reason})",
                 field="phase",
