@@ -20,7 +20,7 @@ def _ttr_inputs() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     subjects = [f"S0{i}" for i in range(1, 7)]
     adsl = pd.DataFrame({"USUBJID": subjects, "EFFFL": ["Y"] * 5 + ["N"]})
     crsp = dict.fromkeys(subjects, "N") | {"S01": "Y", "S02": "Y", "S03": "Y", "S06": "Y"}
-    choi = dict.fromkeys(subjects, "N") | {s: "Y" for s in ("S01", "S02", "S03", "S04")}
+    choi = dict.fromkeys(subjects, "N") | dict.fromkeys(("S01", "S02", "S03", "S04"), "Y")
     adrs = pd.DataFrame(
         [(s, "CRSP", v) for s, v in crsp.items()] + [(s, "CHOICRSP", v) for s, v in choi.items()]
         + [("S05", "CHOIBOR", "PR")], columns=["USUBJID", "PARAMCD", "AVALC"])
@@ -59,7 +59,8 @@ def test_time_to_response_without_responders_or_records() -> None:
         "not available: 1 responder(s) without ADTTE CHOITTR")
     # RECIST only: one row; no confirmed-response parameter at all: no table
     recist = compute_time_to_response_table(adtte, adrs[adrs["PARAMCD"] == "CRSP"], adsl)
-    assert recist is not None and recist.rows["Criteria"].tolist() == ["RECIST 1.1"]
+    assert recist is not None
+    assert recist.rows["Criteria"].tolist() == ["RECIST 1.1"]
     assert compute_time_to_response_table(adtte, adrs[adrs["PARAMCD"] == "CHOIBOR"],
                                           adsl) is None
 
