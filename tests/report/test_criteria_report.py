@@ -40,7 +40,7 @@ def test_time_to_response_by_each_criteria() -> None:
     rows = table.rows.set_index("Criteria")
     assert rows.loc["RECIST 1.1"].tolist() == ["3", "2.79 (1.41–4.17)", "85 (43–127)"]
     assert rows.loc["Choi"].tolist() == ["4", "1.43 (1.41–2.79)", "43.5 (43–85)"]
-    assert table.population == "confirmed responders of EFFFL (N = 5)"
+    assert table.population == "EFFFL (N = 5), confirmed responders by each criteria"
 
 
 def test_time_to_response_without_responders_or_records() -> None:

@@ -46,15 +46,14 @@ def _new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
     return figure.add_subplot()
 
 
-def _response_legend(ax: Axes, categories: Sequence[str],
-                     title: str = "Best overall response") -> None:
+def _response_legend(ax: Axes, categories: Sequence[str]) -> None:
     handles = [
         Patch(facecolor=RESPONSE_COLOURS.get(c, "#999999"), label=c)
         for c in RESPONSE_COLOURS
         if c in set(categories)
     ]
     if handles:
-        ax.legend(handles=handles, title=title, frameon=False,
+        ax.legend(handles=handles, title="Best overall response", frameon=False,
                   loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 
@@ -122,17 +121,21 @@ def plot_density_waterfall(
         positions = np.arange(len(rows))
         colours = [RESPONSE_COLOURS.get(str(r), "#999999") for r in rows[response]]
         ax.bar(positions, rows[value].to_numpy(dtype=float), color=colours, width=0.8)
+        handles: list[Line2D | Patch] = []
         for level, style, text in lines:
             ax.axhline(level, color="#555555", linestyle=style, linewidth=0.8)
-            ax.annotate(text, (1.0, level), xycoords=("axes fraction", "data"),
-                        xytext=(-2, 2), textcoords="offset points", ha="right",
-                        va="bottom", fontsize=6, color="#555555")
+            handles.append(Line2D([], [], color="#555555", linestyle=style, linewidth=0.8,
+                                  label=text))
         ax.axhline(0.0, color="black", linewidth=0.6)
         ax.set_xticks(positions, [str(s) for s in rows[subject]], rotation=90, fontsize=6)
         ax.set_xlabel("Subject")
         ax.set_ylabel(label)
         ax.set_xlim(-0.6, max(len(rows), 1) - 0.4)
-        _response_legend(ax, [str(r) for r in rows[response]], title=legend)
+        shown = set(rows[response].astype(str))
+        handles += [Patch(facecolor=RESPONSE_COLOURS[c], label=c) for c in RESPONSE_COLOURS
+                    if c in shown]
+        ax.legend(handles=handles, title=legend, frameon=False, loc="upper left",
+                  bbox_to_anchor=(1.0, 1.0))
     return size_ax, density_ax
 
 

@@ -276,8 +276,8 @@ def compute_time_to_response_table(
     return ReportTable(
         key="time_to_response",
         title="Time to confirmed response by RECIST 1.1 and by Choi criteria",
-        population=f"confirmed responders of {population_flag or 'all subjects'} "
-                   f"(N = {len(subjects)})",
+        population=f"{population_flag or 'all subjects'} (N = {len(subjects)}), confirmed "
+                   "responders by each criteria",
         rows=pd.DataFrame(rows),
         footnotes=(("ADTTE TTR (RECIST 1.1), CHOITTR (Choi): from STARTDT to the first "
                     "assessment of a confirmed response, ADT − STARTDT + 1 days; unconfirmed "
