@@ -10,6 +10,7 @@ ticks, a confidence band and a number-at-risk table, and a CONSORT-style flow di
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,8 @@ PD_LINE = 20.0  # RECIST 1.1 §4.3.1: PD is at least a 20 % increase from the na
 # Choi et al., J Clin Oncol 2007;25:1753, Table: PR includes a decrease in tumour density
 # (HU) of at least 15 % (oncotrial.rules.choi.DENSITY_DECREASE_FRACTION).
 CHOI_DENSITY_LINE = -15.0
+# Threshold lines of a waterfall panel: (level %, line style, legend text).
+_Lines = tuple[tuple[float, Literal["--", ":", "-."], str], ...]
 
 
 def _new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
@@ -108,7 +111,7 @@ def plot_density_waterfall(
     target-lesion density (HU); each has its own *response*. Subjects without a post-baseline
     value are left out of that panel; each panel is sorted on its own values.
     """
-    panels = (
+    panels: tuple[tuple[Axes, pd.DataFrame, str, _Lines, str], ...] = (
         (size_ax, size, "Best change in sum of diameters (%)",
          ((PD_LINE, "--", "RECIST PD +20 %"), (PR_LINE, ":", "RECIST PR −30 %")),
          "Best response (RECIST 1.1)"),
