@@ -222,3 +222,26 @@ def test_each_dlt_names_the_protocol_criterion_it_met(demo: tuple[Path, DemoSumm
     g2 = next(c.description for c in leader.phase_ib.dlt.criteria
               if c.name == "g2_forcing_cycle1_interruption")
     assert set(grade2["AEDLTCR"]) <= {g2}
+
+
+@pytest.mark.slow
+def test_demo_report_has_time_to_response_and_density_waterfall(
+        demo: tuple[Path, DemoSummary]) -> None:
+    """ADTTE TTR/CHOITTR exist exactly for the confirmed responders (ADRS CRSP/CHOICRSP = Y),
+    ADTR has the density beside the sums, and the report shows the time to response by each
+    criteria and the waterfall by size and by density."""
+    out, _ = demo
+    adrs = pd.read_csv(out / "adam" / "adrs.csv")
+    adtte = pd.read_csv(out / "adam" / "adtte.csv")
+    adsl = pd.read_csv(out / "adam" / "adsl.csv")
+    efficacy = set(adsl.loc[adsl["EFFFL"] == "Y", "USUBJID"])
+    rows = pd.read_csv(out / "report" / "tables" / "time_to_response.csv").set_index("Criteria")
+    for label, ttr, crsp in (("RECIST 1.1", "TTR", "CRSP"), ("Choi", "CHOITTR", "CHOICRSP")):
+        responders = set(adrs.loc[(adrs["PARAMCD"] == crsp) & (adrs["AVALC"] == "Y"),
+                                  "USUBJID"])
+        assert set(adtte.loc[adtte["PARAMCD"] == ttr, "USUBJID"]) == responders
+        assert rows.loc[label, "Confirmed responders"] == len(responders & efficacy)
+    adtr = pd.read_csv(out / "adam" / "adtr.csv")
+    assert set(adtr["PARAMCD"]) == {"SUMDIAM", "DENSITY"}
+    index = pd.read_csv(out / "report" / "tlf" / "index.csv")
+    assert "Waterfall plot by size and by density" in set(index.iloc[:, 1])

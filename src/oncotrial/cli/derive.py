@@ -51,7 +51,8 @@ def derive(
     alive_dates: Annotated[str | None, typer.Option(help=_ALIVE_HELP)] = None,
     criteria: Annotated[str, typer.Option(
         help="Response criteria of ADRS: 'recist' or 'recist,choi' (adds CHOIOVR, CHOIBOR, "
-             "CHOICBOR from TU/TR, which must carry TRTESTCD ATTEN in HU).")] = "recist",
+             "CHOICBOR, CHOICRSP from TU/TR, which must carry TRTESTCD ATTEN in HU; ADTTE "
+             "CHOITTR; ADTR DENSITY with --supporting).")] = "recist",
     choi_variant: Annotated[Literal["choi", "modified"], typer.Option(
         help="Choi PR: size OR density (choi, Choi 2007) or both (modified).")] = "choi",
     choi_pd_reference: Annotated[Literal["baseline", "nadir"], typer.Option(

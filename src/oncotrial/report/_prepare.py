@@ -38,6 +38,7 @@ __all__ = [
     "Disposition",
     "SimonDesign",
     "best_change",
+    "best_density_change",
     "by_histology_tables",
     "change_over_time",
     "compute_simon_table",
@@ -560,6 +561,18 @@ def best_change(adtr: pd.DataFrame, adrs: pd.DataFrame) -> pd.DataFrame:
     post = adtr[(adtr["PARAMCD"] == "SUMDIAM") & (adtr["ABLFL"].astype(str) != "Y")]
     best = post.groupby("USUBJID")["PCHG"].min().reset_index()
     merged = best.merge(_bor(adrs), on="USUBJID", how="left")
+    return merged.fillna({"BOR": "MISSING"})
+
+
+def best_density_change(adtr: pd.DataFrame, adrs: pd.DataFrame) -> pd.DataFrame:
+    """Best (lowest) post-baseline % change in the mean target-lesion density (ADTR DENSITY)
+    per subject, with the confirmed best response by Choi (CHOICBOR; MISSING without it).
+    Assessments without a density (no target lesion left to measure) are skipped."""
+    post = adtr[(adtr["PARAMCD"] == "DENSITY") & (adtr["ABLFL"].astype(str) != "Y")]
+    best = post.groupby("USUBJID")["PCHG"].min().reset_index()
+    choi = (adrs[adrs["PARAMCD"] == "CHOICBOR"][["USUBJID", "AVALC"]]
+            .rename(columns={"AVALC": "BOR"}))
+    merged = best.merge(choi, on="USUBJID", how="left")
     return merged.fillna({"BOR": "MISSING"})
 
 

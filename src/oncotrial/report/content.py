@@ -21,6 +21,7 @@ from oncotrial.report._style import figure_style
 from oncotrial.report._tlf import Numbering, place
 from oncotrial.report.figures import (
     plot_consort,
+    plot_density_waterfall,
     plot_kaplan_meier,
     plot_spider,
     plot_swimmer,
@@ -35,6 +36,7 @@ from oncotrial.report.tables import (
     compute_criteria_orr_table,
     compute_lab_shift_table,
     compute_time_to_event_table,
+    compute_time_to_response_table,
 )
 from oncotrial.translational import (
     derive_paired_values,
@@ -254,6 +256,7 @@ def _efficacy(adam: Mapping[str, pd.DataFrame], design: prep.SimonDesign | None)
             efficacy_population,
             _figure(lambda f: plot_waterfall(best, ax=f.add_subplot()), (7.0, 3.6)),
         ))
+        _size_and_density_waterfall(adam["ADTR"], adrs, section, efficacy_population)
         course = prep.change_over_time(adam["ADTR"], adrs)
         _titled(section, ReportFigure(
             "spider", "Spider plot",
@@ -274,7 +277,48 @@ def _efficacy(adam: Mapping[str, pd.DataFrame], design: prep.SimonDesign | None)
     ))
     if _need(adam, section, "ADTTE"):
         _time_to_event(adam["ADTTE"], section, prep.population_label(adsl, "SAFFL"))
+        _time_to_response(adam, section)
     return section
+
+
+def _time_to_response(adam: Mapping[str, pd.DataFrame], section: ReportSection) -> None:
+    """Time to confirmed response by RECIST 1.1 and by Choi, from ADTTE TTR/CHOITTR."""
+    table = compute_time_to_response_table(adam["ADTTE"], adam["ADRS"], adam["ADSL"])
+    if table is not None:
+        section.tables.append(table)
+
+
+def _size_and_density_waterfall(adtr: pd.DataFrame, adrs: pd.DataFrame,
+                                section: ReportSection, population: str) -> None:
+    """Waterfall by size (RECIST 1.1) above the waterfall by CT density (Choi), or a note
+    saying why there is none."""
+    density = prep.best_density_change(adtr, adrs)
+    drawn = density["PCHG"].notna()
+    if not drawn.any():
+        section.notes.append(
+            "Waterfall by density not drawn: ADTR has no post-baseline mean target-lesion "
+            "density (PARAMCD DENSITY). It is derived with the Choi criteria (oncotrial derive "
+            "--criteria recist,choi --supporting) from TR that records each target lesion's "
+            "density (TRTESTCD ATTEN, HU).")
+        return
+    size = prep.best_change(adtr, adrs)
+    _titled(section, ReportFigure(
+        "waterfall-density", "Waterfall plot by size and by density",
+        "Best percentage change from baseline in the sum of target-lesion diameters (top; "
+        "coloured by confirmed best overall response by RECIST 1.1; dashed line +20 %, dotted "
+        "line −30 %) and in the mean CT density of the target lesions in HU (bottom; coloured "
+        "by confirmed best overall response by Choi; dash-dot line −15 %, the Choi density "
+        "criterion for PR, Choi et al., J Clin Oncol 2007;25:1753). "
+        f"Density panel: {int(drawn.sum())} subjects with a post-baseline density.",
+        population,
+        _figure(partial(_draw_size_and_density, size=size, density=density), (7.0, 6.4)),
+    ))
+
+
+def _draw_size_and_density(figure: Figure, *, size: pd.DataFrame,
+                           density: pd.DataFrame) -> None:
+    top, bottom = figure.subplots(2, 1)
+    plot_density_waterfall(size, density, size_ax=top, density_ax=bottom)
 
 
 def _by_arm(adam: Mapping[str, pd.DataFrame]) -> list[ReportTable]:

@@ -1,7 +1,8 @@
 """Report figures. Each ``plot_*`` takes a dataset first and returns the Axes it drew on.
 
 Figures follow the conventions of oncology publications: waterfall of best percentage change in
-the sum of target-lesion diameters with the RECIST 1.1 PR (−30 %) and PD (+20 %) lines, spider
+the sum of target-lesion diameters with the RECIST 1.1 PR (−30 %) and PD (+20 %) lines, the
+same by size and by CT density with the Choi density line (−15 %), spider
 plot of change over time, swimmer plot of time on treatment, Kaplan-Meier curves with censoring
 ticks, a confidence band and a number-at-risk table, and a CONSORT-style flow diagram.
 """
@@ -9,6 +10,7 @@ ticks, a confidence band and a number-at-risk table, and a CONSORT-style flow di
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -23,6 +25,7 @@ from oncotrial.stats import estimate_kaplan_meier
 __all__ = [
     "DAYS_PER_MONTH",
     "plot_consort",
+    "plot_density_waterfall",
     "plot_kaplan_meier",
     "plot_spider",
     "plot_swimmer",
@@ -32,6 +35,11 @@ __all__ = [
 DAYS_PER_MONTH = 365.25 / 12  # months as oncology reports use them (30.4375 days)
 PR_LINE = -30.0  # RECIST 1.1 §4.3.1: PR is at least a 30 % decrease from baseline
 PD_LINE = 20.0  # RECIST 1.1 §4.3.1: PD is at least a 20 % increase from the nadir
+# Choi et al., J Clin Oncol 2007;25:1753, Table: PR includes a decrease in tumour density
+# (HU) of at least 15 % (oncotrial.rules.choi.DENSITY_DECREASE_FRACTION).
+CHOI_DENSITY_LINE = -15.0
+# Threshold lines of a waterfall panel: (level %, line style, legend text).
+_Lines = tuple[tuple[float, Literal["--", ":", "-."], str], ...]
 
 
 def _new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
@@ -83,6 +91,55 @@ def plot_waterfall(
     ax.set_xlim(-0.6, max(len(rows), 1) - 0.4)
     _response_legend(ax, [str(r) for r in rows[response]])
     return ax
+
+
+def plot_density_waterfall(
+    size: pd.DataFrame,
+    density: pd.DataFrame,
+    *,
+    size_ax: Axes,
+    density_ax: Axes,
+    value: str = "PCHG",
+    response: str = "BOR",
+    subject: str = "USUBJID",
+) -> tuple[Axes, Axes]:
+    """Draw the waterfall by size (RECIST 1.1 lines, bars by the RECIST 1.1 best response) on
+    *size_ax* and by density (Choi −15 % line, bars by the Choi best response) on *density_ax*.
+
+    *size* has one row per subject with the best % change in the sum of target-lesion
+    diameters; *density* one row per subject with the best (lowest) % change in the mean
+    target-lesion density (HU); each has its own *response*. Subjects without a post-baseline
+    value are left out of that panel; each panel is sorted on its own values.
+    """
+    panels: tuple[tuple[Axes, pd.DataFrame, str, _Lines, str], ...] = (
+        (size_ax, size, "Best change in sum of diameters (%)",
+         ((PD_LINE, "--", "RECIST PD +20 %"), (PR_LINE, ":", "RECIST PR −30 %")),
+         "Best response (RECIST 1.1)"),
+        (density_ax, density, "Best change in mean density (%)",
+         ((CHOI_DENSITY_LINE, "-.", "Choi density PR −15 %"),), "Best response (Choi)"),
+    )
+    for ax, data, label, lines, legend in panels:
+        rows = data.dropna(subset=[value]).sort_values(value, ascending=False,
+                                                       kind="mergesort")
+        positions = np.arange(len(rows))
+        colours = [RESPONSE_COLOURS.get(str(r), "#999999") for r in rows[response]]
+        ax.bar(positions, rows[value].to_numpy(dtype=float), color=colours, width=0.8)
+        handles: list[Line2D | Patch] = []
+        for level, style, text in lines:
+            ax.axhline(level, color="#555555", linestyle=style, linewidth=0.8)
+            handles.append(Line2D([], [], color="#555555", linestyle=style, linewidth=0.8,
+                                  label=text))
+        ax.axhline(0.0, color="black", linewidth=0.6)
+        ax.set_xticks(positions, [str(s) for s in rows[subject]], rotation=90, fontsize=6)
+        ax.set_xlabel("Subject")
+        ax.set_ylabel(label)
+        ax.set_xlim(-0.6, max(len(rows), 1) - 0.4)
+        shown = set(rows[response].astype(str))
+        handles += [Patch(facecolor=RESPONSE_COLOURS[c], label=c) for c in RESPONSE_COLOURS
+                    if c in shown]
+        ax.legend(handles=handles, title=legend, frameon=False, loc="upper left",
+                  bbox_to_anchor=(1.0, 1.0))
+    return size_ax, density_ax
 
 
 def plot_spider(

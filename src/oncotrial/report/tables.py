@@ -28,6 +28,7 @@ __all__ = [
     "compute_criteria_orr_table",
     "compute_lab_shift_table",
     "compute_time_to_event_table",
+    "compute_time_to_response_table",
     "format_count",
 ]
 
@@ -219,6 +220,68 @@ def compute_criteria_agreement_table(
         rows=pd.DataFrame(rows),
         footnotes=((f"Same category by both: {same}/{total}. Rows RECIST 1.1 (ADRS CBOR), "
                    "columns Choi (ADRS CHOICBOR)."),),
+    )
+
+
+# (label, ADTTE time to response, ADRS confirmed response it is dated by): the criteria whose
+# ADRS has the confirmed-response parameter are shown (oncotrial.cdisc.adam.adtte.TTR_PARAMS).
+_TTR_ROWS = (
+    ("RECIST 1.1", "TTR", "CRSP"),
+    ("Choi", "CHOITTR", "CHOICRSP"),
+)
+
+
+def compute_time_to_response_table(
+    adtte: pd.DataFrame,
+    adrs: pd.DataFrame,
+    adsl: pd.DataFrame,
+    *,
+    population_flag: str | None = "EFFFL",
+) -> ReportTable | None:
+    """Time to confirmed response by each response criteria, among the confirmed responders
+    of the population: n, median and range in months and in days, read from ADTTE TTR and
+    CHOITTR (start date to the first assessment of the confirmed response, AVAL in days).
+
+    A criteria is shown when ADRS has its confirmed-response parameter (CRSP, CHOICRSP), so a
+    criteria without responders reads 0 rather than vanishing; ``None`` when ADRS has neither.
+    A responder of ADRS without an ADTTE record (ADTTE derived before time to response
+    existed) makes the row say so instead of summarising fewer subjects.
+    """
+    present = set(adrs["PARAMCD"])
+    shown = [row for row in _TTR_ROWS if row[2] in present]
+    if not shown:
+        return None
+    population = _population(adsl, population_flag)
+    subjects = set(population["USUBJID"])
+    head = "Median (range), months"
+    rows: list[dict[str, str]] = []
+    for label, paramcd, source in shown:
+        flags = adrs[(adrs["PARAMCD"] == source) & adrs["USUBJID"].isin(subjects)]
+        responders = set(flags.loc[flags["AVALC"] == "Y", "USUBJID"])
+        records = adtte[(adtte["PARAMCD"] == paramcd) & adtte["USUBJID"].isin(responders)]
+        days = pd.to_numeric(records["AVAL"], errors="coerce").dropna()
+        row = {"Criteria": label, "Confirmed responders": str(len(responders))}
+        if len(days) != len(responders):
+            missing = len(responders) - len(days)
+            rows.append(row | {head: f"not available: {missing} responder(s) without ADTTE "
+                                     f"{paramcd}", "Median (range), days": ""})
+            continue
+        if days.empty:
+            rows.append(row | {head: "no confirmed responder", "Median (range), days": ""})
+            continue
+        months = days / DAYS_PER_MONTH
+        rows.append(row | {
+            head: f"{months.median():.2f} ({months.min():.2f}–{months.max():.2f})",
+            "Median (range), days": f"{days.median():g} ({days.min():g}–{days.max():g})"})
+    return ReportTable(
+        key="time_to_response",
+        title="Time to confirmed response by RECIST 1.1 and by Choi criteria",
+        population=f"{population_flag or 'all subjects'} (N = {len(subjects)}), confirmed "
+                   "responders by each criteria",
+        rows=pd.DataFrame(rows),
+        footnotes=(("ADTTE TTR (RECIST 1.1), CHOITTR (Choi): from STARTDT to the first "
+                    "assessment of a confirmed response, ADT − STARTDT + 1 days; unconfirmed "
+                    "responses not counted."),),
     )
 
 

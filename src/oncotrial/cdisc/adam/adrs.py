@@ -57,6 +57,8 @@ CHOI_PARAMS: dict[str, tuple[str, str]] = {
     "BOR": ("CHOIBOR", ("Best Overall Response by Choi Criteria by {ev} (confirmation not "
                         "required)")),
     "CBOR": ("CHOICBOR", "Best Confirmed Overall Response by Choi Criteria by {ev}"),
+    # dated by the first assessment of the confirmed response: the event of ADTTE CHOITTR
+    "CRSP": ("CHOICRSP", "Confirmed Response by Choi Criteria by {ev}"),
 }
 CHOI_RSCAT = "CHOI"
 _YN_AVAL = {"Y": 1.0, "N": 0.0}
@@ -333,10 +335,10 @@ def derive_choi_adrs(
     start_date: StartDate | None = None,
     options: ResponseOptions | None = None,
 ) -> pd.DataFrame:
-    """Choi parameters CHOIOVR, CHOIBOR and CHOICBOR (:data:`CHOI_PARAMS`) from Choi RS
+    """Choi parameters CHOIOVR, CHOIBOR, CHOICBOR and CHOICRSP (:data:`CHOI_PARAMS`) from Choi RS
     records (``RSCAT = CHOI``, e.g. :func:`oncotrial.cdisc.sdtm.tumour.
-    derive_rs_and_issues_from_tr` with ``criteria="choi"``), derived exactly as OVR, BOR and
-    CBOR (same confirmation interval and SD minimum duration). PARCAT3 is ``CHOI``."""
+    derive_rs_and_issues_from_tr` with ``criteria="choi"``), derived exactly as OVR, BOR, CBOR
+    and CRSP (same confirmation interval and SD minimum duration). PARCAT3 is ``CHOI``."""
     rs = choi_rs.loc[_upper_text(choi_rs, "RSCAT") == CHOI_RSCAT]
     adrs = derive_adrs(rs, adsl=adsl, protocol=protocol, evaluator=evaluator,
                        start_date=start_date, options=options)

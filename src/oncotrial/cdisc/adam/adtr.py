@@ -4,6 +4,11 @@ The sums, the baseline and the percentage change are the RECIST engine's (RECIST
 long axis for non-nodal lesions, short axis for nodes), so the waterfall and spider plots show
 exactly the numbers the responses were decided on. Parameter SUMDIAM as in admiralonco's ADTR
 template; one baseline record (ABLFL = "Y") per subject and evaluator.
+
+With Choi settings (``derive --criteria recist,choi``) ADTR also has DENSITY, the mean density
+(HU) of the target lesions per assessment as the Choi engine computes it (its
+``density_average``), with its percent change from baseline: the numbers the Choi density
+criterion (PR at −15 %, Choi et al., J Clin Oncol 2007;25:1753) was decided on.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from oncotrial.cdisc.sdtm import derive_recist_input
+from oncotrial.rules.choi import ChoiSettings, classify_choi_timepoints
 from oncotrial.rules.recist import RecistSettings, classify_timepoints
 
 __all__ = ["derive_adtr"]
@@ -28,8 +34,10 @@ def derive_adtr(
     *,
     settings: RecistSettings,
     evaluator: str = "INVESTIGATOR",
+    choi: ChoiSettings | None = None,
 ) -> pd.DataFrame:
-    """Sum of target-lesion diameters per subject and assessment, with change from baseline.
+    """Sum of target-lesion diameters per subject and assessment, with change from baseline
+    (PARAMCD SUMDIAM), and with *choi* the mean target-lesion density (PARAMCD DENSITY).
 
     Parameters
     ----------
@@ -41,6 +49,9 @@ def derive_adtr(
         RECIST parameters from the protocol.
     evaluator
         TUEVAL/TREVAL whose measurements are summarised.
+    choi
+        Choi settings: when given and TR carries density (TRTESTCD ATTEN), DENSITY records
+        are added (Choi's own error when a measured target lesion has no density).
     """
     recist_input, _issues = derive_recist_input(sdtm)
     lesions = recist_input.lesions[recist_input.lesions["evaluator"] == evaluator]
@@ -59,10 +70,13 @@ def derive_adtr(
     adtr = pd.concat([baseline, rows], ignore_index=True)
     adtr["PARAMCD"] = "SUMDIAM"
     adtr["PARAM"] = "Sum of target lesion diameters (mm)"
+    if choi is not None and measurements["density_hu"].notna().any():
+        adtr = pd.concat([adtr, _density_rows(lesions, measurements, baseline, settings, choi)],
+                         ignore_index=True)
     adtr["CHG"] = adtr["AVAL"] - adtr["BASE"]
     starts = pd.to_datetime(adsl.set_index("USUBJID")["TRTSDT"], errors="coerce")
     adtr["ADY"] = (adtr["ADT"] - adtr["USUBJID"].map(starts)).dt.days + 1
-    adtr = adtr.sort_values(["USUBJID", "TREVAL", "ADT"], kind="mergesort")
+    adtr = adtr.sort_values(["USUBJID", "TREVAL", "PARAMCD", "ADT"], kind="mergesort")
     return adtr[list(ADTR_COLUMNS)].reset_index(drop=True)
 
 
@@ -79,3 +93,25 @@ def _baseline_rows(measurements: pd.DataFrame, post: pd.DataFrame) -> pd.DataFra
         "ADT": pd.to_datetime(merged["date"]), "AVAL": merged["baseline_sum_mm"],
         "BASE": merged["baseline_sum_mm"], "PCHG": np.nan, "ABLFL": "Y",
     })
+
+
+def _density_rows(
+    lesions: pd.DataFrame, measurements: pd.DataFrame, baseline: pd.DataFrame,
+    settings: RecistSettings, choi: ChoiSettings,
+) -> pd.DataFrame:
+    """DENSITY: the Choi engine's timepoint density and its change from the baseline density,
+    one baseline record (on the SUMDIAM baseline's visit) per subject and evaluator. An
+    assessment without a measured target lesion (all gone) has no density: AVAL missing."""
+    post = classify_choi_timepoints(lesions, measurements, settings=choi, recist=settings)
+    rows = pd.DataFrame({
+        "USUBJID": post["subject"], "TREVAL": post["evaluator"], "AVISIT": post["visit"],
+        "AVISITN": post["visitnum"], "ADT": pd.to_datetime(post["date"]),
+        "AVAL": post["density_hu"], "BASE": post["baseline_density_hu"],
+        "PCHG": post["density_change_pct"], "ABLFL": "",
+    })
+    base = post.groupby(["subject", "evaluator"], as_index=False)["baseline_density_hu"].first()
+    first = baseline.drop(columns=["AVAL", "BASE"]).merge(
+        base, left_on=["USUBJID", "TREVAL"], right_on=["subject", "evaluator"], how="inner")
+    first = first.assign(AVAL=first["baseline_density_hu"], BASE=first["baseline_density_hu"])
+    frame = pd.concat([first[list(rows.columns)], rows], ignore_index=True)
+    return frame.assign(PARAMCD="DENSITY", PARAM="Mean target lesion density (HU)")

@@ -1,4 +1,5 @@
-"""ADTTE: overall survival, progression-free survival, time to progression, duration of response.
+"""ADTTE: overall survival, progression-free survival, time to progression, duration of response
+and time to response (by RECIST 1.1 and, when ADRS has them, by Choi criteria).
 
 Mechanics follow admiral ``derive_param_tte()`` and the admiralonco ADTTE template (sources
 ``death_event``, ``pd_event``, ``lastalive_censor``, ``lasta_censor``; AVAL = ADT − STARTDT + 1
@@ -24,13 +25,22 @@ from oncotrial.cdisc.adam.adsl import select_start_date
 from oncotrial.errors import DataError
 from oncotrial.protocol.analysis import DeathWithoutAssessment
 
-__all__ = ["ADTTE_PARAMS", "derive_adtte"]
+__all__ = ["ADTTE_PARAMS", "TTR_PARAMS", "derive_adtte"]
 
 ADTTE_PARAMS: dict[str, str] = {
     "OS": "Overall Survival (days)",
     "PFS": "Progression-Free Survival (days)",
     "TTP": "Time to Progression (days)",
     "DOR": "Duration of Response (days)",
+    "TTR": "Time to Response (days)",
+    "CHOITTR": "Time to Response by Choi Criteria (days)",
+}
+# Time to response per criteria: PARAMCD → (ADRS confirmed-response parameter, EVNTDESC).
+# admiralonco's ADTTE template has no time to response (OS, PFS, RSD only); TTR is the usual
+# sponsor code, CHOITTR follows the CHOI prefix of the Choi ADRS parameters.
+TTR_PARAMS: dict[str, tuple[str, str]] = {
+    "TTR": ("CRSP", "Confirmed Response"),
+    "CHOITTR": ("CHOICRSP", "Confirmed Response by Choi Criteria"),
 }
 _START_DESC = {"RANDDT": "Randomization", "TRTSDT": "Treatment Start", "ENRLDT": "Enrollment"}
 _LAST_ADEQUATE = "Last Adequate Tumor Assessment"
@@ -67,7 +77,8 @@ def derive_adtte(
     tu: pd.DataFrame | None = None,
     death_without_assessment: DeathWithoutAssessment = "fda",
 ) -> pd.DataFrame:
-    """Derive ADTTE (OS, PFS, TTP, DOR) from ADRS and ADSL.
+    """Derive ADTTE (OS, PFS, TTP, DOR, TTR and, with Choi parameters, CHOITTR) from ADRS
+    and ADSL.
 
     Parameters
     ----------
@@ -104,7 +115,8 @@ def derive_adtte(
     Returns
     -------
     DataFrame
-        One record per subject and parameter (DOR: responders only; subjects without a start
+        One record per subject and parameter (DOR, TTR, CHOITTR: confirmed responders only,
+        see :func:`_time_to_response`; subjects without a start
         date are left out, as admiral does): PARAMCD, PARAM, STARTDT, ADT, AVAL (days), AVALU,
         CNSR (0 event, 1 censored), EVNTDESC, CNSDTDSC, SRCDOM, SRCVAR, SRCSEQ, ARULE and the
         ADSL variables.
@@ -150,6 +162,8 @@ def derive_adtte(
         _progression_endpoint("DOR", _response_start(adrs, confirmed=dor_confirmed),
                               sources=[progression, death], adequate=adequate, nact=nact,
                               schedule=schedule, start_desc="First Response", start_var="ADT"),
+        *(_time_to_response(code, adrs, start)
+          for code, (source, _) in TTR_PARAMS.items() if (paramcd == source).any()),
     ]
     frame = pd.concat(frames, ignore_index=True)
     if tu is not None:
@@ -187,6 +201,33 @@ def _response_start(adrs: pd.DataFrame, *, confirmed: bool) -> pd.Series:
     paramcd = "CRSP" if confirmed else "RSP"
     rows = adrs.loc[(adrs["PARAMCD"] == paramcd) & (adrs["AVALC"] == "Y"), ["USUBJID", "ADT"]]
     return rows.set_index("USUBJID")["ADT"].dropna()
+
+
+def _time_to_response(
+    paramcd: str, adrs: pd.DataFrame, start: pd.Series
+) -> pd.DataFrame:
+    """TTR/CHOITTR: from the start date to the first assessment of a confirmed CR or PR (the
+    ADT of ADRS CRSP/CHOICRSP = Y, RECIST 1.1 §4.6: the response is dated when first seen, once
+    a later assessment has confirmed it). Responders only, every record an event (CNSR 0), as
+    time to response is summarised among responders; an unconfirmed response gives no record.
+    """
+    source, description = TTR_PARAMS[paramcd]
+    rows = adrs.loc[(adrs["PARAMCD"] == source) & (adrs["AVALC"] == "Y"),
+                    ["USUBJID", "ADT", "ASEQ"]].dropna(subset=["ADT"])
+    rows = rows.loc[rows["USUBJID"].isin(start.index)].drop_duplicates("USUBJID")
+    return pd.DataFrame({
+        "USUBJID": rows["USUBJID"].to_numpy(),
+        "PARAMCD": paramcd,
+        "STARTDT": rows["USUBJID"].map(start).to_numpy(dtype="datetime64[ns]"),
+        "ADT": rows["ADT"].to_numpy(dtype="datetime64[ns]"),
+        "CNSR": 0,
+        "EVNTDESC": description,
+        "CNSDTDSC": "",
+        "SRCDOM": "ADRS",
+        "SRCVAR": "ADT",
+        "SRCSEQ": rows["ASEQ"].to_numpy(dtype=float),
+        "ARULE": f"event_{source.lower()}",
+    })
 
 
 def _overall_survival(

@@ -100,10 +100,11 @@ def derive_adam(
     given, override the profile's choices. Without RS (and without ``source="TR"``) every
     subject's response is MISSING and the absence is listed as a data issue.
 
-    *criteria* ``("recist", "choi")`` adds the Choi parameters CHOIOVR, CHOIBOR and CHOICBOR
-    to ADRS, computed from TU/TR (which must carry density, TRTESTCD ATTEN) with *choi*
-    (default :class:`oncotrial.rules.choi.ChoiSettings`); PFS and the other parameters stay
-    RECIST 1.1.
+    *criteria* ``("recist", "choi")`` adds the Choi parameters CHOIOVR, CHOIBOR, CHOICBOR and
+    CHOICRSP to ADRS, computed from TU/TR (which must carry density, TRTESTCD ATTEN) with
+    *choi* (default :class:`oncotrial.rules.choi.ChoiSettings`), the time to response by Choi
+    (CHOITTR) to ADTTE and, with *supporting*, the mean target-lesion density (DENSITY) to
+    ADTR; PFS and the other parameters stay RECIST 1.1.
     """
     unknown = [c for c in criteria if c not in ("recist", "choi")]
     if unknown or "recist" not in criteria:
@@ -150,7 +151,8 @@ def derive_adam(
                              death_without_assessment=profile.death_without_assessment)
     extra: dict[str, pd.DataFrame] = {}
     if supporting:
-        extra = derive_supporting_adam(domains, adsl, protocol=profile, evaluator=evaluator)
+        extra = derive_supporting_adam(domains, adsl, protocol=profile, evaluator=evaluator,
+                                       choi=choi_used)
         issues += [_issue("EX", "no planned dosing days for this drug in the analysis profile",
                           "cycles, dose intensity and relative dose intensity not derived",
                           variable="EXTRT", value=drug)

@@ -11,6 +11,7 @@ from oncotrial.cdisc.adam.adtr import derive_adtr
 from oncotrial.cdisc.adam.safety import derive_adae, derive_adex, derive_adlb
 from oncotrial.errors import failure_context
 from oncotrial.protocol import AnalysisProfile, Protocol, as_profile
+from oncotrial.rules.choi import ChoiSettings
 from oncotrial.rules.recist import RecistSettings
 
 __all__ = ["SUPPORTING_DATASETS", "derive_supporting_adam", "undosed_drugs"]
@@ -24,12 +25,14 @@ def derive_supporting_adam(
     *,
     protocol: Protocol | AnalysisProfile,
     evaluator: str = "INVESTIGATOR",
+    choi: ChoiSettings | None = None,
 ) -> dict[str, pd.DataFrame]:
     """ADAE (from AE, SUPPAE), ADEX (EX), ADLB (LB) and ADTR (TU, TR) where the domains exist.
 
     Profile values used: the treatment-emergent window, the cycle length and each drug's
     planned dosing days (drugs EX names but the profile does not are still summarised, without
-    cycles or dose intensity: :func:`undosed_drugs`), and the RECIST parameters.
+    cycles or dose intensity: :func:`undosed_drugs`), and the RECIST parameters. With *choi*
+    (Choi criteria derived) ADTR has the mean target-lesion density too.
     """
     profile = as_profile(protocol)
     adsl_dates = adsl.reset_index(drop="USUBJID" in adsl.columns)
@@ -51,7 +54,7 @@ def derive_supporting_adam(
         with failure_context("deriving ADTR"):
             out["ADTR"] = derive_adtr(sdtm, adsl_dates,
                                       settings=RecistSettings.from_protocol(profile),
-                                      evaluator=evaluator)
+                                      evaluator=evaluator, choi=choi)
     return {name: _with_study(frame, adsl_dates) for name, frame in out.items()}
 
 
