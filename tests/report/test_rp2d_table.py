@@ -61,3 +61,11 @@ def test_the_drug_name_is_matched_case_insensitively(drug: str) -> None:
     adsl, adae, adex = _adam([10, 20, 30, 40])
     adex["EXTRT"] = drug
     assert _row(rp2d_table(adsl, adae, adex, load_protocol()))["RP2D"].startswith("L14E1.1")
+
+
+def test_no_phase_ib_subject_gives_an_empty_table_with_its_columns() -> None:
+    adsl, adae, adex = _adam([10])
+    adsl["PHASE"] = "II"
+    table = rp2d_table(adsl, adae, adex, load_protocol())
+    assert table.rows.empty
+    assert list(table.rows.columns)[:2] == ["Dose level", "Treated"]

@@ -268,6 +268,10 @@ def rp2d_table(adsl: pd.DataFrame, adae: pd.DataFrame, adex: pd.DataFrame,
     reduced = (set() if clause is None else _reduced_within(
         adex, adsl, drug=clause.drug, days=clause.cycles * protocol.cycle_length_days))
     with_dlt = set(dlt["USUBJID"].astype(str))
+    reduced_column = (f"{clause.drug.capitalize()} reduced within {clause.cycles} cycles"
+                      if clause else "Reduced")
+    columns = ["Dose level", "Treated", "DLT-evaluable", "Patients with a DLT", reduced_column,
+               "Decision", "RP2D"]
     rows = []
     for regimen in (r.name for r in ib.regimens):
         treated = phase_ib.loc[phase_ib["ACTARM"].astype(str) == regimen, "USUBJID"].astype(str)
@@ -279,9 +283,7 @@ def rp2d_table(adsl: pd.DataFrame, adae: pd.DataFrame, adex: pd.DataFrame,
         n_reduced = len(set(treated) & reduced)
         row = {"Dose level": regimen, "Treated": str(len(treated)),
                "DLT-evaluable": str(len(subjects)), "Patients with a DLT": str(n_dlt),
-               f"{clause.drug.capitalize() if clause else 'Drug'} reduced within "
-               f"{clause.cycles if clause else '-'} cycles":
-                   format_count(n_reduced, len(treated)) if clause else "",
+               reduced_column: format_count(n_reduced, len(treated)) if clause else "",
                "Decision": "", "RP2D": ""}
         try:
             decision = decide_cohort(len(subjects), n_dlt, regimen=regimen, protocol=protocol)
@@ -305,7 +307,7 @@ def rp2d_table(adsl: pd.DataFrame, adae: pd.DataFrame, adex: pd.DataFrame,
                      f"down. Source: {clause.source}")
     return ReportTable("rp2d_decision", "Dose-finding decisions and the recommended phase II "
                        "dose", f"phase Ib treated (N = {len(phase_ib)})",
-                       pd.DataFrame(rows), footnotes=tuple(notes))
+                       pd.DataFrame(rows, columns=columns), footnotes=tuple(notes))
 
 
 def dlt_tables(adsl: pd.DataFrame, adae: pd.DataFrame) -> list[ReportTable]:

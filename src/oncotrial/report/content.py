@@ -179,8 +179,12 @@ def _phase_ib(adam: Mapping[str, pd.DataFrame], protocol: Protocol | None) -> Re
         section.notes.append("The dose-finding decisions need the protocol's cohort rules; "
                              "none was given.")
     elif _need(adam, section, "ADEX"):
-        section.tables.append(prep.rp2d_table(adam["ADSL"], adam["ADAE"], adam["ADEX"],
-                                              protocol))
+        table = prep.rp2d_table(adam["ADSL"], adam["ADAE"], adam["ADEX"], protocol)
+        if table.rows.empty:
+            section.notes.append("No phase Ib subject (ADSL PHASE = Ib) at any of the "
+                                 "protocol's regimens: no dose-finding decision to show.")
+        else:
+            section.tables.append(table)
     return section
 
 
