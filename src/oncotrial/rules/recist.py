@@ -107,6 +107,14 @@ def classify_overall_response(
     -------
     TimepointDecision
         The response per RECIST 1.1 Table 1 (target disease) or Table 2 (non-target only).
+
+    Examples
+    --------
+    >>> from oncotrial.rules import classify_overall_response
+    >>> classify_overall_response("PR", "NON-CR/NON-PD", "N")
+    TimepointDecision(response='PR', rule='overall_pr')
+    >>> classify_overall_response("CR", "CR", "Y").response
+    'PD'
     """
     table = (rules or load_recist_rules()).overall_table()
     for field, value, allowed in (
@@ -199,6 +207,44 @@ def derive_recist_responses(
 
     Same inputs as :func:`classify_timepoints` and :func:`classify_best_response`; the input
     is validated and keyed once, which is what makes this the fast path for large trials.
+
+    Returns
+    -------
+    RecistAssessment
+        ``baseline_checks``, ``timepoints`` and ``best_response`` frames (see the module's
+        description of their columns).
+
+    Examples
+    --------
+    Two target lesions, 80 mm at baseline, 48 mm at week 6 (−40 %) and 43 mm at week 12: PR at
+    both assessments, 12 weeks apart, so the best response is PR, confirmed (RECIST 1.1 §4.4.1,
+    §4.6).
+
+    >>> import pandas as pd
+    >>> from oncotrial.protocol import load_protocol
+    >>> from oncotrial.rules import RecistSettings, derive_recist_responses
+    >>> lesions = pd.DataFrame({
+    ...     "subject": "01-001", "evaluator": "INVESTIGATOR", "lesion_id": ["T01", "T02"],
+    ...     "role": "TARGET", "organ": ["LUNG", "LIVER"], "nodal": False})
+    >>> measurements = pd.DataFrame({
+    ...     "subject": "01-001", "evaluator": "INVESTIGATOR", "lesion_id": ["T01", "T02"] * 3,
+    ...     "visitnum": [0.0, 0.0, 1.0, 1.0, 2.0, 2.0],
+    ...     "visit": ["SCREENING"] * 2 + ["WEEK 6"] * 2 + ["WEEK 12"] * 2,
+    ...     "date": pd.to_datetime(["2024-01-02", "2024-02-13", "2024-03-26"]).repeat(2),
+    ...     "diameter_mm": [50.0, 30.0, 28.0, 20.0, 25.0, 18.0], "state": ""})
+    >>> reference = pd.DataFrame({
+    ...     "subject": ["01-001"], "reference_date": pd.to_datetime(["2024-01-05"])})
+    >>> result = derive_recist_responses(
+    ...     lesions, measurements, reference=reference,
+    ...     settings=RecistSettings.from_protocol(load_protocol()))
+    >>> result.timepoints[["visit", "sum_mm", "change_from_baseline_pct", "overall_response"]]
+         visit  sum_mm  change_from_baseline_pct overall_response
+    0   WEEK 6    48.0                    -40.00               PR
+    1  WEEK 12    43.0                    -46.25               PR
+    >>> result.best_response[["bor", "cbor", "cbor_rule"]].iloc[0].tolist()
+    ['PR', 'PR', 'cbor_confirmed_pr']
+    >>> len(result.baseline_checks)
+    0
     """
     rules = load_recist_rules()
     keyed = key_input(lesions, measurements)
