@@ -449,10 +449,14 @@ def compute_3plus3_oc(
     """Exact operating characteristics of the 3+3 design with de-escalation.
 
     Rules at the current dose d (cohorts of 3; "ceiling" = lowest dose found too toxic):
-    >= 2 DLT: d is too toxic, move to d - 1 (none below: no MTD), which is the MTD if it
-    already has 6 patients, else 3 more are treated there; 1/3: treat 3 more at d;
-    0/3 or <= 1/6: escalate if d + 1 is below the ceiling, otherwise d is the MTD once it
-    has 6 patients (3 more are added if it has 3). All outcomes are enumerated exactly.
+
+    - 2 or more DLTs: d is too toxic, move to d - 1 (none below: no MTD), which is the MTD
+      if it already has 6 patients, else 3 more are treated there;
+    - 1/3: treat 3 more at d;
+    - 0/3 or at most 1/6: escalate if d + 1 is below the ceiling, otherwise d is the MTD once
+      it has 6 patients (3 more are added if it has 3).
+
+    All outcomes are enumerated exactly.
 
     Raises
     ------
