@@ -125,10 +125,33 @@ def compute_boin_boundaries(
 
     Defaults phi1 = 0.6 target and phi2 = 1.4 target (the authors' recommendation).
 
+    Parameters
+    ----------
+    target
+        Target DLT rate, 0.05 to 0.6.
+    phi1, phi2
+        Highest DLT rate that is sub-therapeutic and lowest that is overly toxic.
+
+    Returns
+    -------
+    BoinBoundaries
+        The escalation boundary ``lambda_e`` and de-escalation boundary ``lambda_d``.
+
     Raises
     ------
     DesignError
         If the target is outside [0.05, 0.6] or not phi1 < target < phi2.
+
+    Examples
+    --------
+    For a target of 0.30, Liu & Yuan (2015) Table 1 gives lambda_e = 0.236 and
+    lambda_d = 0.358 (R ``BOIN::get.boundary(target = 0.3)``: escalate if the observed DLT
+    rate is ≤ 0.236, de-escalate if ≥ 0.358).
+
+    >>> from oncotrial.stats import compute_boin_boundaries
+    >>> b = compute_boin_boundaries(0.30)
+    >>> round(b.lambda_e, 4), round(b.lambda_d, 4)
+    (0.2365, 0.3585)
     """
     _check_target(target)
     p1 = 0.6 * target if phi1 is None else phi1
@@ -211,10 +234,34 @@ def decide_boin(
 
     Rules are checked in order: eliminate, de-escalate, escalate, stay.
 
+    Parameters
+    ----------
+    dlt, n
+        DLTs and patients treated at the current dose.
+    target
+        Target DLT rate.
+    cutoff_eliminate
+        Posterior probability Pr(DLT rate > target | data) above which the dose is eliminated.
+
+    Returns
+    -------
+    BoinDecision
+        ``escalate``, ``stay``, ``de-escalate`` or ``eliminate`` with the rule name and reason.
+
     Raises
     ------
     DesignError
         If counts are invalid or the target is out of range.
+
+    Examples
+    --------
+    Cohorts of 3 at a target of 0.30:
+
+    >>> from oncotrial.stats import decide_boin
+    >>> [decide_boin(d, 3, target=0.30).action for d in range(4)]
+    ['escalate', 'stay', 'de-escalate', 'eliminate']
+    >>> decide_boin(3, 3, target=0.30).reason
+    '3/3 DLT: Pr(p > 0.3 | data) > 0.95'
     """
     if not 0 <= dlt <= n or n < 1:
         raise DesignError(f"dlt={dlt}, n={n}: need 0 <= dlt <= n and n >= 1")
