@@ -158,6 +158,27 @@ def classify_dlt(events: Sequence[DltEvent], *, protocol: Protocol) -> DltAssess
     -------
     DltAssessment
         ``is_dlt`` and, for each event, the clause (or exclusion rule) that decided it.
+
+    Examples
+    --------
+    Under LEADER's definition, febrile neutropenia on day 12 of cycle 1 is a DLT; grade 3
+    nausea controlled within 24 hours is exempt; an event after the 21-day window is not one.
+
+    >>> from oncotrial.protocol import load_protocol
+    >>> from oncotrial.rules import DltEvent, classify_dlt
+    >>> leader = load_protocol()
+    >>> result = classify_dlt([
+    ...     DltEvent(term="Febrile neutropenia", grade=3, onset_day=12, attribution="possible"),
+    ...     DltEvent(term="Nausea", grade=3, onset_day=3, attribution="probable",
+    ...              controlled_within_hours=24)], protocol=leader)
+    >>> result.is_dlt
+    True
+    >>> [(e.term, e.is_dlt, e.rule) for e in result.events]
+    [('Febrile neutropenia', True, 'febrile_neutropenia'),
+     ('Nausea', False, 'exempt_controlled')]
+    >>> late = DltEvent(term="Febrile neutropenia", grade=3, onset_day=30, attribution="possible")
+    >>> classify_dlt([late], protocol=leader).events[0].reason
+    'onset day 30 is after the 21-day DLT window'
     """
     hematologic = load_dose_rules().hematologic_terms
     results = tuple(_classify_event(e, protocol, hematologic) for e in events)
