@@ -163,6 +163,13 @@ def estimate_binomial_ci_array(
     ------
     DesignError
         If ``n < 1``, ``x`` outside ``[0, n]``, an unknown method or a bad level.
+
+    Examples
+    --------
+    >>> from oncotrial.stats import estimate_binomial_ci_array
+    >>> ci = estimate_binomial_ci_array([0, 7, 20], [20, 20, 20])
+    >>> ci.lower.round(4).tolist(), ci.upper.round(4).tolist()
+    ([0.0, 0.1539, 0.8316], [0.1684, 0.5922, 1.0])
     """
     xb, nb = np.broadcast_arrays(_as_int_array(x, "x"), _as_int_array(n, "n"))
     xi = np.ravel(xb)

@@ -190,10 +190,25 @@ def compute_boin_decision_table(
 
     Matches R ``BOIN::get.boundary(target, ncohort, cohortsize)$boundary_tab``.
 
+    Returns
+    -------
+    BoinDecisionTable
+        Per number treated: escalate if DLTs ≤ ``escalate_at_most``, de-escalate if
+        ≥ ``deescalate_at_least``, eliminate the dose if ≥ ``eliminate_at_least``.
+
     Raises
     ------
     DesignError
         On a bad target, cohort size or max_n.
+
+    Examples
+    --------
+    Target 0.30, cohorts of 3 (the table ``BOIN::get.boundary`` prints):
+
+    >>> from oncotrial.stats import compute_boin_decision_table
+    >>> t = compute_boin_decision_table(0.30, cohort_size=3, max_n=12)
+    >>> t.n, t.escalate_at_most, t.deescalate_at_least, t.eliminate_at_least
+    ((3, 6, 9, 12), (0, 1, 2, 2), (2, 3, 4, 5), (3, 4, 5, 7))
     """
     if cohort_size < 1 or max_n < cohort_size:
         raise DesignError(
@@ -302,10 +317,31 @@ def estimate_boin_mtd(
     Doses above the first eliminated dose and untreated doses are excluded; if the lowest
     dose is eliminated there is no MTD.
 
+    Parameters
+    ----------
+    dlt, n
+        DLTs and patients per dose, lowest dose first.
+    target
+        Target DLT rate.
+    cutoff_eliminate
+        Posterior probability above which a dose is eliminated.
+
+    Returns
+    -------
+    BoinMtd
+        The index of the MTD (``None`` if there is none), the isotonic DLT rates and the reason.
+
     Raises
     ------
     DesignError
         If the arrays differ in length or hold invalid counts.
+
+    Examples
+    --------
+    >>> from oncotrial.stats import estimate_boin_mtd
+    >>> mtd = estimate_boin_mtd([0, 1, 3], [3, 6, 6], target=0.30)
+    >>> mtd.mtd, [round(p, 3) for p in mtd.isotonic]
+    (1, [0.016, 0.172, 0.5])
     """
     y = np.asarray(dlt, dtype=np.float64)
     m = np.asarray(n, dtype=np.float64)
@@ -505,10 +541,31 @@ def compute_3plus3_oc(
 
     All outcomes are enumerated exactly.
 
+    Parameters
+    ----------
+    p_true
+        True DLT probability per dose, lowest first.
+    start
+        Index of the starting dose.
+    labels
+        Dose names (default ``dose 1``, ``dose 2``, …).
+
+    Returns
+    -------
+    DoseFindingOC
+        Probability of selecting each dose as MTD and of no MTD, mean patients and DLTs per dose.
+
     Raises
     ------
     DesignError
         On invalid probabilities or start index.
+
+    Examples
+    --------
+    >>> from oncotrial.stats import compute_3plus3_oc
+    >>> oc = compute_3plus3_oc([0.05, 0.15, 0.30, 0.45])
+    >>> [round(p, 3) for p in oc.selection], round(oc.no_mtd, 3), oc.exact
+    ([0.201, 0.429, 0.278, 0.064], 0.028, True)
     """
     p = _check_p_true(p_true, start)
     k = p.size

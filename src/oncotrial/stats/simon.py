@@ -132,10 +132,34 @@ def design_single_stage(
     Exact power is not monotone in n (the sawtooth; A'Hern 2001), so a larger n can fail again;
     this returns the smallest feasible n, with r the largest cut keeping power >= 1 - beta.
 
+    Parameters
+    ----------
+    p0, p1
+        Uninteresting and target response rates, ``0 < p0 < p1 < 1``.
+    alpha, beta
+        Maximum type I error and type II error.
+    nmax
+        Largest n searched.
+
+    Returns
+    -------
+    SingleStageDesign
+        ``r`` and ``n`` with the attained alpha and power.
+
     Raises
     ------
     DesignError
         On invalid parameters or if no n <= nmax is feasible.
+
+    Examples
+    --------
+    The smallest exact design for p0 = 0.05 against p1 = 0.20: promising if more than 3 of 27
+    respond.
+
+    >>> from oncotrial.stats import design_single_stage
+    >>> d = design_single_stage(0.05, 0.20, alpha=0.05, beta=0.20)
+    >>> d.r, d.n, round(d.alpha, 4), round(d.power, 4)
+    (3, 27, 0.0437, 0.8177)
     """
     _validate_setting(p0, p1, alpha, beta)
     ns = np.arange(1, nmax + 1)
@@ -414,10 +438,30 @@ def estimate_simon_inference(
     conf_level
         Two-sided level; each tail holds ``(1 - conf_level) / 2`` (Koyama & Chen 2008).
 
+    Returns
+    -------
+    SimonInference
+        The exact one-sided p-value against p0, the UMVUE of the response rate, its exact
+        interval under the stage-wise ordering, and the naive single-stage interval beside them.
+
     Raises
     ------
     DesignError
         If the outcome is impossible under the design.
+
+    Examples
+    --------
+    LEADER's design 0/10, 3/29 completed with 5 responses in 29 patients:
+
+    >>> from oncotrial.stats import design_simon_two_stage, estimate_simon_inference
+    >>> design = design_simon_two_stage(0.05, 0.20, alpha=0.05, beta=0.20).optimal
+    >>> (design.r1, design.n1, design.r, design.n)
+    (0, 10, 3, 29)
+    >>> result = estimate_simon_inference(design, responses=5, stage=2)
+    >>> round(result.p_value, 4), round(result.umvue, 3)
+    (0.0124, 0.191)
+    >>> round(result.lower, 3), round(result.upper, 3)
+    (0.06, 0.371)
     """
     n1, r1, n = design.n1, design.r1, design.n
     if stage == 1 and not 0 <= responses <= r1:

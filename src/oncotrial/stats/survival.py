@@ -334,6 +334,25 @@ def estimate_followup_median(
 
     Schemper & Smith (1996): the "event" is being censored, and deaths/progressions censor
     follow-up. Returns the median with its log-log interval.
+
+    Parameters
+    ----------
+    time, event
+        As for :func:`estimate_kaplan_meier` (1 = death or progression, 0 = censored).
+    conf_level
+        Two-sided level of the interval.
+
+    Returns
+    -------
+    Interval
+        Median follow-up with its log-log interval (``None`` where not reached).
+
+    Examples
+    --------
+    >>> from oncotrial.stats import estimate_followup_median
+    >>> estimate_followup_median([9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161],
+    ...                          [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0])
+    Interval(estimate=103.0, lower=13.0, upper=None, conf_level=0.95)
     """
     t, e = _validate_inputs(time, event)
     km = estimate_kaplan_meier(t, ~e, conf_level=conf_level, conf_type="log-log")
