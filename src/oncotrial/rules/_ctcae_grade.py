@@ -74,7 +74,20 @@ def load_ctcae_table() -> CtcaeTable:
 
 
 def ctcae_terms() -> tuple[str, ...]:
-    """Every term the shipped table can grade, spelled as in CTCAE v5.0."""
+    """Every term the shipped table can grade, spelled as in CTCAE v5.0.
+
+    Returns
+    -------
+    tuple of str
+        The terms in table order.
+
+    Examples
+    --------
+    >>> from oncotrial.rules import ctcae_terms
+    >>> terms = ctcae_terms()
+    >>> len(terms), terms[0], "Hypertension" in terms
+    (15, 'Neutrophil count decreased', True)
+    """
     return tuple(t.term for t in load_ctcae_table().terms)
 
 

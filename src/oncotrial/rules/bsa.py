@@ -237,6 +237,20 @@ def decide_bsa_recalculation(
     Common practice (Cancer Council Australia eviQ): recompute BSA and dose when weight changes
     ≥ 10 % from the weight used; the threshold is ``policy.recalculate_weight_change_pct``.
 
+    Parameters
+    ----------
+    weight_kg
+        Today's weight in kg.
+    reference_weight_kg
+        The weight the current BSA was computed from.
+    policy
+        The protocol's BSA policy.
+
+    Returns
+    -------
+    bool
+        Whether BSA and the per-m² doses must be recomputed.
+
     Examples
     --------
     From 70 kg to 62 kg is an 11.4 % change: at or above LEADER's 10 %, so BSA is recomputed.

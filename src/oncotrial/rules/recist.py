@@ -279,6 +279,17 @@ def derive_recist_responses(
     Same inputs as :func:`classify_timepoints` and :func:`classify_best_response`; the input
     is validated and keyed once, which is what makes this the fast path for large trials.
 
+    Parameters
+    ----------
+    lesions, measurements
+        The input frames described in the module (SDTM TU and TR).
+    reference
+        Columns ``subject``, ``reference_date``: the start date of each subject.
+    settings
+        The trial's RECIST settings.
+    evaluators
+        Evaluators to report for every subject (default: all in the data).
+
     Returns
     -------
     RecistAssessment
