@@ -12,7 +12,7 @@ UV_VERSION := 0.13.9
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test lint typecheck imports pytest bench lock clean
+.PHONY: demo test lint typecheck imports docs pytest bench lock clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -26,7 +26,8 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 demo: $(STAMP)
 	$(BIN)/oncotrial demo --out out/demo
 
-test: lint typecheck imports pytest
+# docs before pytest, so pytest's summary is the run's last line.
+test: lint typecheck imports docs pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -36,6 +37,11 @@ typecheck: $(STAMP)
 
 imports: $(STAMP)
 	$(BIN)/lint-imports
+
+# The documentation site in site/ (tutorials, API reference from the docstrings); --strict makes
+# every warning (a broken link, a docstring griffe cannot parse) an error.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 pytest: $(STAMP)
 	$(BIN)/pytest
@@ -53,4 +59,4 @@ lock: | $(UV)
 	$(MAKE) test
 
 clean:
-	rm -rf $(VENV) $(TOOLS) out .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(TOOLS) out site .mypy_cache .ruff_cache .pytest_cache

@@ -50,10 +50,30 @@ def parse_dtc(
     field
         Variable name used in the error message.
 
+    Returns
+    -------
+    ImputedDate or None
+        The date and its ADaM imputation flag (``""`` complete, ``"D"`` day imputed, ``"M"``
+        month and day imputed); ``None`` for a missing value or a partial date not imputed.
+
     Raises
     ------
     DataError
         When the text is not an ISO 8601 date or names an impossible date.
+
+    Examples
+    --------
+    >>> from oncotrial.cdisc import parse_dtc
+    >>> parse_dtc("2014-01-02")
+    ImputedDate(value=datetime.date(2014, 1, 2), flag='')
+    >>> parse_dtc("2014-02", impute="last")
+    ImputedDate(value=datetime.date(2014, 2, 28), flag='D')
+    >>> parse_dtc("2014-02") is None
+    True
+    >>> parse_dtc("02/01/2014", field="AESTDTC")
+    Traceback (most recent call last):
+    ...
+    oncotrial.errors.DataError: AESTDTC='02/01/2014': not an ISO 8601 date (allowed: YYYY[-MM[-DD]])
     """
     if dtc is None:
         return None

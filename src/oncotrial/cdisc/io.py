@@ -73,6 +73,22 @@ def read_domain(directory: Path, domain: str) -> pd.DataFrame | None:
     """Read one domain from *directory* (see :func:`locate_domain`); ``None`` if absent.
 
     Column names are upper-cased; character columns keep empty strings as ``""``.
+
+    Parameters
+    ----------
+    directory
+        Folder of SDTM or ADaM datasets.
+    domain
+        Domain or dataset name, in any case (``DM``, ``adsl``).
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        The dataset with upper-case column names, or ``None`` when the folder has no such file.
+
+    Examples
+    --------
+    See :func:`write_dataset`, which writes DM and reads it back.
     """
     path = locate_domain(directory, domain)
     return None if path is None else read_dataset(path)
@@ -203,7 +219,25 @@ def _refuse_infinite(values: pd.Series, column: str, path: Path) -> None:
 
 
 def read_domains(directory: Path, domains: Iterable[str]) -> dict[str, pd.DataFrame]:
-    """Read every domain in *domains* that exists in *directory* (keys upper-case)."""
+    """Read every domain in *domains* that exists in *directory* (keys upper-case).
+
+    Parameters
+    ----------
+    directory
+        Folder of SDTM or ADaM datasets.
+    domains
+        Domain names to look for.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        The domains found, keyed by upper-case name; missing ones are left out.
+
+    Raises
+    ------
+    DataError
+        If *directory* is not a folder.
+    """
     if not directory.is_dir():
         raise DataError("not a directory", field="sdtm", value=str(directory))
     found: dict[str, pd.DataFrame] = {}
@@ -238,6 +272,41 @@ def write_dataset(
     characters, labels up to 40; :func:`transport_issues` lists what changed). A variable name
     XPT v5 cannot hold is a :class:`DataError`, never a silent rename. CSV keeps every value as
     it is, UTF-8, with formula-leading text neutralised.
+
+    Parameters
+    ----------
+    frame
+        The dataset, one column per variable (upper-case SDTM/ADaM names).
+    directory
+        Folder to write into (created if needed).
+    name
+        Dataset name (``dm``, ``adsl``, …); the files are named in lower case.
+    labels, table_label
+        Variable labels and the dataset label stored in the XPT file.
+    formats
+        ``"xpt"`` and/or ``"csv"``.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import pandas as pd
+    >>> from oncotrial.cdisc import read_domain, write_dataset
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> dm = pd.DataFrame({"STUDYID": ["LEADER"], "USUBJID": ["LEADER-01-001"], "AGE": [63.0]})
+    >>> [p.name for p in write_dataset(dm, Path(folder.name), "DM", labels={"AGE": "Age"})]
+    ['dm.xpt', 'dm.csv']
+    >>> (Path(folder.name) / "dm.csv").unlink()      # read the transport file back
+    >>> read_domain(Path(folder.name), "DM").to_dict("records")
+    [{'STUDYID': 'LEADER', 'USUBJID': 'LEADER-01-001', 'AGE': 63.0}]
+    >>> read_domain(Path(folder.name), "AE") is None
+    True
+    >>> folder.cleanup()
     """
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

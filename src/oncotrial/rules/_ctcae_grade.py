@@ -74,7 +74,20 @@ def load_ctcae_table() -> CtcaeTable:
 
 
 def ctcae_terms() -> tuple[str, ...]:
-    """Every term the shipped table can grade, spelled as in CTCAE v5.0."""
+    """Every term the shipped table can grade, spelled as in CTCAE v5.0.
+
+    Returns
+    -------
+    tuple of str
+        The terms in table order.
+
+    Examples
+    --------
+    >>> from oncotrial.rules import ctcae_terms
+    >>> terms = ctcae_terms()
+    >>> len(terms), terms[0], "Hypertension" in terms
+    (15, 'Neutrophil count decreased', True)
+    """
     return tuple(t.term for t in load_ctcae_table().terms)
 
 
@@ -124,6 +137,30 @@ def grade_lab(
         Unknown term, or a unit that is unknown or not a unit of this term.
     DataError
         A value or reference that is not a finite non-negative number.
+
+    Examples
+    --------
+    An absolute neutrophil count of 0.8 × 10⁹/L is grade 3 ("<1.0 - 0.5 x 10e9 /L"):
+
+    >>> from oncotrial.rules import grade_lab
+    >>> g = grade_lab("Neutrophil count decreased", 0.8, "10^9/L")
+    >>> g.grade, g.rule
+    (3, 'anc_g3')
+
+    ALT at 3.25 × ULN with no baseline is graded by the baseline-normal criteria, and the reason
+    says so:
+
+    >>> g = grade_lab("Alanine aminotransferase increased", 130, "U/L", uln=40)
+    >>> g.grade
+    2
+    >>> "baseline not supplied" in g.reason
+    True
+
+    A term graded against the ULN cannot be graded without it:
+
+    >>> g = grade_lab("Alanine aminotransferase increased", 130, "U/L")
+    >>> g.grade, g.missing
+    (None, ('uln',))
     """
     table = load_ctcae_table()
     entry = table.term(term)
@@ -180,6 +217,14 @@ def grade_hypertension(
     Returns
     -------
     CtcaeGrade
+
+    Examples
+    --------
+    162/95 mm Hg is grade 3 by its systolic value (≥ 160 mm Hg):
+
+    >>> from oncotrial.rules import grade_hypertension
+    >>> grade_hypertension(162, 95).grade
+    3
     """
     entry = load_ctcae_table().term(HYPERTENSION)
     readings = {

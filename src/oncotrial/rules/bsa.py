@@ -71,12 +71,27 @@ def compute_bsa(height_cm: float, weight_kg: float, *, formula: str = "mosteller
         ``"mosteller"`` (default; Mosteller 1987), ``"dubois"`` (DuBois 1916),
         ``"haycock"`` (Haycock 1978) or ``"gehan_george"`` (Gehan & George 1970).
 
+    Returns
+    -------
+    float
+        Body-surface area in m², not rounded.
+
     Raises
     ------
     DataError
         Height or weight missing, non-finite or implausible.
     RuleError
         Unknown formula.
+
+    Examples
+    --------
+    170 cm and 70 kg: Mosteller √(170 · 70 / 3600) = 1.818 m², DuBois 1.810 m².
+
+    >>> from oncotrial.rules import compute_bsa
+    >>> round(compute_bsa(170, 70), 3)
+    1.818
+    >>> round(compute_bsa(170, 70, formula="dubois"), 3)
+    1.81
     """
     _check_body(height_cm, weight_kg)
     if formula == "mosteller":
@@ -108,6 +123,27 @@ def compute_bsa_for_dosing(height_cm: float, weight_kg: float, *, policy: BsaPol
 
     The formula name travels with the value (Cancer Council Australia: store the formula with
     every BSA).
+
+    Parameters
+    ----------
+    height_cm, weight_kg
+        Height in cm and body weight in kg.
+    policy
+        The protocol's BSA policy (``Protocol.bsa``): formula, decimals, cap.
+
+    Returns
+    -------
+    BsaResult
+        The unrounded BSA, the BSA used for dosing and whether the cap applied.
+
+    Examples
+    --------
+    >>> from oncotrial.protocol import load_protocol
+    >>> from oncotrial.rules import compute_bsa_for_dosing
+    >>> policy = load_protocol().bsa          # LEADER: Mosteller, 2 decimals, no cap
+    >>> bsa = compute_bsa_for_dosing(170, 70, policy=policy)
+    >>> bsa.bsa_used_m2, bsa.formula, bsa.capped
+    (1.82, 'mosteller', False)
     """
     raw = compute_bsa(height_cm, weight_kg, formula=policy.formula)
     used = _round_half_up(raw, 10.0**-policy.decimals)
@@ -138,6 +174,20 @@ class DoseAmount:
 def compute_dose_mg(dose_per_m2: float, *, bsa_m2: float, policy: BsaPolicy) -> DoseAmount:
     """Dose in mg = level (mg/m²) × BSA (m²), rounded to the protocol's step.
 
+    Parameters
+    ----------
+    dose_per_m2
+        The dose level in mg/m².
+    bsa_m2
+        The BSA used for dosing (:attr:`BsaResult.bsa_used_m2`).
+    policy
+        The protocol's BSA policy: rounding step and the largest rounding deviation allowed.
+
+    Returns
+    -------
+    DoseAmount
+        The ordered (exact) and administered (rounded) dose in mg and their difference in %.
+
     Raises
     ------
     DataError
@@ -145,6 +195,17 @@ def compute_dose_mg(dose_per_m2: float, *, bsa_m2: float, policy: BsaPolicy) -> 
     RuleError
         Rounding would move the dose by more than ``policy.max_rounding_deviation_pct``
         (HOPA: rounding within 10 % of the ordered dose is acceptable).
+
+    Examples
+    --------
+    Eribulin 1.1 mg/m² for a BSA of 1.82 m²: 2.002 mg ordered, 2.0 mg given (LEADER rounds to
+    0.01 mg):
+
+    >>> from oncotrial.protocol import load_protocol
+    >>> from oncotrial.rules import compute_dose_mg
+    >>> dose = compute_dose_mg(1.1, bsa_m2=1.82, policy=load_protocol().bsa)
+    >>> round(dose.ordered_mg, 3), dose.dose_mg
+    (2.002, 2.0)
     """
     if not dose_per_m2 > 0:
         raise DataError("dose level must be positive", field="dose_per_m2", value=dose_per_m2)
@@ -175,6 +236,32 @@ def decide_bsa_recalculation(
 
     Common practice (Cancer Council Australia eviQ): recompute BSA and dose when weight changes
     ≥ 10 % from the weight used; the threshold is ``policy.recalculate_weight_change_pct``.
+
+    Parameters
+    ----------
+    weight_kg
+        Today's weight in kg.
+    reference_weight_kg
+        The weight the current BSA was computed from.
+    policy
+        The protocol's BSA policy.
+
+    Returns
+    -------
+    bool
+        Whether BSA and the per-m² doses must be recomputed.
+
+    Examples
+    --------
+    From 70 kg to 62 kg is an 11.4 % change: at or above LEADER's 10 %, so BSA is recomputed.
+
+    >>> from oncotrial.protocol import load_protocol
+    >>> from oncotrial.rules import decide_bsa_recalculation
+    >>> policy = load_protocol().bsa
+    >>> decide_bsa_recalculation(62.0, reference_weight_kg=70.0, policy=policy)
+    True
+    >>> decide_bsa_recalculation(64.0, reference_weight_kg=70.0, policy=policy)
+    False
     """
     _check_body(150.0, weight_kg)
     _check_body(150.0, reference_weight_kg)

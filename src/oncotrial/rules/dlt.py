@@ -158,6 +158,27 @@ def classify_dlt(events: Sequence[DltEvent], *, protocol: Protocol) -> DltAssess
     -------
     DltAssessment
         ``is_dlt`` and, for each event, the clause (or exclusion rule) that decided it.
+
+    Examples
+    --------
+    Under LEADER's definition, febrile neutropenia on day 12 of cycle 1 is a DLT; grade 3
+    nausea controlled within 24 hours is exempt; an event after the 21-day window is not one.
+
+    >>> from oncotrial.protocol import load_protocol
+    >>> from oncotrial.rules import DltEvent, classify_dlt
+    >>> leader = load_protocol()
+    >>> result = classify_dlt([
+    ...     DltEvent(term="Febrile neutropenia", grade=3, onset_day=12, attribution="possible"),
+    ...     DltEvent(term="Nausea", grade=3, onset_day=3, attribution="probable",
+    ...              controlled_within_hours=24)], protocol=leader)
+    >>> result.is_dlt
+    True
+    >>> [(e.term, e.is_dlt, e.rule) for e in result.events]
+    [('Febrile neutropenia', True, 'febrile_neutropenia'),
+     ('Nausea', False, 'exempt_controlled')]
+    >>> late = DltEvent(term="Febrile neutropenia", grade=3, onset_day=30, attribution="possible")
+    >>> classify_dlt([late], protocol=leader).events[0].reason
+    'onset day 30 is after the 21-day DLT window'
     """
     hematologic = load_dose_rules().hematologic_terms
     results = tuple(_classify_event(e, protocol, hematologic) for e in events)
@@ -199,11 +220,42 @@ def decide_cohort(
     decides. De-escalating from the lowest regimen stops dose finding with no tolerated regimen;
     ``stop`` from a rule means the regimen is tolerated (``tolerated=True``).
 
+    Parameters
+    ----------
+    n_evaluable, n_dlt
+        Evaluable patients and patients with a DLT at *regimen*.
+    regimen
+        Name of a phase Ib regimen of the protocol.
+    protocol
+        Supplies the regimens, their order and the cohort rules.
+
+    Returns
+    -------
+    CohortDecision
+        Action, the regimen to treat next, whether *regimen* is tolerated, and the rule that
+        decided.
+
     Raises
     ------
     DataError
         Negative counts, more DLTs than evaluable patients, more patients than the protocol
         allows per regimen, or an unknown regimen.
+
+    Examples
+    --------
+    LEADER's published phase Ib: 1 DLT among 6 evaluable patients at the start regimen.
+
+    >>> from oncotrial.protocol import load_protocol
+    >>> from oncotrial.rules import decide_cohort
+    >>> leader = load_protocol()
+    >>> d = decide_cohort(3, 1, regimen="L18E1.1", protocol=leader)
+    >>> d.action.value, d.rule
+    ('expand', 'zero_or_one_of_three')
+    >>> d = decide_cohort(6, 1, regimen="L18E1.1", protocol=leader)
+    >>> d.action.value, d.tolerated, d.rule
+    ('stop', True, 'at_most_one_of_six')
+    >>> decide_cohort(6, 2, regimen="L18E1.1", protocol=leader).next_regimen
+    'L14E1.1'
     """
     ib = protocol.phase_ib
     if not 0 <= n_dlt <= n_evaluable <= ib.max_patients_per_regimen:
@@ -261,10 +313,36 @@ def decide_rp2d(decision: CohortDecision, *, n_patients: int, n_modified: int,
     (*n_modified*). LEADER: 1/6 DLT at L18E1.1 but 4/6 reduced lenvatinib by cycle 3 → RP2D
     L14E1.1 (Clin Cancer Res 2022;28:5058).
 
+    Parameters
+    ----------
+    decision
+        The cohort decision that stopped dose finding at a tolerated regimen.
+    n_patients
+        Patients treated at that regimen.
+    n_modified
+        Of them, those who had the protocol's drug reduced or stopped within its cycles.
+    protocol
+        Supplies the regimens and the tolerability clause.
+
+    Returns
+    -------
+    Rp2dDecision
+        The RP2D regimen, the clause that chose it (``dlt_count`` or ``tolerability``) and why.
+
     Raises
     ------
     DataError
         The cohort decision is not a tolerated stop, or the counts are impossible.
+
+    Examples
+    --------
+    >>> from oncotrial.protocol import load_protocol
+    >>> from oncotrial.rules import decide_cohort, decide_rp2d
+    >>> leader = load_protocol()
+    >>> stop = decide_cohort(6, 1, regimen="L18E1.1", protocol=leader)
+    >>> rp2d = decide_rp2d(stop, n_patients=6, n_modified=4, protocol=leader)
+    >>> rp2d.regimen, rp2d.clause
+    ('L14E1.1', 'tolerability')
     """
     if not (decision.action is CohortAction.STOP and decision.tolerated):
         raise DataError("the RP2D follows a tolerated regimen (dose finding not finished)",

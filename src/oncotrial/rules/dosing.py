@@ -758,6 +758,34 @@ def decide_dose(state: DoseState, *, protocol: Protocol) -> DoseDecision:
         missing height/weight for a per-m² drug that is to be given.
     RuleError
         A lab in an unknown or mismatched unit; a rule naming a parameter the protocol lacks.
+
+    Examples
+    --------
+    Cycle 1 day 8 with an absolute neutrophil count of 0.8 × 10⁹/L: eribulin is held (HALAVEN
+    label: do not give day 8 with ANC < 1,000/mm³), lenvatinib continues at 18 mg.
+
+    >>> from oncotrial.protocol import load_protocol
+    >>> from oncotrial.rules import DoseState, DrugState, LabValue, decide_dose
+    >>> state = DoseState(
+    ...     cycle=1, day=8, height_cm=170, weight_kg=70,
+    ...     drugs={"lenvatinib": DrugState(level=18), "eribulin": DrugState(level=1.1)},
+    ...     labs=[LabValue(term="Neutrophil count decreased", value=0.8, unit="10^9/L"),
+    ...           LabValue(term="Platelet count decreased", value=150, unit="10^9/L")])
+    >>> decision = decide_dose(state, protocol=load_protocol())
+    >>> eribulin = decision.drug("eribulin")
+    >>> eribulin.action.value, [rule.name for rule in eribulin.rules]
+    ('hold', ['eribulin_hold_anc_below_1.0'])
+    >>> decision.drug("lenvatinib").action.value, decision.drug("lenvatinib").dose_mg
+    ('give', 18.0)
+
+    With ANC 1.6 the day-8 dose is given: 1.1 mg/m² × 1.82 m² = 2.0 mg.
+
+    >>> state = state.model_copy(update={"labs": [
+    ...     LabValue(term="Neutrophil count decreased", value=1.6, unit="10^9/L"),
+    ...     LabValue(term="Platelet count decreased", value=150, unit="10^9/L")]})
+    >>> eribulin = decide_dose(state, protocol=load_protocol()).drug("eribulin")
+    >>> eribulin.action.value, eribulin.dose_mg
+    ('give', 2.0)
     """
     table = load_dose_rules()
     check_rules_against_protocol(table, protocol)

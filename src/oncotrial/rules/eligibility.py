@@ -166,6 +166,21 @@ def evaluate_eligibility(screening: Screening, *, protocol: Protocol) -> Eligibi
     EligibilityResult
         ``eligible`` is true only if every criterion passes; ``results`` lists each criterion
         with its status and reason; ``failed`` and ``missing`` list the ids to resolve.
+
+    Examples
+    --------
+    An absolute neutrophil count of 1.2 × 10⁹/L fails LEADER's INC-06 (≥ 1.5 × 10⁹/L); the
+    criteria without a value are listed as missing, not passed.
+
+    >>> from oncotrial.protocol import load_protocol
+    >>> from oncotrial.rules import Measured, Screening, evaluate_eligibility
+    >>> screening = Screening(values={
+    ...     "histology": "LMS", "age_years": 56, "anc": Measured(value=1.2, unit="10^9/L")})
+    >>> result = evaluate_eligibility(screening, protocol=load_protocol())
+    >>> result.eligible, result.failed, len(result.missing)
+    (False, ('INC-06',), 17)
+    >>> [c.reason for c in result.results if c.id == "INC-06"]
+    ['not 1.2 10^9/L >= 1.5 10^9/L']
     """
     results = []
     for crit in protocol.eligibility:

@@ -107,6 +107,14 @@ def classify_overall_response(
     -------
     TimepointDecision
         The response per RECIST 1.1 Table 1 (target disease) or Table 2 (non-target only).
+
+    Examples
+    --------
+    >>> from oncotrial.rules import classify_overall_response
+    >>> classify_overall_response("PR", "NON-CR/NON-PD", "N")
+    TimepointDecision(response='PR', rule='overall_pr')
+    >>> classify_overall_response("CR", "CR", "Y").response
+    'PD'
     """
     table = (rules or load_recist_rules()).overall_table()
     for field, value, allowed in (
@@ -131,6 +139,39 @@ def classify_baseline_lesions(
     short axis < 15 mm; non-target node < 10 mm (normal); NEW lesion at baseline; more than
     ``settings.max_target_lesions`` targets or ``settings.max_target_per_organ`` per organ
     (lymph nodes are one organ). Nothing is dropped: the engine still evaluates every lesion.
+
+    Parameters
+    ----------
+    lesions, measurements
+        The input frames described in the module (SDTM TU and TR).
+    settings
+        The trial's RECIST settings (lesion limits).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per lesion and violated check (:data:`BASELINE_CHECK_COLUMNS`); empty when the
+        selection is valid.
+
+    Examples
+    --------
+    A non-nodal target of 8 mm and a nodal target with a 12 mm short axis are both not
+    measurable (RECIST 1.1 §3.1.2: ≥ 10 mm, and ≥ 15 mm short axis for a node):
+
+    >>> import pandas as pd
+    >>> from oncotrial.protocol import load_protocol
+    >>> from oncotrial.rules import RecistSettings, classify_baseline_lesions
+    >>> lesions = pd.DataFrame({
+    ...     "subject": "01-001", "evaluator": "INVESTIGATOR", "lesion_id": ["T01", "T02"],
+    ...     "role": "TARGET", "organ": ["LUNG", "LYMPH NODE"], "nodal": [False, True]})
+    >>> measurements = pd.DataFrame({
+    ...     "subject": "01-001", "evaluator": "INVESTIGATOR", "lesion_id": ["T01", "T02"],
+    ...     "visitnum": 0.0, "visit": "SCREENING", "date": pd.to_datetime(["2024-01-02"] * 2),
+    ...     "diameter_mm": [8.0, 12.0], "state": ""})
+    >>> checks = classify_baseline_lesions(
+    ...     lesions, measurements, settings=RecistSettings.from_protocol(load_protocol()))
+    >>> checks[["lesion_id", "check", "value_mm"]].values.tolist()
+    [['T01', 'target_not_measurable', 8.0], ['T02', 'target_node_below_15mm', 12.0]]
     """
     keyed = key_input(lesions, measurements)
     return check_keyed_baseline(keyed, settings, load_recist_rules())
@@ -146,6 +187,20 @@ def classify_timepoints(
     CR < 10 mm, too-small-to-measure, NE for missing lesions unless PD is evident), the
     non-target response, new lesions (an equivocal lesion confirmed later is PD from its first
     sighting) and the overall response from Tables 1-2. Each response carries its rule name.
+
+    Parameters
+    ----------
+    lesions, measurements
+        The input frames described in the module (SDTM TU and TR).
+    settings
+        The trial's RECIST settings.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per post-baseline assessment (:data:`TIMEPOINT_COLUMNS`): sums, changes from
+        baseline and nadir, the target, non-target, new-lesion and overall responses with their
+        rules. :func:`derive_recist_responses` shows one worked case.
     """
     keyed = key_input(lesions, measurements)
     return classify_keyed_timepoints(keyed, settings, load_recist_rules())
@@ -174,6 +229,12 @@ def classify_best_response(
     evaluators
         Evaluators to report for every subject (default: all evaluators in *timepoints*).
 
+    Returns
+    -------
+    pandas.DataFrame
+        One row per subject and evaluator (:data:`BEST_RESPONSE_COLUMNS`): ``bor`` and ``cbor``
+        with their dates and rules, the response, confirmed-response and PD dates.
+
     Notes
     -----
     Pre-processing: assessments before the reference date are dropped, the worst response of a
@@ -183,6 +244,24 @@ def classify_best_response(
     CR, PR, SD (window), NON-CR/NON-PD (window), PD, NE, MISSING; confirmed: confirmed CR,
     confirmed PR, SD (CR/PR/SD in window), NON-CR/NON-PD (window), PD, NE, MISSING. The SD
     window is inclusive: ``date >= reference_date + min_sd_duration_days``.
+
+    Examples
+    --------
+    PR at weeks 6 and 12 (42 days apart, at least the 28 days of confirmation), then PD:
+
+    >>> import pandas as pd
+    >>> from oncotrial.protocol import load_protocol
+    >>> from oncotrial.rules import RecistSettings, classify_best_response
+    >>> timepoints = pd.DataFrame({
+    ...     "subject": "01-001", "evaluator": "INVESTIGATOR",
+    ...     "date": pd.to_datetime(["2024-02-13", "2024-03-26", "2024-05-07"]),
+    ...     "overall_response": ["PR", "PR", "PD"]})
+    >>> reference = pd.DataFrame({
+    ...     "subject": ["01-001"], "reference_date": pd.to_datetime(["2024-01-05"])})
+    >>> best = classify_best_response(timepoints, reference=reference,
+    ...                               settings=RecistSettings.from_protocol(load_protocol()))
+    >>> best[["bor", "cbor", "cbor_rule"]].iloc[0].tolist()
+    ['PR', 'PR', 'cbor_confirmed_pr']
     """
     return classify_best(timepoints, reference, settings, load_recist_rules(), evaluators)
 
@@ -199,6 +278,55 @@ def derive_recist_responses(
 
     Same inputs as :func:`classify_timepoints` and :func:`classify_best_response`; the input
     is validated and keyed once, which is what makes this the fast path for large trials.
+
+    Parameters
+    ----------
+    lesions, measurements
+        The input frames described in the module (SDTM TU and TR).
+    reference
+        Columns ``subject``, ``reference_date``: the start date of each subject.
+    settings
+        The trial's RECIST settings.
+    evaluators
+        Evaluators to report for every subject (default: all in the data).
+
+    Returns
+    -------
+    RecistAssessment
+        ``baseline_checks``, ``timepoints`` and ``best_response`` frames (see the module's
+        description of their columns).
+
+    Examples
+    --------
+    Two target lesions, 80 mm at baseline, 48 mm at week 6 (−40 %) and 43 mm at week 12: PR at
+    both assessments, 12 weeks apart, so the best response is PR, confirmed (RECIST 1.1 §4.4.1,
+    §4.6).
+
+    >>> import pandas as pd
+    >>> from oncotrial.protocol import load_protocol
+    >>> from oncotrial.rules import RecistSettings, derive_recist_responses
+    >>> lesions = pd.DataFrame({
+    ...     "subject": "01-001", "evaluator": "INVESTIGATOR", "lesion_id": ["T01", "T02"],
+    ...     "role": "TARGET", "organ": ["LUNG", "LIVER"], "nodal": False})
+    >>> measurements = pd.DataFrame({
+    ...     "subject": "01-001", "evaluator": "INVESTIGATOR", "lesion_id": ["T01", "T02"] * 3,
+    ...     "visitnum": [0.0, 0.0, 1.0, 1.0, 2.0, 2.0],
+    ...     "visit": ["SCREENING"] * 2 + ["WEEK 6"] * 2 + ["WEEK 12"] * 2,
+    ...     "date": pd.to_datetime(["2024-01-02", "2024-02-13", "2024-03-26"]).repeat(2),
+    ...     "diameter_mm": [50.0, 30.0, 28.0, 20.0, 25.0, 18.0], "state": ""})
+    >>> reference = pd.DataFrame({
+    ...     "subject": ["01-001"], "reference_date": pd.to_datetime(["2024-01-05"])})
+    >>> result = derive_recist_responses(
+    ...     lesions, measurements, reference=reference,
+    ...     settings=RecistSettings.from_protocol(load_protocol()))
+    >>> result.timepoints[["visit", "sum_mm", "change_from_baseline_pct", "overall_response"]]
+         visit  sum_mm  change_from_baseline_pct overall_response
+    0   WEEK 6    48.0                    -40.00               PR
+    1  WEEK 12    43.0                    -46.25               PR
+    >>> result.best_response[["bor", "cbor", "cbor_rule"]].iloc[0].tolist()
+    ['PR', 'PR', 'cbor_confirmed_pr']
+    >>> len(result.baseline_checks)
+    0
     """
     rules = load_recist_rules()
     keyed = key_input(lesions, measurements)

@@ -111,11 +111,71 @@ def open_unit(store: Store, actor: Actor) -> Iterator[Unit]:
     Every row the unit writes, by any service, correction or import, passes
     :func:`oncotrial.services._validation.check_row` before it is written.
 
-    Example
+    Parameters
+    ----------
+    store
+        The trial database (:class:`oncotrial.store.Store`).
+    actor
+        The signed-in user (from :func:`oncotrial.services.admin.log_in` or the web session);
+        checked against the user database before anything is written.
+
+    Returns
     -------
-    >>> with open_unit(store, actor) as unit:            # doctest: +SKIP
-    ...     record_lab(unit, "LEA-001", collected_on=..., test_code="NEUT", value=1.2,
-    ...                unit_of_measure="10^9/L", lln=1.8, uln=7.5)
+    Iterator[Unit]
+        A context manager: the :class:`Unit` that every service function takes first.
+
+    Raises
+    ------
+    AccessError
+        If *actor* is not an active user exactly as the user database holds them.
+
+    Examples
+    --------
+    A new SQLite database, its first administrator, a site and a coordinator; the coordinator
+    registers a subject and records a neutrophil count, which is graded by CTCAE v5.0 as it is
+    stored:
+
+    >>> import tempfile
+    >>> from datetime import date
+    >>> from oncotrial.services import open_unit
+    >>> from oncotrial.services.admin import bootstrap_admin, create_site, create_user, log_in
+    >>> from oncotrial.services.database import upgrade_database
+    >>> from oncotrial.services.safety import record_lab
+    >>> from oncotrial.services.subjects import register_subject
+    >>> from oncotrial.store import Store
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> url = f"sqlite:///{folder.name}/trial.sqlite"
+    >>> revision = upgrade_database(url)          # create the tables
+    >>> store = Store(url)
+    >>> ada = bootstrap_admin(store, username="ada", full_name="Ada Admin")
+    >>> with open_unit(store, ada) as unit:
+    ...     site_id = create_site(unit, "01", name="National Taiwan University Hospital")
+    ...     user_id = create_user(unit, "grace", full_name="Grace Chen", role="coordinator",
+    ...                           sites=["01"])
+    >>> grace = log_in(store, "grace", channel="API")
+    >>> with open_unit(store, grace) as unit:
+    ...     subject_id = register_subject(unit, "01-001", site="01", sex="F",
+    ...                                   consent_date=date(2024, 1, 2), consent_version="3.0")
+    ...     lab = record_lab(unit, "01-001", collected_on=date(2024, 1, 3), test_code="NEUT",
+    ...                      value=0.8, unit_of_measure="10^9/L", lln=1.8, uln=7.5)
+    >>> lab.ctcae_term, lab.grade, lab.grade_rule
+    ('Neutrophil count decreased', 3, 'anc_g3')
+
+    An error inside the block rolls the whole unit back: nothing of it is written.
+
+    >>> with open_unit(store, grace) as unit:
+    ...     _ = register_subject(unit, "01-002", site="01", sex="M",
+    ...                          consent_date=date(2024, 1, 4), consent_version="3.0")
+    ...     _ = record_lab(unit, "01-002", collected_on=date(2024, 1, 4), test_code="NEUT",
+    ...                    value=1.5, unit_of_measure="mg/dL")
+    Traceback (most recent call last):
+    ...
+    oncotrial.errors.RuleError: ...
+    >>> from oncotrial.services.casebook import list_subjects
+    >>> with open_unit(store, grace) as unit:
+    ...     [row.screening_number for row in list_subjects(unit)]
+    ['01-001']
+    >>> store.dispose(); folder.cleanup()
     """
     with store.transaction(actor) as session:
         _check_actor(session, actor)

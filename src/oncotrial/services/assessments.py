@@ -120,6 +120,70 @@ def record_tumour_assessment(
 
     The first assessment of an evaluator is the baseline (no response). Lesions are identified
     by ``link_id``: TARGET/NON-TARGET at baseline, NEW when first seen later.
+
+    Parameters
+    ----------
+    unit
+        An open unit of work (:func:`oncotrial.services.open_unit`) of a user who may enter data
+        at the subject's site.
+    subject
+        Screening number of the subject.
+    visit, visitnum
+        Visit name and number (SDTM VISIT, VISITNUM).
+    assessed_on
+        Date of the scans.
+    lesions
+        Every lesion read at this timepoint.
+    protocol
+        The trial protocol (its RECIST settings).
+    investigator_response
+        The investigator's overall response (CR, PR, SD, NON-CR/NON-PD, PD, NE), stored beside the
+        computed one.
+    evaluator
+        Who read the scans (SDTM RSEVAL).
+
+    Returns
+    -------
+    TumourAssessment
+        The stored row, with the computed target, non-target and new-lesion responses, the
+        overall response, its rule and the sum of diameters.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from datetime import date
+    >>> from oncotrial.protocol import load_protocol
+    >>> from oncotrial.services import open_unit
+    >>> from oncotrial.services.admin import bootstrap_admin, create_site, create_user, log_in
+    >>> from oncotrial.services.assessments import LesionReading, record_tumour_assessment
+    >>> from oncotrial.services.database import upgrade_database
+    >>> from oncotrial.services.subjects import register_subject
+    >>> from oncotrial.store import Store
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> url = f"sqlite:///{folder.name}/trial.sqlite"
+    >>> revision = upgrade_database(url)
+    >>> store = Store(url)
+    >>> ada = bootstrap_admin(store, username="ada", full_name="Ada Admin")
+    >>> with open_unit(store, ada) as unit:
+    ...     _ = create_site(unit, "01", name="Site 01")
+    ...     _ = create_user(unit, "ines", full_name="Ines Ito", role="investigator", sites=["01"])
+    >>> ines, protocol = log_in(store, "ines", channel="API"), load_protocol()
+    >>> with open_unit(store, ines) as unit:
+    ...     _ = register_subject(unit, "01-001", site="01", sex="F",
+    ...                          consent_date=date(2024, 1, 2), consent_version="3.0")
+    ...     _ = record_tumour_assessment(
+    ...         unit, "01-001", visit="SCREENING", visitnum=0, assessed_on=date(2024, 1, 2),
+    ...         protocol=protocol,
+    ...         lesions=[LesionReading("T01", "TARGET", "LUNG", diameter_mm=50),
+    ...                  LesionReading("T02", "TARGET", "LIVER", diameter_mm=30)])
+    ...     week6 = record_tumour_assessment(
+    ...         unit, "01-001", visit="WEEK 6", visitnum=1, assessed_on=date(2024, 2, 13),
+    ...         protocol=protocol, investigator_response="PR",
+    ...         lesions=[LesionReading("T01", "TARGET", "LUNG", diameter_mm=28),
+    ...                  LesionReading("T02", "TARGET", "LIVER", diameter_mm=20)])
+    >>> week6.sum_diameters_mm, week6.computed_response, week6.computed_rule
+    (48.0, 'PR', 'overall_pr')
+    >>> store.dispose(); folder.cleanup()
     """
     _validate(lesions, subject, visit)
     if investigator_response is not None and investigator_response not in {

@@ -121,10 +121,33 @@ def record_lab(
 ) -> LabResult:
     """Record one lab result in standard units; the CTCAE grade and its rule are stored.
 
+    Parameters
+    ----------
+    unit
+        An open unit of work of a user who may enter data at the subject's site.
+    subject
+        Screening number.
+    collected_on
+        Date the sample was taken.
+    test_code, value, unit_of_measure
+        CDISC LBTESTCD (e.g. ``NEUT``, ``PLAT``, ``ALT``), the result and its unit.
+    lln, uln, baseline
+        Limits of normal and baseline, in the same unit, for terms graded against them.
+
+    Returns
+    -------
+    LabResult
+        The stored row with ``ctcae_term``, ``grade``, ``grade_rule`` and ``grade_reason``.
+
     Raises
     ------
     DataError
         Unknown test code, or a value the grading engine refuses (e.g. wrong unit).
+
+    Examples
+    --------
+    See :func:`oncotrial.services.open_unit`, which records a neutrophil count of 0.8 × 10⁹/L
+    (grade 3).
     """
     test = LAB_TESTS.get(test_code)
     if test is None:

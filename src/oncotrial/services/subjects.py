@@ -71,7 +71,40 @@ def register_subject(
     histology_detail: str | None = None,
     ecog: int | None = None,
 ) -> int:
-    """Register a consented subject at a site (status ``screening``); returns the subject id."""
+    """Register a consented subject at a site (status ``screening``); returns the subject id.
+
+    Parameters
+    ----------
+    unit
+        An open unit of work of a user who may enter data at *site*.
+    screening_number
+        The subject's number, unique in the trial.
+    site
+        Site code.
+    consent_date, consent_version
+        Date and version of the signed informed consent.
+    sex
+        ``F``, ``M`` or ``U`` (SDTM DM.SEX).
+    birth_date, histology, histology_detail, ecog
+        Optional screening facts; *histology* one of the protocol's eligible histologies, ECOG
+        0–5.
+
+    Returns
+    -------
+    int
+        The subject's id.
+
+    Raises
+    ------
+    DataError
+        Unknown site, sex or histology, ECOG outside 0–5, a birth date not before consent.
+    AccessError
+        The user may not enter data at *site*.
+
+    Examples
+    --------
+    See :func:`oncotrial.services.open_unit`, which registers a subject and records a lab value.
+    """
     require_role(unit.actor, DATA_ENTRY_ROLES, what="register subjects")
     _choice(sex, _SEXES, field="sex", subject=screening_number)
     if histology is not None and histology not in {h.value for h in Histology}:

@@ -163,6 +163,13 @@ def estimate_binomial_ci_array(
     ------
     DesignError
         If ``n < 1``, ``x`` outside ``[0, n]``, an unknown method or a bad level.
+
+    Examples
+    --------
+    >>> from oncotrial.stats import estimate_binomial_ci_array
+    >>> ci = estimate_binomial_ci_array([0, 7, 20], [20, 20, 20])
+    >>> ci.lower.round(4).tolist(), ci.upper.round(4).tolist()
+    ([0.0, 0.1539, 0.8316], [0.1684, 0.5922, 1.0])
     """
     xb, nb = np.broadcast_arrays(_as_int_array(x, "x"), _as_int_array(n, "n"))
     xi = np.ravel(xb)
@@ -212,6 +219,18 @@ def estimate_binomial_ci(
     ------
     DesignError
         On invalid counts, method or level.
+
+    Examples
+    --------
+    7 responders of 20: R ``binom.test(7, 20)$conf.int`` is 0.1539092 to 0.5921885.
+
+    >>> from oncotrial.stats import estimate_binomial_ci
+    >>> ci = estimate_binomial_ci(7, 20)
+    >>> ci.estimate, round(ci.lower, 7), round(ci.upper, 7)
+    (0.35, 0.1539092, 0.5921885)
+    >>> wilson = estimate_binomial_ci(7, 20, method="wilson")
+    >>> round(wilson.lower, 4), round(wilson.upper, 4)
+    (0.1812, 0.5671)
     """
     res = estimate_binomial_ci_array([x], [n], method=method, conf_level=conf_level)
     return BinomialInterval(
@@ -226,10 +245,31 @@ def estimate_binomial_test(x: int, n: int, *, p0: float) -> BinomialTest:
     The p-value is ``P(X >= x | n, p0)``, as R ``binom.test(x, n, p0,
     alternative = "greater")``.
 
+    Parameters
+    ----------
+    x, n
+        Responders and patients, ``0 <= x <= n``, ``n >= 1``.
+    p0
+        The uninteresting response rate of H0, ``0 < p0 < 1``.
+
+    Returns
+    -------
+    BinomialTest
+        ``p_value`` = P(X >= x | n, p0), ``alternative="greater"``.
+
     Raises
     ------
     DesignError
         On invalid counts or ``p0`` outside (0, 1).
+
+    Examples
+    --------
+    7 responders of 20 against p0 = 0.10: R ``binom.test(7, 20, 0.1, alternative = "greater")``
+    gives p-value = 0.002386.
+
+    >>> from oncotrial.stats import estimate_binomial_test
+    >>> round(estimate_binomial_test(7, 20, p0=0.1).p_value, 6)
+    0.002386
     """
     _validate(np.array([x]), np.array([n]), "clopper-pearson", 0.95)
     if not 0.0 < p0 < 1.0:

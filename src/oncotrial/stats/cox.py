@@ -554,6 +554,12 @@ def estimate_cox_ph_arrays(
         Merge near-equal times as R ``coxph`` does (default ``True``; see
         :mod:`oncotrial.stats.survival`).
 
+    Returns
+    -------
+    CoxResult
+        Coefficients, hazard ratios with Wald intervals and p-values, the likelihood-ratio, Wald
+        and score tests and the concordance.
+
     Raises
     ------
     DataError
@@ -561,6 +567,26 @@ def estimate_cox_ph_arrays(
     DesignError
         On unknown ties, a level outside (0, 1), no events, a singular information matrix or
         a fit that does not converge (e.g. perfect separation).
+
+    Examples
+    --------
+    Non-maintained against maintained chemotherapy in R's ``aml`` data: R ``coxph(Surv(time,
+    status) ~ x, data = aml)`` gives coef 0.9155, se 0.5119, p = 0.0737, hazard ratio 2.498
+    (0.9159 to 6.813) and a likelihood-ratio test of 3.38 on 1 df.
+
+    >>> from oncotrial.stats import estimate_cox_ph_arrays
+    >>> time = [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161,
+    ...         5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45]
+    >>> event = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0,
+    ...          1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+    >>> nonmaintained = [0] * 11 + [1] * 12
+    >>> fit = estimate_cox_ph_arrays(time, event, nonmaintained, names=["nonmaintained"])
+    >>> fit.coef.round(4).tolist(), fit.std_err.round(4).tolist(), fit.p_value.round(4).tolist()
+    ([0.9155], [0.5119], [0.0737])
+    >>> fit.hazard_ratio.round(3).tolist(), fit.lower.round(4).tolist(), fit.upper.round(3).tolist()
+    ([2.498], [0.9159], [6.813])
+    >>> round(fit.likelihood_ratio.statistic, 2), fit.likelihood_ratio.df
+    (3.38, 1)
     """
     if ties not in TIES:
         raise DesignError(f"ties={ties!r} is not allowed (allowed: {', '.join(TIES)})")
@@ -633,12 +659,32 @@ def estimate_cox_ph(
     *data* is any table whose ``data[name].to_numpy()`` gives a column (a pandas DataFrame);
     this module does not import pandas. Arguments as :func:`estimate_cox_ph_arrays`.
 
+    Returns
+    -------
+    CoxResult
+        As :func:`estimate_cox_ph_arrays`, with the covariates named by their columns.
+
     Raises
     ------
     DataError
         If a column is missing or holds missing values.
     DesignError
         If the model cannot be fitted (e.g. no events, perfect separation).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from oncotrial.stats import estimate_cox_ph
+    >>> aml = pd.DataFrame({
+    ...     "weeks": [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161,
+    ...               5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45],
+    ...     "died": [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0,
+    ...              1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1],
+    ...     "nonmaintained": [0] * 11 + [1] * 12})
+    >>> fit = estimate_cox_ph(aml, duration_col="weeks", event_col="died",
+    ...                       covariates=["nonmaintained"])
+    >>> fit.covariates, fit.hazard_ratio.round(3).tolist()
+    (('nonmaintained',), [2.498])
     """
     columns = [duration_col, event_col, *covariates]
     extra = [c for c in (strata_col, cluster_col) if c is not None]

@@ -125,10 +125,33 @@ def compute_boin_boundaries(
 
     Defaults phi1 = 0.6 target and phi2 = 1.4 target (the authors' recommendation).
 
+    Parameters
+    ----------
+    target
+        Target DLT rate, 0.05 to 0.6.
+    phi1, phi2
+        Highest DLT rate that is sub-therapeutic and lowest that is overly toxic.
+
+    Returns
+    -------
+    BoinBoundaries
+        The escalation boundary ``lambda_e`` and de-escalation boundary ``lambda_d``.
+
     Raises
     ------
     DesignError
         If the target is outside [0.05, 0.6] or not phi1 < target < phi2.
+
+    Examples
+    --------
+    For a target of 0.30, Liu & Yuan (2015) Table 1 gives lambda_e = 0.236 and
+    lambda_d = 0.358 (R ``BOIN::get.boundary(target = 0.3)``: escalate if the observed DLT
+    rate is ≤ 0.236, de-escalate if ≥ 0.358).
+
+    >>> from oncotrial.stats import compute_boin_boundaries
+    >>> b = compute_boin_boundaries(0.30)
+    >>> round(b.lambda_e, 4), round(b.lambda_d, 4)
+    (0.2365, 0.3585)
     """
     _check_target(target)
     p1 = 0.6 * target if phi1 is None else phi1
@@ -167,10 +190,25 @@ def compute_boin_decision_table(
 
     Matches R ``BOIN::get.boundary(target, ncohort, cohortsize)$boundary_tab``.
 
+    Returns
+    -------
+    BoinDecisionTable
+        Per number treated: escalate if DLTs ≤ ``escalate_at_most``, de-escalate if
+        ≥ ``deescalate_at_least``, eliminate the dose if ≥ ``eliminate_at_least``.
+
     Raises
     ------
     DesignError
         On a bad target, cohort size or max_n.
+
+    Examples
+    --------
+    Target 0.30, cohorts of 3 (the table ``BOIN::get.boundary`` prints):
+
+    >>> from oncotrial.stats import compute_boin_decision_table
+    >>> t = compute_boin_decision_table(0.30, cohort_size=3, max_n=12)
+    >>> t.n, t.escalate_at_most, t.deescalate_at_least, t.eliminate_at_least
+    ((3, 6, 9, 12), (0, 1, 2, 2), (2, 3, 4, 5), (3, 4, 5, 7))
     """
     if cohort_size < 1 or max_n < cohort_size:
         raise DesignError(
@@ -211,10 +249,34 @@ def decide_boin(
 
     Rules are checked in order: eliminate, de-escalate, escalate, stay.
 
+    Parameters
+    ----------
+    dlt, n
+        DLTs and patients treated at the current dose.
+    target
+        Target DLT rate.
+    cutoff_eliminate
+        Posterior probability Pr(DLT rate > target | data) above which the dose is eliminated.
+
+    Returns
+    -------
+    BoinDecision
+        ``escalate``, ``stay``, ``de-escalate`` or ``eliminate`` with the rule name and reason.
+
     Raises
     ------
     DesignError
         If counts are invalid or the target is out of range.
+
+    Examples
+    --------
+    Cohorts of 3 at a target of 0.30:
+
+    >>> from oncotrial.stats import decide_boin
+    >>> [decide_boin(d, 3, target=0.30).action for d in range(4)]
+    ['escalate', 'stay', 'de-escalate', 'eliminate']
+    >>> decide_boin(3, 3, target=0.30).reason
+    '3/3 DLT: Pr(p > 0.3 | data) > 0.95'
     """
     if not 0 <= dlt <= n or n < 1:
         raise DesignError(f"dlt={dlt}, n={n}: need 0 <= dlt <= n and n >= 1")
@@ -255,10 +317,31 @@ def estimate_boin_mtd(
     Doses above the first eliminated dose and untreated doses are excluded; if the lowest
     dose is eliminated there is no MTD.
 
+    Parameters
+    ----------
+    dlt, n
+        DLTs and patients per dose, lowest dose first.
+    target
+        Target DLT rate.
+    cutoff_eliminate
+        Posterior probability above which a dose is eliminated.
+
+    Returns
+    -------
+    BoinMtd
+        The index of the MTD (``None`` if there is none), the isotonic DLT rates and the reason.
+
     Raises
     ------
     DesignError
         If the arrays differ in length or hold invalid counts.
+
+    Examples
+    --------
+    >>> from oncotrial.stats import estimate_boin_mtd
+    >>> mtd = estimate_boin_mtd([0, 1, 3], [3, 6, 6], target=0.30)
+    >>> mtd.mtd, [round(p, 3) for p in mtd.isotonic]
+    (1, [0.016, 0.172, 0.5])
     """
     y = np.asarray(dlt, dtype=np.float64)
     m = np.asarray(n, dtype=np.float64)
@@ -449,15 +532,40 @@ def compute_3plus3_oc(
     """Exact operating characteristics of the 3+3 design with de-escalation.
 
     Rules at the current dose d (cohorts of 3; "ceiling" = lowest dose found too toxic):
-    >= 2 DLT: d is too toxic, move to d - 1 (none below: no MTD), which is the MTD if it
-    already has 6 patients, else 3 more are treated there; 1/3: treat 3 more at d;
-    0/3 or <= 1/6: escalate if d + 1 is below the ceiling, otherwise d is the MTD once it
-    has 6 patients (3 more are added if it has 3). All outcomes are enumerated exactly.
+
+    - 2 or more DLTs: d is too toxic, move to d - 1 (none below: no MTD), which is the MTD
+      if it already has 6 patients, else 3 more are treated there;
+    - 1/3: treat 3 more at d;
+    - 0/3 or at most 1/6: escalate if d + 1 is below the ceiling, otherwise d is the MTD once
+      it has 6 patients (3 more are added if it has 3).
+
+    All outcomes are enumerated exactly.
+
+    Parameters
+    ----------
+    p_true
+        True DLT probability per dose, lowest first.
+    start
+        Index of the starting dose.
+    labels
+        Dose names (default ``dose 1``, ``dose 2``, …).
+
+    Returns
+    -------
+    DoseFindingOC
+        Probability of selecting each dose as MTD and of no MTD, mean patients and DLTs per dose.
 
     Raises
     ------
     DesignError
         On invalid probabilities or start index.
+
+    Examples
+    --------
+    >>> from oncotrial.stats import compute_3plus3_oc
+    >>> oc = compute_3plus3_oc([0.05, 0.15, 0.30, 0.45])
+    >>> [round(p, 3) for p in oc.selection], round(oc.no_mtd, 3), oc.exact
+    ([0.201, 0.429, 0.278, 0.064], 0.028, True)
     """
     p = _check_p_true(p_true, start)
     k = p.size

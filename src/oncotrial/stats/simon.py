@@ -84,10 +84,37 @@ def compute_simon_oc(
     (Simon 1989); correct also when ``r == r1`` (where clinfun's ``oc.twostage.bdry`` adds a
     spurious term).
 
+    Parameters
+    ----------
+    r1, n1
+        Stage 1: stop for futility if at most *r1* of the first *n1* patients respond.
+    r, n
+        The treatment is promising if more than *r* of all *n* patients respond.
+    p
+        True response rate at which to evaluate the design.
+
+    Returns
+    -------
+    SimonOperatingCharacteristics
+        Probability of declaring the treatment promising (``reject``), probability of early
+        termination (``pet``) and expected sample size (``en``) at *p*.
+
     Raises
     ------
     DesignError
         On an invalid design or ``p`` outside [0, 1].
+
+    Examples
+    --------
+    The optimal design 1/10, 5/29 at p0 = 0.10 and p1 = 0.30 (Simon 1989: alpha ≤ 0.05,
+    power ≥ 0.80):
+
+    >>> from oncotrial.stats import compute_simon_oc
+    >>> oc = compute_simon_oc(1, 10, 5, 29, p=0.10)
+    >>> round(oc.reject, 4), round(oc.pet, 4), round(oc.en, 2)
+    (0.0471, 0.7361, 15.01)
+    >>> round(compute_simon_oc(1, 10, 5, 29, p=0.30).reject, 4)
+    0.8051
     """
     _validate_design(r1, n1, r, n)
     if not 0.0 <= p <= 1.0:
@@ -105,10 +132,34 @@ def design_single_stage(
     Exact power is not monotone in n (the sawtooth; A'Hern 2001), so a larger n can fail again;
     this returns the smallest feasible n, with r the largest cut keeping power >= 1 - beta.
 
+    Parameters
+    ----------
+    p0, p1
+        Uninteresting and target response rates, ``0 < p0 < p1 < 1``.
+    alpha, beta
+        Maximum type I error and type II error.
+    nmax
+        Largest n searched.
+
+    Returns
+    -------
+    SingleStageDesign
+        ``r`` and ``n`` with the attained alpha and power.
+
     Raises
     ------
     DesignError
         On invalid parameters or if no n <= nmax is feasible.
+
+    Examples
+    --------
+    The smallest exact design for p0 = 0.05 against p1 = 0.20: promising if more than 3 of 27
+    respond.
+
+    >>> from oncotrial.stats import design_single_stage
+    >>> d = design_single_stage(0.05, 0.20, alpha=0.05, beta=0.20)
+    >>> d.r, d.n, round(d.alpha, 4), round(d.power, 4)
+    (3, 27, 0.0437, 0.8177)
     """
     _validate_setting(p0, p1, alpha, beta)
     ns = np.arange(1, nmax + 1)
@@ -201,6 +252,22 @@ def design_simon_two_stage(
     -----
     StatisticalWarning
         If the optimum could not be proven within the bound.
+
+    Examples
+    --------
+    p0 = 0.10, p1 = 0.30, alpha = 0.05, beta = 0.20: Simon (1989) Table 1 lists the optimal
+    design 1/10, 5/29 (EN0 15.0, PET0 0.74) and the minimax design 1/15, 5/25 (EN0 19.5).
+
+    >>> from oncotrial.stats import design_simon_two_stage
+    >>> search = design_simon_two_stage(0.10, 0.30, alpha=0.05, beta=0.20)
+    >>> d = search.optimal
+    >>> (d.r1, d.n1, d.r, d.n), round(d.en0, 1), round(d.pet0, 2)
+    ((1, 10, 5, 29), 15.0, 0.74)
+    >>> m = search.minimax
+    >>> (m.r1, m.n1, m.r, m.n), round(m.en0, 1)
+    ((1, 15, 5, 25), 19.5)
+    >>> search.optimum_proven
+    True
     """
     _validate_setting(p0, p1, alpha, beta)
     cap = HARD_NMAX if nmax is None else int(nmax)
@@ -272,10 +339,35 @@ def decide_simon_interim(
     The conditional power is ``P(X2 > r - x1)`` with X2 ~ Bin(n - n1, p), at ``p = p1`` unless
     another *p* is given; the conditional type I error uses p0.
 
+    Parameters
+    ----------
+    design
+        The trial's Simon design.
+    responses
+        Responders among the first ``design.n1`` evaluable patients.
+    p
+        Response rate for the conditional power (default ``design.p1``).
+
+    Returns
+    -------
+    SimonInterimDecision
+        ``stop`` or ``continue`` with the rule name, the reason, the responses still needed in
+        stage 2 and the conditional power and type I error.
+
     Raises
     ------
     DesignError
         If *responses* is outside [0, n1] or *p* outside [0, 1].
+
+    Examples
+    --------
+    >>> from oncotrial.stats import decide_simon_interim, design_simon_two_stage
+    >>> design = design_simon_two_stage(0.10, 0.30, alpha=0.05, beta=0.20).optimal
+    >>> decide_simon_interim(design, responses=1).decision
+    'stop'
+    >>> go = decide_simon_interim(design, responses=2)
+    >>> go.decision, go.needed_in_stage2, round(go.conditional_power, 3)
+    ('continue', 4, 0.867)
     """
     if not 0 <= responses <= design.n1:
         raise DesignError(f"responses={responses!r} must lie in [0, n1={design.n1}]")
@@ -346,10 +438,30 @@ def estimate_simon_inference(
     conf_level
         Two-sided level; each tail holds ``(1 - conf_level) / 2`` (Koyama & Chen 2008).
 
+    Returns
+    -------
+    SimonInference
+        The exact one-sided p-value against p0, the UMVUE of the response rate, its exact
+        interval under the stage-wise ordering, and the naive single-stage interval beside them.
+
     Raises
     ------
     DesignError
         If the outcome is impossible under the design.
+
+    Examples
+    --------
+    LEADER's design 0/10, 3/29 completed with 5 responses in 29 patients:
+
+    >>> from oncotrial.stats import design_simon_two_stage, estimate_simon_inference
+    >>> design = design_simon_two_stage(0.05, 0.20, alpha=0.05, beta=0.20).optimal
+    >>> (design.r1, design.n1, design.r, design.n)
+    (0, 10, 3, 29)
+    >>> result = estimate_simon_inference(design, responses=5, stage=2)
+    >>> round(result.p_value, 4), round(result.umvue, 3)
+    (0.0124, 0.191)
+    >>> round(result.lower, 3), round(result.upper, 3)
+    (0.06, 0.371)
     """
     n1, r1, n = design.n1, design.r1, design.n
     if stage == 1 and not 0 <= responses <= r1:

@@ -142,7 +142,26 @@ def derive_paired_values(values: pd.DataFrame, *, samples: pd.DataFrame) -> pd.D
 
 
 def compute_hodges_lehmann(delta: npt.ArrayLike) -> float:
-    """One-sample Hodges–Lehmann estimate: median of all Walsh averages (dᵢ + dⱼ)/2, i ≤ j."""
+    """One-sample Hodges–Lehmann estimate: median of all Walsh averages (dᵢ + dⱼ)/2, i ≤ j.
+
+    Parameters
+    ----------
+    delta
+        Paired differences (post − pre).
+
+    Returns
+    -------
+    float
+        The pseudo-median (R ``wilcox.test(delta, conf.int = TRUE)$estimate``); NaN when empty.
+
+    Examples
+    --------
+    The Walsh averages of 1, 2, 4 are 1, 1.5, 2, 2.5, 3, 4; their median is 2.25.
+
+    >>> from oncotrial.translational import compute_hodges_lehmann
+    >>> compute_hodges_lehmann([1.0, 2.0, 4.0])
+    2.25
+    """
     d = np.asarray(delta, dtype=float)
     if d.size == 0:
         return float("nan")
@@ -155,6 +174,15 @@ def compute_signed_rank_critical_value(n: int, *, alpha: float = 0.05) -> int:
 
     Returns −1 when even c = 0 is too likely (n too small for the level). The null counts the
     subsets of {1, …, n} by rank sum (2^n equally likely sign patterns).
+
+    Examples
+    --------
+    Two-sided 5 %: T ≤ 8 is significant for 10 pairs, as the standard tables of the Wilcoxon
+    signed-rank test give; 5 pairs can never reach 5 %.
+
+    >>> from oncotrial.translational import compute_signed_rank_critical_value
+    >>> compute_signed_rank_critical_value(10), compute_signed_rank_critical_value(5)
+    (8, -1)
     """
     if n < 1:
         raise DataError("need at least one pair", field="n", value=n, allowed="≥ 1")
@@ -188,7 +216,26 @@ def compute_hodges_lehmann_ci(
 
 
 def compute_benjamini_hochberg(p_values: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """Benjamini–Hochberg q-values; NaN p-values stay NaN and are not counted in m."""
+    """Benjamini–Hochberg q-values; NaN p-values stay NaN and are not counted in m.
+
+    Parameters
+    ----------
+    p_values
+        One p-value per test; NaN for a test not done.
+
+    Returns
+    -------
+    numpy.ndarray
+        The q-values in the input order (R ``p.adjust(p, method = "BH")``).
+
+    Examples
+    --------
+    R ``p.adjust(c(0.001, 0.01, 0.03, 0.04, 0.2), "BH")`` gives 0.005, 0.025, 0.05, 0.05, 0.2:
+
+    >>> from oncotrial.translational import compute_benjamini_hochberg
+    >>> compute_benjamini_hochberg([0.001, 0.01, 0.03, 0.04, 0.2, float("nan")]).tolist()
+    [0.005, 0.025, 0.05, 0.05, 0.2, nan]
+    """
     p = np.asarray(p_values, dtype=float)
     q = np.full(p.shape, np.nan)
     ok = ~np.isnan(p)
