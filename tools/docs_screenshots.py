@@ -80,6 +80,15 @@ def walk(page: Page, base: str) -> None:
     page.fill("#password", GRACE_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+    # a first password opens only the account page: change it, then sign in again
+    page.fill("#old_password", GRACE_PASSWORD)
+    page.fill("#new_password", GRACE_PASSWORD + " anew")
+    page.click("form[action='/account/password'] button[type=submit]")
+    page.wait_for_load_state()
+    page.fill("#username", "grace")
+    page.fill("#password", GRACE_PASSWORD + " anew")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
 
     page.goto(f"{base}/subjects/new")
     page.fill("#screening_number", "01-001")

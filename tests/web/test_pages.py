@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from oncotrial.services import auth
+from oncotrial.services._unit import open_unit
+from oncotrial.store import Actor, Store
 from oncotrial.web.security import CSP
 from tests.web.conftest import PASSWORD, Trial, csrf_of, sign_in
 
@@ -226,3 +229,27 @@ def test_repeated_wrong_passwords_lock_the_account(client: TestClient, trial: Tr
     assert right.status_code == 401
     assert "wrong user name or password" in right.text
     assert "oncotrial_session" not in right.headers.get("set-cookie", "")
+
+
+def test_a_first_password_opens_only_the_account_page_until_changed(
+        client: TestClient, trial: Trial, store: Store, admin_actor: Actor) -> None:
+    """A user created (or reset) by an administrator must change the password first: every
+    other page redirects to /account; after the change (and signing in again) the casebook
+    opens."""
+    name = trial.user("investigator")
+    with open_unit(store, admin_actor) as unit:
+        auth.set_password(unit, name, PASSWORD, must_change=True)
+    sign_in(client, name)
+    for path in ("/", f"/subjects/{trial.subject_a}", "/dashboard"):
+        answer = client.get(path)
+        assert answer.status_code == 303, path
+        assert answer.headers["location"] == "/account"
+    page = client.get("/account")
+    assert page.status_code == 200
+    assert "choose a new one now" in page.text
+    changed = client.post("/account/password", data={
+        "old_password": PASSWORD, "new_password": PASSWORD + " changed",
+        "csrf_token": csrf_of(page.text)})
+    assert changed.status_code == 303
+    sign_in(client, name, PASSWORD + " changed")
+    assert client.get("/").status_code == 200

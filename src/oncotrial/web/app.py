@@ -29,7 +29,7 @@ from oncotrial.errors import (
 )
 from oncotrial.protocol import load_protocol
 from oncotrial.store import Store
-from oncotrial.web.deps import AppState, NotSignedIn, render
+from oncotrial.web.deps import AppState, NotSignedIn, PasswordChangeRequired, render
 from oncotrial.web.security import SecurityMiddleware
 from oncotrial.web.settings import WebSettings
 
@@ -64,6 +64,12 @@ async def _not_signed_in(request: Request, exc: Exception) -> Response:
     return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
 
+async def _password_change_required(request: Request, exc: Exception) -> Response:
+    if request.headers.get("hx-request"):
+        return Response(status_code=403, headers={"HX-Redirect": "/account"})
+    return RedirectResponse("/account", status_code=303)
+
+
 def _answer(request: Request, status: int, message: str,
             field: str | None = None) -> Response:
     if _is_api(request):
@@ -96,6 +102,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 
 def _errors(app: FastAPI) -> None:
     app.add_exception_handler(NotSignedIn, _not_signed_in)
+    app.add_exception_handler(PasswordChangeRequired, _password_change_required)
     app.add_exception_handler(OncotrialError, _refused)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _invalid)

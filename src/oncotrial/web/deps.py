@@ -28,6 +28,7 @@ __all__ = [
     "Current",
     "CurrentUser",
     "NotSignedIn",
+    "PasswordChangeRequired",
     "render",
 ]
 
@@ -38,6 +39,16 @@ TEMPLATES.env.autoescape = True
 
 class NotSignedIn(Exception):  # noqa: N818  (a state of the request, answered by a redirect)
     """No live session: HTML pages redirect to the sign-in page, the API answers 401."""
+
+
+class PasswordChangeRequired(Exception):  # noqa: N818  (a state, answered by a redirect)
+    """The session's password is a first or reset one: only the account page (to change
+    it) and signing out are open until it is changed."""
+
+
+# What a user with a first or administrator-reset password may reach: changing it, and
+# leaving (NIST SP 800-63B §6.1.2.3: a temporary secret must be replaced at first use).
+TEMPORARY_PASSWORD_PATHS = frozenset({"/account", "/account/password", "/logout"})
 
 
 @dataclass
@@ -92,6 +103,8 @@ def current_user(request: Request) -> Current:
         session = auth.resolve_session(state_of(request).store, token)
     except AccessError as exc:
         raise NotSignedIn from exc
+    if session.must_change_password and request.url.path not in TEMPORARY_PASSWORD_PATHS:
+        raise PasswordChangeRequired
     return Current(session=session, token=token)
 
 
