@@ -12,12 +12,15 @@ from oncotrial._yaml import YAMLError, read_yaml
 from oncotrial.errors import ProtocolError
 from oncotrial.protocol.edc import EdcDefinition
 from oncotrial.protocol.models import (
+    Assessment,
     Criterion,
     Drug,
     PhaseIb,
     PhaseII,
+    Population,
     Protocol,
     ProtocolParts,
+    RecistParameters,
     find_section_problems,
 )
 
@@ -66,6 +69,9 @@ def _section_problems(raw: dict[str, Any]) -> list[str]:
         phase_ii=_section(raw, "phase_ii", TypeAdapter(PhaseII)),
         eligibility=_section(raw, "eligibility", TypeAdapter(list[Criterion])),
         edc=_section(raw, "edc", TypeAdapter(EdcDefinition)),
+        population=_section(raw, "population", TypeAdapter(Population)),
+        recist=_section(raw, "recist", TypeAdapter(RecistParameters)),
+        schedule=_section(raw, "schedule", TypeAdapter(list[Assessment])),
     )
     return find_section_problems(parts)
 

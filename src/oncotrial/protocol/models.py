@@ -483,6 +483,63 @@ class ProtocolParts:
     phase_ii: PhaseII | None
     eligibility: list[Criterion] | None
     edc: EdcDefinition | None = None
+    population: Population | None = None
+    recist: RecistParameters | None = None
+    schedule: list[Assessment] | None = None
+
+
+def _criterion(eligibility: list[Criterion], field: str) -> tuple[int, Criterion] | None:
+    return next(((i, c) for i, c in enumerate(eligibility) if c.field == field), None)
+
+
+def _check_population(population: Population, eligibility: list[Criterion]) -> list[str]:
+    """The population summary and the machine-checked criteria must say the same thing."""
+    problems: list[str] = []
+    found = _criterion(eligibility, "prior_systemic_lines")
+    if found is not None:
+        i, crit = found
+        limit = {"<=": crit.value, "<": crit.value - 1 if isinstance(crit.value, int) else None}
+        if limit.get(crit.op) != population.max_prior_systemic_lines:
+            problems.append(
+                f"population.max_prior_systemic_lines: {population.max_prior_systemic_lines} "
+                f"but eligibility[{i}] ({crit.id}) says prior_systemic_lines {crit.op} "
+                f"{crit.value!r}")
+    found = _criterion(eligibility, "age_years")
+    if found is not None:
+        i, crit = found
+        limit = {">=": crit.value, ">": crit.value + 1 if isinstance(crit.value, int) else None}
+        if limit.get(crit.op) != population.min_age_years:
+            problems.append(
+                f"population.min_age_years: {population.min_age_years} but eligibility[{i}] "
+                f"({crit.id}) says age_years {crit.op} {crit.value!r}")
+    found = _criterion(eligibility, "histology")
+    if found is not None:
+        i, crit = found
+        allowed = set(crit.value) if isinstance(crit.value, list) else {crit.value}
+        if crit.op != "in" or allowed != set(population.histologies):
+            problems.append(
+                f"population.histologies: {sorted(str(h) for h in population.histologies)} but "
+                f"eligibility[{i}] ({crit.id}) says histology {crit.op} {crit.value!r}")
+    return problems
+
+
+def _check_imaging_interval(recist: RecistParameters, schedule: list[Assessment] | None,
+                            edc: EdcDefinition | None) -> list[str]:
+    """The RECIST imaging interval, the schedule's repeating treatment imaging and the EDC's
+    imaging visits must be the same number of days."""
+    interval = recist.imaging_interval_days
+    problems = [
+        f"schedule[{i}].every_days: {a.every_days} but recist.imaging_interval_days is "
+        f"{interval} ({a.name!r})"
+        for i, a in enumerate(schedule or [])
+        if a.period == "treatment" and a.every_days is not None
+        and "imaging" in a.name.lower() and a.every_days != interval]
+    problems += [
+        f"edc.visits[{i}].every_days: {v.every_days} but recist.imaging_interval_days is "
+        f"{interval} (visit {v.id!r})"
+        for i, v in enumerate(edc.visits if edc is not None else [])
+        if v.kind == "imaging" and v.every_days is not None and v.every_days != interval]
+    return problems
 
 
 def find_section_problems(parts: ProtocolParts) -> list[str]:
@@ -502,6 +559,10 @@ def find_section_problems(parts: ProtocolParts) -> list[str]:
         problems += _check_eligibility(parts.eligibility)
     if parts.edc is not None and cycle is not None:
         problems += find_edc_problems(parts.edc, cycle_length=cycle)
+    if parts.population is not None and parts.eligibility is not None:
+        problems += _check_population(parts.population, parts.eligibility)
+    if parts.recist is not None:
+        problems += _check_imaging_interval(parts.recist, parts.schedule, parts.edc)
     if ib is not None and cycle is not None and ib.dlt_window_days > cycle * 2:
         problems.append(
             f"phase_ib.dlt_window_days: {ib.dlt_window_days} is longer than two "
@@ -520,5 +581,8 @@ def find_protocol_problems(protocol: Protocol) -> list[str]:
             protocol.phase_ii,
             protocol.eligibility,
             protocol.edc,
+            protocol.population,
+            protocol.recist,
+            protocol.schedule,
         )
     )
