@@ -94,3 +94,18 @@ def test_changing_all_three_imaging_places_together_is_consistent(tmp_path: Path
         _edc_imaging(raw)["every_days"] = 56
 
     assert _problems(tmp_path, change) == []
+
+
+def test_an_unregistered_trial_has_no_nct_id_and_no_ts_regid(tmp_path: Path) -> None:
+    """Before registration the protocol leaves nct_id out; TS then has no REGID row (a
+    made-up number would be worse), and a malformed number is still refused."""
+    from oncotrial.cdisc.sdtm.trial_design import _ts
+    from oncotrial.protocol import load_protocol
+
+    assert _problems(tmp_path, lambda raw: raw.pop("nct_id")) == []
+    bad = _problems(tmp_path, lambda raw: raw.update(nct_id="NCT123"))
+    assert any(p.startswith("nct_id") for p in bad)
+    registered = load_protocol()
+    unregistered = registered.model_copy(update={"nct_id": ""})
+    assert "REGID" in set(_ts(registered, "LEADER", "2018-06-01")["TSPARMCD"])
+    assert "REGID" not in set(_ts(unregistered, "LEADER", "2018-06-01")["TSPARMCD"])

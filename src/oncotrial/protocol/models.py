@@ -272,7 +272,9 @@ class Protocol(_Model):
     """A single-arm phase Ib/II trial protocol (LEADER, NCT03526679, is the shipped default)."""
 
     id: str
-    nct_id: str = Field(pattern=r"^NCT\d{8}$")
+    # ClinicalTrials.gov number; empty until the trial is registered (ICH E6 asks for the
+    # registry number once there is one)
+    nct_id: str = Field(default="", pattern=r"^(NCT\d{8})?$")
     title: str
     sponsor: str
     collaborators: list[str] = Field(default_factory=list)

@@ -77,7 +77,7 @@ def export_sdtm(unit: Unit, directory: Path, *, protocol: Protocol,
     domains.update(build_trial_design(protocol, study_id=protocol.id, dm=domains["DM"],
                                       visits=trial_visits(protocol)))
     study = StudyInfo(study_id=protocol.id, name=protocol.id, description=protocol.title,
-                      protocol=protocol.nct_id)
+                      protocol=protocol.nct_id or protocol.id)
     written = write_sdtm(domains, directory, study=study, created=created)
     with unit.step():
         record_event(

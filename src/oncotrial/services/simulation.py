@@ -262,7 +262,7 @@ def run_demo(
     # the virtual lesions carry their density (TR ATTEN): Choi beside RECIST 1.1 in ADRS
     adam = derive_adam(sdtm, protocol=protocol, supporting=True, criteria=("recist", "choi"))
     study = StudyInfo(study_id=protocol.id, name=protocol.id, description=protocol.title,
-                      protocol=protocol.nct_id)
+                      protocol=protocol.nct_id or protocol.id)
     files += write_adam(adam, adam_dir, study=study, created=stamp)
     _stamp_xpt(files, cutoff)
     report_dir = out / "report"

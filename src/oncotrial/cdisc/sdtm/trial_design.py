@@ -74,7 +74,8 @@ def _ts_rows(protocol: Protocol, start: str) -> list[tuple[str, str, str, str]]:
         ("PLANSUB", str(design.n), "", ""),
         ("OUTMSPRI", protocol.phase_ii.primary_endpoint, "", ""),
         ("SPONSOR", protocol.sponsor, "", ""),
-        ("REGID", protocol.nct_id, protocol.nct_id, ""),
+        # registry identifier, only once the trial is registered
+        *([("REGID", protocol.nct_id, protocol.nct_id, "")] if protocol.nct_id else []),
         ("AGEMIN", f"P{protocol.population.min_age_years}Y", "", ""),
         ("CRMDUR", f"P{protocol.recist.confirmation_interval_days}D", "", ""),
         ("SDMDUR", f"P{protocol.recist.min_sd_duration_days}D", "", ""),
