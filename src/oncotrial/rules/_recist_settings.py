@@ -9,10 +9,10 @@ from oncotrial.errors import ProtocolError
 
 __all__ = [
     "LESION_COLUMNS",
-    "BestResponseSettings",
     "LESION_ROLES",
     "MEASUREMENT_COLUMNS",
     "MEASUREMENT_STATES",
+    "BestResponseSettings",
     "RecistParametersLike",
     "RecistSettings",
 ]
