@@ -24,6 +24,8 @@ from oncotrial.rules._recist_settings import BestResponseSettings, RecistSetting
 __all__ = [
     "BEST_RESPONSE_COLUMNS",
     "RESPONSE_CODES",
+    "WORST_OF_DAY_RANK",
+    "BestDecision",
     "BestResponses",
     "classify_best",
     "confirm_responses",
@@ -39,7 +41,7 @@ BoolArray = npt.NDArray[np.bool_]
 CR, PR, SD, NON, PD, NE = range(6)
 RESPONSE_CODES = {"CR": CR, "PR": PR, "SD": SD, "NON-CR/NON-PD": NON, "PD": PD, "NE": NE}
 # worst-of-day: PD > NON-CR/NON-PD > SD > PR > CR > NE (admiralonco ad_adrs.R ANL01FL)
-_WORST_RANK = np.array([4, 3, 2, 1, 0, 5])  # indexed by code; lower = worse
+WORST_OF_DAY_RANK = np.array([4, 3, 2, 1, 0, 5])  # indexed by code; lower = worse
 
 BEST_RESPONSE_COLUMNS = (
     "subject",
@@ -64,7 +66,8 @@ def _seen_before(group: IntArray, flag: BoolArray) -> BoolArray:
     n = len(group)
     if n == 0:
         return np.zeros(0, dtype=bool)
-    before = np.cumsum(flag) - flag  # flagged records strictly before, over all groups
+    # flagged records strictly before, over all groups
+    before: IntArray = np.cumsum(flag, dtype=np.int64) - flag
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     start_of = np.repeat(starts, np.diff(np.r_[starts, n]))
     return np.asarray(before - before[start_of] > 0, dtype=bool)
@@ -77,7 +80,7 @@ def recode_cr_followed_by_worse(group: IntArray, code: IntArray) -> BoolArray:
     PR criteria against baseline) has reappeared, so it is PD. The caller decides whether to
     recode (``cr_followed_by_worse_is_pd``); the mask is reported either way.
     """
-    worse = (code == PR) | (code == SD) | (code == NON)
+    worse: BoolArray = (code == PR) | (code == SD) | (code == NON)
     return worse & _seen_before(group, code == CR)
 
 
@@ -390,7 +393,7 @@ def classify_best(
     tp = tp.loc[tp["day"] >= tp["ref_day"]]  # rule exclude_before_reference
     tp["group"] = keys.get_indexer(pd.MultiIndex.from_frame(tp[["subject", "evaluator"]]))
     tp = tp.loc[tp["group"] >= 0]  # evaluators not asked for
-    tp["rank"] = _WORST_RANK[tp["code"].to_numpy(dtype=int)]
+    tp["rank"] = WORST_OF_DAY_RANK[tp["code"].to_numpy(dtype=int)]
     tp = tp.sort_values(["group", "day", "rank"], kind="stable")
     tp = tp.drop_duplicates(["group", "day"], keep="first")  # worst_of_day
     group = tp["group"].to_numpy(dtype=np.int64)

@@ -36,7 +36,17 @@ import pandas as pd
 
 from oncotrial.errors import DataError
 from oncotrial.rules._recist_baseline import BASELINE_CHECK_COLUMNS, check_keyed_baseline
-from oncotrial.rules._recist_best import BEST_RESPONSE_COLUMNS, classify_best
+from oncotrial.rules._recist_best import (
+    BEST_RESPONSE_COLUMNS,
+    RESPONSE_CODES,
+    WORST_OF_DAY_RANK,
+    BestDecision,
+    BestResponses,
+    classify_best,
+    cut_after_first_pd,
+    decide_best_responses,
+    recode_cr_followed_by_worse,
+)
 from oncotrial.rules._recist_input import key_input
 from oncotrial.rules._recist_rules import (
     NEW_CATEGORIES,
@@ -49,6 +59,7 @@ from oncotrial.rules._recist_settings import (
     LESION_COLUMNS,
     MEASUREMENT_COLUMNS,
     MEASUREMENT_STATES,
+    BestResponseSettings,
     RecistSettings,
 )
 from oncotrial.rules._recist_timepoint import TIMEPOINT_COLUMNS, classify_keyed_timepoints
@@ -59,7 +70,12 @@ __all__ = [
     "LESION_COLUMNS",
     "MEASUREMENT_COLUMNS",
     "MEASUREMENT_STATES",
+    "RESPONSE_CODES",
     "TIMEPOINT_COLUMNS",
+    "WORST_OF_DAY_RANK",
+    "BestDecision",
+    "BestResponseSettings",
+    "BestResponses",
     "RecistAssessment",
     "RecistSettings",
     "TimepointDecision",
@@ -67,8 +83,11 @@ __all__ = [
     "classify_best_response",
     "classify_overall_response",
     "classify_timepoints",
+    "cut_after_first_pd",
+    "decide_best_responses",
     "derive_recist_responses",
     "load_recist_rules",
+    "recode_cr_followed_by_worse",
 ]
 
 
