@@ -62,7 +62,14 @@ from oncotrial.rules._recist_settings import (
     BestResponseSettings,
     RecistSettings,
 )
-from oncotrial.rules._recist_timepoint import TIMEPOINT_COLUMNS, classify_keyed_timepoints
+from oncotrial.rules._recist_timepoint import (
+    TIMEPOINT_COLUMNS,
+    classify_keyed_timepoints,
+    first_match,
+    lesion_disappeared,
+    target_sum_progressed,
+    target_sum_responded,
+)
 
 __all__ = [
     "BASELINE_CHECK_COLUMNS",
@@ -71,6 +78,7 @@ __all__ = [
     "MEASUREMENT_COLUMNS",
     "MEASUREMENT_STATES",
     "RESPONSE_CODES",
+    "TARGET_CATEGORIES",
     "TIMEPOINT_COLUMNS",
     "WORST_OF_DAY_RANK",
     "BestDecision",
@@ -86,8 +94,12 @@ __all__ = [
     "cut_after_first_pd",
     "decide_best_responses",
     "derive_recist_responses",
+    "first_match",
+    "lesion_disappeared",
     "load_recist_rules",
     "recode_cr_followed_by_worse",
+    "target_sum_progressed",
+    "target_sum_responded",
 ]
 
 
