@@ -124,7 +124,7 @@ def flag_analysis_records(
     *,
     reference: pd.Series,
     new_therapy: pd.Series,
-    cr_followed_by_worse_is_pd: bool = False,
+    cr_followed_by_worse_is_pd: bool = True,
 ) -> pd.DataFrame:
     """Add ANL01FL, ANL02FL and ANL03FL to normalised OVR records, sorted by subject and date.
 
