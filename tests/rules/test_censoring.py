@@ -1,4 +1,4 @@
-"""The PFS censoring rule table (``rules/data/pfs_censoring.yaml``) loads, and bad tables fail."""
+"""The PFS censoring rule table (``rules/data/tte_censoring.yaml``) loads, and bad tables fail."""
 
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ def _raw() -> dict[str, Any]:
     return copy.deepcopy(load_censoring_rules().model_dump(mode="json"))
 
 
-def test_shipped_table_has_fda_and_ema_with_sources() -> None:
-    """FDA and EMA sets load; every rule cites a named source and each set ends unconditionally."""
+def test_shipped_table_has_os_fda_and_ema_with_sources() -> None:
+    """OS, FDA and EMA sets load (FDA and EMA choosable for PFS); every rule cites a named
+    source and each set ends unconditionally."""
     rules = load_censoring_rules()
-    assert [s.name for s in rules.rule_sets] == ["FDA", "EMA"]
+    assert [s.name for s in rules.rule_sets] == ["OS", "FDA", "EMA"]
+    assert rules.progression_sets() == ("FDA", "EMA")
     for rule_set in rules.rule_sets:
         assert rule_set.citation in rules.citations
         assert rule_set.rules[-1].when == ("always",)
@@ -54,30 +56,38 @@ def test_option_rows_apply_only_with_their_option(option: str, endpoint: str,
 
 def test_unknown_rule_set_names_the_known_ones() -> None:
     """Asking for a set that is not in the table names the sets that are."""
-    with pytest.raises(RuleError, match="unknown PFS censoring rules 'SEER'; known: FDA, EMA"):
+    with pytest.raises(RuleError, match="unknown censoring rules 'SEER'; known: OS, FDA, EMA"):
         load_censoring_rules().rule_set("SEER")
     with pytest.raises(RuleError, match="death_without_assessment='always'"):
         select_censoring_rules("FDA", endpoint="PFS", death_without_assessment="always")
 
 
 def _breakers() -> list[tuple[str, Any, str]]:
+    fda, ema, os_ = 1, 2, 0
+
     def unknown_condition(raw: dict[str, Any]) -> None:
-        raw["rule_sets"][0]["rules"][3]["when"] = ["event", "moon_phase"]
+        raw["rule_sets"][fda]["rules"][3]["when"] = ["event", "moon_phase"]
 
     def event_dated_at_start(raw: dict[str, Any]) -> None:
-        raw["rule_sets"][0]["rules"][4]["date"] = "start"
+        raw["rule_sets"][fda]["rules"][4]["date"] = "start"
 
     def last_rule_conditional(raw: dict[str, Any]) -> None:
-        raw["rule_sets"][1]["rules"].pop()
+        raw["rule_sets"][ema]["rules"].pop()
 
     def uncited(raw: dict[str, Any]) -> None:
-        raw["rule_sets"][1]["rules"][2]["citation"] = "a conference talk"
+        raw["rule_sets"][ema]["rules"][2]["citation"] = "a conference talk"
 
     def duplicate(raw: dict[str, Any]) -> None:
-        raw["rule_sets"][0]["rules"][5]["name"] = "event"
+        raw["rule_sets"][fda]["rules"][5]["name"] = "event"
 
     def bad_placeholder(raw: dict[str, Any]) -> None:
-        raw["rule_sets"][0]["rules"][-1]["description"] = "No {event}"
+        raw["rule_sets"][fda]["rules"][-1]["description"] = "No {event}"
+
+    def os_speaks_of_assessments(raw: dict[str, Any]) -> None:
+        raw["rule_sets"][os_]["rules"][1]["when"] = ["no_assessment"]
+
+    def progression_speaks_of_alive(raw: dict[str, Any]) -> None:
+        raw["rule_sets"][ema]["rules"][-2]["date"] = "last_alive"
 
     return [
         ("unknown-condition", unknown_condition, "malformed"),
@@ -86,6 +96,10 @@ def _breakers() -> list[tuple[str, Any, str]]:
         ("uncited-rule", uncited, "citation must name one of"),
         ("duplicate-name", duplicate, "duplicate rule name"),
         ("event-placeholder-without-event", bad_placeholder, "needs an event condition"),
+        ("os-with-a-progression-condition", os_speaks_of_assessments,
+         "no_assessment is not defined for OS"),
+        ("pfs-with-an-os-date", progression_speaks_of_alive,
+         "last_alive is not defined for PFS, TTP, DOR"),
     ]
 
 

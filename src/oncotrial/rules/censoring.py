@@ -1,9 +1,10 @@
-"""Censoring rules of progression endpoints (PFS, TTP, DOR) as data: ``data/pfs_censoring.yaml``.
+"""Censoring rules of time-to-event endpoints as data: ``data/tte_censoring.yaml``.
 
-Each rule set (FDA 2018 guidance, EMA Appendix 1) is an ordered list of named first-match rules
-over a closed vocabulary of conditions and dates; :mod:`oncotrial.cdisc.adam.adtte` evaluates
-them. Loading checks names, conditions, dates, outcomes, placeholders and citations, and that
-every set ends with an unconditional rule, so no subject is left undecided.
+Each rule set (overall survival; FDA 2018 guidance and EMA Appendix 1 for PFS, TTP and DOR) is
+an ordered list of named first-match rules over a closed vocabulary of conditions and dates;
+:mod:`oncotrial.cdisc.adam.adtte` evaluates them. Loading checks names, conditions, dates,
+outcomes, placeholders and citations, and that every set ends with an unconditional rule, so
+no subject is left undecided.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from oncotrial.errors import RuleError
 __all__ = [
     "CENSORING_CONDITIONS",
     "CENSORING_DATES",
+    "PROGRESSION_ENDPOINTS",
     "CensoringRule",
     "CensoringRuleSet",
     "CensoringRules",
@@ -37,10 +39,22 @@ Condition = Literal[
     "new_therapy",
     "no_assessment",
     "no_baseline_assessment",
+    "alive_after_start",
     "always",
 ]
-CensorDate = Literal["event", "start", "last_adequate", "last_adequate_before_event"]
-Endpoint = Literal["PFS", "TTP", "DOR"]
+CensorDate = Literal["event", "start", "last_adequate", "last_adequate_before_event",
+                     "last_alive"]
+Endpoint = Literal["OS", "PFS", "TTP", "DOR"]
+PROGRESSION_ENDPOINTS: tuple[Endpoint, ...] = ("PFS", "TTP", "DOR")
+# what each family of endpoints can speak of
+_VOCABULARY: dict[tuple[str, ...], tuple[frozenset[str], frozenset[str]]] = {
+    ("OS",): (frozenset({"event", "alive_after_start", "always"}),
+              frozenset({"event", "last_alive", "start"})),
+    PROGRESSION_ENDPOINTS: (
+        frozenset(Condition.__args__) - {"alive_after_start"},  # type: ignore[attr-defined]
+        frozenset(CensorDate.__args__) - {"last_alive"},  # type: ignore[attr-defined]
+    ),
+}
 CENSORING_CONDITIONS: tuple[str, ...] = Condition.__args__  # type: ignore[attr-defined]
 CENSORING_DATES: tuple[str, ...] = CensorDate.__args__  # type: ignore[attr-defined]
 _OPTIONS = {"death_without_assessment": ("fda", "event")}
@@ -58,7 +72,7 @@ class CensoringRule(_Frozen):
     name: str
     arule: str = ""
     only_with: dict[str, str] = Field(default_factory=dict)
-    endpoints: tuple[Endpoint, ...] = ("PFS", "TTP", "DOR")
+    endpoints: tuple[Endpoint, ...] = ()  # default: every endpoint of its set
     when: tuple[Condition, ...]
     unless: tuple[Condition, ...] = ()
     outcome: Literal["event", "censor"]
@@ -74,13 +88,18 @@ class CensoringRule(_Frozen):
 
 
 class CensoringRuleSet(_Frozen):
-    """A named, cited set of rules (``FDA``, ``EMA``)."""
+    """A named, cited set of rules (``OS``; ``FDA``, ``EMA`` for PFS, TTP and DOR)."""
 
     name: str
     text: str
     citation: str
+    endpoints: tuple[Endpoint, ...] = PROGRESSION_ENDPOINTS
     count_events_after_new_therapy: bool
     rules: tuple[CensoringRule, ...]
+
+    def applies(self, rule: CensoringRule, endpoint: str) -> bool:
+        """Whether *rule* of this set applies to *endpoint*."""
+        return endpoint in (rule.endpoints or self.endpoints)
 
 
 class CensoringRules(_Frozen):
@@ -90,17 +109,31 @@ class CensoringRules(_Frozen):
     citations: dict[str, str]
     rule_sets: tuple[CensoringRuleSet, ...]
 
+    def progression_sets(self) -> tuple[str, ...]:
+        """Names of the sets a trial can choose for PFS, TTP and DOR (``pfs_rules``)."""
+        return tuple(s.name for s in self.rule_sets if s.endpoints == PROGRESSION_ENDPOINTS)
+
     def rule_set(self, name: str) -> CensoringRuleSet:
         """The set called *name*; :class:`RuleError` naming the known sets otherwise."""
         for rule_set in self.rule_sets:
             if rule_set.name == name:
                 return rule_set
         known = ", ".join(s.name for s in self.rule_sets)
-        raise RuleError(f"unknown PFS censoring rules {name!r}; known: {known}")
+        raise RuleError(f"unknown censoring rules {name!r}; known: {known}")
 
 
-def _check_rule(set_name: str, rule: CensoringRule, citations: dict[str, str]) -> None:
-    where = f"censoring rules {set_name}.{rule.name}"
+def _check_rule(rule_set: CensoringRuleSet, rule: CensoringRule,
+                citations: dict[str, str]) -> None:
+    where = f"censoring rules {rule_set.name}.{rule.name}"
+    conditions, dates = _VOCABULARY[rule_set.endpoints]
+    unknown = sorted({*rule.when, *rule.unless} - conditions)
+    if unknown or rule.date not in dates:
+        raise RuleError(f"{where}: {', '.join(unknown) or rule.date} is not defined for "
+                        f"{', '.join(rule_set.endpoints)}; conditions: "
+                        f"{', '.join(sorted(conditions))}; dates: {', '.join(sorted(dates))}")
+    if not set(rule.endpoints) <= set(rule_set.endpoints):
+        raise RuleError(f"{where}: endpoints {rule.endpoints} outside the set's "
+                        f"{rule_set.endpoints}")
     if (rule.outcome == "event") != (rule.date == "event"):
         raise RuleError(f"{where}: an event is dated by the event, a censoring never is")
     for key, value in rule.only_with.items():
@@ -132,11 +165,14 @@ def validate_censoring_rules(raw: dict[str, Any]) -> CensoringRules:
         names = [r.name for r in rule_set.rules]
         if len(set(names)) != len(names):
             raise RuleError(f"censoring rules {rule_set.name}: duplicate rule name in {names}")
+        if rule_set.endpoints not in _VOCABULARY:
+            raise RuleError(f"censoring rules {rule_set.name}: endpoints must be one of "
+                            f"{list(_VOCABULARY)}")
         for rule in rule_set.rules:
-            _check_rule(rule_set.name, rule, rules.citations)
+            _check_rule(rule_set, rule, rules.citations)
         last = rule_set.rules[-1] if rule_set.rules else None
         if (last is None or last.when != ("always",) or last.unless or last.only_with
-                or set(last.endpoints) != {"PFS", "TTP", "DOR"}):
+                or last.endpoints):
             raise RuleError(f"censoring rules {rule_set.name}: the last rule must apply to "
                             "every subject (when: [always], no unless/only_with/endpoints)")
     return rules
@@ -145,7 +181,7 @@ def validate_censoring_rules(raw: dict[str, Any]) -> CensoringRules:
 @cache
 def load_censoring_rules() -> CensoringRules:
     """Load the shipped censoring rule file (cached; the result is immutable)."""
-    text = (resources.files("oncotrial.rules").joinpath("data/pfs_censoring.yaml")
+    text = (resources.files("oncotrial.rules").joinpath("data/tte_censoring.yaml")
             .read_text("utf-8"))
     raw = read_yaml(text)
     if not isinstance(raw, dict):
@@ -154,7 +190,7 @@ def load_censoring_rules() -> CensoringRules:
 
 
 def select_censoring_rules(
-    name: str, *, endpoint: str, death_without_assessment: str
+    name: str, *, endpoint: str, death_without_assessment: str = "fda"
 ) -> tuple[CensoringRuleSet, tuple[CensoringRule, ...]]:
     """The rule set *name* and its rules that apply to *endpoint* under the chosen option."""
     allowed = _OPTIONS["death_without_assessment"]
@@ -164,7 +200,7 @@ def select_censoring_rules(
     rule_set = load_censoring_rules().rule_set(name)
     chosen = tuple(
         r for r in rule_set.rules
-        if endpoint in r.endpoints
+        if rule_set.applies(r, endpoint)
         and r.only_with.get("death_without_assessment", death_without_assessment)
         == death_without_assessment
     )

@@ -3,7 +3,7 @@
 Mechanics follow admiral ``derive_param_tte()`` and the admiralonco ADTTE template (sources
 ``death_event``, ``pd_event``, ``lastalive_censor``, ``lasta_censor``; AVAL = ADT − STARTDT + 1
 days). Censoring of PFS, TTP and DOR is data: the rule sets of
-``oncotrial/rules/data/pfs_censoring.yaml`` (FDA 2018 endpoints guidance table, which the
+``oncotrial/rules/data/tte_censoring.yaml`` (FDA 2018 endpoints guidance table, which the
 admiralonco template does not implement, and EMA Appendix 1), each an ordered list of named
 rules with its source, loaded by :mod:`oncotrial.rules.censoring`. This module computes the
 conditions the rules name and applies the first rule that holds, per subject.
@@ -86,7 +86,7 @@ def derive_adtte(
     start_date
         ADSL variable of the time origin (STARTDT); default :func:`select_start_date`.
     pfs_rules
-        Name of a rule set of ``rules/data/pfs_censoring.yaml``: ``"FDA"`` (2018 guidance
+        Name of a rule set of ``rules/data/tte_censoring.yaml``: ``"FDA"`` (2018 guidance
         censoring table, default) or ``"EMA"`` (events counted at their observed date whatever
         happened before; last adequate assessment otherwise).
     max_missed_assessments
@@ -114,7 +114,7 @@ def derive_adtte(
         CNSR (0 event, 1 censored), EVNTDESC, CNSDTDSC, SRCDOM, SRCVAR, SRCSEQ, ARULE and the
         ADSL variables.
     """
-    known = [rule_set.name for rule_set in load_censoring_rules().rule_sets]
+    known = load_censoring_rules().progression_sets()
     if pfs_rules not in known:
         raise DataError("unknown PFS censoring rules", field="pfs_rules", value=pfs_rules,
                         allowed=", ".join(known))
@@ -177,27 +177,37 @@ def _response_start(adrs: pd.DataFrame, *, confirmed: bool) -> pd.Series:
 def _overall_survival(
     start: pd.Series, by_subject: pd.DataFrame, death: _Source, *, start_var: str
 ) -> pd.DataFrame:
-    """OS: death is the event; otherwise censored at the last date known alive (admiralonco
-    ``lastalive_censor``), or at the start date when nothing later is known (``rand_censor``)."""
+    """OS by the ``OS`` rule set: death is the event; otherwise censored at the last date known
+    alive (admiralonco ``lastalive_censor``), or at the start date when nothing later is known
+    (``rand_censor``)."""
+    _, rules = select_censoring_rules("OS", endpoint="OS")
     subjects = start.index
     died = death.dates.reindex(subjects)
     alive = by_subject["LSTALVDT"].reindex(subjects)
-    later_alive = alive.notna() & (alive > start)
-    event = died.notna()
+    rule = _first_rule(rules, {
+        "event": died.notna().to_numpy(),
+        "alive_after_start": (alive.notna() & (alive > start)).to_numpy(),
+        "always": np.ones(len(subjects), dtype=bool),
+    })
+    kind = np.array([r.date for r in rules], dtype=object)[rule]
+    is_event = kind == "event"
+    last_alive = kind == "last_alive"
     return pd.DataFrame({
         "USUBJID": subjects.to_numpy(),
         "PARAMCD": "OS",
         "STARTDT": start.to_numpy(),
-        "ADT": np.where(event, died, np.where(later_alive, alive, start)).astype("datetime64[ns]"),
-        "CNSR": np.where(event, 0, 1),
-        "EVNTDESC": np.where(event, "Death", "Alive"),
-        "CNSDTDSC": np.where(event, "", np.where(later_alive, "Last Known Alive Date",
-                                                 _START_DESC[start_var])),
+        "ADT": np.where(is_event, died, np.where(last_alive, alive, start)
+                        ).astype("datetime64[ns]"),
+        "CNSR": np.where(is_event, 0, 1),
+        "EVNTDESC": np.array([r.description for r in rules], dtype=object)[rule],
+        "CNSDTDSC": np.where(is_event, "", np.where(last_alive, "Last Known Alive Date",
+                                                    _START_DESC[start_var])),
         "SRCDOM": "ADSL",
-        "SRCVAR": np.where(event, "DTHDT", np.where(later_alive, "LSTALVDT", start_var)),
+        "SRCVAR": np.where(is_event, death.variable, np.where(last_alive, "LSTALVDT",
+                                                              start_var)),
         "SRCSEQ": np.nan,
-        "ARULE": np.where(event, "event_death",
-                          np.where(later_alive, "censor_last_alive", "censor_start")),
+        "ARULE": np.where(is_event, death.rule,
+                          np.array([r.rule_name for r in rules], dtype=object)[rule]),
     })
 
 
