@@ -61,6 +61,14 @@ BEST_RESPONSE_COLUMNS = (
 )
 
 
+def _firsts(group: IntArray, rows: IntArray) -> tuple[IntArray, IntArray]:
+    """(group, row) of the first of *rows* (ascending) in each group that has any; a group's
+    records are contiguous, so a change of group marks its first row (no sort needed)."""
+    groups = group[rows]
+    first = np.r_[True, groups[1:] != groups[:-1]] if len(rows) else np.zeros(0, dtype=bool)
+    return groups[first], rows[first]
+
+
 def _seen_before(group: IntArray, flag: BoolArray) -> BoolArray:
     """True where an earlier record of the same group has *flag*."""
     n = len(group)
@@ -153,12 +161,19 @@ class _Records:
 Event = Callable[[_Records], BoolArray]
 
 
+def _any_of(code: IntArray, codes: tuple[int, ...]) -> BoolArray:
+    mask: BoolArray = code == codes[0]
+    for other in codes[1:]:
+        mask |= code == other
+    return mask
+
+
 def _is(*codes: int) -> Event:
-    return lambda r: np.isin(r.code, codes)
+    return lambda r: _any_of(r.code, codes)
 
 
 def _late(*codes: int) -> Event:
-    return lambda r: np.isin(r.code, codes) & r.late
+    return lambda r: _any_of(r.code, codes) & r.late
 
 
 _EVENTS: dict[str, Event] = {
@@ -230,11 +245,10 @@ def _decide(
         if named.name.endswith("_missing"):
             missing = order
             continue
-        qualifying = np.flatnonzero(_EVENTS[named.name](records))
-        groups, first = np.unique(group[qualifying], return_index=True)
+        groups, first = _firsts(group, np.flatnonzero(_EVENTS[named.name](records)))
         fresh = rule[groups] < 0
         rule[groups[fresh]] = order
-        position[groups[fresh]] = qualifying[first[fresh]]
+        position[groups[fresh]] = first[fresh]
     undecided = rule < 0
     if missing < 0 and undecided.any():  # pragma: no cover - the loader requires *_missing
         raise AssertionError("best-response rule list is not exhaustive")
@@ -351,9 +365,8 @@ def _to_days(dates: pd.Series) -> IntArray:
 
 def _first_day(group: IntArray, day: IntArray, mask: BoolArray, n_groups: int) -> pd.Series:
     out = np.full(n_groups, np.nan)
-    rows = np.flatnonzero(mask)
-    groups, first = np.unique(group[rows], return_index=True)
-    out[groups] = day[rows[first]]
+    groups, first = _firsts(group, np.flatnonzero(mask))
+    out[groups] = day[first]
     return pd.Series(out)
 
 
