@@ -18,7 +18,7 @@ def _one_lesion(baseline: float, *readings: float, nodal: bool = False,
     obs[0, 0, :] = (baseline, *readings)
     done = np.ones((1, len(readings)), bool)
     seen = np.array([new or (False,) * len(readings)])
-    code, _ = _timepoint_responses(obs, np.array([[nodal] + [False] * 4]), done, seen)
+    code = _timepoint_responses(obs, np.array([[nodal] + [False] * 4]), done, seen)
     return tuple(int(c) for c in code[0])
 
 
@@ -65,7 +65,7 @@ def test_confirmation_needs_the_protocol_interval(gap: float, confirmed: bool) -
     """A PR is confirmed only by a second PR ≥ confirmation_interval_days later."""
     code = np.array([[PR, PR]], dtype=np.int8)
     days = np.array([[42.0, 42.0 + gap]])
-    best, resp = _best_response(code, days, _design())
+    best, _, resp = _best_response(code, days, _design())
     assert bool(resp[0]) is confirmed
     assert int(best[0]) == (PR if confirmed else SD)
 
@@ -73,13 +73,13 @@ def test_confirmation_needs_the_protocol_interval(gap: float, confirmed: bool) -
 @pytest.mark.parametrize(("day", "best"), [(42.0, SD), (41.0, NE)])
 def test_sd_needs_the_minimum_duration(day: float, best: int) -> None:
     """SD counts as best response only at ≥ min_sd_duration_days from start."""
-    out, _ = _best_response(np.array([[SD]], dtype=np.int8), np.array([[day]]), _design())
+    out, _, _ = _best_response(np.array([[SD]], dtype=np.int8), np.array([[day]]), _design())
     assert int(out[0]) == best
 
 
 def test_unconfirmed_pr_followed_by_pd_is_sd() -> None:
     """PR then PD: best response is SD when the PR came after the minimum SD duration."""
-    out, resp = _best_response(np.array([[PR, PD]], dtype=np.int8),
+    out, _, resp = _best_response(np.array([[PR, PD]], dtype=np.int8),
                                np.array([[45.0, 88.0]]), _design())
     assert int(out[0]) == SD
     assert not resp[0]

@@ -1,9 +1,11 @@
-"""Best overall response, unconfirmed and confirmed, from timepoint responses.
+"""Best overall response, unconfirmed and confirmed, from timepoint responses: the one engine.
 
-Pre-processing is vectorised (reference-date filter, worst-of-day); the event rules then run
-over each subject's short integer sequence. The order of the events comes from
-``data/recist_1_1.yaml``; each event is a small named predicate here, returning the index of
-its earliest qualifying assessment or ``None``.
+Every caller goes through :func:`decide_best_responses` (or its steps): the RECIST engine
+(:func:`classify_best`, behind ``oncotrial recist assess``), ADRS (``oncotrial derive``) and
+the simulator (``oncotrial.sim.observe``). Inputs are flat arrays sorted by group (a subject
+and evaluator, or a virtual patient) then day, one record per day; every step is a numpy
+operation over all groups at once. The order of the events comes from
+``data/recist_1_1.yaml``; each event is a named vectorised predicate here.
 """
 
 from __future__ import annotations
@@ -12,20 +14,34 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from oncotrial.errors import DataError
-from oncotrial.rules._recist_rules import RecistRules
-from oncotrial.rules._recist_settings import RecistSettings
+from oncotrial.rules._recist_rules import NamedRule, RecistRules
+from oncotrial.rules._recist_settings import BestResponseSettings, RecistSettings
 
-__all__ = ["BEST_RESPONSE_COLUMNS", "RESPONSE_CODES", "classify_best"]
+__all__ = [
+    "BEST_RESPONSE_COLUMNS",
+    "RESPONSE_CODES",
+    "WORST_OF_DAY_RANK",
+    "BestDecision",
+    "BestResponses",
+    "classify_best",
+    "confirm_responses",
+    "cut_after_first_pd",
+    "decide_best_responses",
+    "recode_cr_followed_by_worse",
+]
 
-# Codes of timepoint responses inside this module.
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+# Codes of timepoint responses inside the engine.
 CR, PR, SD, NON, PD, NE = range(6)
 RESPONSE_CODES = {"CR": CR, "PR": PR, "SD": SD, "NON-CR/NON-PD": NON, "PD": PD, "NE": NE}
-_NAMES = {code: name for name, code in RESPONSE_CODES.items()}
 # worst-of-day: PD > NON-CR/NON-PD > SD > PR > CR > NE (admiralonco ad_adrs.R ANL01FL)
-_WORST_RANK = np.array([4, 3, 2, 1, 0, 5])  # indexed by code; lower = worse
+WORST_OF_DAY_RANK = np.array([4, 3, 2, 1, 0, 5])  # indexed by code; lower = worse
 
 BEST_RESPONSE_COLUMNS = (
     "subject",
@@ -45,110 +61,253 @@ BEST_RESPONSE_COLUMNS = (
 )
 
 
+def _firsts(group: IntArray, rows: IntArray) -> tuple[IntArray, IntArray]:
+    """(group, row) of the first of *rows* (ascending) in each group that has any; a group's
+    records are contiguous, so a change of group marks its first row (no sort needed)."""
+    groups = group[rows]
+    first = np.r_[True, groups[1:] != groups[:-1]] if len(rows) else np.zeros(0, dtype=bool)
+    return groups[first], rows[first]
+
+
+def _seen_before(group: IntArray, flag: BoolArray) -> BoolArray:
+    """True where an earlier record of the same group has *flag*."""
+    n = len(group)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    # flagged records strictly before, over all groups
+    before: IntArray = np.cumsum(flag, dtype=np.int64) - flag
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    start_of = np.repeat(starts, np.diff(np.r_[starts, n]))
+    return np.asarray(before - before[start_of] > 0, dtype=bool)
+
+
+def recode_cr_followed_by_worse(group: IntArray, code: IntArray) -> BoolArray:
+    """Records that are PR, SD or NON-CR/NON-PD after a CR of the same group.
+
+    RECIST 1.1 Table 3 footnote a: once a CR is documented, disease seen later (even meeting
+    PR criteria against baseline) has reappeared, so it is PD. The caller decides whether to
+    recode (``cr_followed_by_worse_is_pd``); the mask is reported either way.
+    """
+    worse: BoolArray = (code == PR) | (code == SD) | (code == NON)
+    return worse & _seen_before(group, code == CR)
+
+
+def cut_after_first_pd(group: IntArray, code: IntArray) -> BoolArray:
+    """Records up to and including the first PD of their group (RECIST 1.1 §4.4.3)."""
+    return ~_seen_before(group, code == PD)
+
+
+def confirm_responses(
+    group: IntArray, day: IntArray, code: IntArray, settings: BestResponseSettings
+) -> BoolArray:
+    """Which CR and PR records are confirmed (RECIST 1.1 §4.6; admiralonco ``crsp_y_cr``,
+    ``crsp_y_pr``).
+
+    For each CR (PR) the first later record that is CR (CR or PR) and at least
+    ``confirmation_interval_days`` later confirms it (no +1 day), provided every record in
+    between and the confirming one is CR or NE (CR, PR or NE, plus at most one SD when
+    ``accept_sd_between``), at most ``max_ne_between`` are NE and, for a PR, no PR follows a
+    CR. Evaluated with one vectorised pass per look-ahead distance, not per group.
+    """
+    n = len(code)
+    is_cr = code == CR
+    candidate = is_cr | (code == PR)
+    open_ = candidate.copy()
+    ok = candidate.copy()
+    ne_count = np.zeros(n, dtype=np.int64)
+    sd_count = np.zeros(n, dtype=np.int64)
+    seen_cr = np.zeros(n, dtype=bool)
+    confirmed = np.zeros(n, dtype=bool)
+    max_sd = 1 if settings.accept_sd_between else 0
+    gap = settings.confirmation_interval_days
+    index = np.arange(n)
+    step = 0
+    while open_.any():
+        step += 1
+        rows = index[open_ & (index + step < n)]
+        open_[index[open_ & (index + step >= n)]] = False
+        later = rows + step
+        same = group[later] == group[rows]
+        open_[rows[~same]] = False
+        rows, later = rows[same], later[same]
+        value = code[later]
+        ne_count[rows] += value == NE
+        sd_count[rows] += value == SD
+        cr_rows = is_cr[rows]
+        allowed_cr = (value == CR) | (value == NE)
+        allowed_pr = ((value == CR) | (value == PR) | (value == NE) | (value == SD)) & ~(
+            (value == PR) & seen_cr[rows]
+        )
+        ok[rows] &= np.where(cr_rows, allowed_cr, allowed_pr)
+        seen_cr[rows] |= value == CR
+        confirms = np.where(cr_rows, value == CR, (value == CR) | (value == PR))
+        confirms &= day[later] >= day[rows] + gap
+        done = rows[confirms]
+        confirmed[done] = (
+            ok[done] & (ne_count[done] <= settings.max_ne_between) & (sd_count[done] <= max_sd)
+        )
+        open_[done] = False
+        open_[rows[~ok[rows]]] = False
+    return confirmed
+
+
 @dataclass(frozen=True, slots=True)
-class _Seq:
-    """One subject's working sequence: days since epoch and response codes, sorted by day."""
-
-    days: list[int]
-    codes: list[int]
-    sd_from: int  # first day on which SD counts (reference date + minimum SD duration)
+class _Records:
+    code: IntArray
+    late: BoolArray  # on or after the group's reference date + minimum SD duration
+    confirmed: BoolArray
 
 
-Event = Callable[[_Seq, RecistSettings], int | None]
+Event = Callable[[_Records], BoolArray]
 
 
-def _first(seq: _Seq, wanted: frozenset[int], *, windowed: bool = False) -> int | None:
-    for i, code in enumerate(seq.codes):
-        if code in wanted and (not windowed or seq.days[i] >= seq.sd_from):
-            return i
-    return None
+def _any_of(code: IntArray, codes: tuple[int, ...]) -> BoolArray:
+    mask: BoolArray = code == codes[0]
+    for other in codes[1:]:
+        mask |= code == other
+    return mask
 
 
-def _confirmed(seq: _Seq, i: int, settings: RecistSettings) -> bool:
-    """RECIST 1.1 §4.6 / admiralonco confirmation of the CR or PR at index *i*."""
-    candidate = seq.codes[i]
-    confirming = {CR} if candidate == CR else {CR, PR}
-    allowed = {CR, NE} if candidate == CR else {CR, PR, NE}
-    if candidate == PR and settings.accept_sd_between:
-        allowed = allowed | {SD}
-    due = seq.days[i] + settings.confirmation_interval_days
-    j = next(
-        (
-            k
-            for k in range(i + 1, len(seq.codes))
-            if seq.codes[k] in confirming and seq.days[k] >= due
-        ),
-        None,
-    )
-    if j is None:
-        return False
-    window = seq.codes[i + 1 : j + 1]
-    if any(c not in allowed for c in window) or window.count(NE) > settings.max_ne_between:
-        return False
-    if window.count(SD) > 1:
-        return False
-    if CR in window and PR in window:  # no PR after a CR inside the window
-        first_cr = window.index(CR)
-        return PR not in window[first_cr:]
-    return True
+def _is(*codes: int) -> Event:
+    return lambda r: _any_of(r.code, codes)
 
 
-def _first_confirmed(seq: _Seq, code: int, settings: RecistSettings) -> int | None:
-    for i, c in enumerate(seq.codes):
-        if c == code and _confirmed(seq, i, settings):
-            return i
-    return None
+def _late(*codes: int) -> Event:
+    return lambda r: _any_of(r.code, codes) & r.late
 
 
-_ANY = frozenset(range(6))
 _EVENTS: dict[str, Event] = {
-    "bor_cr": lambda s, _: _first(s, frozenset({CR})),
-    "bor_pr": lambda s, _: _first(s, frozenset({PR})),
-    "bor_sd_min_duration": lambda s, _: _first(s, frozenset({SD}), windowed=True),
-    "bor_non_cr_non_pd_min_duration": lambda s, _: _first(s, frozenset({NON}), windowed=True),
-    "bor_pd": lambda s, _: _first(s, frozenset({PD})),
-    "bor_ne": lambda s, _: _first(s, _ANY),
-    "bor_missing": lambda s, _: None,
-    "cbor_confirmed_cr": lambda s, st: _first_confirmed(s, CR, st),
-    "cbor_confirmed_pr": lambda s, st: _first_confirmed(s, PR, st),
-    "cbor_sd_min_duration": lambda s, _: _first(s, frozenset({CR, PR, SD}), windowed=True),
-    "cbor_non_cr_non_pd_min_duration": lambda s, _: _first(s, frozenset({NON}), windowed=True),
-    "cbor_pd": lambda s, _: _first(s, frozenset({PD})),
-    "cbor_ne": lambda s, _: _first(s, _ANY),
-    "cbor_missing": lambda s, _: None,
+    "bor_cr": _is(CR),
+    "bor_pr": _is(PR),
+    "bor_sd_min_duration": _late(SD),
+    "bor_non_cr_non_pd_min_duration": _late(NON),
+    "bor_pd": _is(PD),
+    "bor_ne": lambda r: np.ones(len(r.code), dtype=bool),
+    "cbor_confirmed_cr": lambda r: r.confirmed & (r.code == CR),
+    "cbor_confirmed_pr": lambda r: r.confirmed & (r.code == PR),
+    "cbor_sd_min_duration": _late(CR, PR, SD),
+    "cbor_non_cr_non_pd_min_duration": _late(NON),
+    "cbor_pd": _is(PD),
+    "cbor_ne": lambda r: np.ones(len(r.code), dtype=bool),
 }
 
 
+@dataclass(frozen=True, slots=True)
+class BestDecision:
+    """One best-response parameter for every group.
+
+    ``position`` indexes the input records (−1: no record, the ``*_missing`` rule); ``rule``
+    indexes ``rules`` (the ordered list it was decided by).
+    """
+
+    rules: tuple[NamedRule, ...]
+    rule: IntArray
+    position: IntArray
+
+    @property
+    def outcome(self) -> npt.NDArray[np.object_]:
+        """Outcome (CR, PR, SD, NON-CR/NON-PD, PD, NE, MISSING) per group."""
+        return np.array([r.outcome for r in self.rules], dtype=object)[self.rule]
+
+    @property
+    def rule_name(self) -> npt.NDArray[np.object_]:
+        """Name of the rule that decided, per group."""
+        return np.array([r.name for r in self.rules], dtype=object)[self.rule]
+
+
+@dataclass(frozen=True, slots=True)
+class BestResponses:
+    """The engine's result over records sorted by group then day.
+
+    Per record: ``code`` after the CR-followed-by-worse recoding (when enabled),
+    ``recoded`` (a PR/SD/NON-CR/NON-PD after a CR, recoded or not), ``analysed`` (up to and
+    including the first PD) and ``confirmed`` (a confirmed CR or PR). Per group: ``bor`` and
+    ``cbor``.
+    """
+
+    code: IntArray
+    recoded: BoolArray
+    analysed: BoolArray
+    confirmed: BoolArray
+    bor: BestDecision
+    cbor: BestDecision
+
+
 def _decide(
-    seq: _Seq, rules: Sequence[tuple[str, str]], settings: RecistSettings
-) -> tuple[str, int | None, str]:
-    """First event (name, outcome) with a qualifying assessment → (outcome, index, name)."""
-    for name, outcome in rules:
-        if name.endswith("_missing"):
-            if not seq.codes:
-                return outcome, None, name
+    rules: Sequence[NamedRule], records: _Records, group: IntArray, n_groups: int
+) -> BestDecision:
+    """First rule (in data-file order) with a qualifying record, per group; its earliest
+    qualifying record dates it. Groups with no record take the ``*_missing`` rule."""
+    rule = np.full(n_groups, -1, dtype=np.int64)
+    position = np.full(n_groups, -1, dtype=np.int64)
+    missing = -1
+    for order, named in enumerate(rules):
+        if named.name.endswith("_missing"):
+            missing = order
             continue
-        index = _EVENTS[name](seq, settings)
-        if index is not None:
-            return outcome, index, name
-    raise AssertionError("best-response rule list is not exhaustive")  # pragma: no cover
+        groups, first = _firsts(group, np.flatnonzero(_EVENTS[named.name](records)))
+        fresh = rule[groups] < 0
+        rule[groups[fresh]] = order
+        position[groups[fresh]] = first[fresh]
+    undecided = rule < 0
+    if missing < 0 and undecided.any():  # pragma: no cover - the loader requires *_missing
+        raise AssertionError("best-response rule list is not exhaustive")
+    rule[undecided] = missing
+    return BestDecision(rules=tuple(rules), rule=rule, position=position)
 
 
-def _recode_and_cut(codes: list[int], settings: RecistSettings) -> tuple[list[int], bool]:
-    """RECIST 1.1 Table 3 footnote a (a later PR/SD after CR is PD), then cut after first PD."""
-    out: list[int] = []
-    seen_cr = False
-    recoded = False
-    for code in codes:
-        if seen_cr and code in (PR, SD, NON):
-            recoded = True
-            if settings.cr_followed_by_worse_is_pd:
-                code = PD  # noqa: PLW2901 - the recoded value is the point
-        out.append(code)
-        if code == PD:
-            break
-        seen_cr = seen_cr or code == CR
-    return out, recoded
+def decide_best_responses(
+    group: IntArray,
+    day: IntArray,
+    code: IntArray,
+    *,
+    n_groups: int,
+    sd_from: IntArray,
+    settings: BestResponseSettings,
+    rules: RecistRules,
+) -> BestResponses:
+    """BOR and confirmed BOR of every group (RECIST 1.1 §4.4.3, §4.6; admiralonco event order).
+
+    Parameters
+    ----------
+    group, day, code
+        One record per group and day, sorted by group then day: group number in
+        ``[0, n_groups)``, day number, response code (:data:`RESPONSE_CODES`). Records before
+        the reference date and all but the worst of a day are already removed.
+    n_groups
+        Number of groups; groups without records get the ``*_missing`` rule.
+    sd_from
+        Per group: first day on which SD and NON-CR/NON-PD count (reference day + minimum SD
+        duration; inclusive, admiralonco #83).
+    settings
+        Confirmation interval, NE/SD tolerated before confirmation, CR-followed-by-worse.
+    rules
+        The loaded rule file; its ``bor_rules`` and ``cbor_rules`` give the event order.
+    """
+    recoded = recode_cr_followed_by_worse(group, code)
+    if settings.cr_followed_by_worse_is_pd:
+        code = np.where(recoded, PD, code)
+    analysed = cut_after_first_pd(group, code)
+    kept = np.flatnonzero(analysed)
+    k_group, k_day, k_code = group[kept], day[kept], code[kept]
+    confirmed = confirm_responses(k_group, k_day, k_code, settings)
+    records = _Records(code=k_code, late=k_day >= sd_from[k_group], confirmed=confirmed)
+    bor = _decide(rules.bor_rules, records, k_group, n_groups)
+    cbor = _decide(rules.cbor_rules, records, k_group, n_groups)
+
+    def to_input(decision: BestDecision) -> BestDecision:
+        position = decision.position.copy()
+        found = position >= 0
+        position[found] = kept[position[found]]
+        return BestDecision(rules=decision.rules, rule=decision.rule, position=position)
+
+    confirmed_all = np.zeros(len(code), dtype=bool)
+    confirmed_all[kept] = confirmed
+    return BestResponses(code=code, recoded=recoded & analysed, analysed=analysed,
+                         confirmed=confirmed_all, bor=to_input(bor), cbor=to_input(cbor))
+
+
+# ---------------------------------------------------------------- the RECIST engine's frames
 
 
 def _prepare(
@@ -192,7 +351,7 @@ def _prepare(
     return tp, ref_days
 
 
-def _to_days(dates: pd.Series) -> np.ndarray:
+def _to_days(dates: pd.Series) -> IntArray:
     values = pd.to_datetime(dates)
     if bool(values.isna().any()):
         raise DataError(
@@ -204,40 +363,18 @@ def _to_days(dates: pd.Series) -> np.ndarray:
     return np.asarray(values.to_numpy(dtype="datetime64[D]").astype(np.int64))
 
 
-def _day_or_none(days: list[int], index: int | None) -> int | None:
-    return None if index is None else days[index]
+def _first_day(group: IntArray, day: IntArray, mask: BoolArray, n_groups: int) -> pd.Series:
+    out = np.full(n_groups, np.nan)
+    groups, first = _firsts(group, np.flatnonzero(mask))
+    out[groups] = day[first]
+    return pd.Series(out)
 
 
-def _subject_row(
-    seq_days: list[int],
-    seq_codes: list[int],
-    ref_day: int,
-    settings: RecistSettings,
-    rules: RecistRules,
-) -> dict[str, object]:
-    codes, recoded = _recode_and_cut(seq_codes, settings)
-    days = seq_days[: len(codes)]
-    seq = _Seq(days=days, codes=codes, sd_from=ref_day + settings.min_sd_duration_days)
-    bor_rules = [(r.name, r.outcome) for r in rules.bor_rules]
-    cbor_rules = [(r.name, r.outcome) for r in rules.cbor_rules]
-    bor, bor_i, bor_rule = _decide(seq, bor_rules, settings)
-    cbor, cbor_i, cbor_rule = _decide(seq, cbor_rules, settings)
-    response_i = _first(seq, frozenset({CR, PR}))
-    pd_i = _first(seq, frozenset({PD}))
-    confirmed = cbor in ("CR", "PR")
-    return {
-        "n_assessments": len(codes),
-        "bor": bor,
-        "bor_date": _day_or_none(days, bor_i),
-        "bor_rule": bor_rule,
-        "cbor": cbor,
-        "cbor_date": _day_or_none(days, cbor_i),
-        "cbor_rule": cbor_rule,
-        "response_date": _day_or_none(days, response_i),
-        "confirmed_response_date": _day_or_none(days, cbor_i if confirmed else None),
-        "pd_date": _day_or_none(days, pd_i),
-        "cr_followed_by_worse": recoded,
-    }
+def _decision_day(decision: BestDecision, day: IntArray) -> pd.Series:
+    out = np.full(len(decision.position), np.nan)
+    found = decision.position >= 0
+    out[found] = day[decision.position[found]]
+    return pd.Series(out)
 
 
 def classify_best(
@@ -258,29 +395,49 @@ def classify_best(
             allowed="a date per subject",
             subject=unknown[0],
         )
-    tp["ref_day"] = tp["subject"].map(ref_days)
-    tp = tp.loc[tp["day"] >= tp["ref_day"]]  # rule exclude_before_reference
-    tp["rank"] = _WORST_RANK[tp["code"].to_numpy(dtype=int)]
-    tp = tp.sort_values(["subject", "evaluator", "day", "rank"], kind="stable")
-    tp = tp.drop_duplicates(["subject", "evaluator", "day"], keep="first")  # worst_of_day
-    groups = _split_groups(tp)
     evaluator_list = (
         list(evaluators)
         if evaluators is not None
         else sorted(timepoints["evaluator"].astype(str).unique())
     )
-    rows = []
-    for subject in sorted(ref_days):
-        for evaluator in evaluator_list:
-            seq_days, seq_codes = groups.get((subject, evaluator), ([], []))
-            row: dict[str, object] = {
-                "subject": subject,
-                "evaluator": evaluator,
-                "reference_date": ref_days[subject],
-            }
-            row.update(_subject_row(seq_days, seq_codes, ref_days[subject], settings, rules))
-            rows.append(row)
-    out = pd.DataFrame(rows, columns=list(BEST_RESPONSE_COLUMNS))
+    subjects = sorted(ref_days)
+    keys = pd.MultiIndex.from_product([subjects, evaluator_list], names=["subject", "evaluator"])
+    tp["ref_day"] = tp["subject"].map(ref_days)
+    tp = tp.loc[tp["day"] >= tp["ref_day"]]  # rule exclude_before_reference
+    tp["group"] = keys.get_indexer(pd.MultiIndex.from_frame(tp[["subject", "evaluator"]]))
+    tp = tp.loc[tp["group"] >= 0]  # evaluators not asked for
+    tp["rank"] = WORST_OF_DAY_RANK[tp["code"].to_numpy(dtype=int)]
+    tp = tp.sort_values(["group", "day", "rank"], kind="stable")
+    tp = tp.drop_duplicates(["group", "day"], keep="first")  # worst_of_day
+    group = tp["group"].to_numpy(dtype=np.int64)
+    day = tp["day"].to_numpy(dtype=np.int64)
+    key_subjects = keys.get_level_values("subject")
+    ref_of_group = np.asarray([ref_days[s] for s in key_subjects], dtype=np.int64)
+    result = decide_best_responses(
+        group, day, tp["code"].to_numpy(dtype=np.int64), n_groups=len(keys),
+        sd_from=ref_of_group + settings.min_sd_duration_days, settings=settings.best_response,
+        rules=rules,
+    )
+    code, kept = result.code, result.analysed
+    confirmed_days = _decision_day(result.cbor, day).where(
+        pd.Series(result.cbor.outcome).isin(["CR", "PR"]).to_numpy())
+    columns: dict[str, object] = {
+        "subject": np.asarray(key_subjects, dtype=object),
+        "evaluator": np.asarray(keys.get_level_values("evaluator"), dtype=object),
+        "reference_date": pd.Series(ref_of_group.astype(float)),
+        "n_assessments": np.bincount(group[kept], minlength=len(keys)),
+        "bor": result.bor.outcome,
+        "bor_date": _decision_day(result.bor, day),
+        "bor_rule": result.bor.rule_name,
+        "cbor": result.cbor.outcome,
+        "cbor_date": _decision_day(result.cbor, day),
+        "cbor_rule": result.cbor.rule_name,
+        "response_date": _first_day(group, day, kept & ((code == CR) | (code == PR)), len(keys)),
+        "confirmed_response_date": confirmed_days,
+        "pd_date": _first_day(group, day, kept & (code == PD), len(keys)),
+        "cr_followed_by_worse": np.bincount(group[result.recoded], minlength=len(keys)) > 0,
+    }
+    out = pd.DataFrame({name: columns[name] for name in BEST_RESPONSE_COLUMNS})
     for column in (
         "reference_date",
         "bor_date",
@@ -289,25 +446,5 @@ def classify_best(
         "confirmed_response_date",
         "pd_date",
     ):
-        days = pd.to_numeric(out[column], errors="raise").astype(float)
-        out[column] = pd.to_datetime(days, unit="D")
+        out[column] = pd.to_datetime(out[column].astype(float), unit="D")
     return out
-
-
-def _split_groups(tp: pd.DataFrame) -> dict[tuple[str, str], tuple[list[int], list[int]]]:
-    """Per (subject, evaluator): days and codes as plain lists (input sorted by the key)."""
-    subjects = tp["subject"].to_numpy(dtype=object)
-    evaluators = tp["evaluator"].astype(str).to_numpy(dtype=object)
-    days = tp["day"].to_numpy(dtype=np.int64).tolist()
-    codes = tp["code"].to_numpy(dtype=np.int64).tolist()
-    n = len(subjects)
-    if n == 0:
-        return {}
-    change = np.ones(n, dtype=bool)
-    change[1:] = (subjects[1:] != subjects[:-1]) | (evaluators[1:] != evaluators[:-1])
-    starts = np.flatnonzero(change).tolist()
-    ends = [*starts[1:], n]
-    return {
-        (str(subjects[a]), str(evaluators[a])): (days[a:b], codes[a:b])
-        for a, b in zip(starts, ends, strict=True)
-    }

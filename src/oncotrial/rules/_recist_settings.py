@@ -12,6 +12,7 @@ __all__ = [
     "LESION_ROLES",
     "MEASUREMENT_COLUMNS",
     "MEASUREMENT_STATES",
+    "BestResponseSettings",
     "RecistParametersLike",
     "RecistSettings",
 ]
@@ -39,6 +40,36 @@ MEASUREMENT_STATES = (
     "NOT DONE",
     "TOO SMALL TO MEASURE",
 )
+
+
+def _check_int(name: str, value: object, minimum: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ProtocolError(f"recist.{name}={value!r}: must be an integer >= {minimum}")
+
+
+@dataclass(frozen=True, slots=True)
+class BestResponseSettings:
+    """The parameters of best overall response and its confirmation, and nothing else.
+
+    One set of options for every caller of the one best-response engine
+    (:mod:`oncotrial.rules._recist_best`): the RECIST engine (from :class:`RecistSettings`),
+    ADRS (protocol values plus ``ResponseOptions``) and the simulator (its ``TrialDesign``).
+    The meaning of each field is documented on :class:`RecistSettings`.
+    """
+
+    confirmation_interval_days: int
+    min_sd_duration_days: int
+    max_ne_between: int = 1
+    accept_sd_between: bool = False
+    cr_followed_by_worse_is_pd: bool = True
+
+    def __post_init__(self) -> None:
+        _check_int("confirmation_interval_days", self.confirmation_interval_days, 1)
+        _check_int("min_sd_duration_days", self.min_sd_duration_days, 0)
+        _check_int("max_ne_between", self.max_ne_between, 0)
+        for name in ("accept_sd_between", "cr_followed_by_worse_is_pd"):
+            if not isinstance(getattr(self, name), bool):
+                raise ProtocolError(f"{name}={getattr(self, name)!r}: must be true or false")
 
 
 class RecistParametersLike(TypingProtocol):
@@ -107,13 +138,23 @@ class RecistSettings:
             ("max_ne_between", self.max_ne_between, 0),
         )
         for name, value, minimum in checks:
-            if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-                raise ProtocolError(f"recist.{name}={value!r}: must be an integer >= {minimum}")
+            _check_int(name, value, minimum)
         tsm = self.too_small_to_measure_mm
         if isinstance(tsm, bool) or not isinstance(tsm, int | float) or not 0 < tsm < 10:
             raise ProtocolError(
                 f"recist.too_small_to_measure_mm={tsm!r}: must be a number in (0, 10) mm"
             )
+
+    @property
+    def best_response(self) -> BestResponseSettings:
+        """The subset of these settings that best overall response reads."""
+        return BestResponseSettings(
+            confirmation_interval_days=self.confirmation_interval_days,
+            min_sd_duration_days=self.min_sd_duration_days,
+            max_ne_between=self.max_ne_between,
+            accept_sd_between=self.accept_sd_between,
+            cr_followed_by_worse_is_pd=self.cr_followed_by_worse_is_pd,
+        )
 
     @classmethod
     def from_protocol(

@@ -7,7 +7,7 @@ per-subject Python loop.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +23,14 @@ from oncotrial.rules._recist_rules import (
 )
 from oncotrial.rules._recist_settings import RecistSettings
 
-__all__ = ["TIMEPOINT_COLUMNS", "classify_keyed_timepoints"]
+__all__ = [
+    "TIMEPOINT_COLUMNS",
+    "classify_keyed_timepoints",
+    "first_match",
+    "lesion_disappeared",
+    "target_sum_progressed",
+    "target_sum_responded",
+]
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
@@ -66,16 +73,50 @@ def _le(a: FloatArray, b: FloatArray) -> BoolArray:
         return np.asarray(a <= b + _REL_TOL * np.maximum(1.0, np.abs(b)), dtype=bool)
 
 
+def first_match(
+    rules: Sequence[NamedRule], conditions: Mapping[str, BoolArray | bool],
+    shape: tuple[int, ...],
+) -> npt.NDArray[np.int64]:
+    """Index (into *rules*) of the first rule whose condition holds, element-wise; −1 where
+    none does. *conditions* maps every rule name to a boolean array of *shape* (or a bool)."""
+    index = np.full(shape, -1, dtype=np.int64)
+    for order in range(len(rules) - 1, -1, -1):  # the earliest true rule is written last
+        index = np.where(conditions[rules[order].name], order, index)
+    return index
+
+
 def _select(
     rules: Sequence[NamedRule], conditions: dict[str, BoolArray], size: int
 ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_]]:
     """First-match over ordered named rules: (outcome, rule name) per row."""
-    conds = [conditions[r.name] for r in rules]
-    outcome = np.select(conds, [np.asarray(r.outcome, dtype=object) for r in rules], default="")
-    names = np.select(conds, [np.asarray(r.name, dtype=object) for r in rules], default="")
-    if size and (names == "").any():  # the last rule of each list is unconditional
+    index = first_match(rules, conditions, (size,))
+    if size and (index < 0).any():  # the last rule of each list is unconditional
         raise AssertionError("RECIST rule list is not exhaustive")  # pragma: no cover
-    return outcome.astype(object), names.astype(object)
+    outcome = np.array([r.outcome for r in rules], dtype=object)[index]
+    names = np.array([r.name for r in rules], dtype=object)[index]
+    return outcome, names
+
+
+def target_sum_progressed(sums: FloatArray, nadir: FloatArray, rules: RecistRules) -> BoolArray:
+    """Sum ≥ (1 + 20 %) × nadir and ≥ nadir + 5 mm (RECIST 1.1 §4.3.1 PD; values from the
+    rule data); False where either is missing."""
+    pd_fraction = rules.threshold("pd_increase_fraction")
+    pd_abs = rules.threshold("pd_min_absolute_increase_mm")
+    return _ge(sums, nadir * (1.0 + pd_fraction)) & _ge(sums - nadir, np.full_like(sums, pd_abs))
+
+
+def target_sum_responded(sums: FloatArray, base: FloatArray, rules: RecistRules) -> BoolArray:
+    """Sum ≤ (1 − 30 %) × baseline sum (RECIST 1.1 §4.3.1 PR; value from the rule data)."""
+    return _le(sums, base * (1.0 - rules.threshold("pr_decrease_fraction")))
+
+
+def lesion_disappeared(value: FloatArray, nodal: BoolArray, rules: RecistRules) -> BoolArray:
+    """A target lesion in CR: 0 mm, or a node with short axis < 10 mm (RECIST 1.1 §4.3.1);
+    False where not measured."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(
+            np.where(nodal, value < rules.threshold("node_cr_below_mm"), value == 0.0), dtype=bool
+        )
 
 
 def _lesion_grid(keyed: KeyedInput, role: str) -> pd.DataFrame:
@@ -144,9 +185,7 @@ def _target_block(keyed: KeyedInput, settings: RecistSettings, rules: RecistRule
     value = _target_values(grid, settings)
     assessed = ~np.isnan(value)
     nodal = grid["nodal"].to_numpy(dtype=bool)
-    node_cr = rules.threshold("node_cr_below_mm")
-    with np.errstate(invalid="ignore"):
-        lesion_cr = assessed & np.where(nodal, value < node_cr, value == 0.0)
+    lesion_cr = assessed & lesion_disappeared(value, nodal, rules)
     work = pd.DataFrame(
         {
             "ak": grid["ak"].to_numpy(),
@@ -192,18 +231,14 @@ def _target_response(
     nadir = out["nadir_mm"].to_numpy(dtype=float, na_value=np.nan)
     n_target = out["n_target"].to_numpy()
     all_assessed = out["n_target_assessed"].to_numpy() == n_target
-    pd_fraction = rules.threshold("pd_increase_fraction")
-    pd_abs = rules.threshold("pd_min_absolute_increase_mm")
-    pr_fraction = rules.threshold("pr_decrease_fraction")
     has_reference = ~np.isnan(base) & ~np.isnan(nadir)
     conditions = {
         "target_none_at_baseline": n_target == 0,
         "target_ne_no_baseline_sum": ~has_reference,
-        "target_pd_sum_increase": _ge(sums, nadir * (1.0 + pd_fraction))
-        & _ge(sums - nadir, np.full_like(sums, pd_abs)),
+        "target_pd_sum_increase": target_sum_progressed(sums, nadir, rules),
         "target_ne_not_all_assessed": ~all_assessed,
         "target_cr_all_gone": out["n_cr"].to_numpy() == n_target,
-        "target_pr_30pct_decrease": _le(sums, base * (1.0 - pr_fraction)),
+        "target_pr_30pct_decrease": target_sum_responded(sums, base, rules),
         "target_sd": np.ones(len(out), dtype=bool),
     }
     return _select(rules.target_rules, conditions, len(out))

@@ -36,7 +36,17 @@ import pandas as pd
 
 from oncotrial.errors import DataError
 from oncotrial.rules._recist_baseline import BASELINE_CHECK_COLUMNS, check_keyed_baseline
-from oncotrial.rules._recist_best import BEST_RESPONSE_COLUMNS, classify_best
+from oncotrial.rules._recist_best import (
+    BEST_RESPONSE_COLUMNS,
+    RESPONSE_CODES,
+    WORST_OF_DAY_RANK,
+    BestDecision,
+    BestResponses,
+    classify_best,
+    cut_after_first_pd,
+    decide_best_responses,
+    recode_cr_followed_by_worse,
+)
 from oncotrial.rules._recist_input import key_input
 from oncotrial.rules._recist_rules import (
     NEW_CATEGORIES,
@@ -49,9 +59,17 @@ from oncotrial.rules._recist_settings import (
     LESION_COLUMNS,
     MEASUREMENT_COLUMNS,
     MEASUREMENT_STATES,
+    BestResponseSettings,
     RecistSettings,
 )
-from oncotrial.rules._recist_timepoint import TIMEPOINT_COLUMNS, classify_keyed_timepoints
+from oncotrial.rules._recist_timepoint import (
+    TIMEPOINT_COLUMNS,
+    classify_keyed_timepoints,
+    first_match,
+    lesion_disappeared,
+    target_sum_progressed,
+    target_sum_responded,
+)
 
 __all__ = [
     "BASELINE_CHECK_COLUMNS",
@@ -59,7 +77,13 @@ __all__ = [
     "LESION_COLUMNS",
     "MEASUREMENT_COLUMNS",
     "MEASUREMENT_STATES",
+    "RESPONSE_CODES",
+    "TARGET_CATEGORIES",
     "TIMEPOINT_COLUMNS",
+    "WORST_OF_DAY_RANK",
+    "BestDecision",
+    "BestResponseSettings",
+    "BestResponses",
     "RecistAssessment",
     "RecistSettings",
     "TimepointDecision",
@@ -67,8 +91,15 @@ __all__ = [
     "classify_best_response",
     "classify_overall_response",
     "classify_timepoints",
+    "cut_after_first_pd",
+    "decide_best_responses",
     "derive_recist_responses",
+    "first_match",
+    "lesion_disappeared",
     "load_recist_rules",
+    "recode_cr_followed_by_worse",
+    "target_sum_progressed",
+    "target_sum_responded",
 ]
 
 

@@ -3,20 +3,38 @@
 simulation.md §2.3–2.6: scans every ``imaging_interval_days`` ± ``imaging_window_days`` with
 occasional misses, per-lesion measurement error ``round(true·exp(ε₁) + ε₂)`` (< 3 mm true reads
 0, 0 < reading < 5 mm reads "too small to measure" = 5 mm), RECIST 1.1 time-point responses
-(Eisenhauer 2009 §4.3), confirmation of CR/PR at least ``confirmation_interval_days`` later, PFS
-as the first PD scan or death (censored at the last adequate scan, FDA 2018 guidance) and OS as
-death from pre-progression hazard or after post-progression survival.  This vectorised RECIST
-is the simulator's own observation model; the trial's official calls are made by
-``oncotrial.rules.recist`` on the recorded measurements.
+(Eisenhauer 2009 §4.3), best overall response with confirmation, PFS as the first PD scan or
+death (censored at the last adequate scan, FDA 2018 guidance) and OS as death from
+pre-progression hazard or after post-progression survival.
+
+RECIST is not re-implemented here: the thresholds, the target-response rule order and the
+overall timepoint table come from the rule data through ``oncotrial.rules.recist``, and best
+response (CR-followed-by-worse, cut at PD, confirmation, minimum SD duration) is the engine's
+:func:`~oncotrial.rules.recist.decide_best_responses`, the one ADRS and ``recist assess`` use.
+The virtual patients have target lesions only (non-target response NONE) and every lesion is
+read at a performed scan, so no timepoint is NE.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
 
+from oncotrial.rules.recist import (
+    RESPONSE_CODES,
+    TARGET_CATEGORIES,
+    BestResponseSettings,
+    classify_overall_response,
+    decide_best_responses,
+    first_match,
+    lesion_disappeared,
+    load_recist_rules,
+    target_sum_progressed,
+    target_sum_responded,
+)
 from oncotrial.sim._draws import PatientDraws
 from oncotrial.sim.design import TrialDesign
 from oncotrial.sim.parameters import DAYS_PER_MONTH, SimParameters
@@ -34,12 +52,13 @@ FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 CodeArray = NDArray[np.int8]
 
-NOT_DONE, CR, PR, SD, PD, NE = 0, 1, 2, 3, 4, 5
-BEST_RESPONSE_CODES = {CR: "CR", PR: "PR", SD: "SD", PD: "PD", NE: "NE"}
-NODE_NORMAL_MM = 10.0  # RECIST 1.1 §4.3.1: CR needs every node < 10 mm short axis
-PR_FRACTION = 0.7  # ≥ 30 % decrease from baseline sum (RECIST 1.1 §4.3.1)
-PD_FRACTION = 1.2  # ≥ 20 % increase over the nadir ...
-PD_ABSOLUTE_MM = 5.0  # ... and ≥ 5 mm absolute increase (RECIST 1.1 §4.3.1)
+NOT_DONE, CR, PR, SD, PD, NE, MISSING, NON_CR_NON_PD = 0, 1, 2, 3, 4, 5, 6, 7
+BEST_RESPONSE_CODES = {CR: "CR", PR: "PR", SD: "SD", PD: "PD", NE: "NE", MISSING: "MISSING",
+                       NON_CR_NON_PD: "NON-CR/NON-PD"}
+_SIM_CODE = {name: code for code, name in BEST_RESPONSE_CODES.items()}
+# simulator code → engine code (NOT_DONE never reaches the engine)
+_TO_ENGINE = np.array([-1, *(RESPONSE_CODES[BEST_RESPONSE_CODES[c]] for c in (CR, PR, SD, PD, NE))])
+_FROM_ENGINE = np.array([_SIM_CODE[name] for name in RESPONSE_CODES], dtype=np.int8)
 
 
 @dataclass(frozen=True)
@@ -86,49 +105,74 @@ def _observe_sizes(true_mm: FloatArray, draws: PatientDraws, design: TrialDesign
     return np.where(small, design.too_small_to_measure_mm, reading)
 
 
+@cache
+def _overall_codes() -> NDArray[np.int8]:
+    """Overall response code by (target category, new lesion N/Y) with no non-target disease,
+    read from the RECIST 1.1 Table 1 rows of the rule data."""
+    grid = np.zeros((len(TARGET_CATEGORIES), 2), dtype=np.int8)
+    for t, target in enumerate(TARGET_CATEGORIES):
+        for w, new in enumerate(("N", "Y")):
+            grid[t, w] = _SIM_CODE[classify_overall_response(target, "NONE", new).response]
+    return grid
+
+
 def _timepoint_responses(obs_mm: FloatArray, nodal: BoolArray, done: BoolArray,
-                         new_seen: BoolArray) -> tuple[CodeArray, NDArray[np.intp]]:
-    """RECIST 1.1 target + new-lesion time-point response per scan; index of first PD."""
+                         new_seen: BoolArray) -> CodeArray:
+    """RECIST 1.1 target + new-lesion time-point response per scan (NOT_DONE where no scan).
+
+    Target response: the ordered target rules of the rule data (every target is read at a
+    performed scan, so the NONE/NE rules never hold); overall: Table 1 with no non-target
+    disease."""
+    rules = load_recist_rules()
     sld = np.nansum(obs_mm, axis=1)  # (n, S+1)
     base = sld[:, :1]
     post = sld[:, 1:]
     masked = np.where(done, post, np.nan)
     running = np.fmin.accumulate(np.concatenate([base, masked], axis=1), axis=1)
     nadir = running[:, :-1]
-    grow = (post * 10 >= nadir * (PD_FRACTION * 10)) & (post - nadir >= PD_ABSOLUTE_MM)
-    pd = done & (grow | new_seen)
     lesions = obs_mm[:, :, 1:]
-    gone = np.where(nodal[:, :, None], lesions < NODE_NORMAL_MM, lesions == 0)
-    gone = gone | np.isnan(lesions)
-    cr = done & ~pd & gone.all(axis=1)
-    pr = done & ~pd & ~cr & (post * 10 <= base * (PR_FRACTION * 10))
-    code = np.where(pd, PD, np.where(cr, CR, np.where(pr, PR, SD)))
-    code = np.where(done, code, NOT_DONE).astype(np.int8)
-    s = done.shape[1]
-    first_pd = np.where(pd.any(axis=1), pd.argmax(axis=1), s)
-    after = np.arange(s)[None, :] > first_pd[:, None]
-    return np.where(after, NOT_DONE, code).astype(np.int8), first_pd
+    gone = lesion_disappeared(lesions, np.broadcast_to(nodal[:, :, None], lesions.shape), rules)
+    conditions: dict[str, BoolArray | bool] = {
+        "target_none_at_baseline": False,
+        "target_ne_no_baseline_sum": False,
+        "target_pd_sum_increase": target_sum_progressed(post, nadir, rules),
+        "target_ne_not_all_assessed": False,
+        "target_cr_all_gone": np.asarray((gone | np.isnan(lesions)).all(axis=1), dtype=bool),
+        "target_pr_30pct_decrease": target_sum_responded(post, np.broadcast_to(base, post.shape),
+                                                         rules),
+        "target_sd": True,
+    }
+    rule = first_match(rules.target_rules, conditions, post.shape)
+    category = np.array([TARGET_CATEGORIES.index(r.outcome) for r in rules.target_rules])[rule]
+    code = _overall_codes()[category, new_seen.astype(np.int64)]
+    return np.where(done, code, NOT_DONE).astype(np.int8)
 
 
 def _best_response(code: CodeArray, scan_day: FloatArray,
-                   design: TrialDesign) -> tuple[CodeArray, BoolArray]:
-    """Best overall response with CR/PR confirmation and minimum SD duration (RECIST 1.1 §4.4)."""
-    neg = -np.inf
-    gap = design.confirmation_interval_days
+                   design: TrialDesign) -> tuple[CodeArray, CodeArray, BoolArray]:
+    """The engine's best overall response of every patient (day 0 = cycle 1 day 1).
 
-    def confirmed(mask: BoolArray) -> BoolArray:
-        later = np.where(mask, scan_day, neg)[:, ::-1]
-        last_after = np.maximum.accumulate(later, axis=1)[:, ::-1]
-        nxt = np.concatenate([last_after[:, 1:], np.full((mask.shape[0], 1), neg)], axis=1)
-        return np.asarray((mask & (nxt >= scan_day + gap)).any(axis=1))
-
-    is_cr = confirmed(code == CR)
-    is_resp = confirmed((code == CR) | (code == PR))
-    sd_ok = ((code >= CR) & (code <= SD) & (scan_day >= design.min_sd_duration_days)).any(axis=1)
-    any_pd = (code == PD).any(axis=1)
-    best = np.where(is_cr, CR, np.where(is_resp, PR, np.where(sd_ok, SD,
-                                                                np.where(any_pd, PD, NE))))
-    return best.astype(np.int8), is_resp
+    Returns the confirmed best response, the timepoint codes after the engine's pre-processing
+    (a PR/SD after a CR recoded to PD, NOT_DONE after the first PD) and whether a CR or PR was
+    confirmed."""
+    n, s = code.shape
+    rows, cols = np.nonzero(code != NOT_DONE)  # row-major: by patient, then by scan
+    settings = BestResponseSettings(
+        confirmation_interval_days=design.confirmation_interval_days,
+        min_sd_duration_days=design.min_sd_duration_days,
+    )
+    result = decide_best_responses(
+        rows.astype(np.int64), np.rint(scan_day[rows, cols]).astype(np.int64),
+        _TO_ENGINE[code[rows, cols]], n_groups=n,
+        sd_from=np.full(n, design.min_sd_duration_days, dtype=np.int64), settings=settings,
+        rules=load_recist_rules(),
+    )
+    observed = np.full((n, s), NOT_DONE, dtype=np.int8)
+    kept = result.analysed
+    observed[rows[kept], cols[kept]] = _FROM_ENGINE[result.code[kept]]
+    outcome = np.array([_SIM_CODE[r.outcome] for r in result.cbor.rules], dtype=np.int8)
+    best = outcome[result.cbor.rule]
+    return best, observed, (best == CR) | (best == PR)
 
 
 def compute_outcomes(patients: VirtualPatients, kinetics: Kinetics, draws: PatientDraws, *,
@@ -157,8 +201,10 @@ def compute_outcomes(patients: VirtualPatients, kinetics: Kinetics, draws: Patie
     obs_mm = np.where(np.concatenate([np.ones((n, 1), bool), done], axis=1)[:, None, :],
                       obs_mm, np.nan)
     new_seen = done & (scan_day >= new_day[:, None])
-    code, first_pd = _timepoint_responses(obs_mm, patients.lesion_nodal, done, new_seen)
-    best, confirmed = _best_response(code, scan_day, design)
+    raw = _timepoint_responses(obs_mm, patients.lesion_nodal, done, new_seen)
+    best, code, confirmed = _best_response(raw, scan_day, design)
+    is_pd = code == PD
+    first_pd = np.where(is_pd.any(axis=1), is_pd.argmax(axis=1), scan_day.shape[1])
     performed = np.concatenate([np.ones((n, 1), bool), code != NOT_DONE], axis=1)
     obs_mm = np.where(performed[:, None, :], obs_mm, np.nan)
     has_pd = first_pd < scan_day.shape[1]

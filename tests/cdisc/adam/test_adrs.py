@@ -147,7 +147,7 @@ def test_subject_without_assessment_gets_every_parameter(leader: Protocol) -> No
                                     "CBCP", "DEATH", "LSTA"}
     assert pick(adrs, "S2", "BOR")["AVALC"] == "MISSING"
     assert pick(adrs, "S2", "DEATH")["AVALC"] == "Y"
-    assert pick(adrs, "S2", "BOR")["ARULE"] == "no_data_missing"
+    assert pick(adrs, "S2", "BOR")["ARULE"] == "bor_missing"
     assert pick(adrs, "S1", "BOR")["AVAL"] == 3
 
 

@@ -13,15 +13,18 @@ from tests.cdisc.adam.conftest import make_adsl, make_rs, with_recist
 
 REFERENCE = Path(__file__).resolve().parents[2] / "reference"
 
+# admiralonco leaves a PR/SD after a CR as recorded (no RECIST 1.1 Table 3 note a recoding);
+# its expected output (e.g. subject 3: CR, PR → CBOR SD) assumes that convention.
+ADMIRALONCO = ResponseOptions(cr_followed_by_worse_is_pd=False)
+ADMIRALONCO_TEST2 = ResponseOptions(max_ne_in_confirmation=0, accept_sd_in_confirmation=True,
+                                    cr_followed_by_worse_is_pd=False)
 CASES = {
     # case: (PARAMCD, confirmation days, SD window days, options)
-    "cbor_test1": ("CBOR", 28, 28, ResponseOptions()),
-    "cbor_test2": ("CBOR", 14, 28, ResponseOptions(max_ne_in_confirmation=0,
-                                                   accept_sd_in_confirmation=True)),
-    "bor_test1": ("BOR", 28, 28, ResponseOptions()),
-    "crsp_test1": ("CRSP", 28, 28, ResponseOptions()),
-    "crsp_test2": ("CRSP", 14, 28, ResponseOptions(max_ne_in_confirmation=0,
-                                                   accept_sd_in_confirmation=True)),
+    "cbor_test1": ("CBOR", 28, 28, ADMIRALONCO),
+    "cbor_test2": ("CBOR", 14, 28, ADMIRALONCO_TEST2),
+    "bor_test1": ("BOR", 28, 28, ADMIRALONCO),
+    "crsp_test1": ("CRSP", 28, 28, ADMIRALONCO),
+    "crsp_test2": ("CRSP", 14, 28, ADMIRALONCO_TEST2),
 }
 
 

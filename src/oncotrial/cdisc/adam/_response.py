@@ -1,5 +1,9 @@
-"""Vectorised response algorithms behind ADRS: normalising timepoint responses, analysis flags,
-confirmation of CR/PR, and first-match event selection (admiral ``derive_extreme_event``).
+"""Vectorised response algorithms behind ADRS: normalising timepoint responses, analysis flags
+and the earliest-event selection of Y/N parameters (admiral ``derive_extreme_event``).
+
+Worst of day, the CR-followed-by-worse recoding, the cut after the first PD, confirmation and
+the best-response events are the RECIST engine's (:mod:`oncotrial.rules.recist`), so ADRS and
+``oncotrial recist assess`` cannot disagree.
 
 Sources: admiralonco ``inst/templates/ad_adrs.R`` and ``R/response_sources.R`` (commit
 83370b1289b2), deprecated ``derive_param_confirmed_bor()`` (its documented rules), admiral
@@ -10,18 +14,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from oncotrial.cdisc.adam._dates import dates_from_dtc, day_numbers
 from oncotrial.cdisc.adam._text import upper_text
+from oncotrial.rules.recist import (
+    RESPONSE_CODES,
+    WORST_OF_DAY_RANK,
+    cut_after_first_pd,
+    recode_cr_followed_by_worse,
+)
 
 __all__ = [
     "RESPONSES",
     "Event",
-    "confirm_responses",
     "evaluator_records",
     "flag_analysis_records",
     "normalise_responses",
@@ -48,10 +56,7 @@ _NOT_DONE = {"", "ND", "NOT DONE", "NOT ASSESSED", "UNK", "UNKNOWN", "MISSING", 
 # aval_resp() (admiralonco): CR=1, PR=2, SD=3, NON-CR/NON-PD=4, PD=5, NE=6, MISSING=7.
 AVAL_RESP: dict[str, float] = {CR: 1, PR: 2, SD: 3, NONCRPD: 4, PD: 5, NE: 6, "MISSING": 7}
 
-# Worst first on the same day: PD > NON-CR/NON-PD > SD > PR > CR > NE (admiralonco template,
-# ``worst_resp``): an evaluable result beats NE on the same date.
-_WORST_RANK = {PD: 0, NONCRPD: 1, SD: 2, PR: 3, CR: 4, NE: 5}
-_CODE = {CR: 0, PR: 1, SD: 2, NONCRPD: 3, PD: 4, NE: 5}
+_PD_CODE = RESPONSE_CODES[PD]
 
 
 def _upper(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -119,7 +124,7 @@ def flag_analysis_records(
     *,
     reference: pd.Series,
     new_therapy: pd.Series,
-    cr_followed_by_worse_is_pd: bool = False,
+    cr_followed_by_worse_is_pd: bool = True,
 ) -> pd.DataFrame:
     """Add ANL01FL, ANL02FL and ANL03FL to normalised OVR records, sorted by subject and date.
 
@@ -136,9 +141,12 @@ def flag_analysis_records(
     """
     frame = ovr.assign(REFDT=ovr["USUBJID"].map(reference).astype("datetime64[ns]"))
     valid = (
-        frame["AVALC"].isin(_WORST_RANK) & frame["ADT"].notna() & (frame["ADT"] >= frame["REFDT"])
+        frame["AVALC"].isin(RESPONSE_CODES) & frame["ADT"].notna()
+        & (frame["ADT"] >= frame["REFDT"])
     )
-    rank = frame["AVALC"].map(_WORST_RANK).fillna(len(_WORST_RANK)).to_numpy()
+    code = frame["AVALC"].map(RESPONSE_CODES).fillna(-1).to_numpy(dtype=np.int64)
+    # worst of day (the engine's order); records that are not responses sort last
+    rank = np.where(code >= 0, WORST_OF_DAY_RANK[np.maximum(code, 0)], len(WORST_OF_DAY_RANK))
     day = frame["ADT"].to_numpy(dtype="datetime64[ns]").astype(np.int64)  # NaT sorts first
     order = np.lexsort((frame["RSSEQ"].to_numpy(dtype=float), rank, day,
                         pd.factorize(frame["USUBJID"], sort=True)[0]))
@@ -146,79 +154,26 @@ def flag_analysis_records(
     valid = valid.loc[frame.index]
     # among valid records, the first of each subject-day is the worst of that day
     anl01 = valid & ~frame.assign(_VALID=valid).duplicated(["USUBJID", "ADT", "_VALID"])
-    frame["ARULE"] = ""
+    rows = np.flatnonzero(anl01.to_numpy())
+    group = pd.factorize(frame["USUBJID"].to_numpy()[rows])[0].astype(np.int64)
+    avalc = frame["AVALC"].to_numpy(dtype=object, copy=True)
+    analysed_code = np.asarray(pd.Series(avalc[rows]).map(RESPONSE_CODES), dtype=np.int64)
+    arule = np.full(len(frame), "", dtype=object)
     if cr_followed_by_worse_is_pd:
-        first_cr = frame.loc[anl01 & (frame["AVALC"] == CR)].groupby("USUBJID")["ADT"].min()
-        after_cr = frame["ADT"] > frame["USUBJID"].map(first_cr)
-        worse = anl01 & frame["AVALC"].isin([PR, SD, NONCRPD]) & after_cr
-        frame.loc[worse, "AVALC"] = PD
-        frame.loc[worse, "ARULE"] = "cr_followed_by_worse_is_pd"
-    is_pd = anl01 & (frame["AVALC"] == PD)
-    first_pd = frame.loc[is_pd].groupby("USUBJID")["ADT"].min()
-    pd_date = frame["USUBJID"].map(first_pd)
-    anl02 = anl01 & (pd_date.isna() | (frame["ADT"] <= pd_date))
+        recoded = recode_cr_followed_by_worse(group, analysed_code)
+        avalc[rows[recoded]] = PD
+        arule[rows[recoded]] = "cr_followed_by_worse_is_pd"
+        analysed_code[recoded] = _PD_CODE
+    frame["AVALC"] = avalc
+    frame["ARULE"] = arule
+    anl02 = np.zeros(len(frame), dtype=bool)
+    anl02[rows[cut_after_first_pd(group, analysed_code)]] = True
     nact = frame["USUBJID"].map(new_therapy).astype("datetime64[ns]")
     anl03 = anl01 & (nact.isna() | (frame["ADT"] < nact))
     frame["ANL01FL"] = np.where(anl01, "Y", "")
     frame["ANL02FL"] = np.where(anl02, "Y", "")
     frame["ANL03FL"] = np.where(anl03, "Y", "")
     return frame.reset_index(drop=True)
-
-
-def confirm_responses(
-    work: pd.DataFrame, *, interval_days: int, max_ne: int, accept_sd: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Which CR and PR assessments of the working set are confirmed.
-
-    *work* is sorted by subject and date, one record per date. For each CR (PR) the first later
-    assessment that is CR (CR or PR) and at least *interval_days* later confirms it, provided
-    every assessment in between and the confirming one is CR or NE (CR, PR or NE — plus at
-    most one SD when *accept_sd*), at most *max_ne* are NE, and, for PR, no PR follows a CR.
-    Rules of admiralonco ``crsp_y_cr``/``crsp_y_pr`` (``filter_joined``, join_type "after";
-    RECIST 1.1 §4.6: confirmation ≥ 4 weeks). No +1 day is added to the interval.
-    Evaluated with one vectorised pass per look-ahead distance, not per subject.
-    """
-    codes = work["AVALC"].map(_CODE).to_numpy(dtype=np.int64)
-    subjects = pd.factorize(work["USUBJID"])[0]
-    days = day_numbers(work["ADT"])
-    n = len(codes)
-    is_cr = codes == _CODE[CR]
-    is_pr = codes == _CODE[PR]
-    candidate = is_cr | is_pr
-    open_ = candidate.copy()
-    ok = candidate.copy()
-    ne_count = np.zeros(n, dtype=np.int64)
-    sd_count = np.zeros(n, dtype=np.int64)
-    seen_cr = np.zeros(n, dtype=bool)
-    confirmed = np.zeros(n, dtype=bool)
-    max_sd = 1 if accept_sd else 0
-    longest = int(np.bincount(subjects).max()) if n else 0
-    index = np.arange(n)
-    for step in range(1, longest):
-        active = open_ & (index + step < n)
-        rows = index[active]
-        later = rows + step
-        same = subjects[later] == subjects[rows]
-        open_[rows[~same]] = False
-        rows, later = rows[same], later[same]
-        value = codes[later]
-        ne_count[rows] += value == _CODE[NE]
-        sd_count[rows] += value == _CODE[SD]
-        cr_rows = is_cr[rows]
-        allowed_cr = (value == _CODE[CR]) | (value == _CODE[NE])
-        allowed_pr = np.isin(value, [_CODE[CR], _CODE[PR], _CODE[NE], _CODE[SD]]) & ~(
-            (value == _CODE[PR]) & seen_cr[rows]
-        )
-        ok[rows] &= np.where(cr_rows, allowed_cr, allowed_pr)
-        seen_cr[rows] |= value == _CODE[CR]
-        confirms = np.where(cr_rows, value == _CODE[CR],
-                            (value == _CODE[CR]) | (value == _CODE[PR]))
-        confirms &= days[later] >= days[rows] + interval_days
-        done = rows[confirms]
-        confirmed[done] = ok[done] & (ne_count[done] <= max_ne) & (sd_count[done] <= max_sd)
-        open_[done] = False
-        open_[rows[~ok[rows]]] = False
-    return confirmed & is_cr, confirmed & is_pr
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,16 +194,12 @@ def select_events(
     events: Sequence[Event],
     *,
     subjects: pd.Index,
-    mode: Literal["order", "date"],
     fallback: tuple[str, str],
 ) -> pd.DataFrame:
-    """One record per subject: the winning event's first qualifying record.
-
-    ``mode="order"``: the first event in list order that has a record wins, dated by its first
-    record (BOR-type parameters). ``mode="date"``: the earliest qualifying record over all
-    events wins, ties to the event listed first (Y/N parameters). Subjects without any
-    qualifying record get the *fallback* ``(rule name, AVALC)`` with no date (admiral
-    ``derive_extreme_event`` with an ADSL event).
+    """One record per subject: the earliest qualifying record over all events, ties to the
+    event listed first (Y/N parameters). Subjects without any qualifying record get the
+    *fallback* ``(rule name, AVALC)`` with no date (admiral ``derive_extreme_event`` with an
+    ADSL event). Best responses are decided by the RECIST engine, not here.
     """
     # Work on positions: *work* is sorted by subject then date, so the first qualifying
     # position of a subject is its earliest record. Rows are copied once, at the end.
@@ -263,10 +214,7 @@ def select_events(
     position = np.concatenate(positions) if positions else np.array([], dtype=np.int64)
     rank = np.concatenate(orders) if orders else np.array([], dtype=np.int64)
     subject = subject_codes[position]
-    if mode == "order":
-        chosen = np.lexsort((rank, subject))
-    else:
-        chosen = np.lexsort((rank, days[position], subject))
+    chosen = np.lexsort((rank, days[position], subject))
     keep = chosen[np.unique(subject[chosen], return_index=True)[1]]
     combined = work.take(position[keep]).reset_index(drop=True)
     winners = [events[i] for i in rank[keep]]

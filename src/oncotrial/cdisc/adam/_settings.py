@@ -55,7 +55,8 @@ class ResponseOptions:
     """Company conventions of the response derivations that are not protocol values.
 
     Defaults are those of admiralonco (``derive_param_confirmed_bor``: ``max_nr_ne = 1``,
-    ``accept_sd = FALSE``; templates 0.3.0 to 1.4.0).
+    ``accept_sd = FALSE``; templates 0.3.0 to 1.4.0), except *cr_followed_by_worse_is_pd*,
+    which follows RECIST 1.1 as the engine does.
 
     Attributes
     ----------
@@ -67,18 +68,19 @@ class ResponseOptions:
         Drop assessments on or after the first new anticancer therapy from the response
         working set (RECIST 1.1 §4.4: the BOR window ends at new therapy; admiralonco vignette).
     cr_followed_by_worse_is_pd
-        Recode a PR, SD or NON-CR/NON-PD after a CR as PD (RECIST 1.1 Table 3 footnote: once a
-        true CR is documented, reappearing disease is progression). Off by default: admiralonco
-        treats CR followed by PR as a data issue (``signal_crpr()``, issues #87, #161, #275) and
-        its own test expectations (e.g. PR, CR, PR → CBOR SD) assume no recoding. The RECIST
-        engine (:mod:`oncotrial.rules.recist`) applies the footnote by default, so its
-        ``summary.csv`` may differ from ADRS for such sequences unless this is switched on.
+        Recode a PR, SD or NON-CR/NON-PD after a CR as PD (RECIST 1.1 Table 3 footnote a: once a
+        true CR is documented, reappearing disease is progression). On by default, as in the
+        RECIST engine (:mod:`oncotrial.rules.recist`), so ADRS and ``oncotrial recist assess``
+        give the same BOR/CBOR. ``False`` reproduces admiralonco, which treats CR followed by
+        PR as a data issue (``signal_crpr()``, issues #87, #161, #275) and whose own test
+        expectations (e.g. PR, CR, PR → CBOR SD) assume no recoding.
     """
 
     max_ne_in_confirmation: int = 1
     accept_sd_in_confirmation: bool = False
     cut_at_new_therapy: bool = True
-    cr_followed_by_worse_is_pd: bool = False
+    # RECIST 1.1 Table 3 footnote a (the engine's default); admiralonco does not recode
+    cr_followed_by_worse_is_pd: bool = True
 
     def __post_init__(self) -> None:
         if self.max_ne_in_confirmation < 0:

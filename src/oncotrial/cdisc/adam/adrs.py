@@ -6,21 +6,18 @@ commit 83370b1289b2) and departs from it only where it is known to be wrong, as 
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 import pandas as pd
 
+from oncotrial.cdisc.adam._dates import day_numbers
 from oncotrial.cdisc.adam._response import (
     AVAL_RESP,
     CR,
-    NE,
     NONCRPD,
     PD,
     PR,
     SD,
     Event,
-    confirm_responses,
     evaluator_records,
     flag_analysis_records,
     normalise_responses,
@@ -30,6 +27,14 @@ from oncotrial.cdisc.adam._settings import ProtocolLike, ResponseOptions, StartD
 from oncotrial.cdisc.adam._subject import numbers
 from oncotrial.cdisc.adam.adsl import measurable_subjects, select_start_date
 from oncotrial.errors import DataError
+from oncotrial.rules.recist import (
+    RESPONSE_CODES,
+    BestDecision,
+    BestResponses,
+    BestResponseSettings,
+    decide_best_responses,
+    load_recist_rules,
+)
 
 __all__ = ["ADRS_PARAMS", "CHOI_PARAMS", "derive_adrs", "derive_choi_adrs", "stack_adrs",
            "without_choi"]
@@ -122,7 +127,8 @@ def derive_adrs(
         cr_followed_by_worse_is_pd=options.cr_followed_by_worse_is_pd,
     )
     params = _subject_parameters(
-        ovr, by_subject=by_subject, protocol=protocol, options=options, subjects=subjects
+        ovr, by_subject=by_subject, protocol=protocol, options=options, subjects=subjects,
+        reference=by_subject[reference_var],
     )
     if tu is not None:
         params.append(_mdis(tu, subjects=subjects, evaluator=evaluator))
@@ -138,6 +144,44 @@ def _working_set(ovr: pd.DataFrame, options: ResponseOptions) -> pd.DataFrame:
     return ovr.loc[keep].reset_index(drop=True)
 
 
+def _best_responses(
+    work: pd.DataFrame, *, reference: pd.Series, protocol: ProtocolLike,
+    options: ResponseOptions, subjects: pd.Index,
+) -> BestResponses:
+    """BOR, CBOR and confirmation of the working set by the RECIST engine (one group per ADSL
+    subject, in *subjects* order)."""
+    recist = protocol.recist
+    settings = BestResponseSettings(
+        confirmation_interval_days=recist.confirmation_interval_days,
+        min_sd_duration_days=recist.min_sd_duration_days,
+        max_ne_between=options.max_ne_in_confirmation,
+        accept_sd_between=options.accept_sd_in_confirmation,
+        cr_followed_by_worse_is_pd=options.cr_followed_by_worse_is_pd,
+    )
+    ref = reference.reindex(subjects).to_numpy(dtype="datetime64[ns]")
+    ref_day = np.where(np.isnat(ref), 0, ref.astype("datetime64[D]").astype(np.int64))
+    return decide_best_responses(
+        subjects.get_indexer(pd.Index(work["USUBJID"])).astype(np.int64),
+        day_numbers(work["ADT"]), np.asarray(work["AVALC"].map(RESPONSE_CODES), dtype=np.int64),
+        n_groups=len(subjects),
+        sd_from=ref_day + recist.min_sd_duration_days, settings=settings,
+        rules=load_recist_rules(),
+    )
+
+
+def _best_rows(
+    work: pd.DataFrame, decision: BestDecision, *, subjects: pd.Index, paramcd: str
+) -> pd.DataFrame:
+    """One BOR/CBOR record per subject: the deciding assessment, or no date (``*_missing``)."""
+    found = decision.position >= 0
+    chosen = work.take(decision.position[found]).reset_index(drop=True)
+    chosen["AVALC"] = decision.outcome[found]
+    chosen["ARULE"] = decision.rule_name[found]
+    filler = pd.DataFrame({"USUBJID": subjects[~found].to_numpy(),
+                           "AVALC": decision.outcome[~found], "ARULE": decision.rule_name[~found]})
+    return pd.concat([chosen, filler], ignore_index=True).assign(PARAMCD=paramcd)
+
+
 def _subject_parameters(
     ovr: pd.DataFrame,
     *,
@@ -145,6 +189,7 @@ def _subject_parameters(
     protocol: ProtocolLike,
     options: ResponseOptions,
     subjects: pd.Index,
+    reference: pd.Series,
 ) -> list[pd.DataFrame]:
     recist = protocol.recist
     work = _working_set(ovr, options)
@@ -152,44 +197,27 @@ def _subject_parameters(
     window = pd.Timedelta(days=recist.min_sd_duration_days)
     late = (work["ADT"] >= work["REFDT"] + window).to_numpy()
     is_resp = value.isin([CR, PR]).to_numpy()
-    conf_cr, conf_pr = confirm_responses(
-        work, interval_days=recist.confirmation_interval_days,
-        max_ne=options.max_ne_in_confirmation, accept_sd=options.accept_sd_in_confirmation,
-    )
-    sd_event = value.isin([CR, PR, SD]).to_numpy() & late  # CR/PR count as "at least SD"
-    non_event = (value == NONCRPD).to_numpy() & late
+    best = _best_responses(work, reference=reference, protocol=protocol, options=options,
+                           subjects=subjects)
     benefit = value.isin([CR, PR, SD, NONCRPD]).to_numpy() & late
-    tail = [
-        Event("bor_sd", SD, sd_event),
-        Event("bor_non_crpd", NONCRPD, non_event),
-        Event("bor_pd", PD, (value == PD).to_numpy()),
-        # too-early SD/NON-CR/NON-PD (and unconfirmed CR/PR in CBOR) rank below PD as NE
-        Event("bor_ne", NE, value.isin([CR, PR, SD, NONCRPD, NE]).to_numpy()),
-    ]
-    missing = ("no_data_missing", "MISSING")
     no = ("no_data_n", "N")
 
-    def pick(
-        paramcd: str, events: list[Event], mode: Literal["order", "date"],
-        fallback: tuple[str, str],
-    ) -> pd.DataFrame:
-        chosen = select_events(work, events, subjects=subjects, mode=mode, fallback=fallback)
+    def pick(paramcd: str, events: list[Event]) -> pd.DataFrame:
+        chosen = select_events(work, events, subjects=subjects, fallback=no)
         return chosen.assign(PARAMCD=paramcd)
 
-    bor = pick("BOR", [Event("bor_cr", CR, (value == CR).to_numpy()),
-                       Event("bor_pr", PR, (value == PR).to_numpy()), *tail], "order", missing)
-    cbor = pick("CBOR", [Event("cbor_cr", CR, conf_cr), Event("cbor_pr", PR, conf_pr), *tail],
-                "order", missing)
-    confirmed = conf_cr | conf_pr
+    bor = _best_rows(work, best.bor, subjects=subjects, paramcd="BOR")
+    cbor = _best_rows(work, best.cbor, subjects=subjects, paramcd="CBOR")
+    confirmed = best.confirmed
     return [
-        pick("PD", [Event("pd_y", "Y", (value == PD).to_numpy())], "date", no),
-        pick("RSP", [Event("rsp_y", "Y", is_resp)], "date", no),
-        pick("CB", [Event("rsp_y", "Y", is_resp), Event("cb_y", "Y", benefit)], "date", no),
+        pick("PD", [Event("pd_y", "Y", (value == PD).to_numpy())]),
+        pick("RSP", [Event("rsp_y", "Y", is_resp)]),
+        pick("CB", [Event("rsp_y", "Y", is_resp), Event("cb_y", "Y", benefit)]),
         bor,
         _best_is_response(bor, "BCP"),
         # CRSP is dated by the first assessment of the confirmed response, not the confirming one
-        pick("CRSP", [Event("crsp_y", "Y", confirmed)], "date", no),
-        pick("CCB", [Event("crsp_y", "Y", confirmed), Event("cb_y", "Y", benefit)], "date", no),
+        pick("CRSP", [Event("crsp_y", "Y", confirmed)]),
+        pick("CCB", [Event("crsp_y", "Y", confirmed), Event("cb_y", "Y", benefit)]),
         cbor,
         # The admiralonco template derives CBCP from the ADRS object as it was before CBOR was
         # added, so its CBCP is "N" for every subject (reference note §3.3). Derived here from

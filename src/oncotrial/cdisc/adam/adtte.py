@@ -3,13 +3,11 @@ and time to response (by RECIST 1.1 and, when ADRS has them, by Choi criteria).
 
 Mechanics follow admiral ``derive_param_tte()`` and the admiralonco ADTTE template (sources
 ``death_event``, ``pd_event``, ``lastalive_censor``, ``lasta_censor``; AVAL = ADT − STARTDT + 1
-days). PFS censoring follows the FDA guidance "Clinical Trial Endpoints for the Approval of
-Cancer Drugs and Biologics" (2018), whose rules the admiralonco template does not implement:
-no post-baseline assessment → censored at the start date; progression or death after two or
-more missed assessments → censored at the last adequate assessment before the gap; new
-anticancer therapy before progression → censored at the last adequate assessment before it.
-The EMA variant (Appendix 1 to the anticancer guideline, EMA/CHMP/27994/2008/Rev.1) counts
-events observed after missed visits or new therapy at their observed date.
+days). Censoring of PFS, TTP and DOR is data: the rule sets of
+``oncotrial/rules/data/tte_censoring.yaml`` (FDA 2018 endpoints guidance table, which the
+admiralonco template does not implement, and EMA Appendix 1), each an ordered list of named
+rules with its source, loaded by :mod:`oncotrial.rules.censoring`. This module computes the
+conditions the rules name and applies the first rule that holds, per subject.
 """
 
 from __future__ import annotations
@@ -24,6 +22,11 @@ from oncotrial.cdisc.adam._text import upper_text
 from oncotrial.cdisc.adam.adsl import select_start_date
 from oncotrial.errors import DataError
 from oncotrial.protocol.analysis import DeathWithoutAssessment
+from oncotrial.rules.censoring import (
+    CensoringRule,
+    load_censoring_rules,
+    select_censoring_rules,
+)
 
 __all__ = ["ADTTE_PARAMS", "TTR_PARAMS", "derive_adtte"]
 
@@ -62,7 +65,8 @@ class _Source:
 class _Schedule:
     rules: PfsRules
     gap_days: int  # an event later than this after the previous adequate assessment = missed
-    death_always_event: bool  # death without an adequate assessment: event (admiralonco)
+    death_without_assessment: DeathWithoutAssessment
+    baseline_assessed: frozenset[str] | None  # subjects with baseline lesions in TU (None: no TU)
 
 
 def derive_adtte(
@@ -93,8 +97,9 @@ def derive_adtte(
     start_date
         ADSL variable of the time origin (STARTDT); default :func:`select_start_date`.
     pfs_rules
-        ``"FDA"`` (2018 guidance censoring table, default) or ``"EMA"`` (events counted at
-        their observed date whatever happened before; last adequate assessment otherwise).
+        Name of a rule set of ``rules/data/tte_censoring.yaml``: ``"FDA"`` (2018 guidance
+        censoring table, default) or ``"EMA"`` (events counted at their observed date whatever
+        happened before; last adequate assessment otherwise).
     max_missed_assessments
         Missed assessments tolerated before an event is censored (FDA: one).
     dor_confirmed
@@ -121,9 +126,10 @@ def derive_adtte(
         CNSR (0 event, 1 censored), EVNTDESC, CNSDTDSC, SRCDOM, SRCVAR, SRCSEQ, ARULE and the
         ADSL variables.
     """
-    if pfs_rules not in ("FDA", "EMA"):
+    known = load_censoring_rules().progression_sets()
+    if pfs_rules not in known:
         raise DataError("unknown PFS censoring rules", field="pfs_rules", value=pfs_rules,
-                        allowed="FDA, EMA")
+                        allowed=", ".join(known))
     if death_without_assessment not in ("fda", "event"):
         raise DataError("unknown rule for a death without tumour assessment",
                         field="death_without_assessment", value=death_without_assessment,
@@ -136,7 +142,8 @@ def derive_adtte(
         rules=pfs_rules,
         gap_days=(max_missed_assessments + 1) * recist.imaging_interval_days
         + recist.imaging_window_days,
-        death_always_event=death_without_assessment == "event",
+        death_without_assessment=death_without_assessment,
+        baseline_assessed=None if tu is None else _baseline_assessed(tu),
     )
     paramcd = adrs["PARAMCD"]
     analysed = (paramcd == "OVR") & (adrs["ANL01FL"] == "Y")
@@ -165,36 +172,14 @@ def derive_adtte(
         *(_time_to_response(code, adrs, start)
           for code, (source, _) in TTR_PARAMS.items() if (paramcd == source).any()),
     ]
-    frame = pd.concat(frames, ignore_index=True)
-    if tu is not None:
-        _censor_without_baseline(frame, tu, start_desc=start_desc, start_var=start_var,
-                                 keep_deaths=schedule.death_always_event)
-    return _finish(frame, adsl=adsl)
+    return _finish(pd.concat(frames, ignore_index=True), adsl=adsl)
 
 
-def _censor_without_baseline(
-    frame: pd.DataFrame, tu: pd.DataFrame, *, start_desc: str, start_var: str,
-    keep_deaths: bool,
-) -> None:
-    """FDA 2018 row 1: no baseline tumour assessment → PFS/TTP censored at the start date
-    (with *keep_deaths*, a death stays a PFS event, as in the admiralonco template).
-
-    Baseline disease is recorded in TU as TARGET or NON-TARGET lesions (NEW lesions appear
-    only after baseline). *frame* is the local ADTTE being built and is updated in place.
-    """
+def _baseline_assessed(tu: pd.DataFrame) -> frozenset[str]:
+    """Subjects with a baseline tumour assessment: TARGET or NON-TARGET lesions in TU (NEW
+    lesions appear only after baseline)."""
     baseline = upper_text(tu["TUSTRESC"]).isin(["TARGET", "NON-TARGET"])
-    assessed = set(tu.loc[baseline, "USUBJID"])
-    rows = frame["PARAMCD"].isin(["PFS", "TTP"]) & ~frame["USUBJID"].isin(assessed)
-    if keep_deaths:
-        rows &= frame["ARULE"] != "event_death"
-    frame.loc[rows, "ADT"] = frame.loc[rows, "STARTDT"]
-    frame.loc[rows, "CNSR"] = 1
-    frame.loc[rows, "EVNTDESC"] = "No Baseline Tumor Assessment"
-    frame.loc[rows, "CNSDTDSC"] = start_desc
-    frame.loc[rows, "SRCDOM"] = "ADSL"
-    frame.loc[rows, "SRCVAR"] = start_var
-    frame.loc[rows, "SRCSEQ"] = np.nan
-    frame.loc[rows, "ARULE"] = "censor_no_baseline"
+    return frozenset(tu.loc[baseline, "USUBJID"].astype(str))
 
 
 def _response_start(adrs: pd.DataFrame, *, confirmed: bool) -> pd.Series:
@@ -233,27 +218,37 @@ def _time_to_response(
 def _overall_survival(
     start: pd.Series, by_subject: pd.DataFrame, death: _Source, *, start_var: str
 ) -> pd.DataFrame:
-    """OS: death is the event; otherwise censored at the last date known alive (admiralonco
-    ``lastalive_censor``), or at the start date when nothing later is known (``rand_censor``)."""
+    """OS by the ``OS`` rule set: death is the event; otherwise censored at the last date known
+    alive (admiralonco ``lastalive_censor``), or at the start date when nothing later is known
+    (``rand_censor``)."""
+    _, rules = select_censoring_rules("OS", endpoint="OS")
     subjects = start.index
     died = death.dates.reindex(subjects)
     alive = by_subject["LSTALVDT"].reindex(subjects)
-    later_alive = alive.notna() & (alive > start)
-    event = died.notna()
+    rule = _first_rule(rules, {
+        "event": died.notna().to_numpy(),
+        "alive_after_start": (alive.notna() & (alive > start)).to_numpy(),
+        "always": np.ones(len(subjects), dtype=bool),
+    })
+    kind = np.array([r.date for r in rules], dtype=object)[rule]
+    is_event = kind == "event"
+    last_alive = kind == "last_alive"
     return pd.DataFrame({
         "USUBJID": subjects.to_numpy(),
         "PARAMCD": "OS",
         "STARTDT": start.to_numpy(),
-        "ADT": np.where(event, died, np.where(later_alive, alive, start)).astype("datetime64[ns]"),
-        "CNSR": np.where(event, 0, 1),
-        "EVNTDESC": np.where(event, "Death", "Alive"),
-        "CNSDTDSC": np.where(event, "", np.where(later_alive, "Last Known Alive Date",
-                                                 _START_DESC[start_var])),
+        "ADT": np.where(is_event, died, np.where(last_alive, alive, start)
+                        ).astype("datetime64[ns]"),
+        "CNSR": np.where(is_event, 0, 1),
+        "EVNTDESC": np.array([r.description for r in rules], dtype=object)[rule],
+        "CNSDTDSC": np.where(is_event, "", np.where(last_alive, "Last Known Alive Date",
+                                                    _START_DESC[start_var])),
         "SRCDOM": "ADSL",
-        "SRCVAR": np.where(event, "DTHDT", np.where(later_alive, "LSTALVDT", start_var)),
+        "SRCVAR": np.where(is_event, death.variable, np.where(last_alive, "LSTALVDT",
+                                                              start_var)),
         "SRCSEQ": np.nan,
-        "ARULE": np.where(event, "event_death",
-                          np.where(later_alive, "censor_last_alive", "censor_start")),
+        "ARULE": np.where(is_event, death.rule,
+                          np.array([r.rule_name for r in rules], dtype=object)[rule]),
     })
 
 
@@ -290,6 +285,22 @@ def _first_event(
     return events.drop_duplicates("USUBJID").set_index("USUBJID")
 
 
+def _first_rule(rules: tuple[CensoringRule, ...], conditions: dict[str, np.ndarray]
+                ) -> np.ndarray:
+    """Index of the first rule whose ``when`` all hold and ``unless`` all fail, per subject."""
+    size = len(conditions["always"])
+    chosen = np.full(size, -1, dtype=np.int64)
+    for index in range(len(rules) - 1, -1, -1):  # the earliest matching rule is written last
+        rule = rules[index]
+        holds = np.ones(size, dtype=bool)
+        for name in rule.when:
+            holds &= conditions[name]
+        for name in rule.unless:
+            holds &= ~conditions[name]
+        chosen = np.where(holds, index, chosen)
+    return chosen
+
+
 def _progression_endpoint(
     paramcd: str,
     start: pd.Series,
@@ -301,71 +312,69 @@ def _progression_endpoint(
     start_desc: str,
     start_var: str,
 ) -> pd.DataFrame:
-    """PFS/TTP/DOR with the FDA (or EMA) censoring rules, one vectorised pass per rule."""
-    fda = schedule.rules == "FDA"
-    cutoff = nact if fda else None
+    """PFS/TTP/DOR: the conditions the censoring rules name, then the first rule that holds."""
+    rule_set, rules = select_censoring_rules(
+        schedule.rules, endpoint=paramcd,
+        death_without_assessment=schedule.death_without_assessment)
+    cutoff = None if rule_set.count_events_after_new_therapy else nact
     events = _first_event(sources, start, cutoff)
     subjects = start.index
     event_date = events["EDT"].reindex(subjects)
-    order = events["ORDER"].reindex(subjects)
+    order = events["ORDER"].reindex(subjects).fillna(-1).to_numpy(dtype=np.int64)
     prev_date, prev_seq = _last_before(adequate, start, event_date)
     prev_date = prev_date.reindex(subjects)
-    gap_from = prev_date.fillna(start)
-    missed = (
-        fda
-        & event_date.notna()
-        & ((event_date - gap_from).dt.days > schedule.gap_days)
-    )
-    if schedule.death_always_event:
-        death_order = next((i for i, s in enumerate(sources) if s.rule == "event_death"), -1)
-        missed &= ~(prev_date.isna() & (order == death_order))
-    is_event = event_date.notna() & ~missed
     last_date, last_seq = _last_before(adequate, start, cutoff)
     last_date = last_date.reindex(subjects)
-    last_seq = last_seq.reindex(subjects)
-    stopped_by_nact = (
-        fda & ~event_date.notna() & nact.reindex(subjects).notna()
-        & (nact.reindex(subjects) >= start)
-    )
-    # Censoring date: before the gap (missed), else the last adequate assessment (before new
-    # therapy under FDA); the start date when there is none.
-    censor_date = last_date.where(~missed, prev_date)
-    censor_seq = last_seq.astype(float).where(~missed, prev_seq.reindex(subjects).astype(float))
-    no_assessment = censor_date.isna()
-    censor_date = censor_date.fillna(start)
-    description = np.select(
-        [order == i for i in range(len(sources))], [s.description for s in sources], ""
-    )
-    event_seq = events["SEQ"].reindex(subjects)
-    event_domain = np.select([order == i for i in range(len(sources))],
-                             [s.domain for s in sources], "")
-    event_var = np.select([order == i for i in range(len(sources))],
-                          [s.variable for s in sources], "")
-    event_rule = np.select([order == i for i in range(len(sources))],
-                           [s.rule for s in sources], "")
-    censor_reason = np.select(
-        [missed, stopped_by_nact, no_assessment],
-        [np.char.add(description.astype(str), " After Two or More Missed Assessments"),
-         "New Anticancer Therapy", "No Post-Baseline Tumor Assessment"],
-        "No Progression or Death" if len(sources) > 1 else "No Progression",
-    )
-    censor_rule = np.select(
-        [missed, stopped_by_nact & ~no_assessment, no_assessment],
-        ["censor_missed_assessments", "censor_new_therapy", "censor_no_assessment"],
-        "censor_last_assessment",
-    )
+    therapy = nact.reindex(subjects)
+    has_event = event_date.notna().to_numpy()
+    death_order = next((i for i, s in enumerate(sources) if s.rule == "event_death"), -2)
+    gap = (event_date - prev_date.fillna(start)).dt.days > schedule.gap_days
+    baseline = schedule.baseline_assessed
+    conditions = {
+        "event": has_event,
+        "death_event": has_event & (order == death_order),
+        "after_missed_assessments": has_event & gap.to_numpy(),
+        "no_prior_assessment": prev_date.isna().to_numpy(),
+        "new_therapy": (therapy.notna() & (therapy >= start)).to_numpy(),
+        "no_assessment": last_date.isna().to_numpy(),
+        "no_baseline_assessment": (np.zeros(len(subjects), dtype=bool) if baseline is None
+                                   else ~subjects.astype(str).isin(baseline)),
+        "always": np.ones(len(subjects), dtype=bool),
+    }
+    rule = _first_rule(rules, conditions)
+    is_event = np.array([r.outcome == "event" for r in rules])[rule]
+    kind = np.array([r.date for r in rules], dtype=object)[rule]
+    adequate_date = np.where(kind == "last_adequate_before_event", prev_date, last_date)
+    adequate_seq = np.where(kind == "last_adequate_before_event",
+                            prev_seq.reindex(subjects).astype(float),
+                            last_seq.reindex(subjects).astype(float))
+    # a last-adequate date falls back to the start when there is none
+    at_start = (kind == "start") | (~is_event & pd.isna(adequate_date))
+    event_of = [order == i for i in range(len(sources))]
+    event_desc = np.select(event_of, [s.description for s in sources], "")
+    endpoint_events = "Progression or Death" if len(sources) > 1 else "Progression"
+    description = np.array([
+        rules[r].description.format(event=d, endpoint_events=endpoint_events)
+        for r, d in zip(rule, event_desc, strict=True)
+    ], dtype=object)
     return pd.DataFrame({
         "USUBJID": subjects.to_numpy(),
         "PARAMCD": paramcd,
         "STARTDT": start.to_numpy(),
-        "ADT": np.where(is_event, event_date, censor_date).astype("datetime64[ns]"),
+        "ADT": np.where(is_event, event_date, np.where(at_start, start, adequate_date)
+                        ).astype("datetime64[ns]"),
         "CNSR": np.where(is_event, 0, 1),
-        "EVNTDESC": np.where(is_event, description, censor_reason),
-        "CNSDTDSC": np.where(is_event, "", np.where(no_assessment, start_desc, _LAST_ADEQUATE)),
-        "SRCDOM": np.where(is_event, event_domain, np.where(no_assessment, "ADSL", "ADRS")),
-        "SRCVAR": np.where(is_event, event_var, np.where(no_assessment, start_var, "ADT")),
-        "SRCSEQ": np.where(is_event, event_seq, np.where(no_assessment, np.nan, censor_seq)),
-        "ARULE": np.where(is_event, event_rule, censor_rule),
+        "EVNTDESC": description,
+        "CNSDTDSC": np.where(is_event, "", np.where(at_start, start_desc, _LAST_ADEQUATE)),
+        "SRCDOM": np.where(is_event, np.select(event_of, [s.domain for s in sources], ""),
+                           np.where(at_start, "ADSL", "ADRS")),
+        "SRCVAR": np.where(is_event, np.select(event_of, [s.variable for s in sources], ""),
+                           np.where(at_start, start_var, "ADT")),
+        "SRCSEQ": np.where(is_event, events["SEQ"].reindex(subjects),
+                           np.where(at_start, np.nan, adequate_seq)),
+        # an event names its source (event_pd, event_death); a censoring names its rule
+        "ARULE": np.where(is_event, np.select(event_of, [s.rule for s in sources], ""),
+                          np.array([r.rule_name for r in rules], dtype=object)[rule]),
     })
 
 
