@@ -241,6 +241,48 @@ def test_recist_assess_runs(sdtm: Path, tmp_path: Path) -> None:
     rs, _meta = pyreadstat.read_xport(str(out / "rs.xpt"))
     assert set(rs["RSTESTCD"]) >= {"OVRLRESP", "TRGRESP"}
     assert len(pd.read_csv(out / "summary.csv")) > 0
+    # The pilot measures every lesion bidimensionally (LDIAM and LPERP) and repeats the one
+    # the criteria use as DIAMETER: its repeats are not data issues, and only lesions at a
+    # lymph-node site are read as nodal (RECIST 1.1 §3.1: short axis for nodes only).
+    issues = pd.read_csv(out / "issues.csv")
+    counts = issues["ISSUE"].value_counts()
+    assert "unknown_test" not in counts
+    tu = pd.read_csv(sdtm / "tu_onco.csv")
+    node_lesions = tu[tu["TULOC"].str.contains("NODE", na=False)]
+    nodal = issues[issues["ISSUE"] == "target_node_below_15mm"]
+    assert set(nodal["USUBJID"]) <= set(node_lesions["USUBJID"])
+    assert counts.get("target_not_measurable", 0) > 0  # non-nodal targets under 10 mm
+
+
+def test_a_lone_diameter_is_the_recist_axis(tmp_path: Path) -> None:
+    """A study recording only DIAMETER: the longest diameter away from nodes, the short axis at
+    a node site (each record listed); the same values as LDIAM/LPERP give the same responses."""
+    from oncotrial.cdisc.sdtm.tumour import derive_tumour_assessment
+    from oncotrial.protocol import load_protocol
+    from oncotrial.rules.recist import RecistSettings
+
+    def domains(tests: dict[str, str]) -> dict[str, pd.DataFrame]:
+        tu = pd.DataFrame({"USUBJID": "S1", "TULNKID": ["T01", "T02"],
+                           "TUSTRESC": "TARGET", "TULOC": ["LIVER", "LYMPH NODE"],
+                           "VISITNUM": 1.0, "TUDTC": "2020-01-01"})
+        rows = []
+        for visit, day, (liver, node) in ((1.0, "2020-01-01", (40, 20)),
+                                          (2.0, "2020-02-15", (20, 9))):
+            rows += [{"USUBJID": "S1", "TRLNKID": "T01", "TRTESTCD": tests["T01"],
+                      "TRSTRESN": liver, "TRSTRESU": "mm", "VISITNUM": visit, "TRDTC": day},
+                     {"USUBJID": "S1", "TRLNKID": "T02", "TRTESTCD": tests["T02"],
+                      "TRSTRESN": node, "TRSTRESU": "mm", "VISITNUM": visit, "TRDTC": day}]
+        return {"TU": tu, "TR": pd.DataFrame(rows)}
+
+    generic = domains({"T01": "DIAMETER", "T02": "DIAMETER"})
+    explicit = domains({"T01": "LDIAM", "T02": "LPERP"})
+    got = [derive_tumour_assessment(d, settings=RecistSettings.from_protocol(load_protocol()))
+           for d in (generic, explicit)]
+    assert got[0].timepoints["overall_response"].tolist() == \
+        got[1].timepoints["overall_response"].tolist()
+    assert got[0].timepoints["overall_response"].tolist()[-1] == "PR"  # 60 → 29 mm: −52 %
+    listed = got[0].issues
+    assert (listed["ISSUE"] == "generic_diameter_as_recist_axis").sum() == 4
 
 
 def test_report_runs_in_html_and_pdf(adam: Path, tmp_path: Path) -> None:

@@ -56,6 +56,7 @@ _STATES = {
     "TSTM": "TOO SMALL TO MEASURE",
 }
 _DIAMETER_TESTS = ("LDIAM", "LPERP")
+_GENERIC_DIAMETER = "DIAMETER"  # SDTM CT C96779 "Diameter": the axis the criteria use
 _STATE_TEST = "TUMSTATE"
 # Mean attenuation of a lesion on contrast CT, in Hounsfield units (Choi 2007 tumour density).
 # SDTM CT 2015-12-18 has no TRTESTCD for it: ATTEN/Attenuation is a sponsor extension of the
@@ -65,6 +66,7 @@ _DENSITY_UNITS = frozenset({"HU"})
 # Derived summary records in TR (sums, percent changes): not lesion measurements, not used.
 _SUMMARY_TESTS = frozenset(
     {
+        "DIAMETER_REPEAT",  # a DIAMETER beside the lesion's LDIAM/LPERP (_generic_diameter)
         "SUMDIAM",
         "SUMLDIAM",
         "SUMNLNLD",
@@ -356,6 +358,41 @@ def _densities(
     return np.where(is_density & ~bad_unit & ~not_done, number, np.nan)
 
 
+def _generic_diameter(tr: pd.DataFrame, lesions: pd.DataFrame, log: IssueLog) -> pd.Series:
+    """TRTESTCD with the generic DIAMETER read as RECIST's axis.
+
+    Some studies record one "Diameter" per lesion (SDTM CT TRTESTCD DIAMETER), the one the
+    response criteria use. Beside LDIAM or LPERP of the same lesion and visit it repeats them
+    and is left aside without a note (``DIAMETER_REPEAT``, a summary record); alone it is the
+    short axis at a lymph-node site and the longest diameter elsewhere (RECIST 1.1 §3.1), and
+    each such record is listed."""
+    test = tr["TRTESTCD"]
+    generic = (test == _GENERIC_DIAMETER).to_numpy()
+    if not generic.any():
+        return test
+    keys = ["USUBJID", "evaluator", "TRLNKID", "VISITNUM"]
+    axes = tr.loc[test.isin(_DIAMETER_TESTS), keys].drop_duplicates()
+    repeated = (tr[keys].merge(axes.assign(_axis=1.0), on=keys, how="left")["_axis"]
+                .to_numpy(dtype=float) == 1.0)  # NaN (no axis) compares False
+    node_sites = lesions.loc[lesions["node_site"].astype(bool),
+                             ["USUBJID", "evaluator", "TULNKID"]]
+    at_node = pd.MultiIndex.from_frame(node_sites).get_indexer(
+        pd.MultiIndex.from_frame(tr[["USUBJID", "evaluator", "TRLNKID"]])) >= 0
+    alone = generic & ~repeated
+    log.add(
+        tr.loc[alone],
+        domain="TR",
+        variable="TRTESTCD",
+        issue="generic_diameter_as_recist_axis",
+        action="used as the short axis at a lymph-node site, else as the longest diameter",
+        message="DIAMETER without LDIAM/LPERP for the lesion and visit",
+    )
+    out = test.to_numpy(dtype=object).copy()
+    out[generic & repeated] = "DIAMETER_REPEAT"
+    out[alone] = np.where(at_node[alone], "LPERP", "LDIAM")
+    return pd.Series(out, index=test.index)
+
+
 def _measurement_rows(tr: pd.DataFrame, lesions: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     """Usable TR lesion records with ``lpos`` (row of *lesions*), date, value and state.
 
@@ -365,6 +402,7 @@ def _measurement_rows(tr: pd.DataFrame, lesions: pd.DataFrame, log: IssueLog) ->
     tr["VISIT"] = _text(tr, "VISIT")
     tr["TRLNKID"] = _text(tr, "TRLNKID")
     tr["TRTESTCD"] = _text(tr, "TRTESTCD", upper=True)
+    tr["TRTESTCD"] = _generic_diameter(tr, lesions, log)
     summary = tr["TRTESTCD"].isin(_SUMMARY_TESTS).to_numpy()
     no_id = ~summary & (tr["TRLNKID"] == "").to_numpy()
     unknown_test = ~summary & ~no_id & ~tr["TRTESTCD"].isin(
@@ -496,8 +534,11 @@ def _resolve_duplicates(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
 
 
 def _nodal(tr: pd.DataFrame, lesions: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
-    """A lesion is nodal when measured by short axis (LPERP), or at a node site with no long
-    axis; a node site measured by long axis only is listed (RECIST 1.1 §3.1.2: short axis)."""
+    """A lesion is nodal when measured by short axis only (LPERP, no LDIAM), or at a node
+    site measured by short axis or with no long axis; a node site measured by long axis only
+    is listed (RECIST 1.1 §3.1.2: short axis). LPERP beside LDIAM at any other site is a
+    bidimensional measurement of a non-nodal lesion (the CDISC pilot records both for every
+    lesion): RECIST 1.1 uses its longest diameter (§3.1.1)."""
     lpos = tr["lpos"].to_numpy()
     test = tr["TRTESTCD"].to_numpy()
     has_lperp = np.zeros(len(lesions), dtype=bool)
@@ -505,7 +546,8 @@ def _nodal(tr: pd.DataFrame, lesions: pd.DataFrame, log: IssueLog) -> pd.DataFra
     has_lperp[lpos[test == "LPERP"]] = True
     has_ldiam[lpos[test == "LDIAM"]] = True
     node_site = lesions["node_site"].to_numpy(dtype=bool)
-    lesions = lesions.assign(nodal=has_lperp | (node_site & ~has_ldiam))
+    nodal = (has_lperp & ~has_ldiam) | (node_site & (has_lperp | ~has_ldiam))
+    lesions = lesions.assign(nodal=nodal)
     long_axis_node = node_site & ~has_lperp & has_ldiam
     log.add(
         lesions.loc[long_axis_node],
