@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 from oncotrial.errors import DesignError
-from oncotrial.stats.dose_finding import (
-    compute_3plus3_oc,
+from oncotrial.stats.boin import (
     compute_boin_boundaries,
     compute_boin_decision_table,
     compute_boin_oc,
     decide_boin,
     estimate_boin_mtd,
 )
+from oncotrial.stats.three_plus_three import compute_3plus3_oc
 from tests.stats.conftest import read_reference
 
 BOUNDS = read_reference("boin_boundaries.csv")
@@ -170,7 +170,7 @@ def test_elimination_posterior_equals_scipy_beta_tail() -> None:
     Beta(y + 1, n - y + 1) upper tail for every y at n = 3..60 and common targets."""
     from scipy import stats
 
-    from oncotrial.stats.dose_finding import _posterior_over
+    from oncotrial.stats.boin import _posterior_over
 
     for n in range(3, 61):
         y = np.arange(n + 1)

@@ -71,7 +71,7 @@ def boin(
     as_json: JsonOption = False,
 ) -> None:
     """BOIN decision table (Liu & Yuan 2015; as BOIN::get.boundary)."""
-    from oncotrial.stats.dose_finding import compute_boin_boundaries, compute_boin_decision_table
+    from oncotrial.stats.boin import compute_boin_boundaries, compute_boin_decision_table
 
     b = compute_boin_boundaries(target)
     tab = compute_boin_decision_table(target, cohort_size=cohort_size, max_n=max_n)
@@ -148,7 +148,8 @@ def oc(
     import numpy as np
     from rich.progress import Progress
 
-    from oncotrial.stats.dose_finding import compute_3plus3_oc, compute_boin_oc
+    from oncotrial.stats.boin import compute_boin_oc
+    from oncotrial.stats.three_plus_three import compute_3plus3_oc
 
     if design not in ("boin", "3+3"):
         raise DesignError(f"--design {design!r} is not allowed (allowed: boin, 3+3)")

@@ -1,5 +1,8 @@
 # Public names of oncotrial.stats, loaded on first use (lazy_loader reads this stub;
 # type checkers read it as the package's interface).
+from ._dose_common import (
+    DoseFindingOC as DoseFindingOC,
+)
 from .binomial import (
     BINOMIAL_METHODS as BINOMIAL_METHODS,
 )
@@ -12,6 +15,33 @@ from .binomial import (
 from .binomial import (
     estimate_binomial_test as estimate_binomial_test,
 )
+from .boin import (
+    BoinBoundaries as BoinBoundaries,
+)
+from .boin import (
+    BoinDecision as BoinDecision,
+)
+from .boin import (
+    BoinDecisionTable as BoinDecisionTable,
+)
+from .boin import (
+    BoinMtd as BoinMtd,
+)
+from .boin import (
+    compute_boin_boundaries as compute_boin_boundaries,
+)
+from .boin import (
+    compute_boin_decision_table as compute_boin_decision_table,
+)
+from .boin import (
+    compute_boin_oc as compute_boin_oc,
+)
+from .boin import (
+    decide_boin as decide_boin,
+)
+from .boin import (
+    estimate_boin_mtd as estimate_boin_mtd,
+)
 from .cox import (
     CoxResult as CoxResult,
 )
@@ -23,39 +53,6 @@ from .cox import (
 )
 from .cox import (
     estimate_cox_ph_arrays as estimate_cox_ph_arrays,
-)
-from .dose_finding import (
-    BoinBoundaries as BoinBoundaries,
-)
-from .dose_finding import (
-    BoinDecision as BoinDecision,
-)
-from .dose_finding import (
-    BoinDecisionTable as BoinDecisionTable,
-)
-from .dose_finding import (
-    BoinMtd as BoinMtd,
-)
-from .dose_finding import (
-    DoseFindingOC as DoseFindingOC,
-)
-from .dose_finding import (
-    compute_3plus3_oc as compute_3plus3_oc,
-)
-from .dose_finding import (
-    compute_boin_boundaries as compute_boin_boundaries,
-)
-from .dose_finding import (
-    compute_boin_decision_table as compute_boin_decision_table,
-)
-from .dose_finding import (
-    compute_boin_oc as compute_boin_oc,
-)
-from .dose_finding import (
-    decide_boin as decide_boin,
-)
-from .dose_finding import (
-    estimate_boin_mtd as estimate_boin_mtd,
 )
 from .results import (
     BinomialInterval as BinomialInterval,
@@ -122,6 +119,9 @@ from .survival import (
 )
 from .survival import (
     estimate_log_rank as estimate_log_rank,
+)
+from .three_plus_three import (
+    compute_3plus3_oc as compute_3plus3_oc,
 )
 
 __all__ = [
