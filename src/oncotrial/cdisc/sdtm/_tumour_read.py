@@ -54,6 +54,11 @@ _STATES = {
     "UNABLE TO EVALUATE": "NOT DONE",
     "TOO SMALL TO MEASURE": "TOO SMALL TO MEASURE",
     "TSTM": "TOO SMALL TO MEASURE",
+    # iRECIST: grown since the last assessment (EORTC RECIST FAQ "If iUPD is driven by
+    # non-target disease…", category INCLA); a sponsor result of TUMSTATE (no CDISC term)
+    "INCREASED": "INCREASED",
+    "INCREASED FROM LAST ASSESSMENT": "INCREASED",
+    "INCLA": "INCREASED",
 }
 _DIAMETER_TESTS = ("LDIAM", "LPERP")
 _STATE_TEST = "TUMSTATE"
@@ -314,7 +319,7 @@ def _values(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
         issue="unknown_tumour_state",
         action="lesion treated as not assessed",
         message="TUMSTATE result not recognised (PRESENT, ABSENT, UNEQUIVOCAL PROGRESSION, "
-        "EQUIVOCAL, NOT DONE, TOO SMALL TO MEASURE)",
+        "EQUIVOCAL, NOT DONE, TOO SMALL TO MEASURE, INCREASED)",
     )
     stat_not_done = np.zeros(len(tr), dtype=bool)
     if "TRSTAT" in tr.columns:
@@ -568,7 +573,7 @@ def _combine(tr: pd.DataFrame, lesions: pd.DataFrame) -> pd.DataFrame:
     # then the TUMSTATE record; nothing at all means not assessed
     final = np.where(number, "", np.where(axis_state != "", axis_state, tumstate))
     final = np.where(final == "", np.where(number, "", "NOT DONE"), final)
-    keep_state = number & ((tumstate == "UNEQUIVOCAL") | (tumstate == "EQUIVOCAL"))
+    keep_state = number & np.isin(tumstate, ["UNEQUIVOCAL", "EQUIVOCAL", "INCREASED"])
     return pd.DataFrame(
         {
             "lpos": lpos[first],
