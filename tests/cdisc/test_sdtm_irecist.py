@@ -21,7 +21,8 @@ def irecist_sdtm() -> dict[str, pd.DataFrame]:
     until week 18. S2: new lung lesion 12 mm at week 12 (iUPD), 16 mm at week 18 (+4 mm: no
     confirmation) while the target shrinks 50 → 30 mm (−40 %): reset to iPR; last dose before
     the iUPD. S3: three measurable new liver lesions at week 6 (two NLT: ≤ 2 per organ) and a
-    new bone lesion described only (NLNT) that has INCREASED at week 12 (iCPD)."""
+    new bone lesion described only (NLNT) that has INCREASED at week 12 (iCPD); last dose on
+    the day of the iUPD (not beyond it)."""
     tu = [
         _tu("S1", "T01", "TARGET", "LIVER"),
         _tu("S1", "N01", "NEW", "LUNG", visit=2),
@@ -46,10 +47,10 @@ def irecist_sdtm() -> dict[str, pd.DataFrame]:
     ]
     dm = pd.DataFrame({"STUDYID": "LEADER", "DOMAIN": "DM", "USUBJID": ["S1", "S2", "S3"],
                        "RFSTDTC": "2020-01-08"})
-    ex = pd.DataFrame({"STUDYID": "LEADER", "DOMAIN": "EX", "USUBJID": ["S1", "S1", "S2"],
-                       "EXTRT": "LENVATINIB", "EXSTDTC": ["2020-01-08", "2020-04-30",
-                                                          "2020-01-08"],
-                       "EXENDTC": ["2020-04-29", "2020-05-20", "2020-03-20"]})
+    ex = pd.DataFrame({"STUDYID": "LEADER", "DOMAIN": "EX", "USUBJID": ["S1", "S1", "S2", "S3"],
+                       "EXTRT": "LENVATINIB", "EXDOSE": 14.0,
+                       "EXSTDTC": ["2020-01-08", "2020-04-30", "2020-01-08", "2020-01-08"],
+                       "EXENDTC": ["2020-04-29", "2020-05-20", "2020-03-20", "2020-02-20"]})
     return {"TU": pd.DataFrame(tu), "TR": pd.DataFrame(tr), "DM": dm, "EX": ex}
 
 
@@ -70,7 +71,7 @@ def test_irecist_from_tu_tr_with_new_lesion_measurements() -> None:
     assert summary.loc["S2", ["IBOR", "ICBOR", "IPDDT", "IPDCONF", "TRTBIUPD"]].tolist() == [
         "iPR", "iSD", "", "", "N"]
     assert summary.loc["S3", ["IBOR", "IPDDT", "IPDCONF", "TRTBIUPD"]].tolist() == [
-        "iCPD", "2020-02-20", "Y", ""]
+        "iCPD", "2020-02-20", "Y", "N"]
     rs = result.rs
     assert set(rs["RSCAT"]) == {"iRECIST"}
     assert set(rs["RSTESTCD"]) == {"OVRLRESP"}

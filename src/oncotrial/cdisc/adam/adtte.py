@@ -23,6 +23,7 @@ from oncotrial.cdisc.adam._text import upper_text
 from oncotrial.cdisc.adam.adsl import select_start_date
 from oncotrial.errors import DataError
 from oncotrial.protocol.analysis import DeathWithoutAssessment
+from oncotrial.rules.irecist_lesions import progression_date
 
 __all__ = ["ADTTE_PARAMS", "derive_adtte"]
 
@@ -31,6 +32,9 @@ ADTTE_PARAMS: dict[str, str] = {
     "PFS": "Progression-Free Survival (days)",
     "TTP": "Time to Progression (days)",
     "DOR": "Duration of Response (days)",
+    # iRECIST (Seymour 2017), present when ADRS has IOVR: progression at the first iUPD of the
+    # run iCPD confirmed, or at an iUPD never confirmed nor reset
+    "IPFS": "iRECIST Progression-Free Survival (days)",
 }
 _START_DESC = {"RANDDT": "Randomization", "TRTSDT": "Treatment Start", "ENRLDT": "Enrollment"}
 _LAST_ADEQUATE = "Last Adequate Tumor Assessment"
@@ -151,11 +155,46 @@ def derive_adtte(
                               sources=[progression, death], adequate=adequate, nact=nact,
                               schedule=schedule, start_desc="First Response", start_var="ADT"),
     ]
+    if (paramcd == "IOVR").any():
+        iprogression, iadequate = _irecist_progression(adrs)
+        frames.append(_progression_endpoint(
+            "IPFS", start, sources=[*iprogression, death], adequate=iadequate, nact=nact,
+            schedule=schedule, start_desc=start_desc, start_var=start_var))
     frame = pd.concat(frames, ignore_index=True)
     if tu is not None:
         _censor_without_baseline(frame, tu, start_desc=start_desc, start_var=start_var,
                                  keep_deaths=schedule.death_always_event)
     return _finish(frame, adsl=adsl)
+
+
+def _irecist_progression(adrs: pd.DataFrame) -> tuple[list[_Source], pd.DataFrame]:
+    """iRECIST progression sources (confirmed, unconfirmed) from the analysed IOVR records,
+    and the adequate (not NE) iRECIST assessments.
+
+    Seymour 2017 (and the admiralonco iRECIST vignette): once iCPD confirms an iUPD, the date
+    of progression is the first iUPD of that run; an iUPD that is never confirmed (followed
+    only by NE, or by nothing) is progression at that iUPD; an iUPD reset by iSD/iPR/iCR is
+    not (:func:`oncotrial.rules.irecist_lesions.progression_date`).
+    """
+    rows = adrs.loc[(adrs["PARAMCD"] == "IOVR") & (adrs["ANL01FL"] == "Y"),
+                    ["USUBJID", "ADT", "AVALC", "ASEQ"]].sort_values(["USUBJID", "ADT"],
+                                                                     kind="stable")
+    found: dict[bool, tuple[dict[str, pd.Timestamp], dict[str, float]]] = {
+        True: ({}, {}), False: ({}, {})}
+    for subject, tp in rows.groupby("USUBJID", sort=True):
+        when, confirmed = progression_date(tp["ADT"].tolist(), tp["AVALC"].tolist())
+        if when is not None:
+            dates, seqs = found[confirmed]
+            dates[str(subject)] = when
+            seqs[str(subject)] = float(tp.loc[tp["ADT"] == when, "ASEQ"].iloc[0])
+    sources = [
+        _Source(description, rule, pd.Series(found[key][0], dtype="datetime64[ns]"),
+                pd.Series(found[key][1], dtype=float), "ADRS", "ADT")
+        for key, description, rule in (
+            (True, "Confirmed Progression by iRECIST (iUPD confirmed as iCPD)", "event_icpd"),
+            (False, "Unconfirmed Progression by iRECIST (iUPD never confirmed)", "event_iupd"))
+    ]
+    return sources, rows.loc[rows["AVALC"] != "NE", ["USUBJID", "ADT", "ASEQ"]]
 
 
 def _censor_without_baseline(
@@ -170,7 +209,7 @@ def _censor_without_baseline(
     """
     baseline = upper_text(tu["TUSTRESC"]).isin(["TARGET", "NON-TARGET"])
     assessed = set(tu.loc[baseline, "USUBJID"])
-    rows = frame["PARAMCD"].isin(["PFS", "TTP"]) & ~frame["USUBJID"].isin(assessed)
+    rows = frame["PARAMCD"].isin(["PFS", "TTP", "IPFS"]) & ~frame["USUBJID"].isin(assessed)
     if keep_deaths:
         rows &= frame["ARULE"] != "event_death"
     frame.loc[rows, "ADT"] = frame.loc[rows, "STARTDT"]

@@ -21,6 +21,7 @@ import pandas as pd
 from oncotrial._outputs import atomic_folder, final_path, write_csv
 from oncotrial.cdisc.adam._settings import PfsRules, ResponseOptions, StartDate
 from oncotrial.cdisc.adam.adrs import derive_adrs, derive_choi_adrs, stack_adrs, without_choi
+from oncotrial.cdisc.adam.adrs_irecist import derive_irecist_adrs
 from oncotrial.cdisc.adam.adsl import derive_adsl, select_start_date
 from oncotrial.cdisc.adam.adtte import derive_adtte
 from oncotrial.cdisc.adam.issues import ISSUE_VARIABLES, derive_adrs_issues
@@ -103,12 +104,15 @@ def derive_adam(
     *criteria* ``("recist", "choi")`` adds the Choi parameters CHOIOVR, CHOIBOR and CHOICBOR
     to ADRS, computed from TU/TR (which must carry density, TRTESTCD ATTEN) with *choi*
     (default :class:`oncotrial.rules.choi.ChoiSettings`); PFS and the other parameters stay
-    RECIST 1.1.
+    RECIST 1.1. ``"irecist"`` adds the iRECIST parameters (IOVR, ICPD, IUPD, IRSP, ICB, IBOR,
+    ICRSP, ICCB, ICBOR: :mod:`oncotrial.cdisc.adam.adrs_irecist`) computed from TU/TR, and
+    ADTTE then has IPFS (PFS by iRECIST) beside PFS.
     """
-    unknown = [c for c in criteria if c not in ("recist", "choi")]
+    unknown = [c for c in criteria if c not in ("recist", "choi", "irecist")]
     if unknown or "recist" not in criteria:
         raise DataError("unknown or incomplete response criteria", field="criteria",
-                        value=",".join(criteria), allowed="recist or recist,choi")
+                        value=",".join(criteria),
+                        allowed="recist, optionally with choi and irecist (recist,choi,irecist)")
     profile = as_profile(protocol)
     screened = screen_sdtm(sdtm)
     domains = dict(screened.domains)
@@ -144,6 +148,14 @@ def derive_adam(
                                          evaluator=evaluator, start_date=chosen,
                                          options=options)
         adrs = stack_adrs(adrs, choi_adrs)
+    if "irecist" in criteria:
+        with failure_context("computing iRECIST responses from TU/TR"):
+            irecist_rs, _ = derive_rs_and_issues_from_tr(domains, settings=settings,
+                                                         criteria="irecist")
+            irecist_adrs = derive_irecist_adrs(irecist_rs, adsl=adsl, protocol=profile,
+                                               evaluator=evaluator, start_date=chosen,
+                                               options=options)
+        adrs = stack_adrs(adrs, irecist_adrs)
     with failure_context("deriving ADTTE"):
         adtte = derive_adtte(adrs, adsl=adsl, protocol=profile, start_date=chosen,
                              pfs_rules=rules, tu=domains.get("TU"),
