@@ -29,8 +29,8 @@ def test_irecist_orr_beside_recist_with_exact_ci() -> None:
     assert rows["iRECIST, confirmed"].startswith("0/4")
     assert rows["Responders (unconfirmed) by iRECIST only"] == "1"
     assert rows["Unconfirmed progression (iUPD)"] == "4/4 (100.0%)"
-    assert [rows["  confirmed (iCPD)"], rows["  reset by a later iSD, iPR or iCR"],
-            rows["  not confirmed at the last assessment"]] == [
+    assert [rows["iUPD confirmed (iCPD)"], rows["iUPD reset by a later iSD, iPR or iCR"],
+            rows["iUPD not confirmed at the last assessment"]] == [
         "2/4 (50.0%)", "1/4 (25.0%)", "1/4 (25.0%)"]
     counts = bor.rows.set_index("Category")["n/N (%)"]
     assert (counts["iSD"], counts["iCPD"], counts["iPR"]) == (

@@ -83,10 +83,10 @@ def _orr_table(adrs: pd.DataFrame, subjects: list[str], population: str, conf_le
     rows += [
         {"Criteria": "Unconfirmed progression (iUPD)", column: format_count(course["iupd"],
                                                                             total)},
-        {"Criteria": "  confirmed (iCPD)", column: format_count(course["confirmed"], total)},
-        {"Criteria": "  reset by a later iSD, iPR or iCR", column: format_count(
+        {"Criteria": "iUPD confirmed (iCPD)", column: format_count(course["confirmed"], total)},
+        {"Criteria": "iUPD reset by a later iSD, iPR or iCR", column: format_count(
             course["reset"], total)},
-        {"Criteria": "  not confirmed at the last assessment", column: format_count(
+        {"Criteria": "iUPD not confirmed at the last assessment", column: format_count(
             course["open"], total)},
     ]
     return ReportTable(
