@@ -1,0 +1,69 @@
+"""New lesions measured in the casebook for iRECIST (Seymour et al., Lancet Oncol
+2017;18:e143): the diameter of a NEW lesion is exported as SDTM TR LDIAM beside its TUMSTATE,
+an INCREASED state as TUMSTATE INCREASED, and `recist assess --criteria irecist` reads them
+back: iUPD by the new lesion, iCPD when its diameter grows by 5 mm."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from oncotrial.cdisc.sdtm import read_sdtm
+from oncotrial.cdisc.sdtm.tumour import derive_tumour_assessment
+from oncotrial.protocol import Protocol, load_protocol
+from oncotrial.rules import RecistSettings
+from oncotrial.services import assessments
+from oncotrial.services._unit import open_unit
+from oncotrial.services.export import export_sdtm
+from oncotrial.store import Store
+from tests.services.helpers import enrol_with_body, register
+from tests.store.backends import World
+
+R = assessments.LesionReading
+
+
+@pytest.fixture(scope="module")
+def protocol() -> Protocol:
+    return load_protocol()
+
+
+def test_new_lesion_diameters_reach_tr_and_irecist(
+    store: Store, world: World, protocol: Protocol, tmp_path: Path,
+) -> None:
+    """Target 50 mm throughout; a new liver lesion of 12 mm at imaging 2 (RECIST PD, iUPD),
+    17 mm at imaging 3 (+5 mm: iCPD); the bone non-target recorded INCREASED there."""
+    number = register(store, world)
+    visits = (("BASELINE", 1, date(2019, 3, 20), None, "PRESENT"),
+              ("IMAGING 1", 10, date(2019, 5, 6), None, "PRESENT"),
+              ("IMAGING 2", 11, date(2019, 6, 17), 12.0, "PRESENT"),
+              ("IMAGING 3", 12, date(2019, 7, 29), 17.0, "INCREASED"))
+    with open_unit(store, world.inv_a) as unit:
+        enrol_with_body(unit, number, protocol, date(2019, 3, 25))
+        for visit, visitnum, day, new, bone in visits:
+            # density keeps this subject readable by Choi in the session's shared store
+            lesions = [R("T01", "TARGET", "LUNG", 50.0, density_hu=60.0),
+                       R("NT01", "NON-TARGET", "BONE", state=bone)]
+            if new is not None:
+                lesions.append(R("NEW11-1", "NEW", "LIVER", new, state="UNEQUIVOCAL"))
+            assessments.record_tumour_assessment(unit, number, visit=visit, visitnum=visitnum,
+                                                 assessed_on=day, protocol=protocol,
+                                                 lesions=lesions)
+    with open_unit(store, world.data_manager) as unit:
+        export_sdtm(unit, tmp_path, protocol=protocol)
+    usubjid = f"{protocol.id}-{number}"
+    tr = pd.read_csv(tmp_path / "tr.csv", keep_default_na=False)
+    new = tr[(tr["USUBJID"] == usubjid) & (tr["TRLNKID"] == "NEW11-1")]
+    assert sorted(zip(new["TRTESTCD"], new["TRSTRESC"], strict=True)) == [
+        ("LDIAM", "12"), ("LDIAM", "17"), ("TUMSTATE", "UNEQUIVOCAL"),
+        ("TUMSTATE", "UNEQUIVOCAL")]
+    bone = tr[(tr["USUBJID"] == usubjid) & (tr["TRLNKID"] == "NT01")]
+    assert bone["TRSTRESC"].tolist()[-1] == "INCREASED"
+    result = derive_tumour_assessment(read_sdtm(tmp_path),
+                                      settings=RecistSettings.from_protocol(protocol),
+                                      criteria="irecist")
+    mine = result.timepoints[result.timepoints["subject"] == usubjid]
+    assert mine["overall_response"].tolist() == ["iSD", "iUPD", "iCPD"]
+    assert mine["new_target_sum_mm"].tolist()[1:] == [12.0, 17.0]
