@@ -106,13 +106,17 @@ _SEEN_NOT = ("NOT DONE", "ABSENT", "EQUIVOCAL")
 @dataclass(frozen=True, slots=True)
 class IrecistSettings:
     """Choices of the new-lesion selection (Seymour 2017, "New lesions": up to five NLT, no
-    more than two per organ)."""
+    more than two per organ) and the shortest interval from iUPD to a scan that may confirm
+    it (the RECIST working group's FAQ: 4 weeks)."""
 
     max_new_target: int = 5
     max_new_target_per_organ: int = 2
+    # EORTC RECIST FAQ: scans < 4 weeks after iUPD neither confirm nor reset it (unless they
+    # show an additional new lesion)
+    min_confirmation_days: int = 28
 
     def __post_init__(self) -> None:
-        for name in ("max_new_target", "max_new_target_per_organ"):
+        for name in ("max_new_target", "max_new_target_per_organ", "min_confirmation_days"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ProtocolError(f"irecist.{name}={value!r}: must be an integer >= 1")
@@ -244,7 +248,7 @@ def _assessment_frame(keyed: KeyedInput, settings: IrecistSettings,
     return pd.concat([out, _new_lesion_block(keyed, settings, recist)], axis=1)
 
 
-def _subject_timepoints(rows: pd.DataFrame) -> pd.DataFrame:
+def _subject_timepoints(rows: pd.DataFrame, settings: IrecistSettings) -> pd.DataFrame:
     post = rows.loc[~rows["is_baseline"]].copy()
     base = float(rows["baseline_sum_mm"].iloc[0])
     if not base > 0 or np.isnan(base):
@@ -279,7 +283,8 @@ def _subject_timepoints(rows: pd.DataFrame) -> pd.DataFrame:
             post["new_lesions"].tolist(), nlt.tolist(),
             post["new_nontarget_increased"].tolist(), strict=True)
     ]
-    result = derive_irecist(base, assessments)
+    result = derive_irecist(base, assessments,
+                            min_confirmation_days=settings.min_confirmation_days)
     post["overall_response"] = [t.response for t in result]
     post["overall_rule"] = [t.reason for t in result]
     post["iupd_categories"] = [",".join(t.categories) for t in result]
@@ -289,7 +294,8 @@ def _subject_timepoints(rows: pd.DataFrame) -> pd.DataFrame:
 def _classify_keyed(keyed: KeyedInput, settings: IrecistSettings,
                     recist: RecistSettings) -> pd.DataFrame:
     frame = _assessment_frame(keyed, settings, recist)
-    parts = [_subject_timepoints(rows) for _, rows in frame.groupby("sk", sort=True)]
+    parts = [_subject_timepoints(rows, settings)
+             for _, rows in frame.groupby("sk", sort=True)]
     if not parts:
         return pd.DataFrame(columns=list(IRECIST_TIMEPOINT_COLUMNS))
     out = pd.concat(parts, ignore_index=True)
