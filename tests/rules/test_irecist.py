@@ -208,3 +208,11 @@ def test_early_scan_with_another_new_lesion_confirms() -> None:
     timepoints = derive_irecist(100.0, [A(42, 90.0, new_lesions=1),
                                         A(56, 90.0, new_lesions=2)], min_confirmation_days=28)
     assert [t.response for t in timepoints] == ["iUPD", "iCPD"]
+
+
+def test_icr_needs_new_lesions_gone() -> None:
+    """Table 2 row 1: iCR needs no new lesion left; new lesions seen before but gone allow it."""
+    iupd = A(42, 90.0, new_lesions=1)
+    assert _responses(100.0, iupd, A(84, 0.0, target_cr=True, new_lesions=1,
+                                     new_present=False))[-1] == "iCR"
+    assert _responses(100.0, iupd, A(84, 0.0, target_cr=True, new_lesions=1))[-1] == "iPR"

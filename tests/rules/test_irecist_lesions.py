@@ -198,3 +198,14 @@ def test_refused_input_names_subject_and_visit() -> None:
     assert caught.value.value == "GROWING"
     with pytest.raises(Exception, match="max_new_target"):
         IrecistSettings(max_new_target=0)
+
+
+def test_new_lesion_gone_allows_icr_after_iupd() -> None:
+    """Table 2 row 1 / Table 3 example 2: iUPD by a new lesion, then every lesion gone, the new
+    one included (ABSENT) → iCR; while the new lesion is still there, targets gone is iPR."""
+    first = {"T1": 30.0, "T2": 20.0}
+    gone = {"T1": 0.0, "T2": 0.0}
+    assert _responses(NEW_ONE, first, {**first, "N1": 12.0}, {**gone, "N1": "ABSENT"}) == [
+        "iUPD", "iCR"]
+    assert _responses(NEW_ONE, first, {**first, "N1": 12.0}, {**gone, "N1": 6.0}) == [
+        "iUPD", "iPR"]

@@ -55,7 +55,7 @@ class IrecistAssessment:
     status (PD = unequivocal progression) and ``nontarget_increased`` any further increase
     since the last assessment. ``new_lesions`` counts every new lesion seen so far,
     ``new_target_sum_mm`` is the NLT sum and ``new_nontarget_increased`` any increase of NLNT
-    since the last assessment.
+    since the last assessment; ``new_present`` whether any new lesion is still there.
     """
 
     day: int
@@ -66,6 +66,9 @@ class IrecistAssessment:
     new_lesions: int = 0
     new_target_sum_mm: float | None = None
     new_nontarget_increased: bool = False
+    # whether a new lesion is still there (None: any new lesion seen so far counts as present);
+    # iCR needs every lesion gone, new ones included (Table 2, row 1)
+    new_present: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,8 @@ def _regular(s: _State, a: IrecistAssessment) -> tuple[str, str]:
     total = a.target_sum_mm
     if total is None:
         return "NE", "target lesions not evaluable"
-    if a.target_cr and a.nontarget in ("CR", "NA") and a.new_lesions == 0:
+    present = a.new_lesions > 0 if a.new_present is None else a.new_present
+    if a.target_cr and a.nontarget in ("CR", "NA") and not present:
         return "iCR", "all lesions gone, no new lesion"
     if a.target_cr or total <= 0.7 * s.baseline:
         s.responded = True

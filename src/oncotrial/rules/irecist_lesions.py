@@ -30,7 +30,9 @@ How the lesion data become the engine's assessment (one per post-baseline visit)
   target selection); lesions first seen at the same visit are taken largest first. The choice
   is kept for the rest of follow-up. NLT sum: the NLTs' measures (ABSENT = 0); unknown when one
   was not assessed;
-- NLNT increase: an NLNT recorded ``INCREASED``.
+- NLNT increase: an NLNT recorded ``INCREASED``;
+- new lesions still there: any counted new lesion not ``ABSENT`` (or measured 0 mm, a node
+  < 10 mm) at this visit; one not assessed counts as there. iCR needs none (Table 2, row 1).
 
 The first assessment of each subject and evaluator is the baseline; days count from it.
 Subjects without a complete baseline target sum (no measurable disease) get NE at every
@@ -84,6 +86,7 @@ IRECIST_TIMEPOINT_COLUMNS = (
     "new_target_lesions",
     "new_target_sum_mm",
     "new_nontarget_increased",
+    "new_present",
     "overall_response",
     "overall_rule",
     "iupd_categories",
@@ -186,9 +189,11 @@ def _new_lesion_block(keyed: KeyedInput, settings: IrecistSettings,
     n_nlt = np.zeros(n, dtype=np.int64)
     nlt_sum = np.full(n, np.nan)
     nlnt_up = np.zeros(n, dtype=bool)
+    present = np.zeros(n, dtype=bool)
     if table.empty:
         return pd.DataFrame({"new_lesions": count, "new_target_lesions": n_nlt,
-                             "new_target_sum_mm": nlt_sum, "new_nontarget_increased": nlnt_up})
+                             "new_target_sum_mm": nlt_sum, "new_nontarget_increased": nlnt_up,
+                             "new_present": present})
     a_sk = a["sk"].to_numpy(dtype=np.int64)
     rows = np.arange(n)
     pos = _positions(keyed)
@@ -199,9 +204,18 @@ def _new_lesion_block(keyed: KeyedInput, settings: IrecistSettings,
     by_state = {"ABSENT": 0.0, "TOO SMALL TO MEASURE": recist.too_small_to_measure_mm}
     nlt_value = np.zeros(n)
     nlt_missing = np.zeros(n, dtype=bool)
+    node_cr = load_recist_rules().threshold("node_cr_below_mm")
+    nodal = keyed.lesions.set_index("lk")["nodal"]
     for lk, sk, first, nlt in table.itertuples(index=False, name=None):
         later = rows[(a_sk == sk) & (rows >= first)]
         count[later] += 1
+        # gone: ABSENT, or measured 0 mm (a node < 10 mm short axis: RECIST 1.1 §4.3.1);
+        # not assessed counts as still there
+        floor = node_cr if bool(nodal[lk]) else 1e-9
+        for p in later:
+            diameter, state = record.get((lk, p), (np.nan, "NOT DONE"))
+            gone = state == "ABSENT" or (pd.notna(diameter) and float(diameter) < floor)
+            present[p] |= not gone
         if not nlt:  # NLNT: any increase (EORTC FAQ), recorded as INCREASED
             grew = [record.get((lk, p), (np.nan, ""))[1] == "INCREASED" for p in later]
             nlnt_up[later[np.asarray(grew, dtype=bool)]] = True
@@ -216,7 +230,8 @@ def _new_lesion_block(keyed: KeyedInput, settings: IrecistSettings,
                 nlt_value[p] += value
     nlt_sum = np.where((n_nlt > 0) & ~nlt_missing, nlt_value, np.nan)
     return pd.DataFrame({"new_lesions": count, "new_target_lesions": n_nlt,
-                         "new_target_sum_mm": nlt_sum, "new_nontarget_increased": nlnt_up})
+                         "new_target_sum_mm": nlt_sum, "new_nontarget_increased": nlnt_up,
+                         "new_present": present})
 
 
 def _assessment_frame(keyed: KeyedInput, settings: IrecistSettings,
@@ -276,12 +291,14 @@ def _subject_timepoints(rows: pd.DataFrame, settings: IrecistSettings) -> pd.Dat
             new_lesions=int(count),
             new_target_sum_mm=None if np.isnan(new_sum) else float(new_sum),
             new_nontarget_increased=bool(new_grew),
+            new_present=bool(there),
         )
-        for day, total, cr, nontarget, grew, count, new_sum, new_grew in zip(
+        for day, total, cr, nontarget, grew, count, new_sum, new_grew, there in zip(
             post["day"].tolist(), sums.tolist(), post["target_cr"].tolist(),
             post["nontarget_response"].tolist(), post["nontarget_increased"].tolist(),
             post["new_lesions"].tolist(), nlt.tolist(),
-            post["new_nontarget_increased"].tolist(), strict=True)
+            post["new_nontarget_increased"].tolist(), post["new_present"].tolist(),
+            strict=True)
     ]
     result = derive_irecist(base, assessments,
                             min_confirmation_days=settings.min_confirmation_days)
