@@ -126,3 +126,36 @@ def test_cli_derive_criteria_recist_choi_irecist(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, [*args, "--criteria", "recist,irecst"])
     assert isinstance(result.exception, DataError)
     assert "recist,choi,irecist" in str(result.exception)
+
+
+def test_recorded_irecist_responses_are_used_when_reading_rs(leader: Protocol) -> None:
+    """With ``source="RS"`` the iRECIST parameters come from RS records with RSCAT iRECIST
+    (as a study records them, e.g. pharmaversesdtm rs_onco_irecist); recording the responses
+    computed from TR gives the same parameters. Without them or lesion data: a clear error."""
+    from oncotrial.cdisc.sdtm.tumour import derive_rs_and_issues_from_tr
+    from oncotrial.rules.recist import RecistSettings
+
+    sdtm = _sdtm()
+    settings = RecistSettings.from_protocol(leader)
+    recist_rs, _ = derive_rs_and_issues_from_tr(sdtm, settings=settings)
+    irecist_rs, _ = derive_rs_and_issues_from_tr(sdtm, settings=settings, criteria="irecist")
+    rs = pd.concat([recist_rs, irecist_rs], ignore_index=True)
+    rs["RSSEQ"] = rs.groupby("USUBJID").cumcount() + 1.0
+    recorded = {**sdtm, "RS": rs}
+    from_rs = derive_adam(recorded, protocol=leader, source="RS",
+                          criteria=("recist", "irecist")).adrs
+    from_tr = derive_adam(sdtm, protocol=leader, source="TR", criteria=("recist", "irecist")).adrs
+    columns = ["USUBJID", "PARAMCD", "AVALC", "ADT"]
+    pd.testing.assert_frame_equal(from_rs[columns].reset_index(drop=True),
+                                  from_tr[columns].reset_index(drop=True))
+    # a recorded iRECIST value is used as recorded: S2's week-18 iPR becomes iSD here
+    changed = recorded["RS"].copy()
+    changed.loc[(changed["USUBJID"] == "S2") & (changed["RSCAT"] == "iRECIST")
+                & (changed["VISIT"] == "WEEK 18"), ["RSORRES", "RSSTRESC"]] = "iSD"
+    adrs = derive_adam({**sdtm, "RS": changed}, protocol=leader, source="RS",
+                       criteria=("recist", "irecist")).adrs
+    assert pick(adrs, "S2", "IBOR")["AVALC"] == "iSD"
+    bare = {k: v for k, v in recorded.items() if k not in ("TU", "TR")}
+    bare["RS"] = recist_rs
+    with pytest.raises(DataError, match="RS with RSCAT iRECIST, or TU and TR"):
+        derive_adam(bare, protocol=leader, source="RS", criteria=("recist", "irecist"))

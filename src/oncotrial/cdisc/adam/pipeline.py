@@ -105,8 +105,9 @@ def derive_adam(
     to ADRS, computed from TU/TR (which must carry density, TRTESTCD ATTEN) with *choi*
     (default :class:`oncotrial.rules.choi.ChoiSettings`); PFS and the other parameters stay
     RECIST 1.1. ``"irecist"`` adds the iRECIST parameters (IOVR, ICPD, IUPD, IRSP, ICB, IBOR,
-    ICRSP, ICCB, ICBOR: :mod:`oncotrial.cdisc.adam.adrs_irecist`) computed from TU/TR, and
-    ADTTE then has IPFS (PFS by iRECIST) beside PFS.
+    ICRSP, ICCB, ICBOR: :mod:`oncotrial.cdisc.adam.adrs_irecist`) from the recorded iRECIST
+    responses (RS RSCAT iRECIST, with ``source="RS"``) or else computed from TU/TR, and ADTTE
+    then has IPFS (PFS by iRECIST) beside PFS.
     """
     unknown = [c for c in criteria if c not in ("recist", "choi", "irecist")]
     if unknown or "recist" not in criteria:
@@ -150,8 +151,7 @@ def derive_adam(
         adrs = stack_adrs(adrs, choi_adrs)
     if "irecist" in criteria:
         with failure_context("computing iRECIST responses from TU/TR"):
-            irecist_rs, _ = derive_rs_and_issues_from_tr(domains, settings=settings,
-                                                         criteria="irecist")
+            irecist_rs = _irecist_responses(domains, settings, source)
             irecist_adrs = derive_irecist_adrs(irecist_rs, adsl=adsl, protocol=profile,
                                                evaluator=evaluator, start_date=chosen,
                                                options=options)
@@ -174,6 +174,24 @@ def derive_adam(
     return AdamDatasets(adsl=adsl, adrs=adrs, adtte=adtte, issues=_combine(issues),
                         start_date=chosen, evaluator=evaluator, source=source, pfs_rules=rules,
                         supporting=extra, profile=profile, choi=choi_used)
+
+
+def _irecist_responses(domains: Mapping[str, pd.DataFrame], settings: RecistSettings,
+                       source: ResponseSource) -> pd.DataFrame:
+    """iRECIST timepoint responses: as recorded in RS (RSCAT iRECIST) when reading RS and there
+    are some, else computed from TU/TR (:mod:`oncotrial.rules.irecist_lesions`)."""
+    recorded = domains.get("RS")
+    if source == "RS" and recorded is not None and "RSCAT" in recorded.columns:
+        category = recorded["RSCAT"].fillna("").astype(str).str.strip().str.upper()
+        if (category == "IRECIST").any():
+            return recorded.loc[category == "IRECIST"]
+    if "TU" not in domains or "TR" not in domains:
+        raise DataError("iRECIST needs recorded iRECIST responses (RS RSCAT iRECIST) or the "
+                        "lesion data to compute them", field="domain",
+                        value=", ".join(sorted(domains)), allowed="RS with RSCAT iRECIST, "
+                        "or TU and TR")
+    computed, _ = derive_rs_and_issues_from_tr(domains, settings=settings, criteria="irecist")
+    return computed
 
 
 def _issue(dataset: str, issue: str, action: str, *, variable: str = "",
