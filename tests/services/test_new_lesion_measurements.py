@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy import select
 
 from oncotrial.cdisc.sdtm import read_sdtm
 from oncotrial.cdisc.sdtm.tumour import derive_tumour_assessment
@@ -19,6 +20,7 @@ from oncotrial.services import assessments
 from oncotrial.services._unit import open_unit
 from oncotrial.services.export import export_sdtm
 from oncotrial.store import Store
+from oncotrial.store.schema import Lesion, LesionMeasurement
 from tests.services.helpers import enrol_with_body, register
 from tests.store.backends import World
 
@@ -67,3 +69,46 @@ def test_new_lesion_diameters_reach_tr_and_irecist(
     mine = result.timepoints[result.timepoints["subject"] == usubjid]
     assert mine["overall_response"].tolist() == ["iSD", "iUPD", "iCPD"]
     assert mine["new_target_sum_mm"].tolist()[1:] == [12.0, 17.0]
+
+
+def test_tumour_form_measures_and_follows_new_lesions(
+    store: Store, world: World, protocol: Protocol,
+) -> None:
+    """The web tumour form (services.forms): a new lesion entered with its diameter at one
+    imaging visit is offered for measurement at the next; a diameter without saying whether
+    the lesion is unequivocal is refused, naming the field."""
+    from oncotrial.services import forms
+
+    number = register(store, world)
+    today = date(2019, 8, 1)
+    with open_unit(store, world.inv_a) as unit:
+        enrol_with_body(unit, number, protocol, date(2019, 3, 25))
+        forms.save_form(unit, number, "BASELINE", "tumour",
+                        {"assessed_on": "2019-03-20", "l1_category": "TARGET",
+                         "l1_location": "LUNG", "l1_diameter_mm": "40", "l1_density_hu": "50"},
+                        protocol=protocol, today=today)
+        with pytest.raises(forms.FormError, match="n1_state"):
+            forms.save_form(unit, number, "IMAGING 1", "tumour",
+                            {"assessed_on": "2019-05-06", "t01_diameter_mm": "40",
+                             "t01_density_hu": "50", "n1_location": "LIVER",
+                             "n1_diameter_mm": "12"}, protocol=protocol, today=today)
+        forms.save_form(unit, number, "IMAGING 1", "tumour",
+                        {"assessed_on": "2019-05-06", "t01_diameter_mm": "40",
+                         "t01_density_hu": "50", "n1_location": "LIVER",
+                         "n1_diameter_mm": "12", "n1_state": "UNEQUIVOCAL"},
+                        protocol=protocol, today=today)
+        shown = forms.form_page(unit, number, "IMAGING 2", "tumour", protocol=protocol,
+                                today=today)
+        names = {f.field.name for e in shown.entries for f in e.fields}
+        assert {"new10_1_diameter_mm", "new10_1_state"} <= names
+        forms.save_form(unit, number, "IMAGING 2", "tumour",
+                        {"assessed_on": "2019-06-17", "t01_diameter_mm": "40",
+                         "t01_density_hu": "50", "new10_1_diameter_mm": "18"},
+                        protocol=protocol, today=today)
+        rows = unit.session.execute(select(Lesion.link_id, LesionMeasurement.diameter_mm)
+                                    .join(LesionMeasurement,
+                                          LesionMeasurement.lesion_id == Lesion.id)
+                                    .where(Lesion.category == "NEW",
+                                           Lesion.subject_id == unit.subject(
+                                               number, write=False).id)).all()
+    assert sorted(r.diameter_mm for r in rows) == [12.0, 18.0]

@@ -3,6 +3,7 @@ engine's recommendation for the day) and tumour measurements (RECIST 1.1 on save
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from typing import ClassVar
@@ -330,7 +331,7 @@ class Tumour(Kind):
                 ]
             return fields
         for lesion in self._known(view):
-            key = lesion.link_id.lower()
+            key = _field_key(lesion.link_id)
             states = {"TARGET": _TARGET_STATES, "NEW": _NEW_FOLLOW_STATES}.get(
                 lesion.category, _NONTARGET_STATES)
             label = f"{lesion.link_id} {lesion.category} — {lesion.location}"
@@ -415,7 +416,7 @@ class Tumour(Kind):
                     state="" if category == "TARGET" else "PRESENT"))
             return readings
         for lesion in self._known(view):
-            key = lesion.link_id.lower()
+            key = _field_key(lesion.link_id)
             if lesion.category == "NEW" and values.get(f"{key}_diameter_mm") is None \
                     and not values.get(f"{key}_state"):
                 continue  # a new lesion left blank at this visit is not recorded
@@ -426,6 +427,9 @@ class Tumour(Kind):
                 state=str(values.get(f"{key}_state") or "")))
         for i in range(1, _NEW_ROWS + 1):
             state = values.get(f"n{i}_state")
+            if state is None and values.get(f"n{i}_diameter_mm") is not None:
+                raise FieldRefused(f"n{i}_state", "", "a new lesion with a diameter needs to be "
+                                   "called unequivocal or equivocal")
             if state is not None:
                 readings.append(assessments.LesionReading(
                     link_id=f"NEW{view.visit.visitnum:g}-{i}", category="NEW",
@@ -465,6 +469,12 @@ class Tumour(Kind):
                                               evaluator="INVESTIGATOR", protocol=view.protocol)
         return ["lesion measurement changed; RECIST responses assessed again",
                 *self.notices(view)]
+
+
+def _field_key(link_id: str) -> str:
+    """Form field prefix of a lesion: its link id in lower case, other characters as "_"
+    (a new lesion's id "NEW10-1" gives "new10_1")."""
+    return re.sub(r"[^a-z0-9_]", "_", link_id.lower())
 
 
 def _density_field(name: str, label: str) -> FormField:
