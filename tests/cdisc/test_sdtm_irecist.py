@@ -113,3 +113,21 @@ def test_cli_criteria_irecist(tmp_path: Path) -> None:
     result = runner.invoke(app, [*args, "--criteria", "i-recist"])
     assert isinstance(result.exception, DataError)
     assert "recist, choi, mchoi, irecist" in str(result.exception)
+
+
+def test_reader_designation_of_new_lesions_stands() -> None:
+    """TU NEW NON-TARGET keeps a measurable 15 mm lesion out of the new-lesion target sum;
+    NEW TARGET keeps a 9 mm one in (the reader's choice, Seymour 2017 "New lesions"); plain
+    NEW lets the rule decide (measurable: ≥ 10 mm)."""
+    sdtm = irecist_sdtm()
+    tu, tr = sdtm["TU"], sdtm["TR"]
+    tu.loc[(tu["USUBJID"] == "S3") & (tu["TULNKID"] == "N01"), "TUSTRESC"] = "NEW NON-TARGET"
+    tu = pd.concat([tu, pd.DataFrame([_tu("S3", "N05", "NEW TARGET", "SPLEEN", visit=1)])],
+                   ignore_index=True)
+    tr = pd.concat([tr, pd.DataFrame([_tr("S3", "N05", "LDIAM", 1, 9)])], ignore_index=True)
+    result = derive_tumour_assessment({**sdtm, "TU": tu, "TR": tr}, settings=LEADER,
+                                      criteria="irecist")
+    s3 = result.timepoints.set_index(["subject", "visitnum"]).loc[("S3", 2.0)]
+    # NLT: N02 14 + N03 13 (liver, N01 designated non-target) + N05 9 (designated target)
+    assert (s3["new_lesions"], s3["new_target_lesions"], s3["new_target_sum_mm"]) == (
+        5, 3, 36.0)

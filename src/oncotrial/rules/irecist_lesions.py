@@ -28,8 +28,10 @@ How the lesion data become the engine's assessment (one per post-baseline visit)
   :attr:`IrecistSettings.max_new_target` NLTs exist and fewer than
   :attr:`IrecistSettings.max_new_target_per_organ` in its organ (all nodes one organ, as RECIST
   target selection); lesions first seen at the same visit are taken largest first. The choice
-  is kept for the rest of follow-up. NLT sum: the NLTs' measures (ABSENT = 0); unknown when one
-  was not assessed;
+  is kept for the rest of follow-up. A lesion the reader designated (optional lesion column
+  ``new_designation``: ``TARGET`` or ``NON-TARGET``; SDTM TU ``NEW TARGET`` / ``NEW
+  NON-TARGET``) keeps that designation and still counts toward the limits. NLT sum: the NLTs'
+  measures (ABSENT = 0); unknown when one was not assessed;
 - NLNT increase: an NLNT recorded ``INCREASED``;
 - new lesions still there: any counted new lesion not ``ABSENT`` (or measured 0 mm, a node
   < 10 mm) at this visit; one not assessed counts as there. iCR needs none (Table 2, row 1).
@@ -163,13 +165,19 @@ def _new_lesion_table(keyed: KeyedInput, settings: IrecistSettings) -> pd.DataFr
         first["measurable"] = diam >= minimum
     first = first.sort_values(["sk", "pos", "diameter_mm", "lesion_id"],
                               ascending=[True, True, False, True], na_position="last")
+    designation = (les["new_designation"].reindex(first["lk"]).fillna("").astype(str).tolist()
+                   if "new_designation" in les.columns else [""] * len(first))
     chosen: list[bool] = []
     total: dict[int, int] = {}
     organs: dict[tuple[int, str], int] = {}
-    for sk, organ, measurable in zip(first["sk"].tolist(), first["organ"].tolist(),
-                                     first["measurable"].tolist(), strict=True):
-        ok = (bool(measurable) and total.get(sk, 0) < settings.max_new_target
-              and organs.get((sk, organ), 0) < settings.max_new_target_per_organ)
+    for sk, organ, measurable, given in zip(first["sk"].tolist(), first["organ"].tolist(),
+                                            first["measurable"].tolist(), designation,
+                                            strict=True):
+        if given in ("TARGET", "NON-TARGET"):  # the reader's designation stands
+            ok = given == "TARGET"
+        else:
+            ok = (bool(measurable) and total.get(sk, 0) < settings.max_new_target
+                  and organs.get((sk, organ), 0) < settings.max_new_target_per_organ)
         if ok:
             total[sk] = total.get(sk, 0) + 1
             organs[(sk, organ)] = organs.get((sk, organ), 0) + 1

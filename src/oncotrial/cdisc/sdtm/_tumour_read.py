@@ -32,6 +32,16 @@ _ROLES = {
     "NEW LESION": "NEW",
     "NEW TARGET": "NEW",
     "NEW NON-TARGET": "NEW",
+    "NEW LESION TARGET": "NEW",
+    "NEW LESION NON-TARGET": "NEW",
+}
+# iRECIST: a new lesion the reader designated as new-lesion target (NLT) or non-target (NLNT)
+# (Seymour 2017 "New lesions"); plain NEW leaves the choice to oncotrial.rules.irecist_lesions
+_NEW_DESIGNATIONS = {
+    "NEW TARGET": "TARGET",
+    "NEW LESION TARGET": "TARGET",
+    "NEW NON-TARGET": "NON-TARGET",
+    "NEW LESION NON-TARGET": "NON-TARGET",
 }
 # TR TUMSTATE results (TRSTRESC/TRORRES) as seen in real SDTM → engine state.
 _STATES = {
@@ -163,6 +173,7 @@ def _lesions(tu: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     tu["TULNKID"] = _text(tu, "TULNKID")
     raw_role = _text(tu, "TUSTRESC", upper=True)
     tu["role"] = raw_role.map(_ROLES)
+    tu["new_designation"] = raw_role.map(_NEW_DESIGNATIONS).fillna("")
     no_id = tu["TULNKID"] == ""
     log.add(
         tu.loc[no_id],
@@ -693,6 +704,7 @@ def build_recist_input(tu: pd.DataFrame, tr: pd.DataFrame, log: IssueLog) -> Rec
             "role": lesions["role"].to_numpy(),
             "organ": lesions["organ"].to_numpy(),
             "nodal": lesions["nodal"].to_numpy(dtype=bool),
+            "new_designation": lesions["new_designation"].to_numpy(),
         }
     )
     measurements = pd.DataFrame(
