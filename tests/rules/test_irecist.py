@@ -185,3 +185,34 @@ def test_icpd_only_after_iupd_and_then_for_good(visits: list[tuple[float, bool, 
         first = responses.index("iCPD")
         assert "iUPD" in responses[:first]
         assert set(responses[first:]) == {"iCPD"}
+
+
+@pytest.mark.parametrize(("gap", "expected"), [(27, "iUPD"), (28, "iCPD")])
+def test_scan_under_four_weeks_after_iupd_neither_confirms_nor_resets(gap: int, expected: str
+                                                                      ) -> None:
+    """EORTC RECIST FAQ ("…LESS than four weeks after the scans that showed iUPD"): a scan
+    27 days after iUPD is disregarded even with +10 mm; at 28 days it confirms."""
+    base = (A(42, 50.0), A(84, 60.0))  # iUPD at day 84
+    after = A(84 + gap, 70.0)
+    assert [t.response for t in derive_irecist(100.0, [*base, after],
+                                               min_confirmation_days=28)][-1] == expected
+    # an early scan that shrank does not reset either, and its sum is not a new nadir
+    shrunk = derive_irecist(100.0, [*base, A(84 + 14, 40.0), A(84 + 42, 65.0)],
+                            min_confirmation_days=28)
+    assert [t.response for t in shrunk][1:] == ["iUPD", "iUPD", "iCPD"]
+
+
+def test_early_scan_with_another_new_lesion_confirms() -> None:
+    """FAQ: an out-of-schedule scan under 4 weeks may confirm iCPD by an additional new
+    lesion."""
+    timepoints = derive_irecist(100.0, [A(42, 90.0, new_lesions=1),
+                                        A(56, 90.0, new_lesions=2)], min_confirmation_days=28)
+    assert [t.response for t in timepoints] == ["iUPD", "iCPD"]
+
+
+def test_icr_needs_new_lesions_gone() -> None:
+    """Table 2 row 1: iCR needs no new lesion left; new lesions seen before but gone allow it."""
+    iupd = A(42, 90.0, new_lesions=1)
+    assert _responses(100.0, iupd, A(84, 0.0, target_cr=True, new_lesions=1,
+                                     new_present=False))[-1] == "iCR"
+    assert _responses(100.0, iupd, A(84, 0.0, target_cr=True, new_lesions=1))[-1] == "iPR"

@@ -50,9 +50,11 @@ def derive(
         help="Allowed window around each planned assessment, in days.")] = None,
     alive_dates: Annotated[str | None, typer.Option(help=_ALIVE_HELP)] = None,
     criteria: Annotated[str, typer.Option(
-        help="Response criteria of ADRS: 'recist' or 'recist,choi' (adds CHOIOVR, CHOIBOR, "
-             "CHOICBOR, CHOICRSP from TU/TR, which must carry TRTESTCD ATTEN in HU; ADTTE "
-             "CHOITTR; ADTR DENSITY with --supporting).")] = "recist",
+        help="Response criteria of ADRS: 'recist', optionally with 'choi' (adds CHOIOVR, "
+             "CHOIBOR, CHOICBOR, CHOICRSP from TU/TR, which must carry TRTESTCD ATTEN in HU; "
+             "ADTTE CHOITTR; ADTR DENSITY with --supporting) and 'irecist' (adds IOVR, ICPD, "
+             "IUPD, IRSP, ICB, IBOR, ICRSP, ICCB, ICBOR from TU/TR and ADTTE IPFS), e.g. "
+             "recist,choi,irecist.")] = "recist",
     choi_variant: Annotated[Literal["choi", "modified"], typer.Option(
         help="Choi PR: size OR density (choi, Choi 2007) or both (modified).")] = "choi",
     choi_pd_reference: Annotated[Literal["baseline", "nadir"], typer.Option(
@@ -70,7 +72,7 @@ def derive(
     from oncotrial.rules.choi import ChoiSettings
 
     chosen = tuple(c.strip().lower() for c in criteria.split(",") if c.strip())
-    needs_tr = supporting or "choi" in chosen
+    needs_tr = supporting or "choi" in chosen or "irecist" in chosen
     domains = read_sdtm(sdtm, domains=ANALYSIS_DOMAINS if needs_tr else domains_for(source))
     dm = domains["DM"]
     studies: list[str] = (dm["STUDYID"].astype(str).unique().tolist()

@@ -1,5 +1,5 @@
-"""``oncotrial recist assess``: RECIST 1.1 (or Choi) timepoint and best responses from SDTM
-TU/TR."""
+"""``oncotrial recist assess``: RECIST 1.1 (or Choi, or iRECIST) timepoint and best responses
+from SDTM TU/TR."""
 
 from __future__ import annotations
 
@@ -35,7 +35,8 @@ def assess(
         help="Minimum days from the start for SD to count as best response.")] = None,
     criteria: Annotated[str, typer.Option(
         "--criteria", help="recist (RECIST 1.1), choi (Choi 2007: size -10 % or density "
-        "-15 %) or mchoi (modified Choi: both); Choi needs TR TRTESTCD ATTEN (HU).")] = "recist",
+        "-15 %), mchoi (modified Choi: both) or irecist (Seymour 2017: iUPD/iCPD; new "
+        "lesions TU NEW measured in TR); Choi needs TR TRTESTCD ATTEN (HU).")] = "recist",
     choi_pd_reference: Annotated[str, typer.Option(
         help="Choi size-progression reference: baseline (Choi 2007) or nadir.")] = "baseline",
     choi_density_average: Annotated[str, typer.Option(
@@ -53,7 +54,8 @@ def assess(
     from oncotrial.rules.choi import ChoiSettings
     from oncotrial.rules.recist import RecistSettings
 
-    allowed = ("recist", "choi", "mchoi")
+    criteria = criteria.strip().lower()
+    allowed = ("recist", "choi", "mchoi", "irecist")
     if criteria not in allowed:
         raise DataError("unknown response criteria", field="--criteria", value=criteria,
                         allowed=", ".join(allowed))
@@ -72,12 +74,14 @@ def assess(
                                min_sd_duration_days=min_sd_days)
     settings = RecistSettings.from_protocol(profile)
     assessment = derive_tumour_assessment(
-        domains, settings=settings, criteria="recist" if criteria == "recist" else "choi",
+        domains, settings=settings, criteria="choi" if criteria == "mchoi" else criteria,
         choi=choi)
     typer.echo(f"analysis profile: {profile.name} ({profile.origin}); confirmation "
                f"{settings.confirmation_interval_days} days, SD minimum "
                f"{settings.min_sd_duration_days} days")
-    if criteria != "recist":
+    if criteria == "irecist":
+        typer.echo("criteria: iRECIST (Seymour 2017; new-lesion targets ≤ 5, ≤ 2 per organ)")
+    elif criteria != "recist":
         typer.echo(f"criteria: {'modified Choi' if criteria == 'mchoi' else 'Choi'} "
                    f"(PD reference {choi.pd_reference}, density {choi.density_average})")
     for path in write_tumour_assessment(assessment, out):
@@ -87,3 +91,10 @@ def assess(
         f"{n_subjects} subject(s), {len(assessment.timepoints)} timepoint(s), "
         f"{len(assessment.issues)} data issue(s)"
     )
+    if criteria == "irecist":
+        summary = assessment.summary
+        counts = summary["ICBOR"].value_counts()
+        typer.echo("confirmed best iRECIST response: " + ", ".join(
+            f"{r} {int(counts.get(r, 0))}" for r in ("iCR", "iPR", "iSD", "iUPD", "iCPD", "NE")))
+        typer.echo(f"treated beyond iUPD: {int((summary['TRTBIUPD'] == 'Y').sum())} of "
+                   f"{int((summary['IUPDDT'] != '').sum())} subject(s) with iUPD")

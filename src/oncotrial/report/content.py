@@ -27,6 +27,7 @@ from oncotrial.report.figures import (
     plot_swimmer,
     plot_waterfall,
 )
+from oncotrial.report.irecist_tables import compute_irecist_tables
 from oncotrial.report.tables import (
     ReportTable,
     compute_ae_table,
@@ -247,6 +248,7 @@ def _efficacy(adam: Mapping[str, pd.DataFrame], design: prep.SimonDesign | None)
     agreement = compute_criteria_agreement_table(adrs, adsl)
     if agreement is not None:
         section.tables.append(agreement)
+    section.tables.extend(compute_irecist_tables(adam))  # iRECIST, when derived
     section.tables.extend(_by_arm(adam))
     if design is not None:
         section.tables.append(prep.compute_simon_table(adrs, adsl, design))

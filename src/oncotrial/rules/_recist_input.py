@@ -126,7 +126,10 @@ def key_input(lesions: pd.DataFrame, measurements: pd.DataFrame) -> KeyedInput:
     meas["date"] = pd.to_datetime(meas["date"]).dt.normalize()
     meas["visitnum"] = meas["visitnum"].astype(float)
 
-    les = lesions.loc[:, list(LESION_COLUMNS)].copy()
+    # optional: iRECIST new-lesion designation (TARGET / NON-TARGET / ""), read by
+    # oncotrial.rules.irecist_lesions
+    optional = [c for c in ("new_designation",) if c in lesions.columns]
+    les = lesions.loc[:, [*LESION_COLUMNS, *optional]].copy()
     les["nodal"] = les["nodal"].astype(bool)
     n_les = len(les)
     # integer keys from one factorisation of both frames (string concatenation is slow)

@@ -39,6 +39,10 @@ MEASUREMENT_STATES = (
     "EQUIVOCAL",  # new lesion seen but equivocal
     "NOT DONE",
     "TOO SMALL TO MEASURE",
+    # iRECIST: present and grown since the last assessment, not (necessarily) unequivocal
+    # progression (EORTC RECIST FAQ "If iUPD is driven by non-target disease…": INCLA). RECIST
+    # 1.1 reads it as PRESENT; iRECIST confirms iUPD of non-target or new non-target lesions by it.
+    "INCREASED",
 )
 
 

@@ -14,6 +14,11 @@ lesions (2 per organ) form the new-lesion target sum (NLT), the others are new n
 lesions (NLNT); after a reset, new iUPD needs further new lesions, NLT meeting RECIST PD
 against its own nadir, or unequivocal NLNT progression.
 
+Optionally (``min_confirmation_days``), a scan less than 4 weeks after the iUPD is
+disregarded — stays iUPD, changes no nadir — unless it shows an additional new lesion (EORTC
+RECIST FAQ "Can imaging be used to confirm progression, even when done LESS than four weeks
+after the scans that showed iUPD").
+
 Best overall response (Table 3): the best timepoint response, iCR > iPR > iSD > iUPD > iCPD,
 where an iUPD later confirmed counts as iCPD and not-evaluable timepoints count for nothing.
 The paper's table assumes no confirmation of CR/PR; with ``confirm=True`` an iCR/iPR needs a
@@ -50,7 +55,7 @@ class IrecistAssessment:
     status (PD = unequivocal progression) and ``nontarget_increased`` any further increase
     since the last assessment. ``new_lesions`` counts every new lesion seen so far,
     ``new_target_sum_mm`` is the NLT sum and ``new_nontarget_increased`` any increase of NLNT
-    since the last assessment.
+    since the last assessment; ``new_present`` whether any new lesion is still there.
     """
 
     day: int
@@ -61,6 +66,9 @@ class IrecistAssessment:
     new_lesions: int = 0
     new_target_sum_mm: float | None = None
     new_nontarget_increased: bool = False
+    # whether a new lesion is still there (None: any new lesion seen so far counts as present);
+    # iCR needs every lesion gone, new ones included (Table 2, row 1)
+    new_present: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,9 @@ class _State:
     nlt_nadir: float | None = None
     iupd: dict[Category, float] = field(default_factory=dict)  # category → value at iUPD
     nlt_at_iupd: float | None = None  # new-lesion target sum when iUPD was assigned
+    iupd_day: int = 0  # day of the iUPD that opened the run
+    seen_at_iupd: int = 0  # new lesions counted when iUPD was assigned
+    min_confirmation_days: int | None = None
     responded: bool = False  # iPR/iCR since the last iUPD: kept while there is no progression
     confirmed: bool = False
 
@@ -108,7 +119,8 @@ def _regular(s: _State, a: IrecistAssessment) -> tuple[str, str]:
     total = a.target_sum_mm
     if total is None:
         return "NE", "target lesions not evaluable"
-    if a.target_cr and a.nontarget in ("CR", "NA") and a.new_lesions == 0:
+    present = a.new_lesions > 0 if a.new_present is None else a.new_present
+    if a.target_cr and a.nontarget in ("CR", "NA") and not present:
         return "iCR", "all lesions gone, no new lesion"
     if a.target_cr or total <= 0.7 * s.baseline:
         s.responded = True
@@ -168,9 +180,13 @@ def _still_progressing(s: _State, a: IrecistAssessment) -> bool:
     return total is None
 
 
-def derive_irecist(baseline_sum_mm: float, assessments: Sequence[IrecistAssessment]
-                   ) -> list[IrecistTimepoint]:
+def derive_irecist(baseline_sum_mm: float, assessments: Sequence[IrecistAssessment], *,
+                   min_confirmation_days: int | None = None) -> list[IrecistTimepoint]:
     """iRECIST timepoint responses of one subject's follow-up assessments, in day order.
+
+    With *min_confirmation_days* (the RECIST working group FAQ: 4 weeks, i.e. 28), an
+    assessment fewer days after the iUPD that opened the run neither confirms nor resets it
+    (it stays iUPD) unless it shows an additional new lesion.
 
     Raises
     ------
@@ -181,13 +197,17 @@ def derive_irecist(baseline_sum_mm: float, assessments: Sequence[IrecistAssessme
     if not baseline_sum_mm > 0:
         raise DataError("iRECIST needs measurable disease at baseline",
                         field="baseline_sum_mm", value=baseline_sum_mm, allowed="> 0 mm")
-    s = _State(baseline=baseline_sum_mm, nadir=baseline_sum_mm, last_sum=baseline_sum_mm)
+    s = _State(baseline=baseline_sum_mm, nadir=baseline_sum_mm, last_sum=baseline_sum_mm,
+               min_confirmation_days=min_confirmation_days)
     out: list[IrecistTimepoint] = []
     last_day = None
     for a in assessments:
         _check(a, last_day, s.new_seen)
         last_day = a.day
+        disregarded = bool(s.iupd) and not s.confirmed and _too_early(s, a)
         out.append(_timepoint(s, a))
+        if disregarded:  # a scan too early to confirm leaves nadirs and last sums alone
+            continue
         if a.target_sum_mm is not None:
             s.nadir = min(s.nadir, a.target_sum_mm)
             s.last_sum = a.target_sum_mm
@@ -210,9 +230,21 @@ def _check(a: IrecistAssessment, last_day: int | None, seen: int) -> None:
                         value=a.new_lesions, allowed=f">= {seen} (seen before)")
 
 
+def _too_early(s: _State, a: IrecistAssessment) -> bool:
+    """EORTC RECIST FAQ "Can imaging be used to confirm progression, even when done LESS than
+    four weeks after the scans that showed iUPD": such scans are disregarded (neither confirm
+    nor reset) unless they show an additional new lesion."""
+    wait = s.min_confirmation_days
+    return wait is not None and a.day - s.iupd_day < wait and a.new_lesions <= s.seen_at_iupd
+
+
 def _timepoint(s: _State, a: IrecistAssessment) -> IrecistTimepoint:
     if s.confirmed:
         return IrecistTimepoint(a.day, "iCPD", "progression confirmed earlier")
+    if s.iupd and _too_early(s, a):
+        return IrecistTimepoint(
+            a.day, "iUPD", f"{a.day - s.iupd_day} days after iUPD, under "
+            f"{s.min_confirmation_days}: neither confirms nor resets", tuple(sorted(s.iupd)))
     if s.iupd:
         reason = _confirms(s, a)
         if reason is not None:
@@ -232,6 +264,7 @@ def _timepoint(s: _State, a: IrecistAssessment) -> IrecistTimepoint:
             s.iupd[category] = {"target": a.target_sum_mm or 0.0, "nontarget": 0.0,
                                 "new": float(a.new_lesions)}[category]
         s.nlt_at_iupd = a.new_target_sum_mm
+        s.iupd_day, s.seen_at_iupd = a.day, a.new_lesions
         return IrecistTimepoint(a.day, "iUPD", "RECIST 1.1 progression in "
                                 + ", ".join(progressing), tuple(progressing))
     response, reason = _regular(s, a)

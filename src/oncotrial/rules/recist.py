@@ -16,7 +16,8 @@ Input frames
     ``subject``, ``evaluator``, ``lesion_id``, ``visitnum`` (float), ``visit`` (str),
     ``date`` (datetime64), ``diameter_mm`` (float; long axis, short axis for nodes; NaN if none),
     ``state`` ("" when a number is given, "PRESENT", "ABSENT", "UNEQUIVOCAL", "EQUIVOCAL",
-    "NOT DONE", "TOO SMALL TO MEASURE").
+    "NOT DONE", "TOO SMALL TO MEASURE", "INCREASED" — grown since the last assessment, read
+    as PRESENT by RECIST 1.1 and used by iRECIST, :mod:`oncotrial.rules.irecist_lesions`).
     The earliest assessment of each subject and evaluator is the baseline. An assessment is
     (subject, evaluator, visitnum), dated by its last scan.
 
@@ -43,6 +44,7 @@ from oncotrial.rules._recist_best import (
     BestDecision,
     BestResponses,
     classify_best,
+    confirm_responses,
     cut_after_first_pd,
     decide_best_responses,
     recode_cr_followed_by_worse,
@@ -91,6 +93,7 @@ __all__ = [
     "classify_best_response",
     "classify_overall_response",
     "classify_timepoints",
+    "confirm_responses",
     "cut_after_first_pd",
     "decide_best_responses",
     "derive_recist_responses",

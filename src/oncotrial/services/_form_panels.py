@@ -3,6 +3,7 @@ engine's recommendation for the day) and tumour measurements (RECIST 1.1 on save
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
 from typing import ClassVar
@@ -284,8 +285,12 @@ class Dosing(Kind):
 _LESION_ROWS = 8
 _NEW_ROWS = 3
 _TARGET_STATES = ["", "TOO SMALL TO MEASURE", "NOT DONE"]
-_NONTARGET_STATES = ["PRESENT", "ABSENT", "UNEQUIVOCAL", "NOT DONE"]
+# INCREASED: grown since the last assessment without unequivocal progression (iRECIST iCPD by
+# non-target or new non-target growth; EORTC RECIST FAQ category INCLA)
+_NONTARGET_STATES = ["PRESENT", "ABSENT", "UNEQUIVOCAL", "INCREASED", "NOT DONE"]
 _NEW_STATES = ["UNEQUIVOCAL", "EQUIVOCAL"]
+_NEW_FOLLOW_STATES = ["", "PRESENT", "ABSENT", "INCREASED", "EQUIVOCAL", "TOO SMALL TO MEASURE",
+                      "NOT DONE"]
 
 
 class Tumour(Kind):
@@ -297,10 +302,11 @@ class Tumour(Kind):
     def _known(self, view: View) -> list[Lesion]:
         return list(view.unit.session.scalars(select(Lesion).where(
             Lesion.subject_id == view.subject.id, Lesion.evaluator == "INVESTIGATOR",
-            Lesion.deleted.is_(False), Lesion.category != "NEW").order_by(Lesion.link_id)))
+            Lesion.deleted.is_(False)).order_by(Lesion.link_id)))
 
     def _baseline(self, view: View) -> bool:
-        return view.visit.kind == "baseline_imaging" or not self._known(view)
+        return view.visit.kind == "baseline_imaging" or not any(
+            lesion.category != "NEW" for lesion in self._known(view))
 
     def fields(self, view: View, entry: str) -> list[FormField]:
         if entry != NEW:
@@ -325,20 +331,26 @@ class Tumour(Kind):
                 ]
             return fields
         for lesion in self._known(view):
-            key = lesion.link_id.lower()
-            states = _TARGET_STATES if lesion.category == "TARGET" else _NONTARGET_STATES
+            key = _field_key(lesion.link_id)
+            states = {"TARGET": _TARGET_STATES, "NEW": _NEW_FOLLOW_STATES}.get(
+                lesion.category, _NONTARGET_STATES)
             label = f"{lesion.link_id} {lesion.category} — {lesion.location}"
-            if lesion.category == "TARGET":
+            if lesion.category in ("TARGET", "NEW"):  # new lesions measured for iRECIST
                 fields.append(FormField(name=f"{key}_diameter_mm", label=label, type="number",
                                         unit="mm", min=0, max=500))
+            if lesion.category == "TARGET":
                 fields.append(_density_field(f"{key}_density_hu",
                                              f"{lesion.link_id} mean density (Choi)"))
             fields.append(FormField(name=f"{key}_state", label=f"{lesion.link_id} state",
                                     type="choice", choices=[s for s in states if s],
-                                    required=lesion.category != "TARGET"))
+                                    required=lesion.category == "NON-TARGET"))
         for i in range(1, _NEW_ROWS + 1):
             fields += [FormField(name=f"n{i}_location", label=f"New lesion {i}: location",
                                  type="text", max_length=120),
+                       FormField(name=f"n{i}_nodal", label="Lymph node", type="boolean"),
+                       FormField(name=f"n{i}_diameter_mm", label="Longest diameter (short "
+                                 "axis for a node; iRECIST new-lesion target)", type="number",
+                                 unit="mm", min=0, max=500),
                        FormField(name=f"n{i}_state", label="Unequivocal or equivocal",
                                  type="choice", choices=_NEW_STATES)]
         return fields
@@ -404,7 +416,10 @@ class Tumour(Kind):
                     state="" if category == "TARGET" else "PRESENT"))
             return readings
         for lesion in self._known(view):
-            key = lesion.link_id.lower()
+            key = _field_key(lesion.link_id)
+            if lesion.category == "NEW" and values.get(f"{key}_diameter_mm") is None \
+                    and not values.get(f"{key}_state"):
+                continue  # a new lesion left blank at this visit is not recorded
             readings.append(assessments.LesionReading(
                 link_id=lesion.link_id, category=lesion.category, location=lesion.location,
                 nodal=lesion.nodal, diameter_mm=_num(values.get(f"{key}_diameter_mm")),
@@ -412,10 +427,15 @@ class Tumour(Kind):
                 state=str(values.get(f"{key}_state") or "")))
         for i in range(1, _NEW_ROWS + 1):
             state = values.get(f"n{i}_state")
+            if state is None and values.get(f"n{i}_diameter_mm") is not None:
+                raise FieldRefused(f"n{i}_state", "", "a new lesion with a diameter needs to be "
+                                   "called unequivocal or equivocal")
             if state is not None:
                 readings.append(assessments.LesionReading(
                     link_id=f"NEW{view.visit.visitnum:g}-{i}", category="NEW",
-                    location=str(values.get(f"n{i}_location") or ""), state=str(state)))
+                    location=str(values.get(f"n{i}_location") or ""), state=str(state),
+                    nodal=bool(values.get(f"n{i}_nodal")),
+                    diameter_mm=_num(values.get(f"n{i}_diameter_mm"))))
         return readings
 
     def create(self, view: View, values: Mapping[str, Value],
@@ -449,6 +469,12 @@ class Tumour(Kind):
                                               evaluator="INVESTIGATOR", protocol=view.protocol)
         return ["lesion measurement changed; RECIST responses assessed again",
                 *self.notices(view)]
+
+
+def _field_key(link_id: str) -> str:
+    """Form field prefix of a lesion: its link id in lower case, other characters as "_"
+    (a new lesion's id "NEW10-1" gives "new10_1")."""
+    return re.sub(r"[^a-z0-9_]", "_", link_id.lower())
 
 
 def _density_field(name: str, label: str) -> FormField:

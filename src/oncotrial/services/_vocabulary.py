@@ -60,8 +60,9 @@ AE_ACTIONS = (
     "UNKNOWN",
 )  # CDISC CT C66767 (AEACN)
 LESION_CATEGORIES = ("TARGET", "NON-TARGET", "NEW")
+# INCREASED: grown since the last assessment (iRECIST; EORTC RECIST FAQ category INCLA)
 LESION_STATES = ("PRESENT", "ABSENT", "UNEQUIVOCAL", "EQUIVOCAL", "NOT DONE",
-                 "TOO SMALL TO MEASURE")
+                 "TOO SMALL TO MEASURE", "INCREASED")
 LOCK_LEVELS = ("study", "site", "subject", "form")
 QUERY_STATES = ("Open", "Answered", "Closed", "Cancelled")  # ODM 2.0 query states
 QUERY_MESSAGE_KINDS = ("raise", "answer", "close", "cancel", "reopen")

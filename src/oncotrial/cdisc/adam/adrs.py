@@ -390,8 +390,9 @@ def stack_adrs(*parts: pd.DataFrame) -> pd.DataFrame:
 
 
 def without_choi(rs: pd.DataFrame) -> pd.DataFrame:
-    """RS without the Choi records (RSCAT CHOI), for the RECIST 1.1 parameters."""
-    return rs.loc[_upper_text(rs, "RSCAT") != CHOI_RSCAT]
+    """RS without the records of other criteria (RSCAT CHOI or iRECIST), for the RECIST 1.1
+    parameters."""
+    return rs.loc[~_upper_text(rs, "RSCAT").isin([CHOI_RSCAT, "IRECIST"])]
 
 
 def _upper_text(frame: pd.DataFrame, column: str) -> pd.Series:

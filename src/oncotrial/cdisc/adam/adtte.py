@@ -27,6 +27,7 @@ from oncotrial.rules.censoring import (
     load_censoring_rules,
     select_censoring_rules,
 )
+from oncotrial.rules.irecist_lesions import progression_date
 
 __all__ = ["ADTTE_PARAMS", "TTR_PARAMS", "derive_adtte"]
 
@@ -37,6 +38,9 @@ ADTTE_PARAMS: dict[str, str] = {
     "DOR": "Duration of Response (days)",
     "TTR": "Time to Response (days)",
     "CHOITTR": "Time to Response by Choi Criteria (days)",
+    # iRECIST (Seymour 2017), present when ADRS has IOVR: progression at the first iUPD of the
+    # run iCPD confirmed, or at an iUPD never confirmed nor reset
+    "IPFS": "iRECIST Progression-Free Survival (days)",
 }
 # Time to response per criteria: PARAMCD → (ADRS confirmed-response parameter, EVNTDESC).
 # admiralonco's ADTTE template has no time to response (OS, PFS, RSD only); TTR is the usual
@@ -81,8 +85,8 @@ def derive_adtte(
     tu: pd.DataFrame | None = None,
     death_without_assessment: DeathWithoutAssessment = "fda",
 ) -> pd.DataFrame:
-    """Derive ADTTE (OS, PFS, TTP, DOR, TTR and, with Choi parameters, CHOITTR) from ADRS
-    and ADSL.
+    """Derive ADTTE (OS, PFS, TTP, DOR, TTR and, with Choi parameters, CHOITTR; with
+    iRECIST parameters, IPFS) from ADRS and ADSL.
 
     Parameters
     ----------
@@ -172,7 +176,44 @@ def derive_adtte(
         *(_time_to_response(code, adrs, start)
           for code, (source, _) in TTR_PARAMS.items() if (paramcd == source).any()),
     ]
+    if (paramcd == "IOVR").any():
+        # IPFS is censored by the PFS rules of the chosen set (no baseline, missed
+        # assessments, new therapy), with iRECIST progression as the event
+        iprogression, iadequate = _irecist_progression(adrs)
+        frames.append(_progression_endpoint(
+            "IPFS", start, sources=[*iprogression, death], adequate=iadequate, nact=nact,
+            schedule=schedule, start_desc=start_desc, start_var=start_var, rules_for="PFS"))
     return _finish(pd.concat(frames, ignore_index=True), adsl=adsl)
+
+
+def _irecist_progression(adrs: pd.DataFrame) -> tuple[list[_Source], pd.DataFrame]:
+    """iRECIST progression sources (confirmed, unconfirmed) from the analysed IOVR records,
+    and the adequate (not NE) iRECIST assessments.
+
+    Seymour 2017 (and the admiralonco iRECIST vignette): once iCPD confirms an iUPD, the date
+    of progression is the first iUPD of that run; an iUPD that is never confirmed (followed
+    only by NE, or by nothing) is progression at that iUPD; an iUPD reset by iSD/iPR/iCR is
+    not (:func:`oncotrial.rules.irecist_lesions.progression_date`).
+    """
+    rows = adrs.loc[(adrs["PARAMCD"] == "IOVR") & (adrs["ANL01FL"] == "Y"),
+                    ["USUBJID", "ADT", "AVALC", "ASEQ"]].sort_values(["USUBJID", "ADT"],
+                                                                     kind="stable")
+    found: dict[bool, tuple[dict[str, pd.Timestamp], dict[str, float]]] = {
+        True: ({}, {}), False: ({}, {})}
+    for subject, tp in rows.groupby("USUBJID", sort=True):
+        when, confirmed = progression_date(tp["ADT"].tolist(), tp["AVALC"].tolist())
+        if when is not None:
+            dates, seqs = found[confirmed]
+            dates[str(subject)] = when
+            seqs[str(subject)] = float(tp.loc[tp["ADT"] == when, "ASEQ"].iloc[0])
+    sources = [
+        _Source(description, rule, pd.Series(found[key][0], dtype="datetime64[ns]"),
+                pd.Series(found[key][1], dtype=float), "ADRS", "ADT")
+        for key, description, rule in (
+            (True, "Confirmed Progression by iRECIST (iUPD confirmed as iCPD)", "event_icpd"),
+            (False, "Unconfirmed Progression by iRECIST (iUPD never confirmed)", "event_iupd"))
+    ]
+    return sources, rows.loc[rows["AVALC"] != "NE", ["USUBJID", "ADT", "ASEQ"]]
 
 
 def _baseline_assessed(tu: pd.DataFrame) -> frozenset[str]:
@@ -311,10 +352,12 @@ def _progression_endpoint(
     schedule: _Schedule,
     start_desc: str,
     start_var: str,
+    rules_for: str | None = None,
 ) -> pd.DataFrame:
-    """PFS/TTP/DOR: the conditions the censoring rules name, then the first rule that holds."""
+    """PFS/TTP/DOR (and IPFS with *rules_for* ``"PFS"``): the conditions the censoring rules
+    name, then the first rule that holds."""
     rule_set, rules = select_censoring_rules(
-        schedule.rules, endpoint=paramcd,
+        schedule.rules, endpoint=rules_for or paramcd,
         death_without_assessment=schedule.death_without_assessment)
     cutoff = None if rule_set.count_events_after_new_therapy else nact
     events = _first_event(sources, start, cutoff)

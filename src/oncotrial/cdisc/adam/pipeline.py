@@ -21,6 +21,7 @@ import pandas as pd
 from oncotrial._outputs import atomic_folder, final_path, write_csv
 from oncotrial.cdisc.adam._settings import PfsRules, ResponseOptions, StartDate
 from oncotrial.cdisc.adam.adrs import derive_adrs, derive_choi_adrs, stack_adrs, without_choi
+from oncotrial.cdisc.adam.adrs_irecist import derive_irecist_adrs
 from oncotrial.cdisc.adam.adsl import derive_adsl, select_start_date
 from oncotrial.cdisc.adam.adtte import derive_adtte
 from oncotrial.cdisc.adam.issues import ISSUE_VARIABLES, derive_adrs_issues
@@ -104,12 +105,17 @@ def derive_adam(
     CHOICRSP to ADRS, computed from TU/TR (which must carry density, TRTESTCD ATTEN) with
     *choi* (default :class:`oncotrial.rules.choi.ChoiSettings`), the time to response by Choi
     (CHOITTR) to ADTTE and, with *supporting*, the mean target-lesion density (DENSITY) to
-    ADTR; PFS and the other parameters stay RECIST 1.1.
+    ADTR; PFS and the other parameters stay RECIST 1.1. ``"irecist"`` adds the iRECIST
+    parameters (IOVR, ICPD, IUPD, IRSP, ICB, IBOR, ICRSP, ICCB, ICBOR:
+    :mod:`oncotrial.cdisc.adam.adrs_irecist`) from the recorded iRECIST responses (RS RSCAT
+    iRECIST, with ``source="RS"``) or else computed from TU/TR, and ADTTE then has IPFS (PFS
+    by iRECIST) beside PFS.
     """
-    unknown = [c for c in criteria if c not in ("recist", "choi")]
+    unknown = [c for c in criteria if c not in ("recist", "choi", "irecist")]
     if unknown or "recist" not in criteria:
         raise DataError("unknown or incomplete response criteria", field="criteria",
-                        value=",".join(criteria), allowed="recist or recist,choi")
+                        value=",".join(criteria),
+                        allowed="recist, optionally with choi and irecist (recist,choi,irecist)")
     profile = as_profile(protocol)
     screened = screen_sdtm(sdtm)
     domains = dict(screened.domains)
@@ -145,6 +151,13 @@ def derive_adam(
                                          evaluator=evaluator, start_date=chosen,
                                          options=options)
         adrs = stack_adrs(adrs, choi_adrs)
+    if "irecist" in criteria:
+        with failure_context("computing iRECIST responses from TU/TR"):
+            irecist_rs = _irecist_responses(domains, settings, source)
+            irecist_adrs = derive_irecist_adrs(irecist_rs, adsl=adsl, protocol=profile,
+                                               evaluator=evaluator, start_date=chosen,
+                                               options=options)
+        adrs = stack_adrs(adrs, irecist_adrs)
     with failure_context("deriving ADTTE"):
         adtte = derive_adtte(adrs, adsl=adsl, protocol=profile, start_date=chosen,
                              pfs_rules=rules, tu=domains.get("TU"),
@@ -164,6 +177,24 @@ def derive_adam(
     return AdamDatasets(adsl=adsl, adrs=adrs, adtte=adtte, issues=_combine(issues),
                         start_date=chosen, evaluator=evaluator, source=source, pfs_rules=rules,
                         supporting=extra, profile=profile, choi=choi_used)
+
+
+def _irecist_responses(domains: Mapping[str, pd.DataFrame], settings: RecistSettings,
+                       source: ResponseSource) -> pd.DataFrame:
+    """iRECIST timepoint responses: as recorded in RS (RSCAT iRECIST) when reading RS and there
+    are some, else computed from TU/TR (:mod:`oncotrial.rules.irecist_lesions`)."""
+    recorded = domains.get("RS")
+    if source == "RS" and recorded is not None and "RSCAT" in recorded.columns:
+        category = recorded["RSCAT"].fillna("").astype(str).str.strip().str.upper()
+        if (category == "IRECIST").any():
+            return recorded.loc[category == "IRECIST"]
+    if "TU" not in domains or "TR" not in domains:
+        raise DataError("iRECIST needs recorded iRECIST responses (RS RSCAT iRECIST) or the "
+                        "lesion data to compute them", field="domain",
+                        value=", ".join(sorted(domains)), allowed="RS with RSCAT iRECIST, "
+                        "or TU and TR")
+    computed, _ = derive_rs_and_issues_from_tr(domains, settings=settings, criteria="irecist")
+    return computed
 
 
 def _issue(dataset: str, issue: str, action: str, *, variable: str = "",

@@ -32,6 +32,16 @@ _ROLES = {
     "NEW LESION": "NEW",
     "NEW TARGET": "NEW",
     "NEW NON-TARGET": "NEW",
+    "NEW LESION TARGET": "NEW",
+    "NEW LESION NON-TARGET": "NEW",
+}
+# iRECIST: a new lesion the reader designated as new-lesion target (NLT) or non-target (NLNT)
+# (Seymour 2017 "New lesions"); plain NEW leaves the choice to oncotrial.rules.irecist_lesions
+_NEW_DESIGNATIONS = {
+    "NEW TARGET": "TARGET",
+    "NEW LESION TARGET": "TARGET",
+    "NEW NON-TARGET": "NON-TARGET",
+    "NEW LESION NON-TARGET": "NON-TARGET",
 }
 # TR TUMSTATE results (TRSTRESC/TRORRES) as seen in real SDTM → engine state.
 _STATES = {
@@ -54,6 +64,11 @@ _STATES = {
     "UNABLE TO EVALUATE": "NOT DONE",
     "TOO SMALL TO MEASURE": "TOO SMALL TO MEASURE",
     "TSTM": "TOO SMALL TO MEASURE",
+    # iRECIST: grown since the last assessment (EORTC RECIST FAQ "If iUPD is driven by
+    # non-target disease…", category INCLA); a sponsor result of TUMSTATE (no CDISC term)
+    "INCREASED": "INCREASED",
+    "INCREASED FROM LAST ASSESSMENT": "INCREASED",
+    "INCLA": "INCREASED",
 }
 _DIAMETER_TESTS = ("LDIAM", "LPERP")
 _GENERIC_DIAMETER = "DIAMETER"  # SDTM CT C96779 "Diameter": the axis the criteria use
@@ -160,6 +175,7 @@ def _lesions(tu: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     tu["TULNKID"] = _text(tu, "TULNKID")
     raw_role = _text(tu, "TUSTRESC", upper=True)
     tu["role"] = raw_role.map(_ROLES)
+    tu["new_designation"] = raw_role.map(_NEW_DESIGNATIONS).fillna("")
     no_id = tu["TULNKID"] == ""
     log.add(
         tu.loc[no_id],
@@ -316,7 +332,7 @@ def _values(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
         issue="unknown_tumour_state",
         action="lesion treated as not assessed",
         message="TUMSTATE result not recognised (PRESENT, ABSENT, UNEQUIVOCAL PROGRESSION, "
-        "EQUIVOCAL, NOT DONE, TOO SMALL TO MEASURE)",
+        "EQUIVOCAL, NOT DONE, TOO SMALL TO MEASURE, INCREASED)",
     )
     stat_not_done = np.zeros(len(tr), dtype=bool)
     if "TRSTAT" in tr.columns:
@@ -610,7 +626,7 @@ def _combine(tr: pd.DataFrame, lesions: pd.DataFrame) -> pd.DataFrame:
     # then the TUMSTATE record; nothing at all means not assessed
     final = np.where(number, "", np.where(axis_state != "", axis_state, tumstate))
     final = np.where(final == "", np.where(number, "", "NOT DONE"), final)
-    keep_state = number & ((tumstate == "UNEQUIVOCAL") | (tumstate == "EQUIVOCAL"))
+    keep_state = number & np.isin(tumstate, ["UNEQUIVOCAL", "EQUIVOCAL", "INCREASED"])
     return pd.DataFrame(
         {
             "lpos": lpos[first],
@@ -730,6 +746,7 @@ def build_recist_input(tu: pd.DataFrame, tr: pd.DataFrame, log: IssueLog) -> Rec
             "role": lesions["role"].to_numpy(),
             "organ": lesions["organ"].to_numpy(),
             "nodal": lesions["nodal"].to_numpy(dtype=bool),
+            "new_designation": lesions["new_designation"].to_numpy(),
         }
     )
     measurements = pd.DataFrame(

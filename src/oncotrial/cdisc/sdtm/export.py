@@ -625,13 +625,20 @@ def _tu(ctx: _Context) -> pd.DataFrame:
     )
 
 
-def _tr_test(lesion: Mapping[str, Any], m: Mapping[str, Any]) -> tuple[str, str, float | None, str]:
-    if lesion["category"] == "TARGET" and m["diameter_mm"] is not None:
-        code = "LPERP" if lesion["nodal"] else "LDIAM"
+def _tr_tests(lesion: Mapping[str, Any], m: Mapping[str, Any]
+              ) -> list[tuple[str, str, float | None, str]]:
+    """TR records of one lesion at one assessment: the diameter of a measured target or new
+    lesion (iRECIST measures new lesions: Seymour 2017), else — and for a new lesion also when
+    its state was given — its TUMSTATE."""
+    out: list[tuple[str, str, float | None, str]] = []
+    measured = lesion["category"] in ("TARGET", "NEW") and m["diameter_mm"] is not None
+    if measured:
         value = float(m["diameter_mm"])
-        return code, f"{value:g}", value, "mm"
-    state = m["state"] or ("PRESENT" if lesion["category"] != "TARGET" else "NOT DONE")
-    return "TUMSTATE", state, None, ""
+        out.append(("LPERP" if lesion["nodal"] else "LDIAM", f"{value:g}", value, "mm"))
+    if not measured or (lesion["category"] == "NEW" and m["state"]):
+        state = m["state"] or ("PRESENT" if lesion["category"] != "TARGET" else "NOT DONE")
+        out.append(("TUMSTATE", state, None, ""))
+    return out
 
 
 def _tr(ctx: _Context) -> pd.DataFrame:
@@ -647,7 +654,7 @@ def _tr(ctx: _Context) -> pd.DataFrame:
         les, a = lesions.get(int(m["lesion_id"])), assessments.get(int(m["assessment_id"]))
         if les is None or a is None:
             continue
-        tests = [_tr_test(les, m)]
+        tests = _tr_tests(les, m)
         if m.get("density_hu") is not None:  # Choi: the target lesion's mean attenuation
             value = float(m["density_hu"])
             tests.append(("ATTEN", f"{value:g}", value, "HU"))

@@ -10,6 +10,14 @@ visit), ``summary.csv`` (best responses with dates and deciding rules) and ``iss
 With ``criteria="choi"`` the Choi CT criteria (:mod:`oncotrial.rules.choi`) are applied instead,
 reading each target lesion's density from TR ``TRTESTCD ATTEN`` (HU); RS then has RSCAT CHOI.
 
+With ``criteria="irecist"`` iRECIST (:mod:`oncotrial.rules.irecist_lesions`) is applied: new
+lesions are TU ``TUSTRESC NEW`` records (first seen at the TU visit), measured in TR like target
+lesions (LDIAM, LPERP for nodes) or described by TUMSTATE; TUMSTATE ``INCREASED`` marks growth
+since the last assessment. RS then has one OVRLRESP record per visit with RSCAT iRECIST (iCR,
+iPR, iSD, iUPD, iCPD, NE), and ``summary.csv`` the iRECIST best responses, progression date and
+whether treatment continued after iUPD (EX dose after the first iUPD: Seymour 2017 asks for
+treatment beyond iUPD to be recorded).
+
 Several evaluators are evaluated separately: the evaluator key is TREVAL (blank =
 INVESTIGATOR) plus TREVALID when present; RSACPTFL carries TRACPTFL (Y when any of that
 reader's TR records for the subject is flagged accepted).
@@ -31,6 +39,11 @@ from oncotrial.cdisc.sdtm._tumour_issues import ISSUE_COLUMNS, IssueLog
 from oncotrial.cdisc.sdtm._tumour_read import RecistInput, build_recist_input
 from oncotrial.errors import DataError
 from oncotrial.rules.choi import ChoiSettings, classify_choi_timepoints, derive_choi_responses
+from oncotrial.rules.irecist_lesions import (
+    IrecistSettings,
+    classify_irecist_timepoints,
+    derive_irecist_responses,
+)
 from oncotrial.rules.recist import (
     RecistSettings,
     classify_baseline_lesions,
@@ -39,6 +52,7 @@ from oncotrial.rules.recist import (
 )
 
 __all__ = [
+    "IRECIST_SUMMARY_COLUMNS",
     "ISSUE_COLUMNS",
     "RS_COLUMNS",
     "SUMMARY_COLUMNS",
@@ -118,7 +132,26 @@ _RSCAT = "RECIST 1.1"
 # extension of ONCRSCAT, C124298, which is extensible).
 _CHOI_TESTS = _TESTS[1:]
 _CHOI_RSCAT = "CHOI"
-CRITERIA = ("recist", "choi")
+# iRECIST (Seymour 2017): the overall timepoint response only (the engine decides from all
+# lesion categories together); RSCAT iRECIST as admiralonco's iRECIST vignette (PARCAT3).
+_IRECIST_TESTS = _TESTS[3:]
+IRECIST_RSCAT = "iRECIST"
+CRITERIA = ("recist", "choi", "irecist")
+IRECIST_SUMMARY_COLUMNS = (
+    "USUBJID",
+    "RSEVAL",
+    "RSEVALID",
+    "RSACPTFL",
+    "NASSESS",
+    "IBOR",
+    "ICBOR",
+    "IUPDDT",
+    "ICPDDT",
+    "IPDDT",
+    "IPDCONF",
+    "LSTDOSDT",
+    "TRTBIUPD",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,16 +354,7 @@ def _summary(best: pd.DataFrame, evaluators: pd.DataFrame) -> pd.DataFrame:
 
 
 def _engine_issues(checks: pd.DataFrame, best: pd.DataFrame, log: IssueLog) -> None:
-    for check, rows in checks.groupby("check", sort=True):
-        log.add(
-            rows.assign(USUBJID=rows["subject"], EVAL=rows["evaluator"]),
-            domain="TU",
-            variable="TULNKID",
-            value_column="lesion_id",
-            issue=str(check),
-            action="reported; lesion still evaluated as identified",
-            message=str(rows["message"].iloc[0]),
-        )
+    _baseline_issues(checks, log)
     worse = best.loc[best["cr_followed_by_worse"].astype(bool)]
     log.add(
         worse.assign(
@@ -362,6 +386,7 @@ def derive_tumour_assessment(
     settings: RecistSettings,
     criteria: str = "recist",
     choi: ChoiSettings | None = None,
+    irecist: IrecistSettings | None = None,
 ) -> TumourAssessment:
     """TU/TR (+ DM, EX) → RECIST 1.1 timepoint responses, RS records, best responses, issues.
 
@@ -379,6 +404,9 @@ def derive_tumour_assessment(
         subject, visit and lesion).
     choi
         Choi protocol choices (default :class:`ChoiSettings`).
+    irecist
+        iRECIST new-lesion limits (default :class:`IrecistSettings`) for
+        ``criteria="irecist"``; the summary then has :data:`IRECIST_SUMMARY_COLUMNS`.
     """
     if criteria not in CRITERIA:
         raise DataError(
@@ -389,6 +417,9 @@ def derive_tumour_assessment(
     log = IssueLog()
     recist_input = build_recist_input(sdtm["TU"], sdtm["TR"], log)
     lesions, measurements = recist_input.lesions, recist_input.measurements
+    if criteria == "irecist":
+        return _irecist_assessment(sdtm, recist_input, log, settings,
+                                   irecist or IrecistSettings())
     reference = _reference_dates(sdtm, measurements, log)
     evaluator_keys = sorted({*recist_input.evaluators["evaluator"], "INVESTIGATOR"})
     if criteria == "choi":
@@ -421,6 +452,93 @@ def derive_tumour_assessment(
     )
 
 
+def _irecist_assessment(
+    sdtm: Mapping[str, pd.DataFrame],
+    recist_input: RecistInput,
+    log: IssueLog,
+    settings: RecistSettings,
+    irecist: IrecistSettings,
+) -> TumourAssessment:
+    """The iRECIST branch of :func:`derive_tumour_assessment`."""
+    lesions, measurements = recist_input.lesions, recist_input.measurements
+    result = derive_irecist_responses(lesions, measurements, recist=settings, settings=irecist)
+    checks = classify_baseline_lesions(lesions, measurements, settings=settings)
+    _baseline_issues(checks, log)
+    last_dose = _last_dates(sdtm.get("EX"), ("EXENDTC", "EXSTDTC"), log)
+    best = result.best_response
+    merged = best.merge(recist_input.evaluators.rename(columns={"USUBJID": "subject"}),
+                        on=["subject", "evaluator"], how="left")
+    dose = merged["subject"].map(last_dose)
+    iupd = pd.to_datetime(merged["first_iupd_date"])
+    beyond = np.where(iupd.isna() | dose.isna(), "", np.where(dose > iupd, "Y", "N"))
+    summary = pd.DataFrame({
+        "USUBJID": merged["subject"],
+        "RSEVAL": merged["RSEVAL"].fillna(""),
+        "RSEVALID": merged["RSEVALID"].fillna(""),
+        "RSACPTFL": merged["RSACPTFL"].fillna(""),
+        "NASSESS": merged["n_assessments"].astype(int),
+        "IBOR": merged["ibor"],
+        "ICBOR": merged["icbor"],
+        "IUPDDT": _iso(merged["first_iupd_date"]),
+        "ICPDDT": _iso(merged["icpd_date"]),
+        "IPDDT": _iso(merged["pd_date"]),
+        "IPDCONF": np.where(merged["pd_date"].notna(),
+                            np.where(merged["pd_confirmed"].astype(bool), "Y", "N"), ""),
+        "LSTDOSDT": _iso(dose),
+        "TRTBIUPD": beyond,
+    })[list(IRECIST_SUMMARY_COLUMNS)]
+    return TumourAssessment(
+        rs=_rs_records(result.timepoints, recist_input.evaluators, _study_id(sdtm),
+                       _IRECIST_TESTS, IRECIST_RSCAT),
+        summary=summary,
+        issues=log.frame(),
+        timepoints=result.timepoints,
+        best_response=best,
+        baseline_checks=checks,
+    )
+
+
+def _last_dates(frame: pd.DataFrame | None, columns: tuple[str, ...], log: IssueLog
+                ) -> pd.Series:
+    """Latest date per USUBJID over *columns* (e.g. last dose: EXENDTC, else EXSTDTC); partial
+    dates take their first day, dates that cannot be read are listed and not used."""
+    if frame is None or "USUBJID" not in frame.columns:
+        return pd.Series(dtype="datetime64[ns]")
+    parts = []
+    for column in columns:
+        if column in frame.columns:
+            text = frame[column].fillna("").astype(str).str.strip()
+            parsed = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+            for value in pd.unique(text[text != ""]):
+                try:
+                    found = parse_dtc(value, impute="first", field=column)
+                except DataError:
+                    log.add_one(domain=column[:2], variable=column, value=value, subject="",
+                                issue="invalid_date", action="date not used",
+                                message=f"{column} is not an ISO 8601 date")
+                    continue
+                if found is not None:
+                    parsed[text == value] = pd.Timestamp(found.value)
+            parts.append(pd.DataFrame({"USUBJID": frame["USUBJID"].astype(str).str.strip(),
+                                       "date": parsed}))
+    if not parts:
+        return pd.Series(dtype="datetime64[ns]")
+    return pd.concat(parts).dropna().groupby("USUBJID")["date"].max()
+
+
+def _baseline_issues(checks: pd.DataFrame, log: IssueLog) -> None:
+    for check, rows in checks.groupby("check", sort=True):
+        log.add(
+            rows.assign(USUBJID=rows["subject"], EVAL=rows["evaluator"]),
+            domain="TU",
+            variable="TULNKID",
+            value_column="lesion_id",
+            issue=str(check),
+            action="reported; lesion still evaluated as identified",
+            message=str(rows["message"].iloc[0]),
+        )
+
+
 def _study_id(sdtm: Mapping[str, pd.DataFrame]) -> str:
     for domain in ("TR", "TU", "DM"):
         frame = sdtm.get(domain)
@@ -446,10 +564,12 @@ def derive_rs_and_issues_from_tr(
     settings: RecistSettings,
     criteria: str = "recist",
     choi: ChoiSettings | None = None,
+    irecist: IrecistSettings | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """As :func:`derive_rs_from_tr`, with the TU/TR records that could not be used as recorded
     (columns :data:`ISSUE_COLUMNS`). ``criteria="choi"`` gives the Choi RS records (RSCAT
-    CHOI; TR must carry density, see :func:`derive_tumour_assessment`)."""
+    CHOI; TR must carry density, see :func:`derive_tumour_assessment`), ``"irecist"`` the
+    iRECIST OVRLRESP records (RSCAT iRECIST)."""
     if criteria not in CRITERIA:
         raise DataError(
             "unknown response criteria", field="criteria", value=criteria,
@@ -466,6 +586,12 @@ def derive_rs_and_issues_from_tr(
         rs = _rs_records(
             timepoints, recist_input.evaluators, _study_id(sdtm), _CHOI_TESTS, _CHOI_RSCAT
         )
+    elif criteria == "irecist":
+        timepoints = classify_irecist_timepoints(
+            lesions, measurements, recist=settings, settings=irecist or IrecistSettings()
+        )
+        rs = _rs_records(timepoints, recist_input.evaluators, _study_id(sdtm),
+                         _IRECIST_TESTS, IRECIST_RSCAT)
     else:
         timepoints = classify_timepoints(lesions, measurements, settings=settings)
         rs = _rs_records(timepoints, recist_input.evaluators, _study_id(sdtm))
