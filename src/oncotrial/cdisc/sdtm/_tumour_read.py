@@ -108,6 +108,129 @@ class RecistInput:
     evaluators: pd.DataFrame
 
 
+@dataclass(frozen=True)
+class _Issue:
+    """One kind of data issue the reader lists: where it is, what was done, and why."""
+
+    domain: str
+    variable: str
+    action: str
+    message: str
+    value_column: str | None = None
+    issue: str = ""  # the ISSUE code written, when it differs from the table key
+
+
+# Every fixed-wording issue of the reader, by name (issues.csv ISSUE column); the date checks
+# (_parse_dates) word theirs per variable, and a duplicate assessment date names the date.
+_ISSUES: dict[str, _Issue] = {
+    "lesion_without_link_id": _Issue(
+        domain="TU",
+        variable="TULNKID",
+        action="record not used",
+        message="TU record without TULNKID cannot be linked to TR",
+    ),
+    "unknown_lesion_role": _Issue(
+        domain="TU",
+        variable="TUSTRESC",
+        action="lesion not used",
+        message="TUSTRESC must be TARGET, NON-TARGET or NEW (common spellings accepted)",
+    ),
+    "lesion_identified_twice_with_different_roles": _Issue(
+        domain="TU",
+        variable="TUSTRESC",
+        action="first identification (by TUSEQ) used",
+        message="one TULNKID identified with different TUSTRESC values",
+    ),
+    "diameter_unit_not_allowed": _Issue(
+        domain="TR",
+        variable="TRSTRESU",
+        value_column="UNIT",
+        action="measurement treated as not done",
+        message="diameter unit must be mm or cm",
+        issue="unit_not_allowed",
+    ),
+    "unknown_tumour_state": _Issue(
+        domain="TR",
+        variable="TRSTRESC",
+        value_column="RESULT",
+        action="lesion treated as not assessed",
+        message=("TUMSTATE result not recognised (PRESENT, ABSENT, UNEQUIVOCAL PROGRESSION, "
+                 "EQUIVOCAL, NOT DONE, TOO SMALL TO MEASURE, INCREASED)"),
+    ),
+    "density_unit_not_allowed": _Issue(
+        domain="TR",
+        variable="TRSTRESU",
+        value_column="UNIT",
+        action="density treated as not measured",
+        message="attenuation (TRTESTCD ATTEN) unit must be HU",
+        issue="unit_not_allowed",
+    ),
+    "generic_diameter_as_recist_axis": _Issue(
+        domain="TR",
+        variable="TRTESTCD",
+        action="used as the short axis at a lymph-node site, else as the longest diameter",
+        message="DIAMETER without LDIAM/LPERP for the lesion and visit",
+    ),
+    "measurement_without_lesion_id": _Issue(
+        domain="TR",
+        variable="TRLNKID",
+        action="record not used",
+        message="lesion measured without identification (TRLNKID)",
+    ),
+    "unknown_test": _Issue(
+        domain="TR",
+        variable="TRTESTCD",
+        action="record not used",
+        message="TRTESTCD must be LDIAM, LPERP, TUMSTATE or ATTEN",
+    ),
+    "lesion_not_identified_in_tu": _Issue(
+        domain="TR",
+        variable="TRLNKID",
+        value_column="TRLNKID",
+        action="record not used",
+        message="lesion measured without identification in TU for this evaluator",
+    ),
+    "missing_visitnum": _Issue(
+        domain="TR",
+        variable="VISITNUM",
+        action="record not used",
+        message="TR record without VISITNUM",
+    ),
+    "conflicting_duplicate_records": _Issue(
+        domain="TR",
+        variable="TRTESTCD",
+        action="lesion treated as not assessed",
+        message="several different results for one lesion, test and visit",
+    ),
+    "duplicate_record": _Issue(
+        domain="TR",
+        variable="TRTESTCD",
+        action="one copy used",
+        message="identical records repeated for one lesion, test and visit",
+    ),
+    "lymph_node_without_short_axis": _Issue(
+        domain="TR",
+        variable="TRTESTCD",
+        value_column="TULNKID",
+        action="long axis used as for a non-nodal lesion",
+        message=("lesion at a lymph-node site measured by LDIAM only; RECIST measures nodes by "
+                 "short axis (LPERP)"),
+    ),
+    "new_lesion_without_visit_or_date": _Issue(
+        domain="TU",
+        variable="TUDTC",
+        action="lesion not used",
+        message="NEW lesion in TU with neither a dated TU record nor TR records",
+    ),
+}
+
+
+def _note(log: IssueLog, rows: pd.DataFrame, name: str) -> None:
+    """List every row of *rows* under the reader's issue *name* (:data:`_ISSUES`)."""
+    spec = _ISSUES[name]
+    log.add(rows, domain=spec.domain, variable=spec.variable, issue=spec.issue or name,
+            action=spec.action, message=spec.message, value_column=spec.value_column)
+
 def _require(frame: pd.DataFrame, domain: str, columns: tuple[str, ...]) -> None:
     for column in columns:
         if column not in frame.columns:
@@ -177,23 +300,9 @@ def _lesions(tu: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     tu["role"] = raw_role.map(_ROLES)
     tu["new_designation"] = raw_role.map(_NEW_DESIGNATIONS).fillna("")
     no_id = tu["TULNKID"] == ""
-    log.add(
-        tu.loc[no_id],
-        domain="TU",
-        variable="TULNKID",
-        issue="lesion_without_link_id",
-        action="record not used",
-        message="TU record without TULNKID cannot be linked to TR",
-    )
+    _note(log, tu.loc[no_id], "lesion_without_link_id")
     bad_role = tu["role"].isna() & ~no_id
-    log.add(
-        tu.loc[bad_role],
-        domain="TU",
-        variable="TUSTRESC",
-        issue="unknown_lesion_role",
-        action="lesion not used",
-        message="TUSTRESC must be TARGET, NON-TARGET or NEW (common spellings accepted)",
-    )
+    _note(log, tu.loc[bad_role], "unknown_lesion_role")
     tu = tu.loc[~no_id & ~bad_role]
     location = (
         _text(tu, "TULOC", upper=True) + " " + _text(tu, "TULOCDTL", upper=True)
@@ -203,14 +312,7 @@ def _lesions(tu: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     first_roles = tu.loc[~dup].set_index(["USUBJID", "evaluator", "TULNKID"])["role"]
     keys = pd.MultiIndex.from_frame(tu.loc[dup, ["USUBJID", "evaluator", "TULNKID"]])
     conflicting = tu.loc[dup, "role"].to_numpy() != first_roles.reindex(keys).to_numpy()
-    log.add(
-        tu.loc[dup].loc[conflicting],
-        domain="TU",
-        variable="TUSTRESC",
-        issue="lesion_identified_twice_with_different_roles",
-        action="first identification (by TUSEQ) used",
-        message="one TULNKID identified with different TUSTRESC values",
-    )
+    _note(log, tu.loc[dup].loc[conflicting], "lesion_identified_twice_with_different_roles")
     return tu
 
 
@@ -311,29 +413,12 @@ def _values(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
         number[no_number] = pd.to_numeric(pd.Series(text[no_number]), errors="coerce")
     unit, factor = _unit_factors(tr)
     bad_unit = is_diameter & ~np.isnan(number) & np.isnan(factor)
-    log.add(
-        tr.loc[bad_unit].assign(UNIT=unit[bad_unit]),
-        domain="TR",
-        variable="TRSTRESU",
-        value_column="UNIT",
-        issue="unit_not_allowed",
-        action="measurement treated as not done",
-        message="diameter unit must be mm or cm",
-    )
+    _note(log, tr.loc[bad_unit].assign(UNIT=unit[bad_unit]), "diameter_unit_not_allowed")
     state, recognised = _states(text, needs_text)
     has_text = np.zeros(len(text), dtype=bool)
     has_text[needs_text] = text[needs_text] != ""
     unknown = is_state & ~recognised & has_text
-    log.add(
-        tr.loc[unknown].assign(RESULT=text[unknown]),
-        domain="TR",
-        variable="TRSTRESC",
-        value_column="RESULT",
-        issue="unknown_tumour_state",
-        action="lesion treated as not assessed",
-        message="TUMSTATE result not recognised (PRESENT, ABSENT, UNEQUIVOCAL PROGRESSION, "
-        "EQUIVOCAL, NOT DONE, TOO SMALL TO MEASURE, INCREASED)",
-    )
+    _note(log, tr.loc[unknown].assign(RESULT=text[unknown]), "unknown_tumour_state")
     stat_not_done = np.zeros(len(tr), dtype=bool)
     if "TRSTAT" in tr.columns:
         stat_not_done = (_text(tr, "TRSTAT", upper=True) == "NOT DONE").to_numpy()
@@ -362,15 +447,7 @@ def _densities(
     """Attenuation in HU of the ATTEN records (NaN elsewhere); a unit other than HU is listed
     and the density treated as not measured."""
     bad_unit = is_density & ~np.isnan(number) & ~unit.isin(_DENSITY_UNITS).to_numpy()
-    log.add(
-        tr.loc[bad_unit].assign(UNIT=unit[bad_unit]),
-        domain="TR",
-        variable="TRSTRESU",
-        value_column="UNIT",
-        issue="unit_not_allowed",
-        action="density treated as not measured",
-        message="attenuation (TRTESTCD ATTEN) unit must be HU",
-    )
+    _note(log, tr.loc[bad_unit].assign(UNIT=unit[bad_unit]), "density_unit_not_allowed")
     return np.where(is_density & ~bad_unit & ~not_done, number, np.nan)
 
 
@@ -395,14 +472,7 @@ def _generic_diameter(tr: pd.DataFrame, lesions: pd.DataFrame, log: IssueLog) ->
     at_node = pd.MultiIndex.from_frame(node_sites).get_indexer(
         pd.MultiIndex.from_frame(tr[["USUBJID", "evaluator", "TRLNKID"]])) >= 0
     alone = generic & ~repeated
-    log.add(
-        tr.loc[alone],
-        domain="TR",
-        variable="TRTESTCD",
-        issue="generic_diameter_as_recist_axis",
-        action="used as the short axis at a lymph-node site, else as the longest diameter",
-        message="DIAMETER without LDIAM/LPERP for the lesion and visit",
-    )
+    _note(log, tr.loc[alone], "generic_diameter_as_recist_axis")
     out = test.to_numpy(dtype=object).copy()
     out[generic & repeated] = "DIAMETER_REPEAT"
     out[alone] = np.where(at_node[alone], "LPERP", "LDIAM")
@@ -429,39 +499,10 @@ def _measurement_rows(tr: pd.DataFrame, lesions: pd.DataFrame, log: IssueLog) ->
     unidentified = ~summary & ~no_id & ~unknown_test & (lpos < 0)
     visitnum = pd.to_numeric(tr["VISITNUM"], errors="coerce")
     no_visit = ~summary & ~no_id & ~unknown_test & ~unidentified & visitnum.isna().to_numpy()
-    log.add(
-        tr.loc[no_id],
-        domain="TR",
-        variable="TRLNKID",
-        issue="measurement_without_lesion_id",
-        action="record not used",
-        message="lesion measured without identification (TRLNKID)",
-    )
-    log.add(
-        tr.loc[unknown_test],
-        domain="TR",
-        variable="TRTESTCD",
-        issue="unknown_test",
-        action="record not used",
-        message="TRTESTCD must be LDIAM, LPERP, TUMSTATE or ATTEN",
-    )
-    log.add(
-        tr.loc[unidentified],
-        domain="TR",
-        variable="TRLNKID",
-        value_column="TRLNKID",
-        issue="lesion_not_identified_in_tu",
-        action="record not used",
-        message="lesion measured without identification in TU for this evaluator",
-    )
-    log.add(
-        tr.loc[no_visit],
-        domain="TR",
-        variable="VISITNUM",
-        issue="missing_visitnum",
-        action="record not used",
-        message="TR record without VISITNUM",
-    )
+    _note(log, tr.loc[no_id], "measurement_without_lesion_id")
+    _note(log, tr.loc[unknown_test], "unknown_test")
+    _note(log, tr.loc[unidentified], "lesion_not_identified_in_tu")
+    _note(log, tr.loc[no_visit], "missing_visitnum")
     ok = ~(summary | no_id | unknown_test | unidentified | no_visit)
     columns = [c for c in _TR_USED if c in tr.columns]
     sub = tr.loc[ok, columns]
@@ -526,22 +567,8 @@ def _resolve_duplicates(tr: pd.DataFrame, log: IssueLog) -> pd.DataFrame:
     )
     n_distinct = signature.groupby([dups[k] for k in key]).transform("nunique")
     conflicting = dups.loc[n_distinct > 1]
-    log.add(
-        conflicting.drop_duplicates(key),
-        domain="TR",
-        variable="TRTESTCD",
-        issue="conflicting_duplicate_records",
-        action="lesion treated as not assessed",
-        message="several different results for one lesion, test and visit",
-    )
-    log.add(
-        dups.loc[n_distinct == 1].drop_duplicates(key),
-        domain="TR",
-        variable="TRTESTCD",
-        issue="duplicate_record",
-        action="one copy used",
-        message="identical records repeated for one lesion, test and visit",
-    )
+    _note(log, conflicting.drop_duplicates(key), "conflicting_duplicate_records")
+    _note(log, dups.loc[n_distinct == 1].drop_duplicates(key), "duplicate_record")
     tr = tr.copy()
     tr.loc[conflicting.index, "value_mm"] = np.nan
     tr.loc[conflicting.index, "state"] = "NOT DONE"
@@ -565,16 +592,7 @@ def _nodal(tr: pd.DataFrame, lesions: pd.DataFrame, log: IssueLog) -> pd.DataFra
     nodal = (has_lperp & ~has_ldiam) | (node_site & (has_lperp | ~has_ldiam))
     lesions = lesions.assign(nodal=nodal)
     long_axis_node = node_site & ~has_lperp & has_ldiam
-    log.add(
-        lesions.loc[long_axis_node],
-        domain="TR",
-        variable="TRTESTCD",
-        value_column="TULNKID",
-        issue="lymph_node_without_short_axis",
-        action="long axis used as for a non-nodal lesion",
-        message="lesion at a lymph-node site measured by LDIAM only; RECIST measures nodes "
-        "by short axis (LPERP)",
-    )
+    _note(log, lesions.loc[long_axis_node], "lymph_node_without_short_axis")
     return lesions
 
 
@@ -654,14 +672,7 @@ def _new_sightings(lesions: pd.DataFrame, measured: pd.DataFrame, log: IssueLog)
     undated = (new["VISITNUM"].isna() | new["date"].isna()).to_numpy()
     seen_lesions = set(measured["lpos"].tolist())
     never_measured = ~new["lpos"].isin(seen_lesions).to_numpy()
-    log.add(
-        new.loc[undated & never_measured],
-        domain="TU",
-        variable="TUDTC",
-        issue="new_lesion_without_visit_or_date",
-        action="lesion not used",
-        message="NEW lesion in TU with neither a dated TU record nor TR records",
-    )
+    _note(log, new.loc[undated & never_measured], "new_lesion_without_visit_or_date")
     new = new.loc[~undated]
     have = set(zip(measured["lpos"].tolist(), measured["VISITNUM"].tolist(), strict=True))
     missing = [
