@@ -25,8 +25,8 @@ import pandas as pd
 from oncotrial.errors import DataError
 from oncotrial.protocol import CohortAction, Protocol
 from oncotrial.report.tables import ReportTable, format_count
-from oncotrial.rules._dose_rules import load_dose_rules
 from oncotrial.rules.dlt import decide_cohort, decide_rp2d
+from oncotrial.rules.dosing._rules import load_dose_rules
 from oncotrial.stats import SimonDesign as StatsSimonDesign
 from oncotrial.stats import (
     compute_simon_oc,

@@ -40,11 +40,11 @@ import numpy.typing as npt
 import pandas as pd
 
 from oncotrial.errors import DataError, ProtocolError
-from oncotrial.rules._recist_best import classify_best
-from oncotrial.rules._recist_input import KeyedInput, key_input
-from oncotrial.rules._recist_rules import load_recist_rules
-from oncotrial.rules._recist_settings import RecistSettings
-from oncotrial.rules._recist_timepoint import (
+from oncotrial.rules.recist._best import classify_best
+from oncotrial.rules.recist._input import KeyedInput, key_input
+from oncotrial.rules.recist._rules import load_recist_rules
+from oncotrial.rules.recist._settings import RecistSettings
+from oncotrial.rules.recist._timepoint import (
     _ge,
     _le,
     _new_lesion_block,

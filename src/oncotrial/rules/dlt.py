@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from oncotrial.errors import DataError
 from oncotrial.protocol import CohortAction, DltCriterion, Protocol
 from oncotrial.protocol.models import ATTRIBUTION_ORDER, Attribution, DltFlag
-from oncotrial.rules._dose_rules import load_dose_rules
+from oncotrial.rules.dosing._rules import load_dose_rules
 
 __all__ = [
     "CohortDecision",

@@ -51,10 +51,6 @@ import numpy as np
 import pandas as pd
 
 from oncotrial.errors import DataError, ProtocolError
-from oncotrial.rules._recist_input import KeyedInput, key_input
-from oncotrial.rules._recist_rules import load_recist_rules
-from oncotrial.rules._recist_settings import RecistSettings
-from oncotrial.rules._recist_timepoint import _nontarget_block, _target_block
 from oncotrial.rules.irecist import (
     IrecistAssessment,
     IrecistTimepoint,
@@ -62,6 +58,10 @@ from oncotrial.rules.irecist import (
     derive_irecist,
     irecist_best_response,
 )
+from oncotrial.rules.recist._input import KeyedInput, key_input
+from oncotrial.rules.recist._rules import load_recist_rules
+from oncotrial.rules.recist._settings import RecistSettings
+from oncotrial.rules.recist._timepoint import _nontarget_block, _target_block
 
 __all__ = [
     "IRECIST_BEST_COLUMNS",

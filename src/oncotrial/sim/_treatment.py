@@ -25,8 +25,8 @@ from oncotrial.rules import (
     grade_hypertension,
     grade_lab,
 )
-from oncotrial.rules._dose_rules import Flag
 from oncotrial.rules.dosing import DoseDecision
+from oncotrial.rules.dosing._rules import Flag
 from oncotrial.sim.parameters import ToxicityParameters
 from oncotrial.sim.patients import VirtualPatients
 from oncotrial.sim.toxicity import LabSnapshot, SymptomEvent, ToxicityProcess, draw_symptoms

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from oncotrial.rules._recist_input import KeyedInput
-from oncotrial.rules._recist_rules import RecistRules
-from oncotrial.rules._recist_settings import RecistSettings
+from oncotrial.rules.recist._input import KeyedInput
+from oncotrial.rules.recist._rules import RecistRules
+from oncotrial.rules.recist._settings import RecistSettings
 
 __all__ = ["BASELINE_CHECK_COLUMNS", "check_keyed_baseline"]
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from oncotrial.errors import DataError, OncotrialError, RuleError
-from oncotrial.rules._ctcae_grade import HYPERTENSION, CtcaeGrade, grade_hypertension, grade_lab
+from oncotrial.rules.ctcae._grade import HYPERTENSION, CtcaeGrade, grade_hypertension, grade_lab
 from oncotrial.rules.units import normalize_unit
 
 __all__ = ["REQUIRED_COLUMNS", "RESULT_COLUMNS", "RowGrade", "grade_lab_rows"]

@@ -18,8 +18,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from oncotrial.errors import DataError
-from oncotrial.rules._recist_rules import NamedRule, RecistRules
-from oncotrial.rules._recist_settings import BestResponseSettings, RecistSettings
+from oncotrial.rules.recist._rules import NamedRule, RecistRules
+from oncotrial.rules.recist._settings import BestResponseSettings, RecistSettings
 
 __all__ = [
     "BEST_RESPONSE_COLUMNS",

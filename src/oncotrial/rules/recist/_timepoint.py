@@ -13,15 +13,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from oncotrial.rules._recist_input import KeyedInput
-from oncotrial.rules._recist_rules import (
+from oncotrial.rules.recist._input import KeyedInput
+from oncotrial.rules.recist._rules import (
     NEW_CATEGORIES,
     NONTARGET_CATEGORIES,
     TARGET_CATEGORIES,
     NamedRule,
     RecistRules,
 )
-from oncotrial.rules._recist_settings import RecistSettings
+from oncotrial.rules.recist._settings import RecistSettings
 
 __all__ = [
     "TIMEPOINT_COLUMNS",

@@ -36,7 +36,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from oncotrial.errors import DataError
 from oncotrial.protocol import Drug, Protocol
-from oncotrial.rules._dose_rules import (
+from oncotrial.rules.bsa import (
+    BsaResult,
+    compute_bsa_for_dosing,
+    compute_dose_mg,
+    decide_bsa_recalculation,
+)
+from oncotrial.rules.ctcae import grade_hypertension, grade_lab
+from oncotrial.rules.dosing._rules import (
     DoseRule,
     DoseRuleTable,
     EventCondition,
@@ -46,13 +53,6 @@ from oncotrial.rules._dose_rules import (
     check_rules_against_protocol,
     load_dose_rules,
 )
-from oncotrial.rules.bsa import (
-    BsaResult,
-    compute_bsa_for_dosing,
-    compute_dose_mg,
-    decide_bsa_recalculation,
-)
-from oncotrial.rules.ctcae import grade_hypertension, grade_lab
 from oncotrial.types import DoseAction
 
 __all__ = [

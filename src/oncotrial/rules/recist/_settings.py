@@ -56,7 +56,7 @@ class BestResponseSettings:
     """The parameters of best overall response and its confirmation, and nothing else.
 
     One set of options for every caller of the one best-response engine
-    (:mod:`oncotrial.rules._recist_best`): the RECIST engine (from :class:`RecistSettings`),
+    (:mod:`oncotrial.rules.recist._best`): the RECIST engine (from :class:`RecistSettings`),
     ADRS (protocol values plus ``ResponseOptions``) and the simulator (its ``TrialDesign``).
     The meaning of each field is documented on :class:`RecistSettings`.
     """

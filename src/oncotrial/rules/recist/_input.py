@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from oncotrial.errors import DataError
-from oncotrial.rules._recist_settings import (
+from oncotrial.rules.recist._settings import (
     LESION_COLUMNS,
     LESION_ROLES,
     MEASUREMENT_COLUMNS,

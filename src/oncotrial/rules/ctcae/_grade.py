@@ -24,8 +24,8 @@ import math
 from dataclasses import dataclass
 
 from oncotrial.errors import DataError, RuleError
-from oncotrial.rules._ctcae_eval import Facts, Outcome, Refs, evaluate_scheme
-from oncotrial.rules._ctcae_table import Applies, CtcaeTable, Scheme, Term, load_table
+from oncotrial.rules.ctcae._eval import Facts, Outcome, Refs, evaluate_scheme
+from oncotrial.rules.ctcae._table import Applies, CtcaeTable, Scheme, Term, load_table
 from oncotrial.rules.units import convert_unit, normalize_unit, units_for
 
 __all__ = [
@@ -258,7 +258,7 @@ def _check_number(field: str, value: object, term: str) -> float:
 def _check_reference(field: str, value: float | None, term: str) -> float | None:
     if value is None:
         return None
-    return _check_number(field, value, term)  # 0 allowed: see _ctcae_eval.evaluate_scheme
+    return _check_number(field, value, term)  # 0 allowed: see ctcae._eval.evaluate_scheme
 
 
 def _to_stated_unit(

@@ -10,7 +10,7 @@ Public surface:
 
 The thresholds live in ``data/ctcae_v5.yaml`` (one band per term, scheme and grade with the
 CTCAE wording and citation), are checked for gaps and overlaps when loaded, and are evaluated by
-``_ctcae_eval``. Units are converted by :mod:`oncotrial.rules.units`.
+``oncotrial.rules.ctcae._eval``. Units are converted by :mod:`oncotrial.rules.units`.
 
 References
 ----------
@@ -20,7 +20,7 @@ National Cancer Institute. Common Terminology Criteria for Adverse Events (CTCAE
 
 from __future__ import annotations
 
-from oncotrial.rules._ctcae_grade import (
+from oncotrial.rules.ctcae._grade import (
     CtcaeGrade,
     ctcae_terms,
     ctcae_units,
@@ -28,7 +28,7 @@ from oncotrial.rules._ctcae_grade import (
     grade_lab,
     load_ctcae_table,
 )
-from oncotrial.rules._ctcae_rows import REQUIRED_COLUMNS, RESULT_COLUMNS, RowGrade, grade_lab_rows
+from oncotrial.rules.ctcae._rows import REQUIRED_COLUMNS, RESULT_COLUMNS, RowGrade, grade_lab_rows
 
 __all__ = [
     "REQUIRED_COLUMNS",

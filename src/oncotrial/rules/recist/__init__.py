@@ -36,8 +36,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from oncotrial.errors import DataError
-from oncotrial.rules._recist_baseline import BASELINE_CHECK_COLUMNS, check_keyed_baseline
-from oncotrial.rules._recist_best import (
+from oncotrial.rules.recist._baseline import BASELINE_CHECK_COLUMNS, check_keyed_baseline
+from oncotrial.rules.recist._best import (
     BEST_RESPONSE_COLUMNS,
     RESPONSE_CODES,
     WORST_OF_DAY_RANK,
@@ -49,22 +49,22 @@ from oncotrial.rules._recist_best import (
     decide_best_responses,
     recode_cr_followed_by_worse,
 )
-from oncotrial.rules._recist_input import key_input
-from oncotrial.rules._recist_rules import (
+from oncotrial.rules.recist._input import key_input
+from oncotrial.rules.recist._rules import (
     NEW_CATEGORIES,
     NONTARGET_CATEGORIES,
     TARGET_CATEGORIES,
     RecistRules,
     load_recist_rules,
 )
-from oncotrial.rules._recist_settings import (
+from oncotrial.rules.recist._settings import (
     LESION_COLUMNS,
     MEASUREMENT_COLUMNS,
     MEASUREMENT_STATES,
     BestResponseSettings,
     RecistSettings,
 )
-from oncotrial.rules._recist_timepoint import (
+from oncotrial.rules.recist._timepoint import (
     TIMEPOINT_COLUMNS,
     classify_keyed_timepoints,
     first_match,

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 
 from oncotrial.errors import DataError, RuleError
-from oncotrial.rules._ctcae_table import Band, Basis, Bound, Scheme, Term
+from oncotrial.rules.ctcae._table import Band, Basis, Bound, Scheme, Term
 
 __all__ = ["Facts", "Outcome", "Refs", "evaluate_scheme"]
 
