@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oncotrial.rules import grade_hypertension, grade_lab
-from oncotrial.rules._ctcae_table import load_table
+from oncotrial.rules.ctcae._table import load_table
 
 # (term, unit, strategy for the value, keyword references). References are fixed, typical values
 # so that every value can be graded; the value range spans every band of the term.

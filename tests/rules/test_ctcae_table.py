@@ -11,7 +11,7 @@ import yaml
 
 from oncotrial.errors import RuleError
 from oncotrial.rules import ctcae_terms, grade_lab
-from oncotrial.rules._ctcae_table import load_table, parse_table
+from oncotrial.rules.ctcae._table import load_table, parse_table
 
 REQUIRED_TERMS = {
     "Neutrophil count decreased",

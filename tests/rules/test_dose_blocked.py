@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from oncotrial.protocol import Protocol
-from oncotrial.rules._dose_rules import load_dose_rules
 from oncotrial.rules.ae_terms import load_ctcae_terms
 from oncotrial.rules.dosing import DoseState, decide_dose
+from oncotrial.rules.dosing._rules import load_dose_rules
 from oncotrial.types import DoseAction
 
 # CTCAE v5.0: the perforation terms of SOC "Gastrointestinal disorders" (NCI spreadsheet).

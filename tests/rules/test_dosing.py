@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from oncotrial.errors import DataError, RuleError
 from oncotrial.protocol import Protocol
-from oncotrial.rules._dose_rules import check_rules_against_protocol, load_dose_rules
 from oncotrial.rules.dosing import (
     AdverseEvent,
     DoseDecision,
@@ -21,6 +20,7 @@ from oncotrial.rules.dosing import (
     Measurements,
     decide_dose,
 )
+from oncotrial.rules.dosing._rules import check_rules_against_protocol, load_dose_rules
 from oncotrial.types import DoseAction
 from tests.rules.conftest import read_reference_csv
 
@@ -413,7 +413,7 @@ def test_blood_pressure_reading_informs_lenvatinib_only(leader: Protocol) -> Non
 
 def test_broken_rule_table_is_refused_on_load() -> None:
     """Duplicate names, unknown citations and holds without a resume condition are reported."""
-    from oncotrial.rules._dose_rules import DoseRuleTable, _check_table
+    from oncotrial.rules.dosing._rules import DoseRuleTable, _check_table
 
     raw = load_dose_rules().model_dump()
     hold = next(r for r in raw["rules"] if r["stage"] == "hold")

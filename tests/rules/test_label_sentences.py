@@ -13,8 +13,8 @@ import pytest
 
 from oncotrial._yaml import read_yaml
 from oncotrial.protocol import Protocol
-from oncotrial.rules._dose_rules import load_dose_rules
 from oncotrial.rules.dosing import DoseState, decide_dose
+from oncotrial.rules.dosing._rules import load_dose_rules
 from oncotrial.types import DoseAction
 
 from .conftest import read_reference_csv

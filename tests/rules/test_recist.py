@@ -17,7 +17,7 @@ from oncotrial.rules import (
     classify_timepoints,
     derive_recist_responses,
 )
-from oncotrial.rules._recist_rules import load_recist_rules, validate_recist_rules
+from oncotrial.rules.recist._rules import load_recist_rules, validate_recist_rules
 from tests.rules.test_recist_cases import LEADER, build, reference, sequence
 
 REFERENCE = Path(__file__).resolve().parents[1] / "reference"
