@@ -80,7 +80,29 @@ def plot_qc_panel(
     lines; a failing lane is coloured by the metric it failed on, a refused lane is a hatched
     grey stub labelled with its reason's start.
 
-    *qc* is the table from :func:`oncotrial.translational.derive_qc_table`.
+    Parameters
+    ----------
+    qc
+        The table from :func:`oncotrial.translational.derive_qc_table`.
+    ax
+        The matplotlib Axes to draw on.
+    metric
+        One of ``fov_ratio``, ``binding_density``, ``pos_linearity_r2``, ``hk_geomean``,
+        ``pos_factor``, ``hk_factor``; the last three use a log scale.
+    thresholds
+        Where the dashed threshold lines are drawn; default :class:`QcThresholds`.
+    legend
+        Add a legend of the lane colours.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        *ax*.
+
+    Raises
+    ------
+    DataError
+        *metric* has no panel.
     """
     if metric not in _QC_PANELS:
         raise DataError("no QC panel for metric", field="metric", value=metric,
@@ -143,7 +165,23 @@ def plot_paired_lines(
 ) -> Axes:
     """Before/after dot-and-line plot of one feature; lines coloured by response if present.
 
-    *paired* is the long table from :func:`oncotrial.translational.derive_paired_values`.
+    Parameters
+    ----------
+    paired
+        The long table from :func:`oncotrial.translational.derive_paired_values`.
+    feature
+        The feature (score or gene) to draw.
+    ax
+        The matplotlib Axes to draw on.
+    p_value
+        Wilcoxon p shown in the title (NaN = "too few to test"; ``None`` = no test shown).
+    q_value
+        q-value shown after *p_value*.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        *ax*.
     """
     data = paired[paired["feature"] == feature]
     for _, row in data.iterrows():
@@ -188,6 +226,22 @@ def plot_score_heatmap(
     With *samples* (sheet: ``file, subject, timepoint``) each subject's pre and post columns
     stand side by side, labelled ``subject pre``/``subject post``, with a line between
     subjects. Samples in *flagged* (kept despite failing QC) are labelled ``[QC flagged]``.
+
+    Parameters
+    ----------
+    scores
+        Rows = samples, columns = scores (:attr:`ScoreResult.scores`).
+    ax
+        The matplotlib Axes to draw on (a colour bar is added beside it).
+    samples
+        Optional sample sheet to pair and label the columns.
+    flagged
+        Files kept despite failing QC.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        *ax*.
     """
     data = scores.dropna(axis=1, how="all").T.astype(float)
     columns = list(data.columns)
@@ -230,7 +284,24 @@ def plot_pca(
     """PC1 vs PC2 of the samples, coloured by timepoint; each patient's samples joined by a
     line and labelled with the subject; samples kept despite failing QC drawn as ``x``.
 
-    *scores*: rows = samples, columns ``PC1``, ``PC2`` (:func:`estimate_pca`).
+    Parameters
+    ----------
+    scores
+        Rows = samples, columns ``PC1``, ``PC2`` (:attr:`PcaResult.scores`).
+    ax
+        The matplotlib Axes to draw on.
+    explained
+        Share of variance per component, with ``PC1`` and ``PC2`` (:attr:`PcaResult.explained`).
+    samples
+        Optional sample sheet (``file, subject, timepoint``) for colours and patient lines;
+        samples not in it are drawn grey as "not in sheet".
+    flagged
+        Files kept despite failing QC.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        *ax*.
     """
     info = (samples.assign(timepoint=samples["timepoint"].astype(str).str.lower())
             .set_index("file") if samples is not None else pd.DataFrame())
@@ -263,7 +334,22 @@ def plot_volcano(
 ) -> Axes:
     """Volcano plot: median paired log2 change vs −log10 Wilcoxon p; q < *fdr* in red.
 
-    *tests* is :attr:`TestTable.table` from :func:`estimate_paired_tests` on genes.
+    Parameters
+    ----------
+    tests
+        :attr:`TestTable.table` from :func:`estimate_paired_tests` on genes; rows without a
+        Wilcoxon p are left out.
+    ax
+        The matplotlib Axes to draw on.
+    fdr
+        q-value below which a point is drawn red.
+    label_top
+        How many features with the smallest p are labelled.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        *ax*.
     """
     data = tests.dropna(subset=["wilcoxon_p"])
     logp = -np.log10(data["wilcoxon_p"].to_numpy(dtype=float))

@@ -32,6 +32,20 @@ class PcaResult:
 def estimate_pca(values: pd.DataFrame, *, n_components: int = 2) -> PcaResult:
     """PCA of *values*: rows = genes (log2), columns = samples.
 
+    Parameters
+    ----------
+    values
+        Log2 expression, complete (no NaN); rows = genes, columns = samples.
+    n_components
+        Number of components kept in ``scores`` and ``loadings`` (at most the number of
+        singular values); ``sdev`` and ``explained`` always cover every component.
+
+    Returns
+    -------
+    PcaResult
+        ``scores`` (samples × PCs, R ``prcomp()$x``), ``loadings`` (varying genes × PCs,
+        ``$rotation``), ``sdev`` (``$sdev``) and ``explained`` (share of variance).
+
     Raises
     ------
     DataError

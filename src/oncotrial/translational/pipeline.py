@@ -45,8 +45,20 @@ def _same_codeset(gene_rlf: str, codeset: str) -> bool:
 def derive_codeset_batch(batch: RccBatch, *, rlf: Rlf | None = None) -> RccBatch:
     """Keep the lanes of one codeset; refuse the others with a reason.
 
-    The codeset is the RLF's when *rlf* is given (and lanes whose probes are not the RLF's
-    active probes are refused), else the most common ``GeneRLF`` of the batch.
+    Parameters
+    ----------
+    batch
+        The lanes read from a folder (:func:`read_rcc_batch`) and those already refused.
+    rlf
+        When given, its name is the codeset (a lane's ``GeneRLF`` must be the end of it) and
+        lanes with probes that are not the RLF's active probes are refused; else the codeset
+        is the most common ``GeneRLF`` of the batch.
+
+    Returns
+    -------
+    RccBatch
+        The lanes of that codeset, in the order given, and the refused files (earlier refusals
+        kept) with the reason.
     """
     refused = dict(batch.refused)
     if not batch.rccs:
@@ -157,6 +169,36 @@ def derive_batch_run(
     refused with a reason. With *keep_flagged*, lanes that failed a QC rule are normalised too
     (as nSolver allows), and stay marked ``pass=false`` in every table. *housekeepers* (codeset
     → names, e.g. chosen by geNorm) replaces the housekeeping genes of those batches.
+
+    Parameters
+    ----------
+    batch
+        The lanes read from a folder (:func:`read_rcc_batch`) and those already refused.
+    rlf
+        Restrict the run to this RLF's codeset (see :func:`derive_codeset_batch`).
+    thresholds
+        QC limits; default :class:`QcThresholds`.
+    settings
+        Normalisation options; default :class:`NormalizationSettings`.
+    normalize
+        When false only QC is run and ``batches`` is empty.
+    keep_flagged
+        Normalise lanes that failed QC as well.
+    housekeepers
+        Codeset → housekeeping gene names to use for that codeset's batch.
+
+    Returns
+    -------
+    BatchRun
+        The QC table (with ``batch``), the graded lanes, one normalisation per codeset, the
+        duplicated probe keys (``file, code_class, name, accession``) and the flagged files
+        kept.
+
+    Raises
+    ------
+    DataError
+        A lane attribute is not a number, or normalisation is impossible (no Positive or
+        Housekeeping probes, housekeepers not in the codeset, bad *settings*).
     """
     graded, refused = _grade_groups(batch, rlf=rlf, thresholds=thresholds, settings=settings,
                                     housekeepers=housekeepers)

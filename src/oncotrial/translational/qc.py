@@ -161,7 +161,24 @@ class LaneQc:
 
 def classify_scanner(scanner_id: str) -> str:
     """``SPRINT`` when the 5th character of the scanner ID is ``P`` (NanoStringNCTools), else
-    ``MAX/FLEX``."""
+    ``MAX/FLEX``.
+
+    Parameters
+    ----------
+    scanner_id
+        The lane attribute ``ScannerID`` (any case; shorter than 5 characters = MAX/FLEX).
+
+    Returns
+    -------
+    str
+        ``"SPRINT"`` or ``"MAX/FLEX"``; it selects the binding-density limit (1.8 or 2.25).
+
+    Examples
+    --------
+    >>> from oncotrial.translational import classify_scanner
+    >>> classify_scanner("1001P0123"), classify_scanner("1001C0123")
+    ('SPRINT', 'MAX/FLEX')
+    """
     return "SPRINT" if len(scanner_id) >= 5 and scanner_id[4].upper() == "P" else "MAX/FLEX"
 
 
@@ -190,12 +207,27 @@ def _linearity_r2(
 def compute_lane_metrics(rcc: Rcc, *, thresholds: QcThresholds | None = None) -> dict[str, float]:
     """Lane metrics: imaging, binding density (+ its scanner limit), linearity, LoD, HK signal.
 
+    Parameters
+    ----------
+    rcc
+        One parsed lane.
+    thresholds
+        Supplies the scanner's binding-density limit, the LoD multiple of SD(NEG) and the
+        linearity settings; default :class:`QcThresholds`.
+
     Returns
     -------
     dict
         ``fov_count``, ``fov_counted``, ``fov_ratio``, ``binding_density``,
         ``binding_density_limit``, ``pos_linearity_r2``, ``pos_e``, ``neg_mean``, ``neg_sd``,
-        ``lod_cutoff``, ``pos_geomean``, ``hk_geomean``, ``n_housekeeping``.
+        ``lod_cutoff``, ``pos_geomean``, ``hk_geomean``, ``n_housekeeping``. A metric that
+        cannot be computed (no FOVs, fewer than 3 controls ≥ 0.5 fM, no POS_E, no
+        housekeeping genes, fewer than 2 NEG controls for the SD) is NaN.
+
+    Raises
+    ------
+    DataError
+        ``FovCount``, ``FovCounted`` or ``BindingDensity`` is missing or not a number.
     """
     thresholds = thresholds or QcThresholds()
     classes = rcc.probes["code_class"].to_numpy()
@@ -239,7 +271,26 @@ def grade_lane_qc(
     scanner: str = "MAX/FLEX",
 ) -> LaneQc:
     """Apply :data:`QC_RULES` to a lane's metrics; rules whose metric is missing or NaN are
-    skipped (e.g. factor rules before normalisation)."""
+    skipped (e.g. factor rules before normalisation).
+
+    Parameters
+    ----------
+    source
+        The lane's file name (kept in the result).
+    metrics
+        Metric name → value, as from :func:`compute_lane_metrics` (plus ``pos_factor`` and
+        ``hk_factor`` for the normalisation-factor rules).
+    thresholds
+        The limits; default :class:`QcThresholds`. Lane-specific limits
+        (``binding_density_limit``, ``lod_cutoff``) are read from *metrics*.
+    scanner
+        Scanner class recorded in the result (see :func:`classify_scanner`).
+
+    Returns
+    -------
+    LaneQc
+        The metrics and one :class:`QcFlag` per rule that could be applied.
+    """
     thresholds = thresholds or QcThresholds()
     flags = []
     for rule in QC_RULES:
@@ -264,6 +315,27 @@ def grade_batch_qc(
 
     The factors come from :func:`derive_normalized_counts` on all lanes given (one codeset);
     pass fixed targets in *settings* to judge lanes against an earlier batch.
+
+    Parameters
+    ----------
+    rccs
+        The lanes of one codeset.
+    thresholds
+        The limits; default :class:`QcThresholds`.
+    settings
+        Normalisation options used to compute the POS and HK factors; default
+        :class:`NormalizationSettings`.
+
+    Returns
+    -------
+    list of LaneQc
+        One per lane, in the order given; empty when *rccs* is empty.
+
+    Raises
+    ------
+    DataError
+        Lanes do not share the same probes, a lane attribute is not a number, or the
+        normalisation cannot be done (no Positive or Housekeeping probes, bad *settings*).
     """
     thresholds = thresholds or QcThresholds()
     if not rccs:
@@ -293,7 +365,17 @@ def derive_qc_table(
     """One row per file: ``file``, scanner, each metric, each flag (``flag_<rule>``) with its
     threshold (``threshold_<rule>``, e.g. ``< 0.75``), ``pass`` and ``reason``.
 
-    *refused* files (name → reason) get ``pass`` False and their reason.
+    Parameters
+    ----------
+    lanes
+        Graded lanes (:func:`grade_batch_qc`).
+    refused
+        Files that were not read (name → reason); they get ``pass`` False and their reason.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Sorted by ``file``; a rule not applied to a lane has ``None`` flag and threshold.
     """
     rows: list[dict[str, object]] = []
     for lane in lanes:

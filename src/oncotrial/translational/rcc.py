@@ -223,10 +223,20 @@ def read_rcc_text(text: str, *, source: str = "<text>") -> Rcc:
 def read_rcc(path: Path | str) -> Rcc:
     """Read one RCC file; the sample label is the file name.
 
+    Parameters
+    ----------
+    path
+        The ``.RCC`` file (UTF-8, with or without BOM; Latin-1 accepted).
+
+    Returns
+    -------
+    Rcc
+        The parsed lane (see :func:`read_rcc_text`), ``source`` = the file name.
+
     Raises
     ------
     DataError
-        When the file cannot be decoded or is not an RCC file.
+        When the file cannot be read or is not an RCC file.
     """
     path = Path(path)
     try:
@@ -247,6 +257,26 @@ def compute_positive_concentration(name: str) -> float | None:
     C=8, D=2, E=0.5, F=0.125 fM); ``NEG_*`` gives 0. Anything else (e.g. PlexSet ``POS_1``)
     gives ``None``. The accession is never used: the same ERCC accession stands for different
     concentrations in different codesets (translational.md §1.1).
+
+    Parameters
+    ----------
+    name
+        The probe name as in the RCC (text after a ``|`` is ignored; case-insensitive).
+
+    Returns
+    -------
+    float or None
+        The concentration in fM, or ``None`` when it cannot be read from the name.
+
+    Examples
+    --------
+    The standard nCounter ERCC ladder (POS_A 128 fM down to POS_F 0.125 fM; NEG = 0 fM):
+
+    >>> from oncotrial.translational import compute_positive_concentration
+    >>> [compute_positive_concentration(n) for n in ("POS_A(128)", "POS_E", "NEG_C(0)")]
+    [128.0, 0.5, 0.0]
+    >>> compute_positive_concentration("POS_1") is None
+    True
     """
     name = name.split("|", 1)[0].strip()
     if name.upper().startswith("NEG_"):
@@ -266,6 +296,11 @@ def validate_gene_expression(rcc: Rcc) -> None:
     A standard file has Endogenous, Positive and Negative classes and positive controls whose
     concentration can be read from the name. Extra classes (PROTEIN, SNV_*, Binding, …) are
     allowed and ignored by QC and normalisation.
+
+    Parameters
+    ----------
+    rcc
+        One parsed lane.
 
     Raises
     ------
@@ -303,13 +338,25 @@ def validate_gene_expression(rcc: Rcc) -> None:
 def validate_same_codeset(rccs: Sequence[Rcc], *, rlf_name: str | None = None) -> str:
     """Check that all lanes share one codeset (and match *rlf_name* when given).
 
-    The codeset is the ``GeneRLF`` attribute and the set of probe keys. Returns the codeset
-    name.
+    The codeset is the ``GeneRLF`` attribute and the set of probe keys.
+
+    Parameters
+    ----------
+    rccs
+        The lanes of a batch.
+    rlf_name
+        Name of the RLF the batch should use (compared case-insensitively with ``GeneRLF``).
+
+    Returns
+    -------
+    str
+        The codeset name (``GeneRLF`` of the lanes).
 
     Raises
     ------
     DataError
-        Listing the files whose codeset differs.
+        No lanes, lanes with different ``GeneRLF`` (listing them), a ``GeneRLF`` that does not
+        match *rlf_name*, or lanes whose probe sets differ.
     """
     if not rccs:
         raise DataError("no RCC files in the batch", field="rccs", value=0, allowed="≥ 1 file")
@@ -353,6 +400,22 @@ def derive_count_matrix(rccs: Sequence[Rcc]) -> pd.DataFrame:
 
     Duplicated probe keys within a lane keep their first row (as NanoStringNCTools does);
     use :attr:`Rcc.duplicates` to report them.
+
+    Parameters
+    ----------
+    rccs
+        The lanes to merge (one codeset).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Integer counts; rows indexed by ``(code_class, name, accession)``, one column per lane
+        named by its ``source``.
+
+    Raises
+    ------
+    DataError
+        No lanes, or lanes that do not share the same probes.
     """
     if not rccs:
         raise DataError("no RCC files to merge", field="rccs", value=0, allowed="≥ 1 file")
@@ -410,6 +473,16 @@ def read_rcc_collector_csv(path: Path | str) -> list[Rcc]:
     ``<label>,,,v1,v2,…`` (``File Name``, ``Sample ID``, ``Binding Density``, …) followed by
     count rows ``CodeClass,Name,Accession,c1,c2,…``. The ``File Name`` row names the samples.
 
+    Parameters
+    ----------
+    path
+        The CSV export (UTF-8, with or without BOM).
+
+    Returns
+    -------
+    list of Rcc
+        One lane per sample column, in column order, ``source`` = its file name.
+
     Raises
     ------
     DataError
@@ -463,6 +536,17 @@ def read_count_table(path: Path | str) -> pd.DataFrame:
 
     The first three column headers may be anything (``CodeClass,Name,Accession`` is usual).
 
+    Parameters
+    ----------
+    path
+        The CSV file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A count matrix: rows indexed by ``(code_class, name, accession)``, one column per
+        sample; integer dtype when every count is whole, else float.
+
     Raises
     ------
     DataError
@@ -506,6 +590,19 @@ class RccBatch:
 def read_rcc_batch(directory: Path | str, *, pattern: str = "*.RCC") -> RccBatch:
     """Read every RCC in *directory* (case-insensitive ``.rcc``); unreadable files and files
     that are not standard gene-expression RCCs are refused with the reason, never raised.
+
+    Parameters
+    ----------
+    directory
+        The folder to read (not recursive).
+    pattern
+        Glob-like suffix of the files to read; only the part after ``*`` is used, compared
+        case-insensitively with the end of each file name.
+
+    Returns
+    -------
+    RccBatch
+        The usable lanes sorted by file name and the refused files (name → reason).
 
     Raises
     ------

@@ -85,10 +85,21 @@ def _int(value: str, *, where: str) -> int:
 def read_rlf(path: Path | str) -> Rlf:
     """Read an RLF file.
 
+    Parameters
+    ----------
+    path
+        The ``.rlf`` file; its name without extension is the codeset name.
+
+    Returns
+    -------
+    Rlf
+        The header, the class table and one record per probe with its class name.
+
     Raises
     ------
     DataError
-        When a section, a class definition or a record is malformed.
+        When a section, a class definition or a record is malformed, a record names an
+        undefined class, or ``RecordCount`` differs from the records present.
     """
     path = Path(path)
     text = path.read_bytes().decode("utf-8-sig", errors="replace")

@@ -79,7 +79,19 @@ def read_tis_signature() -> tuple[dict[str, float], tuple[str, ...]]:
 
 
 def read_probe_aliases(codeset: str | None = None) -> dict[str, str]:
-    """Probe name (upper case) → marker symbol, for *codeset* (and the ``*`` rows)."""
+    """Probe name (upper case) → marker symbol, for *codeset* (and the ``*`` rows).
+
+    Parameters
+    ----------
+    codeset
+        Codeset name as in the shipped ``probe_aliases.csv``; ``None`` = only the aliases
+        that hold for every codeset (``*``).
+
+    Returns
+    -------
+    dict
+        Upper-case probe name → upper-case marker symbol.
+    """
     table = _data_csv("probe_aliases.csv")
     keep = table["codeset"].isin(["*", codeset or "*"])
     return {p.upper(): s.upper() for p, s in zip(table.loc[keep, "probe_name"],
@@ -93,6 +105,19 @@ def derive_marker_expression(
 
     Names are upper-cased, stripped of a ``|…`` suffix and mapped through *aliases* (default:
     the shipped table for all codesets). When two probes map to one symbol the first is kept.
+
+    Parameters
+    ----------
+    log2
+        Normalised log2 expression; rows = probes, columns = samples.
+    aliases
+        Upper-case probe name → symbol (:func:`read_probe_aliases`); names not in it are kept
+        as they are (upper-cased).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same columns, rows indexed by ``symbol``, one row per symbol.
     """
     aliases = read_probe_aliases() if aliases is None else aliases
     names = (log2.index.get_level_values("name") if isinstance(log2.index, pd.MultiIndex)

@@ -62,10 +62,25 @@ class TestTable:
 def validate_sample_sheet(samples: pd.DataFrame) -> pd.DataFrame:
     """Check a sample sheet and return it with ``timepoint`` lower-cased and ``file`` as index.
 
+    Parameters
+    ----------
+    samples
+        One row per sample file: ``file``, ``subject``, ``timepoint`` (``pre``/``post``, any
+        case, surrounding blanks ignored); optional ``response``, ``pfs_months``, ``pfs_event``
+        and ``til_stromal_percent``. Not modified.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy indexed by ``file``, with ``subject`` as text and ``timepoint`` stripped and
+        lower-cased.
+
     Raises
     ------
     DataError
-        Missing columns, unknown timepoints, duplicated files or duplicated subject/timepoint.
+        Missing columns, unknown timepoints, duplicated files or duplicated subject/timepoint,
+        an unknown ``response`` category, ``pfs_months`` not a number ≥ 0, ``pfs_event`` not 0
+        or 1, or ``til_stromal_percent`` outside 0–100.
     """
     missing = [c for c in ("file", "subject", "timepoint") if c not in samples.columns]
     if missing:
@@ -119,7 +134,24 @@ def _check_pfs(sheet: pd.DataFrame) -> None:
 def derive_paired_values(values: pd.DataFrame, *, samples: pd.DataFrame) -> pd.DataFrame:
     """Long table of paired values: ``subject, feature, pre, post, delta`` (+ ``response``).
 
-    *values*: rows = files (samples), columns = features (scores or genes).
+    Parameters
+    ----------
+    values
+        Rows = files (samples), columns = features (scores or genes). Files not in the sample
+        sheet are ignored.
+    samples
+        The sample sheet (see :func:`validate_sample_sheet`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per subject and feature with both a ``pre`` and a ``post`` value;
+        ``delta`` = post − pre; ``response`` when the sample sheet has that column.
+
+    Raises
+    ------
+    DataError
+        The sample sheet is invalid (:func:`validate_sample_sheet`).
     """
     sheet = validate_sample_sheet(samples)
     known = sheet.index.intersection(values.index)
@@ -172,8 +204,26 @@ def compute_hodges_lehmann(delta: npt.ArrayLike) -> float:
 def compute_signed_rank_critical_value(n: int, *, alpha: float = 0.05) -> int:
     """Largest c with P(T ≤ c) ≤ alpha/2 under the exact null of the signed-rank statistic T.
 
-    Returns −1 when even c = 0 is too likely (n too small for the level). The null counts the
-    subsets of {1, …, n} by rank sum (2^n equally likely sign patterns).
+    The null counts the subsets of {1, …, n} by rank sum (2^n equally likely sign patterns).
+
+    Parameters
+    ----------
+    n
+        Number of pairs (non-zero differences).
+    alpha
+        Two-sided significance level.
+
+    Returns
+    -------
+    int
+        The critical value c (reject when T ≤ c; R: largest c with ``psignrank(c, n)`` ≤
+        alpha/2); −1 when even
+        c = 0 is too likely (n too small for the level).
+
+    Raises
+    ------
+    DataError
+        *n* < 1.
 
     Examples
     --------
@@ -202,7 +252,32 @@ def compute_hodges_lehmann_ci(
 
     With c = :func:`compute_signed_rank_critical_value` and M = n(n+1)/2 Walsh averages, the
     interval is [W₍c+1₎, W₍M−c₎] (Hollander & Wolfe, Nonparametric Statistical Methods, §3.3);
-    exact without ties or zeros. NaN when n is too small for the level.
+    exact without ties or zeros.
+
+    Parameters
+    ----------
+    delta
+        Paired differences (post − pre).
+    conf_level
+        Two-sided confidence level.
+
+    Returns
+    -------
+    tuple of float
+        ``(lower, upper)``; both NaN when *delta* is empty or n is too small for the level.
+
+    Examples
+    --------
+    Hamilton depression scores before and after a tranquilizer (Hollander & Wolfe, p. 29, the
+    data of R's ``?wilcox.test`` example); R ``wilcox.test(x, y, paired = TRUE,
+    conf.int = TRUE)`` gives the 95 % interval 0.01 to 0.786:
+
+    >>> from oncotrial.translational import compute_hodges_lehmann_ci
+    >>> x = [1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30]
+    >>> y = [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29]
+    >>> lower, upper = compute_hodges_lehmann_ci([a - b for a, b in zip(x, y)])
+    >>> round(lower, 3), round(upper, 3)
+    (0.01, 0.786)
     """
     d = np.asarray(delta, dtype=float)
     if d.size == 0:
@@ -270,13 +345,28 @@ def estimate_paired_tests(
 ) -> TestTable:
     """Paired pre/post tests per feature with BH q-values within this *family*.
 
+    Parameters
+    ----------
+    values
+        Rows = files (samples), columns = features (scores or genes), on the log2 scale.
+    samples
+        The sample sheet (see :func:`validate_sample_sheet`).
+    family
+        Name of the family of tests over which q-values are adjusted (kept in the result).
+
     Returns
     -------
     TestTable
         ``table`` columns: ``feature``, ``n_pairs``, ``median_delta``, ``mean_delta``,
         ``fold_change`` (2^median Δ), ``hodges_lehmann`` with 95 % ``hl_lower``/``hl_upper``,
         ``wilcoxon_stat``, ``wilcoxon_p``,
-        ``wilcoxon_q``, ``t_stat``, ``t_p``, ``t_q``.
+        ``wilcoxon_q``, ``t_stat``, ``t_p``, ``t_q``. Tests need ≥ 2 pairs; when every Δ is
+        0 the Wilcoxon p is 1 and the t test is not done (NaN).
+
+    Raises
+    ------
+    DataError
+        The sample sheet is invalid (:func:`validate_sample_sheet`).
     """
     paired = derive_paired_values(values, samples=samples)
     rows = []
@@ -312,8 +402,32 @@ def estimate_response_association(
 ) -> TestTable:
     """Responders (CR/PR) vs non-responders, two-sided Mann–Whitney U per feature, BH q.
 
-    ``timepoint="pre"`` compares baseline values; ``timepoint="delta"`` compares Δ. Subjects
-    with a blank response (not evaluable) are left out.
+    Subjects with a blank response (not evaluable) are left out.
+
+    Parameters
+    ----------
+    values
+        Rows = files (samples), columns = features (scores or genes).
+    samples
+        The sample sheet with a ``response`` column (see :func:`validate_sample_sheet`).
+    timepoint
+        ``"pre"`` compares baseline values, ``"post"`` on-treatment values, ``"delta"`` the
+        paired change Δ.
+    family
+        Name of the family of tests over which q-values are adjusted (kept in the result).
+
+    Returns
+    -------
+    TestTable
+        ``table`` columns: ``feature``, ``n_responders``, ``n_non_responders``,
+        ``median_responders``, ``median_non_responders``, ``u_stat``, ``p``, ``q`` (NaN when a
+        group is empty).
+
+    Raises
+    ------
+    DataError
+        Invalid sample sheet, no ``response`` column, an unknown response category or an
+        unknown *timepoint*.
     """
     sheet = validate_sample_sheet(samples)
     responder = _responders(sheet)
@@ -352,6 +466,27 @@ def estimate_pfs_association(
 
     Uses :func:`oncotrial.stats.estimate_cox_ph` (Efron ties, as R coxph). Features with < 2
     events, no spread or a fit that does not converge get NaN and a ``note`` saying why.
+
+    Parameters
+    ----------
+    values
+        Rows = files (samples), columns = features (scores or genes), on the log2 scale.
+    samples
+        The sample sheet with ``pfs_months`` and ``pfs_event`` (see
+        :func:`validate_sample_sheet`); only ``pre`` samples are used.
+    family
+        Name of the family of tests over which q-values are adjusted (kept in the result).
+
+    Returns
+    -------
+    TestTable
+        ``table`` columns: ``feature``, ``n``, ``events``, ``hr``, ``hr_lower``, ``hr_upper``,
+        ``p`` (Wald), ``note``, ``q``.
+
+    Raises
+    ------
+    DataError
+        Invalid sample sheet or no ``pfs_months``/``pfs_event`` column.
     """
     sheet = validate_sample_sheet(samples)
     missing = [c for c in ("pfs_months", "pfs_event") if c not in sheet.columns]

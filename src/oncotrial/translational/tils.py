@@ -134,6 +134,18 @@ def validate_til_assessment(
 ) -> TilAssessment:
     """Build a :class:`TilAssessment`, turning validation errors into :class:`DataError`.
 
+    Parameters
+    ----------
+    data
+        Field name → value of a :class:`TilAssessment`.
+    subject
+        Subject named in the error; default the ``subject_id`` of *data*.
+
+    Returns
+    -------
+    TilAssessment
+        The validated assessment.
+
     Raises
     ------
     DataError
