@@ -485,6 +485,24 @@ def compute_simon_table(adrs: pd.DataFrame, adsl: pd.DataFrame, design: SimonDes
     Stage 1 is the first ``n1`` response-evaluable phase II subjects by treatment start; the
     trial continues when more than ``r1`` of them responded, and the regimen is declared
     promising when more than ``r`` of ``n`` responded (Simon 1989, Control Clin Trials 10:1).
+
+    Parameters
+    ----------
+    adrs
+        ADRS with ``USUBJID``, ``PARAMCD`` and ``AVALC``; ``CRSP`` = ``Y`` is a confirmed
+        response.
+    adsl
+        ADSL with ``USUBJID``; ``EFFFL``, ``PHASE`` (``II``) and ``TRTSDT`` are used when
+        present.
+    design
+        The protocol's two-stage design.
+
+    Returns
+    -------
+    ReportTable
+        Rows: the design, the stage 1 decision (or pending), the final decision once all
+        ``n`` are evaluable, the design-adjusted p-value, interval and estimate once the
+        design has stopped, and the naive Clopper-Pearson estimate.
     """
     phase2 = adsl[(_flag(adsl, "EFFFL")) &
                   ((adsl["PHASE"].astype(str) == "II") if "PHASE" in adsl else True)]

@@ -155,6 +155,26 @@ def plot_spider(
 
     *data* has one row per subject and assessment (baseline included with change 0) with the
     study day *day*, the change *value* in % and the subject's best overall *response*.
+
+    Parameters
+    ----------
+    data
+        One row per subject and assessment.
+    ax
+        Axes to draw on; default a new matplotlib Figure's Axes.
+    subject
+        Subject column.
+    day
+        Study-day column (drawn in months).
+    value
+        Percentage-change column.
+    response
+        Best-overall-response column that colours each subject's line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on, with the +20 % and −30 % RECIST lines.
     """
     ax = _new_axes(ax, (7.0, 3.6))
     for _, rows in data.sort_values([subject, day]).groupby(subject, sort=True):
@@ -188,6 +208,28 @@ def plot_swimmer(
     *data* has one row per subject: *duration* (days on treatment), *ongoing* (bool),
     optional study days of first response, progression and death (NaN when none) and the BOR
     that colours the bar.
+
+    Parameters
+    ----------
+    data
+        One row per subject.
+    ax
+        Axes to draw on; default a new matplotlib Figure's Axes.
+    subject
+        Subject column (the bar labels).
+    duration
+        Days-on-treatment column; bars are sorted by it.
+    ongoing
+        Boolean column: still on treatment (an arrow after the bar); skipped when absent.
+    response_day, progression_day, death_day
+        Study-day columns of the marks; a column that is absent is skipped.
+    response
+        Best-overall-response column that colours the bar.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
     """
     ax = _new_axes(ax, (7.0, max(2.5, 0.16 * len(data) + 1.0)))
     rows = data.sort_values(duration, kind="mergesort").reset_index(drop=True)
@@ -239,6 +281,31 @@ def plot_kaplan_meier(
     censoring ticks and a number-at-risk table under the axis.
 
     The curve is drawn only up to the last observed time; it is never extrapolated.
+
+    Parameters
+    ----------
+    data
+        ADTTE rows of one parameter.
+    ax
+        Axes to draw on; default a new matplotlib Figure's Axes.
+    time
+        Time column, in days (drawn in months).
+    censor
+        Censoring column, 0 = event.
+    group
+        Column to draw one curve per value of; ``None`` = one curve ``All``.
+    conf_level
+        Confidence level of the log-log band.
+    at_risk_months
+        Times of the number-at-risk table; default every 3 months (6 beyond 24 months of
+        follow-up).
+    ylabel, xlabel
+        Axis labels.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
     """
     ax = _new_axes(ax, (7.0, 4.2))
     groups = [("All", data)] if group is None else list(data.groupby(group, sort=True))
@@ -313,6 +380,22 @@ def plot_consort(
     to the next stage. *branches* are what became of the subjects of the last stage (e.g.
     treatment ongoing, discontinued with reasons), drawn side by side below it: outcomes, not
     exclusions. *analysed* lists the analysis sets in a last box.
+
+    Parameters
+    ----------
+    counts
+        Stages ``(label, n, exclusions)`` in order.
+    ax
+        Axes to draw on; default a new matplotlib Figure's Axes.
+    branches
+        Outcomes ``(label, n, reasons)`` of the last stage's subjects.
+    analysed
+        Analysis sets ``(label, n)``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on (axis lines hidden).
     """
     rows = len(counts) + (1 if branches else 0) + (1 if analysed else 0)
     ax = _new_axes(ax, (7.0, 1.4 * rows + 0.5))

@@ -32,7 +32,23 @@ FORMATS = ("html", "pdf")
 
 
 def read_adam(directory: Path) -> dict[str, pd.DataFrame]:
-    """Read the ADaM datasets present in *directory* (``adsl.xpt`` or ``adsl.csv``, …)."""
+    """Read the ADaM datasets present in *directory* (``adsl.xpt`` or ``adsl.csv``, …).
+
+    Parameters
+    ----------
+    directory
+        Folder of ADaM datasets (ADSL, ADRS, ADTTE, ADAE, ADEX, ADLB, ADTR are looked for).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Dataset name (upper case) → dataset, for those present.
+
+    Raises
+    ------
+    DataError
+        *directory* is not a folder or has no ADSL.
+    """
     if not directory.is_dir():
         raise DataError("not a directory", field="adam", value=str(directory))
     found = {name: frame for name in ADAM_DATASETS
@@ -65,6 +81,37 @@ def render_report(
     *out_dir*'s entries at the end (:func:`oncotrial._outputs.atomic_folder`): a failed or
     killed run never leaves a truncated ``report.pdf`` under its final name, and a re-run
     removes what the previous run wrote and this one does not.
+
+    Parameters
+    ----------
+    adam
+        ADaM datasets by name (:func:`read_adam`); ADSL is required.
+    out_dir
+        Folder the report is written into.
+    formats
+        ``"html"`` and/or ``"pdf"``.
+    title, subtitle
+        Title page text.
+    cutoff
+        Data cut-off date shown; default the latest date in the datasets.
+    design
+        The phase II two-stage design; when given, the efficacy section includes its
+        decisions (:func:`compute_simon_table`).
+    translational
+        Immune scores and sample sheet; when given, a translational section is added.
+    protocol
+        The trial's protocol; with it the phase Ib section also shows its dose-finding
+        decisions.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Every file written, at its final place under *out_dir*.
+
+    Raises
+    ------
+    DataError
+        An unknown entry in *formats*.
     """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:

@@ -65,7 +65,26 @@ def centred_columns(rows: pd.DataFrame) -> list[bool]:
 
 
 def format_count(n: int, total: int) -> str:
-    """``n/total (p%)``; the percentage is left out when the denominator is 0."""
+    """``n/total (p%)``; the percentage is left out when the denominator is 0.
+
+    Parameters
+    ----------
+    n
+        The count.
+    total
+        The denominator.
+
+    Returns
+    -------
+    str
+        ``n/total (p%)`` with one decimal, or ``n/0``.
+
+    Examples
+    --------
+    >>> from oncotrial.report import format_count
+    >>> format_count(3, 30), format_count(0, 0)
+    ('3/30 (10.0%)', '0/0')
+    """
     if total == 0:
         return f"{n}/0"
     return f"{n}/{total} ({100.0 * n / total:.1f}%)"
@@ -96,6 +115,41 @@ def compute_bor_table(
 
     Confidence intervals are Clopper-Pearson (exact binomial), as the trial's primary analysis
     specifies for objective response rate.
+
+    Parameters
+    ----------
+    adrs
+        ADRS with ``USUBJID``, ``PARAMCD`` and ``AVALC``.
+    adsl
+        ADSL with ``USUBJID`` (and the population flag).
+    paramcd
+        Best-response parameter: ``CBOR`` (confirmed) or ``BOR`` (unconfirmed); a code
+        starting with ``C`` is titled confirmed.
+    population_flag
+        ADSL flag column selecting the population (``"Y"``); ``None``, or a column ADSL does
+        not have, takes every subject of ADSL.
+    conf_level
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    ReportTable
+        One row per category CR, PR, SD, (NON-CR/NON-PD,) PD, NE (and MISSING: subjects of the
+        population without the parameter), then ORR and DCR with their intervals; DCR counts
+        NON-CR/NON-PD with SD.
+
+    Examples
+    --------
+    3 partial responses among 10 subjects: ORR 30 % with the exact interval of R
+    ``binom.test(3, 10)$conf.int`` (0.0667, 0.6525):
+
+    >>> import pandas as pd
+    >>> from oncotrial.report import compute_bor_table
+    >>> adsl = pd.DataFrame({"USUBJID": [f"S{i:02d}" for i in range(10)], "EFFFL": "Y"})
+    >>> adrs = pd.DataFrame({"USUBJID": adsl["USUBJID"], "PARAMCD": "CBOR",
+    ...                      "AVALC": ["PR"] * 3 + ["SD"] * 4 + ["PD"] * 3})
+    >>> compute_bor_table(adrs, adsl).rows["n/N (%)"].iloc[-2]
+    '3/10 (30.0%); 30.0% (6.7–65.2)'
     """
     population = _population(adsl, population_flag)
     subjects = set(population["USUBJID"])
@@ -146,6 +200,25 @@ def compute_criteria_orr_table(
 ) -> ReportTable | None:
     """Objective response rate by RECIST 1.1 and by Choi side by side, with exact CIs and the
     subjects who respond by one criteria and not the other; ``None`` without Choi parameters.
+
+    Parameters
+    ----------
+    adrs
+        ADRS with ``USUBJID``, ``PARAMCD`` (``CBOR``, ``BOR``, ``CHOICBOR``, ``CHOIBOR``) and
+        ``AVALC``.
+    adsl
+        ADSL with ``USUBJID`` (and the population flag).
+    population_flag
+        ADSL flag column selecting the population (``"Y"``); ``None``, or a column ADSL does
+        not have, takes every subject of ADSL.
+    conf_level
+        Confidence level of the Clopper-Pearson intervals.
+
+    Returns
+    -------
+    ReportTable or None
+        One row per criteria present, then the count of responders by Choi only / by RECIST
+        only; ``None`` when ADRS has neither ``CHOIBOR`` nor ``CHOICBOR``.
     """
     present = set(adrs["PARAMCD"])
     if not {"CHOIBOR", "CHOICBOR"} & present:
@@ -190,7 +263,25 @@ def compute_criteria_agreement_table(
     adrs: pd.DataFrame, adsl: pd.DataFrame, *, population_flag: str | None = "EFFFL",
 ) -> ReportTable | None:
     """Confirmed best overall response by RECIST 1.1 (rows) against Choi (columns): how the
-    two criteria classify the same subjects; ``None`` without Choi parameters."""
+    two criteria classify the same subjects; ``None`` without Choi parameters.
+
+    Parameters
+    ----------
+    adrs
+        ADRS with ``USUBJID``, ``PARAMCD`` (``CBOR`` and ``CHOICBOR``) and ``AVALC``.
+    adsl
+        ADSL with ``USUBJID`` (and the population flag).
+    population_flag
+        ADSL flag column selecting the population (``"Y"``); ``None``, or a column ADSL does
+        not have, takes every subject of ADSL.
+
+    Returns
+    -------
+    ReportTable or None
+        Cross-tabulation of the categories present, with row and column totals and the
+        number classified alike in a footnote; ``None`` unless ADRS has both ``CBOR`` and
+        ``CHOICBOR``.
+    """
     if not {"CBOR", "CHOICBOR"} <= set(adrs["PARAMCD"]):
         return None
     population = _population(adsl, population_flag)
@@ -319,7 +410,26 @@ def compute_baseline_table(
         ("NSITES", "Sites of disease, median (range)"),
     ),
 ) -> ReportTable:
-    """Table 1: baseline characteristics of the population, variables present in ADSL only."""
+    """Table 1: baseline characteristics of the population, variables present in ADSL only.
+
+    Parameters
+    ----------
+    adsl
+        ADSL, one row per subject.
+    population_flag
+        ADSL flag column selecting the population (``"Y"``); ``None``, or a column ADSL does
+        not have, takes every subject of ADSL.
+    categorical
+        ``(variable, label)`` pairs shown as ``n/N (%)`` per level (blank = ``Missing``).
+    continuous
+        ``(variable, label)`` pairs shown as median (range).
+
+    Returns
+    -------
+    ReportTable
+        Columns ``Characteristic`` and ``Value``: continuous variables first, then each level
+        of the categorical ones in sorted order.
+    """
     population = _population(adsl, population_flag)
     total = len(population)
     rows: list[dict[str, str]] = []
@@ -387,6 +497,31 @@ def compute_ae_table(
     whose *column* equals *value* (``("AESER", "Y")``: serious AEs; ``("AEACN", "DRUG
     WITHDRAWN")``: AEs leading to discontinuation), and a missing column keeps none. A subject
     with no grade recorded counts in "Any grade" only.
+
+    Parameters
+    ----------
+    adae
+        ADAE with ``USUBJID``, ``AEDECOD``, ``ATOXGRN``; ``TRTEMFL`` (only ``Y`` kept; without
+        it every AE counts) and ``AESOC`` or ``AEBODSYS`` are used when present.
+    adsl
+        ADSL with ``USUBJID`` (and the population flag).
+    population_flag
+        ADSL flag column selecting the population (``"Y"``); ``None``, or a column ADSL does
+        not have, takes every subject of ADSL.
+    related_to
+        ADAE relatedness flag column; only its ``Y`` AEs are kept.
+    subset
+        ``(column, value)``; only AEs whose *column* equals *value* (case-insensitive).
+    key
+        Key of the table; default ``ae`` or ``ae_<related_to>``.
+    title
+        Title of the table.
+
+    Returns
+    -------
+    ReportTable
+        Rows "Any adverse event", then each system organ class followed by its terms
+        (indented); columns grade 1–5, grade ≥ 3 and any grade as ``n/N (%)``.
     """
     population = _population(adsl, population_flag)
     total = len(population)
@@ -425,7 +560,24 @@ def compute_ae_table(
 
 
 def compute_lab_shift_table(adlb: pd.DataFrame, *, param: str, population: str) -> ReportTable:
-    """Shift from baseline CTCAE grade (BTOXGRN) to worst post-baseline grade (ATOXGRN)."""
+    """Shift from baseline CTCAE grade (BTOXGRN) to worst post-baseline grade (ATOXGRN).
+
+    Parameters
+    ----------
+    adlb
+        ADLB with ``USUBJID``, ``PARAM``, ``BTOXGRN``, ``ATOXGRN`` (and ``ABLFL``: baseline
+        records, ``Y``, are left out of the worst grade).
+    param
+        The ``PARAM`` to tabulate.
+    population
+        Population text shown with the table.
+
+    Returns
+    -------
+    ReportTable
+        Rows baseline grade (``Missing``, 0–4), columns worst grade (``Missing``, 0–4),
+        subject counts as text.
+    """
     rows = adlb[(adlb["PARAM"] == param)]
     post = rows[rows.get("ABLFL", pd.Series("", index=rows.index)) != "Y"]
     worst = post.groupby("USUBJID").agg(
@@ -458,6 +610,27 @@ def compute_time_to_event_table(
 
     Landmark rates at 3 and 6 months follow the EORTC soft-tissue sarcoma benchmarks
     (Van Glabbeke et al. 2002, Eur J Cancer 38:543).
+
+    Parameters
+    ----------
+    adtte
+        ADTTE with ``PARAMCD``, ``AVAL`` (days), ``CNSR`` (0 = event) and optionally
+        ``PARAM`` (the row label).
+    paramcds
+        The parameters, one row each (a parameter without records reads "no subjects").
+    landmarks_months
+        Months at which the survival rate is given.
+    conf_level
+        Confidence level of the intervals.
+    population
+        Population text shown with the table.
+
+    Returns
+    -------
+    ReportTable
+        Columns ``Parameter``, ``N``, ``Events``, median in months with CI (``NR`` = not
+        reached) and one rate column per landmark (not estimable when no subject is still at
+        risk).
     """
     rows: list[dict[str, str]] = []
     for paramcd in paramcds:
