@@ -104,7 +104,28 @@ def _per_trial(outcomes: PatientOutcomes, n_patients: int) -> tuple[NDArray[np.f
 
 def estimate_calibration(design: TrialDesign, *, params: SimParameters, n_trials: int = 2000,
                          n_patients: int = 30, seed: int = 20220901) -> CalibrationReport:
-    """Simulate ``n_trials`` trials of ``n_patients`` and compare with the published targets."""
+    """Simulate ``n_trials`` trials of ``n_patients`` and compare with the published targets.
+
+    Parameters
+    ----------
+    design
+        Protocol values (:func:`design_from_protocol`).
+    params
+        Model parameters (e.g. the result of :func:`fit_kinetics`).
+    n_trials
+        Number of simulated trials.
+    n_patients
+        Patients per trial (LEADER phase II: 30).
+    seed
+        Seed of the run; trial ``i`` uses :func:`trial_seed` ``(seed, i)``.
+
+    Returns
+    -------
+    CalibrationReport
+        One row per :data:`PUBLISHED_TARGETS` entry (pooled value, 5th–95th percentile over
+        trials, whether the published value lies inside) and the share of trials with ≥ 6
+        confirmed responders.
+    """
     n_scans, _ = compute_horizon(design, params)
     draws = draw_trials(seed, range(n_trials), n_patients=n_patients, n_scans=n_scans)
     outcomes, _ = simulate_outcomes(draws, n_patients=n_patients, design=design, params=params)
@@ -127,6 +148,24 @@ def fit_kinetics(design: TrialDesign, *, params: SimParameters, n_patients: int 
     median moves in steps of the scan interval, so the PFS target is the smooth equivalent
     "KM PFS at 8.56 months ≈ 0.5" (:data:`PFS_AT_MEDIAN`); each term is weighted by its
     n = 30 standard error (ORR 0.073, survival at the median √(0.25/30) ≈ 0.09).
+
+    Parameters
+    ----------
+    design
+        Protocol values (:func:`design_from_protocol`).
+    params
+        Starting parameters; their tumour ``p`` and ``c`` are the starting point of the search.
+    n_patients
+        Patients per simulated trial.
+    n_trials
+        Number of simulated trials pooled in each evaluation (the same draws throughout).
+    seed
+        Seed of the draws.
+
+    Returns
+    -------
+    SimParameters
+        *params* with the fitted tumour ``p`` and ``c`` (at most 80 Nelder–Mead iterations).
     """
     n_scans, _ = compute_horizon(design, params)
     draws: PatientDraws = draw_trials(seed, range(n_trials), n_patients=n_patients,

@@ -40,7 +40,25 @@ def _regimen_dose(protocol: Protocol, regimen_name: str, drug: str) -> float:
 
 
 def design_from_protocol(protocol: Protocol) -> TrialDesign:
-    """Read the simulator's design values from a loaded protocol."""
+    """Read the simulator's design values from a loaded protocol.
+
+    Parameters
+    ----------
+    protocol
+        The loaded protocol file.
+
+    Returns
+    -------
+    TrialDesign
+        Cycle length, RECIST imaging schedule and thresholds, the RP2D's lenvatinib and
+        eribulin doses, the eribulin days and the Simon ``r1``, ``n1``, ``r``, ``n``.
+
+    Raises
+    ------
+    ProtocolError
+        The protocol has no ``eribulin`` drug, or the phase II RP2D regimen has no lenvatinib
+        or eribulin dose among the phase Ib regimens.
+    """
     recist = protocol.recist
     simon = protocol.phase_ii.design
     eribulin = next((d for d in protocol.drugs if d.name == "eribulin"), None)

@@ -82,7 +82,39 @@ def simulate_trials_parallel(scenario: Scenario, *, n_trials: int, seed: int,
                              on_progress: Callable[[int], None] | None = None) -> TrialSummaries:
     """Simulate ``n_trials`` trials in blocks, on a Dask ``client`` if given, else in-process.
 
-    ``on_progress`` is called with the number of trials just finished.
+    Trial ``i`` uses :func:`trial_seed` ``(seed, i)`` however the blocks are run, so the result
+    does not depend on *chunk_trials* or on the workers.
+
+    Parameters
+    ----------
+    scenario
+        The state of nature whose parameters are simulated (:meth:`Scenario.apply`).
+    n_trials
+        Number of trials (≥ 1).
+    seed
+        Seed of the whole run.
+    design
+        Protocol values (:func:`design_from_protocol`).
+    params
+        Calibrated model parameters, before the scenario's multipliers.
+    n_patients
+        Patients per trial; at least the Simon design's ``n``.
+    chunk_trials
+        Trials per block (one task on a Dask worker).
+    client
+        A ``distributed.Client``; ``None`` runs the blocks in this process.
+    on_progress
+        Called with the number of trials of each block as it finishes.
+
+    Returns
+    -------
+    TrialSummaries
+        Per-trial summaries in trial order.
+
+    Raises
+    ------
+    DataError
+        *n_trials* < 1 or *n_patients* below the Simon design's ``n``.
     """
     if n_trials < 1:
         raise DataError("need at least one trial", field="n_trials", value=n_trials,
