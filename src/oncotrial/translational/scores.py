@@ -60,7 +60,20 @@ def _data_csv(name: str) -> pd.DataFrame:
 
 
 def read_danaher_markers() -> dict[str, tuple[str, ...]]:
-    """Danaher 2017 Table 1 markers: cell type → marker symbols (60 genes, 14 types)."""
+    """Danaher 2017 Table 1 markers: cell type → marker symbols (60 genes, 14 types).
+
+    Returns
+    -------
+    dict of str to tuple of str
+        Cell type → upper-case marker symbols, in the order of the shipped table.
+
+    Examples
+    --------
+    >>> from oncotrial.translational import read_danaher_markers
+    >>> markers = read_danaher_markers()
+    >>> len(markers), sum(len(genes) for genes in markers.values())
+    (14, 60)
+    """
     table = _data_csv("danaher_2017_cell_markers.csv")
     out: dict[str, tuple[str, ...]] = {}
     for cell_type, genes in table.groupby("cell_type", sort=False)["gene"]:
@@ -69,7 +82,20 @@ def read_danaher_markers() -> dict[str, tuple[str, ...]]:
 
 
 def read_tis_signature() -> tuple[dict[str, float], tuple[str, ...]]:
-    """18 TIS/GEP genes with Cristescu 2018 weights, and the 11 GEP housekeeping genes."""
+    """18 TIS/GEP genes with Cristescu 2018 weights, and the 11 GEP housekeeping genes.
+
+    Returns
+    -------
+    tuple
+        ``(weights, housekeepers)``: upper-case gene → weight, and the housekeeping genes.
+
+    Examples
+    --------
+    >>> from oncotrial.translational import read_tis_signature
+    >>> weights, housekeepers = read_tis_signature()
+    >>> len(weights), len(housekeepers), weights["CD276"]
+    (18, 11, -0.0239)
+    """
     table = _data_csv("tis_18_gene_signature.csv")
     signature = table[table["role"] == "signature"]
     weights = {g.upper(): float(w) for g, w in zip(signature["gene"], signature["weight"],

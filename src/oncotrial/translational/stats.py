@@ -217,8 +217,7 @@ def compute_signed_rank_critical_value(n: int, *, alpha: float = 0.05) -> int:
     -------
     int
         The critical value c (reject when T ≤ c; R: largest c with ``psignrank(c, n)`` ≤
-        alpha/2); −1 when even
-        c = 0 is too likely (n too small for the level).
+        alpha/2); −1 when even c = 0 is too likely (n too small for the level).
 
     Raises
     ------
