@@ -163,6 +163,17 @@ def compute_boin_decision_table(
 
     Matches R ``BOIN::get.boundary(target, ncohort, cohortsize)$boundary_tab``.
 
+    Parameters
+    ----------
+    target
+        Target DLT rate phi (BOIN accepts 0.05–0.6).
+    cohort_size
+        Patients per cohort; the table has a row per multiple of it.
+    max_n
+        Largest number of patients treated at a dose shown.
+    cutoff_eliminate
+        Posterior probability Pr(p > phi | data) above which a dose is eliminated (0.95).
+
     Returns
     -------
     BoinDecisionTable

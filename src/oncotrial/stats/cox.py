@@ -657,7 +657,22 @@ def estimate_cox_ph(
     """Fit a Cox proportional hazards model to named columns of a data frame.
 
     *data* is any table whose ``data[name].to_numpy()`` gives a column (a pandas DataFrame);
-    this module does not import pandas. Arguments as :func:`estimate_cox_ph_arrays`.
+    this module does not import pandas.
+
+    Parameters
+    ----------
+    data
+        The table with every named column.
+    duration_col, event_col
+        Columns of the follow-up time (>= 0) and the event indicator (1 event, 0 censored).
+    covariates
+        Columns of the numeric covariates (dummy-code categories beforehand).
+    ties, robust, conf_level, timefix
+        As for :func:`estimate_cox_ph_arrays`.
+    strata_col
+        Optional column of stratum labels (a baseline hazard per stratum).
+    cluster_col
+        Optional column of cluster labels (sandwich variance summed within clusters).
 
     Returns
     -------

@@ -306,6 +306,19 @@ def estimate_km_quantile(km: KaplanMeierResult, *, probability: float) -> Interv
 
     Uses the curve's own ``conf_type`` band (R ``quantile(fit, probs)``).
 
+    Parameters
+    ----------
+    km
+        A curve from :func:`estimate_kaplan_meier`.
+    probability
+        The share of subjects with the event by the quantile (0.25, 0.5, 0.75 …).
+
+    Returns
+    -------
+    Interval
+        The quantile and its interval at the curve's confidence level (infinite when the
+        curve or a band never falls to 1 − *probability*: not reached).
+
     Raises
     ------
     DesignError
