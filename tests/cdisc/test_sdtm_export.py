@@ -17,11 +17,11 @@ from oncotrial.protocol import load_protocol
 from oncotrial.services import assessments, dosing, enrolment, safety, subjects
 from oncotrial.services._unit import open_unit
 from oncotrial.store import Store
-from tests.services.helpers import register, screening_values
+from tests.services.helpers import reading, register, screening_values
 from tests.store.backends import World, admin_actor, backend, give_password, store, world
 
 __all__ = ["admin_actor", "backend", "store", "world"]  # fixtures used by pytest
-R = assessments.LesionReading
+R = reading
 START = date(2019, 4, 1)
 
 

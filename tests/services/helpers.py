@@ -65,3 +65,10 @@ def enrol_with_body(unit: Unit, number: str, protocol: Protocol, start: date) ->
                             enrolled_on=start, protocol=protocol, reference_start_date=start)
     safety.record_body_measurement(unit, number, measured_on=start, height_cm=170,
                                    weight_kg=70, protocol=protocol)
+
+
+def reading(link_id: str, category: str, location: str, diameter_mm: float | None = None,
+            **more: object) -> dict[str, object]:
+    """One lesion reading as a service takes it (validated there by ``LesionReading``)."""
+    return {"link_id": link_id, "category": category, "location": location,
+            "diameter_mm": diameter_mm, **more}

@@ -254,7 +254,7 @@ def test_decided_doses_are_checked_like_recommended_ones(
     bad = [
         (given(reduce, 10.0, reason=None), "needs a reason"),
         (given(reduce, 10.0, reason="  "), "needs a reason"),
-        (given(reduce, -1.0), "cannot be negative"),
+        (given(reduce, -1.0), "given_dose_mg=-1.0: out of range"),
         (given(dosing.DecidedDose("lenvatinib", DoseAction.GIVE, 12.0, 12.0, ()), 12.0),
          "ladder"),
         (given(dosing.DecidedDose("pazopanib", DoseAction.GIVE, 800.0, 800.0, ()), 800.0),

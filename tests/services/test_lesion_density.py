@@ -19,10 +19,10 @@ from oncotrial.services import assessments
 from oncotrial.services._unit import open_unit
 from oncotrial.services.export import export_sdtm
 from oncotrial.store import Store
-from tests.services.helpers import enrol_with_body, register
+from tests.services.helpers import enrol_with_body, reading, register
 from tests.store.backends import World
 
-R = assessments.LesionReading
+R = reading
 
 
 @pytest.fixture(scope="module")
@@ -31,12 +31,15 @@ def protocol() -> Protocol:
 
 
 @pytest.mark.parametrize(("reading", "value"), [
-    (R("NT01", "NON-TARGET", "BONE", state="PRESENT", density_hu=40.0), "NT01: 40 HU"),
-    (R("T01", "TARGET", "LUNG", 30.0, density_hu=-1000.5), "T01: -1000.5 HU"),
-    (R("T01", "TARGET", "LUNG", 30.0, density_hu=3071.5), "T01: 3071.5 HU"),
+    (R("NT01", "NON-TARGET", "BONE", state="PRESENT", density_hu=40.0),
+     "=40.0: lesion NT01: density (HU) is measured on target lesions, not NON-TARGET"),
+    (R("T01", "TARGET", "LUNG", 30.0, density_hu=-1000.5),
+     "=-1000.5: lesion T01: out of range (allowed: -1000 to 3071 HU)"),
+    (R("T01", "TARGET", "LUNG", 30.0, density_hu=3071.5),
+     "=3071.5: lesion T01: out of range (allowed: -1000 to 3071 HU)"),
 ])
 def test_density_off_a_target_or_off_the_scale_is_refused(
-    store: Store, world: World, protocol: Protocol, reading: assessments.LesionReading,
+    store: Store, world: World, protocol: Protocol, reading: dict[str, object],
     value: str,
 ) -> None:
     number = register(store, world)
@@ -44,7 +47,9 @@ def test_density_off_a_target_or_off_the_scale_is_refused(
         assessments.record_tumour_assessment(unit, number, visit="BASELINE", visitnum=1,
                                              assessed_on=date(2019, 3, 20), lesions=[reading],
                                              protocol=protocol)
-    assert caught.value.field == "density_hu"
+    assert caught.value.field == "lesions[0].density_hu"
+    assert caught.value.subject == number
+    assert caught.value.visit == "BASELINE"
     assert value in str(caught.value)
 
 

@@ -21,10 +21,10 @@ from oncotrial.services._unit import open_unit
 from oncotrial.services.export import export_sdtm
 from oncotrial.store import Store
 from oncotrial.store.schema import Lesion, LesionMeasurement
-from tests.services.helpers import enrol_with_body, register
+from tests.services.helpers import enrol_with_body, reading, register
 from tests.store.backends import World
 
-R = assessments.LesionReading
+R = reading
 
 
 @pytest.fixture(scope="module")

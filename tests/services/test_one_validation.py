@@ -76,7 +76,7 @@ def _visit(unit: Unit, number: str, **values: Any) -> None:
 
 
 def _tumour(unit: Unit, number: str, diameter: Any) -> None:
-    lesion = assessments.LesionReading("T01", "TARGET", "LUNG", diameter)
+    lesion = {"link_id": "T01", "category": "TARGET", "location": "LUNG", "diameter_mm": diameter}
     assessments.record_tumour_assessment(
         unit, number, visit="BASELINE", visitnum=0, assessed_on=date(2019, 3, 20),
         lesions=[lesion], protocol=PROTOCOL)
@@ -345,7 +345,8 @@ def test_correction_cannot_link_to_another_sites_assessment(store: Store, world:
     with open_unit(store, world.inv_b) as unit:
         other = assessments.record_tumour_assessment(
             unit, theirs, visit="BASELINE", visitnum=0, assessed_on=date(2019, 3, 20),
-            lesions=[assessments.LesionReading("T01", "TARGET", "LIVER", 30.0)],
+            lesions=[assessments.LesionReading(link_id="T01", category="TARGET", location="LIVER",
+                                                diameter_mm=30.0)],
             protocol=PROTOCOL)
         other_id = other.id
     with open_unit(store, world.inv_a) as unit:

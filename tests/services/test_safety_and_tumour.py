@@ -6,16 +6,16 @@ from datetime import date
 
 import pytest
 
-from oncotrial.errors import DataError, RuleError
+from oncotrial.errors import DataError
 from oncotrial.protocol import Protocol, load_protocol
 from oncotrial.services import assessments, safety
 from oncotrial.services._unit import open_unit
 from oncotrial.store import Store
 from oncotrial.store.schema import BodyMeasurement, VitalSign
-from tests.services.helpers import register
+from tests.services.helpers import reading, register
 from tests.store.backends import World
 
-R = assessments.LesionReading
+R = reading
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def test_lab_wrong_unit_or_test_is_refused(store: Store, world: World) -> None:
                 value=1.0,
                 unit_of_measure="10^9/L",
             )
-        with pytest.raises(RuleError):
+        with pytest.raises(DataError, match=r"unit_of_measure='furlongs'.*10\^9/L"):
             safety.record_lab(
                 unit,
                 number,

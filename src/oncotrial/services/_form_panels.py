@@ -397,9 +397,10 @@ class Tumour(Kind):
                 f"new lesion {assessment.computed_new_lesion}; rule {assessment.computed_rule})"
                 + ("" if total is None else f"; sum of diameters {total:g} mm"),)
 
-    def _readings(self, view: View, values: Mapping[str, Value]) -> list[
-            assessments.LesionReading]:
-        readings = []
+    def _readings(self, view: View, values: Mapping[str, Value]) -> list[dict[str, object]]:
+        """The lesions typed, as fields of :class:`~oncotrial.services.inputs.LesionReading`
+        (the service validates them)."""
+        readings: list[dict[str, object]] = []
         if self._baseline(view):
             n_target = 0
             for i in range(1, _LESION_ROWS + 1):
@@ -407,35 +408,35 @@ class Tumour(Kind):
                 if category is None:
                     continue
                 n_target += category == "TARGET"
-                readings.append(assessments.LesionReading(
-                    link_id=f"{'T' if category == 'TARGET' else 'NT'}{i:02d}",
-                    category=str(category), location=str(values.get(f"l{i}_location") or ""),
-                    nodal=bool(values.get(f"l{i}_nodal")),
-                    diameter_mm=_num(values.get(f"l{i}_diameter_mm")),
-                    density_hu=_num(values.get(f"l{i}_density_hu")),
-                    state="" if category == "TARGET" else "PRESENT"))
+                readings.append({
+                    "link_id": f"{'T' if category == 'TARGET' else 'NT'}{i:02d}",
+                    "category": str(category), "location": str(values.get(f"l{i}_location") or ""),
+                    "nodal": bool(values.get(f"l{i}_nodal")),
+                    "diameter_mm": _num(values.get(f"l{i}_diameter_mm")),
+                    "density_hu": _num(values.get(f"l{i}_density_hu")),
+                    "state": "" if category == "TARGET" else "PRESENT"})
             return readings
         for lesion in self._known(view):
             key = _field_key(lesion.link_id)
             if lesion.category == "NEW" and values.get(f"{key}_diameter_mm") is None \
                     and not values.get(f"{key}_state"):
                 continue  # a new lesion left blank at this visit is not recorded
-            readings.append(assessments.LesionReading(
-                link_id=lesion.link_id, category=lesion.category, location=lesion.location,
-                nodal=lesion.nodal, diameter_mm=_num(values.get(f"{key}_diameter_mm")),
-                density_hu=_num(values.get(f"{key}_density_hu")),
-                state=str(values.get(f"{key}_state") or "")))
+            readings.append({
+                "link_id": lesion.link_id, "category": lesion.category, "location": lesion.location,
+                "nodal": lesion.nodal, "diameter_mm": _num(values.get(f"{key}_diameter_mm")),
+                "density_hu": _num(values.get(f"{key}_density_hu")),
+                "state": str(values.get(f"{key}_state") or "")})
         for i in range(1, _NEW_ROWS + 1):
             state = values.get(f"n{i}_state")
             if state is None and values.get(f"n{i}_diameter_mm") is not None:
                 raise FieldRefused(f"n{i}_state", "", "a new lesion with a diameter needs to be "
                                    "called unequivocal or equivocal")
             if state is not None:
-                readings.append(assessments.LesionReading(
-                    link_id=f"NEW{view.visit.visitnum:g}-{i}", category="NEW",
-                    location=str(values.get(f"n{i}_location") or ""), state=str(state),
-                    nodal=bool(values.get(f"n{i}_nodal")),
-                    diameter_mm=_num(values.get(f"n{i}_diameter_mm"))))
+                readings.append({
+                    "link_id": f"NEW{view.visit.visitnum:g}-{i}", "category": "NEW",
+                    "location": str(values.get(f"n{i}_location") or ""), "state": str(state),
+                    "nodal": bool(values.get(f"n{i}_nodal")),
+                    "diameter_mm": _num(values.get(f"n{i}_diameter_mm"))})
         return readings
 
     def create(self, view: View, values: Mapping[str, Value],

@@ -554,6 +554,15 @@ def _gradable_lab(values: Mapping[str, Any], _consent: date | None) -> list[Prob
     return []
 
 
+def _limits_in_order(values: Mapping[str, Any], _consent: date | None) -> list[Problem]:
+    """The lower limit of normal below the upper one (a range may start at 0)."""
+    lln, uln = values.get("lln"), values.get("uln")
+    if isinstance(lln, int | float) and isinstance(uln, int | float) and lln >= uln:
+        return [Problem("lln", lln, f"not below the upper limit of normal {uln:g}",
+                        f"below {uln:g}")]
+    return []
+
+
 def _vital_range(values: Mapping[str, Any], _consent: date | None) -> list[Problem]:
     code, value, unit = values.get("test_code"), values.get("value"), values.get("unit")
     if code not in VITAL_SIGNS:
@@ -591,7 +600,7 @@ _CROSS: dict[str, tuple[_Cross, ...]] = {
                       _ctcae_term_grade),
     "concomitant_therapy": (_end_not_before_start("start_date", "end_date"),),
     "disposition": (_after_consent("occurred_on"),),
-    "lab_result": (_gradable_lab,),
+    "lab_result": (_limits_in_order, _gradable_lab),
     "vital_sign": (_vital_range,),
     "body_measurement": (_body_limits,),
 }

@@ -7,101 +7,21 @@ the protocol's RECIST parameters.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
 
-from oncotrial.errors import DataError
 from oncotrial.protocol import Protocol
 from oncotrial.rules.recist import RecistSettings, classify_timepoints
 from oncotrial.services._unit import Unit
-from oncotrial.services._vocabulary import LESION_CATEGORIES, LESION_STATES
+from oncotrial.services.inputs import LesionReading, TumourAssessmentInput
 from oncotrial.store.schema import Lesion, LesionMeasurement, TumourAssessment
 from oncotrial.types import Response
 
 __all__ = ["LesionReading", "record_tumour_assessment", "rederive_tumour_responses"]
-
-_CATEGORIES = LESION_CATEGORIES
-_STATES = ("", *LESION_STATES)
-
-
-@dataclass(frozen=True, slots=True)
-class LesionReading:
-    """One lesion at one assessment.
-
-    ``diameter_mm`` is the longest diameter (short axis for a lymph node) of a target lesion;
-    ``state`` describes non-target and new lesions (PRESENT, ABSENT, UNEQUIVOCAL, EQUIVOCAL,
-    NOT DONE, TOO SMALL TO MEASURE). ``location`` is the organ (SDTM TULOC).
-    """
-
-    link_id: str
-    category: str
-    location: str
-    diameter_mm: float | None = None
-    state: str = ""
-    nodal: bool = False
-    perpendicular_mm: float | None = None
-    density_hu: float | None = None  # mean attenuation (HU) of a target lesion, for Choi
-
-
-def _validate(readings: list[LesionReading], subject: str, visit: str) -> None:
-    if not readings:
-        raise DataError(
-            "an assessment needs at least one lesion",
-            field="lesions",
-            value=[],
-            subject=subject,
-            visit=visit,
-        )
-    seen: set[str] = set()
-    for r in readings:
-        if r.category not in _CATEGORIES:
-            raise DataError(
-                "unknown lesion category",
-                field="category",
-                value=r.category,
-                allowed=", ".join(_CATEGORIES),
-                subject=subject,
-                visit=visit,
-            )
-        if r.state not in _STATES:
-            raise DataError(
-                "unknown lesion state",
-                field="state",
-                value=r.state,
-                allowed=", ".join(_STATES),
-                subject=subject,
-                visit=visit,
-            )
-        if r.diameter_mm is not None and r.diameter_mm < 0:
-            raise DataError(
-                "negative diameter",
-                field="diameter_mm",
-                value=r.diameter_mm,
-                subject=subject,
-                visit=visit,
-            )
-        if r.density_hu is not None and (r.category != "TARGET"
-                                         or not -1000 <= r.density_hu <= 3071):
-            raise DataError(
-                "density (HU) is measured on target lesions, from −1000 (air) to 3071",
-                field="density_hu",
-                value=f"{r.link_id}: {r.density_hu:g} HU ({r.category})",
-                allowed="a TARGET lesion, −1000 to 3071 HU",
-                subject=subject,
-                visit=visit,
-            )
-        if r.link_id in seen:
-            raise DataError(
-                "lesion listed twice",
-                field="link_id",
-                value=r.link_id,
-                subject=subject,
-                visit=visit,
-            )
-        seen.add(r.link_id)
 
 
 def record_tumour_assessment(
@@ -111,7 +31,7 @@ def record_tumour_assessment(
     visit: str,
     visitnum: float,
     assessed_on: date,
-    lesions: list[LesionReading],
+    lesions: Sequence[LesionReading | Mapping[str, Any]],
     protocol: Protocol,
     investigator_response: Response | str | None = None,
     evaluator: str = "INVESTIGATOR",
@@ -133,7 +53,8 @@ def record_tumour_assessment(
     assessed_on
         Date of the scans.
     lesions
-        Every lesion read at this timepoint.
+        Every lesion read at this timepoint, as :class:`LesionReading` or a mapping of its
+        fields.
     protocol
         The trial protocol (its RECIST settings).
     investigator_response
@@ -147,6 +68,13 @@ def record_tumour_assessment(
     TumourAssessment
         The stored row, with the computed target, non-target and new-lesion responses, the
         overall response, its rule and the sum of diameters.
+
+    Raises
+    ------
+    DataError
+        A value :class:`~oncotrial.services.inputs.TumourAssessmentInput` refuses (no lesion, a
+        lesion twice, an unknown category or state, a diameter outside 0-2000 mm, a density
+        on a non-target lesion), naming the subject and visit.
 
     Examples
     --------
@@ -174,29 +102,25 @@ def record_tumour_assessment(
     ...     _ = record_tumour_assessment(
     ...         unit, "01-001", visit="SCREENING", visitnum=0, assessed_on=date(2024, 1, 2),
     ...         protocol=protocol,
-    ...         lesions=[LesionReading("T01", "TARGET", "LUNG", diameter_mm=50),
-    ...                  LesionReading("T02", "TARGET", "LIVER", diameter_mm=30)])
+    ...         lesions=[{"link_id": "T01", "category": "TARGET", "location": "LUNG",
+    ...                   "diameter_mm": 50},
+    ...                  {"link_id": "T02", "category": "TARGET", "location": "LIVER",
+    ...                   "diameter_mm": 30}])
     ...     week6 = record_tumour_assessment(
     ...         unit, "01-001", visit="WEEK 6", visitnum=1, assessed_on=date(2024, 2, 13),
     ...         protocol=protocol, investigator_response="PR",
-    ...         lesions=[LesionReading("T01", "TARGET", "LUNG", diameter_mm=28),
-    ...                  LesionReading("T02", "TARGET", "LIVER", diameter_mm=20)])
+    ...         lesions=[LesionReading(link_id="T01", category="TARGET", location="LUNG",
+    ...                                diameter_mm=28),
+    ...                  LesionReading(link_id="T02", category="TARGET", location="LIVER",
+    ...                                diameter_mm=20)])
     >>> week6.sum_diameters_mm, week6.computed_response, week6.computed_rule
     (48.0, 'PR', 'overall_pr')
     >>> store.dispose(); folder.cleanup()
     """
-    _validate(lesions, subject, visit)
-    if investigator_response is not None and investigator_response not in {
-        r.value for r in Response
-    }:
-        raise DataError(
-            "unknown response",
-            field="investigator_response",
-            value=investigator_response,
-            allowed=", ".join(r.value for r in Response),
-            subject=subject,
-            visit=visit,
-        )
+    checked = TumourAssessmentInput.checked({
+        "visit": visit, "visitnum": visitnum, "assessed_on": assessed_on, "lesions": lesions,
+        "investigator_response": None if investigator_response is None
+        else str(investigator_response), "evaluator": evaluator}, subject=subject, visit=visit)
     with unit.step() as session:
         owner = unit.subject(subject, write=True)
         assessment = TumourAssessment(
@@ -221,7 +145,7 @@ def record_tumour_assessment(
                 )
             )
         }
-        for reading in lesions:
+        for reading in checked.lesions:
             lesion = known.get(reading.link_id)
             if lesion is None:
                 lesion = Lesion(

@@ -42,6 +42,7 @@ from oncotrial.rules.dosing import (
 )
 from oncotrial.services._unit import Unit
 from oncotrial.services._vocabulary import LAB_TESTS
+from oncotrial.services.inputs import DoseInput
 from oncotrial.services.safety import ATTRIBUTIONS
 from oncotrial.store.schema import (
     AdverseEvent,
@@ -343,11 +344,8 @@ def _check_deviation(
     subject: str,
     visit: str,
 ) -> bool:
-    """Refuse a negative dose, and one departing from the engine's by more than the protocol's
-    rounding tolerance without a reason; returns whether it departs."""
-    if given_mg < 0:
-        raise DataError("a dose cannot be negative", field="given_dose_mg", value=given_mg,
-                        allowed=">= 0 mg", subject=subject, visit=visit)
+    """Refuse a dose departing from the engine's by more than the protocol's rounding
+    tolerance without a reason; returns whether it departs."""
     deviation = _deviates(given_mg, recommended_mg,
                           tolerance_pct=protocol.bsa.max_rounding_deviation_pct)
     if deviation and not (reason and reason.strip()):
@@ -394,9 +392,9 @@ def record_dose(
         recommendation by more than the protocol's rounding tolerance without a reason.
     """
     visit = f"cycle {cycle} day {day}"
-    if given_dose_mg < 0:  # before asking the engine
-        _check_deviation(given_dose_mg, 0.0, action=DoseAction.GIVE, reason=reason,
-                         protocol=protocol, subject=subject, visit=visit)
+    DoseInput.checked({"drug": drug, "cycle": cycle, "day": day,
+                       "administered_on": administered_on, "given_dose_mg": given_dose_mg,
+                       "reason": reason}, subject=subject, visit=visit)
     decision = recommend_dose(
         unit, subject, cycle=cycle, day=day, on=administered_on, protocol=protocol
     )
@@ -483,6 +481,9 @@ def record_daily_doses(
     deviations: list[ProtocolDeviation] = []
     for dose in sorted(doses, key=lambda d: d.taken_on):
         visit = f"cycle {dose.cycle} day {dose.day}"
+        DoseInput.checked({"drug": drug, "cycle": dose.cycle, "day": dose.day,
+                           "administered_on": dose.taken_on, "given_dose_mg": dose.dose_mg,
+                           "reason": dose.reason}, subject=subject, visit=visit)
         decided = _last_decision(unit, owner.id, drug, dose.taken_on + timedelta(days=1))
         if decided is None or decided.action == DoseAction.DISCONTINUE:
             raise DataError(f"no decision in force for {drug} on {dose.taken_on.isoformat()}"
@@ -541,6 +542,10 @@ def _check_given(given: GivenDose, *, subject: str, protocol: Protocol) -> bool:
     """Validate one dose against its decision; returns whether it deviates (with a reason)."""
     decided = given.decided
     visit = f"cycle {given.cycle} day {given.day}"
+    DoseInput.checked({"drug": decided.drug, "cycle": given.cycle, "day": given.day,
+                       "administered_on": given.administered_on,
+                       "given_dose_mg": given.given_dose_mg, "reason": given.reason},
+                      subject=subject, visit=visit)
     drugs = {d.name: d for d in protocol.drugs}
     if decided.drug not in drugs:
         raise DataError("drug not in the protocol", field="drug", value=decided.drug,

@@ -8,20 +8,25 @@ and are stored with the name of the rule that fired; BSA comes from the protocol
 from __future__ import annotations
 
 from datetime import date
+from typing import get_args
 
 from sqlalchemy import select
 
-from oncotrial.errors import DataError
 from oncotrial.protocol import Protocol
 from oncotrial.protocol.models import DltFlag
-from oncotrial.rules.ae_terms import check_ae_grade
 from oncotrial.rules.bsa import compute_bsa_for_dosing
 from oncotrial.rules.ctcae import grade_hypertension, grade_lab
 from oncotrial.rules.dlt import DltEvent, classify_dlt
+from oncotrial.rules.dosing import Flag
 from oncotrial.services._unit import Unit
-from oncotrial.services._vocabulary import AE_ACTIONS as _ACTIONS
-from oncotrial.services._vocabulary import AE_OUTCOMES as _OUTCOMES
 from oncotrial.services._vocabulary import ATTRIBUTIONS, LAB_TESTS, LabTest
+from oncotrial.services.inputs import (
+    AdverseEventInput,
+    BodyMeasurementInput,
+    LabInput,
+    VitalSignsInput,
+    pressure_problems,
+)
 from oncotrial.store.schema import (
     AdverseEvent,
     BodyMeasurement,
@@ -45,19 +50,8 @@ __all__ = [
 ]
 
 
-def _choice(value: str, allowed: tuple[str, ...], *, field: str, subject: str) -> None:
-    if value not in allowed:
-        raise DataError(
-            "not an allowed value",
-            field=field,
-            value=value,
-            allowed=", ".join(allowed),
-            subject=subject,
-        )
-
-
 def _classify_dlt(
-    unit: Unit, subject_id: int, ae: AdverseEvent, flags: list[DltFlag], protocol: Protocol
+    unit: Unit, subject_id: int, ae: AdverseEvent, flags: list[Flag], protocol: Protocol
 ) -> tuple[bool | None, str | None]:
     enrolment = unit.session.scalar(
         select(Enrolment).where(Enrolment.subject_id == subject_id, Enrolment.deleted.is_(False))
@@ -75,7 +69,7 @@ def _classify_dlt(
         onset_day=onset_day,
         attribution=attribution,
         duration_days=duration,
-        flags=flags,
+        flags=[f for f in flags if f in get_args(DltFlag)],  # the dose rules read more flags
     )
     result = classify_dlt([event], protocol=protocol).events[0]
     return result.is_dlt, result.rule[:120]
@@ -91,6 +85,8 @@ def record_body_measurement(
     protocol: Protocol,
 ) -> int:
     """Record height and weight; BSA is computed under the protocol's BSA policy."""
+    BodyMeasurementInput.checked({"measured_on": measured_on, "height_cm": height_cm,
+                                  "weight_kg": weight_kg}, subject=subject)
     bsa = compute_bsa_for_dosing(height_cm, weight_kg, policy=protocol.bsa)
     with unit.step() as session:
         owner = unit.subject(subject, write=True)
@@ -149,15 +145,9 @@ def record_lab(
     See :func:`oncotrial.services.open_unit`, which records a neutrophil count of 0.8 × 10⁹/L
     (grade 3).
     """
-    test = LAB_TESTS.get(test_code)
-    if test is None:
-        raise DataError(
-            "unknown lab test",
-            field="test_code",
-            value=test_code,
-            allowed=", ".join(LAB_TESTS),
-            subject=subject,
-        )
+    LabInput.checked({"test_code": test_code, "value": value, "unit_of_measure": unit_of_measure,
+                      "lln": lln, "uln": uln, "baseline": baseline}, subject=subject)
+    test = LAB_TESTS[test_code]
     grade = None
     if test.ctcae_term is not None:
         grade = grade_lab(
@@ -197,13 +187,10 @@ def record_vital_signs(
     previously_normal: bool | None = None,
 ) -> list[int]:
     """Record blood pressure (graded for CTCAE Hypertension) and other vital signs."""
-    if diastolic_mmhg >= systolic_mmhg:
-        raise DataError(
-            "diastolic must be below systolic",
-            field="diastolic_mmhg",
-            value=diastolic_mmhg,
-            subject=subject,
-        )
+    VitalSignsInput.checked({
+        "measured_on": measured_on, "systolic_mmhg": systolic_mmhg,
+        "diastolic_mmhg": diastolic_mmhg, "pulse_bpm": pulse_bpm, "temperature_c": temperature_c,
+        "weight_kg": weight_kg, "previously_normal": previously_normal}, subject=subject)
     htn = grade_hypertension(systolic_mmhg, diastolic_mmhg, previously_normal=previously_normal)
     readings = [
         ("SYSBP", systolic_mmhg, "mmHg", True),
@@ -246,7 +233,7 @@ def record_adverse_event(
     serious: bool = False,
     action_taken: str = "DOSE NOT CHANGED",
     outcome: str = "NOT RECOVERED/NOT RESOLVED",
-    flags: list[DltFlag] | None = None,
+    flags: list[Flag] | None = None,
     protocol: Protocol | None = None,
     dlt: bool | None = None,
     dlt_rule: str | None = None,
@@ -259,24 +246,11 @@ def record_adverse_event(
     (``outside_dlt_window``). *flags* are the DLT facts (fever, bleeding, transfusion, ...).
     Without *protocol*, *dlt* and *dlt_rule* are stored as given (a DLT judged elsewhere).
     """
-    if not 1 <= grade <= 5:
-        raise DataError("CTCAE grades are 1-5", field="grade", value=grade, subject=subject)
-    try:
-        check_ae_grade(term, grade)
-    except DataError as exc:
-        raise DataError(str(exc), subject=subject) from exc
-    if end_date is not None and end_date < start_date:
-        raise DataError(
-            "end before start", field="end_date", value=end_date.isoformat(), subject=subject
-        )
-    _choice(related_lenvatinib, ATTRIBUTIONS, field="related_lenvatinib", subject=subject)
-    _choice(related_eribulin, ATTRIBUTIONS, field="related_eribulin", subject=subject)
-    _choice(outcome, _OUTCOMES, field="outcome", subject=subject)
-    _choice(action_taken, _ACTIONS, field="action_taken", subject=subject)
-    if (grade == 5) != (outcome == "FATAL"):
-        raise DataError(
-            "grade 5 and outcome FATAL go together", field="outcome", value=outcome, subject=subject
-        )
+    AdverseEventInput.checked({
+        "term": term, "grade": grade, "start_date": start_date, "end_date": end_date,
+        "related_lenvatinib": related_lenvatinib, "related_eribulin": related_eribulin,
+        "serious": serious, "action_taken": action_taken, "outcome": outcome,
+        "flags": flags or []}, subject=subject)
     with unit.step() as session:
         owner = unit.subject(subject, write=True)
         row = AdverseEvent(
@@ -317,9 +291,9 @@ def regrade_blood_pressure(rows: list[VitalSign], *, previously_normal: bool | N
     systolic, diastolic = by_code.get("SYSBP"), by_code.get("DIABP")
     if systolic is None or diastolic is None:
         return
-    if diastolic.value >= systolic.value:
-        raise DataError("diastolic must be below systolic", field="diastolic_mmhg",
-                        value=diastolic.value)
+    problems = pressure_problems(systolic.value, diastolic.value)
+    if problems:
+        raise problems[0].error()
     htn = grade_hypertension(systolic.value, diastolic.value, previously_normal=previously_normal)
     for row in (systolic, diastolic):
         row.ctcae_term, row.grade, row.grade_rule = htn.term, htn.grade, htn.rule

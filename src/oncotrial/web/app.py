@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -23,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from oncotrial.errors import (
     AccessError,
     ConcurrencyError,
+    DataError,
     LockedError,
     NotFoundError,
     OncotrialError,
@@ -87,12 +89,24 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return _answer(request, exc.status_code, str(exc.detail))
 
 
+def _refusal(error: Mapping[str, Any]) -> tuple[str, str]:
+    """One refused value of a request, in the words a service uses (field=value: why)."""
+    where = [str(p) for p in error["loc"][1:]]
+    ctx = error.get("ctx") or {}
+    if error["type"] == "oncotrial":  # a rule of the services' input models
+        field = ".".join([*where, str(ctx["field"])])
+        text = DataError(str(ctx["message"]), field=field, value=ctx.get("value"),
+                         allowed=str(ctx.get("allowed")) or None)
+        return field, str(text)
+    field = ".".join(where) or "request"
+    return field, f"{field}: {error['msg']}"
+
+
 async def _invalid(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {e['msg']}"
-        for e in exc.errors())
-    return _answer(request, 422, problems)
+    problems = [_refusal(e) for e in exc.errors()]
+    return _answer(request, 422, "; ".join(text for _, text in problems),
+                   problems[0][0] if problems else None)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -63,6 +63,7 @@ __all__ = [
     "DrugDecision",
     "DrugState",
     "FiredRule",
+    "Flag",
     "LabValue",
     "Measurements",
     "decide_dose",

@@ -1,13 +1,15 @@
 """The JSON API for integrations: read subjects, visits, forms and the audit trail of one's own
 sites; submit lab results and tumour measurements. A personal bearer token identifies the user
 (``Authorization: Bearer otk_…``); the same services decide what the user may do, so the API
-can do nothing the pages could not. OpenAPI schema: ``/api/openapi.json``.
+can do nothing the pages could not. Request bodies are the services' own input models
+(:mod:`oncotrial.services.inputs`), so the API accepts exactly what the services and the web
+forms accept. OpenAPI schema: ``/api/openapi.json``.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from oncotrial.errors import AccessError, DataError
 from oncotrial.services import assessments, auth, casebook, forms, review, safety
 from oncotrial.services._unit import open_unit
+from oncotrial.services.inputs import LabsInput, TumourAssessmentInput
 from oncotrial.store import Actor
 from oncotrial.web.deps import NotSignedIn, State, state_of
 
@@ -54,10 +57,6 @@ Name = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9 .
 
 class _Out(BaseModel):
     model_config = ConfigDict(frozen=True)
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class SubjectOut(_Out):
@@ -139,27 +138,6 @@ class AuditOut(_Out):
     channel: str
 
 
-LabCode = Literal["NEUT", "PLAT", "WBC", "LYM", "HGB", "ALT", "AST", "BILI", "CREAT", "K",
-                  "SODIUM", "MG", "PROT", "ALB", "TSH"]
-
-
-class LabIn(_In):
-    """One lab result as a laboratory system sends it."""
-
-    test_code: LabCode = Field(description="CDISC LBTESTCD")
-    value: float = Field(allow_inf_nan=False, ge=0, le=1e6)
-    unit: str = Field(min_length=1, max_length=20, description="CDISC LBSTRESU, e.g. 10^9/L")
-    lln: float | None = Field(default=None, allow_inf_nan=False, ge=0, le=1e6)
-    uln: float | None = Field(default=None, allow_inf_nan=False, ge=0, le=1e6)
-
-
-class LabsIn(_In):
-    """Lab results of one collection date."""
-
-    collected_on: date
-    results: list[LabIn] = Field(min_length=1, max_length=50)
-
-
 class LabOut(_Out):
     """A stored lab result with its CTCAE v5.0 grade."""
 
@@ -168,27 +146,6 @@ class LabOut(_Out):
     grade: int | None
     rule: str | None
     reason: str | None
-
-
-class LesionIn(_In):
-    """One lesion at one assessment (RECIST 1.1)."""
-
-    link_id: str = Field(min_length=1, max_length=20, pattern=r"^[A-Za-z0-9._-]+$")
-    category: Literal["TARGET", "NON-TARGET", "NEW"]
-    location: str = Field(min_length=1, max_length=120)
-    nodal: bool = False
-    diameter_mm: float | None = Field(default=None, allow_inf_nan=False, ge=0, le=1000)
-    state: Literal["", "PRESENT", "ABSENT", "UNEQUIVOCAL", "EQUIVOCAL", "NOT DONE",
-                   "TOO SMALL TO MEASURE"] = ""
-
-
-class TumourIn(_In):
-    """One imaging timepoint as a reader sends it."""
-
-    visit: Name
-    visitnum: float = Field(ge=0, le=10_000, allow_inf_nan=False)
-    assessed_on: date
-    lesions: list[LesionIn] = Field(min_length=1, max_length=40)
 
 
 class TumourOut(_Out):
@@ -261,13 +218,12 @@ def subject_audit(subject: Name, user: ApiUser, state: State,
 
 
 @router.post("/subjects/{subject}/labs", response_model=list[LabOut], status_code=201)
-def submit_labs(subject: Name, body: LabsIn, user: ApiUser, state: State) -> list[LabOut]:
+def submit_labs(subject: Name, body: LabsInput, user: ApiUser, state: State) -> list[LabOut]:
     """Store lab results (all or none) and return each CTCAE v5.0 grade."""
     _not_future(body.collected_on, state, "collected_on")
     with open_unit(state.store, user) as unit, unit.step():
         rows = [safety.record_lab(unit, subject, collected_on=body.collected_on,
-                                  test_code=r.test_code, value=r.value,
-                                  unit_of_measure=r.unit, lln=r.lln, uln=r.uln)
+                                  **r.arguments())
                 for r in body.results]
         return [LabOut(id=r.id, test_code=r.test_code, grade=r.grade, rule=r.grade_rule,
                       reason=r.grade_reason) for r in rows]
@@ -275,15 +231,12 @@ def submit_labs(subject: Name, body: LabsIn, user: ApiUser, state: State) -> lis
 
 @router.post("/subjects/{subject}/tumour-assessments", response_model=TumourOut,
              status_code=201)
-def submit_tumour(subject: Name, body: TumourIn, user: ApiUser, state: State) -> TumourOut:
+def submit_tumour(subject: Name, body: TumourAssessmentInput, user: ApiUser,
+                  state: State) -> TumourOut:
     """Store one imaging timepoint and return its RECIST 1.1 response."""
     _not_future(body.assessed_on, state, "assessed_on")
-    readings = [assessments.LesionReading(
-        link_id=les.link_id, category=les.category, location=les.location, nodal=les.nodal,
-        diameter_mm=les.diameter_mm, state=les.state) for les in body.lesions]
     with open_unit(state.store, user) as unit:
         row = assessments.record_tumour_assessment(
-            unit, subject, visit=body.visit, visitnum=body.visitnum,
-            assessed_on=body.assessed_on, lesions=readings, protocol=state.protocol)
+            unit, subject, **body.arguments(), protocol=state.protocol)
         return TumourOut(id=row.id, response=row.computed_response, rule=row.computed_rule,
                         sum_diameters_mm=row.sum_diameters_mm)
