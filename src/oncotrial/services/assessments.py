@@ -238,7 +238,19 @@ def _derive(
 
 def rederive_tumour_responses(unit: Unit, subject_id: int, *, evaluator: str,
                               protocol: Protocol) -> None:
-    """Assess every timepoint of an evaluator again (after a measurement was corrected)."""
+    """Assess every timepoint of an evaluator again (after a measurement was corrected).
+
+    Parameters
+    ----------
+    unit
+        The open unit of work the correction was made in.
+    subject_id
+        Database id of the subject.
+    evaluator
+        Whose assessments (SDTM RSEVAL, e.g. INVESTIGATOR).
+    protocol
+        The trial protocol (its RECIST settings).
+    """
     for assessment in unit.session.scalars(
         select(TumourAssessment).where(
             TumourAssessment.subject_id == subject_id,

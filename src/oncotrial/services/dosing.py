@@ -286,7 +286,33 @@ def _qtc(unit: Unit, subject_id: int, on: date, protocol: Protocol) -> dict[str,
 def recommend_dose(
     unit: Unit, subject: str, *, cycle: int, day: int, on: date, protocol: Protocol
 ) -> DoseDecision:
-    """The safety engine's decision for every drug due on this cycle day (nothing written)."""
+    """The safety engine's decision for every drug due on this cycle day (nothing written).
+
+    The engine (:func:`oncotrial.rules.dosing.decide_dose`) reads the casebook as it stands:
+    each drug's state after its last decision, the body measurements (BSA from the first
+    weight unless the protocol's recalculation rule says otherwise), the dose day's graded labs
+    and measurements (urine protein, QTc and its baseline) inside the protocol's lab window,
+    and the adverse events ongoing since the last decision.
+
+    Parameters
+    ----------
+    unit
+        An open unit of work of a user who may read the subject.
+    subject
+        Screening number.
+    cycle, day
+        Cycle and cycle day of the dose.
+    on
+        Calendar date of the dose.
+    protocol
+        The trial protocol: drugs, dose levels, schedule and dose rules.
+
+    Returns
+    -------
+    DoseDecision
+        One decision per drug due that day: action, dose (mg), level, the rules that fired,
+        the rules blocked or not evaluated and why, and the hold state.
+    """
     owner = unit.subject(subject, write=False)
     drugs = _drug_states(unit, owner, protocol, on)
     session = unit.session
@@ -385,11 +411,40 @@ def record_dose(
 ) -> DoseRecord:
     """Record the dose of *drug* given (mg; 0 when held or omitted) beside the recommendation.
 
+    The engine's decision (:func:`recommend_dose`) is stored with the dose; a dose departing
+    from it beyond the protocol's rounding tolerance needs a reason and is also written as a
+    DOSING protocol deviation.
+
+    Parameters
+    ----------
+    unit
+        An open unit of work of a user who may enter data at the subject's site.
+    subject
+        Screening number.
+    drug
+        A drug of the protocol due on this cycle day.
+    cycle, day
+        Cycle and cycle day.
+    administered_on
+        Date given (or held).
+    given_dose_mg
+        The dose given in mg, 0 when held or omitted.
+    protocol
+        The trial protocol.
+    reason
+        Why the dose departs from the recommendation (required when it does).
+
+    Returns
+    -------
+    DoseRecord
+        The administration id, the engine's decision for the drug and whether it deviates.
+
     Raises
     ------
     DataError
-        The drug is not due that day, the dose is negative, or it departs from the engine's
-        recommendation by more than the protocol's rounding tolerance without a reason.
+        A value :class:`~oncotrial.services.inputs.DoseInput` refuses (e.g. a negative dose),
+        the drug is not due that day, or the dose departs from the engine's recommendation by
+        more than the protocol's rounding tolerance without a reason; with subject and visit.
     """
     visit = f"cycle {cycle} day {day}"
     DoseInput.checked({"drug": drug, "cycle": cycle, "day": day,
@@ -467,6 +522,31 @@ def record_daily_doses(
     Each day is checked against the decision in force (the last one before or on that day):
     the drug must be given every day of its cycle, not discontinued, and taken at the decided
     dose (none while on hold) unless a reason says why not.
+
+    Parameters
+    ----------
+    unit
+        An open unit of work of a user who may enter data at the subject's site.
+    subject
+        Screening number.
+    drug
+        A daily drug of the protocol (given every day of the cycle).
+    doses
+        The days taken (or not: 0 mg), each with cycle, day, date, dose and reason.
+    protocol
+        The trial protocol.
+
+    Returns
+    -------
+    list of int
+        Ids of the stored administrations, in date order.
+
+    Raises
+    ------
+    DataError
+        The drug is not in the protocol or not daily, no decision is in force on a day (or the
+        drug was discontinued), a dose :class:`~oncotrial.services.inputs.DoseInput` refuses,
+        or a dose departing from the decision without a reason. Nothing is written then.
     """
     known = {d.name: d for d in protocol.drugs}
     spec = known.get(drug)
@@ -571,6 +651,30 @@ def record_decided_doses(
     Checks as :func:`record_dose`: the drug is in the protocol, the level is on its ladder, the
     dose is not negative, and a dose departing from the decision beyond the rounding tolerance
     needs a reason.
+
+    Parameters
+    ----------
+    unit
+        An open unit of work of a user who may enter data at the subject's site.
+    subject
+        Screening number.
+    doses
+        The doses, each with the decision it was given against and a reason naming the system
+        that decided it.
+    protocol
+        The trial protocol.
+
+    Returns
+    -------
+    list of int
+        Ids of the stored administrations.
+
+    Raises
+    ------
+    DataError
+        A dose without a reason, an unknown drug, a level off the ladder, a value
+        :class:`~oncotrial.services.inputs.DoseInput` refuses, or an unexplained departure;
+        nothing is written then.
     """
     for given in doses:
         if not (given.reason and given.reason.strip()):

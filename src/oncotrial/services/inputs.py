@@ -154,7 +154,18 @@ class LabsInput(_Input):
 
 
 def pressure_problems(systolic_mmhg: float, diastolic_mmhg: float) -> list[Problem]:
-    """A diastolic pressure not below the systolic one (swapped or mistyped readings)."""
+    """A diastolic pressure not below the systolic one (swapped or mistyped readings).
+
+    Parameters
+    ----------
+    systolic_mmhg, diastolic_mmhg
+        The two pressures of one reading (mmHg).
+
+    Returns
+    -------
+    list of Problem
+        Empty when diastolic is below systolic, else the one problem (field ``diastolic_mmhg``).
+    """
     if diastolic_mmhg < systolic_mmhg:
         return []
     return [Problem("diastolic_mmhg", diastolic_mmhg, "diastolic must be below systolic",

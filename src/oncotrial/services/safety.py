@@ -84,7 +84,32 @@ def record_body_measurement(
     weight_kg: float,
     protocol: Protocol,
 ) -> int:
-    """Record height and weight; BSA is computed under the protocol's BSA policy."""
+    """Record height and weight; BSA is computed under the protocol's BSA policy.
+
+    Parameters
+    ----------
+    unit
+        An open unit of work of a user who may enter data at the subject's site.
+    subject
+        Screening number.
+    measured_on
+        Date of the measurement.
+    height_cm, weight_kg
+        Height (cm) and weight (kg); the BSA engine's plausibility limits apply.
+    protocol
+        The trial protocol: its BSA formula, capping and rounding policy.
+
+    Returns
+    -------
+    int
+        The id of the stored row (with ``bsa_m2`` and ``bsa_formula``).
+
+    Raises
+    ------
+    DataError
+        A value :class:`~oncotrial.services.inputs.BodyMeasurementInput` refuses (a height or
+        weight outside the BSA engine's limits), naming the subject.
+    """
     BodyMeasurementInput.checked({"measured_on": measured_on, "height_cm": height_cm,
                                   "weight_kg": weight_kg}, subject=subject)
     bsa = compute_bsa_for_dosing(height_cm, weight_kg, policy=protocol.bsa)
@@ -117,6 +142,9 @@ def record_lab(
 ) -> LabResult:
     """Record one lab result in standard units; the CTCAE grade and its rule are stored.
 
+    The arguments are checked by :class:`~oncotrial.services.inputs.LabInput`, the model the
+    JSON API takes.
+
     Parameters
     ----------
     unit
@@ -138,7 +166,8 @@ def record_lab(
     Raises
     ------
     DataError
-        Unknown test code, or a value the grading engine refuses (e.g. wrong unit).
+        Unknown test code, a negative or non-finite value, limits of normal out of order, or a
+        unit the CTCAE term is not measured in; the message names the subject.
 
     Examples
     --------
@@ -186,7 +215,36 @@ def record_vital_signs(
     weight_kg: float | None = None,
     previously_normal: bool | None = None,
 ) -> list[int]:
-    """Record blood pressure (graded for CTCAE Hypertension) and other vital signs."""
+    """Record blood pressure (graded for CTCAE Hypertension) and other vital signs.
+
+    Parameters
+    ----------
+    unit
+        An open unit of work of a user who may enter data at the subject's site.
+    subject
+        Screening number.
+    measured_on
+        Date of the readings.
+    systolic_mmhg, diastolic_mmhg
+        Blood pressure (mmHg); diastolic below systolic.
+    pulse_bpm, temperature_c, weight_kg
+        Optional other vital signs (beats/min, degrees C, kg), stored when given.
+    previously_normal
+        Whether the subject's blood pressure was normal before (CTCAE v5.0 Hypertension grades
+        a first elevation differently); ``None`` when unknown.
+
+    Returns
+    -------
+    list of int
+        Ids of the stored rows, one per vital sign given; SYSBP and DIABP carry the
+        Hypertension grade and its rule.
+
+    Raises
+    ------
+    DataError
+        A value :class:`~oncotrial.services.inputs.VitalSignsInput` refuses (outside the
+        plausible range of the sign, diastolic not below systolic), naming the subject.
+    """
     VitalSignsInput.checked({
         "measured_on": measured_on, "systolic_mmhg": systolic_mmhg,
         "diastolic_mmhg": diastolic_mmhg, "pulse_bpm": pulse_bpm, "temperature_c": temperature_c,
@@ -245,6 +303,40 @@ def record_adverse_event(
     deciding clause is stored; one outside the window is stored as not a DLT
     (``outside_dlt_window``). *flags* are the DLT facts (fever, bleeding, transfusion, ...).
     Without *protocol*, *dlt* and *dlt_rule* are stored as given (a DLT judged elsewhere).
+
+    Parameters
+    ----------
+    unit
+        An open unit of work of a user who may enter data at the subject's site.
+    subject
+        Screening number.
+    term, grade
+        CTCAE v5.0 term and a grade the term defines (1-5).
+    start_date, end_date
+        Onset, and resolution (``None`` while ongoing; not before onset).
+    related_lenvatinib, related_eribulin
+        Attribution to each drug: unrelated, unlikely, possible, probable or definite.
+    serious
+        Serious by ICH E2A.
+    action_taken, outcome
+        CDISC AEACN and AEOUT; outcome FATAL goes with grade 5 and only with it.
+    flags
+        Facts the DLT and dose rules read (fever, bleeding, transfusion, intolerable, ...).
+    protocol
+        The trial protocol, to classify the event against its DLT definition.
+    dlt, dlt_rule
+        Stored as given when no *protocol* is passed.
+
+    Returns
+    -------
+    AdverseEvent
+        The stored row, with ``dlt`` and ``dlt_rule``.
+
+    Raises
+    ------
+    DataError
+        A value :class:`~oncotrial.services.inputs.AdverseEventInput` refuses, naming the
+        subject.
     """
     AdverseEventInput.checked({
         "term": term, "grade": grade, "start_date": start_date, "end_date": end_date,
@@ -276,7 +368,22 @@ def record_adverse_event(
 
 
 def regrade_lab(row: LabResult, *, baseline: float | None = None) -> None:
-    """Grade a lab row again after its value, unit or limits changed (CTCAE v5.0)."""
+    """Grade a lab row again after its value, unit or limits changed (CTCAE v5.0).
+
+    Parameters
+    ----------
+    row
+        The stored lab result, already changed (a test without a CTCAE term is left alone).
+    baseline
+        The subject's baseline value, for terms graded against it.
+
+    Raises
+    ------
+    DataError
+        The new value cannot be graded (e.g. negative).
+    RuleError
+        The unit is not one the term is measured in.
+    """
     test = LAB_TESTS.get(row.test_code)
     if test is None or test.ctcae_term is None:
         return
@@ -286,7 +393,20 @@ def regrade_lab(row: LabResult, *, baseline: float | None = None) -> None:
 
 
 def regrade_blood_pressure(rows: list[VitalSign], *, previously_normal: bool | None) -> None:
-    """Grade CTCAE Hypertension again on a day's systolic and diastolic rows."""
+    """Grade CTCAE Hypertension again on a day's systolic and diastolic rows.
+
+    Parameters
+    ----------
+    rows
+        The day's vital-sign rows; nothing is graded unless both SYSBP and DIABP are there.
+    previously_normal
+        Whether the blood pressure was normal before (see :func:`record_vital_signs`).
+
+    Raises
+    ------
+    DataError
+        Diastolic not below systolic.
+    """
     by_code = {r.test_code: r for r in rows}
     systolic, diastolic = by_code.get("SYSBP"), by_code.get("DIABP")
     if systolic is None or diastolic is None:
@@ -300,13 +420,31 @@ def regrade_blood_pressure(rows: list[VitalSign], *, previously_normal: bool | N
 
 
 def reclassify_dlt(unit: Unit, row: AdverseEvent, *, protocol: Protocol) -> None:
-    """Decide again whether an adverse event is a DLT after it changed."""
+    """Decide again whether an adverse event is a DLT after it changed.
+
+    Parameters
+    ----------
+    unit
+        The open unit of work the event was changed in.
+    row
+        The changed adverse event; its stored flags are read again.
+    protocol
+        The trial protocol (DLT window and definition).
+    """
     flags = [f for f in row.flags.split(",") if f] if row.flags else []
     row.dlt, row.dlt_rule = _classify_dlt(unit, row.subject_id, row, flags,  # type: ignore[arg-type]
                                           protocol)
 
 
 def recompute_bsa(row: BodyMeasurement, *, protocol: Protocol) -> None:
-    """BSA again after height or weight changed, under the protocol's BSA policy."""
+    """BSA again after height or weight changed, under the protocol's BSA policy.
+
+    Parameters
+    ----------
+    row
+        The changed body measurement; ``bsa_m2`` and ``bsa_formula`` are set on it.
+    protocol
+        The trial protocol (BSA formula, capping, rounding).
+    """
     bsa = compute_bsa_for_dosing(row.height_cm, row.weight_kg, policy=protocol.bsa)
     row.bsa_m2, row.bsa_formula = bsa.bsa_used_m2, bsa.formula
