@@ -111,3 +111,16 @@ def test_bad_tables_are_refused(breaker: Any, message: str) -> None:
     breaker(raw)
     with pytest.raises(RuleError, match=message):
         validate_censoring_rules(raw)
+
+
+def test_the_protocol_offers_the_tables_progression_sets() -> None:
+    """The analysis profile's ``pfs_rules`` choices are the censoring table's progression sets
+    (read as data below the rules layer), and a name outside them is refused listing them."""
+    from oncotrial.errors import DataError
+    from oncotrial.protocol import GENERIC_PROFILE, override_profile
+    from oncotrial.protocol.analysis import censoring_rule_sets
+
+    assert censoring_rule_sets() == load_censoring_rules().progression_sets() == ("FDA", "EMA")
+    assert override_profile(GENERIC_PROFILE, pfs_rules="EMA").pfs_rules == "EMA"
+    with pytest.raises(DataError, match=r"pfs_rules='OS'.*allowed: FDA, EMA"):
+        override_profile(GENERIC_PROFILE, pfs_rules="OS")

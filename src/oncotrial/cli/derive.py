@@ -33,8 +33,8 @@ def derive(
         Literal["RANDDT", "TRTSDT", "ENRLDT"] | None,
         typer.Option(help="Reference start date (default RANDDT, else ENRLDT, else TRTSDT)."),
     ] = None,
-    pfs_rules: Annotated[
-        Literal["FDA", "EMA"] | None, typer.Option(help="PFS censoring rules (default FDA).")
+    pfs_rules: Annotated[str | None, typer.Option(
+        help="PFS censoring rule set of the censoring rule table: FDA (default) or EMA.")
     ] = None,
     death_without_assessment: Annotated[Literal["fda", "event"] | None, typer.Option(
         help="PFS of a death without adequate tumour assessment: 'fda' (FDA 2018 table: "

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+from oncotrial._yaml import read_yaml
 from oncotrial.errors import DataError
 from oncotrial.protocol.loader import LEADER_PROTOCOL, load_protocol
 from oncotrial.protocol.models import Protocol
@@ -32,6 +35,7 @@ __all__ = [
     "RecistProfile",
     "StartDateChoice",
     "as_profile",
+    "censoring_rule_sets",
     "choose_profile",
     "describe_profile",
     "override_profile",
@@ -39,7 +43,27 @@ __all__ = [
 ]
 
 StartDateChoice = Literal["auto", "RANDDT", "TRTSDT", "ENRLDT"]
-PfsRules = Literal["FDA", "EMA"]
+PfsRules = str  # a progression rule set of the censoring rule table: censoring_rule_sets()
+_PROGRESSION = ["PFS", "TTP", "DOR"]
+
+
+@cache
+def censoring_rule_sets() -> tuple[str, ...]:
+    """The censoring rule sets a trial may choose for PFS, TTP and DOR (``pfs_rules``).
+
+    They are the progression sets of the censoring rule table ``rules/data/tte_censoring.yaml``,
+    read here as data because the protocol sits below the rules;
+    :func:`oncotrial.rules.censoring.load_censoring_rules` validates the table itself.
+
+    Returns
+    -------
+    tuple of str
+        Set names in table order, e.g. ``("FDA", "EMA")``.
+    """
+    text = (resources.files("oncotrial").joinpath("rules/data/tte_censoring.yaml")
+            .read_text(encoding="utf-8"))
+    return tuple(str(s["name"]) for s in read_yaml(text)["rule_sets"]
+                 if list(s.get("endpoints", _PROGRESSION)) == _PROGRESSION)
 DeathWithoutAssessment = Literal["fda", "event"]
 
 # (domain.variable) dates that show a subject alive, for LSTALVDT. "ADSL.TRTEDT" is the last
@@ -85,6 +109,7 @@ class AnalysisProfile:
         Reference start date of response windows and time to event: ``auto`` = RANDDT when any
         subject was randomised, else ENRLDT, else TRTSDT.
     pfs_rules
+        A progression rule set of the censoring rule table (:func:`censoring_rule_sets`):
         ``FDA`` (2018 endpoints guidance censoring table) or ``EMA`` (events at their date).
     death_without_assessment
         PFS of a subject who dies without an adequate tumour assessment: ``fda`` (FDA 2018
@@ -126,7 +151,7 @@ class AnalysisProfile:
 
     def __post_init__(self) -> None:
         _check_choice("start_date", self.start_date, ("auto", "RANDDT", "TRTSDT", "ENRLDT"))
-        _check_choice("pfs_rules", self.pfs_rules, ("FDA", "EMA"))
+        _check_choice("pfs_rules", self.pfs_rules, censoring_rule_sets())
         _check_choice("death_without_assessment", self.death_without_assessment, ("fda", "event"))
         for entry in self.alive_dates:
             domain, _, variable = entry.partition(".")

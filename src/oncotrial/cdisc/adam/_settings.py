@@ -24,7 +24,7 @@ __all__ = [
 
 StartDate = Literal["RANDDT", "TRTSDT", "ENRLDT"]
 START_DATES: tuple[StartDate, ...] = ("RANDDT", "TRTSDT", "ENRLDT")
-PfsRules = Literal["FDA", "EMA"]
+PfsRules = str  # a progression rule set of the censoring rule table (FDA, EMA, ...)
 
 
 class RecistLike(Protocol):
