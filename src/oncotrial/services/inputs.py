@@ -67,6 +67,16 @@ def _refuse(problems: list[Problem], rename: Mapping[str, str] | None = None) ->
         "allowed": first.allowed or ""})
 
 
+def _repeated(field: str, keys: list[str], what: str, allowed: str) -> list[Problem]:
+    """The first key listed twice, as a problem of *field*."""
+    seen: set[str] = set()
+    for key in keys:
+        if key in seen:
+            return [Problem(field, key, f"{what} listed twice", allowed)]
+        seen.add(key)
+    return []
+
+
 def _where(loc: tuple[int | str, ...], field: str | None) -> str | None:
     """``("lesions", 0)`` and ``diameter_mm`` -> ``lesions[0].diameter_mm``."""
     text = ""
@@ -144,12 +154,8 @@ class LabsInput(_Input):
 
     @model_validator(mode="after")
     def _once_each(self) -> Self:
-        seen: set[str] = set()
-        for result in self.results:
-            if result.test_code in seen:
-                _refuse([Problem("results", result.test_code, "test listed twice",
-                                 "each test once per collection")])
-            seen.add(result.test_code)
+        _refuse(_repeated("results", [r.test_code for r in self.results], "test",
+                          "each test once per collection"))
         return self
 
 
@@ -290,12 +296,8 @@ class TumourAssessmentInput(_Input):
             "visit_name": self.visit, "visitnum": self.visitnum,
             "assessed_on": self.assessed_on, "evaluator": self.evaluator,
             "investigator_response": self.investigator_response}), {"visit_name": "visit"})
-        seen: set[str] = set()
-        for reading in self.lesions:
-            if reading.link_id in seen:
-                _refuse([Problem("lesions", reading.link_id, "lesion listed twice",
-                                 "each lesion once per assessment")])
-            seen.add(reading.link_id)
+        _refuse(_repeated("lesions", [r.link_id for r in self.lesions], "lesion",
+                          "each lesion once per assessment"))
         return self
 
 
