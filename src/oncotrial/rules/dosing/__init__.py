@@ -637,20 +637,15 @@ def _decide_daily(drug: Drug, ctx: _Context) -> DrugDecision | None:
         return replace(_decide_held(drug, ds, holds, ctx), blocked=_held_blocks(ds, holds, ctx)
                        + unseen)
     if holds:
-        first = holds[0]
-        return DrugDecision(
-            drug.name,
-            DoseAction.HOLD,
-            ds.level,
-            drug.unit,
-            None,
-            tuple(holds),
-            on_hold=True,
-            hold_rule=first.name,
-            hold_terms=first.terms,
-            blocked=unseen,
-        )
+        return _hold(drug, ds, holds, holds[0].name, holds[0].terms, blocked=unseen)
     return replace(_give(drug, ds.level, ctx, current=ds.level), blocked=unseen)
+
+
+def _hold(drug: Drug, ds: DrugState, holds: list[FiredRule], rule: str, terms: tuple[str, ...],
+          *, blocked: tuple[BlockedRule, ...] = ()) -> DrugDecision:
+    """The drug held at its level by *rule* (for *terms*), with the hold rules that fired."""
+    return DrugDecision(drug.name, DoseAction.HOLD, ds.level, drug.unit, None, tuple(holds),
+                        on_hold=True, hold_rule=rule, hold_terms=terms, blocked=blocked)
 
 
 def _held_blocks(ds: DrugState, holds: list[FiredRule], ctx: _Context) -> tuple[BlockedRule, ...]:
@@ -672,17 +667,7 @@ def _decide_held(drug: Drug, ds: DrugState, holds: list[FiredRule], ctx: _Contex
         )
     rule = ctx.table.rule(ds.hold_rule)
     if holds or _resume_blocks(rule, ds.hold_terms, ctx, drug.name):
-        return DrugDecision(
-            drug.name,
-            DoseAction.HOLD,
-            ds.level,
-            drug.unit,
-            None,
-            tuple(holds),
-            on_hold=True,
-            hold_rule=ds.hold_rule,
-            hold_terms=tuple(ds.hold_terms),
-        )
+        return _hold(drug, ds, holds, ds.hold_rule, tuple(ds.hold_terms))
     lower = _lower(drug, ds.level)
     if lower is None:
         return _discontinue(drug, [], ctx, ds.level)
