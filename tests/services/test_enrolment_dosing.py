@@ -232,6 +232,16 @@ def test_phase_ib_slots_and_dlt_flag(store: Store, world: World, protocol: Proto
         )
     assert (fourth.regimen, fourth.cohort, fourth.rule) == (
         protocol.phase_ib.start_regimen, 2, "zero_or_one_of_three")
+    # A flag only the dose rules read (LENVIMA "persistent or intolerable grade 2") on an event
+    # in the DLT window is kept, and the event is still classified (the DLT engine was handed
+    # the flag it does not know and the save failed).
+    with open_unit(store, world.inv_a) as unit:
+        flagged = safety.record_adverse_event(
+            unit, numbers[2], term="Fatigue", grade=2, start_date=START + timedelta(days=4),
+            related_lenvatinib="probable", related_eribulin="possible", flags=["intolerable"],
+            protocol=protocol)
+        assert (flagged.dlt, flagged.flags) == (False, "intolerable")
+        assert flagged.dlt_rule
 
 
 def test_decided_doses_are_checked_like_recommended_ones(

@@ -8,9 +8,6 @@ from datetime import date, datetime
 import pytest
 
 from oncotrial.errors import DataError
-from oncotrial.protocol import Protocol, load_protocol
-from oncotrial.services import enrolment, safety
-from oncotrial.services._unit import open_unit
 from oncotrial.services._validation import row_problems
 from oncotrial.services.inputs import (
     AdverseEventInput,
@@ -20,10 +17,6 @@ from oncotrial.services.inputs import (
     TumourAssessmentInput,
     VitalSignsInput,
 )
-from oncotrial.store import Store
-from oncotrial.store.schema import AdverseEvent
-from tests.services.helpers import register, screening_values
-from tests.store.backends import World
 
 NEUT = {"test_code": "NEUT", "value": 1.2, "unit_of_measure": "10^9/L"}
 
@@ -108,26 +101,3 @@ def test_adverse_event_rules_are_the_row_rules() -> None:
             AdverseEventInput.checked({**base, **change})
     with pytest.raises(DataError, match="flags"):
         AdverseEventInput.checked({**base, "flags": ["bored"]})
-
-
-def test_a_dose_rule_flag_on_a_phase_ib_event_in_the_dlt_window(
-    store: Store, world: World,
-) -> None:
-    """An AE flagged for the dose rules (``intolerable``, LENVIMA "persistent or intolerable
-    grade 2") in a phase Ib subject's DLT window is classified; the flag is kept for the dose
-    rules (before, the DLT engine refused the flag it does not know and the save failed)."""
-    protocol: Protocol = load_protocol()
-    number = register(store, world)
-    start = date(2019, 4, 1)
-    with open_unit(store, world.inv_a) as unit:
-        enrolment.enrol_subject(unit, number, screening=screening_values(), phase="Ib",
-                                enrolled_on=start, protocol=protocol,
-                                reference_start_date=start)
-        row = safety.record_adverse_event(
-            unit, number, term="Fatigue", grade=2, start_date=date(2019, 4, 5),
-            related_lenvatinib="probable", related_eribulin="possible",
-            flags=["intolerable"], protocol=protocol)
-        assert isinstance(row, AdverseEvent)
-        assert row.dlt is False
-        assert row.flags == "intolerable"
-        assert row.dlt_rule
