@@ -61,7 +61,7 @@ def test_lab_wrong_unit_or_test_is_refused(store: Store, world: World) -> None:
                 value=1.0,
                 unit_of_measure="10^9/L",
             )
-        with pytest.raises(DataError, match=r"unit_of_measure='furlongs'.*10\^9/L"):
+        with pytest.raises(DataError, match=r"unit='furlongs'.*10\^9/L"):
             safety.record_lab(
                 unit,
                 number,

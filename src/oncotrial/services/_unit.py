@@ -170,7 +170,7 @@ def open_unit(store: Store, actor: Actor) -> Iterator[Unit]:
     ...                    value=1.5, unit_of_measure="mg/dL")
     Traceback (most recent call last):
     ...
-    oncotrial.errors.DataError: subject 01-002: unit_of_measure='mg/dL': Neutrophil count decreased:
+    oncotrial.errors.DataError: subject 01-002: unit='mg/dL': Neutrophil count decreased:
     unit 'mg/dL' is not a unit of this term (allowed: 10^9/L, 10^3/uL, /mm3)
     >>> from oncotrial.services.casebook import list_subjects
     >>> with open_unit(store, grace) as unit:

@@ -140,7 +140,7 @@ class LabInput(_Input):
     def _rules(self) -> Self:
         _refuse(row_problems("lab_result", {
             "test_code": self.test_code, "value": self.value, "unit": self.unit_of_measure,
-            "lln": self.lln, "uln": self.uln}), {"unit": "unit_of_measure"})
+            "lln": self.lln, "uln": self.uln}))  # errors name "unit", as the API and the row do
         if self.baseline is not None:
             _refuse(row_problems("lab_result", {"value": self.baseline}), {"value": "baseline"})
         return self
