@@ -99,7 +99,9 @@ def _refusal(error: Mapping[str, Any]) -> tuple[str, str]:
                          allowed=str(ctx.get("allowed")) or None)
         return field, str(text)
     field = ".".join(where) or "request"
-    return field, f"{field}: {error['msg']}"
+    if error["type"] == "missing" or not where:
+        return field, f"{field}: {error['msg']}"
+    return field, str(DataError(error["msg"], field=field, value=error.get("input")))
 
 
 async def _invalid(request: Request, exc: Exception) -> Response:
