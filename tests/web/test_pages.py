@@ -253,3 +253,28 @@ def test_a_first_password_opens_only_the_account_page_until_changed(
     assert changed.status_code == 303
     sign_in(client, name, PASSWORD + " changed")
     assert client.get("/").status_code == 200
+
+
+def test_a_service_refusal_is_shown_at_the_form_field_it_is_about(
+    client: TestClient, trial: Trial,
+) -> None:
+    """The input models name their own fields (``lln``, ``lesions[0].density_hu``); the form
+    shows the refusal at its field (``prot_lln``, ``l1_density_hu``), nothing saved."""
+    csrf = sign_in(client, trial.user("coordinator"))
+    lab = client.post(_form(trial, "urine"), data={
+        "csrf_token": csrf, "entry": "new", "visit_date": "2019-03-10",
+        "prot_value": "0.5", "prot_unit": "g/24h", "prot_lln": "0.2", "prot_uln": "0.15"})
+    assert lab.status_code == 422
+    assert 'href="#new-prot_lln"' in lab.text
+    assert "not below the upper limit of normal 0.15" in lab.text
+    in_order = client.post(_form(trial, "urine"), data={
+        "csrf_token": csrf, "entry": "new", "visit_date": "2019-03-10",
+        "prot_value": "0.5", "prot_unit": "g/24h", "prot_lln": "0", "prot_uln": "0.15"})
+    assert in_order.status_code == 303, in_order.text[:2000]
+    tumour = client.post(_form(trial, "tumour", "BASELINE"), data={
+        "csrf_token": csrf, "entry": "new", "assessed_on": "2019-03-02",
+        "l1_category": "TARGET", "l1_location": "LUNG", "l1_diameter_mm": "40",
+        "l2_category": "NON-TARGET", "l2_location": "BONE", "l2_density_hu": "45"})
+    assert tumour.status_code == 422, tumour.text[:2000]
+    assert 'href="#new-l2_density_hu"' in tumour.text
+    assert "density (HU) is measured on target lesions, not NON-TARGET" in tumour.text

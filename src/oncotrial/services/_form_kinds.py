@@ -7,7 +7,7 @@ entry sets the changed columns and derives the derived ones again.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -111,14 +111,17 @@ def shown(value: object) -> str:
 
 
 @contextmanager
-def _refusing(field: str, value: object) -> Iterator[None]:
-    """Turn a service's :class:`DataError` about *field* into a refusal shown beside it."""
+def _refusing(field: str, value: object,
+              form_field: Callable[[str], str | None] | None = None) -> Iterator[None]:
+    """Turn a service's :class:`DataError` about *field* into a refusal shown beside it;
+    *form_field* names the form's field for the service's (``unit`` -> ``neut_unit``)."""
     try:
         yield
     except NotFoundError:
         raise
     except DataError as exc:
-        raise FieldRefused(exc.field or field, shown(value), str(exc)) from exc
+        named = form_field(exc.field) if form_field is not None and exc.field else None
+        raise FieldRefused(named or exc.field or field, shown(value), str(exc)) from exc
 
 
 def _owned(view: View, model: type[CasebookRow], key: str) -> CasebookRow:
@@ -602,6 +605,10 @@ class Labs(Kind):
         return ([(c, True) for c in view.form.tests]
                 + [(c, False) for c in view.form.optional_tests])
 
+    def _form_field(self, key: str) -> Callable[[str], str | None]:
+        """The form field of a service's field for test *key* (``unit`` -> ``neut_unit``)."""
+        return lambda name: f"{key}_{name}" if name in self.lab_columns else None
+
     def _saved(self, view: View) -> dict[str, LabResult]:
         rows = self.rows(view)
         return {r.test_code: r for r in rows if isinstance(r, LabResult)}
@@ -651,7 +658,8 @@ class Labs(Kind):
             key = code.lower()
             if code in saved or values.get(f"{key}_value") is None:
                 continue
-            with _refusing(f"{key}_value", values.get(f"{key}_value")):
+            with _refusing(f"{key}_value", values.get(f"{key}_value"),
+                           self._form_field(key)):
                 row = safety.record_lab(
                     view.unit, view.number, collected_on=_day(view), test_code=code,
                     value=float(_f(values, f"{key}_value") or 0.0),

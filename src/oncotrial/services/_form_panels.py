@@ -397,10 +397,11 @@ class Tumour(Kind):
                 f"new lesion {assessment.computed_new_lesion}; rule {assessment.computed_rule})"
                 + ("" if total is None else f"; sum of diameters {total:g} mm"),)
 
-    def _readings(self, view: View, values: Mapping[str, Value]) -> list[dict[str, object]]:
+    def _readings(self, view: View, values: Mapping[str, Value]
+                  ) -> list[tuple[str, dict[str, object]]]:
         """The lesions typed, as fields of :class:`~oncotrial.services.inputs.LesionReading`
-        (the service validates them)."""
-        readings: list[dict[str, object]] = []
+        (the service validates them), each with the prefix of its row's form fields."""
+        readings: list[tuple[str, dict[str, object]]] = []
         if self._baseline(view):
             n_target = 0
             for i in range(1, _LESION_ROWS + 1):
@@ -408,35 +409,35 @@ class Tumour(Kind):
                 if category is None:
                     continue
                 n_target += category == "TARGET"
-                readings.append({
+                readings.append((f"l{i}", {
                     "link_id": f"{'T' if category == 'TARGET' else 'NT'}{i:02d}",
                     "category": str(category), "location": str(values.get(f"l{i}_location") or ""),
                     "nodal": bool(values.get(f"l{i}_nodal")),
                     "diameter_mm": _num(values.get(f"l{i}_diameter_mm")),
                     "density_hu": _num(values.get(f"l{i}_density_hu")),
-                    "state": "" if category == "TARGET" else "PRESENT"})
+                    "state": "" if category == "TARGET" else "PRESENT"}))
             return readings
         for lesion in self._known(view):
             key = _field_key(lesion.link_id)
             if lesion.category == "NEW" and values.get(f"{key}_diameter_mm") is None \
                     and not values.get(f"{key}_state"):
                 continue  # a new lesion left blank at this visit is not recorded
-            readings.append({
+            readings.append((key, {
                 "link_id": lesion.link_id, "category": lesion.category, "location": lesion.location,
                 "nodal": lesion.nodal, "diameter_mm": _num(values.get(f"{key}_diameter_mm")),
                 "density_hu": _num(values.get(f"{key}_density_hu")),
-                "state": str(values.get(f"{key}_state") or "")})
+                "state": str(values.get(f"{key}_state") or "")}))
         for i in range(1, _NEW_ROWS + 1):
             state = values.get(f"n{i}_state")
             if state is None and values.get(f"n{i}_diameter_mm") is not None:
                 raise FieldRefused(f"n{i}_state", "", "a new lesion with a diameter needs to be "
                                    "called unequivocal or equivocal")
             if state is not None:
-                readings.append({
+                readings.append((f"n{i}", {
                     "link_id": f"NEW{view.visit.visitnum:g}-{i}", "category": "NEW",
                     "location": str(values.get(f"n{i}_location") or ""), "state": str(state),
                     "nodal": bool(values.get(f"n{i}_nodal")),
-                    "diameter_mm": _num(values.get(f"n{i}_diameter_mm"))})
+                    "diameter_mm": _num(values.get(f"n{i}_diameter_mm"))}))
         return readings
 
     def create(self, view: View, values: Mapping[str, Value],
@@ -444,10 +445,18 @@ class Tumour(Kind):
         self.refuse_second(view)
         assessed_on = values.get("assessed_on")
         assert isinstance(assessed_on, date)
-        with _refusing("assessed_on", assessed_on):
+        typed = self._readings(view, values)
+
+        def form_field(name: str) -> str | None:  # lesions[2].diameter_mm -> l3_diameter_mm
+            found = re.fullmatch(r"lesions\[(\d+)\]\.(\w+)", name)
+            if found is None or int(found[1]) >= len(typed):
+                return None
+            return f"{typed[int(found[1])][0]}_{found[2]}"
+
+        with _refusing("assessed_on", assessed_on, form_field):
             row = assessments.record_tumour_assessment(
                 view.unit, view.number, visit=view.visit.name, visitnum=view.visit.visitnum,
-                assessed_on=assessed_on, lesions=self._readings(view, values),
+                assessed_on=assessed_on, lesions=[reading for _, reading in typed],
                 protocol=view.protocol)
         view.unit.session.flush()
         saved = View(unit=view.unit, protocol=view.protocol, subject=view.subject,
