@@ -64,6 +64,7 @@ class DataError(OncotrialError):
         subject: str | None = None,
         visit: str | None = None,
     ) -> None:
+        self.problem = message  # the words alone, for a form that shows them at the field
         self.field = field
         self.value = value
         self.allowed = allowed

@@ -266,7 +266,9 @@ def test_a_service_refusal_is_shown_at_the_form_field_it_is_about(
         "prot_value": "0.5", "prot_unit": "g/24h", "prot_lln": "0.2", "prot_uln": "0.15"})
     assert lab.status_code == 422
     assert 'href="#new-prot_lln"' in lab.text
-    assert "not below the upper limit of normal 0.15" in lab.text
+    assert ("not below the upper limit of normal 0.15 (allowed: below 0.15) (entered “0.2”)"
+            in lab.text)
+    assert 'value="2019-03-10"' in lab.text  # the visit date typed is kept
     in_order = client.post(_form(trial, "urine"), data={
         "csrf_token": csrf, "entry": "new", "visit_date": "2019-03-10",
         "prot_value": "0.5", "prot_unit": "g/24h", "prot_lln": "0", "prot_uln": "0.15"})

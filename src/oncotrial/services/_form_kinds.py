@@ -121,7 +121,10 @@ def _refusing(field: str, value: object,
         raise
     except DataError as exc:
         named = form_field(exc.field) if form_field is not None and exc.field else None
-        raise FieldRefused(named or exc.field or field, shown(value), str(exc)) from exc
+        if exc.field is None:
+            raise FieldRefused(field, shown(value), str(exc)) from exc
+        words = exc.problem + (f" (allowed: {exc.allowed})" if exc.allowed else "")
+        raise FieldRefused(named or exc.field, shown(exc.value), words) from exc
 
 
 def _owned(view: View, model: type[CasebookRow], key: str) -> CasebookRow:

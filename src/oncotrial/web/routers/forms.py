@@ -65,7 +65,8 @@ async def save(request: Request, subject: str, visit: str, form: str, current: C
                                    entry_key=None if entry == forms.NEW else entry)
         return render(request, "form.html", current, status=422, page=page, queries=[],
                       saved=0, url=_url(subject, visit, form), problems=exc.problems,
-                      failed_entry=entry, reason=reason or "")
+                      failed_entry=entry, reason=reason or "",
+                      visit_date=raw.get("visit_date", ""))
     return RedirectResponse(f"{_url(subject, visit, form)}?saved={len(outcome.messages)}",
                             status_code=303)
 
