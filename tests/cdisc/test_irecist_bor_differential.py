@@ -10,10 +10,15 @@ IBOR/ICBOR of ``oncotrial derive --criteria irecist``) against the RECIST route
 (:func:`classify_best_response`, behind ``oncotrial recist assess``). RECIST's CR-followed-by-
 worse recoding (RECIST 1.1 Table 3 footnote a) is a RECIST 1.1 rule iRECIST does not apply, so
 the RECIST side runs with it off. The eight examples of Seymour 2017 Table 3 are checked through
-the ADRS route too (tests/rules/test_irecist.py checks them through the rules route).
+the ADRS route too (tests/rules/test_irecist.py checks one instance of each through the rules
+route), and every instance the table allows (its cells list alternatives) through the rules route;
+the table as published: https://pmc.ncbi.nlm.nih.gov/articles/PMC5648544/table/T3 (author
+manuscript of Seymour 2017).
 """
 
 from __future__ import annotations
+
+import itertools
 
 import pandas as pd
 import pytest
@@ -133,3 +138,31 @@ def test_table3_examples_through_adrs(min_sd_days: int) -> None:
     # examples 6 and 7: the iCPD is dated at the first iUPD of the confirmed run (week 6)
     for i in (5, 6):
         assert adrs.loc[(f"S{i}", "IBOR"), "ADT"] == START + pd.Timedelta(days=42)
+
+
+# Seymour 2017 Table 3 cell by cell (PMC5648544/table/T3): the responses each of timepoints 1–5
+# may take, and the published iBOR ("Any": every category)
+ANY = ("iCR", "iPR", "iSD", "iUPD", "iCPD", "NE")
+TABLE3_CELLS = (
+    ((("iCR",), ("iCR", "iPR", "iUPD", "NE"), ("iCR", "iPR", "iUPD", "NE"), ("iUPD",),
+      ("iCPD",)), "iCR"),
+    ((("iUPD",), ("iPR", "iSD", "NE"), ("iCR",), ("iCR", "iUPD", "NE"), ANY), "iCR"),
+    ((("iUPD",), ("iPR",), ("iPR", "iSD", "iUPD", "NE"), ("iPR", "iSD", "iUPD", "NE", "iCPD"),
+      ("iPR", "iSD", "iUPD", "NE", "iCPD")), "iPR"),
+    ((("iUPD",), ("iSD", "NE"), ("iPR",), ("iPR", "iSD", "iUPD", "NE"),
+      ("iPR", "iSD", "iUPD", "iCPD", "NE")), "iPR"),
+    ((("iUPD",), ("iSD",), ("iSD", "iUPD", "NE"), ("iSD", "iUPD", "iCPD", "NE"),
+      ("iSD", "iUPD", "iCPD", "NE")), "iSD"),
+    ((("iUPD",), ("iCPD",), ANY, ANY, ANY), "iCPD"),
+    ((("iUPD",), ("iUPD",), ("iCPD",), ANY, ANY), "iCPD"),
+    ((("iUPD",), ("NE",), ("NE",), ("NE",), ("NE",)), "iUPD"),
+)
+
+
+@pytest.mark.parametrize(("cells", "published"), TABLE3_CELLS)
+def test_every_instance_of_table3(cells: tuple[tuple[str, ...], ...], published: str) -> None:
+    """Each combination the row allows gives the published iBOR (rules route, unconfirmed as
+    the table assumes; what follows an iCPD is not analysed)."""
+    for responses in itertools.product(*cells):
+        points = [IrecistTimepoint(42 * (k + 1), r, "") for k, r in enumerate(responses)]  # type: ignore[arg-type]
+        assert irecist_best_response(points) == published, responses
