@@ -16,6 +16,8 @@ iCR 6, MISSING 7, NE 8).
   RECIST 1.1 on the iRECIST values, iSD/NON-iCR/NON-iUPD counting from the protocol's minimum
   duration, confirmation with the protocol's interval (the vignette: 42 and 28 days), and
   between iSD and NE the events iCPD then iUPD (vignette order: ``ibor_icpd``, ``ibor_iupd``).
+  IBOR, ICBOR and the confirmation come from the one best-response engine
+  (:func:`oncotrial.rules.irecist.decide_irecist_best`; rule order in the RECIST rule data).
 """
 
 from __future__ import annotations
