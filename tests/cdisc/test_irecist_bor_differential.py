@@ -166,3 +166,17 @@ def test_every_instance_of_table3(cells: tuple[tuple[str, ...], ...], published:
     for responses in itertools.product(*cells):
         points = [IrecistTimepoint(42 * (k + 1), r, "") for k, r in enumerate(responses)]  # type: ignore[arg-type]
         assert irecist_best_response(points) == published, responses
+
+
+def test_confirmation_does_not_reach_across_iupd() -> None:
+    """An iPR is not confirmed by a later iPR with an iUPD between: RECIST 1.1 §4.6 as the
+    engine applies it (progression between breaks a confirmation; admiralonco ``crsp_y_pr``,
+    no PD allowed between). Both iRECIST routes agree; a second iPR 28 days on confirms."""
+    broken = [(42, "iPR"), (84, "iUPD"), (126, "iPR")]
+    kept = [(42, "iPR"), (70, "iPR"), (112, "iUPD")]
+    for case, expected in ((broken, "iSD"), (kept, "iPR")):
+        points = [IrecistTimepoint(day, r, "") for day, r in case]  # type: ignore[arg-type]
+        assert irecist_best_response(points, confirm=True) == expected
+        assert irecist_best_response(points) == "iPR"
+    adrs = _adrs([broken, kept], LEADER)
+    assert [adrs.loc[(s, "ICBOR"), "AVALC"] for s in ("S0", "S1")] == ["iSD", "iPR"]
