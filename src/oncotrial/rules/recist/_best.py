@@ -249,7 +249,8 @@ class BestDecision:
 
     @property
     def outcome(self) -> npt.NDArray[np.object_]:
-        """Outcome (CR, PR, SD, NON-CR/NON-PD, PD, NE, MISSING) per group."""
+        """Outcome (CR, PR, SD, NON-CR/NON-PD, PD, NE, MISSING; iRECIST: iCR … iCPD) per
+        group."""
         return np.array([r.outcome for r in self.rules], dtype=object)[self.rule]
 
     @property
