@@ -19,11 +19,12 @@ disregarded — stays iUPD, changes no nadir — unless it shows an additional n
 RECIST FAQ "Can imaging be used to confirm progression, even when done LESS than four weeks
 after the scans that showed iUPD").
 
-Best overall response (Table 3): the best timepoint response, iCR > iPR > iSD > iUPD > iCPD,
-where an iUPD later confirmed counts as iCPD and not-evaluable timepoints count for nothing.
-The paper's table assumes no confirmation of CR/PR; with ``confirm=True`` an iCR/iPR needs a
-later timepoint at least ``confirmation_days`` after it that is at least as good (RECIST 1.1
-§4.4 applied to iRECIST), as the confirmed best response (admiralonco's ICBOR).
+Best overall response (Table 3) comes from the one best-response engine
+(:func:`oncotrial.rules.recist.decide_best_responses`, ``criteria="irecist"``): iCR, iPR,
+iSD, NON-iCR/NON-iUPD, then iCPD (an iUPD run later confirmed counts as iCPD), then iUPD;
+not-evaluable timepoints count for nothing. The paper's table assumes no confirmation of
+CR/PR; the confirmed best response (admiralonco's ICBOR) confirms iCR/iPR as RECIST 1.1 §4.6
+confirms CR/PR, with iUPD breaking a confirmation as PD does.
 """
 
 from __future__ import annotations
@@ -32,18 +33,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
+
 from oncotrial.errors import DataError
+from oncotrial.rules.recist._best import IRECIST_CODES, BestResponses, decide_best_responses
+from oncotrial.rules.recist._rules import load_recist_rules
+from oncotrial.rules.recist._settings import BestResponseSettings
 
 __all__ = [
     "IrecistAssessment",
     "IrecistTimepoint",
+    "decide_irecist_best",
     "derive_irecist",
     "irecist_best_response",
 ]
 
 NonTarget = Literal["CR", "NON-CR/NON-PD", "PD", "NE", "NA"]
 Category = Literal["target", "nontarget", "new"]
-_ORDER = ("iCR", "iPR", "iSD", "iUPD", "iCPD")
+IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -271,31 +279,45 @@ def _timepoint(s: _State, a: IrecistAssessment) -> IrecistTimepoint:
     return IrecistTimepoint(a.day, response, reason)  # type: ignore[arg-type]
 
 
+def decide_irecist_best(group: IntArray, day: IntArray, responses: Sequence[str], *,
+                        n_groups: int, settings: BestResponseSettings,
+                        sd_from: IntArray | None = None) -> BestResponses:
+    """iBOR and confirmed iBOR of every group by the one best-response engine
+    (:func:`oncotrial.rules.recist.decide_best_responses` with ``criteria="irecist"``).
+
+    *group*, *day* and *responses* hold one record per group and day, sorted by group then
+    day. *sd_from* (per group, first day iSD counts) defaults to none: Seymour 2017 Table 3
+    sets no minimum duration.
+
+    Raises
+    ------
+    DataError
+        A response that is not one of iCR, iPR, iSD, NON-iCR/NON-iUPD, iUPD, iCPD, NE.
+    """
+    codes = []
+    for response in responses:
+        if response not in IRECIST_CODES:
+            raise DataError("not an iRECIST response", field="response", value=response,
+                            allowed=", ".join(IRECIST_CODES))
+        codes.append(IRECIST_CODES[response])
+    if sd_from is None:
+        sd_from = np.full(n_groups, np.iinfo(np.int64).min, dtype=np.int64)
+    return decide_best_responses(group, day, np.asarray(codes, dtype=np.int64),
+                                 n_groups=n_groups, sd_from=sd_from, settings=settings,
+                                 rules=load_recist_rules(), criteria="irecist")
+
+
 def irecist_best_response(timepoints: Sequence[IrecistTimepoint], *, confirm: bool = False,
                           confirmation_days: int = 28) -> str:
-    """Best overall iRECIST response (Seymour 2017 Table 3): an iUPD later confirmed counts as
-    iCPD; NE counts for nothing; with *confirm*, iCR/iPR need a later timepoint at least as
-    good ≥ *confirmation_days* after."""
-    responses = [t.response for t in timepoints]
-    if "iCPD" in responses:
-        first = responses.index("iCPD")
-        # the iUPD run that iCPD confirmed is part of the confirmed progression
-        k = first - 1
-        while k >= 0 and responses[k] in ("iUPD", "NE"):
-            if responses[k] == "iUPD":
-                responses[k] = "iCPD"
-            k -= 1
-    ranked = []
-    for i, (t, response) in enumerate(zip(timepoints, responses, strict=True)):
-        if response == "NE":
-            continue
-        counted = response
-        if confirm and response in ("iCR", "iPR"):
-            later = [u for u in timepoints[i + 1:] if u.day - t.day >= confirmation_days]
-            good = ("iCR",) if response == "iCR" else ("iCR", "iPR")
-            if not any(u.response in good for u in later):
-                counted = "iSD"  # an unconfirmed response counts as stable disease
-        ranked.append(counted)
-    if not ranked:
-        return "NE"
-    return min(ranked, key=_ORDER.index)
+    """Best overall iRECIST response of one subject (Seymour 2017 Table 3) by
+    :func:`decide_irecist_best`: an iUPD later confirmed counts as iCPD, NE counts for nothing
+    (MISSING without any timepoint); with *confirm*, iCR/iPR confirmed as RECIST 1.1 §4.6
+    confirms CR/PR (a later iCR, or iCR/iPR, ≥ *confirmation_days* after, with at most one NE
+    and nothing worse between), else counted as iSD."""
+    n = len(timepoints)
+    result = decide_irecist_best(
+        np.zeros(n, dtype=np.int64), np.asarray([t.day for t in timepoints], dtype=np.int64),
+        [t.response for t in timepoints], n_groups=1,
+        settings=BestResponseSettings(confirmation_interval_days=confirmation_days,
+                                      min_sd_duration_days=0))
+    return str((result.cbor if confirm else result.bor).outcome[0])

@@ -53,10 +53,9 @@ import pandas as pd
 from oncotrial.errors import DataError, ProtocolError
 from oncotrial.rules.irecist import (
     IrecistAssessment,
-    IrecistTimepoint,
     NonTarget,
+    decide_irecist_best,
     derive_irecist,
-    irecist_best_response,
 )
 from oncotrial.rules.recist._input import KeyedInput, key_input
 from oncotrial.rules.recist._rules import load_recist_rules
@@ -369,21 +368,24 @@ def progression_date(dates: Sequence[pd.Timestamp], responses: Sequence[str]
     return start, False
 
 
-def _best(timepoints: pd.DataFrame, confirmation_days: int) -> pd.DataFrame:
-    rows = []
+def _best(timepoints: pd.DataFrame, recist: RecistSettings) -> pd.DataFrame:
     ordered = timepoints.sort_values(["subject", "evaluator", "date"], kind="stable")
-    for (subject, evaluator), tp in ordered.groupby(["subject", "evaluator"], sort=True):
-        days = tp["day"].astype(int).tolist()
+    keys = ordered[["subject", "evaluator"]].drop_duplicates().reset_index(drop=True)
+    group = pd.MultiIndex.from_frame(keys).get_indexer(
+        pd.MultiIndex.from_frame(ordered[["subject", "evaluator"]])).astype(np.int64)
+    best = decide_irecist_best(group, ordered["day"].to_numpy(dtype=np.int64),
+                               ordered["overall_response"].tolist(), n_groups=len(keys),
+                               settings=recist.best_response)
+    rows = []
+    for (g, tp), ibor, icbor in zip(ordered.groupby(group, sort=True), best.bor.outcome,
+                                    best.cbor.outcome, strict=True):
         responses = tp["overall_response"].tolist()
-        points = [IrecistTimepoint(d, r, "") for d, r in zip(days, responses, strict=True)]
         pd_date, confirmed = progression_date(tp["date"].tolist(), responses)
         iupd = tp.loc[tp["overall_response"] == "iUPD", "date"]
         icpd = tp.loc[tp["overall_response"] == "iCPD", "date"]
         rows.append({
-            "subject": subject, "evaluator": evaluator, "n_assessments": len(tp),
-            "ibor": irecist_best_response(points),
-            "icbor": irecist_best_response(points, confirm=True,
-                                           confirmation_days=confirmation_days),
+            "subject": keys.at[g, "subject"], "evaluator": keys.at[g, "evaluator"],
+            "n_assessments": len(tp), "ibor": ibor, "icbor": icbor,
             "first_iupd_date": iupd.min() if len(iupd) else pd.NaT,
             "icpd_date": icpd.min() if len(icpd) else pd.NaT,
             "pd_date": pd_date if pd_date is not None else pd.NaT,
@@ -400,10 +402,10 @@ def derive_irecist_responses(
     settings: IrecistSettings | None = None,
 ) -> IrecistResponses:
     """iRECIST timepoints and, per subject and evaluator, the best overall response (iBOR,
-    Seymour 2017 Table 3), the confirmed one (iCBOR: iCR/iPR confirmed by a response at least
-    as good ≥ ``recist.confirmation_interval_days`` later) and the progression date
+    Seymour 2017 Table 3), the confirmed one (iCBOR: iCR/iPR confirmed as RECIST 1.1 §4.6 with
+    ``recist.best_response``; no minimum iSD duration, as Table 3) and the progression date
     (:func:`progression_date`)."""
     timepoints = classify_irecist_timepoints(lesions, measurements, recist=recist,
                                              settings=settings)
     return IrecistResponses(timepoints=timepoints,
-                            best_response=_best(timepoints, recist.confirmation_interval_days))
+                            best_response=_best(timepoints, recist))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -196,14 +195,11 @@ def select_events(
     *,
     subjects: pd.Index,
     fallback: tuple[str, str],
-    mode: Literal["date", "order"] = "date",
 ) -> pd.DataFrame:
     """One record per subject: the earliest qualifying record over all events, ties to the
-    event listed first (Y/N parameters); with ``mode="order"`` the first event in list order
-    that has a record wins, dated by its first record (admiral ``derive_extreme_event``
-    ``mode = "first"`` over an ordered event list; the iRECIST best responses). Subjects
-    without any qualifying record get the *fallback* ``(rule name, AVALC)`` with no date (an
-    ADSL event). RECIST 1.1 best responses are decided by the RECIST engine, not here.
+    event listed first (Y/N parameters). Subjects without any qualifying record get the
+    *fallback* ``(rule name, AVALC)`` with no date (an ADSL event). Best responses (RECIST 1.1
+    and iRECIST) are decided by the one best-response engine, not here.
     """
     # Work on positions: *work* is sorted by subject then date, so the first qualifying
     # position of a subject is its earliest record. Rows are copied once, at the end.
@@ -218,8 +214,7 @@ def select_events(
     position = np.concatenate(positions) if positions else np.array([], dtype=np.int64)
     rank = np.concatenate(orders) if orders else np.array([], dtype=np.int64)
     subject = subject_codes[position]
-    chosen = (np.lexsort((rank, subject)) if mode == "order"
-              else np.lexsort((rank, days[position], subject)))
+    chosen = np.lexsort((rank, days[position], subject))
     keep = chosen[np.unique(subject[chosen], return_index=True)[1]]
     combined = work.take(position[keep]).reset_index(drop=True)
     winners = [events[i] for i in rank[keep]]

@@ -16,33 +16,33 @@ iCR 6, MISSING 7, NE 8).
   RECIST 1.1 on the iRECIST values, iSD/NON-iCR/NON-iUPD counting from the protocol's minimum
   duration, confirmation with the protocol's interval (the vignette: 42 and 28 days), and
   between iSD and NE the events iCPD then iUPD (vignette order: ``ibor_icpd``, ``ibor_iupd``).
+  IBOR, ICBOR and the confirmation come from the one best-response engine
+  (:func:`oncotrial.rules.irecist.decide_irecist_best`; rule order in the RECIST rule data).
 """
 
 from __future__ import annotations
-
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from oncotrial.cdisc.adam._dates import day_numbers
 from oncotrial.cdisc.adam._response import (
-    CR,
     NE,
-    NONCRPD,
-    PD,
-    PR,
-    SD,
     Event,
     evaluator_records,
     normalise_responses,
     select_events,
 )
 from oncotrial.cdisc.adam._settings import ProtocolLike, ResponseOptions, StartDate, evaluator_label
-from oncotrial.cdisc.adam.adrs import _finish, _upper_text
+from oncotrial.cdisc.adam.adrs import _best_rows, _finish, _upper_text
 from oncotrial.cdisc.adam.adsl import select_start_date
 from oncotrial.errors import DataError
-from oncotrial.rules.recist import RESPONSE_CODES, BestResponseSettings, confirm_responses
+from oncotrial.rules.irecist import decide_irecist_best
+from oncotrial.rules.recist import (
+    BestResponseSettings,
+    confirmed_progression_runs,
+    next_decisive_code,
+)
 
 __all__ = ["AVAL_IRESP", "IRECIST_PARAMS", "IRECIST_RSCAT", "derive_irecist_adrs"]
 
@@ -65,8 +65,6 @@ AVAL_IRESP: dict[str, float] = {NE: 8, "MISSING": 7, ICR: 6, IPR: 5, ISD: 4, INO
                                 IUPD: 2, ICPD: 1}
 _SPELLING = {"ICR": ICR, "IPR": IPR, "ISD": ISD, "NON-ICR/NON-IUPD": INONCR, "IUPD": IUPD,
              "ICPD": ICPD, "NE": NE}
-# for the shared confirmation algorithm: iUPD/iCPD break a confirmation as PD does
-_AS_RECIST = {ICR: CR, IPR: PR, ISD: SD, INONCR: NONCRPD, IUPD: PD, ICPD: PD, NE: NE}
 # internal code of each parameter for adrs._finish (OVR gets the timepoint flags)
 _INTERNAL = {"OVR": "IOVR"}
 
@@ -94,72 +92,55 @@ def _flag(ovr: pd.DataFrame, reference: pd.Series, new_therapy: pd.Series) -> pd
     return frame.reset_index(drop=True)
 
 
-def _next_decisive(work: pd.DataFrame) -> pd.Series:
-    """Per record, the next later response of the subject that is neither iUPD nor NE."""
-    decisive = work["AVALC"].where(~work["AVALC"].isin([IUPD, NE]))
-    return decisive.groupby(work["USUBJID"]).shift(-1).groupby(work["USUBJID"]).bfill()
-
-
-def _progression_masks(work: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _progression_masks(group: np.ndarray, code: np.ndarray, work: pd.DataFrame
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """(iUPD records of a run that iCPD confirms, the last iUPD never confirmed nor reset)."""
     is_iupd = (work["AVALC"] == IUPD).to_numpy()
-    nxt = _next_decisive(work)
-    confirmed = is_iupd & (nxt == ICPD).to_numpy()
-    last = work.loc[work["AVALC"] == IUPD].groupby("USUBJID")["ADT"].max()
-    open_ = is_iupd & nxt.isna().to_numpy() \
+    last = work.loc[is_iupd].groupby("USUBJID")["ADT"].max()
+    open_ = is_iupd & (next_decisive_code(group, code) < 0) \
         & (work["ADT"] == work["USUBJID"].map(last)).to_numpy()
-    return confirmed, open_
+    return confirmed_progression_runs(group, code), open_
 
 
 def _parameters(work: pd.DataFrame, *, protocol: ProtocolLike, options: ResponseOptions,
-                subjects: pd.Index) -> list[pd.DataFrame]:
+                subjects: pd.Index, reference: pd.Series) -> list[pd.DataFrame]:
     recist = protocol.recist
     value = work["AVALC"]
     late = (work["ADT"] >= work["REFDT"] + pd.Timedelta(days=recist.min_sd_duration_days)
             ).to_numpy()
-    as_recist = work.assign(AVALC=value.map(_AS_RECIST))
-    # confirmation by the RECIST engine's one rule (RECIST 1.1 §4.6), on the RECIST values
-    confirmed = confirm_responses(
-        pd.factorize(as_recist["USUBJID"])[0].astype(np.int64), day_numbers(as_recist["ADT"]),
-        np.asarray(as_recist["AVALC"].map(RESPONSE_CODES).fillna(-1), dtype=np.int64),
-        BestResponseSettings(
+    ref = reference.reindex(subjects).to_numpy(dtype="datetime64[ns]")
+    ref_day = np.where(np.isnat(ref), 0, ref.astype("datetime64[D]").astype(np.int64))
+    group = subjects.get_indexer(pd.Index(work["USUBJID"])).astype(np.int64)
+    # IBOR, ICBOR and the confirmation of iCR/iPR by the one best-response engine (RECIST 1.1
+    # §4.6 confirmation; Seymour 2017 Table 3 and the vignette's event order)
+    best = decide_irecist_best(
+        group, day_numbers(work["ADT"]), value.tolist(), n_groups=len(subjects),
+        sd_from=ref_day + recist.min_sd_duration_days,
+        settings=BestResponseSettings(
             confirmation_interval_days=recist.confirmation_interval_days,
             min_sd_duration_days=recist.min_sd_duration_days,
             max_ne_between=options.max_ne_in_confirmation,
             accept_sd_between=options.accept_sd_in_confirmation,
             cr_followed_by_worse_is_pd=options.cr_followed_by_worse_is_pd))
-    conf_cr = confirmed & (value == ICR).to_numpy()
-    conf_pr = confirmed & (value == IPR).to_numpy()
+    confirmed = best.confirmed
     is_resp = value.isin([ICR, IPR]).to_numpy()
     benefit = value.isin([ICR, IPR, ISD, INONCR]).to_numpy() & late
-    confirmed_run, open_iupd = _progression_masks(work)
-    tail = [
-        Event("ibor_isd", ISD, value.isin([ICR, IPR, ISD]).to_numpy() & late),
-        Event("ibor_non_icriupd", INONCR, (value == INONCR).to_numpy() & late),
-        Event("ibor_icpd", ICPD, confirmed_run | (value == ICPD).to_numpy()),
-        Event("ibor_iupd", IUPD, (value == IUPD).to_numpy()),
-        Event("ibor_ne", NE, value.isin([ICR, IPR, ISD, INONCR, NE]).to_numpy()),
-    ]
-    missing, no = ("no_data_missing", "MISSING"), ("no_data_n", "N")
+    confirmed_run, open_iupd = _progression_masks(group, best.code, work)
+    no = ("no_data_n", "N")
 
-    def pick(paramcd: str, events: list[Event], mode: Literal["order", "date"],
-             fallback: tuple[str, str]) -> pd.DataFrame:
-        chosen = select_events(work, events, subjects=subjects, mode=mode, fallback=fallback)
+    def pick(paramcd: str, events: list[Event]) -> pd.DataFrame:
+        chosen = select_events(work, events, subjects=subjects, fallback=no)
         return chosen.assign(PARAMCD=paramcd)
 
     return [
-        pick("ICPD", [Event("icpd_y", "Y", confirmed_run)], "date", no),
-        pick("IUPD", [Event("iupd_y", "Y", open_iupd)], "date", no),
-        pick("IRSP", [Event("irsp_y", "Y", is_resp)], "date", no),
-        pick("ICB", [Event("irsp_y", "Y", is_resp), Event("icb_y", "Y", benefit)], "date", no),
-        pick("IBOR", [Event("ibor_icr", ICR, (value == ICR).to_numpy()),
-                      Event("ibor_ipr", IPR, (value == IPR).to_numpy()), *tail],
-             "order", missing),
-        pick("ICRSP", [Event("icrsp_y", "Y", confirmed)], "date", no),
-        pick("ICCB", [Event("icrsp_y", "Y", confirmed), Event("icb_y", "Y", benefit)],
-             "date", no),
-        pick("ICBOR", [Event("icbor_icr", ICR, conf_cr), Event("icbor_ipr", IPR, conf_pr),
-                       *tail], "order", missing),
+        pick("ICPD", [Event("icpd_y", "Y", confirmed_run)]),
+        pick("IUPD", [Event("iupd_y", "Y", open_iupd)]),
+        pick("IRSP", [Event("irsp_y", "Y", is_resp)]),
+        pick("ICB", [Event("irsp_y", "Y", is_resp), Event("icb_y", "Y", benefit)]),
+        _best_rows(work, best.bor, subjects=subjects, paramcd="IBOR"),
+        pick("ICRSP", [Event("icrsp_y", "Y", confirmed)]),
+        pick("ICCB", [Event("icrsp_y", "Y", confirmed), Event("icb_y", "Y", benefit)]),
+        _best_rows(work, best.cbor, subjects=subjects, paramcd="ICBOR"),
     ]
 
 
@@ -208,7 +189,8 @@ def derive_irecist_adrs(
     if options.cut_at_new_therapy:
         keep &= ovr["ANL03FL"] == "Y"
     work = ovr.loc[keep].reset_index(drop=True)
-    params = _parameters(work, protocol=protocol, options=options, subjects=subjects)
+    params = _parameters(work, protocol=protocol, options=options, subjects=subjects,
+                         reference=by_subject[reference_var])
     frame = pd.concat([ovr.drop(columns=["REFDT"]).assign(PARAMCD="OVR"), *params],
                       ignore_index=True)
     adrs = _finish(frame, adsl=adsl, evaluator=evaluator)

@@ -39,14 +39,17 @@ from oncotrial.errors import DataError
 from oncotrial.rules.recist._baseline import BASELINE_CHECK_COLUMNS, check_keyed_baseline
 from oncotrial.rules.recist._best import (
     BEST_RESPONSE_COLUMNS,
+    IRECIST_CODES,
     RESPONSE_CODES,
     WORST_OF_DAY_RANK,
     BestDecision,
     BestResponses,
     classify_best,
     confirm_responses,
+    confirmed_progression_runs,
     cut_after_first_pd,
     decide_best_responses,
+    next_decisive_code,
     recode_cr_followed_by_worse,
 )
 from oncotrial.rules.recist._input import key_input
@@ -76,6 +79,7 @@ from oncotrial.rules.recist._timepoint import (
 __all__ = [
     "BASELINE_CHECK_COLUMNS",
     "BEST_RESPONSE_COLUMNS",
+    "IRECIST_CODES",
     "LESION_COLUMNS",
     "MEASUREMENT_COLUMNS",
     "MEASUREMENT_STATES",
@@ -94,12 +98,14 @@ __all__ = [
     "classify_overall_response",
     "classify_timepoints",
     "confirm_responses",
+    "confirmed_progression_runs",
     "cut_after_first_pd",
     "decide_best_responses",
     "derive_recist_responses",
     "first_match",
     "lesion_disappeared",
     "load_recist_rules",
+    "next_decisive_code",
     "recode_cr_followed_by_worse",
     "target_sum_progressed",
     "target_sum_responded",

@@ -1,10 +1,11 @@
 """Best overall response, unconfirmed and confirmed, from timepoint responses: the one engine.
 
 Every caller goes through :func:`decide_best_responses` (or its steps): the RECIST engine
-(:func:`classify_best`, behind ``oncotrial recist assess``), ADRS (``oncotrial derive``) and
-the simulator (``oncotrial.sim.observe``). Inputs are flat arrays sorted by group (a subject
-and evaluator, or a virtual patient) then day, one record per day; every step is a numpy
-operation over all groups at once. The order of the events comes from
+(:func:`classify_best`, behind ``oncotrial recist assess``), ADRS (``oncotrial derive``),
+the simulator (``oncotrial.sim.observe``) and iRECIST (``criteria="irecist"``: the iBOR of
+``oncotrial recist assess --criteria irecist`` and ADRS IBOR/ICBOR). Inputs are flat arrays
+sorted by group (a subject and evaluator, or a virtual patient) then day, one record per day;
+every step is a numpy operation over all groups at once. The order of the events comes from
 ``data/recist_1_1.yaml``; each event is a named vectorised predicate here.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -23,14 +25,17 @@ from oncotrial.rules.recist._settings import BestResponseSettings, RecistSetting
 
 __all__ = [
     "BEST_RESPONSE_COLUMNS",
+    "IRECIST_CODES",
     "RESPONSE_CODES",
     "WORST_OF_DAY_RANK",
     "BestDecision",
     "BestResponses",
     "classify_best",
     "confirm_responses",
+    "confirmed_progression_runs",
     "cut_after_first_pd",
     "decide_best_responses",
+    "next_decisive_code",
     "recode_cr_followed_by_worse",
 ]
 
@@ -40,6 +45,12 @@ BoolArray = npt.NDArray[np.bool_]
 # Codes of timepoint responses inside the engine.
 CR, PR, SD, NON, PD, NE = range(6)
 RESPONSE_CODES = {"CR": CR, "PR": PR, "SD": SD, "NON-CR/NON-PD": NON, "PD": PD, "NE": NE}
+# iRECIST (Seymour 2017): iCR, iPR, iSD, NON-iCR/NON-iUPD, iCPD and NE take the RECIST codes
+# (iCPD is the final progression, cut after as PD); iUPD, progression not yet confirmed, has a
+# code of its own: it ends no analysis and breaks a confirmation as PD does.
+IUPD = 6
+IRECIST_CODES = {"iCR": CR, "iPR": PR, "iSD": SD, "NON-iCR/NON-iUPD": NON, "iUPD": IUPD,
+                 "iCPD": PD, "NE": NE}
 # worst-of-day: PD > NON-CR/NON-PD > SD > PR > CR > NE (admiralonco ad_adrs.R ANL01FL)
 WORST_OF_DAY_RANK = np.array([4, 3, 2, 1, 0, 5])  # indexed by code; lower = worse
 
@@ -95,6 +106,27 @@ def recode_cr_followed_by_worse(group: IntArray, code: IntArray) -> BoolArray:
 def cut_after_first_pd(group: IntArray, code: IntArray) -> BoolArray:
     """Records up to and including the first PD of their group (RECIST 1.1 §4.4.3)."""
     return ~_seen_before(group, code == PD)
+
+
+def next_decisive_code(group: IntArray, code: IntArray) -> IntArray:
+    """Per record, the code of the next later record of its group that is neither iUPD nor
+    NE (−1: none), for the iRECIST runs of unconfirmed progression."""
+    decisive = np.flatnonzero((code != IUPD) & (code != NE))
+    nxt = np.searchsorted(decisive, np.arange(len(code)), side="right")
+    out = np.full(len(code), -1, dtype=np.int64)
+    has = nxt < len(decisive)
+    later = decisive[nxt[has]]
+    same = group[later] == group[has]
+    rows = np.flatnonzero(has)[same]
+    out[rows] = code[later[same]]
+    return out
+
+
+def confirmed_progression_runs(group: IntArray, code: IntArray) -> BoolArray:
+    """iUPD records that iCPD confirms: the next record that is neither iUPD nor NE is iCPD
+    (Seymour 2017 Table 3: an iUPD later confirmed counts as iCPD, dated at the first iUPD of
+    the run; admiralonco iRECIST vignette ``icpd_y``)."""
+    return np.asarray((code == IUPD) & (next_decisive_code(group, code) == PD), dtype=bool)
 
 
 def confirm_responses(
@@ -156,6 +188,7 @@ class _Records:
     code: IntArray
     late: BoolArray  # on or after the group's reference date + minimum SD duration
     confirmed: BoolArray
+    progression_confirmed: BoolArray  # iRECIST: iUPD of a run that iCPD confirms
 
 
 Event = Callable[[_Records], BoolArray]
@@ -189,6 +222,16 @@ _EVENTS: dict[str, Event] = {
     "cbor_non_cr_non_pd_min_duration": _late(NON),
     "cbor_pd": _is(PD),
     "cbor_ne": lambda r: np.ones(len(r.code), dtype=bool),
+    # iRECIST (names as the ARULE of ADRS IBOR/ICBOR; the confirmed list reuses the tail)
+    "ibor_icr": _is(CR),
+    "ibor_ipr": _is(PR),
+    "ibor_isd": _late(CR, PR, SD),
+    "ibor_non_icriupd": _late(NON),
+    "ibor_icpd": lambda r: r.progression_confirmed | (r.code == PD),
+    "ibor_iupd": _is(IUPD),
+    "ibor_ne": lambda r: np.ones(len(r.code), dtype=bool),
+    "icbor_icr": lambda r: r.confirmed & (r.code == CR),
+    "icbor_ipr": lambda r: r.confirmed & (r.code == PR),
 }
 
 
@@ -206,7 +249,8 @@ class BestDecision:
 
     @property
     def outcome(self) -> npt.NDArray[np.object_]:
-        """Outcome (CR, PR, SD, NON-CR/NON-PD, PD, NE, MISSING) per group."""
+        """Outcome (CR, PR, SD, NON-CR/NON-PD, PD, NE, MISSING; iRECIST: iCR … iCPD) per
+        group."""
         return np.array([r.outcome for r in self.rules], dtype=object)[self.rule]
 
     @property
@@ -265,6 +309,7 @@ def decide_best_responses(
     sd_from: IntArray,
     settings: BestResponseSettings,
     rules: RecistRules,
+    criteria: Literal["recist", "irecist"] = "recist",
 ) -> BestResponses:
     """BOR and confirmed BOR of every group (RECIST 1.1 §4.4.3, §4.6; admiralonco event order).
 
@@ -282,18 +327,30 @@ def decide_best_responses(
     settings
         Confirmation interval, NE/SD tolerated before confirmation, CR-followed-by-worse.
     rules
-        The loaded rule file; its ``bor_rules`` and ``cbor_rules`` give the event order.
+        The loaded rule file; its ``bor_rules`` and ``cbor_rules`` give the event order
+        (``ibor_rules`` and ``icbor_rules`` for iRECIST).
+    criteria
+        ``"irecist"``: codes of :data:`IRECIST_CODES` (iCPD as PD, iUPD its own code); an
+        iUPD run that iCPD confirms counts as iCPD, iCPD ranks before iUPD (Seymour 2017
+        Table 3; admiralonco iRECIST vignette), and no record is recoded: the iRECIST
+        timepoint rules already decide iUPD/iCPD (``cr_followed_by_worse_is_pd`` is a RECIST
+        1.1 Table 3 rule).
     """
-    recoded = recode_cr_followed_by_worse(group, code)
+    irecist = criteria == "irecist"
+    recoded = (np.zeros(len(code), dtype=bool) if irecist
+               else recode_cr_followed_by_worse(group, code))
     if settings.cr_followed_by_worse_is_pd:
         code = np.where(recoded, PD, code)
     analysed = cut_after_first_pd(group, code)
     kept = np.flatnonzero(analysed)
     k_group, k_day, k_code = group[kept], day[kept], code[kept]
     confirmed = confirm_responses(k_group, k_day, k_code, settings)
-    records = _Records(code=k_code, late=k_day >= sd_from[k_group], confirmed=confirmed)
-    bor = _decide(rules.bor_rules, records, k_group, n_groups)
-    cbor = _decide(rules.cbor_rules, records, k_group, n_groups)
+    records = _Records(code=k_code, late=k_day >= sd_from[k_group], confirmed=confirmed,
+                       progression_confirmed=confirmed_progression_runs(k_group, k_code))
+    bor_rules, cbor_rules = ((rules.ibor_rules, rules.icbor_rules) if irecist
+                             else (rules.bor_rules, rules.cbor_rules))
+    bor = _decide(bor_rules, records, k_group, n_groups)
+    cbor = _decide(cbor_rules, records, k_group, n_groups)
 
     def to_input(decision: BestDecision) -> BestDecision:
         position = decision.position.copy()

@@ -21,6 +21,8 @@ from oncotrial.errors import RuleError
 __all__ = [
     "BOR_RULE_NAMES",
     "CBOR_RULE_NAMES",
+    "IBOR_RULE_NAMES",
+    "ICBOR_RULE_NAMES",
     "NEW_CATEGORIES",
     "NEW_LESION_RULE_NAMES",
     "NONTARGET_CATEGORIES",
@@ -40,6 +42,8 @@ NONTARGET_CATEGORIES = ("CR", "NON-CR/NON-PD", "PD", "NE", "NONE")
 NEW_CATEGORIES = ("Y", "N")
 OVERALL_CATEGORIES = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
 BEST_CATEGORIES = (*OVERALL_CATEGORIES, "MISSING")
+IRECIST_BEST_CATEGORIES = ("iCR", "iPR", "iSD", "NON-iCR/NON-iUPD", "iUPD", "iCPD", "NE",
+                           "MISSING")
 
 # The predicates the engine implements, by name; the data file orders them.
 TARGET_RULE_NAMES = frozenset(
@@ -98,6 +102,10 @@ CBOR_RULE_NAMES = frozenset(
         "cbor_missing",
     }
 )
+_IRECIST_TAIL = ("ibor_isd", "ibor_non_icriupd", "ibor_icpd", "ibor_iupd", "ibor_ne",
+                 "no_data_missing")
+IBOR_RULE_NAMES = frozenset({"ibor_icr", "ibor_ipr", *_IRECIST_TAIL})
+ICBOR_RULE_NAMES = frozenset({"icbor_icr", "icbor_ipr", *_IRECIST_TAIL})
 THRESHOLD_NAMES = frozenset(
     {
         "measurable_min_mm",
@@ -174,6 +182,8 @@ class RecistRules(_Frozen):
     bor_preprocessing: tuple[PreprocessingStep, ...]
     bor_rules: tuple[NamedRule, ...]
     cbor_rules: tuple[NamedRule, ...]
+    ibor_rules: tuple[NamedRule, ...]
+    icbor_rules: tuple[NamedRule, ...]
 
     def threshold(self, name: str) -> float:
         """The value of threshold *name*."""
@@ -252,6 +262,8 @@ def validate_recist_rules(raw: dict[str, Any]) -> RecistRules:
     _check_names("new_lesion_rules", rules.new_lesion_rules, NEW_LESION_RULE_NAMES)
     _check_names("bor_rules", rules.bor_rules, BOR_RULE_NAMES)
     _check_names("cbor_rules", rules.cbor_rules, CBOR_RULE_NAMES)
+    _check_names("ibor_rules", rules.ibor_rules, IBOR_RULE_NAMES)
+    _check_names("icbor_rules", rules.icbor_rules, ICBOR_RULE_NAMES)
     if tuple(step.name for step in rules.bor_preprocessing) != PREPROCESSING_NAMES:
         raise RuleError(f"RECIST rule data: bor_preprocessing must be {PREPROCESSING_NAMES}")
     _check_outcomes("target", rules.target_rules, TARGET_CATEGORIES)
@@ -259,6 +271,8 @@ def validate_recist_rules(raw: dict[str, Any]) -> RecistRules:
     _check_outcomes("new lesion", rules.new_lesion_rules, NEW_CATEGORIES)
     _check_outcomes("bor", rules.bor_rules, BEST_CATEGORIES)
     _check_outcomes("cbor", rules.cbor_rules, BEST_CATEGORIES)
+    _check_outcomes("ibor", rules.ibor_rules, IRECIST_BEST_CATEGORIES)
+    _check_outcomes("icbor", rules.icbor_rules, IRECIST_BEST_CATEGORIES)
     _check_overall(rules)
     return rules
 
