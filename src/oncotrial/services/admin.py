@@ -206,7 +206,8 @@ def create_user(
     ...     _ = create_user(unit, "ines", full_name="Ines Ito", role="investigator",
     ...                     sites=["01"], site_roles={"02": "coordinator"})
     ...     [(u.username, u.role, u.sites) for u in list_users(unit)]
-    [('ada', 'admin', ()), ('ines', 'investigator', (('01', 'investigator'), ('02', 'coordinator')))]
+    [('ada', 'admin', ()),
+     ('ines', 'investigator', (('01', 'investigator'), ('02', 'coordinator')))]
     >>> log_in(store, "ines", channel="API").role
     'investigator'
     >>> with open_unit(store, ada) as unit:
