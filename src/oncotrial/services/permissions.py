@@ -78,7 +78,27 @@ SITE_SCOPED = frozenset({Action.VIEW_CASEBOOK, Action.ENTER_DATA, Action.SIGN,
 
 
 def allowed(role: str, action: Action) -> bool:
-    """Whether *role* may perform *action* (at a site where it holds that role)."""
+    """Whether *role* may perform *action* (at a site where it holds that role).
+
+    Parameters
+    ----------
+    role
+        A role's value (``"monitor"``, ...); an unknown role may do nothing.
+    action
+        The action asked for.
+
+    Returns
+    -------
+    bool
+        Whether :data:`PERMISSIONS` grants *action* to *role*.
+
+    Examples
+    --------
+    >>> allowed("monitor", Action.RAISE_QUERY), allowed("monitor", Action.ENTER_DATA)
+    (True, False)
+    >>> allowed("surgeon", Action.VIEW_CASEBOOK)
+    False
+    """
     try:
         return Role(role) in PERMISSIONS[action]
     except ValueError:
