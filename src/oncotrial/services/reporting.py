@@ -40,7 +40,6 @@ def simon_design_of(protocol: Protocol | AnalysisProfile) -> SimonDesign | None:
     >>> from oncotrial.protocol import load_protocol
     >>> simon_design_of(load_protocol())
     SimonDesign(p0=0.05, p1=0.2, r1=0, n1=10, r=3, n=29)
-    SimonDesign(p0=0.05, p1=0.2, r1=1, n1=13, r=3, n=27)
     """
     design = as_profile(protocol).design
     if design is None:
