@@ -106,7 +106,21 @@ def allowed(role: str, action: Action) -> bool:
 
 
 def permission_table() -> list[list[str]]:
-    """The table as rows: action, then ``yes``/``-`` per role (header row first)."""
+    """The table as rows: action, then ``yes``/``-`` per role (header row first).
+
+    Returns
+    -------
+    list[list[str]]
+        The header row (``action`` and each role's value), then one row per
+        :class:`Action`.
+
+    Examples
+    --------
+    >>> permission_table()[0]
+    ['action', 'investigator', 'coordinator', 'monitor', 'data_manager', 'statistician', 'admin']
+    >>> next(row for row in permission_table() if row[0] == "lock and unlock")
+    ['lock and unlock', '-', '-', '-', 'yes', '-', '-']
+    """
     roles = list(Role)
     rows = [["action", *[r.value for r in roles]]]
     rows += [[a.value, *["yes" if r in PERMISSIONS[a] else "-" for r in roles]]

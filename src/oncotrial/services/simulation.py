@@ -307,6 +307,19 @@ def run_demo(
         Calendar date the virtual trial opens.
     on_progress
         Called with 1 after each patient has been entered.
+
+    Returns
+    -------
+    DemoSummary
+        The phase Ib cohort decisions and RP2D, DLTs, confirmed ORR by RECIST 1.1 and by
+        Choi with exact 95% intervals, the Simon decision, median PFS, the most frequent
+        grade ≥ 3 adverse events, the files written, the data cut-off and the database URL.
+
+    Raises
+    ------
+    DataError
+        If the database cannot be created or reached, or the casebook decides a dose
+        otherwise than the simulator (see :func:`enter_trial`).
     """
     out.mkdir(parents=True, exist_ok=True)
     trial = simulate_trial(protocol, n_patients=n_patients, seed=seed)
