@@ -270,8 +270,7 @@ def delete_record(unit: Unit, table: str, row_id: int, *, version: int, reason: 
 def raise_query(unit: Unit, subject: str, *, table: str, row_id: int, field: str, text: str) -> int:
     """A monitor or data manager raises a query on one field of one row; returns its id.
 
-    The role is checked against every role the actor holds;
-    :func:`oncotrial.services.review.raise_field_query` also requires it at the subject's site.
+    The role the actor holds at the subject's site must permit raising queries.
 
     Parameters
     ----------
@@ -296,7 +295,7 @@ def raise_query(unit: Unit, subject: str, *, table: str, row_id: int, field: str
     Raises
     ------
     AccessError
-        If the actor holds neither role.
+        If the actor holds neither role, or not at the subject's site.
     NotFoundError
         If there is no such subject or it is at a site the actor does not see.
     DataError
@@ -351,7 +350,7 @@ def raise_query(unit: Unit, subject: str, *, table: str, row_id: int, field: str
     require_role(unit.actor, _QUERY_RAISERS, what="raise queries")
     text = require_text(text, field="text")
     with unit.step() as session:
-        owner = unit.subject(subject, write=False)
+        owner = unit.subject(subject, write=False, action=Action.RAISE_QUERY)
         row = session.get(model_for(table), row_id)
         row_subject = getattr(row, "subject_id", getattr(row, "id", None))
         if row is None or row_subject != owner.id:
@@ -397,7 +396,7 @@ def answer_query(unit: Unit, query_id: int, *, text: str) -> None:
     Raises
     ------
     AccessError
-        If the actor holds neither role.
+        If the actor holds neither role, or not at the query's site.
     NotFoundError
         If the query's subject is at a site the actor does not see.
     DataError
@@ -455,7 +454,8 @@ def answer_query(unit: Unit, query_id: int, *, text: str) -> None:
     """
     require_role(unit.actor, _QUERY_ANSWERERS, what="answer queries")
     _move_query(
-        unit, query_id, text=text, from_states=("Open",), to_state="Answered", kind="answer"
+        unit, query_id, text=text, from_states=("Open",), to_state="Answered", kind="answer",
+        action=Action.ANSWER_QUERY,
     )
 
 
@@ -481,7 +481,7 @@ def close_query(unit: Unit, query_id: int, *, text: str, cancel: bool = False) -
     Raises
     ------
     AccessError
-        If the actor is neither a monitor nor a data manager.
+        If the actor is neither a monitor nor a data manager, or not at the query's site.
     NotFoundError
         If the query's subject is at a site the actor does not see.
     DataError
@@ -546,16 +546,22 @@ def close_query(unit: Unit, query_id: int, *, text: str, cancel: bool = False) -
             from_states=("Open", "Answered"),
             to_state="Cancelled",
             kind="cancel",
+            action=Action.RAISE_QUERY,
         )
     else:
         _move_query(
-            unit, query_id, text=text, from_states=("Answered",), to_state="Closed", kind="close"
+            unit, query_id, text=text, from_states=("Answered",), to_state="Closed", kind="close",
+            action=Action.RAISE_QUERY,
         )
 
 
 def _move_query(
-    unit: Unit, query_id: int, *, text: str, from_states: tuple[str, ...], to_state: str, kind: str
+    unit: Unit, query_id: int, *, text: str, from_states: tuple[str, ...], to_state: str,
+    kind: str, action: Action,
 ) -> None:
+    """Move a query between states; *action* is checked against the role the actor holds at
+    the query's site (a coordinator at one site and monitor at another answers, and never
+    closes, the queries of the first)."""
     text = require_text(text, field="text")
     with unit.step(reason=f"query {kind}"):
         query = unit.session.get(DataQuery, query_id)
@@ -563,7 +569,7 @@ def _move_query(
             raise DataError("no such query", field="query_id", value=query_id)
         subject = unit.session.get(Subject, query.subject_id)
         assert subject is not None
-        unit.subject(subject.screening_number, write=False)
+        unit.subject(subject.screening_number, write=False, action=action)
         if query.state not in from_states:
             raise DataError(
                 f"query is {query.state}",
