@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from oncotrial.errors import DataError
@@ -228,6 +229,31 @@ def _phase_ib_slot(unit: Unit, protocol: Protocol, on: date) -> tuple[str, int, 
     )
 
 
+def _screening(subject: str, given: Mapping[str, object]) -> Screening:
+    """The screening of a mapping of criterion fields; a malformed value is a
+    :class:`DataError` naming its field, never a validation trace."""
+    values: dict[str, object] = {}
+    for key, value in given.items():
+        try:
+            values[key] = Measured.model_validate(value) if isinstance(value, Mapping) else value
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(part) for part in problem["loc"])
+            raise DataError(f"not a measured value ({where}: {problem['msg']})", field=key,
+                            value=value,
+                            allowed="value (a number), unit (text), uln (a positive number, "
+                                    "optional)", subject=subject) from exc
+    try:
+        return Screening.model_validate({"subject": subject, "values": values})
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        field = ".".join(str(part) for part in problem["loc"][1:2]) or "screening"
+        raise DataError(f"not a screening value ({problem['msg']})", field=field,
+                        value=problem.get("input"),
+                        allowed="true/false, a number, text, or a measured value",
+                        subject=subject) from exc
+
+
 def enrol_subject(
     unit: Unit,
     subject: str,
@@ -272,8 +298,9 @@ def enrol_subject(
     Raises
     ------
     DataError
-        If the subject is not in screening, a screening value is malformed, or phase Ib has
-        no open slot (a cohort waits for DLT evaluation, or dose finding has ended).
+        If the subject is not in screening, a screening value is malformed (the field is
+        named), or phase Ib has no open slot (a cohort waits for DLT evaluation, or dose
+        finding has ended).
     NotFoundError
         If there is no such subject or it is at a site the user does not see.
     AccessError
@@ -283,8 +310,7 @@ def enrol_subject(
     """
     phase = Phase(phase)
     if not isinstance(screening, Screening):
-        values = {k: Measured(**v) if isinstance(v, Mapping) else v for k, v in screening.items()}
-        screening = Screening(subject=subject, values=values)
+        screening = _screening(subject, screening)
     result = evaluate_eligibility(screening, protocol=protocol)
     with unit.step(reason="enrolment decision") as session:
         owner: Subject = unit.subject(subject, write=True)
