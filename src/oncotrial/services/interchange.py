@@ -88,7 +88,7 @@ def export_odm(unit: Unit, *, study_oid: str) -> bytes:
     Returns
     -------
     bytes
-        The ODM document, UTF-8 XML: sites, users' locations and every casebook row as
+        The ODM document, UTF-8 XML: the sites as locations and every casebook row as
         ItemGroupData, keyed by row id.
 
     Raises
