@@ -8,10 +8,11 @@ from datetime import date
 import pytest
 
 from oncotrial.errors import AccessError, NotFoundError
+from oncotrial.services import admin, subjects
 from oncotrial.services import data_management as dm
-from oncotrial.services import subjects
 from oncotrial.services._unit import open_unit
-from oncotrial.store import Store
+from oncotrial.store import Actor, Store
+from oncotrial.types import Channel, Role
 from tests.services.helpers import register
 from tests.store.backends import World
 
@@ -63,3 +64,42 @@ def test_roles_without_data_entry_cannot_write(store: Store, world: World) -> No
             subjects.record_visit(
                 unit, number, name="C1D1", visitnum=1, actual_date=date(2019, 4, 1)
             )
+
+
+def _mixed_user(store: Store, world: World, admin_actor: Actor, name: str, *, role: Role,
+                other: Role) -> Actor:
+    """A user holding *role* at site A and *other* at site B."""
+    with open_unit(store, admin_actor) as unit:
+        admin.create_user(unit, f"{name}_{world.tag}", full_name=name, role=role,
+                          sites=[world.site_a], site_roles={world.site_b: other})
+    return admin.log_in(store, f"{name}_{world.tag}", channel=Channel.API)
+
+
+def test_query_roles_are_checked_at_the_subjects_site(store: Store, world: World,
+                                                      admin_actor: Actor) -> None:
+    """Raising, answering and closing a query need the permission at the subject's site: a
+    coordinator at A who monitors B can neither raise nor close A's queries, and a monitor at A
+    who coordinates B cannot answer them; each does what their role at A allows."""
+    number = register(store, world)
+    with open_unit(store, world.inv_a) as unit:
+        visit = subjects.record_visit(unit, number, name="C1D1", visitnum=1,
+                                      actual_date=date(2019, 4, 1))
+    coordinator_here = _mixed_user(store, world, admin_actor, "coordmon", role=Role.COORDINATOR,
+                                   other=Role.MONITOR)
+    monitor_here = _mixed_user(store, world, admin_actor, "moncoord", role=Role.MONITOR,
+                               other=Role.COORDINATOR)
+    with open_unit(store, coordinator_here) as unit, pytest.raises(AccessError, match="raise"):
+        dm.raise_query(unit, number, table="visit", row_id=visit, field="actual_date", text="?")
+    with open_unit(store, monitor_here) as unit:
+        query = dm.raise_query(unit, number, table="visit", row_id=visit, field="actual_date",
+                               text="Source says 2 April")
+    with open_unit(store, monitor_here) as unit, pytest.raises(AccessError, match="answer"):
+        dm.answer_query(unit, query, text="answered by the monitor")
+    with open_unit(store, coordinator_here) as unit:
+        dm.answer_query(unit, query, text="Checked: 1 April is right")
+    with open_unit(store, coordinator_here) as unit, pytest.raises(AccessError, match="close"):
+        dm.close_query(unit, query, text="closed by the coordinator")
+    with open_unit(store, coordinator_here) as unit, pytest.raises(AccessError, match="close"):
+        dm.close_query(unit, query, text="cancelled by the coordinator", cancel=True)
+    with open_unit(store, monitor_here) as unit:
+        dm.close_query(unit, query, text="Confirmed")

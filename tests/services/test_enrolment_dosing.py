@@ -54,6 +54,29 @@ def test_ineligible_subject_is_a_screen_failure(
     assert {r.criterion for r in rows if r.met is False} == {"INC-06"}
 
 
+@pytest.mark.parametrize(("field", "value", "says"), [
+    ("anc", {"value": "lots", "unit": "10^9/L"}, "value: Input should be a valid number"),
+    ("anc", {"value": 3.2, "units": "10^9/L"}, "unit: Field required"),
+    ("bilirubin", {"value": 0.6, "unit": "mg/dL", "uln": 0}, "uln: Input should be greater"),
+    ("karnofsky", [90], "not a screening value"),
+])
+def test_malformed_screening_value_names_its_field(
+    store: Store, world: World, protocol: Protocol, *, field: str, value: object, says: str
+) -> None:
+    """A malformed screening value is a DataError naming the field and what is allowed, not
+    a validation trace; nothing is stored and the subject stays in screening."""
+    number = register(store, world)
+    with open_unit(store, world.inv_a) as unit, pytest.raises(DataError) as refused:
+        enrolment.enrol_subject(unit, number, screening=screening_values(**{field: value}),
+                                phase="II", enrolled_on=START, protocol=protocol)
+    assert refused.value.field == field
+    assert refused.value.subject == number
+    assert says in str(refused.value)
+    assert refused.value.allowed
+    with open_unit(store, world.inv_a) as unit:
+        assert unit.subject(number, write=False).status == "screening"
+
+
 def test_phase_ii_gets_the_rp2d(store: Store, world: World, protocol: Protocol) -> None:
     """An eligible phase II subject is enrolled on the RP2D regimen."""
     number = register(store, world)

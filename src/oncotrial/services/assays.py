@@ -42,7 +42,20 @@ class AssaySample:
 
 def list_assay_samples(unit: Unit, *, assay: str = NCOUNTER_RCC) -> list[AssaySample]:
     """The files of *assay* linked to biopsies of subjects the actor may see, by subject and
-    date; each with the latest stromal TIL score of its biopsy."""
+    date; each with the latest stromal TIL score of its biopsy.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of any user; subjects at sites the user does not see are left out.
+    assay
+        The assay name the files were linked under (default :data:`NCOUNTER_RCC`).
+
+    Returns
+    -------
+    list[AssaySample]
+        One per linked file, ordered by screening number, collection date and file.
+    """
     rows = unit.session.execute(
         select(AssayFile, Biospecimen, Subject)
         .join(Biospecimen, Biospecimen.id == AssayFile.biospecimen_id)
@@ -72,7 +85,43 @@ def link_assay_file_at(url: str, *, username: str, password: str, subject: str,
                        specimen_code: str, file_name: str, sha256: str, size_bytes: int,
                        assay: str = NCOUNTER_RCC) -> int:
     """Link a file to a biopsy in the database at *url* as *username* (password checked);
-    returns the assay-file row id."""
+    returns the assay-file row id.
+
+    Parameters
+    ----------
+    url
+        SQLAlchemy URL of the trial database.
+    username, password
+        The data-entry user who links the file, and their password.
+    subject
+        Screening number.
+    specimen_code
+        The biopsy's specimen code, as recorded with
+        :func:`oncotrial.services.subjects.record_biospecimen`.
+    file_name
+        The file's name.
+    sha256
+        The file content's SHA-256: 64 lower-case hexadecimal characters.
+    size_bytes
+        The file's size in bytes.
+    assay
+        The assay name (default :data:`NCOUNTER_RCC`).
+
+    Returns
+    -------
+    int
+        The assay-file row id.
+
+    Raises
+    ------
+    AccessError
+        If the log-in is refused or the user may not enter data at the subject's site.
+    NotFoundError
+        If the subject does not exist for the user.
+    DataError
+        If the subject has no biopsy *specimen_code*, the hash or size is invalid, the file
+        (same content or name) is already linked, or the database cannot be reached.
+    """
     with signed_in(url, username, password) as (store, actor), open_unit(store, actor) as unit:
         return record_assay_file(unit, subject, specimen_code=specimen_code,
                                  assay=assay, file_name=file_name, sha256=sha256,
@@ -81,6 +130,28 @@ def link_assay_file_at(url: str, *, username: str, password: str, subject: str,
 
 def read_assay_samples_at(url: str, *, username: str, password: str,
                           assay: str = NCOUNTER_RCC) -> list[AssaySample]:
-    """:func:`list_assay_samples` on the database at *url* as *username* (password checked)."""
+    """:func:`list_assay_samples` on the database at *url* as *username* (password checked).
+
+    Parameters
+    ----------
+    url
+        SQLAlchemy URL of the trial database.
+    username, password
+        The user and their password.
+    assay
+        The assay name (default :data:`NCOUNTER_RCC`).
+
+    Returns
+    -------
+    list[AssaySample]
+        As :func:`list_assay_samples`.
+
+    Raises
+    ------
+    AccessError
+        If the log-in is refused.
+    DataError
+        If the database cannot be reached.
+    """
     with signed_in(url, username, password) as (store, actor), open_unit(store, actor) as unit:
         return list_assay_samples(unit, assay=assay)

@@ -145,7 +145,34 @@ def check_password_policy(
     password: str, *, username: str, full_name: str = "",
     extra_words: Iterable[str] = (), policy: AuthPolicy = DEFAULT_POLICY,
 ) -> None:
-    """Refuse a password that breaks the rules; the message never repeats the password."""
+    """Refuse a password that breaks the rules; the message never repeats the password.
+
+    Parameters
+    ----------
+    password
+        The candidate password.
+    username
+        The user's name; the password must not contain it (words of 4 characters or more are
+        compared, case-insensitively).
+    full_name
+        The person's name; none of its words of 4 characters or more may appear either.
+    extra_words
+        Further words the password must not contain (e.g. the site's name).
+    policy
+        Length limits (default 15–128 characters, NIST SP 800-63B-4 §3.1.1.2).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    DataError
+        (field ``password``, value ``(hidden)``) if the length is outside the policy, the
+        password contains the user's or the system's names (oncotrial, leader, lenvatinib,
+        eribulin, password) or an extra word, is one repeated or sequential run of characters,
+        or is on the breached-password list named by ``ONCOTRIAL_PASSWORD_BLOCKLIST``.
+    """
     field = "password"
     if not policy.min_password_length <= len(password) <= policy.max_password_length:
         raise DataError(
@@ -173,7 +200,33 @@ def set_password(
     policy: AuthPolicy = DEFAULT_POLICY,
 ) -> None:
     """Set a user's password: by an administrator (a reset, normally with *must_change*) or
-    by the user themself. Every open session of the user ends."""
+    by the user themself. Every open session of the user ends.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of the user or of an administrator.
+    username
+        The account.
+    password
+        The new password, checked by :func:`check_password_policy` with the user's full name;
+        stored as an argon2id hash.
+    must_change
+        Whether the user must change it at next sign-in (default ``False``).
+    policy
+        Password length limits.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    AccessError
+        If the actor is neither *username* nor an administrator.
+    DataError
+        If there is no such user or the password breaks the policy.
+    """
     if unit.actor.username != username:
         require_role(unit.actor, frozenset({Role.ADMIN}), what="set other users' passwords")
     with unit.step(reason="password set") as session:
@@ -215,7 +268,35 @@ def authenticate(
     """Check a user name and password; the actor of the user, or :class:`AccessError`.
 
     The error says the same for an unknown user, a wrong password, a locked and a disabled
-    account; the change log records which it was.
+    account; the change log records which it was. A wrong password counts towards a lockout
+    (*policy*: 5 failures lock the account for 15 minutes); a success resets the count.
+
+    Parameters
+    ----------
+    store
+        The trial database.
+    username
+        The user name given.
+    password
+        The password given.
+    channel
+        Where the log-in comes from (default ``Channel.UI``), recorded on the actor.
+    client
+        A description of the client (e.g. address and browser), kept in the change log
+        (first 120 characters).
+    policy
+        Lockout settings.
+
+    Returns
+    -------
+    Actor
+        The user's actor.
+
+    Raises
+    ------
+    AccessError
+        If the user is unknown or disabled, has no password, is locked out, or the password is
+        wrong (one message for all).
     """
     now = store.clock()
     with store.transaction(_system(channel, username=username[:80] or "?")) as session:
@@ -288,6 +369,27 @@ def confirm_password(store: Store, actor: Actor, password: str) -> Reauthenticat
     """Re-authenticate the signed-in user before a signature (21 CFR 11.200(a)(1)).
 
     A wrong password counts towards the lockout like a failed log-in.
+
+    Parameters
+    ----------
+    store
+        The trial database.
+    actor
+        The signed-in user.
+    password
+        The password they gave again.
+
+    Returns
+    -------
+    Reauthentication
+        The proof, valid for :attr:`AuthPolicy.reauthentication_valid` (5 minutes) and only for
+        this user; :func:`oncotrial.services.review.sign` checks it.
+
+    Raises
+    ------
+    AccessError
+        If the actor is not a named user or the password is not confirmed (wrong, account locked
+        or disabled).
     """
     if actor.user_id is None:
         raise AccessError("a named user is required", field="actor", value=actor.username)
@@ -311,7 +413,26 @@ def confirm_password(store: Store, actor: Actor, password: str) -> Reauthenticat
 
 def check_reauthentication(unit: Unit, proof: Reauthentication | None,
                            *, policy: AuthPolicy = DEFAULT_POLICY) -> None:
-    """Refuse a signature without a recent password confirmation by the signer."""
+    """Refuse a signature without a recent password confirmation by the signer.
+
+    Parameters
+    ----------
+    unit
+        The signer's unit of work.
+    proof
+        From :func:`confirm_password`, or ``None``.
+    policy
+        How long a proof is valid (default 5 minutes).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    AccessError
+        If there is no proof, it belongs to another user, or it has expired.
+    """
     if proof is None or proof.user_id != unit.actor.user_id:
         raise AccessError("signing needs the signer's password", field="password", value=None)
     if unit.now() - proof.at > policy.reauthentication_valid:
@@ -324,7 +445,30 @@ def check_reauthentication(unit: Unit, proof: Reauthentication | None,
 
 def open_session(store: Store, actor: Actor, *, client: str = "",
                  policy: AuthPolicy = DEFAULT_POLICY) -> SessionTicket:
-    """Start a session for an authenticated actor (a new token: no session fixation)."""
+    """Start a session for an authenticated actor (a new token: no session fixation).
+
+    Parameters
+    ----------
+    store
+        The trial database.
+    actor
+        The actor from :func:`authenticate`.
+    client
+        A description of the client, kept with the session (first 200 characters).
+    policy
+        Absolute session lifetime (default 12 hours).
+
+    Returns
+    -------
+    SessionTicket
+        The session token for the cookie (only its SHA-256 is stored), the session's CSRF
+        token and when the session expires at the latest.
+
+    Raises
+    ------
+    AccessError
+        If the actor is not a named user.
+    """
     if actor.user_id is None:
         raise AccessError("a named user is required", field="actor", value=actor.username)
     now = store.clock()
@@ -344,7 +488,31 @@ def open_session(store: Store, actor: Actor, *, client: str = "",
 
 def resolve_session(store: Store, token: str, *,
                     policy: AuthPolicy = DEFAULT_POLICY) -> SessionContext:
-    """The session of a cookie token, if it is live; refreshes its last-seen time."""
+    """The session of a cookie token, if it is live; refreshes its last-seen time.
+
+    A session past its idle (30 minutes) or absolute (12 hours) time, or of a user disabled since,
+    is ended (and the end recorded) before the refusal.
+
+    Parameters
+    ----------
+    store
+        The trial database.
+    token
+        The session token from the cookie.
+    policy
+        Idle and absolute lifetimes and how often the last-seen time is written.
+
+    Returns
+    -------
+    SessionContext
+        The actor, the session id, its CSRF token and whether the password must be changed.
+
+    Raises
+    ------
+    AccessError
+        If the token is unknown or revoked ("not signed in") or the session has just ended
+        (the message says why).
+    """
     now = store.clock()
     ended: str | None = None
     with store.transaction(_system(Channel.UI, "session")) as session:
@@ -386,7 +554,21 @@ def _end(session: Session, row: UserSession, now: datetime, reason: str) -> None
 
 
 def close_session(store: Store, token: str, *, reason: str = "signed out") -> None:
-    """End a session (log-out); unknown or ended tokens are ignored."""
+    """End a session (log-out); unknown or ended tokens are ignored.
+
+    Parameters
+    ----------
+    store
+        The trial database.
+    token
+        The session token from the cookie.
+    reason
+        Recorded with the session's end (default ``"signed out"``).
+
+    Returns
+    -------
+    None
+    """
     now = store.clock()
     with store.transaction(_system(Channel.UI, "session")) as session:
         row = session.scalar(select(UserSession).where(UserSession.token_hash == _digest(token)))
@@ -408,7 +590,29 @@ def _revoke_sessions(session: Session, user_id: int, *, at: datetime, reason: st
 
 
 def revoke_user_sessions(unit: Unit, username: str, *, reason: str) -> int:
-    """End every session and API token of a user (administrator); returns the count."""
+    """End every session and API token of a user (administrator); returns the count.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of an administrator.
+    username
+        The user.
+    reason
+        Recorded with each ended session and in the change log.
+
+    Returns
+    -------
+    int
+        Sessions plus API tokens that were still open and are now revoked.
+
+    Raises
+    ------
+    AccessError
+        If the actor is not an administrator.
+    DataError
+        If there is no such user.
+    """
     require_role(unit.actor, frozenset({Role.ADMIN}), what="revoke sessions")
     with unit.step(reason=reason) as session:
         user = session.scalar(select(AppUser).where(AppUser.username == username))
@@ -431,7 +635,31 @@ _TOKEN_PREFIX = "otk_"  # noqa: S105  (a public marker of oncotrial API tokens, 
 
 def create_api_token(unit: Unit, *, label: str, days: int | None = None,
                      policy: AuthPolicy = DEFAULT_POLICY) -> str:
-    """A new personal API token for the acting user; shown once, stored as its hash."""
+    """A new personal API token for the acting user; shown once, stored as its hash.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of the user the token acts as.
+    label
+        What the token is for: 1–80 characters after trimming.
+    days
+        Lifetime in days, 1–366; ``None`` (default) takes the policy's 90 days.
+    policy
+        The default lifetime.
+
+    Returns
+    -------
+    str
+        The bearer token (starts ``otk_``); it cannot be shown again.
+
+    Raises
+    ------
+    AccessError
+        If the actor is not a named user.
+    DataError
+        If the label is blank or longer than 80 characters, or *days* is outside 1–366.
+    """
     if unit.actor.user_id is None:
         raise AccessError("a named user is required", field="actor", value=unit.actor.username)
     label = label.strip()
@@ -453,7 +681,26 @@ def create_api_token(unit: Unit, *, label: str, days: int | None = None,
 
 
 def resolve_api_token(store: Store, token: str) -> Actor:
-    """The actor of a bearer token (channel API), if the token is live and the user active."""
+    """The actor of a bearer token (channel API), if the token is live and the user active.
+
+    Parameters
+    ----------
+    store
+        The trial database.
+    token
+        The bearer token from the ``Authorization`` header.
+
+    Returns
+    -------
+    Actor
+        The token owner's actor, channel API.
+
+    Raises
+    ------
+    AccessError
+        If the token is malformed, unknown, revoked or expired, or its user is disabled (one
+        message for all).
+    """
     now = store.clock()
     if not token.startswith(_TOKEN_PREFIX):
         raise AccessError("invalid API token", field="token", value=None)
@@ -469,7 +716,25 @@ def resolve_api_token(store: Store, token: str) -> Actor:
 
 
 def revoke_api_token(unit: Unit, token_id: int) -> None:
-    """Revoke one of the acting user's tokens (an administrator may revoke any)."""
+    """Revoke one of the acting user's tokens (an administrator may revoke any).
+
+    Parameters
+    ----------
+    unit
+        A unit of work of the token's owner or of an administrator.
+    token_id
+        The token's row id.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    DataError
+        If there is no such token, or it belongs to another user and the actor is not an
+        administrator (the same message, so others' token ids are not revealed).
+    """
     with unit.step() as session:
         row = session.get(ApiToken, token_id)
         if row is None or (row.user_id != unit.actor.user_id and unit.actor.role != Role.ADMIN):
@@ -479,7 +744,25 @@ def revoke_api_token(unit: Unit, token_id: int) -> None:
 
 
 def tokens_match(expected: str, given: str | None) -> bool:
-    """Constant-time comparison of a CSRF token (double submit)."""
+    """Constant-time comparison of a CSRF token (double submit).
+
+    Parameters
+    ----------
+    expected
+        The session's CSRF token.
+    given
+        The token the request carried (header or form field), or ``None``.
+
+    Returns
+    -------
+    bool
+        Whether *given* is present and equal to *expected*.
+
+    Examples
+    --------
+    >>> tokens_match("abc", "abc"), tokens_match("abc", "abd"), tokens_match("abc", None)
+    (True, False, False)
+    """
     return given is not None and hmac.compare_digest(expected, given)
 
 
@@ -488,7 +771,32 @@ def signed_in(url: str, username: str, password: str, *,
               channel: Channel = Channel.CLI) -> Iterator[tuple[Store, Actor]]:
     """The store at *url* and the actor of *username* once the password is checked (audited;
     database errors in one line); the store is closed afterwards. For the command-line paths
-    that act as a named user."""
+    that act as a named user.
+
+    Parameters
+    ----------
+    url
+        SQLAlchemy URL of the trial database.
+    username
+        The user.
+    password
+        Their password.
+    channel
+        Recorded on the actor (default ``Channel.CLI``).
+
+    Returns
+    -------
+    Iterator[tuple[Store, Actor]]
+        A context manager yielding the open store and the authenticated actor.
+
+    Raises
+    ------
+    AccessError
+        If the log-in is refused (see :func:`authenticate`).
+    DataError
+        If the database cannot be reached or is not upgraded (the message names the URL
+        without its password).
+    """
     with database_errors(url):
         store = open_store(url)
         try:

@@ -392,7 +392,29 @@ def _visit_day(index: _Index, subject: Subject, visit: PlannedVisit) -> date | N
 
 def rows_of_form(form: FormDef, index: _Index, subject: Subject, visit: PlannedVisit,
                  day: date | None) -> list[RowRef]:
-    """The rows that make up *form* at *visit* of *subject*."""
+    """The rows that make up *form* at *visit* of *subject*.
+
+    Parameters
+    ----------
+    form
+        The form's definition from the protocol's EDC forms.
+    index
+        The subject's rows as loaded by this module (an internal index, filled by
+        :func:`subject_casebook` and :func:`casebook_matrix`).
+    subject
+        The subject's row.
+    visit
+        The planned visit.
+    day
+        The visit's actual date (``None`` if not done): dated forms (labs, vitals, doses, ...)
+        take the rows of that day; subject-level forms and logs ignore it.
+
+    Returns
+    -------
+    list[RowRef]
+        The rows (a tumour form adds its lesion measurements; a lab form keeps only the form's
+        tests); empty when none.
+    """
     kind = form.kind
     table = FORM_TABLES[kind]
     sid = subject.id
@@ -574,6 +596,43 @@ def casebook_matrix(
     follow-up by their date, logs always), narrowed by *visit* (a name, or a prefix such as
     ``C3`` or ``IMAGING``); *state* keeps the subjects with a visit in that state (or
     ``overdue``). Only the page's subjects and the days of the visits shown are read.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who may view the casebook.
+    protocol
+        The trial protocol (visit schedule, forms, cycle length).
+    today
+        The date against which visits are overdue.
+    site
+        A site code to keep (default: every site the user sees).
+    status
+        A subject status to keep: ``screening``, ``screen_failed``, ``enrolled``,
+        ``off_treatment`` or ``off_study`` (default all).
+    visit
+        A visit name or name prefix to keep (default all).
+    state
+        Keep the subjects with a visit in this state, one of :data:`STATES` or ``overdue``
+        (default all).
+    cycles
+        First and last treatment cycle shown, inclusive (default 1–3).
+    page
+        1-based page of subjects; clamped to the pages that exist.
+    per_page
+        Subjects per page (default 25; must be positive).
+
+    Returns
+    -------
+    Matrix
+        The page's rows, the visit columns in schedule order with their labels, the total of
+        subjects, the page and page count, and counts (subjects by status; overdue visits and
+        open queries of the page).
+
+    Raises
+    ------
+    AccessError
+        If the actor's role may not view the casebook.
     """
     subjects = _visible_subjects(unit, site=site, status=status)
     counts: dict[str, int] = defaultdict(int)
@@ -640,7 +699,31 @@ def _columns(rows: Iterable[MatrixRow]) -> tuple[tuple[str, ...], dict[str, str]
 
 def subject_casebook(unit: Unit, subject: str, *, protocol: Protocol,
                      today: date) -> SubjectCasebook:
-    """Every visit of one subject with the status of each form."""
+    """Every visit of one subject with the status of each form.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who may view the casebook at the subject's site.
+    subject
+        The screening number.
+    protocol
+        The trial protocol.
+    today
+        The date against which visits are overdue.
+
+    Returns
+    -------
+    SubjectCasebook
+        Site, status, phase and regimen of the subject and every planned visit with its forms.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such subject or it is at a site the user does not see.
+    AccessError
+        If the user's role at the subject's site may not view the casebook.
+    """
     owner = unit.subject(subject, write=False, action=Action.VIEW_CASEBOOK)
     index = _load(unit, [owner])
     enrolment = index.enrolment.get(owner.id)
@@ -654,7 +737,31 @@ def subject_casebook(unit: Unit, subject: str, *, protocol: Protocol,
 
 def visit_status(unit: Unit, subject: Subject, visit: str, *, protocol: Protocol,
                  today: date) -> VisitStatus:
-    """One visit of a loaded subject (the form page's context); ``KeyError`` if not planned."""
+    """One visit of a loaded subject (the form page's context); ``KeyError`` if not planned.
+
+    Parameters
+    ----------
+    unit
+        The unit of work that loaded *subject* (access is checked by the caller).
+    subject
+        The subject's row.
+    visit
+        The visit name (e.g. ``"C1D1"``), or the log visit for log forms.
+    protocol
+        The trial protocol.
+    today
+        The date against which the visit is overdue.
+
+    Returns
+    -------
+    VisitStatus
+        The visit with its actual date, its forms' statuses and whether it is overdue.
+
+    Raises
+    ------
+    KeyError
+        If *visit* is not in the subject's plan.
+    """
     index = _load(unit, [subject])
     planned = _planned(index, subject, protocol, today, lambda v: v.name == visit)
     for status in _visits(index, subject, protocol, today, planned):
@@ -665,7 +772,18 @@ def visit_status(unit: Unit, subject: Subject, visit: str, *, protocol: Protocol
 
 
 def visible_sites(unit: Unit) -> list[tuple[str, str]]:
-    """(code, name) of the sites the user sees."""
+    """(code, name) of the sites the user sees.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of any user.
+
+    Returns
+    -------
+    list[tuple[str, str]]
+        By site code; every site for study-wide roles.
+    """
     query = select(Site.code, Site.name).where(Site.deleted.is_(False)).order_by(Site.code)
     if not unit.actor.all_sites:
         query = query.where(Site.id.in_(unit.actor.site_ids))
@@ -683,7 +801,28 @@ class SubjectSummary:
 
 
 def list_subjects(unit: Unit, *, site: str | None = None) -> list[SubjectSummary]:
-    """The subjects of the sites the user sees (a site filter within them)."""
+    """The subjects of the sites the user sees (a site filter within them).
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who may view the casebook.
+    site
+        A site code to keep (default all the user sees); a site the user does not see gives
+        no subjects.
+
+    Returns
+    -------
+    list[SubjectSummary]
+        Screening number, site code, status and phase (``None`` before enrolment), by
+        screening number; subjects at sites where the user's role may not view the casebook
+        are left out.
+
+    Raises
+    ------
+    AccessError
+        If the actor's role may not view the casebook.
+    """
     subjects = _visible_subjects(unit, site=site, status=None)
     codes = _site_codes(unit)
     phases = dict(unit.session.execute(select(Enrolment.subject_id, Enrolment.phase).where(
@@ -693,7 +832,23 @@ def list_subjects(unit: Unit, *, site: str | None = None) -> list[SubjectSummary
 
 
 def registration_sites(unit: Unit) -> list[tuple[str, str]]:
-    """(code, name) of the sites where the user may register subjects."""
+    """(code, name) of the sites where the user may register subjects.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a data-entry user.
+
+    Returns
+    -------
+    list[tuple[str, str]]
+        The visible sites where the user's role enters data, by code.
+
+    Raises
+    ------
+    AccessError
+        If the actor holds no data-entry role at any site.
+    """
     require_role(unit.actor, PERMISSIONS[Action.ENTER_DATA], what="register subjects")
     ids = dict(unit.session.execute(select(Site.code, Site.id)).all())
     return [(code, name) for code, name in visible_sites(unit)

@@ -58,7 +58,31 @@ class Dashboard:
 
 
 def dashboard(unit: Unit, *, protocol: Protocol, today: date) -> Dashboard:
-    """The dashboard for users who may see it (every site of their study-wide role)."""
+    """The dashboard for users who may see it (every site of their study-wide role).
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user whose role may view dashboards.
+    protocol
+        The trial protocol (phase Ib cohort rule, Simon design, response rules).
+    today
+        The date of the cohort decisions (DLT windows still open on this day are not
+        evaluable).
+
+    Returns
+    -------
+    Dashboard
+        Cumulative enrolment by date and by site, each phase Ib cohort with the cohort rule's
+        decision, the current regimen (and the RP2D once dose finding has stopped), the
+        evaluable and confirmed responses against the Simon boundaries with the interim
+        decision in words, and the count of each best overall response.
+
+    Raises
+    ------
+    AccessError
+        If the actor's role may not view dashboards.
+    """
     require_role(unit.actor, PERMISSIONS[Action.VIEW_DASHBOARD], what="view dashboards")
     session = unit.session
     query = (select(Enrolment, Subject, Site).join(Subject, Subject.id == Enrolment.subject_id)

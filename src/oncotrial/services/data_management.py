@@ -131,12 +131,86 @@ def correct_record(
     corrected; they are not re-derived here either: correct the source through the form's own
     service (e.g. :func:`oncotrial.services.safety.record_lab`) instead.
 
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who may enter data at the subject's site.
+    table
+        The casebook table (e.g. ``"visit"``, ``"lab_result"``, ``"subject"``).
+    row_id
+        The row's id.
+    version
+        The row's version as read (optimistic locking).
+    changes
+        Field name → new value; only entered fields (not ``id``, ``subject_id``,
+        ``version``, ``deleted`` or derived fields).
+    reason
+        Reason for change, non-blank; kept in the audit trail with each changed field.
+
+    Returns
+    -------
+    int
+        The row's new version.
+
     Raises
     ------
     DataError
-        A field that cannot be corrected or a value another write path would refuse.
+        A blank reason, an unknown table or row, a field that cannot be corrected or a value
+        another write path would refuse.
+    ConcurrencyError
+        *version* is not the row's current version.
+    NotFoundError
+        The row's subject is at a site the actor does not see.
     AccessError
-        The row, or the site it would move to, is outside the actor's sites.
+        The actor may not enter data at the subject's site, or the row would move to a site
+        outside the actor's sites.
+    LockedError
+        A lock covers the row.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from datetime import date
+    >>> from oncotrial.services import open_unit
+    >>> from oncotrial.services.admin import bootstrap_admin, create_site, create_user, log_in
+    >>> from oncotrial.services.data_management import (answer_query, close_query,
+    ...                                                 correct_record, raise_query)
+    >>> from oncotrial.services.database import upgrade_database
+    >>> from oncotrial.services.review import list_queries
+    >>> from oncotrial.services.subjects import record_visit, register_subject
+    >>> from oncotrial.store import Store
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> url = f"sqlite:///{folder.name}/trial.sqlite"
+    >>> revision = upgrade_database(url)
+    >>> store = Store(url)
+    >>> ada = bootstrap_admin(store, username="ada", full_name="Ada Admin")
+    >>> with open_unit(store, ada) as unit:
+    ...     _ = create_site(unit, "01", name="Site 01")
+    ...     _ = create_user(unit, "grace", full_name="Grace Chen", role="coordinator", sites=["01"])
+    ...     _ = create_user(unit, "mona", full_name="Mona Marsh", role="monitor", sites=["01"])
+    >>> grace, mona = log_in(store, "grace", channel="UI"), log_in(store, "mona", channel="UI")
+    >>> with open_unit(store, grace) as unit:
+    ...     _ = register_subject(unit, "01-001", site="01", sex="F",
+    ...                          consent_date=date(2024, 1, 2), consent_version="3.0")
+    ...     visit_id = record_visit(unit, "01-001", name="C1D1", visitnum=1,
+    ...                             actual_date=date(2024, 1, 15))
+    >>> with open_unit(store, grace) as unit:
+    ...     correct_record(unit, "visit", visit_id, version=1,
+    ...                    changes={"actual_date": date(2024, 1, 16)}, reason="transcription error")
+    2
+    >>> with open_unit(store, grace) as unit:   # a stale copy is refused
+    ...     correct_record(unit, "visit", visit_id, version=1,
+    ...                    changes={"actual_date": date(2024, 1, 17)}, reason="again")
+    Traceback (most recent call last):
+    ...
+    oncotrial.errors.ConcurrencyError: subject 01-001: version=1: visit row 1 was changed ...
+    >>> with open_unit(store, mona) as unit:    # monitors never edit clinical data
+    ...     correct_record(unit, "visit", visit_id, version=2,
+    ...                    changes={"actual_date": date(2024, 1, 17)}, reason="monitor's view")
+    Traceback (most recent call last):
+    ...
+    oncotrial.errors.AccessError: subject 01-001: role='monitor': role monitor may not enter ...
+    >>> store.dispose(); folder.cleanup()
     """
     reason = require_text(reason, field="reason")
     with unit.step(reason=reason) as session:
@@ -151,7 +225,38 @@ def correct_record(
 
 
 def delete_record(unit: Unit, table: str, row_id: int, *, version: int, reason: str) -> None:
-    """Logically delete a row (``deleted = True``), with the version read and a reason."""
+    """Logically delete a row (``deleted = True``), with the version read and a reason.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who may enter data at the subject's site.
+    table
+        The casebook table.
+    row_id
+        The row's id.
+    version
+        The row's version as read.
+    reason
+        Reason for the deletion, non-blank.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    DataError
+        A blank reason, an unknown table, or no such row (or it is already deleted).
+    ConcurrencyError
+        *version* is not the row's current version.
+    NotFoundError
+        The row's subject is at a site the actor does not see.
+    AccessError
+        The actor may not enter data at the subject's site.
+    LockedError
+        A lock covers the row.
+    """
     reason = require_text(reason, field="reason")
     with unit.step(reason=reason):
         row, subject = _load_row(unit, table, row_id)
@@ -163,11 +268,89 @@ def delete_record(unit: Unit, table: str, row_id: int, *, version: int, reason: 
 
 
 def raise_query(unit: Unit, subject: str, *, table: str, row_id: int, field: str, text: str) -> int:
-    """A monitor or data manager raises a query on one field of one row; returns its id."""
+    """A monitor or data manager raises a query on one field of one row; returns its id.
+
+    The role the actor holds at the subject's site must permit raising queries.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a monitor or data manager.
+    subject
+        The subject's screening number.
+    table
+        The casebook table of the row (e.g. ``"visit"``, ``"lab_result"``).
+    row_id
+        The row's id; it must belong to *subject*.
+    field
+        The queried column of *table*.
+    text
+        The question, non-blank.
+
+    Returns
+    -------
+    int
+        The query's id; it is in state ``Open`` (shown as "New").
+
+    Raises
+    ------
+    AccessError
+        If the actor holds neither role, or not at the subject's site.
+    NotFoundError
+        If there is no such subject or it is at a site the actor does not see.
+    DataError
+        If the text is blank, the table unknown, the row not the subject's, or the field not a
+        column of the table.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from datetime import date
+    >>> from oncotrial.services import open_unit
+    >>> from oncotrial.services.admin import bootstrap_admin, create_site, create_user, log_in
+    >>> from oncotrial.services.data_management import (answer_query, close_query,
+    ...                                                 correct_record, raise_query)
+    >>> from oncotrial.services.database import upgrade_database
+    >>> from oncotrial.services.review import list_queries
+    >>> from oncotrial.services.subjects import record_visit, register_subject
+    >>> from oncotrial.store import Store
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> url = f"sqlite:///{folder.name}/trial.sqlite"
+    >>> revision = upgrade_database(url)
+    >>> store = Store(url)
+    >>> ada = bootstrap_admin(store, username="ada", full_name="Ada Admin")
+    >>> with open_unit(store, ada) as unit:
+    ...     _ = create_site(unit, "01", name="Site 01")
+    ...     _ = create_user(unit, "grace", full_name="Grace Chen", role="coordinator", sites=["01"])
+    ...     _ = create_user(unit, "mona", full_name="Mona Marsh", role="monitor", sites=["01"])
+    >>> grace, mona = log_in(store, "grace", channel="UI"), log_in(store, "mona", channel="UI")
+    >>> with open_unit(store, grace) as unit:
+    ...     _ = register_subject(unit, "01-001", site="01", sex="F",
+    ...                          consent_date=date(2024, 1, 2), consent_version="3.0")
+    ...     visit_id = record_visit(unit, "01-001", name="C1D1", visitnum=1,
+    ...                             actual_date=date(2024, 1, 15))
+
+    The monitor queries the visit date, the coordinator corrects it and answers, the monitor
+    closes the query:
+
+    >>> with open_unit(store, mona) as unit:
+    ...     query_id = raise_query(unit, "01-001", table="visit", row_id=visit_id,
+    ...                            field="actual_date", text="Source says 16 Jan 2024")
+    >>> with open_unit(store, grace) as unit:
+    ...     correct_record(unit, "visit", visit_id, version=1,
+    ...                    changes={"actual_date": date(2024, 1, 16)}, reason="transcription error")
+    ...     answer_query(unit, query_id, text="Corrected from the source")
+    2
+    >>> with open_unit(store, mona) as unit:
+    ...     close_query(unit, query_id, text="Confirmed")
+    ...     [(q.state, [kind for kind, *_ in q.messages]) for q in list_queries(unit)]
+    [('Closed', ['raise', 'answer', 'close'])]
+    >>> store.dispose(); folder.cleanup()
+    """
     require_role(unit.actor, _QUERY_RAISERS, what="raise queries")
     text = require_text(text, field="text")
     with unit.step() as session:
-        owner = unit.subject(subject, write=False)
+        owner = unit.subject(subject, write=False, action=Action.RAISE_QUERY)
         row = session.get(model_for(table), row_id)
         row_subject = getattr(row, "subject_id", getattr(row, "id", None))
         if row is None or row_subject != owner.id:
@@ -195,15 +378,165 @@ def raise_query(unit: Unit, subject: str, *, table: str, row_id: int, field: str
 
 
 def answer_query(unit: Unit, query_id: int, *, text: str) -> None:
-    """Site staff answer an open query (state Open → Answered)."""
+    """Site staff answer an open query (state Open → Answered).
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a coordinator or investigator.
+    query_id
+        The query's id.
+    text
+        The answer, non-blank; added to the query's thread.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    AccessError
+        If the actor holds neither role, or not at the query's site.
+    NotFoundError
+        If the query's subject is at a site the actor does not see.
+    DataError
+        If the text is blank, there is no such query, or it is not ``Open``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from datetime import date
+    >>> from oncotrial.services import open_unit
+    >>> from oncotrial.services.admin import bootstrap_admin, create_site, create_user, log_in
+    >>> from oncotrial.services.data_management import (answer_query, close_query,
+    ...                                                 correct_record, raise_query)
+    >>> from oncotrial.services.database import upgrade_database
+    >>> from oncotrial.services.review import list_queries
+    >>> from oncotrial.services.subjects import record_visit, register_subject
+    >>> from oncotrial.store import Store
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> url = f"sqlite:///{folder.name}/trial.sqlite"
+    >>> revision = upgrade_database(url)
+    >>> store = Store(url)
+    >>> ada = bootstrap_admin(store, username="ada", full_name="Ada Admin")
+    >>> with open_unit(store, ada) as unit:
+    ...     _ = create_site(unit, "01", name="Site 01")
+    ...     _ = create_user(unit, "grace", full_name="Grace Chen", role="coordinator", sites=["01"])
+    ...     _ = create_user(unit, "mona", full_name="Mona Marsh", role="monitor", sites=["01"])
+    >>> grace, mona = log_in(store, "grace", channel="UI"), log_in(store, "mona", channel="UI")
+    >>> with open_unit(store, grace) as unit:
+    ...     _ = register_subject(unit, "01-001", site="01", sex="F",
+    ...                          consent_date=date(2024, 1, 2), consent_version="3.0")
+    ...     visit_id = record_visit(unit, "01-001", name="C1D1", visitnum=1,
+    ...                             actual_date=date(2024, 1, 15))
+
+    The monitor queries the visit date, the coordinator corrects it and answers, the monitor
+    closes the query:
+
+    >>> with open_unit(store, mona) as unit:
+    ...     query_id = raise_query(unit, "01-001", table="visit", row_id=visit_id,
+    ...                            field="actual_date", text="Source says 16 Jan 2024")
+    >>> with open_unit(store, grace) as unit:
+    ...     correct_record(unit, "visit", visit_id, version=1,
+    ...                    changes={"actual_date": date(2024, 1, 16)}, reason="transcription error")
+    ...     answer_query(unit, query_id, text="Corrected from the source")
+    2
+    >>> with open_unit(store, mona) as unit:
+    ...     close_query(unit, query_id, text="Confirmed")
+    ...     [(q.state, [kind for kind, *_ in q.messages]) for q in list_queries(unit)]
+    [('Closed', ['raise', 'answer', 'close'])]
+    >>> with open_unit(store, grace) as unit:     # a closed query is not answered again
+    ...     answer_query(unit, query_id, text="Once more")
+    Traceback (most recent call last):
+    ...
+    oncotrial.errors.DataError: state='Closed': query is Closed (allowed: Open)
+    >>> store.dispose(); folder.cleanup()
+    """
     require_role(unit.actor, _QUERY_ANSWERERS, what="answer queries")
     _move_query(
-        unit, query_id, text=text, from_states=("Open",), to_state="Answered", kind="answer"
+        unit, query_id, text=text, from_states=("Open",), to_state="Answered", kind="answer",
+        action=Action.ANSWER_QUERY,
     )
 
 
 def close_query(unit: Unit, query_id: int, *, text: str, cancel: bool = False) -> None:
-    """The raiser's side closes an answered query, or cancels an open one."""
+    """The raiser's side closes an answered query, or cancels an open one.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a monitor or data manager.
+    query_id
+        The query's id.
+    text
+        Why it is closed or cancelled, non-blank; added to the thread.
+    cancel
+        ``False`` (default): close an ``Answered`` query (state ``Closed``). ``True``: cancel an
+        ``Open`` or ``Answered`` query (state ``Cancelled``), e.g. one raised in error.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    AccessError
+        If the actor is neither a monitor nor a data manager, or not at the query's site.
+    NotFoundError
+        If the query's subject is at a site the actor does not see.
+    DataError
+        If the text is blank, there is no such query, or its state does not allow the move.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from datetime import date
+    >>> from oncotrial.services import open_unit
+    >>> from oncotrial.services.admin import bootstrap_admin, create_site, create_user, log_in
+    >>> from oncotrial.services.data_management import (answer_query, close_query,
+    ...                                                 correct_record, raise_query)
+    >>> from oncotrial.services.database import upgrade_database
+    >>> from oncotrial.services.review import list_queries
+    >>> from oncotrial.services.subjects import record_visit, register_subject
+    >>> from oncotrial.store import Store
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> url = f"sqlite:///{folder.name}/trial.sqlite"
+    >>> revision = upgrade_database(url)
+    >>> store = Store(url)
+    >>> ada = bootstrap_admin(store, username="ada", full_name="Ada Admin")
+    >>> with open_unit(store, ada) as unit:
+    ...     _ = create_site(unit, "01", name="Site 01")
+    ...     _ = create_user(unit, "grace", full_name="Grace Chen", role="coordinator", sites=["01"])
+    ...     _ = create_user(unit, "mona", full_name="Mona Marsh", role="monitor", sites=["01"])
+    >>> grace, mona = log_in(store, "grace", channel="UI"), log_in(store, "mona", channel="UI")
+    >>> with open_unit(store, grace) as unit:
+    ...     _ = register_subject(unit, "01-001", site="01", sex="F",
+    ...                          consent_date=date(2024, 1, 2), consent_version="3.0")
+    ...     visit_id = record_visit(unit, "01-001", name="C1D1", visitnum=1,
+    ...                             actual_date=date(2024, 1, 15))
+
+    The monitor queries the visit date, the coordinator corrects it and answers, the monitor
+    closes the query:
+
+    >>> with open_unit(store, mona) as unit:
+    ...     query_id = raise_query(unit, "01-001", table="visit", row_id=visit_id,
+    ...                            field="actual_date", text="Source says 16 Jan 2024")
+    >>> with open_unit(store, grace) as unit:
+    ...     correct_record(unit, "visit", visit_id, version=1,
+    ...                    changes={"actual_date": date(2024, 1, 16)}, reason="transcription error")
+    ...     answer_query(unit, query_id, text="Corrected from the source")
+    2
+    >>> with open_unit(store, mona) as unit:
+    ...     close_query(unit, query_id, text="Confirmed")
+    ...     [(q.state, [kind for kind, *_ in q.messages]) for q in list_queries(unit)]
+    [('Closed', ['raise', 'answer', 'close'])]
+    >>> with open_unit(store, mona) as unit:      # a closed query is re-opened, not closed again
+    ...     close_query(unit, query_id, text="Again")
+    Traceback (most recent call last):
+    ...
+    oncotrial.errors.DataError: state='Closed': query is Closed (allowed: Answered)
+    >>> store.dispose(); folder.cleanup()
+    """
     require_role(unit.actor, _QUERY_RAISERS, what="close queries")
     if cancel:
         _move_query(
@@ -213,16 +546,22 @@ def close_query(unit: Unit, query_id: int, *, text: str, cancel: bool = False) -
             from_states=("Open", "Answered"),
             to_state="Cancelled",
             kind="cancel",
+            action=Action.RAISE_QUERY,
         )
     else:
         _move_query(
-            unit, query_id, text=text, from_states=("Answered",), to_state="Closed", kind="close"
+            unit, query_id, text=text, from_states=("Answered",), to_state="Closed", kind="close",
+            action=Action.RAISE_QUERY,
         )
 
 
 def _move_query(
-    unit: Unit, query_id: int, *, text: str, from_states: tuple[str, ...], to_state: str, kind: str
+    unit: Unit, query_id: int, *, text: str, from_states: tuple[str, ...], to_state: str,
+    kind: str, action: Action,
 ) -> None:
+    """Move a query between states; *action* is checked against the role the actor holds at
+    the query's site (a coordinator at one site and monitor at another answers, and never
+    closes, the queries of the first)."""
     text = require_text(text, field="text")
     with unit.step(reason=f"query {kind}"):
         query = unit.session.get(DataQuery, query_id)
@@ -230,7 +569,7 @@ def _move_query(
             raise DataError("no such query", field="query_id", value=query_id)
         subject = unit.session.get(Subject, query.subject_id)
         assert subject is not None
-        unit.subject(subject.screening_number, write=False)
+        unit.subject(subject.screening_number, write=False, action=action)
         if query.state not in from_states:
             raise DataError(
                 f"query is {query.state}",
@@ -268,7 +607,31 @@ def sign_casebook(unit: Unit, subject: str, *, meaning: str) -> int:
     """The investigator signs a subject's casebook; returns the signature id.
 
     The signature stores the signer's printed name, the meaning, the UTC time and the SHA-256
-    of the casebook as signed (21 CFR 11.50, 11.70). Re-authentication is the adapter's job.
+    of the casebook as signed (21 CFR 11.50, 11.70). Re-authentication is the adapter's job;
+    :func:`oncotrial.services.review.sign` checks it itself and signs visits too.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of an investigator.
+    subject
+        The subject's screening number.
+    meaning
+        What the signature means (e.g. review and approval), non-blank.
+
+    Returns
+    -------
+    int
+        The signature's id.
+
+    Raises
+    ------
+    AccessError
+        If the actor is not an investigator.
+    NotFoundError
+        If there is no such subject or it is at a site the actor does not see.
+    DataError
+        If the meaning is blank.
     """
     require_role(unit.actor, _SIGNERS, what="sign casebooks")
     meaning = require_text(meaning, field="meaning")
@@ -299,7 +662,28 @@ def sign_casebook(unit: Unit, subject: str, *, meaning: str) -> int:
 
 
 def verify_signature(unit: Unit, signature_id: int) -> SignatureStatus:
-    """The signature's state and whether the casebook still hashes to what was signed."""
+    """The signature's state and whether the casebook still hashes to what was signed.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who sees the subject's site.
+    signature_id
+        The signature's id.
+
+    Returns
+    -------
+    SignatureStatus
+        Signer, meaning, time, state (``valid`` or ``invalidated`` with the reason) and
+        whether the subject's casebook still has the hash that was signed.
+
+    Raises
+    ------
+    DataError
+        If there is no such signature.
+    NotFoundError
+        If its subject is at a site the actor does not see.
+    """
     signature = unit.session.get(Signature, signature_id)
     if signature is None:
         raise DataError("no such signature", field="signature_id", value=signature_id)
@@ -333,7 +717,37 @@ def lock(
     """Lock the study, a site, a subject or one form of a subject; returns the lock id.
 
     *form* is a form name or its table name (``eligibility`` or ``eligibility_result``);
-    only a form lock keeps it.
+    only a form lock keeps it. While the lock is active no row it covers can be written.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a data manager.
+    level
+        ``"study"``, ``"site"``, ``"subject"`` or ``"form"``.
+    reason
+        Why, non-blank.
+    site
+        The site code, for a site lock.
+    subject
+        The screening number, for a subject or form lock.
+    form
+        The form or table name, for a form lock.
+
+    Returns
+    -------
+    int
+        The lock's id (for :func:`unlock`).
+
+    Raises
+    ------
+    AccessError
+        If the actor is not a data manager.
+    DataError
+        If the level is unknown, the reason blank, the site unknown, the subject missing for a
+        subject or form lock, or the form unknown.
+    NotFoundError
+        If the subject does not exist.
     """
     require_role(unit.actor, _LOCKERS, what="lock data")
     if level not in _LEVELS:
@@ -387,6 +801,26 @@ def form_name(form: str | None) -> str:
     """The form name locks and the lock check use, from a form or table name.
 
     ``eligibility`` and ``eligibility_result`` both name the eligibility form.
+
+    Parameters
+    ----------
+    form
+        A form name or a casebook table name.
+
+    Returns
+    -------
+    str
+        The form name as the lock check compares it.
+
+    Raises
+    ------
+    DataError
+        If *form* is blank or ``None``, or names no form or table.
+
+    Examples
+    --------
+    >>> form_name("eligibility_result"), form_name("lab_result")
+    ('eligibility', 'lab_result')
     """
     name = require_text(form, field="form")
     forms = {m.form or m.__tablename__: m for m in CASEBOOK_TABLES}
@@ -397,7 +831,28 @@ def form_name(form: str | None) -> str:
 
 
 def unlock(unit: Unit, lock_id: int, *, reason: str) -> None:
-    """Unlock (data manager or admin only, reason required); the unlock is audited."""
+    """Unlock (data manager only, reason required); the unlock is audited.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a data manager.
+    lock_id
+        The active lock's id.
+    reason
+        Why, non-blank.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    AccessError
+        If the actor's role may not unlock (only data managers hold the permission).
+    DataError
+        If the reason is blank or there is no such active lock.
+    """
     require_role(unit.actor, _LOCKERS, what="unlock data")
     reason = require_text(reason, field="reason")
     with unit.step(reason=reason) as session:
@@ -422,13 +877,58 @@ def unlock(unit: Unit, lock_id: int, *, reason: str) -> None:
 
 def subject_history(unit: Unit, subject: str) -> list[AuditEntry]:
     """Every committed change to one subject's data, oldest first (a unit's own changes are
-    numbered into the log when it commits)."""
+    numbered into the log when it commits).
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who sees the subject's site.
+    subject
+        The subject's screening number.
+
+    Returns
+    -------
+    list[AuditEntry]
+        Who changed which field of which row, old and new value, when (UTC) and why.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such subject or it is at a site the actor does not see.
+    """
     owner = unit.subject(subject, write=False)
     return history_of_subject(unit.session, owner.id)
 
 
 def field_as_of(unit: Unit, table: str, row_id: int, *, field: str, at: datetime) -> Any:
-    """The value a field had at UTC time *at*, read from the change log."""
+    """The value a field had at UTC time *at*, read from the change log.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who sees the row's subject.
+    table
+        The casebook table.
+    row_id
+        The row's id.
+    field
+        The column.
+    at
+        The UTC time of interest.
+
+    Returns
+    -------
+    Any
+        The value then, decoded to its Python type (``None`` if the field had no value).
+
+    Raises
+    ------
+    DataError
+        If the table is unknown, there is no such row, the table is not subject data, or the
+        row did not exist yet at *at*.
+    NotFoundError
+        If the row's subject is at a site the actor does not see.
+    """
     row, _subject = _load_row_for_read(unit, table, row_id)
     del row
     return value_as_of(unit.session, table_name=table, row_id=row_id, field=field, at=at)

@@ -55,7 +55,23 @@ DB_URL_FILE_ENV = "ONCOTRIAL_DB_URL_FILE"
 
 def resolve_db_url(given: str | None) -> str:
     """The database URL: *given*, else ``$ONCOTRIAL_DB_URL``, else the first line of the file
-    named by ``$ONCOTRIAL_DB_URL_FILE``, else :data:`DEFAULT_DB_URL`."""
+    named by ``$ONCOTRIAL_DB_URL_FILE``, else :data:`DEFAULT_DB_URL`.
+
+    Parameters
+    ----------
+    given
+        The URL from the command line, or ``None`` / empty to look further.
+
+    Returns
+    -------
+    str
+        The URL (not checked here; :func:`upgrade_database` and the stores check it).
+
+    Raises
+    ------
+    DataError
+        If the URL file cannot be read or has no non-blank line.
+    """
     if given:
         return given
     from_env = os.environ.get(DB_URL_ENV, "").strip()
@@ -80,6 +96,36 @@ def upgrade_database(url: str = DEFAULT_DB_URL) -> str:
     """Create or migrate the database at *url*; returns the revision it is now at.
 
     The one command that creates a SQLite file (in an existing folder).
+
+    Parameters
+    ----------
+    url
+        SQLAlchemy URL: ``sqlite:///path`` or ``postgresql+psycopg://...`` (default
+        :data:`DEFAULT_DB_URL`).
+
+    Returns
+    -------
+    str
+        The Alembic revision the schema is at.
+
+    Raises
+    ------
+    DataError
+        If the URL is malformed or of another database, the SQLite folder does not exist,
+        or the server cannot be reached or refuses (the message hides the password).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> revision = upgrade_database(f"sqlite:///{folder.name}/trial.sqlite")
+    >>> revision == upgrade_database(f"sqlite:///{folder.name}/trial.sqlite")  # idempotent
+    True
+    >>> upgrade_database(f"sqlite:///{folder.name}/no/such/folder/trial.sqlite")
+    Traceback (most recent call last):
+    ...
+    oncotrial.errors.DataError: ...
+    >>> folder.cleanup()
     """
     check_database_url(url, must_exist=False)
     with database_errors(url):
@@ -88,7 +134,25 @@ def upgrade_database(url: str = DEFAULT_DB_URL) -> str:
 
 def grant_role(url: str, role: str) -> None:
     """PostgreSQL: grant *role* exactly what the application needs
-    (:func:`oncotrial.store.grant_application_role`)."""
+    (:func:`oncotrial.store.grant_application_role`).
+
+    Parameters
+    ----------
+    url
+        URL of the upgraded PostgreSQL database, as its owner.
+    role
+        An existing PostgreSQL role the application connects as.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    DataError
+        If the URL is not PostgreSQL, the database cannot be reached, or the role name is
+        invalid or does not exist.
+    """
     check_database_url(url, must_exist=True)
     if make_url(url).get_backend_name() != "postgresql":
         raise DataError("roles exist on PostgreSQL only", field="db", value=redact_url(url),
@@ -143,6 +207,33 @@ def verify_audit(
     agree.
 
     Everything is read from one consistent snapshot (writers may carry on meanwhile).
+
+    Parameters
+    ----------
+    url
+        URL of the trial database.
+    checkpoints
+        The checkpoint file kept outside the database; needs *key_file*. A missing file is
+        allowed only with *record* (the first checkpoint creates it).
+    key_file
+        The key that signs checkpoints (:func:`create_checkpoint_key`).
+    record
+        Append a new checkpoint when chain, rows and checkpoints agree (needs both files).
+    progress
+        Called with (step, done, total) while the log is read, for a progress display.
+
+    Returns
+    -------
+    AuditReport
+        The store's verification (hash chain, rows against the log), how many checkpoints
+        were checked and their problems, the checkpoint written if any, and the seconds taken;
+        ``ok`` says whether everything agrees.
+
+    Raises
+    ------
+    DataError
+        If only one of *checkpoints* and *key_file* is given (or neither with *record*), a file
+        cannot be read, the key is too short, or the database cannot be opened.
     """
     began = time.perf_counter()
     key = _key_for(checkpoints, key_file, record=record)
@@ -173,13 +264,52 @@ def verify_audit(
 
 
 def create_checkpoint_key(path: Path) -> None:
-    """Write a new checkpoint key to *path* (never overwrites one)."""
+    """Write a new checkpoint key to *path* (never overwrites one).
+
+    Parameters
+    ----------
+    path
+        Where to write the key; keep it outside the database server.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    DataError
+        If *path* exists or cannot be written.
+    """
     create_key(path)
 
 
 def export_sdtm_from(url: str, directory: Path, *, username: str, password: str,
                      protocol: Protocol) -> list[Path]:
     """Export SDTM from the database at *url* as *username*, once their password is checked
-    (audited; site access applies)."""
+    (audited; site access applies).
+
+    Parameters
+    ----------
+    url
+        URL of the trial database.
+    username, password
+        A user whose role may export, and their password.
+    directory
+        Folder the domains are written to.
+    protocol
+        The trial protocol (trial design domains, routes, DLT criteria).
+
+    Returns
+    -------
+    list[Path]
+        The files written (see :func:`oncotrial.services.export.export_sdtm`).
+
+    Raises
+    ------
+    AccessError
+        If the log-in is refused or the user's role may not export.
+    DataError
+        If the database cannot be reached.
+    """
     with signed_in(url, username, password) as (store, actor), open_unit(store, actor) as unit:
         return export_sdtm(unit, directory, protocol=protocol)

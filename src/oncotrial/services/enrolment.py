@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from oncotrial.errors import DataError
@@ -54,7 +55,28 @@ class EnrolmentOutcome:
 
 def regimen_counts(unit: Unit, regimen: str, on: date, window: int) -> tuple[int, int, int]:
     """Enrolled, DLT-evaluable and with-DLT phase Ib subjects at *regimen*, as known on *on*
-    (a DLT counts from its onset; a subject without one once the window has passed)."""
+    (a DLT counts from its onset; a subject without one once the window has passed).
+
+    Counts every site, whatever the actor sees: the cohort rule is study-wide.
+
+    Parameters
+    ----------
+    unit
+        An open unit of work (read only).
+    regimen
+        The phase Ib regimen's name in the protocol.
+    on
+        The day the counts are taken.
+    window
+        The DLT window in days from the reference start date
+        (``protocol.phase_ib.dlt_window_days``).
+
+    Returns
+    -------
+    tuple[int, int, int]
+        (enrolled, DLT-evaluable, with a DLT of onset on or before *on*). A subject without a
+        reference start date is evaluable only once it has a DLT.
+    """
     rows = unit.session.execute(
         select(Enrolment.subject_id, Enrolment.reference_start_date).where(
             Enrolment.phase == Phase.IB.value,
@@ -89,7 +111,30 @@ def regimen_modified(unit: Unit, regimen: str, *, drug: str, start_level: float,
                      on: date) -> int:
     """Phase Ib subjects at *regimen* whose *drug* was reduced below *start_level* or
     discontinued within their first *days* days of treatment, as recorded by *on* (the
-    protocol's tolerability clause, ``phase_ib.tolerability``)."""
+    protocol's tolerability clause, ``phase_ib.tolerability``).
+
+    Counts every site, whatever the actor sees.
+
+    Parameters
+    ----------
+    unit
+        An open unit of work (read only).
+    regimen
+        The phase Ib regimen's name.
+    drug
+        The drug whose dose records count.
+    start_level
+        The regimen's starting dose level of *drug*; a planned level below it is a reduction.
+    days
+        The length of the window from each subject's reference start date, days.
+    on
+        Dose records administered after this day are ignored.
+
+    Returns
+    -------
+    int
+        How many subjects had a reduction or discontinuation of *drug* in the window.
+    """
     rows = unit.session.execute(
         select(Enrolment.subject_id, Enrolment.reference_start_date,
                DrugAdministration.administered_on, DrugAdministration.planned_level,
@@ -109,7 +154,32 @@ def regimen_modified(unit: Unit, regimen: str, *, drug: str, start_level: float,
 def decide_rp2d_on(unit: Unit, protocol: Protocol, decision: CohortDecision,
                    on: date) -> Rp2dDecision:
     """The RP2D once dose finding has stopped at a tolerated regimen: by the DLT count, or
-    by the protocol's tolerability clause over the casebook's dose records."""
+    by the protocol's tolerability clause over the casebook's dose records.
+
+    Parameters
+    ----------
+    unit
+        An open unit of work (read only; every site counts).
+    protocol
+        The trial protocol (DLT window, tolerability clause, regimens, cycle length).
+    decision
+        The cohort rule's stop decision at a tolerated regimen
+        (:func:`oncotrial.rules.dlt.decide_cohort`).
+    on
+        The day of the decision.
+
+    Returns
+    -------
+    Rp2dDecision
+        The RP2D regimen, the clause that decided it and the reason, from
+        :func:`oncotrial.rules.dlt.decide_rp2d` with the regimen's enrolled and dose-modified
+        counts.
+
+    Raises
+    ------
+    DataError
+        If *decision* is not a stop at a tolerated regimen.
+    """
     clause = protocol.phase_ib.tolerability
     enrolled, _, _ = regimen_counts(unit, decision.regimen, on,
                                     protocol.phase_ib.dlt_window_days)
@@ -159,6 +229,31 @@ def _phase_ib_slot(unit: Unit, protocol: Protocol, on: date) -> tuple[str, int, 
     )
 
 
+def _screening(subject: str, given: Mapping[str, object]) -> Screening:
+    """The screening of a mapping of criterion fields; a malformed value is a
+    :class:`DataError` naming its field, never a validation trace."""
+    values: dict[str, object] = {}
+    for key, value in given.items():
+        try:
+            values[key] = Measured.model_validate(value) if isinstance(value, Mapping) else value
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(part) for part in problem["loc"])
+            raise DataError(f"not a measured value ({where}: {problem['msg']})", field=key,
+                            value=value,
+                            allowed="value (a number), unit (text), uln (a positive number, "
+                                    "optional)", subject=subject) from exc
+    try:
+        return Screening.model_validate({"subject": subject, "values": values})
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        field = ".".join(str(part) for part in problem["loc"][1:2]) or "screening"
+        raise DataError(f"not a screening value ({problem['msg']})", field=field,
+                        value=problem.get("input"),
+                        allowed="true/false, a number, text, or a measured value",
+                        subject=subject) from exc
+
+
 def enrol_subject(
     unit: Unit,
     subject: str,
@@ -176,11 +271,46 @@ def enrol_subject(
     An ineligible subject becomes a screen failure with the failed and missing criteria as
     reason. Phase Ib subjects get the current
     regimen and cohort of the dose-finding rule; phase II subjects the RP2D regimen.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who may enter data at the subject's site.
+    subject
+        The subject's screening number; the subject must be in ``screening``.
+    screening
+        The screening values the criteria are evaluated on.
+    phase
+        ``"Ib"`` or ``"II"`` (:class:`oncotrial.types.Phase`).
+    enrolled_on
+        Enrolment date; the phase Ib slot is decided on the DLTs known that day.
+    protocol
+        The trial protocol (criteria, regimens, cohort rule, RP2D).
+    reference_start_date
+        First dose, if already known (else :func:`set_reference_start` later).
+
+    Returns
+    -------
+    EnrolmentOutcome
+        Whether eligible, the failed and missing criteria, and for an enrolled subject the
+        phase, regimen, cohort (phase Ib) and the rule that decided the slot.
+
+    Raises
+    ------
+    DataError
+        If the subject is not in screening, a screening value is malformed (the field is
+        named), or phase Ib has no open slot (a cohort waits for DLT evaluation, or dose
+        finding has ended).
+    NotFoundError
+        If there is no such subject or it is at a site the user does not see.
+    AccessError
+        If the user may not enter data at the subject's site.
+    ValueError
+        If *phase* is not a :class:`~oncotrial.types.Phase` value.
     """
     phase = Phase(phase)
     if not isinstance(screening, Screening):
-        values = {k: Measured(**v) if isinstance(v, Mapping) else v for k, v in screening.items()}
-        screening = Screening(subject=subject, values=values)
+        screening = _screening(subject, screening)
     result = evaluate_eligibility(screening, protocol=protocol)
     with unit.step(reason="enrolment decision") as session:
         owner: Subject = unit.subject(subject, write=True)
@@ -231,7 +361,30 @@ def enrol_subject(
 
 
 def set_reference_start(unit: Unit, subject: str, *, start: date) -> None:
-    """Record the reference start date (first dose) of an enrolled subject."""
+    """Record the reference start date (first dose) of an enrolled subject.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who may enter data at the subject's site.
+    subject
+        The subject's screening number.
+    start
+        The date of the first dose (study day 1; DLT window and visit plan count from it).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    DataError
+        If the subject is not enrolled.
+    NotFoundError
+        If there is no such subject or it is at a site the user does not see.
+    AccessError
+        If the user may not enter data at the subject's site.
+    """
     with unit.step(reason="reference start date = first dose") as session:
         owner = unit.subject(subject, write=True)
         enrolment = session.scalar(select(Enrolment).where(Enrolment.subject_id == owner.id))

@@ -65,7 +65,30 @@ def export_sdtm(unit: Unit, directory: Path, *, protocol: Protocol,
     trial design domains (TS, TA, TE, TV, TI) from the protocol, Dataset-JSON copies and
     define.xml.
 
-    Site-scoped roles export their own sites only. Returns the files written.
+    Site-scoped roles export their own sites only. Returns the files written. The export is
+    recorded in the audit trail.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a data manager, statistician or investigator.
+    directory
+        Folder the files are written to.
+    protocol
+        The trial protocol: study id, title, drugs' routes, DLT criteria, visit schedule.
+    created
+        Creation time written into Dataset-JSON and define.xml (default now), for
+        reproducible files.
+
+    Returns
+    -------
+    list[Path]
+        The files written.
+
+    Raises
+    ------
+    AccessError
+        If the actor's role may not export.
     """
     require_role(unit.actor, _EXPORTERS, what="export data")
     sites = None if unit.actor.all_sites else unit.actor.site_ids
@@ -90,5 +113,21 @@ def export_sdtm(unit: Unit, directory: Path, *, protocol: Protocol,
 
 
 def check_export(unit: Unit) -> None:
-    """Refuse users who may not export (the export page itself)."""
+    """Refuse users who may not export (the export page itself).
+
+    Parameters
+    ----------
+    unit
+        A unit of work of any user.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    AccessError
+        If the actor's role may not export (data managers, statisticians and investigators
+        may).
+    """
     require_role(unit.actor, _EXPORTERS, what="export data")

@@ -60,7 +60,33 @@ class ParsedForm:
 
 def parse_partial_date(text: str) -> str:
     """Check an ISO 8601 date that may lack its day or month (``2019``, ``2019-03``,
-    ``2019-03-04``), as SDTM --DTC allows; return it, or raise ``ValueError``."""
+    ``2019-03-04``), as SDTM --DTC allows; return it, or raise ``ValueError``.
+
+    Parameters
+    ----------
+    text
+        The date as typed, already stripped.
+
+    Returns
+    -------
+    str
+        *text* unchanged.
+
+    Raises
+    ------
+    ValueError
+        If it is not ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, or names a month or day that
+        does not exist (services turn this into a :class:`~oncotrial.errors.DataError`).
+
+    Examples
+    --------
+    >>> parse_partial_date("2019-03")
+    '2019-03'
+    >>> parse_partial_date("2019-02-30")
+    Traceback (most recent call last):
+    ...
+    ValueError: day is out of range for month
+    """
     match = _PARTIAL.match(text)
     if match is None:
         raise ValueError("expected YYYY, YYYY-MM or YYYY-MM-DD")
@@ -73,7 +99,21 @@ def parse_partial_date(text: str) -> str:
 
 
 def visible_fields(fields: Sequence[FormField], raw: Mapping[str, str]) -> list[FormField]:
-    """The fields the skip logic shows, given the raw values entered so far."""
+    """The fields the skip logic shows, given the raw values entered so far.
+
+    Parameters
+    ----------
+    fields
+        The form's fields, in order.
+    raw
+        Field name → text entered; a field with ``show_if`` is shown when the named field's
+        text (stripped, any case) is one of the rule's values.
+
+    Returns
+    -------
+    list[FormField]
+        The shown fields, in order.
+    """
     shown: list[FormField] = []
     for f in fields:
         rule = f.show_if
@@ -164,7 +204,39 @@ def parse_fields(
     fields: Sequence[FormField], raw: Mapping[str, str], *, today: date,
     vocabularies: Mapping[str, Sequence[str]] | None = None,
 ) -> ParsedForm:
-    """Type and check the raw text of every visible field; blank optional fields are None."""
+    """Type and check the raw text of every visible field; blank optional fields are None.
+
+    Parameters
+    ----------
+    fields
+        The form's fields (protocol EDC definitions).
+    raw
+        Field name → text as submitted; fields hidden by skip logic are ignored.
+    today
+        Dates after this day are refused (and dates before 1900).
+    vocabularies
+        Choice lists for fields with a ``vocabulary`` (``ctcae_terms``, ``lab_units``,
+        ``sites``); a field without one uses its own ``choices``.
+
+    Returns
+    -------
+    ParsedForm
+        Typed values of the visible fields (``date``, ``str``, ``float``, ``int``, ``bool`` or
+        ``None``) and one :class:`FieldProblem` per field that failed (required, type, range,
+        length, control characters, choice); never raises for bad input.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from oncotrial.protocol.edc import FormField
+    >>> fields = [FormField(name="weight", label="Weight", type="number", unit="kg", min=20,
+    ...                     max=300, required=True),
+    ...           FormField(name="measured_on", label="Date", type="date", required=True)]
+    >>> form = parse_fields(fields, {"weight": "64,5", "measured_on": "2031-01-01"},
+    ...                     today=date(2024, 5, 1))
+    >>> form.values["weight"], [str(p) for p in form.problems]
+    (64.5, ["measured_on='2031-01-01': in the future (today is 2024-05-01)"])
+    """
     values: dict[str, Value] = {}
     problems: list[FieldProblem] = []
     for f in visible_fields(fields, raw):

@@ -166,7 +166,44 @@ def form_page(
     entry_key: str | None = None,
 ) -> FormPage:
     """The page of *form* at *visit* of *subject*; with *raw* and *problems*, the values a
-    refused submission carried, shown back with the problem beside each field."""
+    refused submission carried, shown back with the problem beside each field.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who may view the casebook at the subject's site.
+    subject
+        The subject's screening number.
+    visit
+        The visit's name in the subject's plan (or the log visit for log forms).
+    form
+        The form's name; it must be one of the visit's forms.
+    protocol
+        The trial protocol with its case report forms.
+    today
+        The date against which the visit is overdue.
+    raw
+        The field texts of a refused submission, shown back (default none).
+    problems
+        The problems found in *raw*, shown beside their fields.
+    entry_key
+        The entry *raw* belongs to (default: every entry of the page).
+
+    Returns
+    -------
+    FormPage
+        Subject, site, visit and day, the form's definition and status, its entries with each
+        field's value, problem, verification and open queries, notices, and the actions the
+        user may take there.
+
+    Raises
+    ------
+    NotFoundError
+        If the subject, the visit in its plan or the form at the visit does not exist for the
+        user, or the protocol has no case report forms.
+    AccessError
+        If the user's role at the subject's site may not view the casebook.
+    """
     ctx = _context(unit, subject, visit, form, protocol=protocol, today=today, write=False)
     kind = kinds.kind_of(ctx.form.kind)
     entries = kind.entries(_view(ctx))
@@ -217,6 +254,52 @@ def save_form(
 ) -> SaveOutcome:
     """Save a submission of *form* (a new entry, or a change to entry *entry* of *version*,
     with a *reason*). Raises :class:`FormError` listing every field problem, nothing saved.
+
+    At a screening, treatment or follow-up visit without a date, the submission carries the
+    ``visit_date`` too, and the visit is recorded with it. The form kind's domain service does
+    the saving (labs are graded, doses decided, tumour responses assessed there).
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who may enter data at the subject's site.
+    subject
+        The subject's screening number.
+    visit
+        The visit's name in the subject's plan.
+    form
+        The form's name at that visit.
+    raw
+        Field name → text as submitted.
+    protocol
+        The trial protocol with its case report forms.
+    today
+        Dates after this day are refused.
+    entry
+        ``"new"`` (default) for a new entry, else the key of the entry being changed.
+    version
+        For a change: the entry's version as read.
+    reason
+        For a change: the reason, non-blank.
+
+    Returns
+    -------
+    SaveOutcome
+        The messages the rules returned (grades, responses, dose decisions).
+
+    Raises
+    ------
+    FormError
+        Every field problem at once (type, range, required, a missing reason or version for a
+        change, a value the domain service refused); nothing is saved.
+    LockedError
+        If a lock covers the form.
+    NotFoundError
+        If the subject, visit or form does not exist for the user.
+    AccessError
+        If the user may not enter data at the subject's site.
+    ConcurrencyError
+        If *version* is stale.
     """
     ctx = _context(unit, subject, visit, form, protocol=protocol, today=today, write=True)
     if ctx.status.locked:

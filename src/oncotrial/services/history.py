@@ -42,7 +42,40 @@ def _partial(value: str | None, *, field: str, subject: str) -> str | None:
 def record_medical_history(
     unit: Unit, subject: str, *, term: str, start: str, ongoing: bool, end: str | None = None
 ) -> int:
-    """Record a condition of the medical history (partial ISO 8601 dates, SDTMIG §4.4.4)."""
+    """Record a condition of the medical history (partial ISO 8601 dates, SDTMIG §4.4.4).
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who may enter data at the subject's site.
+    subject
+        The subject's screening number.
+    term
+        The condition as reported, non-blank (trimmed).
+    start
+        Onset as collected: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``.
+    ongoing
+        Whether the condition is ongoing at screening; an ongoing condition has no end.
+    end
+        End as collected, same forms (optional); not before *start* at the precision both have.
+
+    Returns
+    -------
+    int
+        The medical history row's id.
+
+    Raises
+    ------
+    DataError
+        If the term is blank, a date malformed, an ongoing condition has an end, or the end
+        precedes the start.
+    NotFoundError
+        If there is no such subject or it is at a site the user does not see.
+    AccessError
+        If the user's role at the subject's site may not enter data.
+    LockedError
+        If a lock covers the subject's record.
+    """
     term = term.strip()
     if not term:
         raise DataError("must not be blank", field="term", value=term, subject=subject)
@@ -75,6 +108,35 @@ def record_ecg(
 
     The dose rules read the QTc of the dose day and the last one before the first dose as its
     baseline (LENVIMA Table 1: QTc above 500 ms, or more than 60 ms above baseline).
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who may enter data at the subject's site.
+    subject
+        The subject's screening number.
+    performed_on
+        Date of the ECG.
+    qtc_ms
+        Corrected QT interval in milliseconds, 200–800.
+    correction
+        ``"fridericia"`` (default, QTCFAG) or ``"bazett"`` (QTCBAG).
+
+    Returns
+    -------
+    int
+        The ECG row's id.
+
+    Raises
+    ------
+    DataError
+        If the correction is unknown or the QTc is outside 200–800 ms.
+    NotFoundError
+        If there is no such subject or it is at a site the user does not see.
+    AccessError
+        If the user's role at the subject's site may not enter data.
+    LockedError
+        If a lock covers the subject's record.
     """
     code = QTC_CORRECTIONS.get(correction)
     if code is None:
@@ -97,7 +159,38 @@ def record_ecg(
 def record_protocol_deviation(
     unit: Unit, subject: str, *, start_date: date, category: str, term: str
 ) -> int:
-    """Record a protocol deviation (SDTM DV): what happened, its category, when it began."""
+    """Record a protocol deviation (SDTM DV): what happened, its category, when it began.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who may enter data at the subject's site.
+    subject
+        The subject's screening number.
+    start_date
+        When the deviation began.
+    category
+        ``"DOSING"``, ``"ELIGIBILITY"``, ``"INFORMED CONSENT"``, ``"VISIT SCHEDULE"``,
+        ``"PROCEDURE"`` or ``"OTHER"``.
+    term
+        What happened: non-blank, at most 200 characters (trimmed).
+
+    Returns
+    -------
+    int
+        The deviation row's id.
+
+    Raises
+    ------
+    DataError
+        If the category is unknown or the term blank or too long.
+    NotFoundError
+        If there is no such subject or it is at a site the user does not see.
+    AccessError
+        If the user's role at the subject's site may not enter data.
+    LockedError
+        If a lock covers the subject's record.
+    """
     if category not in DEVIATION_CATEGORIES:
         raise DataError("unknown deviation category", field="category", value=category,
                         allowed=", ".join(DEVIATION_CATEGORIES), subject=subject)
@@ -117,7 +210,35 @@ def record_protocol_deviation(
 
 
 def record_performance_status(unit: Unit, subject: str, *, assessed_on: date, score: int) -> int:
-    """Record an ECOG performance status (0–4 in a living patient; Oken et al. 1982)."""
+    """Record an ECOG performance status (0–4 in a living patient; Oken et al. 1982).
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who may enter data at the subject's site.
+    subject
+        The subject's screening number.
+    assessed_on
+        Date of the assessment.
+    score
+        ECOG grade, 0–4.
+
+    Returns
+    -------
+    int
+        The performance status row's id.
+
+    Raises
+    ------
+    DataError
+        If the score is outside 0–4.
+    NotFoundError
+        If there is no such subject or it is at a site the user does not see.
+    AccessError
+        If the user's role at the subject's site may not enter data.
+    LockedError
+        If a lock covers the subject's record.
+    """
     if not 0 <= score <= 4:
         raise DataError("ECOG is 0–4 for a living patient", field="score", value=score,
                         allowed="0–4", subject=subject)
@@ -134,7 +255,37 @@ def record_survival_contact(
     unit: Unit, subject: str, *, contacted_on: date, status: str,
     new_anticancer_therapy: str = "",
 ) -> int:
-    """Record a survival follow-up contact (alive, dead, or lost to follow-up)."""
+    """Record a survival follow-up contact (alive, dead, or lost to follow-up).
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who may enter data at the subject's site.
+    subject
+        The subject's screening number.
+    contacted_on
+        Date of the contact; not before consent.
+    status
+        ``"ALIVE"``, ``"DEAD"`` or ``"LOST TO FOLLOW-UP"``.
+    new_anticancer_therapy
+        A new anticancer therapy started since the last contact (optional free text).
+
+    Returns
+    -------
+    int
+        The survival contact row's id.
+
+    Raises
+    ------
+    DataError
+        If the status is unknown or the contact precedes consent.
+    NotFoundError
+        If there is no such subject or it is at a site the user does not see.
+    AccessError
+        If the user's role at the subject's site may not enter data.
+    LockedError
+        If a lock covers the subject's record.
+    """
     if status not in SURVIVAL_STATUSES:
         raise DataError("not a follow-up status", field="status", value=status,
                         allowed=", ".join(SURVIVAL_STATUSES), subject=subject)

@@ -75,7 +75,76 @@ def _columns() -> dict[str, list[OdmColumn]]:
 
 def export_odm(unit: Unit, *, study_oid: str) -> bytes:
     """An XSD-valid ODM 1.3.2 Snapshot of every casebook the actor may see (the export is
-    audited in the same unit)."""
+    audited in the same unit).
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user whose role may export (data manager, statistician,
+        investigator); site-scoped roles export their own sites only.
+    study_oid
+        The ODM Study OID (e.g. the protocol id); the FileOID is it plus the store time.
+
+    Returns
+    -------
+    bytes
+        The ODM document, UTF-8 XML: the sites as locations and every casebook row as
+        ItemGroupData, keyed by row id.
+
+    Raises
+    ------
+    AccessError
+        If the actor's role may not export.
+
+    See Also
+    --------
+    import_odm : read such a file into another database.
+
+    Examples
+    --------
+    A casebook exported from one database and imported, all or nothing, into an empty one:
+
+    >>> import tempfile
+    >>> from datetime import date
+    >>> from oncotrial.services import open_unit
+    >>> from oncotrial.services.admin import bootstrap_admin, create_site, create_user, log_in
+    >>> from oncotrial.services.database import upgrade_database
+    >>> from oncotrial.services.interchange import export_odm, import_odm
+    >>> from oncotrial.services.subjects import record_visit, register_subject
+    >>> from oncotrial.store import Store
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> def new_trial(name):
+    ...     url = f"sqlite:///{folder.name}/{name}.sqlite"
+    ...     _ = upgrade_database(url)
+    ...     store = Store(url)
+    ...     ada = bootstrap_admin(store, username="ada", full_name="Ada Admin")
+    ...     with open_unit(store, ada) as unit:
+    ...         _ = create_user(unit, "dana", full_name="Dana Data", role="data_manager")
+    ...     return store, ada, log_in(store, "dana", channel="CLI")
+    >>> store, ada, dana = new_trial("leader")
+    >>> with open_unit(store, ada) as unit:
+    ...     _ = create_site(unit, "01", name="Site 01")
+    ...     _ = create_user(unit, "grace", full_name="Grace Chen", role="coordinator", sites=["01"])
+    >>> with open_unit(store, log_in(store, "grace", channel="UI")) as unit:
+    ...     _ = register_subject(unit, "01-001", site="01", sex="F",
+    ...                          consent_date=date(2024, 1, 2), consent_version="3.0")
+    ...     _ = record_visit(unit, "01-001", name="C1D1", visitnum=1,
+    ...                      actual_date=date(2024, 1, 15))
+    >>> with open_unit(store, dana) as unit:
+    ...     document = export_odm(unit, study_oid="LEADER")
+    >>> document.count(b"<SubjectData ")
+    1
+    >>> copy, _, dana_copy = new_trial("copy")
+    >>> with open_unit(copy, dana_copy) as unit:
+    ...     report = import_odm(unit, document)
+    >>> report.ok, {table: n for table, n in report.imported.items() if n}
+    (True, {'subject': 1, 'visit': 1})
+    >>> with open_unit(copy, dana_copy) as unit:    # a second import is refused, row by row
+    ...     report = import_odm(unit, document)
+    >>> report.ok, report.errors[0].message
+    (False, 'subject 01-001 is already in this database')
+    >>> store.dispose(); copy.dispose(); folder.cleanup()
+    """
     document, detail = _snapshot(unit, study_oid=study_oid)
     _record_export(unit, detail)
     return document
@@ -113,6 +182,29 @@ def import_odm(unit: Unit, document: bytes) -> ImportReport:
     or screening number is already in the database, sites that clash with this database's, and
     rows the database refuses are reported per row (subject, table, repeat key, item), and
     nothing is written.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a data manager or administrator (normally on channel import).
+    document
+        The ODM 1.3.2 Snapshot, as bytes.
+
+    Returns
+    -------
+    ImportReport
+        Rows written per casebook table, or the row-level errors (then nothing was written).
+
+    Raises
+    ------
+    AccessError
+        If the actor is neither a data manager nor an administrator.
+    DataError
+        If the document is not well-formed XML or not valid against the ODM 1.3.2 schema.
+
+    Examples
+    --------
+    See :func:`export_odm`, which exports a casebook and imports it into an empty database.
     """
     require_role(unit.actor, _IMPORTERS, what="import data")
     content = read_odm(document)
@@ -284,7 +376,27 @@ def _changes(
 def export_odm_transactional(unit: Unit, *, study_oid: str) -> bytes:
     """An XSD-valid ODM 1.3.2 Transactional file of the casebooks the actor may see: every
     change with its audit record (user, site, UTC time, reason), and every signature (the
-    export is audited in the same unit)."""
+    export is audited in the same unit).
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user whose role may export; site-scoped roles export their own
+        sites only.
+    study_oid
+        The ODM Study OID; the FileOID is it plus ``.TX.`` and the store time.
+
+    Returns
+    -------
+    bytes
+        The ODM document: one ClinicalData change (Insert, Update or Remove) per commit and
+        row with its AuditRecord, the signatures, and the users and sites they name.
+
+    Raises
+    ------
+    AccessError
+        If the actor's role may not export.
+    """
     document, detail = _transactional(unit, study_oid=study_oid)
     _record_export(unit, detail)
     return document
@@ -348,6 +460,32 @@ def export_odm_file(url: str, path: Path, *, username: str, password: str, study
 
     The file is written under a temporary name and renamed; the export is entered in the audit
     trail only once the file is in place (and the file is removed if that entry fails).
+
+    Parameters
+    ----------
+    url
+        URL of the trial database.
+    path
+        The file to write (replaced if it exists).
+    username, password
+        A user whose role may export, and their password.
+    study_oid
+        The ODM Study OID.
+    kind
+        ``"snapshot"`` (default, :func:`export_odm`) or ``"transactional"``
+        (:func:`export_odm_transactional`); any other value gives a snapshot.
+
+    Returns
+    -------
+    int
+        The file's size in bytes.
+
+    Raises
+    ------
+    AccessError
+        If the log-in is refused or the user's role may not export.
+    DataError
+        If the database cannot be reached or the file cannot be written.
     """
     with signed_in(url, username, password) as (store, actor):
         builder = _transactional if kind == "transactional" else _snapshot
@@ -365,7 +503,30 @@ def export_odm_file(url: str, path: Path, *, username: str, password: str, study
 
 def import_odm_file(url: str, path: Path, *, username: str, password: str) -> ImportReport:
     """Import an ODM Snapshot file into the database at *url* as *username*, once their
-    password is checked (channel import)."""
+    password is checked (channel import).
+
+    Parameters
+    ----------
+    url
+        URL of the trial database.
+    path
+        The ODM 1.3.2 Snapshot file.
+    username, password
+        A data manager or administrator, and their password.
+
+    Returns
+    -------
+    ImportReport
+        As :func:`import_odm`: rows written per table, or the row-level errors (nothing
+        written).
+
+    Raises
+    ------
+    DataError
+        If the file cannot be read, is not valid ODM 1.3.2, or the database cannot be reached.
+    AccessError
+        If the log-in is refused or the user may not import.
+    """
     try:
         document = path.read_bytes()
     except OSError as exc:

@@ -78,7 +78,27 @@ SITE_SCOPED = frozenset({Action.VIEW_CASEBOOK, Action.ENTER_DATA, Action.SIGN,
 
 
 def allowed(role: str, action: Action) -> bool:
-    """Whether *role* may perform *action* (at a site where it holds that role)."""
+    """Whether *role* may perform *action* (at a site where it holds that role).
+
+    Parameters
+    ----------
+    role
+        A role's value (``"monitor"``, ...); an unknown role may do nothing.
+    action
+        The action asked for.
+
+    Returns
+    -------
+    bool
+        Whether :data:`PERMISSIONS` grants *action* to *role*.
+
+    Examples
+    --------
+    >>> allowed("monitor", Action.RAISE_QUERY), allowed("monitor", Action.ENTER_DATA)
+    (True, False)
+    >>> allowed("surgeon", Action.VIEW_CASEBOOK)
+    False
+    """
     try:
         return Role(role) in PERMISSIONS[action]
     except ValueError:
@@ -86,7 +106,21 @@ def allowed(role: str, action: Action) -> bool:
 
 
 def permission_table() -> list[list[str]]:
-    """The table as rows: action, then ``yes``/``-`` per role (header row first)."""
+    """The table as rows: action, then ``yes``/``-`` per role (header row first).
+
+    Returns
+    -------
+    list[list[str]]
+        The header row (``action`` and each role's value), then one row per
+        :class:`Action`.
+
+    Examples
+    --------
+    >>> permission_table()[0]
+    ['action', 'investigator', 'coordinator', 'monitor', 'data_manager', 'statistician', 'admin']
+    >>> next(row for row in permission_table() if row[0] == "lock and unlock")
+    ['lock and unlock', '-', '-', '-', 'yes', '-', '-']
+    """
     roles = list(Role)
     rows = [["action", *[r.value for r in roles]]]
     rows += [[a.value, *["yes" if r in PERMISSIONS[a] else "-" for r in roles]]

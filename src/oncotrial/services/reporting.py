@@ -23,7 +23,24 @@ __all__ = ["report_for_protocol", "simon_design_of", "write_report"]
 
 def simon_design_of(protocol: Protocol | AnalysisProfile) -> SimonDesign | None:
     """The phase II two-stage design the protocol specifies (``None`` for a profile without
-    one, such as the generic oncology profile)."""
+    one, such as the generic oncology profile).
+
+    Parameters
+    ----------
+    protocol
+        A full protocol or an analysis profile.
+
+    Returns
+    -------
+    SimonDesign or None
+        p0, p1, r1, n1, r, n of the design.
+
+    Examples
+    --------
+    >>> from oncotrial.protocol import load_protocol
+    >>> simon_design_of(load_protocol())
+    SimonDesign(p0=0.05, p1=0.2, r1=0, n1=10, r=3, n=29)
+    """
     design = as_profile(protocol).design
     if design is None:
         return None
@@ -47,6 +64,32 @@ def write_report(
     oncology profile otherwise (title from STUDYID, no two-stage design section). With
     *scores_path* (``scores.csv`` of ``oncotrial nanostring score``) and *samples_path* (its
     sample sheet) the report adds the paired pre/post immune-score analysis.
+
+    Parameters
+    ----------
+    adam_dir
+        Folder of ADaM datasets (ADSL required; ADRS, ADTTE, ADAE, ... used when present).
+    out_dir
+        Folder the report and its table CSVs are written to.
+    formats
+        Any of ``"html"`` and ``"pdf"`` (default both).
+    protocol_path
+        A protocol or analysis-profile file (default: chosen from ADSL's STUDYID as above).
+    scores_path, samples_path
+        Immune scores and their sample sheet; both or neither.
+
+    Returns
+    -------
+    list[Path]
+        The files written.
+
+    Raises
+    ------
+    DataError
+        If only one of *scores_path* and *samples_path* is given, the ADaM folder is missing
+        or has no ADSL, or a dataset cannot be read.
+    ProtocolError
+        If *protocol_path* is not a valid protocol or profile.
     """
     translational = None
     if (scores_path is None) != (samples_path is None):
@@ -86,7 +129,33 @@ def report_for_protocol(
     cutoff: date | None = None,
 ) -> list[Path]:
     """Render the report of *adam* under *protocol*'s title and Simon design (a profile
-    without a title is named by the study's STUDYID)."""
+    without a title is named by the study's STUDYID).
+
+    Parameters
+    ----------
+    adam
+        ADaM datasets by name (``"ADSL"``, ``"ADRS"``, ...).
+    out_dir
+        Folder the report is written to.
+    protocol
+        A full protocol (adds the phase Ib cohort rules) or an analysis profile.
+    formats
+        Any of ``"html"`` and ``"pdf"`` (default both).
+    translational
+        Immune scores and sample sheet for the paired pre/post section (default none).
+    cutoff
+        The data cut-off date printed on the report (default none).
+
+    Returns
+    -------
+    list[Path]
+        The files written.
+
+    Raises
+    ------
+    DataError
+        If a dataset the report needs is missing or malformed.
+    """
     profile = as_profile(protocol)
     adsl = adam.get("ADSL")
     studies = sorted(set(adsl["STUDYID"].astype(str))) if adsl is not None and \

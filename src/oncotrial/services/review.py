@@ -103,7 +103,35 @@ def list_queries(
     unit: Unit, *, state: str | None = None, site: str | None = None,
     subject: str | None = None, min_age_days: int | None = None, limit: int = 500,
 ) -> list[QueryRow]:
-    """Queries of the sites the user sees, oldest first, with their thread."""
+    """Queries of the sites the user sees, oldest first, with their thread.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user whose role may view the casebook.
+    state
+        Keep one state, by the name users see (``New``, ``Updated``, ``Closed``,
+        ``Cancelled``) or the stored one (``Open``, ``Answered``, ...); default all.
+    site
+        Keep one site code (default all the user sees).
+    subject
+        Keep one screening number.
+    min_age_days
+        Keep queries raised at least this many days ago (store clock).
+    limit
+        At most this many queries are read (default 500), before *min_age_days* filters them.
+
+    Returns
+    -------
+    list[QueryRow]
+        Each with subject, site, row and field, the state as users see it, the raiser, age in
+        days and the thread of (kind, author, text, UTC time) messages.
+
+    Raises
+    ------
+    AccessError
+        If the actor's role may not view the casebook.
+    """
     require_role(unit.actor, PERMISSIONS[Action.VIEW_CASEBOOK], what="see queries")
     query = _query_base(unit)
     if state:
@@ -135,7 +163,27 @@ def list_queries(
 
 
 def query_thread(unit: Unit, query_id: int) -> QueryRow:
-    """One query with its thread (a query at a hidden site is not found)."""
+    """One query with its thread (a query at a hidden site is not found).
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user whose role may view the casebook.
+    query_id
+        The query's id.
+
+    Returns
+    -------
+    QueryRow
+        As :func:`list_queries` gives it.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such query or it is at a site the user does not see.
+    AccessError
+        If the actor's role may not view the casebook.
+    """
     found = unit.session.execute(_query_base(unit).where(DataQuery.id == query_id)).first()
     if found is None:
         raise NotFoundError("no such query", field="query_id", value=query_id)
@@ -145,13 +193,63 @@ def query_thread(unit: Unit, query_id: int) -> QueryRow:
 
 def raise_field_query(unit: Unit, subject: str, *, table: str, row_id: int, field: str,
                       text: str) -> int:
-    """Raise a query on one field (monitor or data manager at the subject's site)."""
+    """Raise a query on one field (monitor or data manager at the subject's site).
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user whose role at the subject's site may raise queries.
+    subject
+        The subject's screening number.
+    table, row_id, field
+        The casebook table, the row's id (a row of *subject*) and the queried column.
+    text
+        The question, non-blank.
+
+    Returns
+    -------
+    int
+        The query's id (state ``Open``, shown as "New").
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such subject or it is at a site the user does not see.
+    AccessError
+        If the user's role at the subject's site may not raise queries.
+    DataError
+        If the text is blank, the table unknown, the row not the subject's or the field not a
+        column of the table.
+    """
     unit.subject(subject, write=False, action=Action.RAISE_QUERY)
     return raise_query(unit, subject, table=table, row_id=row_id, field=field, text=text)
 
 
 def reopen_query(unit: Unit, query_id: int, *, text: str) -> None:
-    """Re-open a closed query (its raiser's side), with the reason in the thread."""
+    """Re-open a closed query (its raiser's side), with the reason in the thread.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user whose role at the subject's site may raise queries.
+    query_id
+        The query's id.
+    text
+        Why it is re-opened, non-blank.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    DataError
+        If the text is blank or the query is not ``Closed``.
+    NotFoundError
+        If there is no such query or its subject is at a site the user does not see.
+    AccessError
+        If the user's role at the subject's site may not raise queries.
+    """
     text = require_text(text, field="text")
     with unit.step(reason="query re-opened") as session:
         query = session.get(DataQuery, query_id)
@@ -173,7 +271,35 @@ def reopen_query(unit: Unit, query_id: int, *, text: str) -> None:
 
 def verify_fields(unit: Unit, subject: str, refs: Sequence[tuple[str, int, str | None]]) -> int:
     """Verify fields against source: ``(table, row id, field)``, a ``None`` field meaning every
-    source field of the row. Returns how many fields were newly verified."""
+    source field of the row. Returns how many fields were newly verified.
+
+    A field already verified is not counted again; a change to its value later revokes the
+    verification.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user whose role at the subject's site may verify source data
+        (monitors).
+    subject
+        The subject's screening number.
+    refs
+        ``(table, row id, field or None)`` triples, each row the subject's.
+
+    Returns
+    -------
+    int
+        How many fields were newly verified.
+
+    Raises
+    ------
+    DataError
+        If a table has no source fields or a field is not one of its source fields.
+    NotFoundError
+        If the subject or a row of it does not exist for the user.
+    AccessError
+        If the user's role at the subject's site may not verify.
+    """
     owner = unit.subject(subject, write=False, action=Action.VERIFY)
     wanted: list[tuple[str, int, str]] = []
     for table, row_id, name in refs:
@@ -224,7 +350,28 @@ class SignatureRow:
 
 
 def list_signatures(unit: Unit, subject: str) -> list[SignatureRow]:
-    """Every signature of a subject, newest first (revoked ones with their reason)."""
+    """Every signature of a subject, newest first (revoked ones with their reason).
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user whose role may view the casebook.
+    subject
+        The subject's screening number.
+
+    Returns
+    -------
+    list[SignatureRow]
+        Scope (``visit`` or ``casebook``), visit, signer, meaning, UTC time, state and the
+        reason it was revoked.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such subject or it is at a site the user does not see.
+    AccessError
+        If the user's role at the subject's site may not view the casebook.
+    """
     owner = unit.subject(subject, write=False, action=Action.VIEW_CASEBOOK)
     return [SignatureRow(id=s.id, scope=s.scope, visit=s.visit_name, signer=s.signer_name,
                          meaning=s.meaning, signed_at=s.signed_at, state=s.state,
@@ -234,12 +381,103 @@ def list_signatures(unit: Unit, subject: str) -> list[SignatureRow]:
 
 
 def signature_meaning(scope: str) -> str:
-    """The meaning a signature of *scope* carries, shown before signing (21 CFR 11.50)."""
+    """The meaning a signature of *scope* carries, shown before signing (21 CFR 11.50).
+
+    Parameters
+    ----------
+    scope
+        ``"visit"`` or ``"casebook"``.
+
+    Returns
+    -------
+    str
+        The sentence the signer approves.
+
+    Raises
+    ------
+    KeyError
+        If *scope* is neither.
+
+    Examples
+    --------
+    >>> signature_meaning("visit")
+    'I approve the data of this visit as complete and accurate (review and approval)'
+    """
     return _MEANINGS[scope]
 
 
 def sign(unit: Unit, subject: str, *, visit: str | None, proof: Reauthentication | None) -> int:
-    """The investigator signs one visit (*visit*) or the whole casebook (``None``)."""
+    """The investigator signs one visit (*visit*) or the whole casebook (``None``).
+
+    The signature keeps the signer's printed name, the meaning
+    (:func:`signature_meaning`), the UTC time and the SHA-256 of what it covers (the visit's
+    day of data, or the whole casebook); any later change to that content revokes it.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user whose role at the subject's site may sign (investigators).
+    subject
+        The subject's screening number.
+    visit
+        The visit's name, or ``None`` for the casebook.
+    proof
+        From :func:`oncotrial.services.auth.confirm_password`, moments before (5 minutes).
+
+    Returns
+    -------
+    int
+        The signature's id.
+
+    Raises
+    ------
+    NotFoundError
+        If there is no such subject or it is at a site the user does not see.
+    AccessError
+        If the user's role may not sign there, or the proof is missing, another user's or
+        expired.
+    DataError
+        If the visit has no recorded date.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from datetime import date
+    >>> from oncotrial.services import open_unit
+    >>> from oncotrial.services.admin import bootstrap_admin, create_site, create_user, log_in
+    >>> from oncotrial.services.auth import confirm_password, set_password
+    >>> from oncotrial.services.data_management import correct_record
+    >>> from oncotrial.services.database import upgrade_database
+    >>> from oncotrial.services.review import list_signatures, sign
+    >>> from oncotrial.services.subjects import record_visit, register_subject
+    >>> from oncotrial.store import Store
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> url = f"sqlite:///{folder.name}/trial.sqlite"
+    >>> revision = upgrade_database(url)
+    >>> store = Store(url)
+    >>> ada = bootstrap_admin(store, username="ada", full_name="Ada Admin")
+    >>> with open_unit(store, ada) as unit:
+    ...     _ = create_site(unit, "01", name="Site 01")
+    ...     _ = create_user(unit, "ines", full_name="Ines Ito", role="investigator", sites=["01"])
+    ...     set_password(unit, "ines", "correct horse battery staple")
+    >>> ines = log_in(store, "ines", channel="UI")
+    >>> with open_unit(store, ines) as unit:
+    ...     _ = register_subject(unit, "01-001", site="01", sex="F",
+    ...                          consent_date=date(2024, 1, 2), consent_version="3.0")
+    ...     visit_id = record_visit(unit, "01-001", name="C1D1", visitnum=1,
+    ...                             actual_date=date(2024, 1, 15))
+    >>> proof = confirm_password(store, ines, "correct horse battery staple")
+    >>> with open_unit(store, ines) as unit:
+    ...     signature_id = sign(unit, "01-001", visit="C1D1", proof=proof)
+    ...     [(s.scope, s.visit, s.signer, s.state) for s in list_signatures(unit, "01-001")]
+    [('visit', 'C1D1', 'Ines Ito', 'valid')]
+    >>> with open_unit(store, ines) as unit:
+    ...     sign(unit, "01-001", visit=None, proof=None)
+    Traceback (most recent call last):
+    ...
+    oncotrial.errors.AccessError: password=None: signing needs the signer's password
+    >>> store.dispose(); folder.cleanup()
+    """
     owner = unit.subject(subject, write=False, action=Action.SIGN)
     check_reauthentication(unit, proof)
     scope = "casebook" if visit is None else "visit"
@@ -327,7 +565,40 @@ def audit_rows(
     row_id: int | None = None, field: str | None = None, since: datetime | None = None,
     until: datetime | None = None, after_seq: int = 0, limit: int = 200,
 ) -> list[AuditRow]:
-    """A page of the audit trail the user may read (who, what old → new, when UTC, why)."""
+    """A page of the audit trail the user may read (who, what old → new, when UTC, why).
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user whose role may view the audit trail (for one subject: at the
+        subject's site).
+    subject
+        Keep one subject's entries; without it, every entry of the sites the user sees
+        (study-wide roles: every entry, including users and sites).
+    table, row_id
+        Keep one table, one row id.
+    field
+        Keep the changes of one column (and the row-level events without a column).
+    since, until
+        UTC time range, *since* included, *until* excluded.
+    after_seq
+        Keep entries after this sequence number (the last one of the previous page).
+    limit
+        At most this many entries (default 200).
+
+    Returns
+    -------
+    list[AuditRow]
+        In sequence order: user, role, action, table, row, subject, field, old and new value
+        as text, reason, channel.
+
+    Raises
+    ------
+    AccessError
+        If the user's role may not view the audit trail.
+    NotFoundError
+        If *subject* does not exist or is at a site the user does not see.
+    """
     if subject is None:
         _require_audit(unit)
     query = _audit_query(unit, subject=subject, table=table, row_id=row_id, field=field,
@@ -348,7 +619,30 @@ AUDIT_COLUMNS = ("seq", "at_utc", "user", "role", "action", "table", "row_id", "
 def audit_csv(unit: Unit, *, since: datetime | None, until: datetime | None,
               batch: int = 2000) -> Iterator[str]:
     """The audit trail between two UTC times as CSV text, a batch of rows at a time (never
-    all in memory); formula-leading text is neutralised (OWASP CSV injection)."""
+    all in memory); formula-leading text is neutralised (OWASP CSV injection).
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user whose role may view the audit trail; only the entries of the
+        sites they see are written.
+    since, until
+        UTC time range (*since* included, *until* excluded); ``None`` leaves that end open.
+    batch
+        Entries read and written per chunk (default 2000).
+
+    Returns
+    -------
+    Iterator[str]
+        The header line, then one chunk of CSV lines per batch; text starting with ``=``,
+        ``+``, ``-``, ``@``, tab or carriage return (other than a number) is prefixed with
+        ``'``.
+
+    Raises
+    ------
+    AccessError
+        If the user's role may not view the audit trail (raised when iteration starts).
+    """
     _require_audit(unit)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -379,7 +673,25 @@ def _safe(value: object) -> object:
 
 
 def audit_count(unit: Unit, *, since: datetime | None, until: datetime | None) -> int:
-    """How many entries an export between two times holds."""
+    """How many entries an export between two times holds.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user whose role may view the audit trail.
+    since, until
+        UTC time range (*since* included, *until* excluded); ``None`` leaves that end open.
+
+    Returns
+    -------
+    int
+        The count of entries :func:`audit_csv` would write.
+
+    Raises
+    ------
+    AccessError
+        If the user's role may not view the audit trail.
+    """
     _require_audit(unit)
     query = _audit_query(unit, subject=None, table=None, row_id=None, field=None, since=since,
                          until=until).subquery()
@@ -402,7 +714,23 @@ class LockRow:
 
 
 def list_locks(unit: Unit) -> list[LockRow]:
-    """Every lock, newest first (data manager)."""
+    """Every lock, newest first (data manager).
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a data manager.
+
+    Returns
+    -------
+    list[LockRow]
+        Level, site, subject, form, whether active, reasons and who locked.
+
+    Raises
+    ------
+    AccessError
+        If the actor is not a data manager.
+    """
     require_role(unit.actor, PERMISSIONS[Action.LOCK], what="see locks")
     names = dict(unit.session.execute(select(AppUser.id, AppUser.username)).all())
     sites = dict(unit.session.execute(select(Site.id, Site.code)).all())
@@ -415,7 +743,23 @@ def list_locks(unit: Unit) -> list[LockRow]:
 
 
 def count_open_queries(unit: Unit) -> int:
-    """New and updated queries of the sites the user sees."""
+    """New and updated queries of the sites the user sees.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user whose role may view the casebook.
+
+    Returns
+    -------
+    int
+        Queries in state ``Open`` or ``Answered``.
+
+    Raises
+    ------
+    AccessError
+        If the actor's role may not view the casebook.
+    """
     require_role(unit.actor, PERMISSIONS[Action.VIEW_CASEBOOK], what="see queries")
     query = _query_base(unit).where(DataQuery.state.in_(("Open", "Answered"))).subquery()
     return int(unit.session.scalar(select(func.count()).select_from(query)) or 0)

@@ -109,7 +109,29 @@ def _stamp_xpt(paths: list[Path], when: date) -> None:
 
 def fresh_demo_store(out: Path, db_url: str | None, start: date) -> Store:
     """A migrated store for the demo: *db_url*, or a new ``out/demo.sqlite``; its clock starts
-    on the trial's *start* date."""
+    on the trial's *start* date.
+
+    Parameters
+    ----------
+    out
+        The demo's output folder; an existing ``out/demo.sqlite`` is deleted first when
+        *db_url* is ``None``.
+    db_url
+        A database URL to use instead (migrated, not emptied).
+    start
+        The virtual study's first day; the store's clock ticks one second per call from it,
+        so the audit trail is reproducible.
+
+    Returns
+    -------
+    Store
+        The open store; the caller disposes of it.
+
+    Raises
+    ------
+    DataError
+        If the URL is invalid or the database cannot be reached or migrated.
+    """
     if db_url is None:
         path = out / "demo.sqlite"
         path.unlink(missing_ok=True)
@@ -135,7 +157,22 @@ DEMO_USERS: tuple[tuple[str, str, Role, tuple[str, ...]], ...] = (
 
 
 def set_up_demo_users(store: Store) -> None:
-    """The administrator, the sites and one account per role, with the demo password."""
+    """The administrator, the sites and one account per role, with the demo password.
+
+    Parameters
+    ----------
+    store
+        An empty, migrated store (:func:`fresh_demo_store`).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    AccessError
+        If the database already has users.
+    """
     admin = bootstrap_admin(store, username="admin", full_name="Demo Administrator")
     with open_unit(store, admin) as unit:
         for code, name in SITES:
@@ -158,7 +195,37 @@ def enter_trial(
     """Enter every simulated patient through the site services (the demo accounts must
     exist). Every dose goes through the dosing service, which decides from the casebook; the
     decisions where it differs from the simulator are returned (with *strict*, the first one
-    is an error instead)."""
+    is an error instead).
+
+    Parameters
+    ----------
+    store
+        The demo store, with the accounts of :func:`set_up_demo_users`.
+    trial
+        The simulated trial (:func:`oncotrial.sim.simulate_trial`).
+    protocol
+        The trial protocol.
+    start
+        The calendar date the virtual trial opens.
+    on_progress
+        Called with 1 after each patient.
+    strict
+        Raise at the first dose the casebook decides otherwise than the simulator (default);
+        with ``False``, collect them.
+
+    Returns
+    -------
+    list[str]
+        The differing dose decisions, one line each (empty when *strict*).
+
+    Raises
+    ------
+    DataError
+        With *strict*, at a differing dose decision; or when a service refuses a simulated
+        value.
+    AccessError
+        If the demo accounts do not exist.
+    """
     actors = {code: log_in(store, f"inv{code}", channel=Channel.SIMULATION) for code, _ in SITES}
     differences: list[str] = []
     for i in range(trial.patients.n):
@@ -240,6 +307,19 @@ def run_demo(
         Calendar date the virtual trial opens.
     on_progress
         Called with 1 after each patient has been entered.
+
+    Returns
+    -------
+    DemoSummary
+        The phase Ib cohort decisions and RP2D, DLTs, confirmed ORR by RECIST 1.1 and by
+        Choi with exact 95% intervals, the Simon decision, median PFS, the most frequent
+        grade ≥ 3 adverse events, the files written, the data cut-off and the database URL.
+
+    Raises
+    ------
+    DataError
+        If the database cannot be created or reached, or the casebook decides a dose
+        otherwise than the simulator (see :func:`enter_trial`).
     """
     out.mkdir(parents=True, exist_ok=True)
     trial = simulate_trial(protocol, n_patients=n_patients, seed=seed)

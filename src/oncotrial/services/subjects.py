@@ -160,7 +160,83 @@ def record_visit(
     version: int | None = None,
     reason: str | None = None,
 ) -> int:
-    """Record (or, with *version* and *reason*, update) a visit; returns the visit id."""
+    """Record (or, with *version* and *reason*, update) a visit; returns the visit id.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who may enter data at the subject's site.
+    subject
+        The subject's screening number.
+    name
+        The visit's name in the schedule (e.g. ``"SCREENING"``, ``"C1D1"``); one row per name.
+    visitnum
+        The visit's number in the schedule (SDTM VISITNUM).
+    actual_date
+        When the visit took place, or ``None`` if it has not (yet).
+    planned_date
+        When it was planned (optional).
+    cycle, day
+        Treatment cycle and day of the cycle for treatment visits (optional).
+    version
+        To change a recorded visit: the version that was read (optimistic locking). Without it
+        a second record of the same visit is refused.
+    reason
+        Reason for the change, required by the audit trail when changing a recorded visit.
+
+    Returns
+    -------
+    int
+        The visit's id (the same id when updating).
+
+    Raises
+    ------
+    DataError
+        If the visit is already recorded and no *version* is given.
+    ConcurrencyError
+        If *version* is not the visit's current version (someone changed it since).
+    NotFoundError
+        If there is no such subject or it is at a site the user does not see.
+    AccessError
+        If the user's role at the subject's site may not enter data.
+    LockedError
+        If a lock covers the subject's record.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from datetime import date
+    >>> from oncotrial.services import open_unit
+    >>> from oncotrial.services.admin import bootstrap_admin, create_site, create_user, log_in
+    >>> from oncotrial.services.database import upgrade_database
+    >>> from oncotrial.services.subjects import record_visit, register_subject
+    >>> from oncotrial.store import Store
+    >>> folder = tempfile.TemporaryDirectory()
+    >>> url = f"sqlite:///{folder.name}/trial.sqlite"
+    >>> revision = upgrade_database(url)
+    >>> store = Store(url)
+    >>> ada = bootstrap_admin(store, username="ada", full_name="Ada Admin")
+    >>> with open_unit(store, ada) as unit:
+    ...     _ = create_site(unit, "01", name="Site 01")
+    ...     _ = create_user(unit, "grace", full_name="Grace Chen", role="coordinator", sites=["01"])
+    >>> grace = log_in(store, "grace", channel="API")
+    >>> with open_unit(store, grace) as unit:
+    ...     _ = register_subject(unit, "01-001", site="01", sex="F",
+    ...                          consent_date=date(2024, 1, 2), consent_version="3.0")
+    ...     visit_id = record_visit(unit, "01-001", name="C1D1", visitnum=1, cycle=1, day=1,
+    ...                             actual_date=date(2024, 1, 15))
+    >>> with open_unit(store, grace) as unit:
+    ...     record_visit(unit, "01-001", name="C1D1", visitnum=1, actual_date=date(2024, 1, 16))
+    Traceback (most recent call last):
+    ...
+    oncotrial.errors.DataError: subject 01-001: name='C1D1': visit already recorded; pass its ...
+    >>> with open_unit(store, grace) as unit:
+    ...     record_visit(unit, "01-001", name="C1D1", visitnum=1, cycle=1, day=1,
+    ...                  actual_date=date(2024, 1, 16), version=1,
+    ...                  reason="date transcribed wrongly") == visit_id
+    True
+    >>> store.dispose(); folder.cleanup()
+    """
     with unit.step(reason=reason) as session:
         owner = unit.subject(subject, write=True)
         visit = session.scalar(
@@ -190,7 +266,40 @@ def record_visit(
 def record_disposition(
     unit: Unit, subject: str, *, event: str, occurred_on: date, reason: str
 ) -> int:
-    """Record end of treatment, end of study or death; updates the subject's status."""
+    """Record end of treatment, end of study or death; updates the subject's status.
+
+    The status becomes ``off_treatment`` after ``END OF TREATMENT`` and ``off_study`` after
+    ``END OF STUDY`` or ``DEATH``.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who may enter data at the subject's site.
+    subject
+        The subject's screening number.
+    event
+        ``"END OF TREATMENT"``, ``"END OF STUDY"`` or ``"DEATH"``.
+    occurred_on
+        The event's date; not before consent.
+    reason
+        Why (e.g. ``"progressive disease"``); kept on the record and as the reason for change.
+
+    Returns
+    -------
+    int
+        The disposition row's id.
+
+    Raises
+    ------
+    DataError
+        If the event is not one of the three or the date precedes consent.
+    NotFoundError
+        If there is no such subject or it is at a site the user does not see.
+    AccessError
+        If the user's role at the subject's site may not enter data.
+    LockedError
+        If a lock covers the subject's record.
+    """
     _choice(event, _DISPOSITION_EVENTS, field="event", subject=subject)
     with unit.step(reason=f"disposition: {event}") as session:
         owner = unit.subject(subject, write=True)
@@ -237,6 +346,41 @@ def record_concomitant_therapy(
 
     Dates are complete (*start_date*, *end_date*) or partial ISO 8601 as collected (*start*,
     *end*: ``2017``, ``2017-05``, SDTMIG §4.4.4); a complete partial date fills the date too.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who may enter data at the subject's site.
+    subject
+        The subject's screening number.
+    name
+        The medication or regimen; non-blank (trimmed).
+    category
+        ``"CONCOMITANT"``, ``"PRIOR ANTICANCER"`` or ``"SUBSEQUENT ANTICANCER"``.
+    indication
+        Why it was given (optional free text).
+    start_date, end_date
+        Complete start and end dates (optional); the end not before the start.
+    start, end
+        Partial dates as collected: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (optional); a
+        complete date given here is used when *start_date* / *end_date* are not given.
+
+    Returns
+    -------
+    int
+        The therapy row's id.
+
+    Raises
+    ------
+    DataError
+        If the category is unknown, the name blank, a partial date malformed, or the end
+        precedes the start.
+    NotFoundError
+        If there is no such subject or it is at a site the user does not see.
+    AccessError
+        If the user's role at the subject's site may not enter data.
+    LockedError
+        If a lock covers the subject's record.
     """
     _choice(category, _THERAPY_CATEGORIES, field="category", subject=subject)
     if not name.strip():
@@ -282,6 +426,39 @@ def record_biospecimen(
 
     *specimen_code* is the block id: it names one specimen in the whole trial, so a second
     specimen with the same code is refused.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who may enter data at the subject's site.
+    subject
+        The subject's screening number.
+    specimen_code
+        The block id, non-blank and not yet used in the trial.
+    timepoint
+        ``"PRE"``, ``"POST"`` or ``"OTHER"`` (treatment).
+    specimen_type
+        E.g. ``"FFPE TUMOUR BIOPSY"``.
+    collected_on
+        Collection date.
+    anatomic_site
+        Where the tissue was taken (optional free text).
+
+    Returns
+    -------
+    int
+        The biospecimen row's id.
+
+    Raises
+    ------
+    DataError
+        If the timepoint is unknown, or the block id is blank or already used.
+    NotFoundError
+        If there is no such subject or it is at a site the user does not see.
+    AccessError
+        If the user's role at the subject's site may not enter data.
+    LockedError
+        If a lock covers the subject's record.
     """
     _choice(timepoint, _TIMEPOINTS, field="timepoint", subject=subject)
     if not specimen_code.strip():
@@ -341,6 +518,46 @@ def record_til_assessment(
 
     Stromal TILs are a continuous percentage (0-100) of stromal area; the evaluated area and
     the excluded areas (crush, necrosis, hyalinisation) are recorded with it.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who may enter data at the subject's site.
+    subject
+        The subject's screening number.
+    specimen_code
+        The block id of one of the subject's biospecimens.
+    stromal_til_percent
+        Percentage of stromal area occupied by lymphocytes, 0–100.
+    section_type
+        ``"FULL SECTION"`` or ``"CORE BIOPSY"``.
+    assessed_by
+        The pathologist.
+    assessed_on
+        Date of the reading.
+    evaluated_area_mm2
+        The stromal area evaluated, mm² (optional; positive).
+    tumour_border_assessed
+        Whether the invasive border was included (default ``True``).
+    excluded_areas
+        What was left out (crush, necrosis, hyalinisation; optional free text).
+
+    Returns
+    -------
+    int
+        The TIL assessment row's id.
+
+    Raises
+    ------
+    DataError
+        If the percentage is outside 0–100, the area not positive, the section type unknown,
+        or the subject has no biospecimen *specimen_code*.
+    NotFoundError
+        If there is no such subject or it is at a site the user does not see.
+    AccessError
+        If the user's role at the subject's site may not enter data.
+    LockedError
+        If a lock covers the subject's record.
     """
     if not 0 <= stromal_til_percent <= 100:
         raise DataError(
@@ -390,6 +607,40 @@ def record_assay_file(
 
     A file (same content or same name for the assay) is linked to one biospecimen only: a
     second link is refused, naming the specimen it is linked to.
+
+    Parameters
+    ----------
+    unit
+        A unit of work of a user who may enter data at the subject's site.
+    subject
+        The subject's screening number.
+    specimen_code
+        The block id of one of the subject's biospecimens.
+    assay
+        The assay's name (e.g. ``"nCounter RCC"``).
+    file_name
+        The file's name.
+    sha256
+        SHA-256 of the file's content: 64 lower-case hexadecimal characters.
+    size_bytes
+        The file's size in bytes, positive.
+
+    Returns
+    -------
+    int
+        The assay-file row's id.
+
+    Raises
+    ------
+    DataError
+        If the hash is not lower-case hex SHA-256, the size is not positive, the subject has no
+        biospecimen *specimen_code*, or the file is already linked.
+    NotFoundError
+        If there is no such subject or it is at a site the user does not see.
+    AccessError
+        If the user's role at the subject's site may not enter data.
+    LockedError
+        If a lock covers the subject's record.
     """
     if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
         raise DataError(

@@ -53,7 +53,23 @@ class PlannedVisit:
 
 
 def forms_at(edc: EdcDefinition, template: VisitDef, *, day: int | None) -> tuple[str, ...]:
-    """Ids of the forms expected at a visit made from *template* (on cycle *day*)."""
+    """Ids of the forms expected at a visit made from *template* (on cycle *day*).
+
+    Parameters
+    ----------
+    edc
+        The protocol's case report form definitions.
+    template
+        The visit definition.
+    day
+        The day of the cycle for a treatment visit; a form restricted to some cycle days is
+        expected only on them (``None``: every form of the visit).
+
+    Returns
+    -------
+    tuple[str, ...]
+        Form ids, in the order the protocol lists the forms.
+    """
     return tuple(
         f.id for f in edc.forms
         if template.id in f.visits and (not f.cycle_days or day is None or day in f.cycle_days)
@@ -134,6 +150,38 @@ def plan_visits(protocol: Protocol, dates: SubjectDates, *, through: date,
 
     Visit numbers follow the SDTM export: screening 0, baseline imaging 1, cycle *c* day *d*
     ``c + d/100``, imaging *n* ``9 + n``, end of treatment 900, follow-up *n* ``1000 + n``.
+
+    Parameters
+    ----------
+    protocol
+        The trial protocol; one without case report forms plans nothing.
+    dates
+        The subject's consent, reference start (cycle 1 day 1), end-of-treatment decision and
+        end of study; treatment and imaging visits need the reference start, end of treatment
+        and follow-up the end-of-treatment date.
+    through
+        Plan up to this date (and one visit ahead of each kind).
+    last_cycle
+        The last treatment cycle to plan (default: as many as *through* allows, at most 200).
+
+    Returns
+    -------
+    list[PlannedVisit]
+        By planned date then visit number, the subject-level log last; each with its window
+        and forms.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from oncotrial.protocol import load_protocol
+    >>> dates = SubjectDates(consent=date(2024, 1, 2), reference_start=date(2024, 1, 15))
+    >>> plan = plan_visits(load_protocol(), dates, through=date(2024, 2, 1), last_cycle=1)
+    >>> [(v.name, v.visitnum) for v in plan]
+    [('SCREENING', 0.0), ('BASELINE', 1.0), ('C1D1', 1.01), ('C1D8', 1.08), ('C1D15', 1.15),
+     ('IMAGING 1', 10.0), ('LOG', 9999.0)]
+    >>> c1d8 = plan[3]
+    >>> str(c1d8.planned), str(c1d8.earliest), str(c1d8.latest)
+    ('2024-01-22', '2024-01-21', '2024-01-23')
     """
     edc = protocol.edc
     if edc is None:
@@ -168,7 +216,26 @@ def plan_visits(protocol: Protocol, dates: SubjectDates, *, through: date,
 
 
 def form_def(protocol: Protocol, form_id: str) -> FormDef:
-    """The protocol's form *form_id*; a clear error if the protocol has no eCRF."""
+    """The protocol's form *form_id*; a clear error if the protocol has no eCRF.
+
+    Parameters
+    ----------
+    protocol
+        The trial protocol.
+    form_id
+        The form's id (e.g. ``"labs_haematology"``).
+
+    Returns
+    -------
+    FormDef
+        The form's definition.
+
+    Raises
+    ------
+    KeyError
+        If the protocol has no case report forms or no form *form_id* (the message names the
+        known forms).
+    """
     if protocol.edc is None:
         raise KeyError(f"protocol {protocol.id} defines no eCRF")
     return protocol.edc.form(form_id)
