@@ -250,6 +250,11 @@ def rederive_tumour_responses(unit: Unit, subject_id: int, *, evaluator: str,
         Whose assessments (SDTM RSEVAL, e.g. INVESTIGATOR).
     protocol
         The trial protocol (its RECIST settings).
+
+    Returns
+    -------
+    None
+        Each assessment row's computed responses, rule and sum are set in place.
     """
     for assessment in unit.session.scalars(
         select(TumourAssessment).where(

@@ -383,6 +383,11 @@ def regrade_lab(row: LabResult, *, baseline: float | None = None) -> None:
         The new value cannot be graded (e.g. negative).
     RuleError
         The unit is not one the term is measured in.
+
+    Returns
+    -------
+    None
+        The row is changed in place: ``grade``, ``grade_rule`` and ``grade_reason``.
     """
     test = LAB_TESTS.get(row.test_code)
     if test is None or test.ctcae_term is None:
@@ -406,6 +411,11 @@ def regrade_blood_pressure(rows: list[VitalSign], *, previously_normal: bool | N
     ------
     DataError
         Diastolic not below systolic.
+
+    Returns
+    -------
+    None
+        The SYSBP and DIABP rows are changed in place (term, grade, rule).
     """
     by_code = {r.test_code: r for r in rows}
     systolic, diastolic = by_code.get("SYSBP"), by_code.get("DIABP")
@@ -430,6 +440,11 @@ def reclassify_dlt(unit: Unit, row: AdverseEvent, *, protocol: Protocol) -> None
         The changed adverse event; its stored flags are read again.
     protocol
         The trial protocol (DLT window and definition).
+
+    Returns
+    -------
+    None
+        The row is changed in place: ``dlt`` and ``dlt_rule``.
     """
     flags = [f for f in row.flags.split(",") if f] if row.flags else []
     row.dlt, row.dlt_rule = _classify_dlt(unit, row.subject_id, row, flags,  # type: ignore[arg-type]
@@ -445,6 +460,11 @@ def recompute_bsa(row: BodyMeasurement, *, protocol: Protocol) -> None:
         The changed body measurement; ``bsa_m2`` and ``bsa_formula`` are set on it.
     protocol
         The trial protocol (BSA formula, capping, rounding).
+
+    Returns
+    -------
+    None
+        The row is changed in place.
     """
     bsa = compute_bsa_for_dosing(row.height_cm, row.weight_kg, policy=protocol.bsa)
     row.bsa_m2, row.bsa_formula = bsa.bsa_used_m2, bsa.formula
