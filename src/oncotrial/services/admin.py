@@ -356,7 +356,7 @@ def _user(session: Session, username: str) -> AppUser:
 def _site_id(unit: Unit, code: str) -> int:
     site_id = unit.session.scalar(select(Site.id).where(Site.code == code))
     if site_id is None:
-        raise DataError("no such site", field="site", value=code)
+        raise NotFoundError("no such site", field="site", value=code)
     return site_id
 
 

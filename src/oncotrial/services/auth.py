@@ -33,7 +33,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from oncotrial.errors import AccessError, DataError
+from oncotrial.errors import AccessError, DataError, NotFoundError
 from oncotrial.services._unit import Unit, require_role
 from oncotrial.services.admin import actor_for
 from oncotrial.store import Actor, Store, record_event, set_actor
@@ -233,7 +233,7 @@ def set_password(
         user = session.scalar(select(AppUser).where(AppUser.username == username,
                                                     AppUser.deleted.is_(False)))
         if user is None:
-            raise DataError("no such user", field="username", value=username)
+            raise NotFoundError("no such user", field="username", value=username)
         check_password_policy(password, username=username, full_name=user.full_name,
                               policy=policy)
         credential = _credential(session, user.id)
@@ -617,7 +617,7 @@ def revoke_user_sessions(unit: Unit, username: str, *, reason: str) -> int:
     with unit.step(reason=reason) as session:
         user = session.scalar(select(AppUser).where(AppUser.username == username))
         if user is None:
-            raise DataError("no such user", field="username", value=username)
+            raise NotFoundError("no such user", field="username", value=username)
         count = _revoke_sessions(session, user.id, at=unit.now(), reason=reason)
         tokens = session.execute(
             update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
@@ -738,7 +738,7 @@ def revoke_api_token(unit: Unit, token_id: int) -> None:
     with unit.step() as session:
         row = session.get(ApiToken, token_id)
         if row is None or (row.user_id != unit.actor.user_id and unit.actor.role != Role.ADMIN):
-            raise DataError("no such token", field="token_id", value=token_id)
+            raise NotFoundError("no such token", field="token_id", value=token_id)
         row.revoked_at = unit.now()
         record_event(session, action="revoke", table_name="api_token", row_id=row.id)
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
+from oncotrial.errors import DataError
 from oncotrial.protocol import Protocol
 from oncotrial.protocol.edc import FormDef
 from oncotrial.services._unit import Unit, require_role
@@ -633,7 +634,12 @@ def casebook_matrix(
     ------
     AccessError
         If the actor's role may not view the casebook.
+    DataError
+        If *per_page* is not positive.
     """
+    if per_page < 1:
+        raise DataError("subjects per page must be positive", field="per_page",
+                        value=per_page, allowed="1 or more")
     subjects = _visible_subjects(unit, site=site, status=status)
     counts: dict[str, int] = defaultdict(int)
     for s in subjects:

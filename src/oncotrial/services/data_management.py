@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from oncotrial.errors import DataError
+from oncotrial.errors import DataError, NotFoundError
 from oncotrial.services._unit import Unit, check_version, require_role, require_text
 from oncotrial.services._validation import row_problems
 from oncotrial.services._vocabulary import DERIVED_FIELDS, LOCK_LEVELS
@@ -83,7 +83,7 @@ def _load_row(unit: Unit, table: str, row_id: int) -> tuple[CasebookRow, Subject
     model = model_for(table)
     row = unit.session.get(model, row_id)
     if row is None or row.deleted:
-        raise DataError(f"no such {table} row", field="row_id", value=row_id)
+        raise NotFoundError(f"no such {table} row", field="row_id", value=row_id)
     subject_id = row.id if isinstance(row, Subject) else getattr(row, "subject_id", None)
     subject = unit.session.get(Subject, subject_id) if subject_id is not None else None
     if subject is None:
@@ -566,7 +566,7 @@ def _move_query(
     with unit.step(reason=f"query {kind}"):
         query = unit.session.get(DataQuery, query_id)
         if query is None:
-            raise DataError("no such query", field="query_id", value=query_id)
+            raise NotFoundError("no such query", field="query_id", value=query_id)
         subject = unit.session.get(Subject, query.subject_id)
         assert subject is not None
         unit.subject(subject.screening_number, write=False, action=action)
@@ -686,7 +686,7 @@ def verify_signature(unit: Unit, signature_id: int) -> SignatureStatus:
     """
     signature = unit.session.get(Signature, signature_id)
     if signature is None:
-        raise DataError("no such signature", field="signature_id", value=signature_id)
+        raise NotFoundError("no such signature", field="signature_id", value=signature_id)
     subject = unit.session.get(Subject, signature.subject_id)
     assert subject is not None
     unit.subject(subject.screening_number, write=False)
@@ -787,7 +787,7 @@ def _lock_target(
     if level == "site":
         site_id = unit.session.scalar(select(Site.id).where(Site.code == site))
         if site_id is None:
-            raise DataError("no such site", field="site", value=site)
+            raise NotFoundError("no such site", field="site", value=site)
         return site_id, None
     if level in {"subject", "form"}:
         if subject is None:
@@ -937,7 +937,7 @@ def field_as_of(unit: Unit, table: str, row_id: int, *, field: str, at: datetime
 def _load_row_for_read(unit: Unit, table: str, row_id: int) -> tuple[CasebookRow, Subject]:
     row = unit.session.get(model_for(table), row_id)
     if row is None:
-        raise DataError(f"no such {table} row", field="row_id", value=row_id)
+        raise NotFoundError(f"no such {table} row", field="row_id", value=row_id)
     subject_id = row.id if isinstance(row, Subject) else getattr(row, "subject_id", None)
     subject = unit.session.get(Subject, subject_id)
     if subject is None:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from sqlalchemy import select
 
@@ -26,7 +26,7 @@ from oncotrial.cdisc.odm import (
     write_odm,
     write_odm_transactional,
 )
-from oncotrial.errors import DataError
+from oncotrial.errors import AccessError, DataError
 from oncotrial.services._unit import Unit, open_unit, require_role
 from oncotrial.services._validation import row_problems
 from oncotrial.services.auth import signed_in
@@ -198,7 +198,9 @@ def import_odm(unit: Unit, document: bytes) -> ImportReport:
     Raises
     ------
     AccessError
-        If the actor is neither a data manager nor an administrator.
+        If the actor is neither a data manager nor an administrator, or is an administrator
+        and the database already holds subjects (administrators hold no clinical data: they
+        only restore a casebook into an empty database).
     DataError
         If the document is not well-formed XML or not valid against the ODM 1.3.2 schema.
 
@@ -207,6 +209,11 @@ def import_odm(unit: Unit, document: bytes) -> ImportReport:
     See :func:`export_odm`, which exports a casebook and imports it into an empty database.
     """
     require_role(unit.actor, _IMPORTERS, what="import data")
+    if unit.actor.role == Role.ADMIN and unit.session.scalar(select(Subject.id).limit(1)):
+        # administrators hold no clinical data; they may only restore into an empty database
+        raise AccessError("an administrator restores a casebook only into an empty database; "
+                          "a data manager imports into a trial that has subjects",
+                          field="role", value=str(unit.actor.role), allowed="data_manager")
     content = read_odm(document)
     errors = list(content.errors) or _file_problems(unit, content)
     if errors:
@@ -473,7 +480,7 @@ def export_odm_file(url: str, path: Path, *, username: str, password: str, study
         The ODM Study OID.
     kind
         ``"snapshot"`` (default, :func:`export_odm`) or ``"transactional"``
-        (:func:`export_odm_transactional`); any other value gives a snapshot.
+        (:func:`export_odm_transactional`).
 
     Returns
     -------
@@ -485,8 +492,12 @@ def export_odm_file(url: str, path: Path, *, username: str, password: str, study
     AccessError
         If the log-in is refused or the user's role may not export.
     DataError
-        If the database cannot be reached or the file cannot be written.
+        If *kind* is not one of the two, the database cannot be reached or the file cannot be
+        written.
     """
+    if kind not in get_args(OdmKind):
+        raise DataError("unknown kind of ODM file", field="kind", value=kind,
+                        allowed=", ".join(get_args(OdmKind)))
     with signed_in(url, username, password) as (store, actor):
         builder = _transactional if kind == "transactional" else _snapshot
         with open_unit(store, actor) as unit:
