@@ -70,7 +70,6 @@ __all__ = [
     "casebook_matrix",
     "list_subjects",
     "registration_sites",
-    "rows_of_form",
     "subject_casebook",
     "visible_sites",
     "visit_status",
@@ -391,7 +390,7 @@ def _visit_day(index: _Index, subject: Subject, visit: PlannedVisit) -> date | N
     return index.visit_days.get((subject.id, visit.name))
 
 
-def rows_of_form(form: FormDef, index: _Index, subject: Subject, visit: PlannedVisit,
+def _rows_of_form(form: FormDef, index: _Index, subject: Subject, visit: PlannedVisit,
                  day: date | None) -> list[RowRef]:
     """The rows that make up *form* at *visit* of *subject*.
 
@@ -472,7 +471,7 @@ def _locked(index: _Index, subject: Subject, table: str) -> bool:
 
 def _form_status(form: FormDef, index: _Index, subject: Subject, visit: PlannedVisit, *,
                  day: date | None, protocol: Protocol) -> FormStatus:
-    rows = rows_of_form(form, index, subject, visit, day)
+    rows = _rows_of_form(form, index, subject, visit, day)
     queries = sum(index.queries.get((r.table, r.id), 0) for r in rows)
     verified = bool(rows) and all(
         index.verified.get((r.table, r.id), 0) >= len(VERIFIABLE.get(r.table, ())) for r in rows)
