@@ -10,12 +10,12 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from oncotrial.cdisc.odm import validate_odm
-from oncotrial.errors import DataError
-from oncotrial.services import admin, interchange
+from oncotrial.errors import AccessError, DataError
+from oncotrial.services import admin, data_management, interchange
 from oncotrial.services._unit import open_unit
 from oncotrial.store import Store, read_tables, upgrade, verify_chain
-from oncotrial.store.schema import AuditLog
-from oncotrial.types import Channel
+from oncotrial.store.schema import AuditLog, RecordLock
+from oncotrial.types import Channel, Role
 from tests.cdisc.test_sdtm_export import _trial
 from tests.store.backends import (
     CLI_PASSWORD,
@@ -128,16 +128,22 @@ def test_importing_the_same_file_twice_is_refused_cleanly(
     target, boss = _target(tmp_path)
     with open_unit(target, boss) as unit:  # type: ignore[arg-type]
         assert interchange.import_odm(unit, document).ok
-    with open_unit(target, boss) as unit:  # type: ignore[arg-type]
+        admin.create_user(unit, "dm", full_name="Dana Manager", role=Role.DATA_MANAGER,
+                          sites=[])
+    with open_unit(target, boss) as unit, pytest.raises(  # type: ignore[arg-type]
+            AccessError, match="only into an empty database"):
+        interchange.import_odm(unit, document)  # the administrator restores, once
+    manager = admin.log_in(target, "dm", channel="API")
+    with open_unit(target, manager) as unit:
         again = interchange.import_odm(unit, document)
-        admin.create_site(unit, "ZZ", name="Committed after the refused import")
+        lock_id = data_management.lock(unit, level="study", reason="after the refused import")
     assert not again.ok
     assert any("already in this database" in e.message for e in again.errors)
     with target.session(boss) as session:  # type: ignore[arg-type]
         tables = read_tables(session)
         assert verify_chain(session).ok
+        assert session.get(RecordLock, lock_id) is not None  # committed after the refusal
     assert len(tables["subject"]) == 1
-    assert "ZZ" in {s["code"] for s in tables["site"]}
     target.dispose()
 
 

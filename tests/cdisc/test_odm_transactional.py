@@ -18,6 +18,7 @@ from oncotrial.services import interchange
 from oncotrial.services._unit import open_unit
 from oncotrial.store import Store, read_tables, upgrade
 from oncotrial.store.schema import LabResult
+from oncotrial.types import Role
 from tests.cdisc.test_sdtm_export import _trial
 from tests.store.backends import World, admin_actor, backend, give_password, store, world
 
@@ -151,7 +152,18 @@ def test_cli_exports_both_kinds_and_imports_a_snapshot(store: Store, world: Worl
         copied = read_tables(session)
     copied_store.dispose()
     assert len(copied["subject"]) == len(source["subject"])
-    refused = runner.invoke(app, ["odm", "import", "--db", target, "--file",
-                                  str(tmp_path / "transactional.xml"), "--user", "importer"])
+    again = runner.invoke(app, ["odm", "import", "--db", target, "--file",
+                                str(tmp_path / "snapshot.xml"), "--user", "importer"])
+    assert again.exit_code != 0  # an administrator restores into an empty database only
+    assert "only into an empty database" in str(again.exception) + again.output
+    target_store = Store(target)
+    with open_unit(target_store, admin.log_in(target_store, "importer", channel="API")) as unit:
+        admin.create_user(unit, "dana", full_name="Dana Manager", role=Role.DATA_MANAGER,
+                          sites=[])
+    manager = give_password(target_store, "dana")
+    target_store.dispose()
+    refused = CliRunner(env=manager).invoke(app, [
+        "odm", "import", "--db", target, "--file", str(tmp_path / "transactional.xml"),
+        "--user", "dana"])
     assert refused.exit_code != 0
     assert "FileType" in str(refused.exception) + refused.output

@@ -57,6 +57,14 @@ from oncotrial.rules.irecist import (
     decide_irecist_best,
     derive_irecist,
 )
+from oncotrial.rules.recist._best import (
+    IRECIST_CODES,
+    IUPD,
+    NON,
+    PD,
+    confirmed_progression_runs,
+    next_decisive_code,
+)
 from oncotrial.rules.recist._input import KeyedInput, key_input
 from oncotrial.rules.recist._rules import load_recist_rules
 from oncotrial.rules.recist._settings import RecistSettings
@@ -357,15 +365,19 @@ def progression_date(dates: Sequence[pd.Timestamp], responses: Sequence[str]
     NE only, or nothing) dates unconfirmed progression. An iUPD reset by iSD/iPR/iCR is no
     progression.
     """
-    start: pd.Timestamp | None = None
-    for date, response in zip(dates, responses, strict=True):
-        if response == "iUPD":
-            start = date if start is None else start
-        elif response == "iCPD":
-            return (start if start is not None else date), True
-        elif response != "NE":
-            start = None
-    return start, False
+    if len(dates) != len(responses):
+        raise DataError("one response per date", field="responses", value=len(responses),
+                        allowed=f"{len(dates)} responses")
+    code = np.array([IRECIST_CODES.get(r, NON) for r in responses], dtype=np.int64)
+    group = np.zeros(len(code), dtype=np.int64)
+    # the engine's runs: an iUPD whose next decisive record is iCPD, or none at all (open)
+    confirmed = np.flatnonzero(confirmed_progression_runs(group, code))
+    icpd = np.flatnonzero(code == PD)
+    if len(icpd):  # the first run confirmed; an iCPD with no iUPD before it dates itself
+        first = confirmed[0] if len(confirmed) and confirmed[0] < icpd[0] else icpd[0]
+        return dates[int(first)], True
+    still_open = np.flatnonzero((code == IUPD) & (next_decisive_code(group, code) < 0))
+    return (dates[int(still_open[0])], False) if len(still_open) else (None, False)
 
 
 def _best(timepoints: pd.DataFrame, recist: RecistSettings) -> pd.DataFrame:
