@@ -89,7 +89,8 @@ def ctcae_term(term: str) -> CtcaeTerm:
     >>> ctcae_term("neutropenia")
     Traceback (most recent call last):
     ...
-    oncotrial.errors.DataError: term='neutropenia': not a CTCAE v5.0 term; did you mean Febrile neutropenia? (allowed: one of the 837 CTCAE v5.0 terms)
+    oncotrial.errors.DataError: term='neutropenia': not a CTCAE v5.0 term; did you mean
+    Febrile neutropenia? (allowed: one of the 837 CTCAE v5.0 terms)
     """
     terms = load_ctcae_terms()
     found = terms.get(term)
@@ -133,7 +134,8 @@ def check_ae_grade(term: str, grade: int) -> CtcaeTerm:
     >>> check_ae_grade("Febrile neutropenia", 2)
     Traceback (most recent call last):
     ...
-    oncotrial.errors.DataError: grade=2: CTCAE v5.0 does not define this grade for Febrile neutropenia (allowed: 3, 4, 5)
+    oncotrial.errors.DataError: grade=2: CTCAE v5.0 does not define this grade for
+    Febrile neutropenia (allowed: 3, 4, 5)
     """
     entry = ctcae_term(term)
     if grade not in entry.grades:
