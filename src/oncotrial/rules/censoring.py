@@ -232,7 +232,7 @@ def select_censoring_rules(
     Raises
     ------
     RuleError
-        For an unknown set name or option.
+        For an unknown set name or option, or an endpoint the set does not cover.
 
     Examples
     --------
@@ -249,6 +249,9 @@ def select_censoring_rules(
         raise RuleError(f"death_without_assessment={death_without_assessment!r}; allowed: "
                         + ", ".join(allowed))
     rule_set = load_censoring_rules().rule_set(name)
+    if endpoint not in rule_set.endpoints:
+        raise RuleError(f"censoring rules {name} do not cover endpoint={endpoint!r}; allowed: "
+                        + ", ".join(rule_set.endpoints))
     chosen = tuple(
         r for r in rule_set.rules
         if rule_set.applies(r, endpoint)
