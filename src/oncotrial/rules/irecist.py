@@ -347,6 +347,21 @@ def decide_irecist_best(group: IntArray, day: IntArray, responses: Sequence[str]
     ------
     DataError
         A response that is not one of iCR, iPR, iSD, NON-iCR/NON-iUPD, iUPD, iCPD, NE.
+
+    Examples
+    --------
+    Seymour 2017 Table 3: iUPD then iCPD is an iBOR of iCPD; iSD then an iUPD never confirmed
+    is iSD (stable disease ranks before unconfirmed progression).
+
+    >>> import numpy as np
+    >>> from oncotrial.rules.irecist import decide_irecist_best
+    >>> from oncotrial.rules.recist import BestResponseSettings
+    >>> best = decide_irecist_best(
+    ...     np.array([0, 0, 1, 1]), np.array([42, 84, 42, 84]), ["iUPD", "iCPD", "iSD", "iUPD"],
+    ...     n_groups=2, settings=BestResponseSettings(confirmation_interval_days=28,
+    ...                                               min_sd_duration_days=0))
+    >>> best.bor.outcome.tolist(), best.bor.rule_name.tolist()
+    (['iCPD', 'iSD'], ['ibor_icpd', 'ibor_isd'])
     """
     codes = []
     for response in responses:

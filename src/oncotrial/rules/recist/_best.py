@@ -137,6 +137,15 @@ def cut_after_first_pd(group: IntArray, code: IntArray) -> BoolArray:
     -------
     numpy.ndarray of bool
         True for the records that take part in best response; False after the first PD.
+
+    Examples
+    --------
+    SD, PD, then PR: the PR after progression does not count.
+
+    >>> import numpy as np
+    >>> from oncotrial.rules.recist import RESPONSE_CODES as C, cut_after_first_pd
+    >>> cut_after_first_pd(np.zeros(3, dtype=np.int64), np.array([C["SD"], C["PD"], C["PR"]]))
+    array([ True,  True, False])
     """
     return ~_seen_before(group, code == PD)
 
