@@ -62,6 +62,18 @@ def test_unknown_rule_set_names_the_known_ones() -> None:
         select_censoring_rules("FDA", endpoint="PFS", death_without_assessment="always")
 
 
+@pytest.mark.parametrize(("name", "endpoint", "allowed"), [
+    ("FDA", "OS", "PFS, TTP, DOR"), ("FDA", "pfs", "PFS, TTP, DOR"), ("OS", "PFS", "OS"),
+])
+def test_an_endpoint_outside_the_set_is_refused(name: str, endpoint: str, allowed: str) -> None:
+    """A set asked for an endpoint it does not cover is an error naming the endpoints it
+    does cover, not an empty rule list (which would leave every subject without a rule)."""
+    with pytest.raises(RuleError, match=f"endpoint={endpoint!r}.*allowed: {allowed}"):
+        select_censoring_rules(name, endpoint=endpoint)
+    for valid in allowed.split(", "):
+        assert select_censoring_rules(name, endpoint=valid)[1]
+
+
 def _breakers() -> list[tuple[str, Any, str]]:
     fda, ema, os_ = 1, 2, 0
 

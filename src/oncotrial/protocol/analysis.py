@@ -212,7 +212,33 @@ GENERIC_PROFILE = AnalysisProfile(
 
 def profile_from_protocol(protocol: Protocol, *, origin: str) -> AnalysisProfile:
     """The analysis profile of a trial *protocol* (RECIST values, TE window, cycles, drugs' days,
-    DLT window and Simon design from the file; PFS and LSTALVDT choices as the generic ones)."""
+    DLT window and Simon design from the file; PFS and LSTALVDT choices as the generic ones).
+
+    Parameters
+    ----------
+    protocol
+        A validated protocol (:func:`oncotrial.protocol.load_protocol`).
+    origin
+        How the protocol was chosen, shown with the profile (e.g. ``protocol file x.yaml``).
+
+    Returns
+    -------
+    AnalysisProfile
+        Named ``"<protocol id> protocol"``; each value taken from the file has the protocol as
+        its source, the others keep the generic profile's sources.
+
+    Examples
+    --------
+    The shipped LEADER protocol: RECIST 1.1 confirmation no less than 4 weeks after the
+    response (§4.6), AEs treatment-emergent up to 30 days after the last dose.
+
+    >>> from oncotrial.protocol import load_protocol, profile_from_protocol
+    >>> profile = profile_from_protocol(load_protocol(), origin="example")
+    >>> profile.name, profile.recist.confirmation_interval_days
+    ('LEADER protocol', 28)
+    >>> profile.treatment_emergent_window_days, profile.cycle_length_days
+    (30, 21)
+    """
     recist = protocol.recist
     design = protocol.phase_ii.design
     return replace(
@@ -255,6 +281,20 @@ def override_profile(profile: AnalysisProfile, **values: object) -> AnalysisProf
     value's source says it was set on the command line. RECIST values are given by name
     (``min_sd_duration_days=56``).
 
+    Parameters
+    ----------
+    profile
+        The profile to start from.
+    **values
+        Profile attributes (``start_date``, ``pfs_rules``, ``alive_dates`` as a list or a
+        comma-separated string, ...) or RECIST attributes (``confirmation_interval_days``,
+        ``min_sd_duration_days``, ...) and their new values.
+
+    Returns
+    -------
+    AnalysisProfile
+        A new profile (*profile* itself when no value is given); *profile* is not changed.
+
     Raises
     ------
     DataError
@@ -289,7 +329,20 @@ def _as_list(value: object) -> Iterable[object]:
 
 
 def describe_profile(profile: AnalysisProfile) -> list[tuple[str, str, str]]:
-    """``(setting, value, source)`` rows of every value in *profile*, for the output folder."""
+    """``(setting, value, source)`` rows of every value in *profile*, for the output folder.
+
+    Parameters
+    ----------
+    profile
+        The profile in effect.
+
+    Returns
+    -------
+    list of tuple of (str, str, str)
+        First ``("profile", name, origin)``, then one row per RECIST value, start date, PFS
+        rules, death without assessment, alive dates, TE window, cycle length, planned days
+        and DLT window; an unknown value (no cycles, no DLT window) is an empty string.
+    """
     recist = profile.recist
     planned = "; ".join(f"{drug}: days {','.join(map(str, days))}"
                         for drug, days in sorted(profile.planned_days.items()))
@@ -317,6 +370,23 @@ def choose_profile(protocol_path: Path | None, study_ids: Iterable[str]) -> Anal
 
     A protocol file when *protocol_path* is given; else the shipped LEADER protocol when every
     STUDYID is LEADER's; else :data:`GENERIC_PROFILE`.
+
+    Parameters
+    ----------
+    protocol_path
+        A protocol YAML file (the CLI's ``--protocol``), or ``None``.
+    study_ids
+        The DM STUDYID values of the data; blanks are ignored.
+
+    Returns
+    -------
+    AnalysisProfile
+        Its ``origin`` says which of the three cases chose it.
+
+    Raises
+    ------
+    ProtocolError
+        When the protocol file is missing, not YAML or not a valid protocol.
     """
     if protocol_path is not None:
         protocol = load_protocol(protocol_path)
@@ -332,7 +402,19 @@ def choose_profile(protocol_path: Path | None, study_ids: Iterable[str]) -> Anal
 
 
 def as_profile(protocol: Protocol | AnalysisProfile) -> AnalysisProfile:
-    """*protocol* as an analysis profile (a profile is returned as it is)."""
+    """*protocol* as an analysis profile (a profile is returned as it is).
+
+    Parameters
+    ----------
+    protocol
+        A validated protocol or an analysis profile.
+
+    Returns
+    -------
+    AnalysisProfile
+        :func:`profile_from_protocol` of a protocol (origin ``protocol <id>``), or *protocol*
+        unchanged.
+    """
     if isinstance(protocol, AnalysisProfile):
         return protocol
     return profile_from_protocol(protocol, origin=f"protocol {protocol.id}")

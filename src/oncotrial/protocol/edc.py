@@ -145,7 +145,22 @@ def _check_form(i: int, form: FormDef, visit_ids: set[str], cycle_length: int) -
 
 
 def find_edc_problems(edc: EdcDefinition, *, cycle_length: int) -> list[str]:
-    """Every cross-field problem of the eCRF section as ``"location: problem"`` strings."""
+    """Every cross-field problem of the eCRF section as ``"location: problem"`` strings.
+
+    Parameters
+    ----------
+    edc
+        The parsed ``edc`` section of a protocol.
+    cycle_length
+        The protocol's cycle length in days; visit and form cycle days must lie in 1 to it.
+
+    Returns
+    -------
+    list of str
+        Duplicate visits and forms, treatment visits without cycle days, repeating imaging or
+        follow-up visits without ``every_days``, forms naming unknown visits, duplicate or
+        inconsistent fields and labs forms without tests; empty when there is none.
+    """
     problems: list[str] = []
     visit_ids = [v.id for v in edc.visits]
     problems += [f"edc.visits: duplicate visit {v!r}" for v in sorted(set(visit_ids))

@@ -30,7 +30,27 @@ LEADER_PROTOCOL = "leader.yaml"
 
 
 def format_location(loc: tuple[int | str, ...]) -> str:
-    """Render a pydantic error location as ``drugs[1].dose_levels[2]``."""
+    """Render a pydantic error location as ``drugs[1].dose_levels[2]``.
+
+    Parameters
+    ----------
+    loc
+        The location parts: field names and list indices.
+
+    Returns
+    -------
+    str
+        Names joined by ``.``, indices in brackets; ``(protocol)`` for the empty location
+        (a problem of the whole file).
+
+    Examples
+    --------
+    >>> from oncotrial.protocol.loader import format_location
+    >>> format_location(("drugs", 1, "dose_levels", 2))
+    'drugs[1].dose_levels[2]'
+    >>> format_location(())
+    '(protocol)'
+    """
     out = ""
     for part in loc:
         if isinstance(part, int):
@@ -92,6 +112,23 @@ def read_protocol_problems(path: Path | None = None) -> tuple[Protocol | None, l
     """Parse *path* and return ``(protocol or None, problems)`` without raising on bad content.
 
     The problem list is empty exactly when the protocol is valid.
+
+    Parameters
+    ----------
+    path
+        A YAML protocol file, or ``None`` for the shipped ``protocols/leader.yaml``.
+
+    Returns
+    -------
+    tuple of (Protocol or None, list of str)
+        The validated protocol and ``[]``, or ``None`` and every problem found as
+        ``"location: problem"`` lines: structural errors first, then the cross-field problems
+        of the sections that parse on their own.
+
+    Raises
+    ------
+    ProtocolError
+        When the file does not exist or is not valid YAML (there is no content to check).
     """
     name, raw = _read_yaml(path)
     if not isinstance(raw, dict):

@@ -546,7 +546,21 @@ def _check_imaging_interval(recist: RecistParameters, schedule: list[Assessment]
 
 def find_section_problems(parts: ProtocolParts) -> list[str]:
     """Cross-field problems among the sections that parsed (so a file with structural errors
-    still gets every other problem reported)."""
+    still gets every other problem reported).
+
+    Parameters
+    ----------
+    parts
+        The protocol's sections; ``None`` for a section that did not parse, whose checks are
+        then skipped.
+
+    Returns
+    -------
+    list of str
+        ``"location: problem"`` lines (drugs against the cycle, regimens, cohort rules, the
+        Simon design, eligibility, eCRF, population, imaging interval, a DLT window longer
+        than two cycles); empty when there is none.
+    """
     problems: list[str] = []
     cycle, drugs, ib, ii = parts.cycle_length_days, parts.drugs, parts.phase_ib, parts.phase_ii
     if drugs is not None and cycle is not None:
@@ -574,7 +588,25 @@ def find_section_problems(parts: ProtocolParts) -> list[str]:
 
 
 def find_protocol_problems(protocol: Protocol) -> list[str]:
-    """Return every cross-field problem of *protocol* as ``"location: problem"`` strings."""
+    """Return every cross-field problem of *protocol* as ``"location: problem"`` strings.
+
+    Parameters
+    ----------
+    protocol
+        A protocol with every section parsed.
+
+    Returns
+    -------
+    list of str
+        As :func:`find_section_problems`; empty for a consistent protocol.
+
+    Examples
+    --------
+    >>> from oncotrial.protocol import load_protocol
+    >>> from oncotrial.protocol.models import find_protocol_problems
+    >>> find_protocol_problems(load_protocol())
+    []
+    """
     return find_section_problems(
         ProtocolParts(
             protocol.cycle_length_days,

@@ -59,7 +59,39 @@ def load_ctcae_terms() -> dict[str, CtcaeTerm]:
 
 
 def ctcae_term(term: str) -> CtcaeTerm:
-    """The CTCAE v5.0 term spelled *term*, or a :class:`DataError` naming close spellings."""
+    """The CTCAE v5.0 term spelled *term*, or a :class:`DataError` naming close spellings.
+
+    Parameters
+    ----------
+    term
+        The term exactly as CTCAE v5.0 spells it (case and punctuation count).
+
+    Returns
+    -------
+    CtcaeTerm
+        Its MedDRA code, system organ class, definition and the wording of each grade it
+        defines.
+
+    Raises
+    ------
+    DataError
+        When *term* is not one of the 837 terms; the message suggests up to five terms that
+        contain it or that it contains.
+
+    Examples
+    --------
+    CTCAE v5.0 defines "Febrile neutropenia" (MedDRA 10016288) from grade 3 only:
+
+    >>> from oncotrial.rules.ae_terms import ctcae_term
+    >>> entry = ctcae_term("Febrile neutropenia")
+    >>> entry.meddra_code, entry.soc, sorted(entry.grades)
+    (10016288, 'Blood and lymphatic system disorders', [3, 4, 5])
+    >>> ctcae_term("neutropenia")
+    Traceback (most recent call last):
+    ...
+    oncotrial.errors.DataError: term='neutropenia': not a CTCAE v5.0 term; did you mean
+    Febrile neutropenia? (allowed: one of the 837 CTCAE v5.0 terms)
+    """
     terms = load_ctcae_terms()
     found = terms.get(term)
     if found is not None:
@@ -72,7 +104,39 @@ def ctcae_term(term: str) -> CtcaeTerm:
 
 
 def check_ae_grade(term: str, grade: int) -> CtcaeTerm:
-    """Refuse a grade the term does not define (CTCAE v5.0 grade columns marked "-")."""
+    """Refuse a grade the term does not define (CTCAE v5.0 grade columns marked "-").
+
+    Parameters
+    ----------
+    term
+        A CTCAE v5.0 term, spelled as there.
+    grade
+        The reported grade, 1 to 5.
+
+    Returns
+    -------
+    CtcaeTerm
+        The term's entry, when it defines *grade*.
+
+    Raises
+    ------
+    DataError
+        When *term* is not a CTCAE v5.0 term (as :func:`ctcae_term`), or when it does not
+        define *grade*; the message lists the grades it defines.
+
+    Examples
+    --------
+    CTCAE v5.0 "Fatigue" has grades 1-3 only, "Febrile neutropenia" 3-5 only:
+
+    >>> from oncotrial.rules.ae_terms import check_ae_grade
+    >>> check_ae_grade("Fatigue", 3).term
+    'Fatigue'
+    >>> check_ae_grade("Febrile neutropenia", 2)
+    Traceback (most recent call last):
+    ...
+    oncotrial.errors.DataError: grade=2: CTCAE v5.0 does not define this grade for
+    Febrile neutropenia (allowed: 3, 4, 5)
+    """
     entry = ctcae_term(term)
     if grade not in entry.grades:
         defined = ", ".join(str(g) for g in sorted(entry.grades))

@@ -150,7 +150,26 @@ def _check_rule(rule_set: CensoringRuleSet, rule: CensoringRule,
 
 
 def validate_censoring_rules(raw: dict[str, Any]) -> CensoringRules:
-    """Validate a parsed rule file; raise :class:`RuleError` naming the first problem."""
+    """Validate a parsed rule file; raise :class:`RuleError` naming the first problem.
+
+    Parameters
+    ----------
+    raw
+        The parsed YAML of a censoring rule file (``version``, ``citations``, ``rule_sets``).
+
+    Returns
+    -------
+    CensoringRules
+        The validated, immutable rules.
+
+    Raises
+    ------
+    RuleError
+        On a malformed file, a duplicate set or rule name, a citation that is not listed,
+        endpoints other than ``OS`` or ``PFS, TTP, DOR``, a condition or date the endpoints
+        cannot speak of, an event not dated by the event, an unknown ``only_with`` option or
+        description placeholder, or a set whose last rule does not apply to every subject.
+    """
     try:
         rules = CensoringRules.model_validate(raw)
     except ValidationError as exc:
@@ -192,12 +211,47 @@ def load_censoring_rules() -> CensoringRules:
 def select_censoring_rules(
     name: str, *, endpoint: str, death_without_assessment: str = "fda"
 ) -> tuple[CensoringRuleSet, tuple[CensoringRule, ...]]:
-    """The rule set *name* and its rules that apply to *endpoint* under the chosen option."""
+    """The rule set *name* and its rules that apply to *endpoint* under the chosen option.
+
+    Parameters
+    ----------
+    name
+        A rule set of the shipped table: ``OS``, or a progression set ``FDA`` or ``EMA``.
+    endpoint
+        The endpoint the rules are for (``OS``, ``PFS``, ``TTP``, ``DOR``).
+    death_without_assessment
+        ``fda`` (FDA 2018 table: a death without an adequate assessment is censored) or
+        ``event`` (the death is an event); rules tied to the other option are left out.
+
+    Returns
+    -------
+    tuple of (CensoringRuleSet, tuple of CensoringRule)
+        The set and its applicable rules in table order; the first rule that matches a
+        subject decides.
+
+    Raises
+    ------
+    RuleError
+        For an unknown set name or option, or an endpoint the set does not cover.
+
+    Examples
+    --------
+    The FDA 2018 endpoints guidance PFS table: no baseline assessment censors at the start,
+    two or more missed assessments before the event censor at the last adequate one:
+
+    >>> from oncotrial.rules.censoring import select_censoring_rules
+    >>> rule_set, rules = select_censoring_rules("FDA", endpoint="PFS")
+    >>> rule_set.citation, [r.name for r in rules][:3]
+    ('FDA2018', ['censor_no_baseline', 'censor_missed_assessments', 'event'])
+    """
     allowed = _OPTIONS["death_without_assessment"]
     if death_without_assessment not in allowed:
         raise RuleError(f"death_without_assessment={death_without_assessment!r}; allowed: "
                         + ", ".join(allowed))
     rule_set = load_censoring_rules().rule_set(name)
+    if endpoint not in rule_set.endpoints:
+        raise RuleError(f"censoring rules {name} do not cover endpoint={endpoint!r}; allowed: "
+                        + ", ".join(rule_set.endpoints))
     chosen = tuple(
         r for r in rule_set.rules
         if rule_set.applies(r, endpoint)

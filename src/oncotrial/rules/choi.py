@@ -359,7 +359,63 @@ def classify_choi_timepoints(
 ) -> pd.DataFrame:
     """Choi timepoint response of every post-baseline assessment (columns
     :data:`CHOI_TIMEPOINT_COLUMNS`). *recist* supplies the too-small-to-measure value used in
-    the size sum; the first assessment of each subject and evaluator is the baseline."""
+    the size sum; the first assessment of each subject and evaluator is the baseline.
+
+    Parameters
+    ----------
+    lesions, measurements
+        The RECIST input frames (SDTM TU and TR, see :mod:`oncotrial.rules.recist`);
+        *measurements* also has ``density_hu`` (mean attenuation of each lesion, Hounsfield
+        units in [-1024, 3071]) and optionally ``nodule_progression`` (bool).
+    settings
+        The Choi variant and the choices the paper leaves open.
+    recist
+        The trial's RECIST settings (too-small-to-measure value of the size sum).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per post-baseline assessment; size and density changes in %, whether each
+        meets the PR threshold, ``overall_response`` (CR, PR, SD, PD, NE) and the
+        :data:`CHOI_RULES` entry that decided it.
+
+    Raises
+    ------
+    DataError
+        Bad lesion or measurement frames (as :func:`oncotrial.rules.recist.classify_timepoints`),
+        no ``density_hu`` column, a density that is not a number of HU in range, a target
+        lesion measured without density, or a ``nodule_progression`` that is not a boolean;
+        the message names subject, visit and lesion.
+
+    Examples
+    --------
+    A liver target lesion shrinks only 6 % (SD by RECIST 1.1) but its density falls from
+    100 to 80 HU (−20 %): PR by Choi 2007 (size −10 % or density −15 %), SD by modified
+    Choi (both needed).
+
+    >>> import pandas as pd
+    >>> from oncotrial.protocol import load_protocol
+    >>> from oncotrial.rules import RecistSettings
+    >>> from oncotrial.rules.choi import ChoiSettings, classify_choi_timepoints
+    >>> lesions = pd.DataFrame({
+    ...     "subject": "01-001", "evaluator": "INVESTIGATOR", "lesion_id": ["T01"],
+    ...     "role": "TARGET", "organ": ["LIVER"], "nodal": False})
+    >>> measurements = pd.DataFrame({
+    ...     "subject": "01-001", "evaluator": "INVESTIGATOR", "lesion_id": "T01",
+    ...     "visitnum": [0.0, 1.0], "visit": ["SCREENING", "WEEK 8"],
+    ...     "date": pd.to_datetime(["2024-01-02", "2024-02-27"]),
+    ...     "diameter_mm": [50.0, 47.0], "state": "", "density_hu": [100.0, 80.0]})
+    >>> recist = RecistSettings.from_protocol(load_protocol())
+    >>> choi = classify_choi_timepoints(lesions, measurements, settings=ChoiSettings(),
+    ...                                 recist=recist)
+    >>> choi[["change_from_baseline_pct", "density_change_pct", "overall_rule"]]
+       change_from_baseline_pct  density_change_pct             overall_rule
+    0                      -6.0               -20.0  choi_pr_size_or_density
+    >>> modified = classify_choi_timepoints(
+    ...     lesions, measurements, settings=ChoiSettings(variant="modified"), recist=recist)
+    >>> choi["overall_response"].tolist(), modified["overall_response"].tolist()
+    (['PR'], ['SD'])
+    """
     return _classify_keyed(key_input(lesions, measurements), settings, recist)
 
 
@@ -373,7 +429,33 @@ def derive_choi_responses(
     evaluators: Sequence[str] | None = None,
 ) -> ChoiAssessment:
     """Choi timepoints and best overall responses (BOR and confirmed CBOR with the trial's
-    RECIST confirmation interval and SD minimum duration; Choi 2007 required neither)."""
+    RECIST confirmation interval and SD minimum duration; Choi 2007 required neither).
+
+    Parameters
+    ----------
+    lesions, measurements
+        As for :func:`classify_choi_timepoints`.
+    reference
+        Columns ``subject``, ``reference_date``: the start date of each subject.
+    settings
+        The Choi variant and the choices the paper leaves open.
+    recist
+        The trial's RECIST settings (too-small-to-measure value, confirmation interval,
+        minimum SD duration).
+    evaluators
+        Evaluators to report for every subject (default: all in the data).
+
+    Returns
+    -------
+    ChoiAssessment
+        ``timepoints`` (:data:`CHOI_TIMEPOINT_COLUMNS`) and ``best_response`` (the RECIST
+        best-response columns, :data:`oncotrial.rules.recist.BEST_RESPONSE_COLUMNS`).
+
+    Raises
+    ------
+    DataError
+        As :func:`classify_choi_timepoints`, or a bad *reference* frame.
+    """
     timepoints = classify_choi_timepoints(
         lesions, measurements, settings=settings, recist=recist
     )

@@ -196,11 +196,46 @@ def derive_irecist(baseline_sum_mm: float, assessments: Sequence[IrecistAssessme
     assessment fewer days after the iUPD that opened the run neither confirms nor resets it
     (it stays iUPD) unless it shows an additional new lesion.
 
+    Parameters
+    ----------
+    baseline_sum_mm
+        Sum of the baseline target lesions' diameters in mm (> 0: measurable disease).
+    assessments
+        The follow-up assessments in increasing day order.
+    min_confirmation_days
+        Shortest interval from the iUPD to a scan that may confirm or reset it; ``None``
+        (default): any later scan may.
+
+    Returns
+    -------
+    list of IrecistTimepoint
+        One per assessment: iCR, iPR, iSD, iUPD, iCPD or NE, the reason and the categories in
+        iUPD.
+
     Raises
     ------
     DataError
         A baseline sum that is not positive, assessments out of day order, negative sums or
         counts, or a new-lesion count that goes down.
+
+    Examples
+    --------
+    Seymour 2017 Table 2: a target sum from 100 to 125 mm is RECIST progression, iUPD; a
+    further increase of at least 5 mm (131 mm) confirms it, iCPD.
+
+    >>> from oncotrial.rules.irecist import IrecistAssessment, derive_irecist
+    >>> points = derive_irecist(100.0, [IrecistAssessment(day=42, target_sum_mm=125.0),
+    ...                                 IrecistAssessment(day=84, target_sum_mm=131.0)])
+    >>> for p in points:
+    ...     print(f"{p.response}: {p.reason}")
+    iUPD: RECIST 1.1 progression in target
+    iCPD: target sum 131 mm, ≥ 5 mm over 125 mm at iUPD
+
+    Shrinkage to 60 mm instead resets the bar: iPR against the baseline.
+
+    >>> derive_irecist(100.0, [IrecistAssessment(day=42, target_sum_mm=125.0),
+    ...                        IrecistAssessment(day=84, target_sum_mm=60.0)])[1].response
+    'iPR'
     """
     if not baseline_sum_mm > 0:
         raise DataError("iRECIST needs measurable disease at baseline",
@@ -289,10 +324,44 @@ def decide_irecist_best(group: IntArray, day: IntArray, responses: Sequence[str]
     day. *sd_from* (per group, first day iSD counts) defaults to none: Seymour 2017 Table 3
     sets no minimum duration.
 
+    Parameters
+    ----------
+    group, day
+        Per record: group number in ``[0, n_groups)`` and day number.
+    responses
+        Per record: iCR, iPR, iSD, NON-iCR/NON-iUPD, iUPD, iCPD or NE.
+    n_groups
+        Number of groups; groups without records get ``MISSING``.
+    settings
+        Confirmation interval and the NE/SD tolerated before confirmation (iCBOR).
+    sd_from
+        Per group, the first day on which iSD counts; ``None``: from the first record.
+
+    Returns
+    -------
+    BestResponses
+        As :func:`oncotrial.rules.recist.decide_best_responses`: ``bor`` is the iBOR,
+        ``cbor`` the confirmed iBOR, with the ``ibor_*`` / ``icbor_*`` rule that decided.
+
     Raises
     ------
     DataError
         A response that is not one of iCR, iPR, iSD, NON-iCR/NON-iUPD, iUPD, iCPD, NE.
+
+    Examples
+    --------
+    Seymour 2017 Table 3: iUPD then iCPD is an iBOR of iCPD; iSD then an iUPD never confirmed
+    is iSD (stable disease ranks before unconfirmed progression).
+
+    >>> import numpy as np
+    >>> from oncotrial.rules.irecist import decide_irecist_best
+    >>> from oncotrial.rules.recist import BestResponseSettings
+    >>> best = decide_irecist_best(
+    ...     np.array([0, 0, 1, 1]), np.array([42, 84, 42, 84]), ["iUPD", "iCPD", "iSD", "iUPD"],
+    ...     n_groups=2, settings=BestResponseSettings(confirmation_interval_days=28,
+    ...                                               min_sd_duration_days=0))
+    >>> best.bor.outcome.tolist(), best.bor.rule_name.tolist()
+    (['iCPD', 'iSD'], ['ibor_icpd', 'ibor_isd'])
     """
     codes = []
     for response in responses:
@@ -313,7 +382,42 @@ def irecist_best_response(timepoints: Sequence[IrecistTimepoint], *, confirm: bo
     :func:`decide_irecist_best`: an iUPD later confirmed counts as iCPD, NE counts for nothing
     (MISSING without any timepoint); with *confirm*, iCR/iPR confirmed as RECIST 1.1 §4.6
     confirms CR/PR (a later iCR, or iCR/iPR, ≥ *confirmation_days* after, with at most one NE
-    and nothing worse between), else counted as iSD."""
+    and nothing worse between), else counted as iSD.
+
+    Parameters
+    ----------
+    timepoints
+        One subject's timepoints in day order (:func:`derive_irecist`).
+    confirm
+        Whether iCR/iPR need confirmation (default ``False``, as Seymour 2017 Table 3).
+    confirmation_days
+        Shortest interval in days from an iCR/iPR to the scan that confirms it (default 28,
+        RECIST 1.1 §4.6's 4 weeks).
+
+    Returns
+    -------
+    str
+        iCR, iPR, iSD, NON-iCR/NON-iUPD, iCPD, iUPD, NE or MISSING.
+
+    Raises
+    ------
+    ProtocolError
+        If *confirmation_days* is not an integer >= 1 (the message names it
+        ``recist.confirmation_interval_days``).
+
+    Examples
+    --------
+    iUPD, then iPR on days 84 and 100: the best response is iPR, but 16 days are too few to
+    confirm it, so the confirmed best response is iSD.
+
+    >>> from oncotrial.rules.irecist import (IrecistAssessment, derive_irecist,
+    ...                                      irecist_best_response)
+    >>> points = derive_irecist(100.0, [IrecistAssessment(day=42, target_sum_mm=125.0),
+    ...                                 IrecistAssessment(day=84, target_sum_mm=60.0),
+    ...                                 IrecistAssessment(day=100, target_sum_mm=55.0)])
+    >>> irecist_best_response(points), irecist_best_response(points, confirm=True)
+    ('iPR', 'iSD')
+    """
     n = len(timepoints)
     result = decide_irecist_best(
         np.zeros(n, dtype=np.int64), np.asarray([t.day for t in timepoints], dtype=np.int64),

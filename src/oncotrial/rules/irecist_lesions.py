@@ -344,6 +344,25 @@ def classify_irecist_timepoints(
     """iRECIST timepoint response of every post-baseline assessment (columns
     :data:`IRECIST_TIMEPOINT_COLUMNS`; ``overall_rule`` is the engine's reason).
 
+    Parameters
+    ----------
+    lesions, measurements
+        The RECIST input frames (SDTM TU and TR, see :mod:`oncotrial.rules.recist`); NEW
+        lesions carry diameters or a state, ``INCREASED`` marks growth since the last
+        assessment; optional lesion column ``new_designation`` (``TARGET``/``NON-TARGET``).
+    recist
+        The trial's RECIST settings (too-small-to-measure value of the target sum).
+    settings
+        New-lesion limits and the shortest iUPD-to-confirmation interval; ``None``: the
+        defaults of :class:`IrecistSettings` (5 NLT, 2 per organ, 28 days).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per post-baseline assessment with its day from baseline, target and
+        new-lesion sums and counts, ``overall_response`` (iCR, iPR, iSD, iUPD, iCPD, NE) and
+        the categories in iUPD.
+
     Raises
     ------
     DataError
@@ -364,6 +383,33 @@ def progression_date(dates: Sequence[pd.Timestamp], responses: Sequence[str]
     occurrence of iUPD in that block"); an iUPD never confirmed and never reset (followed by
     NE only, or nothing) dates unconfirmed progression. An iUPD reset by iSD/iPR/iCR is no
     progression.
+
+    Parameters
+    ----------
+    dates, responses
+        One subject's timepoint dates and iRECIST responses, in date order.
+
+    Returns
+    -------
+    tuple of (pandas.Timestamp or None, bool)
+        The progression date (``None``: no progression) and whether iCPD confirmed it.
+
+    Raises
+    ------
+    ValueError
+        If *dates* and *responses* differ in length.
+
+    Examples
+    --------
+    iUPD at week 6, still iUPD at week 10, iCPD at week 14: progression dates from week 6.
+
+    >>> import pandas as pd
+    >>> from oncotrial.rules.irecist_lesions import progression_date
+    >>> dates = list(pd.to_datetime(["2024-02-13", "2024-03-12", "2024-04-09"]))
+    >>> progression_date(dates, ["iUPD", "iUPD", "iCPD"])
+    (Timestamp('2024-02-13 00:00:00'), True)
+    >>> progression_date(dates, ["iUPD", "iPR", "iSD"])
+    (None, False)
     """
     if len(dates) != len(responses):
         raise DataError("one response per date", field="responses", value=len(responses),
@@ -416,7 +462,29 @@ def derive_irecist_responses(
     """iRECIST timepoints and, per subject and evaluator, the best overall response (iBOR,
     Seymour 2017 Table 3), the confirmed one (iCBOR: iCR/iPR confirmed as RECIST 1.1 §4.6 with
     ``recist.best_response``; no minimum iSD duration, as Table 3) and the progression date
-    (:func:`progression_date`)."""
+    (:func:`progression_date`).
+
+    Parameters
+    ----------
+    lesions, measurements
+        As for :func:`classify_irecist_timepoints`.
+    recist
+        The trial's RECIST settings; ``recist.best_response`` confirms iCR/iPR.
+    settings
+        As for :func:`classify_irecist_timepoints`.
+
+    Returns
+    -------
+    IrecistResponses
+        ``timepoints`` (:data:`IRECIST_TIMEPOINT_COLUMNS`) and ``best_response``
+        (:data:`IRECIST_BEST_COLUMNS`: iBOR, iCBOR, first iUPD and iCPD dates, progression
+        date and whether it was confirmed).
+
+    Raises
+    ------
+    DataError
+        As :func:`classify_irecist_timepoints`.
+    """
     timepoints = classify_irecist_timepoints(lesions, measurements, recist=recist,
                                              settings=settings)
     return IrecistResponses(timepoints=timepoints,

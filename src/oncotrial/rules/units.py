@@ -145,7 +145,29 @@ def normalize_unit(unit: str) -> str:
 
 
 def units_for(analyte: str) -> tuple[str, ...]:
-    """Return every unit accepted for *analyte* (CDISC spelling), in table order."""
+    """Return every unit accepted for *analyte* (CDISC spelling), in table order.
+
+    Parameters
+    ----------
+    analyte
+        Key of :data:`ANALYTE_UNITS` (e.g. ``"creatinine"``, ``"urine protein"``).
+
+    Returns
+    -------
+    tuple of str
+        The units of all its groups; only units of the same group convert into each other.
+
+    Raises
+    ------
+    RuleError
+        If the analyte has no unit table; the message lists the known analytes.
+
+    Examples
+    --------
+    >>> from oncotrial.rules.units import units_for
+    >>> units_for("creatinine")
+    ('umol/L', 'mg/dL')
+    """
     groups = _groups(analyte)
     return tuple(unit for group in groups for unit in group)
 
@@ -162,11 +184,24 @@ def convert_unit(value: float, from_unit: str, to_unit: str, *, analyte: str) ->
     analyte
         Key of :data:`ANALYTE_UNITS` (e.g. ``"creatinine"``); molar conversions depend on it.
 
+    Returns
+    -------
+    float
+        *value* expressed in *to_unit*.
+
     Raises
     ------
     RuleError
         If either unit is unknown for the analyte, or the two measure different quantities
         (e.g. a 24-hour urine protein and a dipstick reading).
+
+    Examples
+    --------
+    Creatinine 1 mg/dL is 88.4 umol/L (the SI factor of the KDIGO 2012 CKD guideline):
+
+    >>> from oncotrial.rules.units import convert_unit
+    >>> convert_unit(1.0, "mg/dL", "umol/L", analyte="creatinine")
+    88.4
     """
     source = normalize_unit(from_unit)
     target = normalize_unit(to_unit)

@@ -407,6 +407,13 @@ def compute_boin_oc(
     progress
         Called with the number of trials just completed (for a progress bar).
 
+    Returns
+    -------
+    DoseFindingOC
+        ``design="BOIN"``, ``exact=False``: per dose the share of simulated trials that chose
+        it as MTD (``selection``), the mean number of patients and of DLTs, and ``no_mtd``, the
+        share of trials that stopped for toxicity or chose no dose.
+
     Raises
     ------
     DesignError

@@ -487,6 +487,9 @@ def estimate_log_rank(
     strata
         Optional stratum label per subject: observed, expected and variance are summed over
         strata (R ``survdiff(... ~ group + strata(s))``).
+    timefix
+        Merge near-equal times as R ``survdiff`` does (default ``True``), as in
+        :func:`estimate_kaplan_meier`.
 
     Returns
     -------

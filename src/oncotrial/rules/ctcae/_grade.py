@@ -69,7 +69,19 @@ class CtcaeGrade:
 
 
 def load_ctcae_table() -> CtcaeTable:
-    """Return the shipped CTCAE v5.0 table, checked for gaps and overlaps on first load."""
+    """Return the shipped CTCAE v5.0 table, checked for gaps and overlaps on first load.
+
+    Returns
+    -------
+    CtcaeTable
+        The graded terms of ``data/ctcae_v5.yaml`` with their schemes, bands, CTCAE wording and
+        citations (cached: the same object on every call).
+
+    Raises
+    ------
+    RuleError
+        If the shipped table is malformed or its bands leave a gap or overlap.
+    """
     return load_table("5")
 
 
@@ -92,7 +104,29 @@ def ctcae_terms() -> tuple[str, ...]:
 
 
 def ctcae_units(term: str) -> tuple[str, ...]:
-    """Every unit a value of *term* may be given in (CDISC spelling, table order)."""
+    """Every unit a value of *term* may be given in (CDISC spelling, table order).
+
+    Parameters
+    ----------
+    term
+        A term the shipped table grades (:func:`ctcae_terms`), spelled as in CTCAE v5.0.
+
+    Returns
+    -------
+    tuple of str
+        The units of the term's analyte (:func:`oncotrial.rules.units.units_for`).
+
+    Raises
+    ------
+    RuleError
+        If the table has no grading for *term*.
+
+    Examples
+    --------
+    >>> from oncotrial.rules.ctcae import ctcae_units
+    >>> ctcae_units("Creatinine increased")
+    ('umol/L', 'mg/dL')
+    """
     for entry in load_ctcae_table().terms:
         if entry.term == term:
             return units_for(entry.analyte)

@@ -142,11 +142,19 @@ def classify_overall_response(
         One of CR, NON-CR/NON-PD, PD, NE, or NONE (no non-target lesion at baseline).
     new_lesion
         "Y" or "N".
+    rules
+        The RECIST rule data to read the tables from; ``None`` (default) for the shipped
+        ``data/recist_1_1.yaml``.
 
     Returns
     -------
     TimepointDecision
         The response per RECIST 1.1 Table 1 (target disease) or Table 2 (non-target only).
+
+    Raises
+    ------
+    DataError
+        For a category not allowed for its component.
 
     Examples
     --------

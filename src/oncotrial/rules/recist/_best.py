@@ -98,19 +98,73 @@ def recode_cr_followed_by_worse(group: IntArray, code: IntArray) -> BoolArray:
     RECIST 1.1 Table 3 footnote a: once a CR is documented, disease seen later (even meeting
     PR criteria against baseline) has reappeared, so it is PD. The caller decides whether to
     recode (``cr_followed_by_worse_is_pd``); the mask is reported either way.
+
+    Parameters
+    ----------
+    group, code
+        Per record, sorted by group then day: group number and response code
+        (:data:`RESPONSE_CODES`).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True at each PR, SD or NON-CR/NON-PD record with an earlier CR in its group.
+
+    Examples
+    --------
+    SD, CR, PR, PD of one subject: the PR after the CR is flagged.
+
+    >>> import numpy as np
+    >>> from oncotrial.rules.recist import RESPONSE_CODES as C, recode_cr_followed_by_worse
+    >>> recode_cr_followed_by_worse(np.zeros(4, dtype=np.int64),
+    ...                             np.array([C["SD"], C["CR"], C["PR"], C["PD"]]))
+    array([False, False,  True, False])
     """
     worse: BoolArray = (code == PR) | (code == SD) | (code == NON)
     return worse & _seen_before(group, code == CR)
 
 
 def cut_after_first_pd(group: IntArray, code: IntArray) -> BoolArray:
-    """Records up to and including the first PD of their group (RECIST 1.1 §4.4.3)."""
+    """Records up to and including the first PD of their group (RECIST 1.1 §4.4.3).
+
+    Parameters
+    ----------
+    group, code
+        Per record, sorted by group then day: group number and response code
+        (:data:`RESPONSE_CODES`; iCPD is PD in :data:`IRECIST_CODES`).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True for the records that take part in best response; False after the first PD.
+
+    Examples
+    --------
+    SD, PD, then PR: the PR after progression does not count.
+
+    >>> import numpy as np
+    >>> from oncotrial.rules.recist import RESPONSE_CODES as C, cut_after_first_pd
+    >>> cut_after_first_pd(np.zeros(3, dtype=np.int64), np.array([C["SD"], C["PD"], C["PR"]]))
+    array([ True,  True, False])
+    """
     return ~_seen_before(group, code == PD)
 
 
 def next_decisive_code(group: IntArray, code: IntArray) -> IntArray:
     """Per record, the code of the next later record of its group that is neither iUPD nor
-    NE (−1: none), for the iRECIST runs of unconfirmed progression."""
+    NE (−1: none), for the iRECIST runs of unconfirmed progression.
+
+    Parameters
+    ----------
+    group, code
+        Per record, sorted by group then day: group number and code of
+        :data:`IRECIST_CODES`.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Per record, the code of the next decisive record of the same group, or −1.
+    """
     decisive = np.flatnonzero((code != IUPD) & (code != NE))
     nxt = np.searchsorted(decisive, np.arange(len(code)), side="right")
     out = np.full(len(code), -1, dtype=np.int64)
@@ -125,7 +179,29 @@ def next_decisive_code(group: IntArray, code: IntArray) -> IntArray:
 def confirmed_progression_runs(group: IntArray, code: IntArray) -> BoolArray:
     """iUPD records that iCPD confirms: the next record that is neither iUPD nor NE is iCPD
     (Seymour 2017 Table 3: an iUPD later confirmed counts as iCPD, dated at the first iUPD of
-    the run; admiralonco iRECIST vignette ``icpd_y``)."""
+    the run; admiralonco iRECIST vignette ``icpd_y``).
+
+    Parameters
+    ----------
+    group, code
+        Per record, sorted by group then day: group number and code of
+        :data:`IRECIST_CODES`.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True at each iUPD record whose run ends in iCPD (NE records in between are skipped).
+
+    Examples
+    --------
+    iSD, iUPD, NE, iCPD: the iUPD is confirmed progression.
+
+    >>> import numpy as np
+    >>> from oncotrial.rules.recist import IRECIST_CODES as C, confirmed_progression_runs
+    >>> confirmed_progression_runs(np.zeros(4, dtype=np.int64),
+    ...                            np.array([C["iSD"], C["iUPD"], C["NE"], C["iCPD"]]))
+    array([False,  True, False, False])
+    """
     return np.asarray((code == IUPD) & (next_decisive_code(group, code) == PD), dtype=bool)
 
 
@@ -140,6 +216,32 @@ def confirm_responses(
     between and the confirming one is CR or NE (CR, PR or NE, plus at most one SD when
     ``accept_sd_between``), at most ``max_ne_between`` are NE and, for a PR, no PR follows a
     CR. Evaluated with one vectorised pass per look-ahead distance, not per group.
+
+    Parameters
+    ----------
+    group, day, code
+        Per record, sorted by group then day: group number, day number and response code
+        (:data:`RESPONSE_CODES`).
+    settings
+        ``confirmation_interval_days``, ``max_ne_between`` and ``accept_sd_between``.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True at each confirmed CR or PR record.
+
+    Examples
+    --------
+    RECIST 1.1 §4.6, confirmation no less than 4 weeks later: a PR on day 42 is confirmed
+    by a PR on day 70, not by one on day 69.
+
+    >>> import numpy as np
+    >>> from oncotrial.rules.recist import (BestResponseSettings, RESPONSE_CODES as C,
+    ...                                     confirm_responses)
+    >>> settings = BestResponseSettings(confirmation_interval_days=28, min_sd_duration_days=42)
+    >>> confirm_responses(np.array([0, 0, 1, 1]), np.array([42, 70, 42, 69]),
+    ...                   np.full(4, C["PR"]), settings)
+    array([ True, False, False, False])
     """
     n = len(code)
     is_cr = code == CR
@@ -335,6 +437,14 @@ def decide_best_responses(
         Table 3; admiralonco iRECIST vignette), and no record is recoded: the iRECIST
         timepoint rules already decide iUPD/iCPD (``cr_followed_by_worse_is_pd`` is a RECIST
         1.1 Table 3 rule).
+
+    Returns
+    -------
+    BestResponses
+        Per record the code used (after any recoding), the CR-followed-by-worse mask, the
+        records analysed (up to the first PD) and the confirmed CR/PR; per group the BOR and
+        confirmed BOR, each with its deciding rule and the position of the record that dates
+        it in the input arrays (−1 for ``*_missing``).
     """
     irecist = criteria == "irecist"
     recoded = (np.zeros(len(code), dtype=bool) if irecist

@@ -78,7 +78,27 @@ def first_match(
     shape: tuple[int, ...],
 ) -> npt.NDArray[np.int64]:
     """Index (into *rules*) of the first rule whose condition holds, element-wise; −1 where
-    none does. *conditions* maps every rule name to a boolean array of *shape* (or a bool)."""
+    none does. *conditions* maps every rule name to a boolean array of *shape* (or a bool).
+
+    Parameters
+    ----------
+    rules
+        An ordered first-match rule list of the rule data (earlier rules win).
+    conditions
+        Rule name -> whether its condition holds, per element (a bool holds everywhere).
+    shape
+        Shape of the result (the number of assessments, for a 1-D list).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Per element, the position in *rules* of the first rule that holds, or −1.
+
+    Raises
+    ------
+    KeyError
+        If *conditions* lacks the name of a rule.
+    """
     index = np.full(shape, -1, dtype=np.int64)
     for order in range(len(rules) - 1, -1, -1):  # the earliest true rule is written last
         index = np.where(conditions[rules[order].name], order, index)
@@ -99,20 +119,97 @@ def _select(
 
 def target_sum_progressed(sums: FloatArray, nadir: FloatArray, rules: RecistRules) -> BoolArray:
     """Sum ≥ (1 + 20 %) × nadir and ≥ nadir + 5 mm (RECIST 1.1 §4.3.1 PD; values from the
-    rule data); False where either is missing."""
+    rule data); False where either is missing.
+
+    Parameters
+    ----------
+    sums, nadir
+        Sum of target diameters at each assessment and the smallest sum on study before it
+        (baseline included), in mm.
+    rules
+        The RECIST rule data (thresholds ``pd_increase_fraction`` and
+        ``pd_min_absolute_increase_mm``).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Whether the sum shows progression; both comparisons tolerate binary rounding
+        (10 × 1.2 equals 12).
+
+    Examples
+    --------
+    From a nadir of 20 mm, 24 mm is +20 % but only +4 mm: not PD; 25 mm is. From 50 mm,
+    60 mm is PD:
+
+    >>> import numpy as np
+    >>> from oncotrial.rules.recist import load_recist_rules, target_sum_progressed
+    >>> target_sum_progressed(np.array([24.0, 25.0, 60.0]), np.array([20.0, 20.0, 50.0]),
+    ...                       load_recist_rules())
+    array([False,  True,  True])
+    """
     pd_fraction = rules.threshold("pd_increase_fraction")
     pd_abs = rules.threshold("pd_min_absolute_increase_mm")
     return _ge(sums, nadir * (1.0 + pd_fraction)) & _ge(sums - nadir, np.full_like(sums, pd_abs))
 
 
 def target_sum_responded(sums: FloatArray, base: FloatArray, rules: RecistRules) -> BoolArray:
-    """Sum ≤ (1 − 30 %) × baseline sum (RECIST 1.1 §4.3.1 PR; value from the rule data)."""
+    """Sum ≤ (1 − 30 %) × baseline sum (RECIST 1.1 §4.3.1 PR; value from the rule data).
+
+    Parameters
+    ----------
+    sums, base
+        Sum of target diameters at each assessment and at baseline, in mm.
+    rules
+        The RECIST rule data (threshold ``pr_decrease_fraction``).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Whether the sum fell by at least 30 % from baseline; False where either is missing.
+
+    Examples
+    --------
+    From a baseline sum of 100 mm, 70 mm (−30 %) is a response, 71 mm is not:
+
+    >>> import numpy as np
+    >>> from oncotrial.rules.recist import load_recist_rules, target_sum_responded
+    >>> target_sum_responded(np.array([70.0, 71.0]), np.array([100.0, 100.0]),
+    ...                      load_recist_rules())
+    array([ True, False])
+    """
     return _le(sums, base * (1.0 - rules.threshold("pr_decrease_fraction")))
 
 
 def lesion_disappeared(value: FloatArray, nodal: BoolArray, rules: RecistRules) -> BoolArray:
     """A target lesion in CR: 0 mm, or a node with short axis < 10 mm (RECIST 1.1 §4.3.1);
-    False where not measured."""
+    False where not measured.
+
+    Parameters
+    ----------
+    value
+        Diameter of each lesion in mm (long axis; short axis for a node); NaN when not
+        measured.
+    nodal
+        Whether each lesion is a lymph node.
+    rules
+        The RECIST rule data (threshold ``node_cr_below_mm``).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Whether each lesion has disappeared in the RECIST sense.
+
+    Examples
+    --------
+    A node of 9.9 mm short axis is normal, one of 10 mm is not; a non-nodal lesion must
+    measure 0 mm:
+
+    >>> import numpy as np
+    >>> from oncotrial.rules.recist import lesion_disappeared, load_recist_rules
+    >>> lesion_disappeared(np.array([9.9, 10.0, 0.0, 1.0, np.nan]),
+    ...                    np.array([True, True, False, False, False]), load_recist_rules())
+    array([ True, False,  True, False, False])
+    """
     with np.errstate(invalid="ignore"):
         return np.asarray(
             np.where(nodal, value < rules.threshold("node_cr_below_mm"), value == 0.0), dtype=bool
