@@ -18,6 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from oncotrial.cdisc.adam._dates import relative_day
 from oncotrial.cdisc.sdtm import derive_recist_input
 from oncotrial.rules.choi import ChoiSettings, classify_choi_timepoints
 from oncotrial.rules.recist import RecistSettings, classify_timepoints
@@ -44,7 +45,8 @@ def derive_adtr(
     sdtm
         SDTM domains with TU and TR.
     adsl
-        For TRTSDT (study day ADY = ADT − TRTSDT + 1).
+        For TRTSDT (ADY = ADT − TRTSDT + 1 from TRTSDT on, ADT − TRTSDT before it: no day
+        0, as SDTMIG --DY).
     settings
         RECIST parameters from the protocol.
     evaluator
@@ -75,7 +77,7 @@ def derive_adtr(
                          ignore_index=True)
     adtr["CHG"] = adtr["AVAL"] - adtr["BASE"]
     starts = pd.to_datetime(adsl.set_index("USUBJID")["TRTSDT"], errors="coerce")
-    adtr["ADY"] = (adtr["ADT"] - adtr["USUBJID"].map(starts)).dt.days + 1
+    adtr["ADY"] = relative_day(adtr["ADT"], adtr["USUBJID"].map(starts))
     adtr = adtr.sort_values(["USUBJID", "TREVAL", "PARAMCD", "ADT"], kind="mergesort")
     return adtr[list(ADTR_COLUMNS)].reset_index(drop=True)
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from oncotrial.cdisc.adam._dates import relative_day
 from oncotrial.cdisc.dates import parse_dtc
 from oncotrial.errors import DataError
 
@@ -102,7 +103,7 @@ def derive_adae(
     end_window = frame["TRTEDT"] + pd.to_timedelta(emergent_window_days, unit="D")
     emergent = (frame["ASTDT"] >= frame["TRTSDT"]) & (frame["ASTDT"] <= end_window)
     frame["TRTEMFL"] = np.where(emergent, "Y", "")
-    frame["ASTDY"] = (frame["ASTDT"] - frame["TRTSDT"]).dt.days + 1
+    frame["ASTDY"] = relative_day(frame["ASTDT"], frame["TRTSDT"])
     related = [c for c in frame.columns if c.startswith("AEREL") and len(c) > len("AEREL")]
     for column in related:
         answer = frame[column].astype(str).str.upper()
@@ -207,7 +208,7 @@ def derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     frame["PARAM"] = frame["LBTEST"].astype(str) + " (" + frame["LBSTRESU"].astype(str) + ")"
     grade = frame.get("LBTOXGR", pd.Series("", index=frame.index)).astype(str)
     frame["ATOXGRN"] = pd.to_numeric(grade, errors="coerce")
-    frame["ADY"] = (frame["ADT"] - frame["TRTSDT"]).dt.days + 1
+    frame["ADY"] = relative_day(frame["ADT"], frame["TRTSDT"])
     eligible = frame["AVAL"].notna() & (frame["ADT"] <= frame["TRTSDT"])
     ordered = frame[eligible].sort_values(["USUBJID", "PARAMCD", "ADT"], kind="mergesort")
     baseline_index = ordered.groupby(["USUBJID", "PARAMCD"]).tail(1).index
