@@ -37,9 +37,11 @@ def derive_supporting_adam(
     Parameters
     ----------
     sdtm
-        SDTM domains keyed by upper-case name (screened: :func:`oncotrial.cdisc.adam.screen.screen_sdtm`).
+        SDTM domains keyed by upper-case name (screened:
+        :func:`oncotrial.cdisc.adam.screen.screen_sdtm`).
     adsl
-        ADSL (USUBJID, STUDYID, TRTSDT, TRTEDT, ...), as :func:`oncotrial.cdisc.adam.adsl.derive_adsl` returns it.
+        ADSL (USUBJID, STUDYID, TRTSDT, TRTEDT, ...), as
+        :func:`oncotrial.cdisc.adam.adsl.derive_adsl` returns it.
     protocol
         The trial protocol or an analysis profile.
     evaluator
