@@ -112,8 +112,8 @@ def read_dataset(path: Path) -> pd.DataFrame:
     Parameters
     ----------
     path
-        The file; its suffix (any case) decides how it is read. XPT and SAS7BDAT are tried
-        as ASCII/UTF-8, then Latin-1; CSV must be UTF-8.
+        The file; its suffix (any case) decides how it is read. XPT and SAS7BDAT are read
+        in the file's own encoding, failing that as Latin-1; CSV must be UTF-8.
 
     Returns
     -------
