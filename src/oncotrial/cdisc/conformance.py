@@ -49,7 +49,26 @@ _ISO8601 = re.compile(
 
 def read_folder(directory: Path) -> dict[str, pd.DataFrame]:
     """Every dataset file of *directory* by dataset name (``rs_onco.csv`` is RS; XPT preferred
-    to SAS7BDAT and CSV)."""
+    to SAS7BDAT and CSV).
+
+    Parameters
+    ----------
+    directory
+        Folder of ``.xpt``, ``.sas7bdat`` or ``.csv`` datasets; ``adam_issues`` and
+        ``analysis_profile`` (oncotrial's side files) and other files are skipped.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Upper-case dataset name (the file name up to its first ``_``) -> dataset, sorted by
+        name.
+
+    Raises
+    ------
+    DataError
+        When *directory* is not a folder, or a dataset file cannot be read
+        (:func:`oncotrial.cdisc.io.read_dataset`).
+    """
     if not directory.is_dir():
         raise DataError("not a directory", field="folder", value=str(directory),
                         allowed="a folder of .xpt, .sas7bdat or .csv datasets")
@@ -229,7 +248,30 @@ def _adam(found: _Findings, frames: Mapping[str, pd.DataFrame]) -> None:
 
 def check_folder(directory: Path, *, standard: Standard) -> pd.DataFrame:
     """Check the SDTM or ADaM datasets of *directory*; one row per finding
-    (:data:`FINDING_COLUMNS`)."""
+    (:data:`FINDING_COLUMNS`).
+
+    Parameters
+    ----------
+    directory
+        Folder of datasets (:func:`read_folder`), with ``define.xml`` beside them.
+    standard
+        ``"SDTM"`` or ``"ADaM"``: the specification the datasets are checked against and the
+        rules applied (VISIT-SV for SDTM; ADSL-ONE, ADAM-SUBJ, PARAM for ADaM).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per finding (RULE, SEVERITY ``error``/``warning``, STANDARD, DATASET,
+        VARIABLE, VALUE: the first offending value, COUNT: how many, MESSAGE), rules as in the
+        module description; empty when the folder conforms. Findings are never raised.
+
+    Raises
+    ------
+    DataError
+        When the folder cannot be read (not a folder, an unreadable file) or *standard* is
+        unknown.
+    """
+
     frames = read_folder(directory)
     spec = load_specification(standard)
     found = _Findings(standard)

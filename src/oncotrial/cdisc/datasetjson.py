@@ -88,7 +88,35 @@ def write_dataset_json(
     *spec* gives labels, types and keys (``None`` for a dataset oncotrial does not specify:
     labels from *labels*, types from the values); itemOIDs match define.xml
     (``IT.<DATASET>.<VARIABLE>``).
+
+    Parameters
+    ----------
+    frame
+        The dataset; its values pass :func:`oncotrial.cdisc._transport.prepare_transport`
+        first, so the JSON holds what the XPT file holds (SAS dates as ISO 8601 ``date``/
+        ``datetime`` with ``targetDataType`` integer).
+    path
+        File to write (UTF-8).
+    name
+        Dataset name (upper-cased in ``name``, ``itemGroupOID`` ``IG.<NAME>`` and the OIDs).
+    spec
+        The dataset's specification, or ``None``.
+    study_id
+        STUDYID, for ``fileOID`` and ``studyOID``.
+    standard
+        ``"SDTM"`` or ``"ADaM"``, for ``fileOID`` and ``metaDataVersionOID`` ``MDV.<standard>``.
+    created
+        ``datasetJSONCreationDateTime``.
+    labels
+        Variable labels used when *spec* has none.
+
+    Returns
+    -------
+    pathlib.Path
+        *path*, now holding the Dataset-JSON document (``records`` rows, key variables with
+        ``keySequence`` from the specification).
     """
+
     ready = prepare_transport(frame, name=name.upper(), labels=labels)
     given = dict(labels or {})
     keys = list(spec.keys) if spec else []

@@ -375,6 +375,13 @@ def build_define(
     files
         Dataset name → file name of its leaf (default ``<name>.xpt`` in lower case).
 
+    Returns
+    -------
+    bytes
+        The define.xml document (UTF-8, with XML declaration): ItemGroupDefs with their
+        ItemDefs, value-level metadata, codelists, methods and, for ADaM with ADSL and ADRS,
+        the ARM 1.0 analysis results; validated by :func:`validate_define`.
+
     Raises
     ------
     DataError
@@ -421,7 +428,18 @@ def _schema(arm: bool) -> etree.XMLSchema:
 def validate_define(document: bytes) -> None:
     """Validate a define.xml against the Define-XML 2.1 schema (with ARM when it has any).
 
+    Parameters
+    ----------
+    document
+        The define.xml bytes (external entities are not resolved).
+
+    Returns
+    -------
+    None
+        The call only checks; it returns when the document is valid.
+
     Raises
+
     ------
     DataError
         When it is not well-formed or not valid, naming the first problems.

@@ -151,7 +151,21 @@ def _class(group: etree._Element) -> str:
 
 
 def render_define_html(document: bytes) -> str:
-    """The HTML page of a define.xml document."""
+    """The HTML page of a define.xml document.
+
+    Parameters
+    ----------
+    document
+        A define.xml as :func:`oncotrial.cdisc.define.build_define` writes it.
+
+    Returns
+    -------
+    str
+        One self-contained HTML page (inline style): standards, datasets with class, structure
+        and file, analysis results metadata when present, each dataset's variables, the
+        value-level metadata, codelists and methods; every text HTML-escaped.
+    """
+
     root = etree.fromstring(document, parser=etree.XMLParser(resolve_entities=False))
     study = root.find("odm:Study", _NS)
     name = study.findtext("odm:GlobalVariables/odm:StudyName", "", _NS)

@@ -46,6 +46,18 @@ def locate_domain(directory: Path, domain: str) -> Path | None:
     ``<domain>.xpt``, ``.sas7bdat`` or ``.csv`` in any case, in that order of preference;
     failing those, the one file named ``<domain>_<anything>`` with such a suffix.
 
+    Parameters
+    ----------
+    directory
+        Folder of SDTM or ADaM datasets.
+    domain
+        Domain or dataset name, in any case.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The file, or ``None`` when the folder has none for *domain*.
+
     Raises
     ------
     DataError
@@ -97,10 +109,23 @@ def read_domain(directory: Path, domain: str) -> pd.DataFrame | None:
 def read_dataset(path: Path) -> pd.DataFrame:
     """Read one dataset file (``.xpt`` v5/v8, ``.sas7bdat`` or ``.csv``) with upper-case names.
 
+    Parameters
+    ----------
+    path
+        The file; its suffix (any case) decides how it is read. XPT and SAS7BDAT are read
+        in the file's own encoding, failing that as Latin-1; CSV must be UTF-8.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The dataset with upper-case column names; empty character values as ``""`` and SAS
+        date/datetime columns as datetime64 (when in its range).
+
     Raises
     ------
     DataError
-        For a file that cannot be read as its suffix says, naming the file and the reason.
+        For an unknown suffix or a file that cannot be read as its suffix says (not UTF-8,
+        binary, empty, duplicate variables, an infinite number), naming the file and the reason.
     """
     suffix = path.suffix.lower().lstrip(".")
     if suffix == "csv":
@@ -253,7 +278,35 @@ def transport_issues(
 ) -> pd.DataFrame:
     """What writing *frame* as XPT v5 dataset *name* changes (transliterated text, values cut
     to 200 characters, labels cut to 40, numbers beyond the IBM range), one row per variable
-    and kind (columns DATASET, VARIABLE, NVALUES, VALUE, ISSUE, ACTION)."""
+    and kind (columns DATASET, VARIABLE, NVALUES, VALUE, ISSUE, ACTION).
+
+    Parameters
+    ----------
+    frame
+        The dataset as it would be passed to :func:`write_dataset`.
+    name
+        Dataset name (upper-cased in the DATASET column).
+    labels
+        Variable labels that would be stored.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per variable and kind of change (NVALUES: how many values, VALUE: the first
+        of them); empty when the XPT file would hold everything as it is.
+
+    Examples
+    --------
+    XPT v5 holds ASCII text of at most 200 bytes per value (SAS TS-140); the CSV file keeps
+    the original:
+
+    >>> import pandas as pd
+    >>> ae = pd.DataFrame({"AETERM": ["Œdème", "x" * 201]})
+    >>> transport_issues(ae, "ae")["ACTION"].tolist()
+    ['transliterated to ASCII in XPT (CSV keeps the original)',
+     'cut to 200 characters in XPT (CSV keeps the full text)']
+    """
+
     return prepare_transport(frame, name=name.upper(), labels=labels).issues
 
 

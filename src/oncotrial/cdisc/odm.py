@@ -76,7 +76,24 @@ def _schema() -> etree.XMLSchema:
 
 
 def validate_odm(document: bytes) -> None:
-    """Raise :class:`DataError` listing the XSD violations of an ODM 1.3.2 document."""
+    """Raise :class:`DataError` listing the XSD violations of an ODM 1.3.2 document.
+
+    Parameters
+    ----------
+    document
+        The ODM XML bytes (external entities are not resolved).
+
+    Returns
+    -------
+    None
+        The call only checks; it returns when the document is valid.
+
+    Raises
+    ------
+    DataError
+        When the document is not well-formed XML, or not valid against the ODM 1.3.2 XSD
+        (the first five violations with their lines).
+    """
     try:
         root = etree.fromstring(document, parser=etree.XMLParser(resolve_entities=False))
     except etree.XMLSyntaxError as exc:
@@ -88,7 +105,24 @@ def validate_odm(document: bytes) -> None:
 
 
 def format_value(value: object) -> str:
-    """ODM text of a value: ``true``/``false``, ISO 8601 dates and times, else ``str``."""
+    """ODM text of a value: ``true``/``false``, ISO 8601 dates and times, else ``str``.
+
+    Parameters
+    ----------
+    value
+        A casebook cell (not ``None``: empty items are left out of ODM).
+
+    Returns
+    -------
+    str
+        The ``ItemData/@Value`` text (ODM 1.3.2 ``boolean``, ``date``, ``datetime``).
+
+    Examples
+    --------
+    >>> from datetime import date, datetime
+    >>> [format_value(v) for v in (True, date(2024, 2, 29), datetime(2024, 3, 1, 9, 5), 1.5)]
+    ['true', '2024-02-29', '2024-03-01T09:05:00', '1.5']
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime | date):
@@ -128,12 +162,44 @@ def _metadata(study: etree._Element, columns: Mapping[str, Sequence[OdmColumn]])
 
 
 def item_oid(table: str, column: str) -> str:
-    """The ItemOID of a table's column (``IT.<TABLE>.<COLUMN>``)."""
+    """The ItemOID of a table's column (``IT.<TABLE>.<COLUMN>``).
+
+    Parameters
+    ----------
+    table, column
+        Store table and column names, any case.
+
+    Returns
+    -------
+    str
+        The OID, upper case.
+
+    Examples
+    --------
+    >>> item_oid("lab_result", "value")
+    'IT.LAB_RESULT.VALUE'
+    """
     return f"IT.{table.upper()}.{column.upper()}"
 
 
 def location_oid(site: Mapping[str, Any]) -> str:
-    """The ``Location`` OID of a site row (``id``, ``code``)."""
+    """The ``Location`` OID of a site row (``id``, ``code``).
+
+    Parameters
+    ----------
+    site
+        A ``site`` table row with ``id`` and ``code``.
+
+    Returns
+    -------
+    str
+        ``LOC.<id>.<code>``, from which :func:`read_odm` reads the site back.
+
+    Examples
+    --------
+    >>> location_oid({"id": 3, "code": "GB01"})
+    'LOC.3.GB01'
+    """
     return f"LOC.{site['id']}.{site['code']}"
 
 
@@ -188,6 +254,33 @@ def write_odm(
 
     *subjects* maps subject row ids to SubjectKeys (screening numbers); the ``subject`` table
     itself is keyed by its ``id``.
+
+    Parameters
+    ----------
+    subjects
+        Subject row id -> SubjectKey.
+    tables
+        Store table name -> rows; each row becomes one FormData ``F.<TABLE>`` (FormRepeatKey
+        its ``id``) in the subject's StudyEventData ``SE.CASEBOOK``, with one ItemData per
+        non-null column of *columns*.
+    sites
+        ``site`` rows, written as AdminData Locations (:func:`location_oid`).
+    columns
+        Table name -> its columns and ODM DataTypes (the MetaDataVersion ItemDefs).
+    study_oid, file_oid
+        Study/@OID and ODM/@FileOID.
+    created
+        ODM/@CreationDateTime and the Locations' EffectiveDate.
+
+    Returns
+    -------
+    bytes
+        The ODM document (UTF-8, with XML declaration).
+
+    Raises
+    ------
+    DataError
+        When the document does not validate against the ODM 1.3.2 XSD (:func:`validate_odm`).
     """
     root, _study = _root(
         "Snapshot", study_oid=study_oid, file_oid=file_oid, created=created, columns=columns
@@ -311,7 +404,38 @@ def write_odm_transactional(
     created: datetime,
 ) -> bytes:
     """An ODM 1.3.2 Transactional file: every change in log order, each with its audit record,
-    and every signature in time order among them; XSD-valid."""
+    and every signature in time order among them; XSD-valid.
+
+    Parameters
+    ----------
+    changes
+        The change log: each an Insert, Update or Remove of one casebook row with its
+        AuditRecord (user, location, time, reason, source id).
+    signatures
+        Casebook sign-offs, each a Signature with its SignatureDef (meaning, Electronic
+        methodology, the 21 CFR Part 11 legal reason).
+    users
+        The AdminData Users named by *changes* and *signatures*.
+    sites
+        ``site`` rows, written as Locations.
+    columns
+        Table name -> its columns and ODM DataTypes.
+    study_oid, file_oid
+        Study/@OID and ODM/@FileOID.
+    created
+        ODM/@CreationDateTime.
+
+    Returns
+    -------
+    bytes
+        The ODM document (UTF-8, with XML declaration); changes and signatures ordered by time,
+        ties in the given order with changes first.
+
+    Raises
+    ------
+    DataError
+        When the document does not validate against the ODM 1.3.2 XSD.
+    """
     root, _study = _root(
         "Transactional", study_oid=study_oid, file_oid=file_oid, created=created, columns=columns
     )
@@ -398,7 +522,27 @@ def _read_group(
 
 
 def read_odm(document: bytes) -> OdmContent:
-    """Validate and read an ODM Snapshot written by :func:`write_odm` (or shaped like it)."""
+    """Validate and read an ODM Snapshot written by :func:`write_odm` (or shaped like it).
+
+    Parameters
+    ----------
+    document
+        The ODM XML bytes.
+
+    Returns
+    -------
+    OdmContent
+        The sites (from ``LOC.<id>.<code>`` Locations), rows per table with values converted
+        to their ItemDef DataType, subject row id -> SubjectKey, and an
+        :class:`OdmRowError` for each value that has no ItemDef or cannot be converted (the
+        row is kept without it).
+
+    Raises
+    ------
+    DataError
+        When the document is not valid ODM 1.3.2 or is not a Snapshot.
+    """
+
     validate_odm(document)
     root = etree.fromstring(document, parser=etree.XMLParser(resolve_entities=False))
     if root.get("FileType") != "Snapshot":

@@ -329,7 +329,22 @@ def load_specification(standard: Standard) -> Specification:
 
 def spec_differences(columns: list[str] | tuple[str, ...],
                      dataset: DatasetSpec) -> tuple[list[str], list[str]]:
-    """Variables written but not specified, and specified but not written."""
+    """Variables written but not specified, and specified but not written.
+
+    Parameters
+    ----------
+    columns
+        The variables of the dataset as written.
+    dataset
+        Its specification (``Specification.datasets[name]``).
+
+    Returns
+    -------
+    tuple of (list of str, list of str)
+        The written variables the specification does not have (in written order), and the
+        specified variables not written (in specification order).
+    """
+
     written = list(columns)
     return ([c for c in written if dataset.variable(c) is None],
             [v for v in dataset.names if v not in written])

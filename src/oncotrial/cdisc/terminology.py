@@ -104,5 +104,23 @@ DATASET_LABELS: Mapping[str, str] = MappingProxyType({
 
 
 def labels_for(columns: list[str] | tuple[str, ...]) -> dict[str, str]:
-    """Labels for the given variable names (variables without a known label get none)."""
+    """Labels for the given variable names (variables without a known label get none).
+
+    Parameters
+    ----------
+    columns
+        Variable names, upper case as in the datasets.
+
+    Returns
+    -------
+    dict of str to str
+        Variable -> label (at most 40 characters, XPT v5) for each of *columns* in
+        :data:`VARIABLE_LABELS`, in the order given.
+
+    Examples
+    --------
+    >>> labels_for(["USUBJID", "CNSR", "MYVAR"])
+    {'USUBJID': 'Unique Subject Identifier', 'CNSR': 'Censor'}
+    """
+
     return {c: VARIABLE_LABELS[c] for c in columns if c in VARIABLE_LABELS}

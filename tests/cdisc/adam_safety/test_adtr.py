@@ -39,6 +39,8 @@ def test_adtr_sums_long_axis_and_nodal_short_axis() -> None:
     assert list(adtr["AVAL"]) == [60.0, 37.0, 29.0]
     assert adtr["PCHG"].iloc[1] == pytest.approx(100 * (37 - 60) / 60)
     assert adtr["ADY"].iloc[1] == (pd.Timestamp("2020-02-20") - pd.Timestamp("2020-01-08")).days + 1
+    # the baseline scan two days before the first dose is day -2 (no day 0, SDTMIG --DY)
+    assert adtr["ADY"].iloc[0] == -2
     assert set(adtr["PARAMCD"]) == {"SUMDIAM"}
 
 

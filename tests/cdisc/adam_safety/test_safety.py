@@ -121,3 +121,20 @@ def test_reductions_and_holds_are_counted_and_listed_with_their_reasons() -> Non
     assert listed["AVALC"].tolist() == ["HELD", "REDUCED"]
     assert listed["ADJREAS"].tolist() == ["ANC below 1.0", "Delayed day-8 dose given reduced"]
     assert listed["ADT"].dt.strftime("%Y-%m-%d").tolist() == ["2019-01-08", "2019-01-15"]
+
+
+@pytest.mark.parametrize(("date", "day"), [
+    ("2018-12-30", -2.0),
+    ("2018-12-31", -1.0),  # the day before the first dose: -1, there is no day 0
+    ("2019-01-01", 1.0),   # the first dose day
+    ("2019-01-02", 2.0),
+])
+def test_relative_days_have_no_day_zero(date: str, day: float) -> None:
+    """ASTDY and ADY as SDTMIG --DY and admiral ``derive_vars_dy``: ``date - TRTSDT + 1`` on or
+    after TRTSDT, ``date - TRTSDT`` before it (TRTSDT 2019-01-01)."""
+    adae = derive_adae(_ae(date), ADSL, emergent_window_days=30)
+    assert adae["ASTDY"].iloc[0] == day
+    lb = pd.DataFrame({"USUBJID": ["S1"], "LBTESTCD": ["NEUT"], "LBTEST": ["Neutrophils"],
+                       "LBSTRESU": ["10^9/L"], "LBSTRESN": [2.0], "LBDTC": [date],
+                       "LBTOXGR": ["0"]})
+    assert derive_adlb(lb, ADSL)["ADY"].iloc[0] == day

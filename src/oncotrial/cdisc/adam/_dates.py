@@ -15,7 +15,7 @@ import pandas as pd
 from oncotrial.cdisc.dates import TIME_PART, parse_dtc
 from oncotrial.errors import DataError
 
-__all__ = ["dates_from_dtc", "day_numbers", "malformed_dtc"]
+__all__ = ["dates_from_dtc", "day_numbers", "malformed_dtc", "relative_day"]
 
 _COMPLETE = r"^\d{4}-\d{2}-\d{2}" + TIME_PART + "$"
 _YEAR_MONTH = r"^\d{4}-\d{2}(?:-{1,2})?" + TIME_PART + "$"  # "2019-03", "2019-03-", time kept
@@ -136,6 +136,14 @@ def _raise_first_bad(
 def day_numbers(dates: pd.Series) -> np.ndarray:
     """Dates as integer day numbers since 1970-01-01 (missing as the minimum int64)."""
     return dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+
+
+def relative_day(dates: pd.Series, start: pd.Series) -> pd.Series:
+    """Analysis relative day (ADY, ASTDY) of *dates* against *start* (e.g. TRTSDT): ``date -
+    start + 1`` on or after the start, ``date - start`` before it, so there is no day 0
+    (SDTMIG 3.3 §4.4.4 --DY; admiral ``derive_vars_dy``); NaN when either date is missing."""
+    days = (pd.to_datetime(dates) - pd.to_datetime(start)).dt.days
+    return (days + (days >= 0)).astype(float)
 
 
 def malformed_dtc(values: pd.Series) -> pd.Series:

@@ -366,7 +366,35 @@ def derive_choi_adrs(
     """Choi parameters CHOIOVR, CHOIBOR, CHOICBOR and CHOICRSP (:data:`CHOI_PARAMS`) from Choi RS
     records (``RSCAT = CHOI``, e.g. :func:`oncotrial.cdisc.sdtm.tumour.
     derive_rs_and_issues_from_tr` with ``criteria="choi"``), derived exactly as OVR, BOR, CBOR
-    and CRSP (same confirmation interval and SD minimum duration). PARCAT3 is ``CHOI``."""
+    and CRSP (same confirmation interval and SD minimum duration). PARCAT3 is ``CHOI``.
+
+    Parameters
+    ----------
+    choi_rs
+        SDTM RS; only the ``RSCAT = CHOI`` records are used (``OVRLRESP`` of *evaluator*).
+    adsl
+        Output of :func:`oncotrial.cdisc.adam.adsl.derive_adsl`.
+    protocol
+        Trial protocol or profile (confirmation interval, SD minimum duration).
+    evaluator
+        RSEVAL (or RSEVALID) of the reader.
+    start_date
+        ADSL variable of the reference date; default :func:`select_start_date`.
+    options
+        Non-protocol conventions, as for :func:`derive_adrs`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The CHOIOVR (one per Choi OVRLRESP record), CHOIBOR, CHOICBOR and CHOICRSP records with
+        the columns of :func:`derive_adrs` (PARAM worded by :data:`CHOI_PARAMS`); ASEQ as
+        derived there, renumbered by :func:`stack_adrs`.
+
+    Raises
+    ------
+    DataError
+        When an RS subject is not in ADSL or the start date cannot be chosen.
+    """
     rs = choi_rs.loc[_upper_text(choi_rs, "RSCAT") == CHOI_RSCAT]
     adrs = derive_adrs(rs, adsl=adsl, protocol=protocol, evaluator=evaluator,
                        start_date=start_date, options=options)
@@ -381,7 +409,28 @@ def derive_choi_adrs(
 
 def stack_adrs(*parts: pd.DataFrame) -> pd.DataFrame:
     """ADRS parts (RECIST, Choi) as one dataset: records of a subject together, in the order
-    given, ASEQ renumbered 1.. per subject."""
+    given, ASEQ renumbered 1.. per subject.
+
+    Parameters
+    ----------
+    *parts
+        ADRS frames with USUBJID (empty ones are skipped; if all are empty, the first is
+        returned as the shape).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The records sorted by USUBJID (stable: within a subject, part by part in the order
+        given), with a new ASEQ.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> recist = pd.DataFrame({"USUBJID": ["S1", "S2"], "PARAMCD": ["BOR", "BOR"], "ASEQ": 1})
+    >>> choi = pd.DataFrame({"USUBJID": ["S1"], "PARAMCD": ["CHOIBOR"], "ASEQ": 1})
+    >>> stack_adrs(recist, choi).values.tolist()
+    [['S1', 'BOR', 1], ['S1', 'CHOIBOR', 2], ['S2', 'BOR', 1]]
+    """
     frame = pd.concat([p for p in parts if len(p)] or list(parts[:1]), ignore_index=True)
     order = pd.factorize(frame["USUBJID"], sort=True)[0]
     frame = frame.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
@@ -391,7 +440,26 @@ def stack_adrs(*parts: pd.DataFrame) -> pd.DataFrame:
 
 def without_choi(rs: pd.DataFrame) -> pd.DataFrame:
     """RS without the records of other criteria (RSCAT CHOI or iRECIST), for the RECIST 1.1
-    parameters."""
+    parameters.
+
+    Parameters
+    ----------
+    rs
+        SDTM RS (RSCAT compared ignoring case and blanks; without RSCAT nothing is dropped).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The other records, index kept.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rs = pd.DataFrame({"RSCAT": ["RECIST 1.1", "CHOI", "iRECIST", None]})
+    >>> without_choi(rs).index.tolist()
+    [0, 3]
+    """
+
     return rs.loc[~_upper_text(rs, "RSCAT").isin([CHOI_RSCAT, "IRECIST"])]
 
 

@@ -157,7 +157,37 @@ def derive_irecist_adrs(
     (e.g. :func:`oncotrial.cdisc.sdtm.tumour.derive_rs_and_issues_from_tr` with
     ``criteria="irecist"``); PARCAT3 is ``iRECIST``.
 
+    Parameters
+    ----------
+    rs
+        SDTM RS; the ``OVRLRESP`` records with RSCAT iRECIST (any case) of *evaluator* are
+        used. RSSTRESC is read in any case (``ICPD`` is iCPD); ND, NOT DONE and blank are
+        kept as not analysed.
+    adsl
+        Output of :func:`oncotrial.cdisc.adam.adsl.derive_adsl` (the start date variable and
+        NACTDT).
+    protocol
+        Trial protocol or profile: the confirmation interval and the minimum duration of
+        iSD.
+    evaluator
+        RSEVAL (or RSEVALID) of the reader.
+    start_date
+        ADSL variable of the reference date; default
+        :func:`oncotrial.cdisc.adam.adsl.select_start_date`.
+    options
+        Non-protocol conventions (NE/SD tolerated in confirmation, cut at new therapy).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ADRS records in the columns of :func:`oncotrial.cdisc.adam.adrs.derive_adrs`: PARAMCD
+        IOVR (one per timepoint, with ANL01FL/ANL02FL/ANL03FL as above) and, per ADSL
+        subject, ICPD, IUPD, IRSP, ICB, IBOR, ICRSP, ICCB, ICBOR; AVALC the iRECIST value or
+        Y/N, AVAL by :data:`AVAL_IRESP` (iCPD 1 … iCR 6, MISSING 7, NE 8) or 1/0, ADT and
+        ARULE (the event that decided).
+
     Raises
+
     ------
     DataError
         An RS subject missing from ADSL, or an iRECIST response that is not one of iCR, iPR,

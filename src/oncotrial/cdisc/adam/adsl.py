@@ -212,6 +212,28 @@ def measurable_subjects(tu: pd.DataFrame, *, evaluator: str) -> np.ndarray:
     admiralonco's template also requires ``VISIT = "SCREENING"``; target lesions are only ever
     chosen at baseline (later lesions are NEW), so the visit name — which varies between
     trials — is not needed.
+
+    Parameters
+    ----------
+    tu
+        SDTM TU (USUBJID, TUSTRESC, optionally TUEVAL: a blank TUEVAL counts for every
+        evaluator).
+    evaluator
+        The evaluator whose lesions count, any case.
+
+    Returns
+    -------
+    numpy.ndarray
+        The USUBJIDs, in order of first appearance, each once.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tu = pd.DataFrame({"USUBJID": ["S1", "S1", "S2", "S3"],
+    ...                    "TUSTRESC": ["TARGET", "NON-TARGET", "NON-TARGET", "target"],
+    ...                    "TUEVAL": ["INVESTIGATOR", "INVESTIGATOR", "INVESTIGATOR", ""]})
+    >>> measurable_subjects(tu, evaluator="investigator").tolist()
+    ['S1', 'S3']
     """
     target = upper_text(tu["TUSTRESC"]) == "TARGET"
     if "TUEVAL" in tu.columns:
@@ -226,7 +248,34 @@ def select_start_date(adsl: pd.DataFrame, requested: StartDate | None = None) ->
     Default: RANDDT when any subject was randomised, else ENRLDT when enrolment dates exist,
     else TRTSDT (single-arm trials often record neither; the reference note §5 recommends the
     first dose then).
+
+    Parameters
+    ----------
+    adsl
+        ADSL with RANDDT, ENRLDT and TRTSDT.
+    requested
+        The variable asked for, or ``None`` to choose as above.
+
+    Returns
+    -------
+    StartDate
+        ``"RANDDT"``, ``"ENRLDT"`` or ``"TRTSDT"``.
+
+    Raises
+    ------
+    DataError
+        When *requested* is not one of these, no subject has the requested date, or (choosing)
+        no subject has any of them.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> adsl = pd.DataFrame({"RANDDT": [pd.NaT], "ENRLDT": [pd.NaT],
+    ...                      "TRTSDT": [pd.Timestamp("2024-01-10")]})
+    >>> select_start_date(adsl)
+    'TRTSDT'
     """
+
     if requested is not None:
         if requested not in START_DATES:
             raise DataError("unknown start date", field="start_date", value=requested,

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from oncotrial.cdisc.adam._dates import relative_day
 from oncotrial.cdisc.sdtm import derive_recist_input
 from oncotrial.rules.choi import ChoiSettings, classify_choi_timepoints
 from oncotrial.rules.recist import RecistSettings, classify_timepoints
@@ -44,7 +45,8 @@ def derive_adtr(
     sdtm
         SDTM domains with TU and TR.
     adsl
-        For TRTSDT (study day ADY = ADT − TRTSDT + 1).
+        For TRTSDT (ADY = ADT − TRTSDT + 1 from TRTSDT on, ADT − TRTSDT before it: no day
+        0, as SDTMIG --DY).
     settings
         RECIST parameters from the protocol.
     evaluator
@@ -52,7 +54,48 @@ def derive_adtr(
     choi
         Choi settings: when given and TR carries density (TRTESTCD ATTEN), DENSITY records
         are added (Choi's own error when a measured target lesion has no density).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns USUBJID, TREVAL, PARAMCD, PARAM, AVISIT, AVISITN, ADT, ADY, AVAL, BASE, CHG,
+        PCHG, ABLFL: per subject and evaluator one baseline record (ABLFL ``Y``, the earliest
+        assessment) and one per later assessment, SUMDIAM in mm (and DENSITY in HU), sorted
+        by subject, evaluator, parameter and date; empty (same columns) when *evaluator*
+        identified no lesion.
+
+    Raises
+    ------
+    DataError
+        When *choi* is given and a measured target lesion has no density.
+
+    Examples
+    --------
+    Baseline 40 mm (liver, long axis) + 20 mm (node, short axis) = 60 mm; at week 6,
+    25 + 12 = 37 mm, −38.3 % (RECIST 1.1 §4.3.1); the baseline scan two days before the first
+    dose is day −2:
+
+    >>> import pandas as pd
+    >>> from oncotrial.rules import RecistSettings
+    >>> tu = pd.DataFrame({"USUBJID": "S1", "TULNKID": ["T01", "T02"], "TUSTRESC": "TARGET",
+    ...                    "TULOC": ["LIVER", "LYMPH NODE"], "TUEVAL": "INVESTIGATOR",
+    ...                    "VISITNUM": 1.0, "VISIT": "SCREENING", "TUDTC": "2020-01-06"})
+    >>> tr = pd.DataFrame([
+    ...     {"USUBJID": "S1", "TRLNKID": lesion, "TRTESTCD": test, "TRSTRESN": value,
+    ...      "TRSTRESC": str(value), "TRSTRESU": "mm", "TREVAL": "INVESTIGATOR",
+    ...      "VISITNUM": num, "VISIT": visit, "TRDTC": dtc}
+    ...     for lesion, test, values in (("T01", "LDIAM", (40, 25)), ("T02", "LPERP", (20, 12)))
+    ...     for (num, visit, dtc), value in zip(
+    ...         ((1.0, "SCREENING", "2020-01-06"), (2.0, "WEEK 6", "2020-02-20")), values)])
+    >>> settings = RecistSettings(confirmation_interval_days=28, min_sd_duration_days=42,
+    ...                           too_small_to_measure_mm=5.0, max_target_lesions=5,
+    ...                           max_target_per_organ=2)
+    >>> adsl = pd.DataFrame({"USUBJID": ["S1"], "TRTSDT": ["2020-01-08"]})
+    >>> adtr = derive_adtr({"TU": tu, "TR": tr}, adsl, settings=settings)
+    >>> adtr[["AVISIT", "ADY", "AVAL", "PCHG", "ABLFL"]].round(1).values.tolist()
+    [['SCREENING', -2.0, 60.0, nan, 'Y'], ['WEEK 6', 44.0, 37.0, -38.3, '']]
     """
+
     recist_input, _issues = derive_recist_input(sdtm)
     lesions = recist_input.lesions[recist_input.lesions["evaluator"] == evaluator]
     measurements = recist_input.measurements[
@@ -75,7 +118,7 @@ def derive_adtr(
                          ignore_index=True)
     adtr["CHG"] = adtr["AVAL"] - adtr["BASE"]
     starts = pd.to_datetime(adsl.set_index("USUBJID")["TRTSDT"], errors="coerce")
-    adtr["ADY"] = (adtr["ADT"] - adtr["USUBJID"].map(starts)).dt.days + 1
+    adtr["ADY"] = relative_day(adtr["ADT"], adtr["USUBJID"].map(starts))
     adtr = adtr.sort_values(["USUBJID", "TREVAL", "PARAMCD", "ADT"], kind="mergesort")
     return adtr[list(ADTR_COLUMNS)].reset_index(drop=True)
 

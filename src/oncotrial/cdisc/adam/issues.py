@@ -33,7 +33,22 @@ def derive_adrs_issues(adrs: pd.DataFrame, *, start_date: StartDate) -> pd.DataF
     second assessment on the same date (the worst is kept); CR followed by PR, SD or
     NON-CR/NON-PD (admiralonco ``signal_crpr``; RECIST 1.1 Table 3 footnote), noting whether it
     was recoded to PD.
+
+    Parameters
+    ----------
+    adrs
+        ADRS with the PARAMCD ``OVR`` records (AVALC, ADT, ADTF, ANL01FL, ARULE, RSDTC,
+        RSSTRESC, VISIT) and the start date variable.
+    start_date
+        ``"RANDDT"``, ``"ENRLDT"`` or ``"TRTSDT"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per record and issue (:data:`ISSUE_COLUMNS`: USUBJID, VISIT, RSDTC, RSSTRESC,
+        ISSUE, ACTION), sorted by subject and RSDTC; a record can have several issues.
     """
+
     ovr = adrs.loc[adrs["PARAMCD"] == "OVR"]
     valid = ovr["AVALC"].isin(_RESPONSES)
     dated = ovr["ADT"].notna()

@@ -53,7 +53,23 @@ PROFILE_FILE = "analysis_profile.csv"
 
 def domains_for(source: ResponseSource) -> tuple[str, ...]:
     """SDTM domains the derivation reads: TR (lesion measurements, the largest domain) only
-    when responses are computed from it; its dates are those of the RS assessments otherwise."""
+    when responses are computed from it; its dates are those of the RS assessments otherwise.
+
+    Parameters
+    ----------
+    source
+        ``"RS"`` (recorded responses) or ``"TR"`` (responses computed from TU/TR).
+
+    Returns
+    -------
+    tuple of str
+        :data:`oncotrial.cdisc.sdtm.ANALYSIS_DOMAINS`, without TR unless *source* is ``"TR"``.
+
+    Examples
+    --------
+    >>> "TR" in domains_for("RS"), "TR" in domains_for("TR")
+    (False, True)
+    """
     if source == "TR":
         return ANALYSIS_DOMAINS
     return tuple(d for d in ANALYSIS_DOMAINS if d != "TR")
@@ -110,6 +126,49 @@ def derive_adam(
     :mod:`oncotrial.cdisc.adam.adrs_irecist`) from the recorded iRECIST responses (RS RSCAT
     iRECIST, with ``source="RS"``) or else computed from TU/TR, and ADTTE then has IPFS (PFS
     by iRECIST) beside PFS.
+
+    Parameters
+    ----------
+    sdtm
+        SDTM domains keyed by upper-case name (:func:`oncotrial.cdisc.sdtm.read_sdtm`); DM is
+        required, the others are used when present.
+    protocol
+        The trial protocol or an analysis profile (confirmation interval, SD minimum
+        duration, start date, PFS rules, ...).
+    evaluator
+        RSEVAL/TUEVAL of the responses analysed (``INVESTIGATOR``, ``INDEPENDENT ASSESSOR``).
+    source
+        ``"RS"`` or ``"TR"``, as above.
+    start_date
+        ADSL reference start date (RANDDT, ENRLDT, TRTSDT); default the profile's, else
+        :func:`oncotrial.cdisc.adam.adsl.select_start_date`.
+    pfs_rules
+        PFS event and censoring rule set (FDA, EMA, ...); default the profile's.
+    options
+        Response conventions (NE and SD tolerated in a confirmation, cut at new therapy,
+        CR followed by worse; admiralonco defaults otherwise); default
+        :class:`ResponseOptions`.
+    supporting
+        Also derive ADAE, ADEX, ADLB and ADTR.
+    criteria
+        ``("recist",)``, optionally with ``"choi"`` and ``"irecist"``.
+    choi
+        Choi protocol choices when ``"choi"`` is in *criteria*.
+
+    Returns
+    -------
+    AdamDatasets
+        ADSL, ADRS, ADTTE, the supporting datasets, every data issue met (ISSUE_COLUMNS:
+        screening of the SDTM, TU/TR issues, undosed drugs, records after death, ADRS
+        inconsistencies) and the choices used (start date, evaluator, source, PFS rules,
+        profile, Choi settings).
+
+    Raises
+    ------
+    DataError
+        When *criteria* is unknown or lacks ``"recist"``, *source* is unknown, the start date
+        cannot be chosen, iRECIST has neither recorded responses nor TU/TR, or a derivation
+        refuses its input (the message says which step failed).
     """
     unknown = [c for c in criteria if c not in ("recist", "choi", "irecist")]
     if unknown or "recist" not in criteria:
@@ -273,7 +332,34 @@ def write_adam(datasets: AdamDatasets, directory: Path, *, study: StudyInfo | No
     All files are written into a temporary folder that replaces *directory*'s entries at the
     end (:func:`oncotrial._outputs.atomic_folder`): a failure leaves the earlier output as it
     was.
+
+    Parameters
+    ----------
+    datasets
+        What :func:`derive_adam` returned.
+    directory
+        Output folder.
+    study
+        The study define.xml names; default read from STUDYID
+        (:func:`oncotrial.cdisc.submission.study_info`).
+    created
+        Creation time of define.xml and the Dataset-JSON files (default now).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, at their final place in *directory*: per dataset ``.xpt``,
+        ``.csv``, then the ``.json`` files, ``define.xml``, ``define.html``,
+        ``adam_issues.csv`` and (with a profile) ``analysis_profile.csv`` (SETTING, VALUE,
+        SOURCE, with the start date, evaluator, response source and Choi settings used).
+
+    Raises
+    ------
+    DataError
+        When a dataset cannot be written (e.g. a variable name XPT v5 cannot hold), naming
+        the dataset.
     """
+
     frames = {"ADSL": datasets.adsl, "ADRS": datasets.adrs, "ADTTE": datasets.adtte,
               **datasets.supporting}
     written: list[Path] = []

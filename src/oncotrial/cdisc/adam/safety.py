@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from oncotrial.cdisc.adam._dates import relative_day
 from oncotrial.cdisc.dates import parse_dtc
 from oncotrial.errors import DataError
 
@@ -27,6 +28,34 @@ def merge_supplemental(parent: pd.DataFrame, supp: pd.DataFrame | None) -> pd.Da
 
     Each QNAM becomes a column of the parent; records are matched by USUBJID and the IDVAR
     value (e.g. ``AESEQ``). A QNAM that clashes with a parent variable is an error.
+
+    Parameters
+    ----------
+    parent
+        The parent domain (e.g. AE) with USUBJID and each IDVAR the SUPP-- dataset names.
+    supp
+        The SUPP-- dataset (USUBJID, IDVAR, IDVARVAL, QNAM, QVAL), or ``None``. IDVARVAL of a
+        ``--SEQ`` IDVAR is compared as a number (``"3"`` matches 3.0).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of *parent* with one column per QNAM (``""`` where a record has no value);
+        *parent* itself when *supp* is absent or empty.
+
+    Raises
+    ------
+    DataError
+        When a QNAM is already a variable of the parent.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> ae = pd.DataFrame({"USUBJID": ["S1", "S1"], "AESEQ": [1.0, 2.0]})
+    >>> suppae = pd.DataFrame({"USUBJID": ["S1"], "IDVAR": ["AESEQ"], "IDVARVAL": ["2"],
+    ...                        "QNAM": ["AEDLT"], "QVAL": ["Y"]})
+    >>> merge_supplemental(ae, suppae)["AEDLT"].tolist()
+    ['', 'Y']
     """
     if supp is None or supp.empty:
         return parent
@@ -73,6 +102,9 @@ def derive_adae(
 ) -> pd.DataFrame:
     """ADAE: one record per AE with analysis dates, grade, emergence and relatedness flags.
 
+    Partial start dates are imputed to the first day, end dates to the last day, as admiral's
+    ``derive_vars_dt`` does for ADAE (the imputation flags ASTDTF/AENDTF are not written).
+
     Parameters
     ----------
     ae, suppae
@@ -84,8 +116,20 @@ def derive_adae(
         Treatment-emergent: start on or after the first dose and no later than this many days
         after the last dose (a protocol value; admiral's ADAE template uses 30).
 
-    Partial start dates are imputed to the first day (ASTDTF), end dates to the last day
-    (AENDTF), as admiral's ``derive_vars_dt`` does for ADAE.
+    Returns
+    -------
+    pandas.DataFrame
+        AE (with the SUPPAE qualifiers) plus ASTDT, AENDT, ATOXGR/ATOXGRN (AETOXGR as
+        recorded), TRTEMFL, ASTDY (ASTDT − TRTSDT + 1 from TRTSDT on, ASTDT − TRTSDT before:
+        no day 0), RELxxxxx (``Y``/``N`` per attribution variable AERELxxxxx, related =
+        possibly, probably or definitely) and DLTFL (from AEDLT); AE records of subjects not
+        in ADSL are kept with empty dates.
+
+    Raises
+    ------
+    DataError
+        When AETOXGR is not a CTCAE grade 1-5, a date is not ISO 8601, or a SUPPAE qualifier
+        clashes with an AE variable.
     """
     frame = merge_supplemental(ae, suppae).merge(_subject_dates(adsl), on="USUBJID", how="left")
     frame["ASTDT"] = _dates(frame["AESTDTC"], impute="first", field="AESTDTC")
@@ -102,7 +146,7 @@ def derive_adae(
     end_window = frame["TRTEDT"] + pd.to_timedelta(emergent_window_days, unit="D")
     emergent = (frame["ASTDT"] >= frame["TRTSDT"]) & (frame["ASTDT"] <= end_window)
     frame["TRTEMFL"] = np.where(emergent, "Y", "")
-    frame["ASTDY"] = (frame["ASTDT"] - frame["TRTSDT"]).dt.days + 1
+    frame["ASTDY"] = relative_day(frame["ASTDT"], frame["TRTSDT"])
     related = [c for c in frame.columns if c.startswith("AEREL") and len(c) > len("AEREL")]
     for column in related:
         answer = frame[column].astype(str).str.upper()
@@ -124,6 +168,9 @@ def derive_adex(
     ``REDUCED``/``HELD``, ADT, ADJREAS = EXADJ) and, where the cycle length and the drug's
     planned dosing days are known, cycles started, dose intensity and RDI.
 
+    Relative dose intensity = delivered cumulative dose / (starting dose × planned dosing
+    days in the cycles started) × 100, the usual definition (Hryniuk & Goodyear 1990).
+
     Parameters
     ----------
     ex
@@ -133,9 +180,21 @@ def derive_adex(
         Profile values: the cycle length (``None`` when unknown) and, per drug (EXTRT,
         case-insensitive), the planned dosing days of a cycle (lenvatinib 1–21, eribulin 1 and
         8). A drug without planned days is still summarised, without NCYCLE, DOSEINT and RDI.
+    adsl
+        ADSL for TRTSDT (cycle n starts at TRTSDT + (n − 1) × cycle length); EX records of
+        subjects not in ADSL are left out.
 
-    Relative dose intensity = delivered cumulative dose / (starting dose × planned dosing
-    days in the cycles started) × 100, the usual definition (Hryniuk & Goodyear 1990).
+    Returns
+    -------
+    pandas.DataFrame
+        Columns USUBJID, EXTRT, PARAMCD, PARAM, AVAL, AVALU, AVALC, ADT, ADJREAS: per subject
+        and drug NCYCLE, TDOSE, DOSEINT and RDI (the cycle ones only with planned days),
+        NADJ, NRED, NHOLD, then one DOSEADJ record per adjustment.
+
+    Raises
+    ------
+    DataError
+        When EXSTDTC or EXENDTC is not an ISO 8601 date.
     """
     dates = _subject_dates(adsl)
     frame = ex.merge(dates, on="USUBJID", how="inner")
@@ -199,7 +258,27 @@ def derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     The CTCAE grade (LBTOXGR) is taken as recorded: the EDC grades each value with the rules
     engine when it is entered. Baseline (ABLFL) is the last non-missing value on or before the
     first dose, as admiral's ``derive_var_extreme_flag`` selects it.
+
+    Parameters
+    ----------
+    lb
+        SDTM LB (LBTESTCD, LBTEST, LBSTRESN, LBSTRESU, LBDTC, optionally LBTOXGR).
+    adsl
+        ADSL for TRTSDT; LB records of subjects not in ADSL are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        LB plus ADT (complete dates only: a partial LBDTC gives no ADT), AVAL, PARAMCD
+        (LBTESTCD), PARAM (``LBTEST (LBSTRESU)``), ATOXGRN, ADY (no day 0, as SDTMIG --DY),
+        ABLFL, BASE, BTOXGRN and CHG.
+
+    Raises
+    ------
+    DataError
+        When LBDTC is not an ISO 8601 date.
     """
+
     frame = lb.merge(_subject_dates(adsl), on="USUBJID", how="inner")
     frame["ADT"] = _dates(frame["LBDTC"], impute="none", field="LBDTC")
     frame["AVAL"] = pd.to_numeric(frame["LBSTRESN"], errors="coerce")
@@ -207,7 +286,7 @@ def derive_adlb(lb: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
     frame["PARAM"] = frame["LBTEST"].astype(str) + " (" + frame["LBSTRESU"].astype(str) + ")"
     grade = frame.get("LBTOXGR", pd.Series("", index=frame.index)).astype(str)
     frame["ATOXGRN"] = pd.to_numeric(grade, errors="coerce")
-    frame["ADY"] = (frame["ADT"] - frame["TRTSDT"]).dt.days + 1
+    frame["ADY"] = relative_day(frame["ADT"], frame["TRTSDT"])
     eligible = frame["AVAL"].notna() & (frame["ADT"] <= frame["TRTSDT"])
     ordered = frame[eligible].sort_values(["USUBJID", "PARAMCD", "ADT"], kind="mergesort")
     baseline_index = ordered.groupby(["USUBJID", "PARAMCD"]).tail(1).index

@@ -33,11 +33,38 @@ class ScreenedSdtm:
 def screen_sdtm(sdtm: Mapping[str, pd.DataFrame]) -> ScreenedSdtm:
     """Check keys and dates of every domain in *sdtm* (upper-case names as read).
 
+    Parameters
+    ----------
+    sdtm
+        SDTM domains keyed by name; every column ending in ``DTC`` is screened, and the keys
+        USUBJID (DM) and USUBJID + ``--SEQ`` (other domains, not SUPP--).
+
+    Returns
+    -------
+    ScreenedSdtm
+        The domains with each malformed ``--DTC`` value blanked (a domain without one is the
+        same object, never copied) and one issue row per blanked value (DATASET, USUBJID,
+        VISIT, VARIABLE, VALUE, ISSUE, ACTION ``treated as missing``).
+
     Raises
     ------
     DataError
         For a subject twice in DM or a ``--SEQ`` value twice within a subject.
+
+    Examples
+    --------
+    An ISO 8601 partial date (``2019-02``) is kept; 30 February is no real day:
+
+    >>> import pandas as pd
+    >>> ae = pd.DataFrame({"USUBJID": ["S1", "S1", "S2"], "AESEQ": [1, 2, 1],
+    ...                    "AESTDTC": ["2019-02-28", "2019-02-30", "2019-02"]})
+    >>> screened = screen_sdtm({"AE": ae})
+    >>> screened.domains["AE"]["AESTDTC"].tolist()
+    ['2019-02-28', '', '2019-02']
+    >>> screened.issues[["USUBJID", "VALUE", "ACTION"]].values.tolist()
+    [['S1', '2019-02-30', 'treated as missing']]
     """
+
     parts: list[pd.DataFrame] = []
     domains: dict[str, pd.DataFrame] = {}
     for name, frame in sdtm.items():

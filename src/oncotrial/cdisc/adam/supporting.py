@@ -33,6 +33,32 @@ def derive_supporting_adam(
     planned dosing days (drugs EX names but the profile does not are still summarised, without
     cycles or dose intensity: :func:`undosed_drugs`), and the RECIST parameters. With *choi*
     (Choi criteria derived) ADTR has the mean target-lesion density too.
+
+    Parameters
+    ----------
+    sdtm
+        SDTM domains keyed by upper-case name (screened:
+        :func:`oncotrial.cdisc.adam.screen.screen_sdtm`).
+    adsl
+        ADSL (USUBJID, STUDYID, TRTSDT, TRTEDT, ...), as
+        :func:`oncotrial.cdisc.adam.adsl.derive_adsl` returns it.
+    protocol
+        The trial protocol or an analysis profile.
+    evaluator
+        The evaluator whose TU/TR records ADTR summarises.
+    choi
+        Choi settings, when the Choi criteria are derived.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``ADAE``, ``ADEX``, ``ADLB`` and ``ADTR``, each only when its source domains exist;
+        every one has STUDYID (from ADSL when the source lacked it).
+
+    Raises
+    ------
+    DataError
+        When a derivation refuses its input, naming the dataset being derived.
     """
     profile = as_profile(protocol)
     adsl_dates = adsl.reset_index(drop="USUBJID" in adsl.columns)
@@ -71,7 +97,21 @@ def _with_study(frame: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
 
 def undosed_drugs(ex: pd.DataFrame | None, profile: AnalysisProfile) -> list[str]:
     """EXTRT values (as recorded) for which *profile* has no planned dosing days or no cycle
-    length, so ADEX carries no cycles or dose intensity for them."""
+    length, so ADEX carries no cycles or dose intensity for them.
+
+    Parameters
+    ----------
+    ex
+        SDTM EX, or ``None`` when absent.
+    profile
+        The analysis profile (cycle length and planned dosing days by lower-case drug name).
+
+    Returns
+    -------
+    list of str
+        The drugs, sorted; all of them when the profile has no cycle length, none without EX.
+    """
+
     if ex is None or ex.empty or "EXTRT" not in ex.columns:
         return []
     drugs = sorted(str(d) for d in ex["EXTRT"].dropna().unique() if str(d).strip())

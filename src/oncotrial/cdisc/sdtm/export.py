@@ -91,6 +91,18 @@ def build_sdtm(
         DM.COUNTRY (ISO 3166-1 alpha-3) of every subject.
     dlt_criteria
         DLT criterion name -> the protocol's wording, for AE.AEDLTCR (why an event is a DLT).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Domain name -> domain, in the order above; every --DTC/--STDTC/--ENDTC followed by its
+        study day (:func:`study_day` from DM.RFSTDTC) and the dated records of EX, AE, LB,
+        VS, EG, TU, TR, RS, CM and DV given EPOCH (:func:`epoch`). EG, MH and DV may be empty.
+
+    Raises
+    ------
+    DataError
+        When *study_id* is empty.
     """
     if not study_id:
         raise DataError("STUDYID is required", field="study_id", value=study_id)
@@ -125,7 +137,29 @@ def _complete_date(values: pd.Series) -> pd.Series:
 def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:
     """SDTM study day of each ISO 8601 date against the subject's RFSTDTC (SDTMIG 3.3 §4.4.4):
     ``date − RFSTDTC + 1`` on or after RFSTDTC, ``date − RFSTDTC`` before it (no day 0); NaN
-    when either is missing or not a complete date."""
+    when either is missing or not a complete date.
+
+    Parameters
+    ----------
+    dates
+        --DTC values (ISO 8601; a time part is ignored, a partial date gives NaN).
+    reference
+        The subject's DM.RFSTDTC for each row of *dates* (same index).
+
+    Returns
+    -------
+    pandas.Series
+        The study day of each row as float (NaN where it cannot be computed).
+
+    Examples
+    --------
+    The day before RFSTDTC is day -1 and RFSTDTC itself day 1; a partial date has no day:
+
+    >>> import pandas as pd
+    >>> dates = pd.Series(["2024-01-09", "2024-01-10T08:30", "2024-02-09", "2024-01"])
+    >>> study_day(dates, pd.Series(["2024-01-10"] * 4)).tolist()
+    [-1.0, 1.0, 31.0, nan]
+    """
     days = (_complete_date(dates) - _complete_date(reference)).dt.days
     return (days + (days >= 0)).astype(float)
 
@@ -137,7 +171,30 @@ def epoch(dates: pd.Series, consent: pd.Series, first_dose: pd.Series,
     date after consent when never dosed), TREATMENT from the first-dose day through the
     end-of-treatment decision (onwards while treatment goes on), FOLLOW-UP after it; empty
     before consent or when the date is missing or partial. Dates only: records of the
-    first-dose day are TREATMENT."""
+    first-dose day are TREATMENT.
+
+    Parameters
+    ----------
+    dates
+        The record dates (ISO 8601 --DTC or --STDTC).
+    consent, first_dose, end_of_treatment
+        For each row, the subject's informed consent date (DM.RFICDTC), first dose date
+        (DM.RFXSTDTC) and end-of-treatment disposition date (DS); missing when not (yet)
+        reached.
+
+    Returns
+    -------
+    pandas.Series
+        ``SCREENING``, ``TREATMENT``, ``FOLLOW-UP`` or ``""`` per row, on the index of *dates*.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> dates = pd.Series(["2024-01-01", "2024-01-05", "2024-01-10", "2024-03-02", "2024-03"])
+    >>> epoch(dates, pd.Series(["2024-01-02"] * 5), pd.Series(["2024-01-10"] * 5),
+    ...       pd.Series(["2024-03-01"] * 5)).tolist()
+    ['', 'SCREENING', 'TREATMENT', 'FOLLOW-UP', '']
+    """
     day, start = _complete_date(dates), _complete_date(consent)
     dosed, end = _complete_date(first_dose), _complete_date(end_of_treatment)
     out = pd.Series("", index=dates.index, dtype=object)
@@ -185,7 +242,27 @@ def write_sdtm(domains: Mapping[str, pd.DataFrame], directory: Path, *,
     specification), ``<domain>.csv`` and ``<domain>.json`` (Dataset-JSON 1.1), with
     ``define.xml`` (Define-XML 2.1) and ``define.html``, all at once or not at all
     (:func:`oncotrial._outputs.atomic_folder`). *created* stamps define.xml and the JSON files
-    (default now)."""
+    (default now).
+
+    Parameters
+    ----------
+    domains
+        Domain name -> domain, as :func:`build_sdtm` returns. EG, MH and DV are left out
+        when empty (an empty dataset is not submitted, FDA Study Data TCG §4.1.1.1); other
+        empty domains are written with their columns.
+    directory
+        Output folder; replaced as a whole when the writing succeeds.
+    study
+        STUDYID, name and protocol title for define.xml; default read from the domains
+        (:func:`oncotrial.cdisc.submission.study_info`).
+    created
+        Creation time of define.xml and the Dataset-JSON files.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, at their final place in *directory*.
+    """
     # An empty dataset is not submitted (FDA Study Data Technical Conformance Guide §4.1.1.1);
     # only the domains nothing downstream reads are left out when empty.
     domains = {name: frame for name, frame in domains.items()

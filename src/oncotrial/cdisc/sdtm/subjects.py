@@ -46,6 +46,19 @@ def read_sdtm(
 ) -> dict[str, pd.DataFrame]:
     """Read the SDTM domains present in *directory* and check their required variables.
 
+    Parameters
+    ----------
+    directory
+        Folder of ``<domain>.xpt`` or ``<domain>.csv`` files.
+    domains
+        The domains to look for (default :data:`ANALYSIS_DOMAINS`); absent ones other than DM
+        are skipped.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Domain name (upper case) -> domain, for each of *domains* found.
+
     Raises
     ------
     DataError
@@ -62,7 +75,25 @@ def read_sdtm(
 
 
 def validate_domains(sdtm: Mapping[str, pd.DataFrame]) -> None:
-    """Raise :class:`DataError` naming the domain and variable when a required one is absent."""
+    """Raise :class:`DataError` naming the domain and variable when a required one is absent.
+
+    Parameters
+    ----------
+    sdtm
+        Domain name -> domain; domains not in :data:`REQUIRED_VARIABLES` are not checked.
+
+    Returns
+    -------
+    None
+        Nothing is changed; the call only checks.
+
+    Raises
+    ------
+    DataError
+        On the first domain lacking one of its :data:`REQUIRED_VARIABLES` (field
+        ``<domain>.<variable>``).
+    """
+
     for domain, frame in sdtm.items():
         for variable in REQUIRED_VARIABLES.get(domain, ()):
             if variable not in frame.columns:

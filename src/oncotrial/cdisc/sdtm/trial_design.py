@@ -187,7 +187,22 @@ def build_trial_design(
         is empty with TSVALNF "NI".
     visits
         The planned visits (TV).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``TS`` (trial summary parameters, coded values with their CDISC CT C-codes and
+        TSVCDVER), ``TA`` (per Phase Ib regimen arm the elements SCREENING, TREATMENT,
+        FOLLOW-UP), ``TE`` (screening, one treatment element per regimen, follow-up), ``TV``
+        (sorted by VISITNUM) and ``TI`` (the eligibility criteria, IECAT INCLUSION/EXCLUSION).
+
+    Raises
+    ------
+    DataError
+        When a regimen name is longer than 8 characters (SDTM ETCD) or a coded value (phase,
+        unit, route, ...) is not in its CDISC codelist.
     """
+
     consent = dm["RFICDTC"].astype(str).str.strip() if "RFICDTC" in dm.columns else pd.Series()
     dates = sorted(d[:10] for d in consent if d)
     te, ta = _te_ta(protocol, study_id)

@@ -169,6 +169,16 @@ class TumourAssessment:
 def read_tumour_domains(directory: Path) -> dict[str, pd.DataFrame]:
     """Read TU, TR and (when present) DM and EX from *directory* (XPT v5/v8 or CSV).
 
+    Parameters
+    ----------
+    directory
+        Folder of ``tu.xpt``/``tu.csv``, ``tr.xpt``/``tr.csv``, ...
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``TU``, ``TR`` and, when found, ``DM`` and ``EX``.
+
     Raises
     ------
     DataError
@@ -187,7 +197,22 @@ def read_tumour_domains(directory: Path) -> dict[str, pd.DataFrame]:
 
 
 def derive_recist_input(sdtm: Mapping[str, pd.DataFrame]) -> tuple[RecistInput, pd.DataFrame]:
-    """TU/TR → the engine's ``lesions`` and ``measurements`` frames plus the issue list."""
+    """TU/TR → the engine's ``lesions`` and ``measurements`` frames plus the issue list.
+
+    Parameters
+    ----------
+    sdtm
+        Domains keyed by upper-case name; ``TU`` and ``TR`` are read (TU lesion
+        identification, TR LDIAM/LPERP measurements and TUMSTATE states, keyed by TULNKID/
+        TRLNKID, evaluator TREVAL/TREVALID).
+
+    Returns
+    -------
+    tuple of (RecistInput, pandas.DataFrame)
+        The engine input (``lesions``, ``measurements`` and the evaluator table with RSEVAL,
+        RSEVALID, RSACPTFL) and the records that could not be used as recorded (columns
+        :data:`ISSUE_COLUMNS`, with what was done with each).
+    """
     log = IssueLog()
     recist_input = build_recist_input(sdtm["TU"], sdtm["TR"], log)
     return recist_input, log.frame()
@@ -407,6 +432,22 @@ def derive_tumour_assessment(
     irecist
         iRECIST new-lesion limits (default :class:`IrecistSettings`) for
         ``criteria="irecist"``; the summary then has :data:`IRECIST_SUMMARY_COLUMNS`.
+
+    Returns
+    -------
+    TumourAssessment
+        ``rs`` (RS records, :data:`RS_COLUMNS`: TRGRESP, NTRGRESP, NEWLPROG, OVRLRESP with
+        RSCAT RECIST 1.1; NTRGRESP, NEWLPROG, OVRLRESP with RSCAT CHOI; OVRLRESP with RSCAT
+        iRECIST), ``summary`` (one row per subject and evaluator, :data:`SUMMARY_COLUMNS` or
+        :data:`IRECIST_SUMMARY_COLUMNS`), ``issues`` (:data:`ISSUE_COLUMNS`) and the engine's
+        ``timepoints``, ``best_response`` and ``baseline_checks`` frames.
+
+    Raises
+    ------
+    DataError
+        When *criteria* is not one of ``recist``, ``choi``, ``irecist``, when TU or TR is
+        missing, or when the engine refuses the data (e.g. a Choi target lesion without
+        density).
     """
     if criteria not in CRITERIA:
         raise DataError(
@@ -554,6 +595,24 @@ def derive_rs_from_tr(
 
     The fast path for ADaM ``--source TR``: timepoint responses only (no best response, no
     summary); data issues are those of :func:`derive_tumour_assessment`, which lists them.
+
+    Parameters
+    ----------
+    sdtm
+        Domains keyed by upper-case name; TU and TR are required.
+    settings
+        Protocol RECIST parameters (:meth:`RecistSettings.from_protocol`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        RECIST 1.1 RS records (RSCAT RECIST 1.1; TRGRESP, NTRGRESP, NEWLPROG and OVRLRESP per
+        subject, evaluator and visit), columns :data:`RS_COLUMNS`.
+
+    Raises
+    ------
+    DataError
+        When TU or TR is missing.
     """
     return derive_rs_and_issues_from_tr(sdtm, settings=settings)[0]
 
@@ -569,7 +628,30 @@ def derive_rs_and_issues_from_tr(
     """As :func:`derive_rs_from_tr`, with the TU/TR records that could not be used as recorded
     (columns :data:`ISSUE_COLUMNS`). ``criteria="choi"`` gives the Choi RS records (RSCAT
     CHOI; TR must carry density, see :func:`derive_tumour_assessment`), ``"irecist"`` the
-    iRECIST OVRLRESP records (RSCAT iRECIST)."""
+    iRECIST OVRLRESP records (RSCAT iRECIST).
+
+    Parameters
+    ----------
+    sdtm
+        Domains keyed by upper-case name; TU and TR are required.
+    settings
+        Protocol RECIST parameters (:meth:`RecistSettings.from_protocol`).
+    criteria
+        ``"recist"``, ``"choi"`` or ``"irecist"``.
+    choi, irecist
+        Choi protocol choices and iRECIST new-lesion limits (defaults
+        :class:`ChoiSettings`, :class:`IrecistSettings`).
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, pandas.DataFrame)
+        The RS records (:data:`RS_COLUMNS`) and the issue list (:data:`ISSUE_COLUMNS`).
+
+    Raises
+    ------
+    DataError
+        When *criteria* is unknown, TU or TR is missing, or the engine refuses the data.
+    """
     if criteria not in CRITERIA:
         raise DataError(
             "unknown response criteria", field="criteria", value=criteria,
@@ -611,7 +693,21 @@ def _require_domains(sdtm: Mapping[str, pd.DataFrame]) -> None:
 
 def write_tumour_assessment(assessment: TumourAssessment, directory: Path) -> list[Path]:
     """Write ``rs.xpt`` (XPT v5), ``rs.csv``, ``summary.csv`` and ``issues.csv`` to *directory*,
-    all at once or not at all (:func:`oncotrial._outputs.atomic_folder`)."""
+    all at once or not at all (:func:`oncotrial._outputs.atomic_folder`).
+
+    Parameters
+    ----------
+    assessment
+        What :func:`derive_tumour_assessment` returned.
+    directory
+        Output folder; replaced as a whole when the writing succeeds.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The four files written, at their final place in *directory*.
+    """
+
     with atomic_folder(directory) as temp:
         written = write_dataset(
             assessment.rs, temp, "RS", labels=RS_LABELS, table_label="Disease Response"
