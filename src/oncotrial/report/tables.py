@@ -55,7 +55,25 @@ _COUNT_LIKE = re.compile(r"[\d\s./()%–\-,;:+≥<>=]*|NR|not estimable.*|")
 def centred_columns(rows: pd.DataFrame) -> list[bool]:
     """Per column, whether its cells are counts or numbers (``3/30 (10.0%)``, ``6.77
     (4.11–12.55)``) and so centred; text columns (terms, reasons) stay left-aligned. The
-    first column, the row labels, is never centred."""
+    first column, the row labels, is never centred.
+
+    Parameters
+    ----------
+    rows
+        The table's cells.
+
+    Returns
+    -------
+    list[bool]
+        One flag per column, in order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> centred_columns(pd.DataFrame({"Term": ["Nausea"], "n (%)": ["3/30 (10.0%)"],
+    ...                               "Reason": ["adverse event"]}))
+    [False, True, False]
+    """
     flags = []
     for position in range(rows.shape[1]):
         values = rows.iloc[:, position].astype(str)
@@ -337,6 +355,24 @@ def compute_time_to_response_table(
     criteria without responders reads 0 rather than vanishing; ``None`` when ADRS has neither.
     A responder of ADRS without an ADTTE record (ADTTE derived before time to response
     existed) makes the row say so instead of summarising fewer subjects.
+
+    Parameters
+    ----------
+    adtte
+        ADTTE with PARAMCD TTR and/or CHOITTR (AVAL in days).
+    adrs
+        ADRS with CRSP and/or CHOICRSP (AVALC ``Y`` for a confirmed responder).
+    adsl
+        ADSL, for the population.
+    population_flag
+        ADSL flag selecting the population (``"Y"``); ``None``, or a flag ADSL lacks, for every
+        subject.
+
+    Returns
+    -------
+    ReportTable or None
+        One row per criteria shown: confirmed responders, median (range) in months of
+        30.4375 days (two decimals) and in days; ``None`` when ADRS has neither parameter.
     """
     present = set(adrs["PARAMCD"])
     shown = [row for row in _TTR_ROWS if row[2] in present]
