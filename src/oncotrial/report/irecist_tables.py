@@ -18,6 +18,7 @@ from oncotrial.report.tables import (
     ReportTable,
     _format_ci,
     _population,
+    _population_name,
     compute_time_to_event_table,
     format_count,
 )
@@ -148,7 +149,7 @@ def compute_irecist_tables(
         return []
     selected = _population(adsl, population_flag)
     subjects = sorted(set(selected["USUBJID"]))
-    population = f"{population_flag or 'all subjects'} (N = {len(subjects)})"
+    population = f"{_population_name(adsl, population_flag)} (N = {len(subjects)})"
     tables = [_orr_table(adrs, subjects, population, conf_level),
               _bor_table(adrs, subjects, population)]
     adtte = adam.get("ADTTE")

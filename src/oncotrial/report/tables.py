@@ -121,6 +121,12 @@ def _population(adsl: pd.DataFrame, flag: str | None) -> pd.DataFrame:
     return adsl[adsl[flag].astype(str) == "Y"]
 
 
+def _population_name(adsl: pd.DataFrame, flag: str | None) -> str:
+    """How a table names the population :func:`_population` selected: the flag, or "all
+    subjects" when there is none or ADSL lacks it (every subject is then counted)."""
+    return flag if flag is not None and flag in adsl else "all subjects"
+
+
 def compute_bor_table(
     adrs: pd.DataFrame,
     adsl: pd.DataFrame,
@@ -193,7 +199,7 @@ def compute_bor_table(
     return ReportTable(
         key=f"bor_{paramcd.lower()}",
         title=f"Best overall response ({confirmed}, RECIST 1.1)",
-        population=f"{population_flag or 'all subjects'} (N = {total})",
+        population=f"{_population_name(adsl, population_flag)} (N = {total})",
         rows=pd.DataFrame(rows),
         footnotes=("Exact (Clopper-Pearson) confidence intervals.",),
     )
@@ -266,7 +272,7 @@ def compute_criteria_orr_table(
     return ReportTable(
         key="orr_criteria",
         title="Objective response by RECIST 1.1 and by Choi criteria",
-        population=f"{population_flag or 'all subjects'} (N = {total})",
+        population=f"{_population_name(adsl, population_flag)} (N = {total})",
         rows=pd.DataFrame(rows),
         footnotes=("Exact (Clopper-Pearson) confidence intervals.",
                    ("Choi: PR = size -10 % or CT density (HU) -15 % from baseline "
@@ -325,7 +331,7 @@ def compute_criteria_agreement_table(
     return ReportTable(
         key="bor_agreement",
         title="Confirmed best overall response: RECIST 1.1 against Choi criteria",
-        population=f"{population_flag or 'all subjects'} (N = {len(subjects)})",
+        population=f"{_population_name(adsl, population_flag)} (N = {len(subjects)})",
         rows=pd.DataFrame(rows),
         footnotes=((f"Same category by both: {same}/{total}. Rows RECIST 1.1 (ADRS CBOR), "
                    "columns Choi (ADRS CHOICBOR)."),),
@@ -403,7 +409,7 @@ def compute_time_to_response_table(
     return ReportTable(
         key="time_to_response",
         title="Time to confirmed response by RECIST 1.1 and by Choi criteria",
-        population=f"{population_flag or 'all subjects'} (N = {len(subjects)}), confirmed "
+        population=f"{_population_name(adsl, population_flag)} (N = {len(subjects)}), confirmed "
                    "responders by each criteria",
         rows=pd.DataFrame(rows),
         footnotes=(("ADTTE TTR (RECIST 1.1), CHOITTR (Choi): from STARTDT to the first "
@@ -482,7 +488,7 @@ def compute_baseline_table(
     return ReportTable(
         key="baseline",
         title="Baseline characteristics",
-        population=f"{population_flag or 'all subjects'} (N = {total})",
+        population=f"{_population_name(adsl, population_flag)} (N = {total})",
         rows=pd.DataFrame(rows, columns=["Characteristic", "Value"]),
     )
 
@@ -586,7 +592,7 @@ def compute_ae_table(
     return ReportTable(
         key=key or ("ae" if related_to is None else f"ae_{related_to.lower()}"),
         title=title,
-        population=f"{population_flag or 'all subjects'} (N = {total})",
+        population=f"{_population_name(adsl, population_flag)} (N = {total})",
         rows=pd.DataFrame(rows),
         footnotes=(("A subject is counted once per term and once per system organ class, at "
                    "the worst CTCAE v5.0 grade; n/N (%) with N the population size."),

@@ -53,8 +53,8 @@ def target_density_hu(seed: int, patient: int, n_targets: int, *, day: float,
     n_targets
         Number of target lesions.
     day
-        Study day of the scan; on or before day 0 the baseline is returned without reader
-        noise.
+        Study day of the scan; on or before day 0 no treatment fall and no reader noise are
+        applied (the size term still is).
     size_ratio
         Each lesion's size relative to its baseline (n_targets,); a change of size changes
         density by ``size_coupling`` times as much (clipped to 0.2–2).
