@@ -294,3 +294,16 @@ def test_deaths_listing_gives_study_day_and_fatal_events() -> None:
     rows = deaths_listing(adsl, adae).rows
     assert rows.to_dict("records") == [{"Subject": "A", "Date of death": "2019-01-10",
                                         "Study day": "10", "Fatal adverse event": "Sepsis"}]
+
+
+def test_a_flag_adsl_lacks_is_not_named_as_the_population() -> None:
+    """ADSL without EFFFL: every subject is counted, and the table says "all subjects", not
+    "EFFFL" (the label used to name a flag that selected nobody out); with the flag present
+    the label names it and counts only its "Y" subjects."""
+    ids = [f"S{i:02d}" for i in range(4)]
+    adrs = pd.DataFrame({"USUBJID": ids, "PARAMCD": "CBOR", "AVALC": ["PR", "SD", "PD", "PD"]})
+    without = compute_bor_table(adrs, pd.DataFrame({"USUBJID": ids}))
+    assert without.population == "all subjects (N = 4)"
+    flagged = compute_bor_table(adrs, pd.DataFrame({"USUBJID": ids,
+                                                    "EFFFL": ["Y", "Y", "Y", "N"]}))
+    assert flagged.population == "EFFFL (N = 3)"

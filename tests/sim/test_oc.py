@@ -12,6 +12,7 @@ from oncotrial.sim import (
     Scenario,
     TrialDesign,
     estimate_operating_characteristics,
+    simulate_trials,
     simulate_trials_parallel,
 )
 
@@ -51,3 +52,24 @@ def test_no_trials_is_refused(design: TrialDesign) -> None:
     with pytest.raises(DataError, match="n_trials=0"):
         simulate_trials_parallel(Scenario("x"), n_trials=0, seed=1, design=design,
                                  params=DEFAULT_PARAMETERS)
+
+
+@pytest.mark.parametrize("chunk_trials", [0, -5])
+def test_blocks_of_no_trials_are_refused(design: TrialDesign, chunk_trials: int) -> None:
+    """chunk_trials < 1 raises a DataError naming the field and the minimum (it used to end
+    in Python's "range() arg 3 must not be zero" or in an empty run), in both entry points."""
+    with pytest.raises(DataError, match=rf"chunk_trials={chunk_trials}.*>= 1"):
+        simulate_trials_parallel(Scenario("x"), n_trials=2, seed=1, design=design,
+                                 params=DEFAULT_PARAMETERS, chunk_trials=chunk_trials)
+    with pytest.raises(DataError, match=rf"chunk_trials={chunk_trials}.*>= 1"):
+        simulate_trials(2, seed=1, design=design, params=DEFAULT_PARAMETERS,
+                        n_patients=design.simon_n, chunk_trials=chunk_trials)
+
+
+def test_blocks_of_one_trial_give_the_same_trials(design: TrialDesign) -> None:
+    """chunk_trials = 1 (the smallest allowed) runs and gives the trials of one block."""
+    one = simulate_trials_parallel(Scenario("x"), n_trials=2, seed=1, design=design,
+                                   params=DEFAULT_PARAMETERS, chunk_trials=1)
+    whole = simulate_trials(2, seed=1, design=design, params=DEFAULT_PARAMETERS,
+                            n_patients=30, chunk_trials=2)
+    np.testing.assert_array_equal(one.responders, whole.responders)

@@ -110,7 +110,27 @@ def build_sections(
     protocol: Protocol | None = None,
 ) -> list[ReportSection]:
     """Build every section of the report from the ADaM datasets in *adam* (keys ``ADSL`` …);
-    with the *protocol*, the phase Ib section also shows its dose-finding decisions."""
+    with the *protocol*, the phase Ib section also shows its dose-finding decisions.
+
+    Parameters
+    ----------
+    adam
+        ADaM datasets by name (``ADSL``, ``ADRS``, ``ADTTE``, ``ADAE``, ``ADEX``, …); a missing
+        dataset leaves its tables out or says so in the section.
+    design
+        The Simon two-stage design, for the efficacy decision; ``None`` leaves it out.
+    translational
+        NanoString immune scores and their sample sheet; ``None`` leaves that section out.
+    protocol
+        The trial protocol, for the phase Ib dose-finding decisions.
+
+    Returns
+    -------
+    list[ReportSection]
+        Disposition, baseline, efficacy, phase Ib (when ADSL has dose-finding subjects, or no
+        ADSL), safety, exposure and translational sections, in order, every table and figure
+        numbered as in ICH E3 section 14 with its source datasets.
+    """
     sections = [_disposition(adam), _baseline(adam), _efficacy(adam, design)]
     if "ADSL" not in adam or prep.has_dose_finding(adam["ADSL"]):
         sections.append(_phase_ib(adam, protocol))

@@ -76,6 +76,28 @@ def plot_waterfall(
         One row per subject with *value* (best % change from baseline, RECIST 1.1 sum of
         diameters) and *response* (best overall response). Subjects without a post-baseline
         measurement are left out of the plot, as publications do; the caption says how many.
+    ax
+        The axes to draw on; ``None`` makes a new 7 × 3.6 inch figure (not attached to
+        pyplot).
+    value, response, subject
+        Column names of the % change, the best overall response (bar colour) and the subject
+        label on the x axis.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on: bars sorted from the largest increase to the largest decrease, the
+        RECIST 1.1 lines at +20 % (progression) and −30 % (partial response), and a legend of
+        the responses shown.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"USUBJID": ["01", "02", "03"], "PCHG": [25.0, -40.0, None],
+    ...                      "BOR": ["PD", "PR", "NE"]})
+    >>> ax = plot_waterfall(data)
+    >>> [t.get_text() for t in ax.get_xticklabels()], [float(b.get_height()) for b in ax.patches]
+    (['01', '02'], [25.0, -40.0])
     """
     ax = _new_axes(ax, (7.0, 3.6))
     rows = data.dropna(subset=[value]).sort_values(value, ascending=False, kind="mergesort")
@@ -110,6 +132,21 @@ def plot_density_waterfall(
     diameters; *density* one row per subject with the best (lowest) % change in the mean
     target-lesion density (HU); each has its own *response*. Subjects without a post-baseline
     value are left out of that panel; each panel is sorted on its own values.
+
+    Parameters
+    ----------
+    size, density
+        The two tables described above.
+    size_ax, density_ax
+        The axes of the two panels.
+    value, response, subject
+        Column names (in both tables) of the % change, the best response and the subject label.
+
+    Returns
+    -------
+    tuple[matplotlib.axes.Axes, matplotlib.axes.Axes]
+        *size_ax* and *density_ax*, drawn on: bars, reference lines (RECIST +20 % and −30 %;
+        Choi −15 % density, Choi et al. J Clin Oncol 2007) and legends.
     """
     panels: tuple[tuple[Axes, pd.DataFrame, str, _Lines, str], ...] = (
         (size_ax, size, "Best change in sum of diameters (%)",

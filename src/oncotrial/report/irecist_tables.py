@@ -18,6 +18,7 @@ from oncotrial.report.tables import (
     ReportTable,
     _format_ci,
     _population,
+    _population_name,
     compute_time_to_event_table,
     format_count,
 )
@@ -123,13 +124,32 @@ def compute_irecist_tables(
     population_flag: str | None = "EFFFL",
     conf_level: float = 0.95,
 ) -> list[ReportTable]:
-    """The iRECIST tables (module docstring); empty when ADRS has no ICBOR/IBOR."""
+    """The iRECIST tables (module docstring); empty when ADRS has no ICBOR/IBOR.
+
+    Parameters
+    ----------
+    adam
+        ADaM datasets by name; ``ADRS`` and ``ADSL`` are needed, ``ADTTE`` (PFS and IPFS) adds
+        the survival table.
+    population_flag
+        ADSL flag selecting the population (``"Y"``); ``None``, or a flag ADSL lacks, for every
+        subject.
+    conf_level
+        Confidence level of the exact (Clopper–Pearson) intervals and of the median's CI.
+
+    Returns
+    -------
+    list[ReportTable]
+        Objective response by iRECIST beside RECIST 1.1, confirmed best overall response by
+        iRECIST (Seymour et al., Lancet Oncol 2017), and, with ADTTE IPFS, Kaplan–Meier PFS by
+        both; an empty list without ADSL, ADRS or its iRECIST parameters.
+    """
     adrs, adsl = adam.get("ADRS"), adam.get("ADSL")
     if adrs is None or adsl is None or not {"ICBOR", "IBOR"} & set(adrs["PARAMCD"]):
         return []
     selected = _population(adsl, population_flag)
     subjects = sorted(set(selected["USUBJID"]))
-    population = f"{population_flag or 'all subjects'} (N = {len(subjects)})"
+    population = f"{_population_name(adsl, population_flag)} (N = {len(subjects)})"
     tables = [_orr_table(adrs, subjects, population, conf_level),
               _bor_table(adrs, subjects, population)]
     adtte = adam.get("ADTTE")

@@ -206,7 +206,19 @@ def _table_html(table: ReportTable) -> str:
 
 def is_wide(table: ReportTable) -> bool:
     """Whether *table* needs a landscape page: its widest cells side by side run past about
-    110 characters (what fits across A4 portrait at 7.5 pt)."""
+    110 characters (what fits across A4 portrait at 7.5 pt).
+
+    Parameters
+    ----------
+    table
+        A report table.
+
+    Returns
+    -------
+    bool
+        True when the sum over columns of the longer of header and widest cell exceeds 110
+        characters; False for an empty table.
+    """
     if table.rows.empty:
         return False
     lengths = [max(len(str(c)), int(table.rows[c].astype(str).str.len().max()))

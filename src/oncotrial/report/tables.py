@@ -55,7 +55,25 @@ _COUNT_LIKE = re.compile(r"[\d\s./()%–\-,;:+≥<>=]*|NR|not estimable.*|")
 def centred_columns(rows: pd.DataFrame) -> list[bool]:
     """Per column, whether its cells are counts or numbers (``3/30 (10.0%)``, ``6.77
     (4.11–12.55)``) and so centred; text columns (terms, reasons) stay left-aligned. The
-    first column, the row labels, is never centred."""
+    first column, the row labels, is never centred.
+
+    Parameters
+    ----------
+    rows
+        The table's cells.
+
+    Returns
+    -------
+    list[bool]
+        One flag per column, in order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> centred_columns(pd.DataFrame({"Term": ["Nausea"], "n (%)": ["3/30 (10.0%)"],
+    ...                               "Reason": ["adverse event"]}))
+    [False, True, False]
+    """
     flags = []
     for position in range(rows.shape[1]):
         values = rows.iloc[:, position].astype(str)
@@ -101,6 +119,12 @@ def _population(adsl: pd.DataFrame, flag: str | None) -> pd.DataFrame:
     if flag is None or flag not in adsl:
         return adsl
     return adsl[adsl[flag].astype(str) == "Y"]
+
+
+def _population_name(adsl: pd.DataFrame, flag: str | None) -> str:
+    """How a table names the population :func:`_population` selected: the flag, or "all
+    subjects" when there is none or ADSL lacks it (every subject is then counted)."""
+    return flag if flag is not None and flag in adsl else "all subjects"
 
 
 def compute_bor_table(
@@ -175,7 +199,7 @@ def compute_bor_table(
     return ReportTable(
         key=f"bor_{paramcd.lower()}",
         title=f"Best overall response ({confirmed}, RECIST 1.1)",
-        population=f"{population_flag or 'all subjects'} (N = {total})",
+        population=f"{_population_name(adsl, population_flag)} (N = {total})",
         rows=pd.DataFrame(rows),
         footnotes=("Exact (Clopper-Pearson) confidence intervals.",),
     )
@@ -248,7 +272,7 @@ def compute_criteria_orr_table(
     return ReportTable(
         key="orr_criteria",
         title="Objective response by RECIST 1.1 and by Choi criteria",
-        population=f"{population_flag or 'all subjects'} (N = {total})",
+        population=f"{_population_name(adsl, population_flag)} (N = {total})",
         rows=pd.DataFrame(rows),
         footnotes=("Exact (Clopper-Pearson) confidence intervals.",
                    ("Choi: PR = size -10 % or CT density (HU) -15 % from baseline "
@@ -307,7 +331,7 @@ def compute_criteria_agreement_table(
     return ReportTable(
         key="bor_agreement",
         title="Confirmed best overall response: RECIST 1.1 against Choi criteria",
-        population=f"{population_flag or 'all subjects'} (N = {len(subjects)})",
+        population=f"{_population_name(adsl, population_flag)} (N = {len(subjects)})",
         rows=pd.DataFrame(rows),
         footnotes=((f"Same category by both: {same}/{total}. Rows RECIST 1.1 (ADRS CBOR), "
                    "columns Choi (ADRS CHOICBOR)."),),
@@ -337,6 +361,24 @@ def compute_time_to_response_table(
     criteria without responders reads 0 rather than vanishing; ``None`` when ADRS has neither.
     A responder of ADRS without an ADTTE record (ADTTE derived before time to response
     existed) makes the row say so instead of summarising fewer subjects.
+
+    Parameters
+    ----------
+    adtte
+        ADTTE with PARAMCD TTR and/or CHOITTR (AVAL in days).
+    adrs
+        ADRS with CRSP and/or CHOICRSP (AVALC ``Y`` for a confirmed responder).
+    adsl
+        ADSL, for the population.
+    population_flag
+        ADSL flag selecting the population (``"Y"``); ``None``, or a flag ADSL lacks, for every
+        subject.
+
+    Returns
+    -------
+    ReportTable or None
+        One row per criteria shown: confirmed responders, median (range) in months of
+        30.4375 days (two decimals) and in days; ``None`` when ADRS has neither parameter.
     """
     present = set(adrs["PARAMCD"])
     shown = [row for row in _TTR_ROWS if row[2] in present]
@@ -367,7 +409,7 @@ def compute_time_to_response_table(
     return ReportTable(
         key="time_to_response",
         title="Time to confirmed response by RECIST 1.1 and by Choi criteria",
-        population=f"{population_flag or 'all subjects'} (N = {len(subjects)}), confirmed "
+        population=f"{_population_name(adsl, population_flag)} (N = {len(subjects)}), confirmed "
                    "responders by each criteria",
         rows=pd.DataFrame(rows),
         footnotes=(("ADTTE TTR (RECIST 1.1), CHOITTR (Choi): from STARTDT to the first "
@@ -446,7 +488,7 @@ def compute_baseline_table(
     return ReportTable(
         key="baseline",
         title="Baseline characteristics",
-        population=f"{population_flag or 'all subjects'} (N = {total})",
+        population=f"{_population_name(adsl, population_flag)} (N = {total})",
         rows=pd.DataFrame(rows, columns=["Characteristic", "Value"]),
     )
 
@@ -550,7 +592,7 @@ def compute_ae_table(
     return ReportTable(
         key=key or ("ae" if related_to is None else f"ae_{related_to.lower()}"),
         title=title,
-        population=f"{population_flag or 'all subjects'} (N = {total})",
+        population=f"{_population_name(adsl, population_flag)} (N = {total})",
         rows=pd.DataFrame(rows),
         footnotes=(("A subject is counted once per term and once per system organ class, at "
                    "the worst CTCAE v5.0 grade; n/N (%) with N the population size."),

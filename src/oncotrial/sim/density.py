@@ -43,7 +43,29 @@ def target_density_hu(seed: int, patient: int, n_targets: int, *, day: float,
                       params: DensityParameters | None = None) -> NDArray[np.float64]:
     """Density (HU, rounded to 1 HU as a workstation reads it) of each target lesion on study
     day *day* (≤ 0 before the first dose), given each lesion's size relative to its baseline.
-    The same (seed, patient) gives the same lesions on every call."""
+    The same (seed, patient) gives the same lesions on every call.
+
+    Parameters
+    ----------
+    seed, patient
+        Seed of the trial and the patient's number; they fix the lesions' baseline densities
+        and the patient's plateau fall.
+    n_targets
+        Number of target lesions.
+    day
+        Study day of the scan; on or before day 0 no treatment fall and no reader noise are
+        applied (the size term still is).
+    size_ratio
+        Each lesion's size relative to its baseline (n_targets,); a change of size changes
+        density by ``size_coupling`` times as much (clipped to 0.2–2).
+    params
+        The density model (default :class:`DensityParameters`, every value an ASSUMPTION).
+
+    Returns
+    -------
+    numpy.ndarray
+        Density per lesion in Hounsfield units, whole numbers (n_targets,).
+    """
     p = params or DensityParameters()
     rng = np.random.default_rng([seed, patient, 16])
     baseline = np.maximum(rng.normal(p.baseline_mean_hu, p.baseline_sd_hu, n_targets),

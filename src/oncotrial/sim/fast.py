@@ -98,7 +98,21 @@ def trial_seed(seed: int, trial: int) -> np.random.SeedSequence:
 
 
 def compute_horizon(design: TrialDesign, params: SimParameters) -> tuple[int, int]:
-    """Number of scheduled scans and of treatment cycles covering accrual plus follow-up."""
+    """Number of scheduled scans and of treatment cycles covering accrual plus follow-up.
+
+    Parameters
+    ----------
+    design
+        Imaging interval and cycle length (days).
+    params
+        Accrual and follow-up (months of 30.4375 days).
+
+    Returns
+    -------
+    tuple[int, int]
+        ``ceil(days / imaging interval) + 1`` scans and ``ceil(days / cycle length) + 2``
+        cycles, where ``days`` = accrual + follow-up.
+    """
     days = (params.events.accrual_months + params.events.followup_months) * DAYS_PER_MONTH
     n_scans = math.ceil(days / design.imaging_interval_days) + 1
     n_cycles = math.ceil(days / design.cycle_length_days) + 2
@@ -106,7 +120,24 @@ def compute_horizon(design: TrialDesign, params: SimParameters) -> tuple[int, in
 
 
 def draw_trials(seed: int, trials: range, *, n_patients: int, n_scans: int) -> PatientDraws:
-    """Draws of the given trials, one generator per trial, stacked trial by trial."""
+    """Draws of the given trials, one generator per trial, stacked trial by trial.
+
+    Parameters
+    ----------
+    seed
+        Seed of the whole run; trial ``t`` draws from :func:`trial_seed` ``(seed, t)``.
+    trials
+        The trial numbers to draw.
+    n_patients
+        Patients per trial.
+    n_scans
+        Scheduled scans per patient (from :func:`compute_horizon`).
+
+    Returns
+    -------
+    PatientDraws
+        ``len(trials) × n_patients`` patients, trial by trial.
+    """
     parts = [draw_patients(np.random.default_rng(trial_seed(seed, t)), n_patients,
                            n_scans=n_scans) for t in trials]
     return concat_draws(parts)
@@ -134,7 +165,26 @@ def fast_dose_intensity(draws: PatientDraws, *, n_cycles: int,
 
 def simulate_outcomes(draws: PatientDraws, *, n_patients: int, design: TrialDesign,
                       params: SimParameters) -> tuple[PatientOutcomes, FloatArray]:
-    """Patient-level outcomes of stacked trials of ``n_patients`` each (fast path)."""
+    """Patient-level outcomes of stacked trials of ``n_patients`` each (fast path).
+
+    Parameters
+    ----------
+    draws
+        Draws of whole trials stacked (:func:`draw_trials`).
+    n_patients
+        Patients per trial (accrual and cut-off are per trial).
+    design
+        Protocol values.
+    params
+        Model parameters; the dose intensity is drawn from ``params.dose_intensity`` (a Beta
+        relative dose intensity until a geometric stop for toxicity).
+
+    Returns
+    -------
+    tuple[PatientOutcomes, numpy.ndarray]
+        The outcomes of every patient and each patient's mean relative dose intensity over the
+        cycles on treatment (0 for none).
+    """
     _, n_cycles = compute_horizon(design, params)
     patients = make_patients(draws, params=params.population)
     kinetics = make_kinetics(draws, patients, params=params.tumour)
@@ -160,6 +210,33 @@ def compute_km_summaries(time: FloatArray, event: NDArray[np.bool_], *,
     the one rule of :func:`oncotrial.stats.estimate_kaplan_meier` (R ``quantile.survfit``):
     the first time S(t) ≤ 0.5, or, where the curve sits exactly at 0.5, the midpoint of that
     flat (to the last follow-up time when it ends there); NaN if never reached.
+
+    Parameters
+    ----------
+    time
+        Follow-up times (trials, patients), any unit.
+    event
+        True for an event, False for a censoring (same shape).
+    landmarks
+        Times at which to read the survival curve (same unit).
+
+    Returns
+    -------
+    tuple[numpy.ndarray, numpy.ndarray]
+        The median per row (NaN when not reached) and the survival at each landmark
+        (rows, landmarks); 1 before the first time.
+
+    Examples
+    --------
+    The maintained arm of R's ``survival::aml`` data: ``survfit(Surv(time, status) ~ x,
+    data = aml)`` prints median 31 and ``summary(..., times = 20)`` survival 0.716:
+
+    >>> import numpy as np
+    >>> time = np.array([[9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161]], dtype=float)
+    >>> event = np.array([[1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0]], dtype=bool)
+    >>> median, at = compute_km_summaries(time, event, landmarks=(20.0,))
+    >>> float(median[0]), round(float(at[0, 0]), 3)
+    (31.0, 0.716)
     """
     m = time.shape[1]
     key = time + np.where(event, 0.0, 1e-6)
@@ -223,10 +300,30 @@ def simulate_trials(n_trials: int, *, seed: int, design: TrialDesign, params: Si
         Model parameters (:data:`oncotrial.sim.parameters.DEFAULT_PARAMETERS`).
     n_patients
         Patients per trial; at least the Simon design's ``n``.
+    first_trial
+        Number of the first trial (0-based); a run split into blocks gives each block its
+        own first trial and gets the same trials as one whole run.
+    chunk_trials
+        Trials simulated together in memory (≥ 1); the result does not depend on it.
+
+    Returns
+    -------
+    TrialSummaries
+        One row per trial, in trial order: confirmed responders, disease control,
+        Kaplan–Meier median PFS and OS (months of 30.4375 days) and PFS at 6 and 12 months,
+        the Simon decision from the first ``n1`` and ``n`` patients, and the mean relative
+        dose intensity.
+
+    Raises
+    ------
+    DataError
+        *n_trials* or *chunk_trials* below 1, or *n_patients* below the Simon design's
+        ``n``.
     """
     if n_trials < 1:
         raise DataError("need at least one trial", field="n_trials", value=n_trials,
                         allowed=">= 1")
+    _check_chunk(chunk_trials)
     if n_patients < design.simon_n:
         raise DataError("fewer patients than the Simon design needs", field="n_patients",
                         value=n_patients, allowed=f">= {design.simon_n}")
@@ -240,6 +337,12 @@ def simulate_trials(n_trials: int, *, seed: int, design: TrialDesign, params: Si
         parts.append(_summarise(outcomes, rdi, n_patients=n_patients, first_trial=start,
                                 design=design))
     return concat_summaries(parts)
+
+
+def _check_chunk(chunk_trials: int) -> None:
+    if chunk_trials < 1:
+        raise DataError("need at least one trial per block", field="chunk_trials",
+                        value=chunk_trials, allowed=">= 1")
 
 
 def concat_summaries(parts: list[TrialSummaries]) -> TrialSummaries:

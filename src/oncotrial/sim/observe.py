@@ -178,7 +178,33 @@ def _best_response(code: CodeArray, scan_day: FloatArray,
 def compute_outcomes(patients: VirtualPatients, kinetics: Kinetics, draws: PatientDraws, *,
                      cycle_intensity: FloatArray, admin_censor_day: FloatArray,
                      design: TrialDesign, params: SimParameters) -> PatientOutcomes:
-    """Observe every patient's tumour course up to death, dropout or the data cut-off."""
+    """Observe every patient's tumour course up to death, dropout or the data cut-off.
+
+    Parameters
+    ----------
+    patients
+        The virtual patients (baseline lesions, which ones are nodes).
+    kinetics
+        Per-patient tumour kinetics (:func:`oncotrial.sim.tumour.make_kinetics`).
+    draws
+        The patients' random draws (scan jitter and misses, measurement errors, death, dropout,
+        new-lesion and post-progression draws).
+    cycle_intensity
+        Relative dose intensity per cycle (n, K) that drives the tumour.
+    admin_censor_day
+        Per patient, study day of the data cut-off (n,).
+    design
+        Imaging interval and window, cycle length and the RECIST confirmation settings.
+    params
+        Event hazards (per month), observation and tumour parameters.
+
+    Returns
+    -------
+    PatientOutcomes
+        Scan days and which were done, measured sizes (mm, NaN when not read), RECIST 1.1
+        timepoint responses, best and confirmed response, PFS and OS (days from cycle 1 day 1,
+        with event flags), day of progression, death and leaving the study.
+    """
     ev = params.events
     n = patients.n
     baseline_day, scan_day, not_missed = _scan_schedule(draws, design, params)

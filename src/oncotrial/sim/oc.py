@@ -114,11 +114,14 @@ def simulate_trials_parallel(scenario: Scenario, *, n_trials: int, seed: int,
     Raises
     ------
     DataError
-        *n_trials* < 1 or *n_patients* below the Simon design's ``n``.
+        *n_trials* or *chunk_trials* < 1, or *n_patients* below the Simon design's ``n``.
     """
     if n_trials < 1:
         raise DataError("need at least one trial", field="n_trials", value=n_trials,
                         allowed=">= 1")
+    if chunk_trials < 1:
+        raise DataError("need at least one trial per block", field="chunk_trials",
+                        value=chunk_trials, allowed=">= 1")
     starts = list(range(0, n_trials, chunk_trials))
     sizes = [min(chunk_trials, n_trials - s) for s in starts]
     blocks: dict[int, TrialSummaries] = {}
@@ -181,8 +184,34 @@ def estimate_operating_characteristics(
     p0, p1
         The design's null and alternative response rates (a decision is "right" when it
         declares activity with true ORR ≥ ``p1`` and does not with true ORR ≤ ``p0``).
+    scenarios
+        The states of nature to simulate (default: a weak drug, LEADER-calibrated, a strong
+        drug).
+    n_trials
+        Trials per scenario (≥ 1).
+    seed
+        Seed of the run; every scenario uses the same trial seeds (common random numbers).
+    n_patients
+        Patients per trial; ``None`` for the Simon design's ``n``.
+    chunk_trials
+        Trials per block (one task on a Dask worker); the result does not depend on it.
     client
         A ``distributed.Client``; ``None`` runs in-process with identical results.
+    on_progress
+        Called with the number of trials of each block as it finishes.
+
+    Returns
+    -------
+    tuple[OperatingCharacteristics, ...]
+        One per scenario, in order: pooled true confirmed ORR, P(early stop at stage 1),
+        P(declare active), expected sample size, P(right decision) when the true ORR is
+        ≤ *p0* or ≥ *p1*, median over trials of the KM median PFS (months), and the
+        per-trial summaries.
+
+    Raises
+    ------
+    DataError
+        *n_trials* or *chunk_trials* < 1, or *n_patients* below the Simon design's ``n``.
     """
     size = n_patients or design.simon_n
     return tuple(

@@ -53,7 +53,26 @@ class VirtualPatients:
 
 
 def compute_bsa_mosteller(height_cm: FloatArray, weight_kg: FloatArray) -> FloatArray:
-    """Body-surface area in m², Mosteller (1987): √(H·W/3600) (clinical_rules.md §4.1)."""
+    """Body-surface area in m², Mosteller (1987): √(H·W/3600) (clinical_rules.md §4.1).
+
+    Parameters
+    ----------
+    height_cm, weight_kg
+        Height (cm) and weight (kg), arrays of one shape.
+
+    Returns
+    -------
+    numpy.ndarray
+        Body-surface area (m²), unrounded, same shape.
+
+    Examples
+    --------
+    Mosteller's formula for 170 cm and 70 kg:
+
+    >>> import numpy as np
+    >>> round(float(compute_bsa_mosteller(np.array([170.0]), np.array([70.0]))[0]), 4)
+    1.8181
+    """
     return np.asarray(np.sqrt(height_cm * weight_kg / 3600.0), dtype=np.float64)
 
 
@@ -151,6 +170,17 @@ def simulate_patients(n: int, *, rng: np.random.Generator,
         Seeded generator (``numpy.random.default_rng``).
     params
         Population assumptions; default :class:`PopulationParameters`.
+
+    Returns
+    -------
+    VirtualPatients
+        Histology, sex, age, height (cm), weight (kg), Mosteller BSA (m²), ECOG, prior lines
+        and target lesions (organ, node or not, longest diameter in mm) of each patient.
+
+    Raises
+    ------
+    DataError
+        If *n* is below 1.
     """
     if n < 1:
         raise DataError("need at least one patient", field="n", value=n, allowed=">= 1")

@@ -60,7 +60,34 @@ def simulate_phase_ib_course(protocol: Protocol, *, params: SimParameters, n_coh
                              ) -> PhaseIbCourse:
     """Treat ``n_cohorts`` cohorts of ``cohort`` virtual patients at the protocol's start
     regimen for ``cycles`` cycles; count DLTs (DLT window, protocol definition) and patients
-    whose lenvatinib was reduced (or stopped) within those cycles."""
+    whose lenvatinib was reduced (or stopped) within those cycles.
+
+    Parameters
+    ----------
+    protocol
+        The trial protocol (start regimen, DLT window and definition, dose rules).
+    params
+        Model parameters (population and toxicity).
+    n_cohorts
+        Number of simulated cohorts.
+    cohort
+        Patients per cohort (6 in LEADER's phase Ib, Chen et al. 2022).
+    cycles
+        Cycles of treatment observed (3: the published reductions happened by cycle 3).
+    seed
+        Seed of ``numpy.random.default_rng``; the same seed gives the same cohorts.
+
+    Returns
+    -------
+    PhaseIbCourse
+        DLTs and patients with lenvatinib reduced, counted per cohort; compare them with
+        :data:`PUBLISHED_IB` (6 patients, 1 DLT, 4 reduced).
+
+    Raises
+    ------
+    DataError
+        If *n_cohorts*, *cohort* or *cycles* is below 1.
+    """
     if n_cohorts < 1 or cohort < 1 or cycles < 1:
         raise DataError("counts must be positive", field="n_cohorts/cohort/cycles",
                         value=f"{n_cohorts}/{cohort}/{cycles}", allowed=">= 1")

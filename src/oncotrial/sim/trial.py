@@ -360,6 +360,19 @@ def simulate_trial(protocol: Protocol, *, n_patients: int = 30, seed: int = 0,
         Seed of ``numpy.random.default_rng``; the same seed gives the same trial.
     params
         Model parameters (default :data:`oncotrial.sim.parameters.DEFAULT_PARAMETERS`).
+
+    Returns
+    -------
+    SimulatedTrial
+        Patients, phase and regimen of each, enrolment calendar, every dose given (decided
+        by :func:`oncotrial.rules.dosing.decide_dose`), laboratory value and adverse event,
+        the phase Ib cohort decisions and DLTs, the dose-finding's RP2D, and the tumour
+        outcomes (scans, RECIST responses, PFS, OS) in study days.
+
+    Raises
+    ------
+    DataError
+        If *n_patients* is smaller than one phase Ib cohort.
     """
     if n_patients < protocol.phase_ib.cohort_size:
         raise DataError("fewer patients than one phase Ib cohort", field="n_patients",

@@ -39,7 +39,25 @@ class Kinetics:
 
 def make_kinetics(draws: PatientDraws, patients: VirtualPatients, *,
                   params: TumourParameters) -> Kinetics:
-    """Log-normal between-patient variability ``θ_i = θ·exp(η_i)`` (simulation.md §2.2)."""
+    """Log-normal between-patient variability ``θ_i = θ·exp(η_i)`` (simulation.md §2.2).
+
+    Parameters
+    ----------
+    draws
+        The patients' standard random draws (``eta`` (n, 3) normal, ``zeta`` (n, 5) normal).
+    patients
+        The virtual patients; an LPS patient's kill is multiplied by
+        ``params.lps_kill_factor``.
+    params
+        Typical values ``g``, ``p``, ``c`` (per day) and their log-scale SDs ``omega_*``, and
+        the lesion-level log-SD of kill.
+
+    Returns
+    -------
+    Kinetics
+        Per patient ``g = g·exp(ω_g·η₁)``, ``p = p·f_hist·exp(ω_p·η₂)``,
+        ``c = c·exp(ω_c·η₃)`` (per day) and per lesion kill factors ``exp(sd·ζ)``.
+    """
     eta = draws.eta
     hist = np.where(patients.lms, 1.0, params.lps_kill_factor)
     return Kinetics(
@@ -55,6 +73,38 @@ def compute_kill_integral(cycle_intensity: FloatArray, *, kinetics: Kinetics,
     """``K(t) = ∫₀ᵗ p·E(τ)·exp(−c·τ) dτ`` at ``day`` (n, m) for per-cycle intensity (n, K).
 
     Days before cycle 1 day 1 (t ≤ 0) give 0; after the last cycle the intensity is 0.
+
+    Parameters
+    ----------
+    cycle_intensity
+        Relative dose intensity ``E`` of each patient's cycles (n, K), constant within a cycle.
+    kinetics
+        Per-patient kill ``p`` and resistance ``c`` (per day).
+    cycle_length_days
+        Length of a cycle (days).
+    day
+        Study days at which to evaluate (n, m).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``K`` (n, m), dimensionless (the log-scale shrinkage before the lesion factor): the exact
+        sum over whole cycles of ``p·E_k·(exp(−c·t_k) − exp(−c·t_{k+1}))/c`` plus the part of
+        the current cycle.
+
+    Examples
+    --------
+    At full intensity throughout, the closed form of Claret et al. (2009), ``p/c·(1 − e^(−c·t))``:
+
+    >>> import numpy as np
+    >>> from oncotrial.sim.tumour import Kinetics
+    >>> k = Kinetics(g=np.array([0.0013]), p=np.array([0.00435]), c=np.array([0.00789]),
+    ...              lesion_kill=np.ones((1, 5)))
+    >>> got = compute_kill_integral(np.ones((1, 12)), kinetics=k, cycle_length_days=21,
+    ...                             day=np.array([[-7.0, 42.0, 100.0]]))
+    >>> expected = 0.00435 / 0.00789 * (1 - np.exp(-0.00789 * np.array([0.0, 42.0, 100.0])))
+    >>> bool(np.allclose(got, expected)), round(float(got[0, 2]), 4)
+    (True, 0.3009)
     """
     n, k = cycle_intensity.shape
     p = kinetics.p[:, None]
@@ -75,7 +125,26 @@ def compute_kill_integral(cycle_intensity: FloatArray, *, kinetics: Kinetics,
 def compute_lesion_sizes(patients: VirtualPatients, kinetics: Kinetics, *,
                          kill: FloatArray, day: FloatArray,
                          params: TumourParameters) -> FloatArray:
-    """True size (mm) of each target lesion (n, 5, m) at ``day`` (n, m) given ``K(day)``."""
+    """True size (mm) of each target lesion (n, 5, m) at ``day`` (n, m) given ``K(day)``.
+
+    Parameters
+    ----------
+    patients
+        Baseline lesion sizes ``lesion_mm`` (n, 5), NaN where there is no lesion.
+    kinetics
+        Per-patient growth ``g`` (per day) and per-lesion kill factors.
+    kill
+        ``K(day)`` from :func:`compute_kill_integral` (n, m).
+    day
+        Study days (n, m).
+    params
+        ``max_log_ratio``: the upper clip of ``log(S/S0)`` (the lower clip is −30).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``S0·exp(g·t − f_lesion·K(t))`` in mm, (n, 5, m); NaN for empty lesion slots.
+    """
     growth = kinetics.g[:, None] * day  # (n, m)
     log_ratio = growth[:, None, :] - kinetics.lesion_kill[:, :, None] * kill[:, None, :]
     log_ratio = np.clip(log_ratio, -30.0, params.max_log_ratio)
@@ -89,6 +158,28 @@ def compute_new_lesion_day(cycle_intensity: FloatArray, *, kinetics: Kinetics,
 
     Inverse transform on a grid of ``hazard_grid_days`` (trapezoid rule, linear within a
     step); ``inf`` if it does not appear before ``horizon_days``.
+
+    Parameters
+    ----------
+    cycle_intensity
+        Relative dose intensity per cycle (n, K).
+    kinetics
+        Per-patient ``g``, ``p``, ``c`` (the tumour-burden ratio ``S/S0`` uses the patient's
+        kill, without lesion factors; ``log(S/S0)`` capped at 5).
+    cycle_length_days
+        Length of a cycle (days).
+    horizon_days
+        Last day considered.
+    e_new_lesion
+        One standard exponential draw per patient (n,): the cumulative hazard at which the
+        lesion appears.
+    params
+        ``new_lesion_h0`` (per day), ``new_lesion_gamma`` and ``hazard_grid_days``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Study day of the first new lesion per patient (n,), ``inf`` when none by the horizon.
     """
     step = params.hazard_grid_days
     grid = np.arange(0.0, horizon_days + step, step)

@@ -54,7 +54,26 @@ _LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL SQLSTATE of a lock_timeout
 
 
 def encode_value(value: object) -> str | None:
-    """Canonical JSON text of a column value (dates as ISO 8601); ``None`` stays ``None``."""
+    """Canonical JSON text of a column value (dates as ISO 8601); ``None`` stays ``None``.
+
+    Parameters
+    ----------
+    value
+        A column value: ``None``, a bool, int, float or str (JSON as is), a ``date`` or
+        ``datetime`` (its ISO 8601 text), or anything else (its ``str``).
+
+    Returns
+    -------
+    str or None
+        The JSON text stored in ``audit_log.old_value``/``new_value`` and hashed into the chain;
+        ``None`` for ``None``.
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> encode_value(date(2026, 3, 2)), encode_value(7.5), encode_value(None)
+    ('"2026-03-02"', '7.5', None)
+    """
     if value is None:
         return None
     if isinstance(value, datetime | date):
@@ -65,7 +84,23 @@ def encode_value(value: object) -> str | None:
 
 
 def decode_value(encoded: str | None) -> Any:
-    """Inverse of :func:`encode_value` (dates come back as ISO strings)."""
+    """Inverse of :func:`encode_value` (dates come back as ISO strings).
+
+    Parameters
+    ----------
+    encoded
+        JSON text as stored in the change log, or ``None``.
+
+    Returns
+    -------
+    Any
+        The decoded value (``None`` for ``None``); a date stays its ISO 8601 text.
+
+    Examples
+    --------
+    >>> decode_value('"2026-03-02"'), decode_value("7.5"), decode_value(None)
+    ('2026-03-02', 7.5, None)
+    """
     return None if encoded is None else json.loads(encoded)
 
 
@@ -144,7 +179,19 @@ def _entry_hash(row: Mapping[str, Any]) -> str:
 
 
 def is_lock_wait_timeout(exc: DBAPIError) -> bool:
-    """Whether PostgreSQL gave up waiting for a lock (``lock_timeout``)."""
+    """Whether PostgreSQL gave up waiting for a lock (``lock_timeout``).
+
+    Parameters
+    ----------
+    exc
+        A driver error raised through SQLAlchemy.
+
+    Returns
+    -------
+    bool
+        True when the driver's SQLSTATE is ``55P03`` (lock not available), as set by
+        ``lock_timeout``; False for every other error and on SQLite.
+    """
     return getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE
 
 
@@ -177,7 +224,27 @@ def chain_pending(
 
     Takes the chain lock first (PostgreSQL advisory transaction lock, waiting at most
     *lock_timeout_s*; released at commit), so concurrent writers append one after the other.
-    Returns the last sequence number written.
+    Each entry gets the next ``seq``, the time *now*, the previous entry's hash as ``prev_hash``
+    (:data:`GENESIS_HASH` for the first) and ``entry_hash`` = SHA-256 of its canonical JSON
+    content plus ``prev_hash``.
+
+    Parameters
+    ----------
+    session
+        The writing session; the rows are inserted into ``audit_log`` in its transaction, so
+        they are committed or rolled back with the data.
+    pending
+        The entries captured since the last commit, in the order they happened.
+    now
+        Aware UTC time stamped on every entry (the store's clock).
+    lock_timeout_s
+        PostgreSQL: seconds to wait for the chain lock (ignored on SQLite, which serialises
+        writers itself).
+
+    Returns
+    -------
+    int
+        The last sequence number written (the previous last one if *pending* is empty).
 
     Raises
     ------
@@ -219,7 +286,19 @@ def chain_pending(
 
 
 def iter_log(connection: Connection | Session) -> Iterator[dict[str, Any]]:
-    """Every change-log row as a mapping, in sequence order (read in batches)."""
+    """Every change-log row as a mapping, in sequence order (read in batches).
+
+    Parameters
+    ----------
+    connection
+        A connection or session on the trial database.
+
+    Yields
+    ------
+    dict[str, Any]
+        One ``audit_log`` row per entry, every column (``seq``, ``at``, ``prev_hash``,
+        ``entry_hash``, values still JSON-encoded), read 5000 rows at a time.
+    """
     after = 0
     while True:
         batch = connection.execute(
@@ -280,7 +359,24 @@ def verify_chain(connection: Connection | Session) -> ChainVerification:
     """Recompute every hash of the change log in sequence order and check every link.
 
     Detects an altered entry (its hash no longer matches its content), a removed or inserted
-    entry (a gap in ``seq`` or a ``prev_hash`` that is not the previous entry's hash).
+    entry (a gap in ``seq`` or a ``prev_hash`` that is not the previous entry's hash). Reading
+    stops at the first break.
+
+    Parameters
+    ----------
+    connection
+        A connection or session on the trial database (a snapshot session for one consistent
+        state).
+
+    Returns
+    -------
+    ChainVerification
+        ``ok`` with the number of entries checked and the head hash, or the first broken
+        ``seq`` and why. Nothing is written.
+
+    Examples
+    --------
+    See :func:`value_as_of` (a new chain of three entries checks as ``ok``).
     """
     check = ChainCheck()
     for row in iter_log(connection):
@@ -311,10 +407,71 @@ def _to_entry(row: AuditLog) -> AuditEntry:
 def value_as_of(session: Session, *, table_name: str, row_id: int, field: str, at: datetime) -> Any:
     """The value of one field of one row as it stood at UTC time *at* (``None`` if unset).
 
+    Read from the change log alone: the newest logged value of *field* with a time stamp at or
+    before *at*.
+
+    Parameters
+    ----------
+    session
+        A session on the trial database.
+    table_name, row_id
+        The row: its table's name (e.g. ``"lab_result"``) and its ``id``.
+    field
+        The column name.
+    at
+        Aware UTC time.
+
+    Returns
+    -------
+    Any
+        The decoded value (dates as ISO 8601 text), or ``None`` if the field had no value then.
+
     Raises
     ------
     DataError
-        If the row did not exist yet at *at*.
+        If the row did not exist yet at *at* (field ``at``).
+
+    Examples
+    --------
+    A new SQLite database; a site is entered on 2 March and its name corrected on 9 March with a
+    reason. The log answers what the name was in between, and its chain checks:
+
+    >>> import tempfile
+    >>> from datetime import UTC, datetime
+    >>> from pathlib import Path
+    >>> from oncotrial.store.migrate import upgrade
+    >>> from oncotrial.store.schema import Site
+    >>> from oncotrial.store.session import Actor, Store, reason_for_change
+    >>> url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'trial.db'}"
+    >>> _ = upgrade(url)
+    >>> now = [datetime(2026, 3, 2, 9, 0, tzinfo=UTC)]
+    >>> store = Store(url, clock=lambda: now[0])
+    >>> dm = Actor(user_id=None, username="dm1", role="data_manager", channel="cli")
+    >>> with store.transaction(dm) as session:
+    ...     site = Site(code="S01", name="Mlian")
+    ...     session.add(site)
+    >>> now[0] = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
+    >>> with store.transaction(dm) as session, reason_for_change(session, "typing error"):
+    ...     session.get(Site, site.id).name = "Milan"
+    >>> with store.snapshot() as session:
+    ...     before = value_as_of(session, table_name="site", row_id=site.id, field="name",
+    ...                          at=datetime(2026, 3, 5, tzinfo=UTC))
+    ...     log = history_of_row(session, table_name="site", row_id=site.id)
+    ...     chain = verify_chain(session)
+    >>> before
+    'Mlian'
+    >>> [(e.seq, e.action, e.field, e.old_value, e.new_value, e.reason) for e in log]
+    [(1, 'insert', 'code', None, 'S01', None), (2, 'insert', 'name', None, 'Mlian', None),
+     (3, 'update', 'name', 'Mlian', 'Milan', 'typing error')]
+    >>> chain.ok, chain.checked
+    (True, 3)
+    >>> with store.snapshot() as session:
+    ...     value_as_of(session, table_name="site", row_id=site.id, field="name",
+    ...                 at=datetime(2026, 3, 1, tzinfo=UTC))
+    Traceback (most recent call last):
+    ...
+    oncotrial.errors.DataError: at=...: site row 1 did not exist at 2026-03-01T00:00:00+00:00
+    >>> store.dispose()
     """
     created = session.scalar(
         select(AuditLog.at)
@@ -343,7 +500,21 @@ def value_as_of(session: Session, *, table_name: str, row_id: int, field: str, a
 
 
 def history_of_subject(session: Session, subject_id: int) -> list[AuditEntry]:
-    """Every change-log entry about one subject, oldest first."""
+    """Every change-log entry about one subject, oldest first.
+
+    Parameters
+    ----------
+    session
+        A session on the trial database.
+    subject_id
+        The subject's ``id``; entries of every table whose row belongs to that subject, and
+        events (sign, lock, export) recorded against them.
+
+    Returns
+    -------
+    list[AuditEntry]
+        The entries in ``seq`` order, values decoded (empty if none).
+    """
     rows = session.scalars(
         select(AuditLog).where(AuditLog.subject_id == subject_id).order_by(AuditLog.seq)
     )
@@ -351,7 +522,25 @@ def history_of_subject(session: Session, subject_id: int) -> list[AuditEntry]:
 
 
 def history_of_row(session: Session, *, table_name: str, row_id: int) -> list[AuditEntry]:
-    """Every change-log entry about one row, oldest first."""
+    """Every change-log entry about one row, oldest first.
+
+    Parameters
+    ----------
+    session
+        A session on the trial database.
+    table_name, row_id
+        The row: its table's name and its ``id``.
+
+    Returns
+    -------
+    list[AuditEntry]
+        The entries in ``seq`` order (one per field inserted or changed, plus events on the
+        row), values decoded; empty if the row was never logged.
+
+    Examples
+    --------
+    See :func:`value_as_of`.
+    """
     rows = session.scalars(
         select(AuditLog)
         .where(AuditLog.table_name == table_name, AuditLog.row_id == row_id)
@@ -383,7 +572,21 @@ _PG_PROTECT = (
 
 
 def install_pg_protection(connection: Connection) -> None:
-    """Create the PostgreSQL trigger that refuses UPDATE/DELETE/TRUNCATE on the log."""
+    """Create the PostgreSQL trigger that refuses UPDATE/DELETE/TRUNCATE on the log.
+
+    Parameters
+    ----------
+    connection
+        A connection to a PostgreSQL database, as the owner of ``audit_log`` (the migrations
+        call this).
+
+    Returns
+    -------
+    None
+        Creates (or replaces) the function ``oncotrial_audit_log_append_only`` and the triggers
+        ``audit_log_no_change`` (row UPDATE, DELETE) and ``audit_log_no_truncate``, which raise
+        ``insufficient_privilege`` for every role.
+    """
     for statement in _PG_PROTECT:
         connection.execute(text(statement))
 
@@ -402,6 +605,25 @@ def grant_application_role(connection: Connection, role: str) -> None:
     Earlier grants are revoked first, so running it again after ``db upgrade`` (new tables)
     leaves exactly this. PostgreSQL only. *role* must be an existing role name (letters,
     digits, underscore).
+
+    Parameters
+    ----------
+    connection
+        A connection to the PostgreSQL trial database as its owner, in a transaction.
+    role
+        Name of the existing login role the application connects as.
+
+    Returns
+    -------
+    None
+        Revokes and grants privileges on the ``public`` schema's tables and sequences in the
+        connection's transaction.
+
+    Raises
+    ------
+    DataError
+        On SQLite (field ``db``), for a name that is not letters, digits and underscores, or for
+        a role that does not exist (field ``role``).
     """
     if connection.dialect.name != "postgresql":
         raise DataError("roles exist on PostgreSQL only", field="db", value=connection.dialect.name)

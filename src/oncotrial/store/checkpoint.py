@@ -69,6 +69,16 @@ def _sign(key: bytes, checkpoint: Checkpoint) -> str:
 def create_key(path: Path) -> None:
     """Write a new random key (256 bits, hex) to *path*, readable by its owner only.
 
+    Parameters
+    ----------
+    path
+        The key file to create (mode 0600); keep it away from the database.
+
+    Returns
+    -------
+    None
+        Writes 64 hex characters and a newline to the new file.
+
     Raises
     ------
     DataError
@@ -87,7 +97,24 @@ def create_key(path: Path) -> None:
 
 
 def read_key(path: Path) -> bytes:
-    """The checkpoint key stored in *path* (at least 32 characters)."""
+    """The checkpoint key stored in *path* (at least 32 characters).
+
+    Parameters
+    ----------
+    path
+        The key file written by :func:`create_key`.
+
+    Returns
+    -------
+    bytes
+        The key text without surrounding white space, UTF-8 encoded (the HMAC key).
+
+    Raises
+    ------
+    DataError
+        If the file cannot be read or the key is shorter than 32 characters (field
+        ``key_file``).
+    """
     try:
         text = path.read_text(encoding="utf-8").strip()
     except OSError as exc:
@@ -104,7 +131,46 @@ def _entry_hash(session: Session, seq: int) -> str | None:
 
 
 def take_checkpoint(session: Session, key: bytes, *, now: datetime) -> Checkpoint:
-    """A signed checkpoint of the log as *session* sees it."""
+    """A signed checkpoint of the log as *session* sees it.
+
+    Parameters
+    ----------
+    session
+        A session on the trial database (a snapshot for one consistent state).
+    key
+        The HMAC key from :func:`read_key`.
+    now
+        Aware UTC time recorded in the checkpoint.
+
+    Returns
+    -------
+    Checkpoint
+        The number of entries, the hashes of the last (``head``) and first entries (``""``
+        for an empty log), the time, and ``mac`` = HMAC-SHA256(key, the rest). Nothing is
+        written.
+
+    Examples
+    --------
+    A checkpoint of an empty log is signed and checks against the same key, not another:
+
+    >>> import tempfile
+    >>> from datetime import UTC, datetime
+    >>> from pathlib import Path
+    >>> from oncotrial.store.migrate import upgrade
+    >>> from oncotrial.store.session import Store
+    >>> url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'trial.db'}"
+    >>> _ = upgrade(url)
+    >>> store = Store(url)
+    >>> with store.snapshot() as session:
+    ...     mark = take_checkpoint(session, b"k" * 32, now=datetime(2026, 3, 2, tzinfo=UTC))
+    ...     same = check_checkpoint(session, mark, b"k" * 32)
+    ...     other = check_checkpoint(session, mark, b"x" * 32)
+    >>> mark.entries, same
+    (0, '')
+    >>> other
+    'checkpoint of 2026-03-02T00:00:00+00:00: its signature does not match the key (...)'
+    >>> store.dispose()
+    """
     last = session.execute(
         select(AuditLog.seq, AuditLog.entry_hash).order_by(AuditLog.seq.desc()).limit(1)
     ).first()
@@ -116,7 +182,25 @@ def take_checkpoint(session: Session, key: bytes, *, now: datetime) -> Checkpoin
 
 
 def append_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
-    """Append *checkpoint* as one JSON line to *path* (created readable by its owner only)."""
+    """Append *checkpoint* as one JSON line to *path* (created readable by its owner only).
+
+    Parameters
+    ----------
+    path
+        The checkpoint file (created with mode 0600 if missing).
+    checkpoint
+        From :func:`take_checkpoint`.
+
+    Returns
+    -------
+    None
+        Appends one line (sorted keys) and syncs it to disk (``fsync``).
+
+    Raises
+    ------
+    DataError
+        If the file cannot be written (field ``checkpoints``).
+    """
     line = json.dumps(asdict(checkpoint), sort_keys=True) + "\n"
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -131,6 +215,16 @@ def append_checkpoint(path: Path, checkpoint: Checkpoint) -> None:
 
 def read_checkpoints(path: Path) -> list[Checkpoint]:
     """Every checkpoint in *path*, oldest first.
+
+    Parameters
+    ----------
+    path
+        The checkpoint file written by :func:`append_checkpoint`.
+
+    Returns
+    -------
+    list[Checkpoint]
+        One per non-blank line, in file order; signatures are not checked here.
 
     Raises
     ------
@@ -158,7 +252,28 @@ def read_checkpoints(path: Path) -> list[Checkpoint]:
 
 
 def check_checkpoint(session: Session, checkpoint: Checkpoint, key: bytes) -> str:
-    """Why the log as *session* sees it contradicts *checkpoint* (``""`` if it agrees)."""
+    """Why the log as *session* sees it contradicts *checkpoint* (``""`` if it agrees).
+
+    Parameters
+    ----------
+    session
+        A session on the trial database (a snapshot for one consistent state).
+    checkpoint
+        One checkpoint read back by :func:`read_checkpoints`.
+    key
+        The HMAC key it was signed with.
+
+    Returns
+    -------
+    str
+        ``""``, or one sentence naming the checkpoint's time and the contradiction: a
+        signature that does not match the key, fewer entries than checkpointed (removed), a
+        different hash at the checkpointed head (rewritten chain) or at entry 1.
+
+    Examples
+    --------
+    See :func:`take_checkpoint`.
+    """
     if not hmac.compare_digest(_sign(key, checkpoint), checkpoint.mac):
         return (f"checkpoint of {checkpoint.at}: its signature does not match the key "
                 "(the checkpoint file was edited, or the key is not the one that signed it)")

@@ -38,6 +38,23 @@ def redact_url(raw: str) -> str:
 
     Everything between the first ``:`` of the user part and the last ``@`` is taken as the
     password, so an unescaped ``@``, ``:`` or ``/`` in it is hidden too.
+
+    Parameters
+    ----------
+    raw
+        A database URL as typed (it need not parse).
+
+    Returns
+    -------
+    str
+        The text to show in messages and logs; *raw* unchanged when it holds no password.
+
+    Examples
+    --------
+    >>> redact_url("postgresql+psycopg://trial:s3cr@t@db.example.org/leader")
+    'postgresql+psycopg://trial:***@db.example.org/leader'
+    >>> redact_url("sqlite:///trial.db")
+    'sqlite:///trial.db'
     """
     scheme, sep, rest = raw.partition("://")
     if not sep:
@@ -81,6 +98,36 @@ def check_database_url(raw: str, *, must_exist: bool = True) -> str:
     Refused: text that is not a URL (no ``scheme://``), an unknown dialect or driver, a user or
     password with an unescaped ``@`` or ``:`` (percent-encode them as ``%40`` and ``%3A``), and,
     with *must_exist*, a SQLite file that does not exist (only ``db upgrade`` creates one).
+
+    Parameters
+    ----------
+    raw
+        The URL as given on the command line or in the configuration.
+    must_exist
+        Refuse a SQLite file that does not exist yet (False only for ``db upgrade``, which
+        creates it; its folder must exist either way).
+
+    Returns
+    -------
+    str
+        *raw* itself, once checked. Nothing is connected to or created.
+
+    Raises
+    ------
+    DataError
+        Field ``db``, the URL with its password hidden, and :data:`ALLOWED_URLS` or the
+        allowed drivers.
+
+    Examples
+    --------
+    >>> check_database_url("trial.db")
+    Traceback (most recent call last):
+    ...
+    oncotrial.errors.DataError: db='trial.db': not a database URL (no scheme://) (allowed: ...)
+    >>> check_database_url("nosuchdb://u@h/d")
+    Traceback (most recent call last):
+    ...
+    oncotrial.errors.DataError: db=...: unknown ... driver 'nosuchdb' (allowed: ...)
     """
     if "://" not in raw:
         raise _refuse(raw, "not a database URL (no scheme://)")
@@ -131,7 +178,24 @@ def _check_sqlite_path(raw: str, url: URL, *, must_exist: bool) -> None:
 @contextmanager
 def database_errors(raw: str) -> Iterator[None]:
     """Turn a database failure inside the block into one :class:`DataError` line: the URL with
-    its password hidden and the driver's first message (scrubbed of the password)."""
+    its password hidden and the driver's first message (scrubbed of the password).
+
+    Parameters
+    ----------
+    raw
+        The URL the block connects to (used only to name it and to find the password to hide).
+
+    Returns
+    -------
+    Iterator[None]
+        A context manager; it changes nothing when the block succeeds.
+
+    Raises
+    ------
+    DataError
+        Field ``db``, for any SQLAlchemy ``DBAPIError`` raised in the block (server
+        unreachable, login refused, SQL error).
+    """
     try:
         yield
     except DBAPIError as exc:
@@ -152,6 +216,19 @@ def open_store(
     lock_timeout_s: float = 30.0,
 ) -> Store:
     """A :class:`Store` on an existing database at the schema this oncotrial needs.
+
+    Parameters
+    ----------
+    raw
+        Database URL (checked by :func:`check_database_url`; a SQLite file must exist).
+    clock, pool_size, lock_timeout_s
+        Passed to :class:`Store`: the UTC clock stamping the change log, the PostgreSQL
+        connection pool size and how long a commit waits for the chain lock (seconds).
+
+    Returns
+    -------
+    Store
+        The open store; the caller disposes of it (:meth:`Store.dispose`).
 
     Raises
     ------

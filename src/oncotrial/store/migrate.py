@@ -21,7 +21,13 @@ def _config() -> Config:
 
 
 def head_revision() -> str:
-    """The newest revision shipped with this version of oncotrial."""
+    """The newest revision shipped with this version of oncotrial.
+
+    Returns
+    -------
+    str
+        The Alembic head revision id of the package's ``migrations`` folder (e.g. ``"0006"``).
+    """
     head = ScriptDirectory.from_config(_config()).get_current_head()
     if head is None:  # pragma: no cover - the package always ships revisions
         raise RuntimeError("no migrations shipped")
@@ -33,6 +39,20 @@ def upgrade(target: str | Engine, *, revision: str = "head") -> str:
 
     An empty database is created from scratch; an older one is migrated step by step. On
     PostgreSQL the change log's append-only trigger is part of the migrations.
+
+    Parameters
+    ----------
+    target
+        SQLAlchemy URL (an engine is made and disposed of) or an engine (left open). A SQLite
+        file is created if missing.
+    revision
+        Alembic revision to reach, ``"head"`` for the newest shipped.
+
+    Returns
+    -------
+    str
+        The revision the database is at afterwards (``""`` if it ends empty). All steps run in
+        one transaction.
     """
     engine = create_engine(target) if isinstance(target, str) else target
     try:
@@ -47,7 +67,19 @@ def upgrade(target: str | Engine, *, revision: str = "head") -> str:
 
 
 def current_revision(target: str | Engine) -> str | None:
-    """The revision the database at *target* is at (``None`` for an empty database)."""
+    """The revision the database at *target* is at (``None`` for an empty database).
+
+    Parameters
+    ----------
+    target
+        SQLAlchemy URL (an engine is made and disposed of) or an engine (left open).
+
+    Returns
+    -------
+    str or None
+        The ``alembic_version`` revision id, or ``None`` when the database has no schema yet.
+        Nothing is written.
+    """
     engine = create_engine(target) if isinstance(target, str) else target
     try:
         with engine.connect() as connection:

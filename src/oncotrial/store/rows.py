@@ -108,7 +108,28 @@ class ColumnSpec:
 
 
 def model_for(table_name: str) -> type[CasebookRow]:
-    """The mapped class of a casebook table (or ``site``)."""
+    """The mapped class of a casebook table (or ``site``).
+
+    Parameters
+    ----------
+    table_name
+        A table name of :data:`CASEBOOK_TABLES` or ``"site"``.
+
+    Returns
+    -------
+    type[CasebookRow]
+        Its SQLAlchemy mapped class.
+
+    Raises
+    ------
+    DataError
+        For any other name (field ``table``, the allowed names listed).
+
+    Examples
+    --------
+    >>> model_for("lab_result").__name__
+    'LabResult'
+    """
     try:
         return _BY_NAME[table_name]
     except KeyError as exc:
@@ -134,7 +155,29 @@ def _data_type(column_type: object) -> str:
 
 
 def table_columns(table_name: str) -> list[ColumnSpec]:
-    """The exported columns of a casebook table (``id`` first; no version/deleted)."""
+    """The exported columns of a casebook table (``id`` first; no version/deleted).
+
+    Parameters
+    ----------
+    table_name
+        A table name of :data:`CASEBOOK_TABLES` or ``"site"``.
+
+    Returns
+    -------
+    list[ColumnSpec]
+        ``id`` and then the other columns in name order, each with its interchange data type
+        (integer, float, boolean, date, datetime or text), nullability and string length.
+
+    Raises
+    ------
+    DataError
+        For an unknown table (field ``table``).
+
+    Examples
+    --------
+    >>> [(c.name, c.data_type, c.length) for c in table_columns("site")]
+    [('id', 'integer', None), ('code', 'text', 20), ('name', 'text', 200)]
+    """
     table = model_for(table_name).__table__
     return [
         ColumnSpec(
@@ -149,7 +192,18 @@ def table_columns(table_name: str) -> list[ColumnSpec]:
 
 
 def row_to_dict(row: CasebookRow) -> dict[str, Any]:
-    """The exported columns of one row."""
+    """The exported columns of one row.
+
+    Parameters
+    ----------
+    row
+        A casebook (or site) row.
+
+    Returns
+    -------
+    dict[str, Any]
+        Column name to Python value for the columns of :func:`table_columns`.
+    """
     return {spec.name: getattr(row, spec.name) for spec in table_columns(row.__tablename__)}
 
 
@@ -159,7 +213,23 @@ def read_tables(
     site_ids: Iterable[int] | None = None,
     tables: Iterable[type[CasebookRow]] = CASEBOOK_TABLES,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Every non-deleted row of *tables* (and the sites), limited to *site_ids* when given."""
+    """Every non-deleted row of *tables* (and the sites), limited to *site_ids* when given.
+
+    Parameters
+    ----------
+    session
+        A session on the trial database.
+    site_ids
+        Only sites with these ids and the rows of their subjects; ``None`` for every site.
+    tables
+        The casebook tables to read (default all of :data:`CASEBOOK_TABLES`).
+
+    Returns
+    -------
+    dict[str, list[dict[str, Any]]]
+        Table name (``"site"`` first, then *tables* in order) to its rows as from
+        :func:`row_to_dict`, in ``id`` order. Rows of deleted subjects are left out.
+    """
     allowed = None if site_ids is None else set(site_ids)
     subject_ids = select(Subject.id).where(Subject.deleted.is_(False))
     if allowed is not None:
@@ -183,7 +253,21 @@ def _jsonable(value: object) -> object:
 
 
 def casebook_hash(session: Session, subject_id: int) -> str:
-    """SHA-256 of a subject's whole casebook (every non-deleted row, canonical JSON)."""
+    """SHA-256 of a subject's whole casebook (every non-deleted row, canonical JSON).
+
+    Parameters
+    ----------
+    session
+        A session on the trial database.
+    subject_id
+        The subject's ``id``.
+
+    Returns
+    -------
+    str
+        64 hex digits over the rows of every table of :data:`CASEBOOK_TABLES` that belong to
+        the subject (sorted keys, dates as ISO 8601); the content a casebook signature covers.
+    """
     content: dict[str, list[dict[str, object]]] = {}
     for model in CASEBOOK_TABLES:
         key = model.id if model is Subject else model.__table__.c.subject_id
@@ -198,7 +282,19 @@ def casebook_hash(session: Session, subject_id: int) -> str:
 
 
 def row_date(row: CasebookRow) -> date | None:
-    """The visit day of a row of a visit-based form (``None`` for subject-level rows)."""
+    """The visit day of a row of a visit-based form (``None`` for subject-level rows).
+
+    Parameters
+    ----------
+    row
+        A casebook row.
+
+    Returns
+    -------
+    date or None
+        The value of the row's dating column in :data:`DATE_COLUMNS` (e.g. ``collected_on``
+        of a lab result), or ``None`` for a table without one or an empty date.
+    """
     column = DATE_COLUMNS.get(row.__tablename__)
     value = None if column is None else getattr(row, column)
     return value if isinstance(value, date) else None
@@ -206,7 +302,22 @@ def row_date(row: CasebookRow) -> date | None:
 
 def visit_hash(session: Session, subject_id: int, day: date) -> str:
     """SHA-256 of the rows of one visit of a subject: every non-deleted row dated *day*
-    (canonical JSON), the content a visit signature covers."""
+    (canonical JSON), the content a visit signature covers.
+
+    Parameters
+    ----------
+    session
+        A session on the trial database.
+    subject_id
+        The subject's ``id``.
+    day
+        The visit's date; rows of the tables of :data:`DATE_COLUMNS` dated that day are hashed.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
     content: dict[str, list[dict[str, object]]] = {}
     for model in CASEBOOK_TABLES:
         column = DATE_COLUMNS.get(model.__tablename__)
@@ -227,7 +338,27 @@ def visit_hash(session: Session, subject_id: int, day: date) -> str:
 
 
 def sync_sequences(session: Session, tables: Iterable[str] | None = None) -> None:
-    """After rows were inserted with explicit ids, move PostgreSQL id sequences past them."""
+    """After rows were inserted with explicit ids, move PostgreSQL id sequences past them.
+
+    Parameters
+    ----------
+    session
+        A writing session on the trial database.
+    tables
+        Table names to fix (each checked by :func:`model_for`); ``None`` for every casebook
+        table and ``site``.
+
+    Returns
+    -------
+    None
+        On PostgreSQL sets each table's ``id`` sequence so the next id is ``MAX(id) + 1``;
+        does nothing on SQLite.
+
+    Raises
+    ------
+    DataError
+        For an unknown table name (field ``table``).
+    """
     if session.connection().dialect.name != "postgresql":
         return
     for name in tables if tables is not None else _BY_NAME:

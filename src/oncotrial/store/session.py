@@ -76,7 +76,13 @@ RowCheck = Callable[[Session, CasebookRow, frozenset[str] | None], None]
 
 
 def utc_now() -> datetime:
-    """The current UTC time (the default clock of a :class:`Store`)."""
+    """The current UTC time (the default clock of a :class:`Store`).
+
+    Returns
+    -------
+    datetime
+        An aware ``datetime`` in UTC.
+    """
     return datetime.now(UTC)
 
 
@@ -276,17 +282,70 @@ def tx_state(session: Session) -> _TxState:
 
 
 def set_actor(session: Session, actor: Actor) -> None:
-    """Attribute the session's further writes to *actor* (used once the user is identified)."""
+    """Attribute the session's further writes to *actor* (used once the user is identified).
+
+    Parameters
+    ----------
+    session
+        A session from :meth:`Store.session` or :meth:`Store.transaction`.
+    actor
+        Who writes from now on.
+
+    Returns
+    -------
+    None
+        Replaces the actor in the session's audit state; entries already pending keep theirs.
+
+    Raises
+    ------
+    DataError
+        If *session* is not a writing session of a :class:`Store` (field ``actor``).
+    """
     tx_state(session).actor = actor
 
 
 def current_actor(session: Session) -> Actor:
-    """The actor the session's writes are attributed to."""
+    """The actor the session's writes are attributed to.
+
+    Parameters
+    ----------
+    session
+        A session from :meth:`Store.session` or :meth:`Store.transaction`.
+
+    Returns
+    -------
+    Actor
+        The actor set when the session was opened or by :func:`set_actor`.
+
+    Raises
+    ------
+    DataError
+        If *session* is not a writing session of a :class:`Store` (field ``actor``).
+    """
     return tx_state(session).actor
 
 
 def set_row_check(session: Session, check: RowCheck) -> None:
-    """Run *check* on every row the session inserts or changes, before it is written."""
+    """Run *check* on every row the session inserts or changes, before it is written.
+
+    Parameters
+    ----------
+    session
+        A session from :meth:`Store.session` or :meth:`Store.transaction`.
+    check
+        Called as ``check(session, row, changed)`` at each flush, ``changed`` being the names
+        of the changed columns (``None`` for an inserted row); it raises to refuse the row.
+
+    Returns
+    -------
+    None
+        Installs *check* in the session's audit state (replacing any earlier one).
+
+    Raises
+    ------
+    DataError
+        If *session* is not a writing session of a :class:`Store` (field ``actor``).
+    """
     tx_state(session).row_check = check
 
 
@@ -300,7 +359,33 @@ def record_event(
     detail: str | None = None,
     reason: str | None = None,
 ) -> None:
-    """Add a non-field event (login, export, sign, lock, unlock) to the pending change log."""
+    """Add a non-field event (login, export, sign, lock, unlock) to the pending change log.
+
+    Parameters
+    ----------
+    session
+        A writing session; the event is chained and inserted at its outermost commit, and
+        dropped if the transaction rolls back.
+    action
+        The event, e.g. ``"sign"``, ``"lock"``, ``"export"``.
+    table_name, row_id, subject_id
+        What the event is about (``row_id`` and ``subject_id`` may be ``None``).
+    detail
+        Free text stored JSON-encoded as the entry's ``new_value``.
+    reason
+        The reason recorded with it; by default the one of the enclosing
+        :func:`reason_for_change` block, if any.
+
+    Returns
+    -------
+    None
+        Appends one pending entry attributed to the session's actor.
+
+    Raises
+    ------
+    DataError
+        If *session* is not a writing session of a :class:`Store` (field ``actor``).
+    """
     state = tx_state(session)
     actor = state.actor
     state.pending.append(
@@ -323,7 +408,26 @@ def record_event(
 
 @contextmanager
 def reason_for_change(session: Session, reason: str | None) -> Iterator[None]:
-    """Attribute the writes inside the block to *reason* (required for later corrections)."""
+    """Attribute the writes inside the block to *reason* (required for later corrections).
+
+    Parameters
+    ----------
+    session
+        A writing session.
+    reason
+        The reason for change recorded with every field changed in the block (``None`` for
+        none); the previous reason is restored afterwards.
+
+    Returns
+    -------
+    Iterator[None]
+        A context manager; the session is flushed at the end of the block so its changes are
+        captured while the reason applies.
+
+    Examples
+    --------
+    See :func:`oncotrial.store.audit.value_as_of`.
+    """
     state = tx_state(session)
     previous = state.reason
     state.reason = reason
@@ -336,7 +440,27 @@ def reason_for_change(session: Session, reason: str | None) -> Iterator[None]:
 
 @contextmanager
 def savepoint(session: Session) -> Iterator[None]:
-    """Run the block in a SAVEPOINT; on error undo its rows *and* its pending audit entries."""
+    """Run the block in a SAVEPOINT; on error undo its rows *and* its pending audit entries.
+
+    Parameters
+    ----------
+    session
+        A writing session inside a transaction.
+
+    Returns
+    -------
+    Iterator[None]
+        A context manager; on success the savepoint is released (the entries wait for the
+        outermost commit), on error the savepoint is rolled back and the entries, inserted rows
+        and touched subjects recorded in the block are forgotten.
+
+    Raises
+    ------
+    ConcurrencyError
+        A row changed in the block had been changed by another user since it was read.
+    DataError
+        The database refused a row (constraint, value too long), field ``row``.
+    """
     state = tx_state(session)
     marks = state.mark()
     nested = session.begin_nested()

@@ -73,7 +73,14 @@ class StoreVerification:
 
 
 def audited_tables() -> list[type[CasebookRow]]:
-    """Every table whose changes are written to the change log, in name order."""
+    """Every table whose changes are written to the change log, in name order.
+
+    Returns
+    -------
+    list[type[CasebookRow]]
+        Every mapped subclass of :class:`~oncotrial.store.schema.CasebookRow` (casebook forms,
+        sites, users, signatures, queries, locks), sorted by table name.
+    """
     return sorted(
         (m.class_ for m in Base.registry.mappers if issubclass(m.class_, CasebookRow)),
         key=lambda cls: cls.__tablename__,
@@ -153,6 +160,14 @@ def verify_store(
         Called as ``progress(phase, done, total)`` while the log and the rows are read.
     keep
         At most this many mismatches are returned (all are counted).
+
+    Returns
+    -------
+    StoreVerification
+        The chain's verdict, the number of log entries replayed, audited tables and rows
+        compared, the first *keep* mismatches (a field whose stored value differs from the
+        last logged one, a row missing on either side) and the total count of them, and the
+        row count per table. Nothing is written.
     """
     total_entries = session.scalar(select(func.count()).select_from(AuditLog)) or 0
     chain, entries, state = _replay(session, total_entries, progress)

@@ -58,7 +58,31 @@ _RULE_GROUP = {
 
 
 def derive_qc_failure(row: pd.Series) -> str:
-    """``pass``, ``refused`` or the first failed metric group (key of QC_FAILURE_COLOURS)."""
+    """``pass``, ``refused`` or the first failed metric group (key of QC_FAILURE_COLOURS).
+
+    Parameters
+    ----------
+    row
+        One lane of the QC table (``qc.csv``): ``pass`` and the ``flag_<rule>`` columns (booleans
+        or the text ``true``/``false``).
+
+    Returns
+    -------
+    str
+        ``"pass"`` when the lane passed; else the group of the first raised flag in the order
+        imaging, binding density, linearity, limit of detection, housekeeping, positive-control
+        factor, housekeeping factor; ``"refused"`` when none is raised (a file that was not
+        assessed).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> derive_qc_failure(pd.Series({"pass": False, "flag_imaging": False,
+    ...                              "flag_binding_density_high": "true"}))
+    'binding_density'
+    >>> derive_qc_failure(pd.Series({"pass": "False"}))
+    'refused'
+    """
     if _truthy(row.get("pass")):
         return "pass"
     for rule, group in _RULE_GROUP.items():
@@ -139,7 +163,21 @@ def plot_qc_panel(
 
 
 def add_qc_legend(target: Any, failures: list[str]) -> None:
-    """Legend (on an Axes or a Figure) with one entry per outcome present in *failures*."""
+    """Legend (on an Axes or a Figure) with one entry per outcome present in *failures*.
+
+    Parameters
+    ----------
+    target
+        A matplotlib ``Axes`` or ``Figure``.
+    failures
+        The outcome of each lane, as from :func:`derive_qc_failure`.
+
+    Returns
+    -------
+    None
+        Adds a legend titled "lane colour" at the top of *target*: passed, each failed group
+        present, and "not assessed" (hatched) for refused files.
+    """
     from matplotlib.patches import Patch  # noqa: PLC0415 - matplotlib only when plotting
 
     order = ["pass", *QC_FAILURE_COLOURS, "refused"]

@@ -302,6 +302,11 @@ def validate_gene_expression(rcc: Rcc) -> None:
     rcc
         One parsed lane.
 
+    Returns
+    -------
+    None
+        Nothing is changed; returning means the file may be QC'd and normalised.
+
     Raises
     ------
     DataError

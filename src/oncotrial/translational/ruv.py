@@ -74,6 +74,24 @@ def derive_ruvg_normalized(
     k
         Number of unwanted factors; must be ≥ 1, below the number of samples and at most the
         number of controls.
+    epsilon
+        Added to the counts before the natural log (RUVSeq's ``epsilon``, default 1).
+    center
+        Centre each gene's log counts over samples before the SVD of the controls (RUVSeq's
+        ``center``, default true).
+
+    Returns
+    -------
+    RuvResult
+        Corrected counts (not rounded, floored at 0), their log2 (floored at 1 count), the
+        unwanted factors ``W`` per sample, the control genes found and the *k* used (lowered
+        when the controls have fewer singular values above 1e-8).
+
+    Raises
+    ------
+    DataError
+        *k* outside 1 … samples − 1, fewer controls than *k*, negative or missing counts, or
+        controls that do not vary between samples.
     """
     names = (counts.index.get_level_values("name") if isinstance(counts.index, pd.MultiIndex)
              else counts.index)

@@ -246,6 +246,20 @@ def compute_scores(
     min_above_fraction
         Minimum share of a score's genes above background in a sample (rounded up, ≥ 1);
         below it the score is not estimable in that sample.
+
+    Returns
+    -------
+    ScoreResult
+        Per sample (log2 scale): each cell type's score as the mean of its present markers
+        (Danaher et al., J Immunother Cancer 2017), ``CD4 cells`` = T-cells − CD8 T cells,
+        TIS as the sum of the present TIS genes weighted as in Cristescu et al. (Science
+        2018) and the single DC genes; with the coverage of each score and whether it was
+        estimable in each sample (NaN where not).
+
+    Raises
+    ------
+    DataError
+        A fraction outside (0, 1] (field named).
     """
     for label, value in (("min_fraction", min_fraction), ("min_tis_fraction", min_tis_fraction),
                          ("min_above_fraction", min_above_fraction)):
