@@ -92,6 +92,13 @@ class RecistProfile:
     imaging_window_days: int
 
 
+# the least each RECIST value may be (a confirmation needs a later scan; a trial has a target)
+_RECIST_MINIMUM = {"confirmation_interval_days": 1, "min_sd_duration_days": 1,
+                   "too_small_to_measure_mm": 0, "max_target_lesions": 1,
+                   "max_target_per_organ": 1, "imaging_interval_days": 1,
+                   "imaging_window_days": 0}
+
+
 @dataclass(frozen=True, slots=True)
 class AnalysisProfile:
     """The values an analysis of SDTM needs from a protocol, and where each came from.
@@ -158,15 +165,11 @@ class AnalysisProfile:
             if not domain or not variable or entry != entry.upper():
                 raise DataError("not a DOMAIN.VARIABLE date", field="alive_dates", value=entry,
                                 allowed="e.g. AE.AESTDTC, LB.LBDTC, ADSL.TRTEDT")
-        for name in ("confirmation_interval_days", "min_sd_duration_days",
-                     "imaging_interval_days"):
+        for name, low in _RECIST_MINIMUM.items():
             value = getattr(self.recist, name)
-            if value <= 0:
-                raise DataError("must be positive", field=name, value=value,
-                                allowed="a number of days > 0")
-        if self.recist.imaging_window_days < 0:
-            raise DataError("must not be negative", field="imaging_window_days",
-                            value=self.recist.imaging_window_days, allowed="days ≥ 0")
+            if value < low:
+                raise DataError("below the least allowed value", field=name, value=value,
+                                allowed=f">= {low}")
 
 
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
@@ -276,6 +279,17 @@ def profile_from_protocol(protocol: Protocol, *, origin: str) -> AnalysisProfile
 _RECIST_FIELDS = {f.name for f in fields(RecistProfile)}
 
 
+def _recist_value(name: str, value: object) -> int | float:
+    """A RECIST override as the profile holds it (a whole number, or a number of mm), or
+    :class:`DataError` naming it; the profile checks its least value."""
+    whole = name != "too_small_to_measure_mm"
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    if number is None or (whole and not float(number).is_integer()):
+        raise DataError("not an allowed value", field=name, value=value,
+                        allowed="a whole number" if whole else "a number")
+    return int(number) if whole else float(number)
+
+
 def override_profile(profile: AnalysisProfile, **values: object) -> AnalysisProfile:
     """*profile* with the given values replaced (``None`` values are ignored); each replaced
     value's source says it was set on the command line. RECIST values are given by name
@@ -308,14 +322,14 @@ def override_profile(profile: AnalysisProfile, **values: object) -> AnalysisProf
     if unknown:
         raise DataError("unknown analysis option", field="option", value=unknown,
                         allowed=", ".join(sorted(known)))
-    recist_values = {k: v for k, v in given.items() if k in _RECIST_FIELDS}
+    recist_values = {k: _recist_value(k, v) for k, v in given.items() if k in _RECIST_FIELDS}
     top = {k: v for k, v in given.items() if k not in _RECIST_FIELDS}
     if "alive_dates" in top:
         top["alive_dates"] = tuple(str(v).strip().upper() for v in _as_list(top["alive_dates"]))
     sources = dict(profile.sources)
     for name in given:
         sources[name] = "set on the command line"
-    recist = (replace(profile.recist, **recist_values)  # type: ignore[arg-type]  # checked after
+    recist = (replace(profile.recist, **recist_values)  # type: ignore[arg-type]  # by _recist_value
               if recist_values else profile.recist)
     return replace(profile, recist=recist, sources=sources, **top)  # type: ignore[arg-type]
 

@@ -78,6 +78,22 @@ def test_profile_choice() -> None:
         override_profile(generic, sd_days=56)
     with pytest.raises(DataError, match="death_without_assessment"):
         override_profile(generic, death_without_assessment="never")
+    # RECIST values are whole numbers at least their minimum (both sides of each bound)
+    assert override_profile(generic, min_sd_duration_days=1).recist.min_sd_duration_days == 1
+    assert override_profile(generic, confirmation_interval_days=1
+                            ).recist.confirmation_interval_days == 1
+    assert override_profile(generic, too_small_to_measure_mm=4.5
+                            ).recist.too_small_to_measure_mm == 4.5
+    for name, bad, words in (("min_sd_duration_days", "56", "not an allowed value"),
+                             ("min_sd_duration_days", 55.5, "not an allowed value"),
+                             ("max_target_lesions", True, "not an allowed value"),
+                             ("min_sd_duration_days", 0, "below the least allowed value"),
+                             ("confirmation_interval_days", 0, "below the least"),
+                             ("max_target_lesions", 0, "below the least"),
+                             ("imaging_window_days", -1, "below the least")):
+        with pytest.raises(DataError, match=f"{name}={bad!r}: {words}"):
+            override_profile(generic, **{name: bad})
+    assert override_profile(generic, imaging_window_days=0).recist.imaging_window_days == 0
 
 
 def test_generic_profile_without_randomisation_starts_at_first_dose() -> None:
