@@ -217,3 +217,22 @@ def test_chain_lock_wait_is_bounded(backend: Backend, world: World) -> None:
     finally:
         impatient.dispose()
         holder.dispose()
+
+
+@pytest.mark.parametrize(("role", "plain"), [("oncotrial_app_2", True), ("rôle", False),
+                                             ("app-role", False), ("app role", False)])
+def test_role_names_are_plain_ascii(role: str, plain: bool) -> None:
+    """The role name is letters, digits and underscores of ASCII, as the message says (a
+    non-ASCII letter passed ``str.isalnum``); a plain name gets past that check to the
+    existence check."""
+    from oncotrial.errors import DataError
+    from oncotrial.store import grant_application_role
+
+    engine = create_engine(pg_admin_url())
+    try:
+        with engine.connect() as connection, pytest.raises(DataError) as refused:
+            grant_application_role(connection, role)
+    finally:
+        engine.dispose()
+    words = "no such PostgreSQL role" if plain else "not a plain role name"
+    assert words in str(refused.value)

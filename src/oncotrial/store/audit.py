@@ -627,7 +627,7 @@ def grant_application_role(connection: Connection, role: str) -> None:
     """
     if connection.dialect.name != "postgresql":
         raise DataError("roles exist on PostgreSQL only", field="db", value=connection.dialect.name)
-    if not role.replace("_", "").isalnum():
+    if not role.replace("_", "").isascii() or not role.replace("_", "").isalnum():
         raise DataError("not a plain role name", field="role", value=role, allowed="[A-Za-z0-9_]")
     exists = connection.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role})
     if not exists:
