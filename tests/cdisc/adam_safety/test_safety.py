@@ -35,6 +35,21 @@ def test_partial_start_date_imputed_to_first_day() -> None:
     assert adae["ASTDT"].iloc[0] == pd.Timestamp("2019-02-01")
 
 
+@pytest.mark.parametrize(("start", "end", "dates", "flags"), [
+    ("2019-02-11", "2019-02-20", ("2019-02-11", "2019-02-20"), ("", "")),
+    ("2019-02", "2019-03", ("2019-02-01", "2019-03-31"), ("D", "D")),
+    ("2019", "2019", ("2019-01-01", "2019-12-31"), ("M", "M")),
+])
+def test_imputed_dates_carry_their_flags(start: str, end: str, dates: tuple[str, str],
+                                         flags: tuple[str, str]) -> None:
+    """ASTDTF/AENDTF say what was imputed (ADaMIG 1.3 §3.1.3; admiral ``derive_vars_dt`` with
+    ``flag_imputation = "auto"``: D day, M month and day, empty for a complete date)."""
+    ae = _ae(start).assign(AEENDTC=[end])
+    row = derive_adae(ae, ADSL, emergent_window_days=30).iloc[0]
+    assert (row["ASTDT"], row["AENDT"]) == tuple(pd.Timestamp(d) for d in dates)
+    assert (row["ASTDTF"], row["AENDTF"]) == flags
+
+
 def test_bad_grade_names_field_and_subject() -> None:
     """A CTCAE grade outside 1-5 is refused with the field, value and subject."""
     with pytest.raises(DataError, match=r"subject S1.*AETOXGR='7'"):

@@ -77,11 +77,19 @@ def merge_supplemental(parent: pd.DataFrame, supp: pd.DataFrame | None) -> pd.Da
     return out
 
 
-def _dates(values: pd.Series, *, impute: str, field: str) -> pd.Series:
+def _dates_and_flags(values: pd.Series, *, impute: str, field: str
+                     ) -> tuple[pd.Series, pd.Series]:
+    """The dates of *values* and their ADaM imputation flags (``D``, ``M`` or empty)."""
     parsed = [parse_dtc(v, impute=impute, field=field)  # type: ignore[arg-type]
               for v in values.astype(str)]
-    return pd.to_datetime(pd.Series([p.value if p else None for p in parsed],
-                                    index=values.index, dtype=object))
+    dates = pd.to_datetime(pd.Series([p.value if p else None for p in parsed],
+                                     index=values.index, dtype=object))
+    return dates, pd.Series([p.flag if p else "" for p in parsed], index=values.index,
+                            dtype=object)
+
+
+def _dates(values: pd.Series, *, impute: str, field: str) -> pd.Series:
+    return _dates_and_flags(values, impute=impute, field=field)[0]
 
 
 def _subject_dates(adsl: pd.DataFrame) -> pd.DataFrame:
@@ -103,7 +111,8 @@ def derive_adae(
     """ADAE: one record per AE with analysis dates, grade, emergence and relatedness flags.
 
     Partial start dates are imputed to the first day, end dates to the last day, as admiral's
-    ``derive_vars_dt`` does for ADAE (the imputation flags ASTDTF/AENDTF are not written).
+    ``derive_vars_dt`` does for ADAE, and flagged in ASTDTF/AENDTF (``D`` day imputed, ``M``
+    month and day imputed).
 
     Parameters
     ----------
@@ -132,9 +141,11 @@ def derive_adae(
         clashes with an AE variable.
     """
     frame = merge_supplemental(ae, suppae).merge(_subject_dates(adsl), on="USUBJID", how="left")
-    frame["ASTDT"] = _dates(frame["AESTDTC"], impute="first", field="AESTDTC")
-    frame["AENDT"] = _dates(frame.get("AEENDTC", pd.Series("", index=frame.index)),
-                            impute="last", field="AEENDTC")
+    # ADaMIG 1.3 §3.1.3: an imputed date carries its flag (admiral derive_vars_dt, "auto")
+    frame["ASTDT"], frame["ASTDTF"] = _dates_and_flags(frame["AESTDTC"], impute="first",
+                                                       field="AESTDTC")
+    frame["AENDT"], frame["AENDTF"] = _dates_and_flags(
+        frame.get("AEENDTC", pd.Series("", index=frame.index)), impute="last", field="AEENDTC")
     recorded = frame["AETOXGR"] if "AETOXGR" in frame else pd.Series("", index=frame.index)
     frame["ATOXGR"] = recorded.astype(str).str.strip().replace("nan", "")
     frame["ATOXGRN"] = pd.to_numeric(frame["ATOXGR"], errors="coerce")
