@@ -224,8 +224,10 @@ def set_password(
     ------
     AccessError
         If the actor is neither *username* nor an administrator.
+    NotFoundError
+        If there is no such user.
     DataError
-        If there is no such user or the password breaks the policy.
+        If the password breaks the policy.
     """
     if unit.actor.username != username:
         require_role(unit.actor, frozenset({Role.ADMIN}), what="set other users' passwords")
@@ -610,7 +612,7 @@ def revoke_user_sessions(unit: Unit, username: str, *, reason: str) -> int:
     ------
     AccessError
         If the actor is not an administrator.
-    DataError
+    NotFoundError
         If there is no such user.
     """
     require_role(unit.actor, frozenset({Role.ADMIN}), what="revoke sessions")
@@ -731,7 +733,7 @@ def revoke_api_token(unit: Unit, token_id: int) -> None:
 
     Raises
     ------
-    DataError
+    NotFoundError
         If there is no such token, or it belongs to another user and the actor is not an
         administrator (the same message, so others' token ids are not revealed).
     """

@@ -400,7 +400,8 @@ def answer_query(unit: Unit, query_id: int, *, text: str) -> None:
     NotFoundError
         If the query's subject is at a site the actor does not see.
     DataError
-        If the text is blank, there is no such query, or it is not ``Open``.
+        If the text is blank or the query is not ``Open`` (:class:`NotFoundError` when there is
+        no such query).
 
     Examples
     --------
@@ -485,7 +486,8 @@ def close_query(unit: Unit, query_id: int, *, text: str, cancel: bool = False) -
     NotFoundError
         If the query's subject is at a site the actor does not see.
     DataError
-        If the text is blank, there is no such query, or its state does not allow the move.
+        If the text is blank or the query's state does not allow the move
+        (:class:`NotFoundError` when there is no such query).
 
     Examples
     --------
@@ -679,7 +681,7 @@ def verify_signature(unit: Unit, signature_id: int) -> SignatureStatus:
 
     Raises
     ------
-    DataError
+    NotFoundError
         If there is no such signature.
     NotFoundError
         If its subject is at a site the actor does not see.
