@@ -73,3 +73,16 @@ def test_bad_settings_name_the_field(field: str, value: object) -> None:
                                  field: value}
     with pytest.raises(ProtocolError, match=field):
         BestResponseSettings(**values)  # type: ignore[arg-type]
+
+
+def test_day_numbers_become_dates_and_none_stays_none() -> None:
+    """Best-response dates: day 17897 is 2019-01-01 (days since 1970-01-01), a day before
+    1970 stays exact, and no day is NaT."""
+    import pandas as pd
+
+    from oncotrial.rules.recist._best import _dates_of_days
+
+    dates = _dates_of_days(np.array([17897.0, np.nan, -1.0]))
+    assert dates.iloc[0] == pd.Timestamp("2019-01-01")
+    assert pd.isna(dates.iloc[1])
+    assert dates.iloc[2] == pd.Timestamp("1969-12-31")

@@ -613,5 +613,15 @@ def classify_best(
         "confirmed_response_date",
         "pd_date",
     ):
-        out[column] = pd.to_datetime(out[column].astype(float), unit="D")
+        out[column] = _dates_of_days(out[column].to_numpy(dtype=float))
     return out
+
+
+def _dates_of_days(days: npt.NDArray[np.float64]) -> pd.Series:
+    """Day numbers (days since 1970-01-01; NaN for none) as dates, by integer arithmetic:
+    ``pd.to_datetime(floats, unit="D")`` rounds under ``np.errstate(over="raise")`` and raised
+    FloatingPointError once in a full test run on the CDISC pilot's best responses."""
+    dates = np.full(len(days), np.datetime64("NaT"), dtype="datetime64[D]")
+    known = ~np.isnan(days)
+    dates[known] = days[known].astype(np.int64).astype("datetime64[D]")
+    return pd.Series(dates.astype("datetime64[ns]"))
