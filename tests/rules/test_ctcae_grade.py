@@ -172,3 +172,20 @@ def test_hypertension_grade_4_is_never_assigned_from_reading() -> None:
     result = grade_hypertension(240, 140)
     assert result.grade == 3
     assert "grade 4" in result.reason
+
+
+@pytest.mark.parametrize(("lln", "uln", "grade"), [
+    (0.0, 40.0, 1),     # a range that starts at 0 is a range (ALT 0-40 U/L)
+    (39.9, 40.0, 1),
+    (40.0, 40.0, None),  # no range: refused
+    (45.0, 40.0, None),
+])
+def test_limits_of_normal_in_order(lln: float, uln: float, grade: int | None) -> None:
+    """ALT 100 U/L is grade 1 (>ULN - 3.0 x ULN, baseline normal) against ULN 40 when the LLN is
+    below it; an LLN at or above the ULN is refused naming the LLN, as the casebook does."""
+    if grade is not None:
+        assert grade_lab("Alanine aminotransferase increased", 100, "U/L", lln=lln,
+                         uln=uln).grade == grade
+        return
+    with pytest.raises(DataError, match=f"lln={lln!r}: not below the upper limit of normal"):
+        grade_lab("Alanine aminotransferase increased", 100, "U/L", lln=lln, uln=uln)

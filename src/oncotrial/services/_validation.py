@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from oncotrial.errors import AccessError, DataError, OncotrialError
 from oncotrial.rules.ae_terms import check_ae_grade
 from oncotrial.rules.bsa import compute_bsa
-from oncotrial.rules.ctcae import grade_lab
+from oncotrial.rules.ctcae import check_normal_range, grade_lab
 from oncotrial.services._vocabulary import (
     AE_ACTIONS,
     AE_OUTCOMES,
@@ -542,8 +542,8 @@ def _gradable_lab(values: Mapping[str, Any], _consent: date | None) -> list[Prob
     if test.ctcae_term is None or problems:
         return problems
     value = values.get("value")
-    if not isinstance(value, int | float):
-        return problems  # a missing or mistyped value is a column problem
+    if not isinstance(value, int | float) or _limits_in_order(values, None):
+        return problems  # a missing or mistyped value is a column problem; limits: above
     try:
         grade_lab(test.ctcae_term, value, str(values.get("unit")),
                   lln=values.get("lln"), uln=values.get("uln"))
@@ -555,11 +555,15 @@ def _gradable_lab(values: Mapping[str, Any], _consent: date | None) -> list[Prob
 
 
 def _limits_in_order(values: Mapping[str, Any], _consent: date | None) -> list[Problem]:
-    """The lower limit of normal below the upper one (a range may start at 0)."""
+    """The lower limit of normal below the upper one, for every test (the CTCAE engine checks
+    the same for the tests it grades)."""
     lln, uln = values.get("lln"), values.get("uln")
-    if isinstance(lln, int | float) and isinstance(uln, int | float) and lln >= uln:
-        return [Problem("lln", lln, f"not below the upper limit of normal {uln:g}",
-                        f"below {uln:g}")]
+    if not (isinstance(lln, int | float) and isinstance(uln, int | float)):
+        return []
+    try:
+        check_normal_range(float(lln), float(uln))
+    except DataError as exc:
+        return [Problem("lln", lln, exc.problem, exc.allowed)]
     return []
 
 

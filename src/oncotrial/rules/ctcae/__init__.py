@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from oncotrial.rules.ctcae._grade import (
     CtcaeGrade,
+    check_normal_range,
     ctcae_terms,
     ctcae_units,
     grade_hypertension,
@@ -35,6 +36,7 @@ __all__ = [
     "RESULT_COLUMNS",
     "CtcaeGrade",
     "RowGrade",
+    "check_normal_range",
     "ctcae_terms",
     "ctcae_units",
     "grade_hypertension",

@@ -133,6 +133,39 @@ def ctcae_units(term: str) -> tuple[str, ...]:
     raise RuleError(f"no CTCAE v5.0 grading for {term!r}")
 
 
+def check_normal_range(lln: float | None, uln: float | None) -> None:
+    """Refuse limits of normal out of order: the lower must be below the upper (a range may
+    start at 0, e.g. ALT 0-40 U/L). Every path that takes limits checks them here.
+
+    Parameters
+    ----------
+    lln, uln
+        Lower and upper limit of normal in one unit; ``None`` when not given.
+
+    Returns
+    -------
+    None
+        Nothing when the range is in order or a limit is missing.
+
+    Raises
+    ------
+    DataError
+        When *lln* is not below *uln* (field ``lln``).
+
+    Examples
+    --------
+    >>> from oncotrial.rules.ctcae import check_normal_range
+    >>> check_normal_range(0.0, 40.0)
+    >>> check_normal_range(40.0, 40.0)
+    Traceback (most recent call last):
+    ...
+    oncotrial.errors.DataError: lln=40.0: not below the upper limit of normal 40 (allowed: below 40)
+    """
+    if lln is not None and uln is not None and lln >= uln:
+        raise DataError(f"not below the upper limit of normal {uln:g}", field="lln", value=lln,
+                        allowed=f"below {uln:g}")
+
+
 def grade_lab(
     term: str,
     value: float,
@@ -170,7 +203,8 @@ def grade_lab(
     RuleError
         Unknown term, or a unit that is unknown or not a unit of this term.
     DataError
-        A value or reference that is not a finite non-negative number.
+        A value or reference that is not a finite non-negative number, or an LLN not below
+        the ULN (:func:`check_normal_range`).
 
     Examples
     --------
@@ -206,6 +240,8 @@ def grade_lab(
         uln=_check_reference("uln", uln, term),
         baseline=_check_number("baseline", baseline, term) if baseline is not None else None,
     )
+    if refs.uln:  # a ULN of 0 has its own, more telling refusal where "x ULN" is evaluated
+        check_normal_range(refs.lln, refs.uln)
     target, number, refs, note = _to_stated_unit(entry, unit, number, refs)
     if target == "dipstick" and number not in _DIPSTICK_READINGS:
         raise DataError(
