@@ -202,3 +202,31 @@ def test_daily_drug_between_decisions_follows_the_decision_in_force(
         rows = [unit.session.get(DrugAdministration, i) for i in ids]
     assert [(r.given_dose, r.decision, r.action, r.reason) for r in rows if r] == [
         (14.0, False, "give", None), (10.0, False, "give", "vomited the capsule")]
+
+
+def test_the_ae_form_records_every_flag_the_dose_rules_read(
+    store: Store, world: World, protocol: Protocol,
+) -> None:
+    """The web AE form (services.forms) offers a field for each flag a rule reads; an
+    intolerable grade 2 fatigue entered there holds lenvatinib (LENVIMA Table 1), as one
+    recorded through the service does. Before, the form had no such field, so the hold could
+    not be triggered from the EDC."""
+    from oncotrial.services import forms
+
+    number = register(store, world)
+    with open_unit(store, world.inv_a) as unit:
+        _enrolled(unit, number, protocol)
+        page = forms.form_page(unit, number, "LOG", "adverse_events", protocol=protocol,
+                               today=START)
+        offered = {f.field.name for e in page.entries for f in e.fields}
+        assert {"intolerable", "persists_despite_therapy", "life_threatening"} <= offered
+        forms.save_form(unit, number, "LOG", "adverse_events", {
+            "term": "Fatigue", "grade": "2", "start_date": START.isoformat(),
+            "serious": "false", "related_lenvatinib": "probable", "related_eribulin": "unlikely",
+            "action_taken": "DRUG INTERRUPTED", "outcome": "NOT RECOVERED/NOT RESOLVED",
+            "intolerable": "true"}, protocol=protocol, today=START)
+        _counts(unit, number, START)
+        lenvatinib = dosing.recommend_dose(unit, number, cycle=1, day=1, on=START,
+                                           protocol=protocol).drug("lenvatinib")
+    assert lenvatinib.action == DoseAction.HOLD
+    assert [r.name for r in lenvatinib.rules] == ["lenvatinib_hold_intolerable_grade_2"]

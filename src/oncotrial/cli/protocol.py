@@ -24,7 +24,11 @@ FileArg = Annotated[
 @app.command("validate")
 def validate(file: FileArg = None) -> None:
     """Check a protocol file; print every problem with its location (exit 1 on failure)."""
-    _, problems = read_protocol_problems(file)
+    from oncotrial.rules.dosing import find_flag_problems, load_dose_rules
+
+    protocol, problems = read_protocol_problems(file)
+    if protocol is not None:  # what the dose rules and the DLT definition need from the EDC
+        problems += find_flag_problems(load_dose_rules(), protocol)
     name = "shipped LEADER protocol" if file is None else str(file)
     if problems:
         typer.echo(f"{name}: {len(problems)} problem(s)", err=True)

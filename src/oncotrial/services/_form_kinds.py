@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import ClassVar
+from typing import ClassVar, get_args
 
 from sqlalchemy import select
 
@@ -19,6 +19,7 @@ from oncotrial.errors import DataError, NotFoundError
 from oncotrial.protocol import Protocol
 from oncotrial.protocol.edc import FormDef, FormField
 from oncotrial.rules.ctcae import ctcae_units, grade_lab
+from oncotrial.rules.dosing import Flag
 from oncotrial.services import history, safety, subjects
 from oncotrial.services._unit import Unit, check_version
 from oncotrial.services.casebook import RowRef
@@ -459,7 +460,7 @@ class TherapyLog(_Log):
             raise FieldRefused("end", shown(row.end_date), "end before start")
 
 
-_FLAGS = ("fever", "infection", "bleeding", "transfusion", "treatment_interruption")
+_FLAGS: tuple[str, ...] = get_args(Flag)  # every flag the DLT and dose rules read
 
 
 class AdverseEventLog(_Log):

@@ -51,6 +51,7 @@ from oncotrial.rules.dosing._rules import (
     MeasureCondition,
     MissingCondition,
     check_rules_against_protocol,
+    find_flag_problems,
     load_dose_rules,
 )
 from oncotrial.types import DoseAction
@@ -67,6 +68,8 @@ __all__ = [
     "LabValue",
     "Measurements",
     "decide_dose",
+    "find_flag_problems",
+    "load_dose_rules",
 ]
 
 _OPS: dict[str, Callable[[float, float], bool]] = {

@@ -25,6 +25,7 @@ __all__ = [
     "ScheduleRule",
     "TermGroup",
     "check_rules_against_protocol",
+    "find_flag_problems",
     "load_dose_rules",
 ]
 
@@ -281,6 +282,37 @@ def _schedule_params(table: DoseRuleTable, drugs: set[str]) -> list[tuple[str, s
         for rule in table.schedule_rules
         if rule.param and rule.drug in drugs
     ]
+
+
+def find_flag_problems(table: DoseRuleTable, protocol: Protocol) -> list[str]:
+    """Flags a rule of the protocol's drugs or its DLT definition reads that the site cannot
+    record: no boolean field of that name on the protocol's adverse-event form.
+
+    Parameters
+    ----------
+    table
+        The dose rules (:func:`load_dose_rules`).
+    protocol
+        The trial protocol, with its DLT definition and EDC forms.
+
+    Returns
+    -------
+    list of str
+        One ``"location: problem"`` line per missing flag; empty when the protocol has no
+        adverse-event form (no EDC) or every flag can be entered.
+    """
+    forms = [f for f in (protocol.edc.forms if protocol.edc else []) if f.kind == "adverse_event"]
+    if not forms:
+        return []
+    fields = {f.name for form in forms for f in form.fields if f.type == "boolean"}
+    drugs = {d.name for d in protocol.drugs}
+    needed = [(f"dose rule {rule.name}", flag) for rule in table.rules if rule.drug in drugs
+              for condition in rule.conditions for flag in getattr(condition, "requires", [])]
+    needed += [(f"phase_ib.dlt.criteria {c.name}", flag)
+               for c in protocol.phase_ib.dlt.criteria for flag in c.requires]
+    return [f"edc.forms[{forms[0].id}]: {where} reads the flag {flag!r}, which the form does "
+            f"not record (add a boolean field {flag})"
+            for where, flag in dict.fromkeys(needed) if flag not in fields]
 
 
 def check_rules_against_protocol(table: DoseRuleTable, protocol: Protocol) -> None:
